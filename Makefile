@@ -1,0 +1,42 @@
+GO        ?= go
+PKGS      ?= ./...
+BENCHTIME ?= 1s
+FUZZTIME  ?= 20s
+
+.PHONY: all build run test test-go services bench fuzz lint clean
+
+all: build
+
+build:
+	$(GO) build -o bin/clearhouse ./cmd/clearhouse
+
+# The main job.
+run: build
+	./bin/clearhouse version
+
+# Every test, including those against PostgreSQL and SFTP servers.
+test: services
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+services:
+	./scripts/test-services.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem $(PKGS)
+
+# Each fuzz target for FUZZTIME.
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,112 @@
+// Package cli builds the clearhouse command tree. Every command is made by a
+// constructor that takes its reader and writers, so tests run the whole CLI
+// in-process and compare its output with golden files.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// DefaultDatabase is the embedded SQLite file used when neither --database nor
+// CLEARHOUSE_DATABASE names a database.
+const DefaultDatabase = "clearhouse.db"
+
+// Env is what every command receives: its standard streams and the settings
+// shared by the whole tree.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+
+	// Database is a postgres:// URL or a SQLite file path.
+	Database string
+	// Getenv reads the environment; tests replace it.
+	Getenv func(string) string
+}
+
+// ExitError carries a process exit status through cobra's error return.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// exitf returns an ExitError with a formatted message.
+func exitf(code int, format string, args ...any) error {
+	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+// Main runs the command line and returns the process exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	root := NewRootCmd(env)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			fmt.Fprintf(stderr, "clearhouse: %v\n", ee.Err)
+		}
+		return ee.Code
+	}
+	fmt.Fprintf(stderr, "clearhouse: %v\n", err)
+	return 1
+}
+
+// NewRootCmd builds the whole command tree around env.
+func NewRootCmd(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "clearhouse",
+		Short:         "X12 EDI clearinghouse engine and revenue-cycle core",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			if !cmd.Flags().Changed("database") {
+				if v := env.Getenv("CLEARHOUSE_DATABASE"); v != "" {
+					env.Database = v
+				}
+			}
+		},
+	}
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.PersistentFlags().StringVar(&env.Database, "database", DefaultDatabase,
+		"database: a postgres:// URL or a SQLite file path (env CLEARHOUSE_DATABASE)")
+
+	root.AddCommand(
+		newVersionCmd(env),
+	)
+	return root
+}
+
+// Version is the release this binary was built from.
+var Version = "0.1.0-dev"
+
+func newVersionCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintf(env.Stdout, "clearhouse %s\n", Version)
+			return err
+		},
+	}
+}
