@@ -1,0 +1,405 @@
+package edi
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// ISAHeader holds the values of an ISA segment. The writer pads each to its
+// fixed width; ISA11 and ISA16 come from the writer's delimiters.
+type ISAHeader struct {
+	AuthQualifier     string // ISA01, "00" when empty
+	AuthInfo          string // ISA02, 10 characters
+	SecurityQualifier string // ISA03, "00" when empty
+	SecurityInfo      string // ISA04, 10 characters
+	SenderQualifier   string // ISA05, such as ZZ
+	SenderID          string // ISA06, 15 characters
+	ReceiverQualifier string // ISA07
+	ReceiverID        string // ISA08, 15 characters
+	Time              time.Time
+	Version           string // ISA12, "00501" when empty
+	ControlNumber     int64  // ISA13, 1 to 999999999
+	AckRequested      bool   // ISA14
+	Usage             string // ISA15, P production or T test; "P" when empty
+}
+
+// GSHeader holds the values of a GS segment.
+type GSHeader struct {
+	FunctionalID  string // GS01, such as HC for 837, HP for 835, HS for 270
+	SenderCode    string // GS02
+	ReceiverCode  string // GS03
+	Time          time.Time
+	ControlNumber int64  // GS06
+	Agency        string // GS07, "X" when empty
+	Version       string // GS08, such as 005010X222A1
+}
+
+// Writer writes X12 segments to a stream with a sticky error, like
+// encoding/csv's Writer: check Flush's or Error's result at the end.
+//
+// It writes envelopes itself: BeginInterchange, BeginGroup and BeginSet write
+// ISA, GS and ST; EndSet, EndGroup and EndInterchange write SE, GE and IEA
+// with the counts and control numbers they must carry. Trailing empty
+// elements and components are never written, and a data element that holds
+// a delimiter is an error (ErrDelimiterInData).
+type Writer struct {
+	w     *bufio.Writer
+	d     Delimiters
+	err   error
+	seg   []byte // the segment being built
+	keep  int    // length of seg up to its last non-empty element
+	comp  int    // length of seg up to the last non-empty component of the open composite
+	cmp0  int    // length of seg where the open composite's data starts
+	inCmp bool
+	ncomp int // components written in the open composite
+	nelem int
+	id    string
+	bad   [256]bool
+
+	isa       int64
+	gs        int64
+	st        string
+	groups    int
+	sets      int
+	setSegs   int
+	stSegment bool
+}
+
+// NewWriter returns a Writer that writes to w with delimiters d.
+func NewWriter(w io.Writer, d Delimiters) *Writer {
+	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10), d: d}
+	for _, c := range []byte{d.Element, d.Component, d.Segment, d.Repetition} {
+		if c != 0 {
+			wr.bad[c] = true
+		}
+	}
+	if err := d.Validate(); err != nil {
+		wr.err = err
+	}
+	return wr
+}
+
+// Delimiters are the writer's separators.
+func (w *Writer) Delimiters() Delimiters { return w.d }
+
+// Error reports the first error of any write so far.
+func (w *Writer) Error() error { return w.err }
+
+// Flush writes buffered data and returns the first error.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	w.err = w.w.Flush()
+	return w.err
+}
+
+func (w *Writer) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// Begin starts a segment with identifier id.
+func (w *Writer) Begin(id string) {
+	w.seg = append(w.seg[:0], id...)
+	w.keep = len(w.seg)
+	w.nelem = 0
+	w.inCmp = false
+	w.id = id
+}
+
+func (w *Writer) closeComposite() {
+	if w.inCmp {
+		w.seg = w.seg[:w.comp]
+		if w.comp > w.cmp0 {
+			w.keep = len(w.seg)
+		}
+		w.inCmp = false
+	}
+}
+
+// appendData copies v into the segment, failing on a delimiter.
+func (w *Writer) appendData(v string) {
+	for i := 0; i < len(v); i++ {
+		if w.bad[v[i]] {
+			w.fail(&Error{Pos: Position{SegmentID: w.id, Element: w.nelem}, Err: ErrDelimiterInData,
+				Msg: fmt.Sprintf("value %q holds delimiter %q", v, v[i])})
+			return
+		}
+	}
+	w.seg = append(w.seg, v...)
+}
+
+// Elem appends a simple data element.
+func (w *Writer) Elem(v string) {
+	w.closeComposite()
+	w.nelem++
+	w.seg = append(w.seg, w.d.Element)
+	if v != "" {
+		w.appendData(v)
+		w.keep = len(w.seg)
+	}
+}
+
+// Elems appends several simple data elements.
+func (w *Writer) Elems(vs ...string) {
+	for _, v := range vs {
+		w.Elem(v)
+	}
+}
+
+// ElemInt appends an integer element.
+func (w *Writer) ElemInt(n int64) {
+	w.closeComposite()
+	w.nelem++
+	w.seg = append(w.seg, w.d.Element)
+	w.seg = strconv.AppendInt(w.seg, n, 10)
+	w.keep = len(w.seg)
+}
+
+// ElemAmount appends a monetary amount given in cents as an X12 decimal
+// number without needless zeros: 12500 is "125", 12550 is "125.5", -5 is
+// "-0.05".
+func (w *Writer) ElemAmount(cents int64) {
+	w.closeComposite()
+	w.nelem++
+	w.seg = append(w.seg, w.d.Element)
+	w.seg = AppendAmount(w.seg, cents)
+	w.keep = len(w.seg)
+}
+
+// ElemDate appends a date as CCYYMMDD; a zero time writes an empty element.
+func (w *Writer) ElemDate(t time.Time) {
+	if t.IsZero() {
+		w.Elem("")
+		return
+	}
+	w.closeComposite()
+	w.nelem++
+	w.seg = append(w.seg, w.d.Element)
+	w.seg = AppendDate(w.seg, t)
+	w.keep = len(w.seg)
+}
+
+// Composite starts a composite element; its components follow through Comp.
+func (w *Writer) Composite() {
+	w.closeComposite()
+	w.nelem++
+	w.seg = append(w.seg, w.d.Element)
+	w.cmp0 = len(w.seg)
+	w.comp = w.cmp0
+	w.ncomp = 0
+	w.inCmp = true
+}
+
+// Comp appends a component to the open composite element; trailing empty
+// components are dropped when the composite closes.
+func (w *Writer) Comp(v string) {
+	if !w.inCmp {
+		w.Composite()
+	}
+	if w.ncomp > 0 {
+		w.seg = append(w.seg, w.d.Component)
+	}
+	w.ncomp++
+	if v != "" {
+		w.appendData(v)
+		w.comp = len(w.seg)
+	}
+}
+
+// End finishes the segment, dropping trailing empty elements.
+func (w *Writer) End() {
+	w.closeComposite()
+	w.seg = append(w.seg[:w.keep], w.d.Segment)
+	if w.err == nil {
+		_, err := w.w.Write(w.seg)
+		if err != nil {
+			w.fail(err)
+		}
+	}
+	w.setSegs++
+}
+
+// Segment writes a whole segment of simple elements.
+func (w *Writer) Segment(id string, elems ...string) {
+	w.Begin(id)
+	for _, e := range elems {
+		w.Elem(e)
+	}
+	w.End()
+}
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	b := make([]byte, n)
+	copy(b, s)
+	for i := len(s); i < n; i++ {
+		b[i] = ' '
+	}
+	return string(b)
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// BeginInterchange writes an ISA segment, each element at its fixed width.
+func (w *Writer) BeginInterchange(h ISAHeader) {
+	if h.ControlNumber < 1 || h.ControlNumber > 999999999 {
+		w.fail(fmt.Errorf("%w: ISA13 control number %d is outside 1..999999999", ErrEnvelope, h.ControlNumber))
+		return
+	}
+	for _, f := range [...]struct {
+		name string
+		v    string
+		max  int
+	}{{"ISA02", h.AuthInfo, 10}, {"ISA04", h.SecurityInfo, 10}, {"ISA06", h.SenderID, 15}, {"ISA08", h.ReceiverID, 15},
+		{"ISA01", h.AuthQualifier, 2}, {"ISA03", h.SecurityQualifier, 2}, {"ISA05", h.SenderQualifier, 2},
+		{"ISA07", h.ReceiverQualifier, 2}, {"ISA12", h.Version, 5}, {"ISA15", h.Usage, 1}} {
+		if len(f.v) > f.max {
+			w.fail(fmt.Errorf("%w: %s %q is longer than %d characters", ErrEnvelope, f.name, f.v, f.max))
+			return
+		}
+	}
+	rep := "U"
+	if w.d.Repetition != 0 {
+		rep = string(w.d.Repetition)
+	}
+	ack := "0"
+	if h.AckRequested {
+		ack = "1"
+	}
+	t := h.Time.UTC()
+	w.isa = h.ControlNumber
+	w.groups = 0
+	w.Begin("ISA")
+	// Fixed-width values are written whole, blanks included, so the ISA
+	// keeps its 106 bytes.
+	for _, v := range [...]string{
+		pad(orDefault(h.AuthQualifier, "00"), 2), pad(h.AuthInfo, 10),
+		pad(orDefault(h.SecurityQualifier, "00"), 2), pad(h.SecurityInfo, 10),
+		pad(orDefault(h.SenderQualifier, "ZZ"), 2), pad(h.SenderID, 15),
+		pad(orDefault(h.ReceiverQualifier, "ZZ"), 2), pad(h.ReceiverID, 15),
+		t.Format("060102"), t.Format("1504"), "", pad(orDefault(h.Version, "00501"), 5),
+		fmt.Sprintf("%09d", h.ControlNumber), ack, pad(orDefault(h.Usage, "P"), 1), "",
+	} {
+		w.nelem++
+		w.seg = append(w.seg, w.d.Element)
+		if w.nelem == 11 {
+			w.seg = append(w.seg, rep...)
+			continue
+		}
+		if w.nelem == 16 {
+			w.seg = append(w.seg, w.d.Component)
+			continue
+		}
+		w.appendData(v)
+	}
+	w.keep = len(w.seg)
+	w.End()
+}
+
+// EndInterchange writes the IEA segment with the group count and ISA13.
+func (w *Writer) EndInterchange() {
+	w.Begin("IEA")
+	w.ElemInt(int64(w.groups))
+	w.Elem(fmt.Sprintf("%09d", w.isa))
+	w.End()
+}
+
+// BeginGroup writes a GS segment.
+func (w *Writer) BeginGroup(h GSHeader) {
+	if h.ControlNumber < 1 || h.ControlNumber > 999999999 {
+		w.fail(fmt.Errorf("%w: GS06 control number %d is outside 1..999999999", ErrEnvelope, h.ControlNumber))
+		return
+	}
+	t := h.Time.UTC()
+	w.gs = h.ControlNumber
+	w.sets = 0
+	w.groups++
+	w.Begin("GS")
+	w.Elem(h.FunctionalID)
+	w.Elem(h.SenderCode)
+	w.Elem(h.ReceiverCode)
+	w.Elem(t.Format("20060102"))
+	w.Elem(t.Format("1504"))
+	w.ElemInt(h.ControlNumber)
+	w.Elem(orDefault(h.Agency, "X"))
+	w.Elem(h.Version)
+	w.End()
+}
+
+// EndGroup writes the GE segment with the set count and GS06.
+func (w *Writer) EndGroup() {
+	w.Begin("GE")
+	w.ElemInt(int64(w.sets))
+	w.ElemInt(w.gs)
+	w.End()
+}
+
+// BeginSet writes an ST segment. The control number is written with at least
+// four digits (ST02 is AN 4-9); implRef is ST03, the guide's version.
+func (w *Writer) BeginSet(id string, controlNumber int64, implRef string) {
+	w.st = fmt.Sprintf("%04d", controlNumber)
+	w.sets++
+	w.Segment("ST", id, w.st, implRef)
+	w.setSegs = 1
+}
+
+// EndSet writes the SE segment with the segment count (ST and SE included)
+// and ST02.
+func (w *Writer) EndSet() {
+	w.Begin("SE")
+	w.ElemInt(int64(w.setSegs + 1))
+	w.Elem(w.st)
+	w.End()
+}
+
+// SetSegments is the number of segments written in the open transaction set
+// so far, ST included.
+func (w *Writer) SetSegments() int { return w.setSegs }
+
+// AppendAmount appends cents as an X12 decimal (R type) without needless
+// zeros or a trailing point.
+func AppendAmount(dst []byte, cents int64) []byte {
+	if cents < 0 {
+		dst = append(dst, '-')
+		if cents == -cents { // math.MinInt64
+			return append(dst, "92233720368547758.08"...)
+		}
+		cents = -cents
+	}
+	dst = strconv.AppendInt(dst, cents/100, 10)
+	f := cents % 100
+	switch {
+	case f == 0:
+	case f%10 == 0:
+		dst = append(dst, '.', byte('0'+f/10))
+	default:
+		dst = append(dst, '.', byte('0'+f/10), byte('0'+f%10))
+	}
+	return dst
+}
+
+// FormatAmount formats cents as an X12 decimal.
+func FormatAmount(cents int64) string {
+	var b [24]byte
+	return string(AppendAmount(b[:0], cents))
+}
+
+// AppendDate appends t as CCYYMMDD.
+func AppendDate(dst []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	dst = append(dst, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
+	return append(dst, byte('0'+int(m)/10), byte('0'+int(m)%10), byte('0'+d/10), byte('0'+d%10))
+}

@@ -1,0 +1,122 @@
+package edi
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWriterEnvelope(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, DefaultDelimiters)
+	at := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
+	w.BeginInterchange(ISAHeader{SenderID: "SUBMITTER", ReceiverID: "RECEIVER", Time: at, ControlNumber: 1, Usage: "T"})
+	w.BeginGroup(GSHeader{FunctionalID: "HC", SenderCode: "SUBMITTER", ReceiverCode: "RECEIVER", Time: at, ControlNumber: 1, Version: "005010X222A1"})
+	w.BeginSet("837", 1, "005010X222A1")
+	w.Segment("BHT", "0019", "00", "REF1", "20240101", "1200", "CH")
+	w.Begin("HI")
+	w.Composite()
+	w.Comp("ABK")
+	w.Comp("J101")
+	w.Composite()
+	w.Comp("ABF")
+	w.Comp("E119")
+	w.Comp("")
+	w.Comp("")
+	w.Elem("")
+	w.End()
+	w.EndSet()
+	w.EndGroup()
+	w.EndInterchange()
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); got != sample837 {
+		t.Fatalf("got\n%s\nwant\n%s", strings.ReplaceAll(got, "~", "~\n"), strings.ReplaceAll(sample837, "~", "~\n"))
+	}
+	if i := strings.Index(buf.String(), "~"); i != ISALength-1 {
+		t.Fatalf("ISA is %d bytes", i+1)
+	}
+}
+
+func TestWriterTrailingEmpties(t *testing.T) {
+	tests := []struct {
+		name  string
+		write func(w *Writer)
+		want  string
+	}{
+		{"trailing elements", func(w *Writer) { w.Segment("NM1", "85", "2", "CLINIC", "", "", "", "", "") }, "NM1*85*2*CLINIC~"},
+		{"inner empties kept", func(w *Writer) { w.Segment("NM1", "IL", "1", "DOE", "", "", "", "", "MI", "X1") }, "NM1*IL*1*DOE*****MI*X1~"},
+		{"empty composite", func(w *Writer) { w.Begin("SV1"); w.Composite(); w.Comp(""); w.Comp(""); w.End() }, "SV1~"},
+		{"composite inner empty", func(w *Writer) {
+			w.Begin("SV1")
+			w.Comp("HC")
+			w.Comp("99213")
+			w.Comp("")
+			w.Comp("25")
+			w.ElemAmount(12550)
+			w.End()
+		}, "SV1*HC:99213::25*125.5~"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := NewWriter(&buf, DefaultDelimiters)
+			tc.write(w)
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if buf.String() != tc.want {
+				t.Fatalf("got %q, want %q", buf.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestWriterDelimiterInData(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, DefaultDelimiters)
+	w.Segment("NM1", "IL", "1", "O*BRIEN")
+	err := w.Flush()
+	if !errors.Is(err, ErrDelimiterInData) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "NM103") {
+		t.Fatalf("error does not name the element: %v", err)
+	}
+}
+
+func TestAmounts(t *testing.T) {
+	for _, tc := range []struct {
+		cents int64
+		text  string
+	}{{0, "0"}, {5, "0.05"}, {50, "0.5"}, {12500, "125"}, {12550, "125.5"}, {12555, "125.55"}, {-5, "-0.05"}, {-100, "-1"}} {
+		if got := FormatAmount(tc.cents); got != tc.text {
+			t.Errorf("FormatAmount(%d) = %q, want %q", tc.cents, got, tc.text)
+		}
+		if got, err := ParseAmount([]byte(tc.text)); err != nil || got != tc.cents {
+			t.Errorf("ParseAmount(%q) = %d, %v", tc.text, got, err)
+		}
+	}
+	for _, in := range []string{"", "-", ".", "1.2.3", "12a", "1.234", "+"} {
+		if _, err := ParseAmount([]byte(in)); err == nil {
+			t.Errorf("ParseAmount(%q) did not fail", in)
+		}
+	}
+	if got, err := ParseAmount([]byte("1.500")); err != nil || got != 150 {
+		t.Errorf("ParseAmount(1.500) = %d, %v", got, err)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	if d, err := ParseDate([]byte("20240229")); err != nil || d != time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC) {
+		t.Errorf("ParseDate = %v, %v", d, err)
+	}
+	for _, in := range []string{"20230229", "2024013", "20241301", "2024010a"} {
+		if _, err := ParseDate([]byte(in)); err == nil {
+			t.Errorf("ParseDate(%q) did not fail", in)
+		}
+	}
+}
