@@ -92,6 +92,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 
 	root.AddCommand(
 		newVersionCmd(env),
+		newClaimsCmd(env),
 	)
 	return root
 }
