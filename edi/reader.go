@@ -145,16 +145,17 @@ func (r *Reader) skipSpace() {
 	}
 }
 
-// readISA takes the delimiters from the ISA segment at buf[start:].
+// readISA takes the delimiters from the ISA segment at buf[start:] and
+// returns the ISA's length without its terminator.
 // The ISA is fixed-length (106 bytes), but some senders pad it wrongly, so the
 // delimiters are found by counting sixteen element separators: the byte after
 // the sixteenth is ISA16 and the next one the segment terminator.
-func (r *Reader) readISA() error {
+func (r *Reader) readISA() (int, error) {
 	for r.end-r.start < ISALength+2 && r.fill() {
 	}
 	b := r.buf[r.start:r.end]
 	if len(b) < 4 || string(b[:3]) != "ISA" {
-		return r.errorf(ErrNotX12, "input does not start with ISA")
+		return 0, r.errorf(ErrNotX12, "input does not start with ISA")
 	}
 	d := Delimiters{Element: b[3]}
 	n := 0
@@ -168,7 +169,7 @@ func (r *Reader) readISA() error {
 		}
 	}
 	if n < 16 || i+2 >= len(b) {
-		return r.errorf(ErrBadISA, "ISA has fewer than 16 elements")
+		return 0, r.errorf(ErrBadISA, "ISA has fewer than 16 elements")
 	}
 	d.Component = b[i+1]
 	d.Segment = b[i+2]
@@ -178,11 +179,14 @@ func (r *Reader) readISA() error {
 		d.Repetition = f[0]
 	}
 	if err := d.Validate(); err != nil {
-		return r.errorf(ErrBadISA, "%v", err)
+		return 0, r.errorf(ErrBadISA, "%v", err)
+	}
+	if bytes.IndexByte(b[:i+2], d.Segment) >= 0 {
+		return 0, r.errorf(ErrBadISA, "segment terminator %q appears inside the ISA", d.Segment)
 	}
 	r.delim = d
 	r.seen = true
-	return nil
+	return i + 2, nil
 }
 
 // Next returns the next segment, or io.EOF after the last one. Errors are
@@ -206,11 +210,19 @@ func (r *Reader) Next() (*Segment, error) {
 	for r.end-r.start < 4 && r.fill() {
 	}
 	if !r.seen || r.end-r.start >= 4 && r.buf[r.start] == 'I' && r.buf[r.start+1] == 'S' && r.buf[r.start+2] == 'A' && !isAlnum(r.buf[r.start+3]) {
-		if err := r.readISA(); err != nil {
+		n, err := r.readISA()
+		if err != nil {
 			r.err = err
 			r.start = r.end
 			return nil, err
 		}
+		// The ISA is framed by its sixteen separators, not by searching
+		// for the terminator.
+		raw := r.buf[r.start : r.start+n]
+		r.segOff = r.off
+		r.off += int64(n + 1)
+		r.start += n + 1
+		return r.emit(raw)
 	}
 	term := r.delim.Segment
 	scanned := 0
@@ -224,6 +236,9 @@ func (r *Reader) Next() (*Segment, error) {
 				return nil, e
 			}
 			raw := r.buf[r.start:end]
+			if term == '\n' && len(raw) > 0 && raw[len(raw)-1] == '\r' {
+				raw = raw[:len(raw)-1] // CR LF line ends with LF as terminator
+			}
 			r.segOff = r.off
 			r.off += int64(end + 1 - r.start)
 			r.start = end + 1

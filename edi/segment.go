@@ -20,7 +20,8 @@ type Delimiters struct {
 var DefaultDelimiters = Delimiters{Element: '*', Repetition: '^', Component: ':', Segment: '~'}
 
 // Validate reports whether the delimiters can delimit: all present, all
-// distinct, none a letter, digit or space.
+// distinct, none a letter, digit or space, and only the segment terminator a
+// line break.
 func (d Delimiters) Validate() error {
 	seps := [...]byte{d.Element, d.Component, d.Segment, d.Repetition}
 	for i, c := range seps {
@@ -32,6 +33,11 @@ func (d Delimiters) Validate() error {
 		}
 		if isAlnum(c) || c == ' ' {
 			return fmt.Errorf("%w: delimiter %q is a letter, digit or space", ErrBadISA, c)
+		}
+		if i != 2 && (c == '\r' || c == '\n') {
+			// CR and LF may end segments (and are skipped after them),
+			// but cannot separate what is inside one.
+			return fmt.Errorf("%w: delimiter %q is a line break", ErrBadISA, c)
 		}
 		for _, o := range seps[i+1:] {
 			if o == c {
