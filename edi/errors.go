@@ -109,10 +109,19 @@ func (p Position) String() string {
 
 // Error is an error at a position in an X12 input. It wraps one of the
 // package's sentinel errors (or an I/O error).
+//
+// Level and Code say how the error is acknowledged to the sender; they are
+// set by the validators and are empty for plain read and write errors.
 type Error struct {
 	Pos Position
 	Err error  // sentinel or underlying error
 	Msg string // detail for a person
+	// Level is the acknowledgment level: a TA1 note, a 999 AK9, IK5, IK3
+	// or IK4 code.
+	Level Level
+	// Code is the acknowledgment code at Level, such as "021" (TA105),
+	// "5" (AK905), "4" (IK502), "8" (IK304) or "7" (IK403).
+	Code string
 }
 
 func (e *Error) Error() string {

@@ -236,8 +236,11 @@ func (r *Reader) Next() (*Segment, error) {
 				return nil, e
 			}
 			raw := r.buf[r.start:end]
-			if term == '\n' && len(raw) > 0 && raw[len(raw)-1] == '\r' {
-				raw = raw[:len(raw)-1] // CR LF line ends with LF as terminator
+			if term == '\n' {
+				// CR LF line ends with LF as the terminator.
+				for len(raw) > 0 && raw[len(raw)-1] == '\r' {
+					raw = raw[:len(raw)-1]
+				}
 			}
 			r.segOff = r.off
 			r.off += int64(end + 1 - r.start)

@@ -20,7 +20,7 @@ type Delimiters struct {
 var DefaultDelimiters = Delimiters{Element: '*', Repetition: '^', Component: ':', Segment: '~'}
 
 // Validate reports whether the delimiters can delimit: all present, all
-// distinct, none a letter, digit or space, and only the segment terminator a
+// distinct, ASCII, none a letter, digit or space, and only the segment terminator a
 // line break.
 func (d Delimiters) Validate() error {
 	seps := [...]byte{d.Element, d.Component, d.Segment, d.Repetition}
@@ -33,6 +33,9 @@ func (d Delimiters) Validate() error {
 		}
 		if isAlnum(c) || c == ' ' {
 			return fmt.Errorf("%w: delimiter %q is a letter, digit or space", ErrBadISA, c)
+		}
+		if c >= 0x80 {
+			return fmt.Errorf("%w: delimiter 0x%02X is not ASCII", ErrBadISA, c)
 		}
 		if i != 2 && (c == '\r' || c == '\n') {
 			// CR and LF may end segments (and are skipped after them),

@@ -1,0 +1,197 @@
+package edi
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// codes lists the Level:Code pairs of a report's errors in input order.
+func codes(rep *Report) []string {
+	var out []string
+	for _, e := range rep.AllErrors() {
+		out = append(out, e.Level.String()+":"+e.Code)
+	}
+	return out
+}
+
+func TestValidateClean(t *testing.T) {
+	rep, err := Validate(strings.NewReader(sample837), ValidateOpts{File: "in.x12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Clean() {
+		t.Fatalf("errors: %v", rep.Err())
+	}
+	if len(rep.Interchanges) != 1 || len(rep.Interchanges[0].Groups) != 1 || len(rep.Interchanges[0].Groups[0].Sets) != 1 {
+		t.Fatalf("structure: %+v", rep.Interchanges)
+	}
+	ic := rep.Interchanges[0]
+	g := ic.Groups[0]
+	s := g.Sets[0]
+	if ic.SenderID != "SUBMITTER" || ic.ControlNumber != "000000001" || ic.Usage != "T" || ic.GroupCount != 1 || !ic.Closed {
+		t.Errorf("interchange = %+v", ic)
+	}
+	if g.FunctionalID != "HC" || g.Version != "005010X222A1" || g.SetCount != 1 {
+		t.Errorf("group = %+v", g)
+	}
+	if s.ID != "837" || s.ControlNumber != "0001" || s.Segments != 4 || s.DeclaredSegments != 4 || !s.Accepted() {
+		t.Errorf("set = %+v", s)
+	}
+	if ic.NoteCode() != TA1NoError {
+		t.Errorf("note code %s", ic.NoteCode())
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	two := strings.Replace(sample837, "SE*4*0001~", "SE*4*0001~ST*837*0002*005010X222A1~BHT*0019~SE*3*0002~", 1)
+	two = strings.Replace(two, "GE*1*1~", "GE*2*1~", 1)
+	tests := []struct {
+		name  string
+		in    string
+		want  []string
+		match error
+	}{
+		{"SE count", strings.Replace(sample837, "SE*4*", "SE*5*", 1), []string{"set:4"}, ErrEnvelope},
+		{"SE control number", strings.Replace(sample837, "SE*4*0001", "SE*4*0002", 1), []string{"set:3"}, ErrEnvelope},
+		{"GE count", strings.Replace(sample837, "GE*1*1", "GE*2*1", 1), []string{"group:5"}, ErrEnvelope},
+		{"GE control number", strings.Replace(sample837, "GE*1*1", "GE*1*9", 1), []string{"group:4"}, ErrEnvelope},
+		{"IEA count", strings.Replace(sample837, "IEA*1*", "IEA*3*", 1), []string{"interchange:021"}, ErrEnvelope},
+		{"IEA control number", strings.Replace(sample837, "IEA*1*000000001", "IEA*1*000000002", 1), []string{"interchange:001"}, ErrEnvelope},
+		{"ISA qualifier", strings.Replace(sample837, "*ZZ*SUBMITTER", "*QQ*SUBMITTER", 1), []string{"interchange:005"}, ErrBadISA},
+		{"ISA version", strings.Replace(sample837, "*00501*", "*00401*", 1), []string{"interchange:017"}, ErrBadISA},
+		{"ISA usage", strings.Replace(sample837, "*0*T*:", "*0*X*:", 1), []string{"interchange:020"}, ErrBadISA},
+		{"ISA ack", strings.Replace(sample837, "*0*T*:", "*5*T*:", 1), []string{"interchange:019"}, ErrBadISA},
+		{"ISA date", strings.Replace(sample837, "*240101*1200*", "*241301*1200*", 1), []string{"interchange:014"}, ErrBadISA},
+		{"ISA short sender", strings.Replace(sample837, "SUBMITTER      *", "SUBMITTER*", 1), []string{"interchange:006"}, ErrBadISA},
+		{"ST01 wrong group", strings.Replace(sample837, "ST*837*", "ST*835*", 1), []string{"set:6"}, ErrEnvelope},
+		{"ST03 differs from GS08", strings.Replace(sample837, "ST*837*0001*005010X222A1", "ST*837*0001*005010X223A2", 1), []string{"element:7"}, ErrEnvelope},
+		{"ST03 missing", strings.Replace(sample837, "ST*837*0001*005010X222A1", "ST*837*0001", 1), []string{"element:1"}, ErrEnvelope},
+		{"bad segment ID", strings.Replace(sample837, "BHT*", "bht*", 1), []string{"segment:1"}, ErrSyntax},
+		{"control character", strings.Replace(sample837, "REF1", "RE\x01", 1), []string{"element:6"}, ErrSyntax},
+		{"SE missing", strings.Replace(sample837, "SE*4*0001~", "", 1), []string{"set:2"}, ErrEnvelope},
+		{"GE missing", strings.Replace(sample837, "GE*1*1~", "", 1), []string{"group:3"}, ErrEnvelope},
+		{"IEA missing", strings.Replace(sample837, "IEA*1*000000001~", "", 1), []string{"interchange:023"}, ErrEnvelope},
+		{"duplicate ST02", strings.Replace(two, "0002", "0001", 2), []string{"set:23"}, ErrDuplicateControl},
+		{"duplicate ISA13", sample837 + sample837, []string{"interchange:025", "group:19"}, ErrDuplicateControl},
+		{"segment outside a set", strings.Replace(sample837, "GE*1*1~", "REF*X*1~GE*1*1~", 1), []string{"interchange:024"}, ErrEnvelope},
+		{"unterminated", sample837 + "ISA*00", []string{"interchange:022"}, ErrBadISA},
+		{"two sets clean", two, nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Validate(strings.NewReader(tc.in), ValidateOpts{File: "in.x12"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := codes(rep)
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("codes = %v, want %v\n%v", got, tc.want, rep.Err())
+			}
+			if tc.match == nil {
+				return
+			}
+			err = rep.Err()
+			if !errors.Is(err, tc.match) {
+				t.Fatalf("errors.Is(%v, %v) is false", err, tc.match)
+			}
+			for _, e := range rep.AllErrors() {
+				if e.Pos.File != "in.x12" || e.Pos.Segment == 0 {
+					t.Errorf("unpositioned error %+v", e)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateErrorPosition(t *testing.T) {
+	rep, err := Validate(strings.NewReader(strings.Replace(sample837, "SE*4*", "SE*9*", 1)), ValidateOpts{File: "in.x12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := rep.AllErrors()
+	if len(errs) != 1 {
+		t.Fatalf("errors: %v", rep.Err())
+	}
+	want := "in.x12, ISA13 000000001, GS06 1, ST02 0001, segment 6 (set position 4), SE01: envelope error: SE01 says 9 segments, the set has 4"
+	if got := errs[0].Error(); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestValidateNotX12(t *testing.T) {
+	for _, in := range []string{"", "hello", "ISA*00~"} {
+		if _, err := Validate(strings.NewReader(in), ValidateOpts{}); !errors.Is(err, ErrNotX12) && !errors.Is(err, ErrBadISA) {
+			t.Errorf("Validate(%q) err = %v", in, err)
+		}
+	}
+}
+
+func TestValidateCapsErrors(t *testing.T) {
+	body := strings.Repeat("bad~", 50)
+	in := strings.Replace(sample837, "HI*", body+"HI*", 1)
+	in = strings.Replace(in, "SE*4*", "SE*54*", 1)
+	rep, err := Validate(strings.NewReader(in), ValidateOpts{MaxErrors: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := rep.Interchanges[0].Groups[0].Sets[0]
+	if len(set.Errors.Errs) != 10 || set.Errors.Len() != 50 || rep.ErrorCount() != 50 {
+		t.Fatalf("kept %d, counted %d", len(set.Errors.Errs), set.Errors.Len())
+	}
+}
+
+func TestValidateCheckHook(t *testing.T) {
+	var ids []string
+	_, err := Validate(strings.NewReader(sample837), ValidateOpts{Check: func(seg *Segment, pos Position, set *SetReport) {
+		ids = append(ids, string(seg.ID()))
+		if seg.Is("HI") {
+			set.Errors.Add(&Error{Pos: pos, Err: ErrImplementation, Level: LevelSegment, Code: IK3UnexpectedSegment})
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ids, ",") != "ST,BHT,HI,SE" {
+		t.Fatalf("hook saw %v", ids)
+	}
+}
+
+// TestValidateSharedSamples validates every sample file: each either passes
+// the envelope checks or gets positioned errors, and none panics.
+func TestValidateSharedSamples(t *testing.T) {
+	files, _ := filepath.Glob("../fixtures/x12/samples/*/*")
+	if len(files) == 0 {
+		t.Fatal("no X12 samples found")
+	}
+	clean := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(f)
+		rep, err := Validate(strings.NewReader(string(data)), ValidateOpts{File: name})
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) || pe.Pos.File != name {
+				t.Errorf("%s: unpositioned error %v", name, err)
+			}
+			continue
+		}
+		if rep.Clean() {
+			clean++
+			continue
+		}
+		for _, e := range rep.AllErrors() {
+			if e.Pos.File != name || e.Pos.Segment == 0 || e.Level == LevelNone || e.Code == "" {
+				t.Errorf("%s: error without position or code: %+v", name, e)
+			}
+		}
+	}
+	if clean < len(files)/2 {
+		t.Errorf("only %d of %d samples pass the envelope checks", clean, len(files))
+	}
+}

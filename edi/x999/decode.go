@@ -1,0 +1,132 @@
+package x999
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/clearhouse/clearhouse/edi"
+)
+
+// File is what Decode found: the TA1 segments and the 999 transaction sets
+// of every interchange read, in input order.
+type File struct {
+	TA1s      []TA1
+	Responses []FunctionalGroupResponse
+}
+
+// Decode reads 999s and TA1s from r to the end of input. Segments other
+// than the ones a 999 or TA1 uses (such as CTX) are skipped; transaction
+// sets other than 999 are skipped whole. Errors are *edi.Error values with
+// the position of the offending segment, wrapping edi.ErrSyntax for a
+// misplaced segment or bad number, or the reader's error.
+func Decode(r *edi.Reader) (*File, error) {
+	f := &File{}
+	var (
+		resp   *FunctionalGroupResponse
+		set    *TransactionSetResponse
+		seg    *SegmentError
+		in999  bool
+		inSet  bool
+		setErr = func(elem int, format string, args ...any) error {
+			p := r.Position()
+			p.Element = elem
+			return &edi.Error{Pos: p, Err: edi.ErrSyntax, Msg: fmt.Sprintf(format, args...)}
+		}
+	)
+	num := func(s *edi.Segment, i int) (int, error) {
+		b := s.Element(i)
+		if len(b) == 0 {
+			return 0, nil
+		}
+		n, err := edi.ParseInt(b)
+		if err != nil || n < 0 || n > 1<<31-1 {
+			return 0, setErr(i, "%q is not a count", b)
+		}
+		return int(n), nil
+	}
+	codes := func(s *edi.Segment, from int) []string {
+		var out []string
+		for i := from; i <= s.Len() && i < from+maxCodes; i++ {
+			if v := s.String(i); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	for {
+		s, err := r.Next()
+		if err == io.EOF {
+			return f, nil
+		}
+		if err != nil {
+			return f, err
+		}
+		switch {
+		case s.Is("TA1"):
+			f.TA1s = append(f.TA1s, TA1{ControlNumber: s.String(1), Date: s.String(2), Time: s.String(3), Ack: s.String(4), NoteCode: s.String(5)})
+		case s.Is("ST"):
+			inSet = true
+			in999 = s.String(1) == "999"
+			if in999 {
+				f.Responses = append(f.Responses, FunctionalGroupResponse{ControlNumber: s.String(2)})
+				resp = &f.Responses[len(f.Responses)-1]
+				set, seg = nil, nil
+			}
+		case s.Is("SE"):
+			if !inSet {
+				return f, setErr(0, "SE outside a transaction set")
+			}
+			inSet, in999, resp, set, seg = false, false, nil, nil, nil
+		case !in999:
+			// Envelope segments and other transaction sets.
+		case s.Is("AK1"):
+			resp.FunctionalID, resp.GroupControlNumber, resp.Version = s.String(1), s.String(2), s.String(3)
+		case s.Is("AK2"):
+			resp.Sets = append(resp.Sets, TransactionSetResponse{ID: s.String(1), ControlNumber: s.String(2), ImplRef: s.String(3)})
+			set, seg = &resp.Sets[len(resp.Sets)-1], nil
+		case s.Is("IK3"):
+			if set == nil {
+				return f, setErr(0, "IK3 before AK2")
+			}
+			pos, err := num(s, 2)
+			if err != nil {
+				return f, err
+			}
+			set.Segments = append(set.Segments, SegmentError{SegmentID: s.String(1), Position: pos, Loop: s.String(3), Code: s.String(4)})
+			seg = &set.Segments[len(set.Segments)-1]
+		case s.Is("IK4"):
+			if seg == nil {
+				return f, setErr(0, "IK4 before IK3")
+			}
+			e := ElementError{Reference: s.String(2), Code: s.String(3), Value: s.String(4)}
+			for k, dst := range []*int{&e.Position, &e.Component, &e.Repetition} {
+				b := s.Component(1, k+1)
+				if len(b) == 0 {
+					continue
+				}
+				n, err := strconv.Atoi(string(b))
+				if err != nil || n < 0 {
+					return f, setErr(1, "IK401-%d %q is not a position", k+1, b)
+				}
+				*dst = n
+			}
+			seg.Elements = append(seg.Elements, e)
+		case s.Is("IK5"):
+			if set == nil {
+				return f, setErr(0, "IK5 before AK2")
+			}
+			set.Ack, set.Codes = s.String(1), codes(s, 2)
+			set, seg = nil, nil
+		case s.Is("AK9"):
+			resp.Ack, resp.Codes = s.String(1), codes(s, 5)
+			for i, dst := range []*int{&resp.Included, &resp.Received, &resp.Accepted} {
+				n, err := num(s, i+2)
+				if err != nil {
+					return f, err
+				}
+				*dst = n
+			}
+		}
+	}
+}

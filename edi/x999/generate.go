@@ -1,0 +1,150 @@
+package x999
+
+import (
+	"slices"
+
+	"github.com/clearhouse/clearhouse/edi"
+)
+
+// maxCodes is how many syntax error codes IK5 (IK502-IK506) and AK9
+// (AK905-AK909) hold.
+const maxCodes = 5
+
+// Generate builds the acknowledgments of every interchange in rep: a TA1
+// from the interchange's envelope errors, and for each functional group a
+// 999 with one AK2 loop per transaction set. A set's segment-level errors
+// become IK3 segments (IK304), its element-level errors IK4 segments (IK403)
+// under the IK3 of their segment (IK304 8 when the segment has no error of
+// its own), and its set-level errors IK502 codes, with 5 added when any
+// segment is in error. A set with any error is rejected (IK501 R); a group
+// is accepted (AK901 A) when every set is, partially accepted (P) when some
+// are, and rejected (R) when none is or the group itself is in error.
+func Generate(rep *edi.Report) []Acknowledgment {
+	acks := make([]Acknowledgment, 0, len(rep.Interchanges))
+	for _, ic := range rep.Interchanges {
+		a := Acknowledgment{Interchange: ic, TA1: generateTA1(ic)}
+		for _, g := range ic.Groups {
+			a.Responses = append(a.Responses, GenerateGroup(g))
+		}
+		acks = append(acks, a)
+	}
+	return acks
+}
+
+func generateTA1(ic *edi.InterchangeReport) TA1 {
+	t := TA1{ControlNumber: ic.ControlNumber, Date: ic.Date, Time: ic.Time, Ack: edi.TA1Accepted, NoteCode: ic.NoteCode()}
+	if !ic.Accepted() {
+		t.Ack = edi.TA1Rejected
+	}
+	return t
+}
+
+// GenerateGroup builds the 999 of one functional group.
+func GenerateGroup(g *edi.GroupReport) FunctionalGroupResponse {
+	r := FunctionalGroupResponse{
+		FunctionalID:       g.FunctionalID,
+		GroupControlNumber: g.ControlNumber,
+		Version:            g.Version,
+		Included:           g.SetCount,
+		Received:           len(g.Sets),
+	}
+	if r.Included < 0 {
+		r.Included = len(g.Sets)
+	}
+	for _, s := range g.Sets {
+		sr := GenerateSet(s)
+		if sr.Accepted() {
+			r.Accepted++
+		}
+		r.Sets = append(r.Sets, sr)
+	}
+	for _, e := range g.Errors.Errs {
+		r.Codes = addCode(r.Codes, e.Code)
+	}
+	if g.Errors.Len() > 0 && len(r.Codes) == 0 {
+		r.Codes = []string{edi.AK9TrailerMissing}
+	}
+	switch {
+	case len(r.Codes) > 0:
+		r.Ack = edi.AckRejected
+		r.Accepted = 0
+	case r.Accepted == r.Received:
+		r.Ack = edi.AckAccepted
+	case r.Accepted == 0:
+		r.Ack = edi.AckRejected
+	default:
+		r.Ack = edi.AckPartiallyAccepted
+	}
+	return r
+}
+
+// GenerateSet builds the AK2 loop of one transaction set.
+func GenerateSet(s *edi.SetReport) TransactionSetResponse {
+	r := TransactionSetResponse{ID: s.ID, ControlNumber: s.ControlNumber, ImplRef: s.ImplRef, Ack: edi.AckAccepted}
+	segIndex := map[int]int{} // set position -> index in r.Segments
+	segment := func(e *edi.Error) *SegmentError {
+		i, ok := segIndex[e.Pos.SetSegment]
+		if !ok {
+			i = len(r.Segments)
+			segIndex[e.Pos.SetSegment] = i
+			r.Segments = append(r.Segments, SegmentError{SegmentID: segmentID(e.Pos.SegmentID), Position: e.Pos.SetSegment})
+		}
+		return &r.Segments[i]
+	}
+	for _, e := range s.Errors.Errs {
+		switch {
+		case e.Level == edi.LevelSegment && e.Pos.SetSegment > 0:
+			sg := segment(e)
+			if sg.Code == "" || sg.Code == edi.IK3ElementErrors {
+				sg.Code = e.Code
+			}
+		case e.Level == edi.LevelElement && e.Pos.SetSegment > 0:
+			sg := segment(e)
+			if sg.Code == "" {
+				sg.Code = edi.IK3ElementErrors
+			}
+			sg.Elements = append(sg.Elements, ElementError{
+				Position: e.Pos.Element, Component: e.Pos.Component, Repetition: e.Pos.Repetition, Code: e.Code,
+			})
+		case e.Level == edi.LevelSet:
+			r.Codes = addCode(r.Codes, e.Code)
+		default:
+			r.Codes = addCode(r.Codes, edi.IK5SegmentsInError)
+		}
+	}
+	if s.Errors.Dropped > 0 || len(r.Segments) > 0 {
+		r.Codes = addCode(r.Codes, edi.IK5SegmentsInError)
+	}
+	if len(r.Codes) > 0 {
+		r.Ack = edi.AckRejected
+	}
+	slices.SortStableFunc(r.Segments, func(a, b SegmentError) int { return a.Position - b.Position })
+	return r
+}
+
+func addCode(codes []string, c string) []string {
+	if c == "" || len(codes) >= maxCodes || slices.Contains(codes, c) {
+		return codes
+	}
+	return append(codes, c)
+}
+
+// segmentID makes IK301 from the ID of a segment in error, which may itself
+// be the error: IK301 is 2 or 3 letters and digits, so other bytes are
+// dropped, the rest cut to 3 and padded with X to 2.
+func segmentID(id string) string {
+	b := make([]byte, 0, 3)
+	for i := 0; i < len(id) && len(b) < 3; i++ {
+		c := id[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b = append(b, c)
+		}
+	}
+	for len(b) < 2 {
+		b = append(b, 'X')
+	}
+	return string(b)
+}
