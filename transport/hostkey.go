@@ -125,6 +125,6 @@ func knownAlgorithms(kh ssh.HostKeyCallback, address string) []string {
 // probeKey is a public key that matches nothing.
 type probeKey struct{}
 
-func (probeKey) Type() string                          { return "clearhouse-probe" }
-func (probeKey) Marshal() []byte                       { return []byte("clearhouse-probe") }
+func (probeKey) Type() string                        { return "clearhouse-probe" }
+func (probeKey) Marshal() []byte                     { return []byte("clearhouse-probe") }
 func (probeKey) Verify([]byte, *ssh.Signature) error { return errors.New("probe key") }
