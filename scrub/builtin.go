@@ -1,0 +1,753 @@
+package scrub
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/payers"
+)
+
+// Edit describes a built-in edit. Its Message and Fix are the general text;
+// a finding's message adds the particulars (the code, the line).
+type Edit struct {
+	ID       string
+	SNIP     int
+	Severity Severity
+	Message  string
+	Location Location
+	Fix      string
+}
+
+type editIndex int
+
+// The built-in edits, in the order they run.
+const (
+	eReqPCN editIndex = iota
+	eReqBilling
+	eReqPayer
+	eReqSubscriber
+	eReqFrequency
+	eReqLines
+	eReqLine
+	eReqPOS
+	eLimits
+	eNPI
+	eTaxonomy
+	eDxRequired
+	eDxExists
+	eDxBillable
+	eDxPointer
+	eProcedure
+	eModifier
+	ePOS
+	eBalance
+	eDateFuture
+	eDateOrder
+	eDateRange
+	eDemoPatient
+	eDemoSubscriber
+	eFrequencyRef
+	eDuplicate
+	eTimely
+	eTimelyNear
+	ePayerKnown
+	ePayerAccepts
+	eCodeRelease
+	eNCCIPTP
+	eMUE
+	numEdits
+)
+
+var edits = [numEdits]Edit{
+	eReqPCN: {"REQ-PCN", 2, Reject, "patient control number missing", Location{"2300", "CLM", "CLM01", 0},
+		"Set the claim's patient control number (CLM01, up to 20 characters)."},
+	eReqBilling: {"REQ-BILLING", 2, Reject, "billing provider incomplete", Location{"2010AA", "NM1", "", 0},
+		"Enter the billing provider's name, NPI, tax ID (REF*EI/SY) and street address with a 9-digit ZIP (N3/N4)."},
+	eReqPayer: {"REQ-PAYER", 2, Reject, "payer name or ID missing", Location{"2010BB", "NM1", "NM109", 0},
+		"Choose the patient's payer so its name (NM103) and payer ID (NM109) are filled."},
+	eReqSubscriber: {"REQ-SUBSCRIBER", 2, Reject, "subscriber information incomplete", Location{"2000B", "SBR", "", 0},
+		"Enter the payer responsibility (SBR01 P, S or T) and the claim filing indicator (SBR09)."},
+	eReqFrequency: {"REQ-FREQUENCY", 2, Reject, "claim frequency code invalid", Location{"2300", "CLM", "CLM05-3", 0},
+		"Use 1 for an original claim, 7 for a replacement or 8 for a void."},
+	eReqLines: {"REQ-LINES", 2, Reject, "claim has no service lines", Location{"2400", "LX", "", 0},
+		"Add at least one service line."},
+	eReqLine: {"REQ-LINE", 2, Reject, "service line incomplete", Location{"2400", "SV1", "", 0},
+		"Enter the procedure code (revenue code on institutional lines), units greater than zero and the date of service."},
+	eReqPOS: {"REQ-POS", 2, Reject, "place of service or facility type missing", Location{"2300", "CLM", "CLM05-1", 0},
+		"Enter the place of service (837P) or the facility type of the type of bill (837I)."},
+	eLimits: {"LIMITS", 2, Reject, "more repetitions than the implementation guide allows", Location{"2300", "HI", "", 0},
+		"Split the claim: an 837P carries at most 12 diagnoses and 50 lines, 4 modifiers and 4 diagnosis pointers per line."},
+	eNPI: {"NPI-INVALID", 2, Reject, "NPI invalid", Location{"2010AA", "NM1", "NM109", 0},
+		"Correct the NPI: 10 digits whose last is the Luhn check digit over 80840 and the first nine (check NPPES)."},
+	eTaxonomy: {"TAXONOMY-INVALID", 5, Reject, "provider taxonomy code not in the NUCC code set", Location{"2000A", "PRV", "PRV03", 0},
+		"Use the provider's NUCC taxonomy code as registered in NPPES (10 characters, e.g. 207Q00000X)."},
+	eDxRequired: {"DX-REQUIRED", 2, Reject, "no diagnosis", Location{"2300", "HI", "HI01-2", 0},
+		"Enter at least the principal diagnosis (ICD-10-CM)."},
+	eDxExists: {"DX-INVALID", 5, Reject, "ICD-10-CM code not valid on the date of service", Location{"2300", "HI", "", 0},
+		"Use a code of the ICD-10-CM release in effect on the date of service (October 1 to September 30), without the dot."},
+	eDxBillable: {"DX-NOT-BILLABLE", 5, Reject, "ICD-10-CM header code is not billable", Location{"2300", "HI", "", 0},
+		"Code to the highest specificity: choose a billable subcode of the header (e.g. E119, not E11)."},
+	eDxPointer: {"DX-POINTER", 2, Reject, "diagnosis pointer does not point at a diagnosis", Location{"2400", "SV1", "SV107", 0},
+		"Point each line at 1 to 4 of the claim's diagnoses, by their position in the HI list."},
+	eProcedure: {"PROC-INVALID", 5, Reject, "procedure code invalid", Location{"2400", "SV1", "SV101-2", 0},
+		"Use a HCPCS Level II code valid on the date of service or a 5-character CPT code."},
+	eModifier: {"MOD-INVALID", 5, Reject, "procedure modifier invalid", Location{"2400", "SV1", "SV101-3", 0},
+		"Use a CPT or HCPCS Level II modifier (two characters), at most four per line."},
+	ePOS: {"POS-INVALID", 5, Reject, "place of service code invalid", Location{"2300", "CLM", "CLM05-1", 0},
+		"Use a CMS place of service code (e.g. 11 office, 22 outpatient hospital, 02/10 telehealth)."},
+	eBalance: {"BAL-TOTAL", 3, Reject, "line charges do not sum to the claim total", Location{"2300", "CLM", "CLM02", 0},
+		"Make the claim total charge (CLM02) equal the sum of the line charges (SV102/SV203)."},
+	eDateFuture: {"DATE-FUTURE", 2, Reject, "date of service in the future", Location{"2400", "DTP", "DTP03", 0},
+		"Bill services only after they are rendered; check the date of service."},
+	eDateOrder: {"DATE-ORDER", 2, Reject, "date range ends before it starts", Location{"2400", "DTP", "DTP03", 0},
+		"Put the start date first in the range (from-to)."},
+	eDateRange: {"DATE-RANGE", 2, Reject, "date outside the claim's period or the patient's life", Location{"2400", "DTP", "DTP03", 0},
+		"Check the date of service against the statement period (DTP*434) and the patient's birth date."},
+	eDemoPatient: {"DEMO-PATIENT", 2, Reject, "patient demographics incomplete", Location{"2010CA", "NM1", "", 0},
+		"Enter the patient's last and first name, address, birth date and gender (F, M or U)."},
+	eDemoSubscriber: {"DEMO-SUBSCRIBER", 2, Reject, "subscriber demographics incomplete", Location{"2010BA", "NM1", "", 0},
+		"Enter the subscriber's last name and member ID as on the insurance card."},
+	eFrequencyRef: {"FREQ-ORIGINAL-REF", 4, Reject, "replacement or void claim lacks the payer claim control number", Location{"2300", "REF", "REF02", 0},
+		"Enter the payer's claim control number of the claim being replaced or voided (REF*F8), from the 835 or 277CA."},
+	eDuplicate: {"DUPLICATE", 7, Reject, "duplicate of a claim already submitted", Location{"2300", "CLM", "CLM01", 0},
+		"Do not resubmit: check the status of the earlier claim; to correct it send a replacement (frequency 7)."},
+	eTimely: {"TIMELY-FILING", 7, Reject, "past the payer's timely filing limit", Location{"2400", "DTP", "DTP03", 0},
+		"Submit with proof of timely filing or a delay reason code (CLM20) if an exception applies; otherwise write off."},
+	eTimelyNear: {"TIMELY-FILING-NEAR", 7, Warn, "close to the payer's timely filing limit", Location{"2400", "DTP", "DTP03", 0},
+		"Submit this claim now."},
+	ePayerKnown: {"PAYER-UNKNOWN", 7, Reject, "payer not in the payer registry", Location{"2010BB", "NM1", "NM109", 0},
+		"Pick the payer from the registry or add its definition."},
+	ePayerAccepts: {"PAYER-TRANSACTION", 7, Reject, "payer does not accept this claim type", Location{"2010BB", "NM1", "NM109", 0},
+		"Send this claim type to a payer that accepts it, or bill on the other claim form (837P/837I)."},
+	eCodeRelease: {"CODESET-RELEASE", 5, Warn, "no code set release loaded for the date of service", Location{"2300", "HI", "", 0},
+		"Import the code set release in effect on the date of service (clearhouse codes import)."},
+	eNCCIPTP: {"NCCI-PTP", 5, Reject, "NCCI procedure-to-procedure edit", Location{"2400", "SV1", "SV101-2", 0},
+		"Remove the column 2 code, or, when the services were distinct and the modifier indicator allows it, add an NCCI-associated modifier (59, XE, XS, XP, XU, 25...)."},
+	eMUE: {"MUE", 5, Reject, "units exceed the medically unlikely edit", Location{"2400", "SV1", "SV104", 0},
+		"Check the units; bill no more than the MUE per date of service, or appeal with documentation."},
+}
+
+// Builtins returns the built-in edits with their default severities.
+func Builtins() []Edit { return append([]Edit(nil), edits[:]...) }
+
+func builtinIndex(id string) (editIndex, bool) {
+	for i := range edits {
+		if edits[i].ID == id {
+			return editIndex(i), true
+		}
+	}
+	return 0, false
+}
+
+func defaultSeverities() [numEdits]Severity {
+	var s [numEdits]Severity
+	for i := range edits {
+		s[i] = edits[i].Severity
+	}
+	return s
+}
+
+// checker runs the built-in edits over one claim.
+type checker struct {
+	s       *Scrubber
+	c       *claim.Claim
+	opts    Options
+	prof    *profile
+	payer   *payers.Payer
+	payerID string
+	claimID string
+	out     []Finding
+	dosFrom codes.Day
+	dos     claim.Date
+}
+
+func (k *checker) on(e editIndex) bool { return k.prof.severity[e] != 0 }
+
+// add records a finding of built-in edit e; detail is appended to the
+// message, loc (when its Loop is set) replaces the edit's location.
+func (k *checker) add(e editIndex, loc Location, detail string) {
+	sev := k.prof.severity[e]
+	if sev == 0 {
+		return
+	}
+	ed := &edits[e]
+	msg := ed.Message
+	if detail != "" {
+		msg += ": " + detail
+	}
+	if loc.Loop == "" {
+		loc = ed.Location
+	}
+	k.out = append(k.out, Finding{
+		ClaimID: k.claimID, PatientControlNumber: k.c.PatientControlNumber,
+		RuleID: ed.ID, SNIP: ed.SNIP, Severity: sev, Message: msg, Location: loc, Fix: ed.Fix, Source: "builtin",
+	})
+}
+
+func dayOf(d claim.Date) codes.Day {
+	return codes.Day(d.Year*10000 + int(d.Month)*100 + d.Day)
+}
+
+func (k *checker) lineDay(l *claim.ServiceLine) codes.Day {
+	if !l.ServiceDate.IsZero() {
+		return dayOf(l.ServiceDate)
+	}
+	return k.dosFrom
+}
+
+func (k *checker) institutional() bool { return k.c.Kind == claim.Institutional }
+
+// lineSeg is the service line segment of the claim's kind.
+func (k *checker) lineSeg() string {
+	if k.institutional() {
+		return "SV2"
+	}
+	return "SV1"
+}
+
+func (k *checker) run() {
+	c := k.c
+	from, _ := c.ServiceSpan()
+	k.dos = from
+	k.dosFrom = dayOf(from)
+	if from.IsZero() {
+		k.dosFrom = 0
+	}
+	k.required()
+	k.providers()
+	k.diagnoses()
+	k.lines()
+	k.balance()
+	k.dates()
+	k.demographics()
+	k.frequency()
+	k.payerEdits()
+	k.ncci()
+}
+
+func (k *checker) required() {
+	c := k.c
+	if k.on(eReqPCN) && strings.TrimSpace(c.PatientControlNumber) == "" {
+		k.add(eReqPCN, Location{}, "")
+	} else if k.on(eReqPCN) && len(c.PatientControlNumber) > 20 {
+		k.add(eReqPCN, Location{}, fmt.Sprintf("%q is longer than 20 characters", c.PatientControlNumber))
+	}
+	if k.on(eReqBilling) {
+		b := &c.BillingProvider
+		var miss []string
+		if b.Organization == "" && b.LastName == "" {
+			miss = append(miss, "name (NM103)")
+		}
+		if b.NPI == "" {
+			miss = append(miss, "NPI (NM109)")
+		}
+		if b.TaxID == "" {
+			miss = append(miss, "tax ID (REF*EI)")
+		}
+		if b.Address == nil || b.Address.Line1 == "" || b.Address.City == "" || b.Address.State == "" || b.Address.PostalCode == "" {
+			miss = append(miss, "address (N3/N4)")
+		} else if strings.HasPrefix(strings.ToUpper(b.Address.Line1), "PO BOX") || strings.HasPrefix(strings.ToUpper(b.Address.Line1), "P.O. BOX") {
+			miss = append(miss, "a street address (a PO box is not allowed in 2010AA)")
+		} else if len(b.Address.PostalCode) != 9 {
+			miss = append(miss, "the 9-digit ZIP code (N403)")
+		}
+		if len(miss) > 0 {
+			k.add(eReqBilling, Location{}, "missing "+strings.Join(miss, ", "))
+		}
+	}
+	if k.on(eReqPayer) && (c.Payer.ID == "" || c.Payer.Name == "") {
+		k.add(eReqPayer, Location{}, "")
+	}
+	if k.on(eReqSubscriber) {
+		s := &c.Subscriber
+		switch {
+		case s.PayerResponsibility == "":
+			k.add(eReqSubscriber, Location{"2000B", "SBR", "SBR01", 0}, "payer responsibility (SBR01) missing")
+		case !strings.Contains("PSTABCDEFGHU", s.PayerResponsibility) || len(s.PayerResponsibility) != 1:
+			k.add(eReqSubscriber, Location{"2000B", "SBR", "SBR01", 0}, fmt.Sprintf("payer responsibility %q", s.PayerResponsibility))
+		}
+		if s.ClaimFilingIndicator == "" {
+			k.add(eReqSubscriber, Location{"2000B", "SBR", "SBR09", 0}, "claim filing indicator (SBR09) missing")
+		}
+	}
+	if k.on(eReqFrequency) {
+		switch c.FrequencyCode {
+		case claim.FrequencyOriginal, claim.FrequencyReplacement, claim.FrequencyVoid:
+		default:
+			k.add(eReqFrequency, Location{}, fmt.Sprintf("%q", c.FrequencyCode))
+		}
+	}
+	if k.on(eReqLines) && len(c.Lines) == 0 {
+		k.add(eReqLines, Location{}, "")
+	}
+	if k.on(eReqPOS) {
+		if k.institutional() {
+			if len(c.FacilityType) != 2 || !isDigits(c.FacilityType) {
+				k.add(eReqPOS, Location{}, fmt.Sprintf("facility type %q: want two digits of the type of bill", c.FacilityType))
+			}
+		} else if c.PlaceOfService == "" {
+			k.add(eReqPOS, Location{}, "")
+		}
+	}
+	if k.on(eLimits) && !k.institutional() {
+		if n := len(c.Diagnoses); n > 12 {
+			k.add(eLimits, Location{}, fmt.Sprintf("%d diagnoses (at most 12 on an 837P)", n))
+		}
+		if n := len(c.Lines); n > 50 {
+			k.add(eLimits, Location{"2400", "LX", "", 0}, fmt.Sprintf("%d service lines (at most 50 on an 837P)", n))
+		}
+	} else if k.on(eLimits) && len(c.Lines) > 999 {
+		k.add(eLimits, Location{"2400", "LX", "", 0}, fmt.Sprintf("%d service lines (at most 999 on an 837I)", len(c.Lines)))
+	}
+}
+
+func (k *checker) providers() {
+	c := k.c
+	type who struct {
+		p    *claim.Provider
+		loop string
+		name string
+	}
+	list := [...]who{
+		{&c.BillingProvider, "2010AA", "billing provider"},
+		{c.Referring, pick(k.institutional(), "2310F", "2310A"), "referring provider"},
+		{c.Rendering, pick(k.institutional(), "2310D", "2310B"), "rendering provider"},
+		{c.Supervising, "2310D", "supervising provider"},
+		{c.Attending, "2310A", "attending provider"},
+		{c.Operating, "2310B", "operating provider"},
+	}
+	for _, w := range list {
+		if w.p == nil {
+			continue
+		}
+		if k.on(eNPI) && w.p.NPI != "" && !ValidNPI(w.p.NPI) {
+			k.add(eNPI, Location{w.loop, "NM1", "NM109", 0}, fmt.Sprintf("%s NPI %q", w.name, w.p.NPI))
+		}
+		if k.on(eTaxonomy) && w.p.Taxonomy != "" {
+			if _, ok := k.s.codes.Set(codes.Taxonomy).Lookup(w.p.Taxonomy, k.dosFrom); !ok {
+				loop := w.loop
+				if loop == "2010AA" {
+					loop = "2000A"
+				}
+				k.add(eTaxonomy, Location{loop, "PRV", "PRV03", 0}, fmt.Sprintf("%s taxonomy %q", w.name, w.p.Taxonomy))
+			}
+		}
+	}
+	if k.on(eNPI) && c.ServiceFacility != nil && c.ServiceFacility.NPI != "" && !ValidNPI(c.ServiceFacility.NPI) {
+		k.add(eNPI, Location{pick(k.institutional(), "2310E", "2310C"), "NM1", "NM109", 0}, fmt.Sprintf("service facility NPI %q", c.ServiceFacility.NPI))
+	}
+	if k.on(eTaxonomy) && !k.institutional() && c.BillingProvider.Taxonomy == "" {
+		// The 837P guide requires PRV in 2000A when the payer needs it;
+		// most do, so a missing one is a warning.
+		k.out = append(k.out, Finding{ClaimID: k.claimID, PatientControlNumber: c.PatientControlNumber,
+			RuleID: edits[eTaxonomy].ID, SNIP: 5, Severity: Warn, Message: "billing provider taxonomy (PRV03) missing",
+			Location: Location{"2000A", "PRV", "PRV03", 0}, Fix: edits[eTaxonomy].Fix, Source: "builtin"})
+	}
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// ValidNPI reports whether s is a 10-digit NPI whose last digit is the Luhn
+// check digit computed over the prefix 80840 and the first nine digits (CMS
+// NPI check digit standard).
+func ValidNPI(s string) bool {
+	if len(s) != 10 || !isDigits(s) {
+		return false
+	}
+	// 80840 contributes a constant 24 to the Luhn sum: double the digits in
+	// the positions that are doubled when the check digit is appended.
+	sum := 24
+	for i := 8; i >= 0; i-- {
+		d := int(s[i] - '0')
+		if (8-i)%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	check := (10 - sum%10) % 10
+	return int(s[9]-'0') == check
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (k *checker) diagnoses() {
+	c := k.c
+	if len(c.Diagnoses) == 0 {
+		if k.on(eDxRequired) {
+			k.add(eDxRequired, Location{}, "")
+		}
+		return
+	}
+	icd := k.s.codes.Set(codes.ICD10CM)
+	rel, covered := icd.Release(k.dosFrom)
+	if !covered && k.on(eCodeRelease) && k.dosFrom != 0 {
+		k.add(eCodeRelease, Location{"2300", "HI", "", 0}, fmt.Sprintf("ICD-10-CM on %s (checked against %s)", k.dosFrom, rel.Name))
+	}
+	for i := range c.Diagnoses {
+		code := c.Diagnoses[i].Code
+		el := fmt.Sprintf("HI%02d-2", i%12+1)
+		if code == "" {
+			k.add(eDxExists, Location{"2300", "HI", el, 0}, fmt.Sprintf("diagnosis %d is empty", i+1))
+			continue
+		}
+		e, ok := rel.Lookup(code)
+		switch {
+		case !ok:
+			if k.on(eDxExists) {
+				k.add(eDxExists, Location{"2300", "HI", el, 0}, fmt.Sprintf("%s (release %s)", code, rel.Name))
+			}
+		case !e.Billable:
+			if k.on(eDxBillable) {
+				k.add(eDxBillable, Location{"2300", "HI", el, 0}, fmt.Sprintf("%s %s", code, e.Description))
+			}
+		}
+	}
+}
+
+func (k *checker) lines() {
+	c := k.c
+	seg := k.lineSeg()
+	hcpcs := k.s.codes.Set(codes.HCPCS)
+	mods := k.s.codes.Set(codes.Modifier)
+	pos := k.s.codes.Set(codes.POS)
+	reportedRelease := false
+	if !k.institutional() && c.PlaceOfService != "" && k.on(ePOS) {
+		if _, ok := pos.Lookup(c.PlaceOfService, k.dosFrom); !ok {
+			k.add(ePOS, Location{}, fmt.Sprintf("%q", c.PlaceOfService))
+		}
+	}
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		n := i + 1
+		day := k.lineDay(l)
+		if k.on(eReqLine) {
+			var miss []string
+			if k.institutional() {
+				if l.RevenueCode == "" {
+					miss = append(miss, "revenue code (SV201)")
+				}
+			} else if l.ProcedureCode == "" {
+				miss = append(miss, "procedure code (SV101-2)")
+			}
+			if l.Units <= 0 {
+				miss = append(miss, "units (SV104)")
+			}
+			if l.ServiceDate.IsZero() && (!k.institutional() || c.StatementFrom.IsZero()) {
+				miss = append(miss, "date of service (DTP*472)")
+			}
+			if l.ChargeCents < 0 {
+				miss = append(miss, "a charge that is not negative")
+			}
+			if len(miss) > 0 {
+				k.add(eReqLine, Location{"2400", seg, "", n}, "missing "+strings.Join(miss, ", "))
+			}
+		}
+		if l.ProcedureCode != "" && k.on(eProcedure) && (l.ProcedureQualifier == "" || l.ProcedureQualifier == "HC") {
+			code := l.ProcedureCode
+			switch {
+			case isCPT(code):
+				// CPT codes are licensed by the AMA and not shipped: only
+				// their format is checked.
+			case isHCPCSLevelII(code):
+				rel, covered := hcpcs.Release(day)
+				if !covered && !reportedRelease && k.on(eCodeRelease) {
+					reportedRelease = true
+					k.add(eCodeRelease, Location{"2400", seg, "", n}, fmt.Sprintf("HCPCS on %s (checked against %s)", day, rel.Name))
+				}
+				if _, ok := rel.Lookup(code); !ok {
+					k.add(eProcedure, Location{"2400", seg, procElement(k.institutional(), 2), n}, fmt.Sprintf("HCPCS %s not in release %s", code, rel.Name))
+				}
+			default:
+				k.add(eProcedure, Location{"2400", seg, procElement(k.institutional(), 2), n}, fmt.Sprintf("%q is neither a CPT nor a HCPCS Level II code", code))
+			}
+		}
+		if k.on(eModifier) {
+			if len(l.Modifiers) > 4 {
+				k.add(eModifier, Location{"2400", seg, procElement(k.institutional(), 3), n}, fmt.Sprintf("%d modifiers (at most 4)", len(l.Modifiers)))
+			}
+			for j, m := range l.Modifiers {
+				if _, ok := mods.Lookup(m, day); !ok {
+					k.add(eModifier, Location{"2400", seg, procElement(k.institutional(), 3+j), n}, fmt.Sprintf("%q", m))
+				}
+			}
+		}
+		if l.PlaceOfService != "" && k.on(ePOS) {
+			if _, ok := pos.Lookup(l.PlaceOfService, day); !ok {
+				k.add(ePOS, Location{"2400", "SV1", "SV105", n}, fmt.Sprintf("%q", l.PlaceOfService))
+			}
+		}
+		if k.on(eDxPointer) && !k.institutional() {
+			if len(l.DiagnosisPointers) == 0 {
+				k.add(eDxPointer, Location{"2400", "SV1", "SV107-1", n}, "no diagnosis pointer")
+			}
+			if len(l.DiagnosisPointers) > 4 {
+				k.add(eDxPointer, Location{"2400", "SV1", "SV107", n}, fmt.Sprintf("%d pointers (at most 4)", len(l.DiagnosisPointers)))
+			}
+			for j, p := range l.DiagnosisPointers {
+				if p < 1 || p > len(c.Diagnoses) || p > 12 {
+					k.add(eDxPointer, Location{"2400", "SV1", fmt.Sprintf("SV107-%d", j+1), n}, fmt.Sprintf("pointer %d, the claim has %d diagnoses", p, len(c.Diagnoses)))
+				}
+			}
+		}
+	}
+}
+
+func procElement(institutional bool, comp int) string {
+	if institutional {
+		return fmt.Sprintf("SV202-%d", comp)
+	}
+	return fmt.Sprintf("SV101-%d", comp)
+}
+
+// isCPT reports whether code has the form of a CPT code: five digits
+// (category I), or four digits and F (category II), T (category III) or U
+// (proprietary laboratory analyses).
+func isCPT(code string) bool {
+	if len(code) != 5 || !isDigits(code[:4]) {
+		return false
+	}
+	last := code[4]
+	return last >= '0' && last <= '9' || last == 'F' || last == 'T' || last == 'U'
+}
+
+// isHCPCSLevelII reports whether code is a letter and four digits.
+func isHCPCSLevelII(code string) bool {
+	return len(code) == 5 && code[0] >= 'A' && code[0] <= 'Z' && isDigits(code[1:])
+}
+
+func (k *checker) balance() {
+	if !k.on(eBalance) {
+		return
+	}
+	if sum := k.c.LineChargeTotal(); sum != k.c.TotalChargeCents {
+		k.add(eBalance, Location{}, fmt.Sprintf("total %s, lines sum to %s", cents(k.c.TotalChargeCents), cents(sum)))
+	}
+}
+
+func cents(v int64) string {
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+}
+
+func (k *checker) dates() {
+	c := k.c
+	today := k.opts.Today
+	birth := c.PatientBirthDate()
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		n := i + 1
+		if l.ServiceDate.IsZero() {
+			continue
+		}
+		end := l.ServiceDateEnd
+		if end.IsZero() {
+			end = l.ServiceDate
+		}
+		loc := Location{"2400", "DTP", "DTP03", n}
+		if k.on(eDateFuture) && !today.IsZero() && end.After(today) {
+			k.add(eDateFuture, loc, fmt.Sprintf("%s is after %s", end, today))
+		}
+		if k.on(eDateOrder) && end.Before(l.ServiceDate) {
+			k.add(eDateOrder, loc, fmt.Sprintf("%s to %s", l.ServiceDate, end))
+		}
+		if k.on(eDateRange) {
+			if !birth.IsZero() && l.ServiceDate.Before(birth) {
+				k.add(eDateRange, loc, fmt.Sprintf("service %s before the patient's birth %s", l.ServiceDate, birth))
+			}
+			if k.institutional() && !c.StatementFrom.IsZero() && !c.StatementTo.IsZero() &&
+				(l.ServiceDate.Before(c.StatementFrom) || end.After(c.StatementTo)) {
+				k.add(eDateRange, loc, fmt.Sprintf("service %s outside the statement period %s to %s", l.ServiceDate, c.StatementFrom, c.StatementTo))
+			}
+		}
+	}
+	if k.on(eDateOrder) && !c.StatementFrom.IsZero() && !c.StatementTo.IsZero() && c.StatementTo.Before(c.StatementFrom) {
+		k.add(eDateOrder, Location{"2300", "DTP", "DTP03", 0}, fmt.Sprintf("statement period %s to %s", c.StatementFrom, c.StatementTo))
+	}
+	if k.on(eDateOrder) && !c.AdmissionDate.IsZero() && !c.DischargeDate.IsZero() && c.DischargeDate.Before(c.AdmissionDate) {
+		k.add(eDateOrder, Location{"2300", "DTP", "DTP03", 0}, fmt.Sprintf("discharge %s before admission %s", c.DischargeDate, c.AdmissionDate))
+	}
+	if k.on(eDateFuture) && !today.IsZero() && !c.StatementTo.IsZero() && c.StatementTo.After(today) {
+		k.add(eDateFuture, Location{"2300", "DTP", "DTP03", 0}, fmt.Sprintf("statement period ends %s, after %s", c.StatementTo, today))
+	}
+	if k.on(eDateRange) && !today.IsZero() && !birth.IsZero() && birth.After(today) {
+		k.add(eDateRange, Location{pick(c.Patient != nil, "2010CA", "2010BA"), "DMG", "DMG02", 0}, fmt.Sprintf("birth date %s in the future", birth))
+	}
+}
+
+func (k *checker) demographics() {
+	c := k.c
+	s := &c.Subscriber
+	if k.on(eDemoSubscriber) {
+		var miss []string
+		if s.LastName == "" {
+			miss = append(miss, "last name (NM103)")
+		}
+		if s.MemberID == "" {
+			miss = append(miss, "member ID (NM109)")
+		}
+		if len(miss) > 0 {
+			k.add(eDemoSubscriber, Location{}, "missing "+strings.Join(miss, ", "))
+		}
+	}
+	if !k.on(eDemoPatient) {
+		return
+	}
+	var (
+		last, first, gender string
+		birth               claim.Date
+		addr                *claim.Address
+		loop                = "2010BA"
+	)
+	if p := c.Patient; p != nil {
+		last, first, gender, birth, addr, loop = p.LastName, p.FirstName, p.Gender, p.BirthDate, p.Address, "2010CA"
+		switch p.Relationship {
+		case "01", "19", "20", "21", "39", "40", "53", "G8":
+		default:
+			k.add(eDemoPatient, Location{"2000C", "PAT", "PAT01", 0}, fmt.Sprintf("relationship to the subscriber %q", p.Relationship))
+		}
+	} else {
+		last, first, gender, birth, addr = s.LastName, s.FirstName, s.Gender, s.BirthDate, s.Address
+	}
+	var miss []string
+	if last == "" {
+		miss = append(miss, "last name")
+	}
+	if first == "" {
+		miss = append(miss, "first name")
+	}
+	if addr == nil || addr.Line1 == "" || addr.City == "" {
+		miss = append(miss, "address (N3/N4)")
+	}
+	if birth.IsZero() {
+		miss = append(miss, "birth date (DMG02)")
+	}
+	switch gender {
+	case "F", "M", "U":
+	case "":
+		miss = append(miss, "gender (DMG03)")
+	default:
+		miss = append(miss, fmt.Sprintf("a valid gender (DMG03 %q: F, M or U)", gender))
+	}
+	if len(miss) > 0 {
+		k.add(eDemoPatient, Location{loop, "NM1", "", 0}, "missing "+strings.Join(miss, ", "))
+	}
+}
+
+func (k *checker) frequency() {
+	c := k.c
+	if k.on(eFrequencyRef) && (c.FrequencyCode == claim.FrequencyReplacement || c.FrequencyCode == claim.FrequencyVoid) &&
+		strings.TrimSpace(c.PayerClaimControlNumber) == "" {
+		k.add(eFrequencyRef, Location{}, "frequency "+c.FrequencyCode)
+	}
+	if k.on(eDuplicate) && k.opts.History != nil && c.FrequencyCode != claim.FrequencyReplacement && c.FrequencyCode != claim.FrequencyVoid {
+		if id, ok := k.opts.History.Seen(DuplicateKeyOf(c)); ok && id != k.claimID {
+			k.add(eDuplicate, Location{}, "same patient, provider, date and codes as claim "+id)
+		}
+	}
+}
+
+func (k *checker) payerEdits() {
+	c := k.c
+	if k.s.payers != nil && k.payerID != "" {
+		if k.payer == nil {
+			k.add(ePayerKnown, Location{}, fmt.Sprintf("%q", k.payerID))
+		} else if k.on(ePayerAccepts) {
+			tx := payers.Tx837P
+			if k.institutional() {
+				tx = payers.Tx837I
+			}
+			if !k.payer.Accepts(tx) {
+				k.add(ePayerAccepts, Location{}, fmt.Sprintf("%s (%s) does not accept %s", k.payer.Name, k.payer.ID, tx))
+			}
+		}
+	}
+	if k.payer == nil || k.opts.Today.IsZero() || k.dos.IsZero() || c.DelayReason != "" {
+		return
+	}
+	limit := k.payer.TimelyFilingDays
+	age := k.opts.Today.DaysSince(k.dos)
+	switch {
+	case age > limit:
+		k.add(eTimely, Location{}, fmt.Sprintf("service %s is %d days old, %s allows %d", k.dos, age, k.payer.ID, limit))
+	case limit-age <= timelyWarnDays(limit):
+		k.add(eTimelyNear, Location{}, fmt.Sprintf("%d of %d days left", limit-age, limit))
+	}
+}
+
+// timelyWarnDays is how close to the filing limit a warning is raised: a
+// tenth of the limit, at least 7 days.
+func timelyWarnDays(limit int) int {
+	if d := limit / 10; d > 7 {
+		return d
+	}
+	return 7
+}
+
+// DuplicateKey identifies a claim for duplicate detection: the same patient,
+// billing provider, first date of service and procedure codes.
+type DuplicateKey string
+
+// DuplicateKeyOf returns the claim's duplicate key: payer, member ID,
+// patient name and birth date, billing NPI, first date of service and the
+// procedure (or revenue) codes with modifiers in line order.
+func DuplicateKeyOf(c *claim.Claim) DuplicateKey {
+	var b strings.Builder
+	last, first := c.PatientName()
+	from, _ := c.ServiceSpan()
+	b.WriteString(c.Payer.ID)
+	b.WriteByte('|')
+	b.WriteString(c.Subscriber.MemberID)
+	b.WriteByte('|')
+	b.WriteString(strings.ToUpper(last))
+	b.WriteByte(',')
+	b.WriteString(strings.ToUpper(first))
+	b.WriteByte('|')
+	b.WriteString(c.PatientBirthDate().String())
+	b.WriteByte('|')
+	b.WriteString(c.BillingProvider.NPI)
+	b.WriteByte('|')
+	b.WriteString(from.String())
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		b.WriteByte('|')
+		b.WriteString(l.ProcedureCode)
+		b.WriteString(l.RevenueCode)
+		for _, m := range l.Modifiers {
+			b.WriteByte(':')
+			b.WriteString(m)
+		}
+	}
+	return DuplicateKey(b.String())
+}
+
+// MapHistory is a History over a map of keys to claim IDs.
+type MapHistory map[DuplicateKey]string
+
+// Seen implements History.
+func (h MapHistory) Seen(key DuplicateKey) (string, bool) {
+	id, ok := h[key]
+	return id, ok
+}
