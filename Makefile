@@ -12,7 +12,11 @@ build:
 
 # The main job.
 run: build
-	./bin/clearhouse version
+	./bin/clearhouse edi inspect fixtures/x12/demo/837p-clean.x12
+	./bin/clearhouse edi validate fixtures/x12/demo/837p-clean.x12
+	@mkdir -p bin/demo
+	./bin/clearhouse edi validate fixtures/x12/demo/837p-envelope-errors.x12 --999 bin/demo/837p-envelope-errors.999 --ta1 bin/demo/837p-envelope-errors.ta1; test $$? -eq 1
+	./bin/clearhouse edi fmt bin/demo/837p-envelope-errors.999
 
 # Every test, including those against PostgreSQL and SFTP servers.
 test: services

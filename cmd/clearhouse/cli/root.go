@@ -93,6 +93,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 	root.AddCommand(
 		newVersionCmd(env),
 		newClaimsCmd(env),
+		newEDICmd(env),
 	)
 	return root
 }
