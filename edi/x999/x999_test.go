@@ -184,7 +184,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-func FuzzDecode999(f *testing.F) {
+func Fuzz999Decode(f *testing.F) {
 	for _, p := range []string{"../../fixtures/x12/samples/999/*", "testdata/golden/*.x12"} {
 		files, _ := filepath.Glob(p)
 		for _, file := range files {
