@@ -94,6 +94,8 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newVersionCmd(env),
 		newClaimsCmd(env),
 		newEDICmd(env),
+		newCodesCmd(env),
+		newRulesCmd(env),
 	)
 	return root
 }

@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/edi/x837"
+	"github.com/clearhouse/clearhouse/fixtures"
+	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/scrub"
+)
+
+// addClaimsScrubCmd adds `claims scrub` to the claims command.
+func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
+	var (
+		payerID, output, today, rulesDir, codesDirFlag, payersDir string
+	)
+	c := &cobra.Command{
+		Use:   "scrub CLAIMS.json|FILE.x12",
+		Short: "Scrub claims; exit status 1 when any claim has a reject-level finding",
+		Long: "Scrub claims read from a JSON file (one claim or an array, in the claim model's JSON form) or an\n" +
+			"837P/837I file, against the built-in edits, the code sets, NCCI/MUE and the payer's rule file.\n" +
+			"Prints every finding with its claim, rule, severity, X12 location and suggested fix.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if output != "table" && output != "json" {
+				return exitf(2, "--output %q: want table or json", output)
+			}
+			day := claim.DateOf(time.Now())
+			if today != "" {
+				d, err := claim.ParseDate(today)
+				if err != nil {
+					return exitf(2, "--today: %v", err)
+				}
+				day = d
+			}
+			claims, err := readClaims(args[0])
+			if err != nil {
+				return exitf(2, "%v", err)
+			}
+			files, err := scrub.LoadRuleFiles(ruleFS(rulesDir))
+			if err != nil {
+				return exitf(2, "%v", err)
+			}
+			sets, err := codes.Load(codes.LoadOptions{Dir: codesDir(env, codesDirFlag)})
+			if err != nil {
+				return err
+			}
+			var reg *payers.Registry
+			if payersDir != "" {
+				reg, err = payers.LoadDir(payersDir)
+			} else {
+				reg, err = fixtures.Payers()
+			}
+			if err != nil {
+				return exitf(2, "%v", err)
+			}
+			s, err := scrub.New(scrub.Config{Codes: sets, Payers: reg, RuleFiles: files})
+			if err != nil {
+				return exitf(2, "%v", err)
+			}
+			opts := scrub.Options{Today: day, PayerID: payerID}
+			var all []scrub.Finding
+			for _, c := range claims {
+				all = s.AppendScrub(all, c, opts)
+			}
+			if err := printFindings(env, output, len(claims), all); err != nil {
+				return err
+			}
+			if scrub.HasReject(all) {
+				return &ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&payerID, "payer", "", "payer ID whose rules apply (default: each claim's payer, Loop 2010BB NM109)")
+	c.Flags().StringVar(&output, "output", "table", "output format: table or json")
+	c.Flags().StringVar(&today, "today", "", "submission date YYYY-MM-DD for timely filing and future dates (default: today)")
+	c.Flags().StringVar(&rulesDir, "rules", "", "rules directory holding common/ and payers/ (default: the embedded rules)")
+	c.Flags().StringVar(&codesDirFlag, "codes-dir", "", "directory of imported code set releases")
+	c.Flags().StringVar(&payersDir, "payers", "", "directory of payer definitions (default: the fixture payers)")
+	parent.AddCommand(c)
+}
+
+// readClaims reads a JSON claim, a JSON array of claims, or an 837 file.
+func readClaims(path string) ([]*claim.Claim, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	trimmed := bytes.TrimSpace(data)
+	if bytes.HasPrefix(trimmed, []byte("ISA")) {
+		d := x837.NewDecoder(bytes.NewReader(data))
+		d.File = path
+		var out []*claim.Claim
+		for d.Next() {
+			out = append(out, d.Claim())
+		}
+		if err := d.Err(); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var cs []*claim.Claim
+		if err := json.Unmarshal(trimmed, &cs); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return cs, nil
+	}
+	var c claim.Claim
+	if err := json.Unmarshal(trimmed, &c); err != nil {
+		return nil, fmt.Errorf("%s: want a claim, an array of claims or an 837 file: %w", path, err)
+	}
+	return []*claim.Claim{&c}, nil
+}
+
+func printFindings(env *Env, output string, claims int, fs []scrub.Finding) error {
+	if output == "json" {
+		if fs == nil {
+			fs = []scrub.Finding{}
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(fs)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLAIM\tRULE\tSEVERITY\tLOCATION\tMESSAGE\tFIX")
+	rejected := map[string]bool{}
+	for _, f := range fs {
+		if f.Severity == scrub.Reject {
+			rejected[f.ClaimID] = true
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.ClaimID, f.RuleID, f.Severity, f.Location, oneLine(f.Message), oneLine(f.Fix))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(env.Stdout, "%d claims, %d findings, %d claims with reject-level findings\n", claims, len(fs), len(rejected))
+	return err
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
