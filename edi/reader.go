@@ -196,7 +196,11 @@ func (r *Reader) Next() (*Segment, error) {
 	if r.err != nil && r.start >= r.end {
 		return nil, r.wrapIO()
 	}
-	r.skipSpace()
+	// Line breaks between segments are the only thing to skip once the
+	// first ISA is read; test for them before calling out.
+	if !r.seen || r.start >= r.end || r.buf[r.start] == '\r' || r.buf[r.start] == '\n' {
+		r.skipSpace()
+	}
 	if r.start >= r.end {
 		if r.err != nil {
 			return nil, r.wrapIO()
