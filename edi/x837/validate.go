@@ -1,0 +1,556 @@
+package x837
+
+import (
+	"strconv"
+
+	"github.com/clearhouse/clearhouse/claim"
+)
+
+// checker collects the problems of one claim.
+type checker struct {
+	probs []FieldError
+}
+
+func (k *checker) add(loop, seg, elem, msg string) {
+	k.probs = append(k.probs, FieldError{Loop: loop, Segment: seg, Element: elem, Msg: msg})
+}
+
+func (k *checker) required(v, loop, seg, elem, what string) {
+	if v == "" {
+		k.add(loop, seg, elem, what+" is required")
+	}
+}
+
+// notUsed reports a value the claim's kind has no place for, so it would be
+// lost silently.
+func (k *checker) notUsed(set bool, loop, seg, elem, what string, kind claim.Kind) {
+	if set {
+		k.add(loop, seg, elem, what+" is not used on an "+string(kind))
+	}
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func oneOf(v string, set ...string) bool {
+	for _, s := range set {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *checker) address(a *claim.Address, loop, what string, zip9 bool) {
+	if a == nil {
+		k.add(loop, "N3", "", what+" address is required")
+		return
+	}
+	k.required(a.Line1, loop, "N3", "N301", what+" address line")
+	k.required(a.City, loop, "N4", "N401", what+" city")
+	if a.Country == "" {
+		k.required(a.State, loop, "N4", "N402", what+" state")
+		switch {
+		case zip9 && !isDigits(a.PostalCode, 9):
+			k.add(loop, "N4", "N403", what+" ZIP code must be the 9-digit ZIP+4, got "+strconv.Quote(a.PostalCode))
+		case !zip9 && !isDigits(a.PostalCode, 5) && !isDigits(a.PostalCode, 9):
+			k.add(loop, "N4", "N403", what+" ZIP code must be 5 or 9 digits, got "+strconv.Quote(a.PostalCode))
+		}
+	}
+}
+
+// providerExtras reports the provider fields the loop has no segment for:
+// only the billing provider has an address and tax ID, and only some loops a
+// taxonomy (PRV).
+func (k *checker) providerExtras(p *claim.Provider, loop, what string, taxonomyOK bool) {
+	if p.Address != nil {
+		k.add(loop, "N3", "", what+" address is not sent in this loop")
+	}
+	if p.TaxID != "" || p.TaxIDType != "" {
+		k.add(loop, "REF", "", what+" tax ID is not sent in this loop")
+	}
+	if p.Taxonomy != "" && !taxonomyOK {
+		k.add(loop, "PRV", "", what+" taxonomy is not sent in this loop")
+	}
+}
+
+func (k *checker) providerName(p *claim.Provider, loop, what string, personOnly, npiRequired bool) {
+	if p.IsPerson() {
+		k.required(p.LastName, loop, "NM1", "NM103", what+" last name")
+	} else if personOnly {
+		k.add(loop, "NM1", "NM102", what+" must be a person (NM102 1), not an organization")
+	}
+	switch {
+	case p.NPI == "" && npiRequired:
+		k.add(loop, "NM1", "NM109", what+" NPI is required")
+	case p.NPI != "" && !isDigits(p.NPI, 10):
+		k.add(loop, "NM1", "NM109", what+" NPI must be 10 digits, got "+strconv.Quote(p.NPI))
+	}
+}
+
+// validate returns every problem that keeps c from being written as a valid
+// 837 of its kind.
+func validate(c *claim.Claim) []FieldError {
+	var k checker
+	prof := c.Kind == claim.Professional
+	inst := c.Kind == claim.Institutional
+	if !prof && !inst {
+		k.add("ST", "ST", "ST03", "claim kind must be 837P or 837I, got "+strconv.Quote(string(c.Kind)))
+		return k.probs
+	}
+
+	// 2010AA billing provider.
+	bp := &c.BillingProvider
+	k.providerName(bp, "2010AA", "billing provider", false, true)
+	k.address(bp.Address, "2010AA", "billing provider", true)
+	if bp.Address != nil && hasPOBox(bp.Address.Line1) {
+		k.add("2010AA", "N3", "N301", "billing provider address must be a street address, not a post office box (use payToAddress)")
+	}
+	if bp.TaxID == "" {
+		k.add("2010AA", "REF", "REF02", "billing provider tax ID (EIN or SSN) is required")
+	} else if !isDigits(bp.TaxID, 9) {
+		k.add("2010AA", "REF", "REF02", "billing provider tax ID must be 9 digits without a dash")
+	}
+	if !oneOf(bp.TaxIDType, "EI", "SY") {
+		k.add("2010AA", "REF", "REF01", "billing provider tax ID type must be EI or SY, got "+strconv.Quote(bp.TaxIDType))
+	}
+	if c.PayToAddress != nil {
+		k.address(c.PayToAddress, "2010AB", "pay-to", false)
+	}
+
+	// 2000B/2010BA subscriber and 2010BB payer.
+	s := &c.Subscriber
+	if !oneOf(s.PayerResponsibility, "P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U") {
+		k.add("2000B", "SBR", "SBR01", "payer responsibility must be P, S, T, A-H or U, got "+strconv.Quote(s.PayerResponsibility))
+	}
+	k.required(s.ClaimFilingIndicator, "2000B", "SBR", "SBR09", "claim filing indicator")
+	k.required(s.LastName, "2010BA", "NM1", "NM103", "subscriber last name")
+	k.required(s.MemberID, "2010BA", "NM1", "NM109", "subscriber member ID")
+	if c.Patient == nil {
+		k.address(s.Address, "2010BA", "subscriber (the patient)", false)
+		if s.BirthDate.IsZero() {
+			k.add("2010BA", "DMG", "DMG02", "subscriber birth date is required when the subscriber is the patient")
+		}
+		if !oneOf(s.Gender, "F", "M", "U") {
+			k.add("2010BA", "DMG", "DMG03", "subscriber gender must be F, M or U")
+		}
+	}
+	k.required(c.Payer.Name, "2010BB", "NM1", "NM103", "payer name")
+	k.required(c.Payer.ID, "2010BB", "NM1", "NM109", "payer ID")
+	if c.Payer.Address != nil {
+		k.address(c.Payer.Address, "2010BB", "payer", false)
+	}
+
+	// 2000C/2010CA patient.
+	if p := c.Patient; p != nil {
+		if !oneOf(p.Relationship, "01", "19", "20", "21", "39", "40", "53", "G8") {
+			k.add("2000C", "PAT", "PAT01", "patient relationship must be 01, 19, 20, 21, 39, 40, 53 or G8, got "+strconv.Quote(p.Relationship))
+		}
+		k.required(p.LastName, "2010CA", "NM1", "NM103", "patient last name")
+		k.address(p.Address, "2010CA", "patient", false)
+		if p.BirthDate.IsZero() {
+			k.add("2010CA", "DMG", "DMG02", "patient birth date is required")
+		}
+		if !oneOf(p.Gender, "F", "M", "U") {
+			k.add("2010CA", "DMG", "DMG03", "patient gender must be F, M or U")
+		}
+	}
+
+	// 2300 claim.
+	if c.PatientControlNumber == "" {
+		k.add("2300", "CLM", "CLM01", "patient control number is required")
+	} else if len(c.PatientControlNumber) > 20 {
+		k.add("2300", "CLM", "CLM01", "patient control number is longer than 20 characters")
+	}
+	if c.TotalChargeCents < 0 {
+		k.add("2300", "CLM", "CLM02", "total charge must not be negative")
+	}
+	if t := c.LineChargeTotal(); t != c.TotalChargeCents {
+		k.probs = append(k.probs, FieldError{Loop: "2300", Segment: "CLM", Element: "CLM02", Balance: true,
+			Msg: "total charge " + strconv.FormatInt(c.TotalChargeCents, 10) + " cents does not equal the sum of the line charges, " + strconv.FormatInt(t, 10) + " cents"})
+	}
+	if !oneOf(c.FrequencyCode, "1", "2", "3", "4", "5", "6", "7", "8", "9") {
+		k.add("2300", "CLM", "CLM05-3", "claim frequency code must be one digit, got "+strconv.Quote(c.FrequencyCode))
+	}
+	if (c.FrequencyCode == claim.FrequencyReplacement || c.FrequencyCode == claim.FrequencyVoid) && c.PayerClaimControlNumber == "" {
+		k.add("2300", "REF", "REF02", "payer claim control number (REF*F8) is required for frequency code "+c.FrequencyCode)
+	}
+	if !oneOf(c.AssignmentParticipation, "A", "B", "C") {
+		k.add("2300", "CLM", "CLM07", "assignment participation must be A, B or C")
+	}
+	if !oneOf(c.ReleaseOfInformation, "I", "Y") {
+		k.add("2300", "CLM", "CLM09", "release of information must be I or Y")
+	}
+	for _, h := range []struct {
+		v    string
+		name string
+	}{{c.AdmissionHour, "admission hour"}, {c.DischargeHour, "discharge hour"}} {
+		if h.v != "" && !isDigits(h.v, 4) {
+			k.add("2300", "DTP", "DTP03", h.name+" must be HHMM")
+		}
+	}
+	if prof {
+		validateProfessional(&k, c)
+	} else {
+		validateInstitutional(&k, c)
+	}
+
+	// 2310 providers.
+	type prov struct {
+		p          *claim.Provider
+		loop, what string
+		person     bool
+		taxonomy   bool
+	}
+	var provs []prov
+	if prof {
+		provs = []prov{{c.Referring, "2310A", "referring provider", true, false}, {c.Rendering, "2310B", "rendering provider", false, true},
+			{c.Supervising, "2310D", "supervising provider", true, false}}
+	} else {
+		provs = []prov{{c.Attending, "2310A", "attending provider", true, true}, {c.Operating, "2310B", "operating physician", true, false},
+			{c.Rendering, "2310D", "rendering provider", true, false}, {c.Referring, "2310F", "referring provider", true, false}}
+	}
+	for _, p := range provs {
+		if p.p != nil {
+			k.providerExtras(p.p, p.loop, p.what, p.taxonomy)
+			k.providerName(p.p, p.loop, p.what, p.person, false)
+		}
+	}
+	if f := c.ServiceFacility; f != nil {
+		loop := "2310C"
+		if inst {
+			loop = "2310E"
+		}
+		k.required(f.Name, loop, "NM1", "NM103", "service facility name")
+		if f.NPI != "" && !isDigits(f.NPI, 10) {
+			k.add(loop, "NM1", "NM109", "service facility NPI must be 10 digits")
+		}
+		k.address(&f.Address, loop, "service facility", false)
+	}
+
+	// 2320/2330 other payers.
+	payerIDs := make(map[string]bool, len(c.OtherPayers))
+	for i := range c.OtherPayers {
+		o := &c.OtherPayers[i]
+		if !oneOf(o.PayerResponsibility, "P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U") {
+			k.add("2320", "SBR", "SBR01", "other payer responsibility must be P, S, T, A-H or U")
+		}
+		if o.PayerResponsibility == s.PayerResponsibility {
+			k.add("2320", "SBR", "SBR01", "other payer responsibility must differ from the claim's payer ("+s.PayerResponsibility+")")
+		}
+		k.required(o.Relationship, "2320", "SBR", "SBR02", "other subscriber relationship")
+		k.required(o.ClaimFilingIndicator, "2320", "SBR", "SBR09", "other payer claim filing indicator")
+		if !oneOf(o.ReleaseOfInformation, "I", "Y") {
+			k.add("2320", "OI", "OI06", "other payer release of information must be I or Y")
+		}
+		k.adjustments(o.Adjustments, "2320")
+		k.required(o.SubscriberLastName, "2330A", "NM1", "NM103", "other subscriber last name")
+		k.required(o.SubscriberMemberID, "2330A", "NM1", "NM109", "other subscriber member ID")
+		k.required(o.Payer.Name, "2330B", "NM1", "NM103", "other payer name")
+		k.required(o.Payer.ID, "2330B", "NM1", "NM109", "other payer ID")
+		if o.Payer.Address != nil {
+			k.address(o.Payer.Address, "2330B", "other payer", false)
+		}
+		if payerIDs[o.Payer.ID] {
+			k.add("2330B", "NM1", "NM109", "other payer ID "+strconv.Quote(o.Payer.ID)+" appears twice")
+		}
+		payerIDs[o.Payer.ID] = true
+	}
+
+	// 2400 lines.
+	if len(c.Lines) == 0 {
+		k.add("2400", "LX", "", "a claim needs at least one service line")
+	}
+	maxLines := 50
+	if inst {
+		maxLines = 999
+	}
+	if len(c.Lines) > maxLines {
+		k.add("2400", "LX", "", "a claim holds at most "+strconv.Itoa(maxLines)+" service lines")
+	}
+	for i := range c.Lines {
+		validateLine(&k, c, i, payerIDs)
+	}
+	return k.probs
+}
+
+func hasPOBox(s string) bool {
+	n := 0
+	var b [16]byte
+	for i := 0; i < len(s) && n < len(b); i++ {
+		ch := s[i]
+		if ch >= 'a' && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		if ch == '.' || ch == ' ' {
+			continue
+		}
+		b[n] = ch
+		n++
+	}
+	return n >= 5 && string(b[:5]) == "POBOX"
+}
+
+func validateProfessional(k *checker, c *claim.Claim) {
+	const kind = claim.Professional
+	k.required(c.PlaceOfService, "2300", "CLM", "CLM05-1", "place of service")
+	k.notUsed(c.FacilityType != "", "2300", "CLM", "CLM05-1", "facility type (type of bill)", kind)
+	if len(c.RelatedCauses) > 3 {
+		k.add("2300", "CLM", "CLM11", "at most three related causes")
+	}
+	for _, rc := range c.RelatedCauses {
+		if !oneOf(rc, "AA", "EM", "OA") {
+			k.add("2300", "CLM", "CLM11", "related cause must be AA, EM or OA, got "+strconv.Quote(rc))
+		}
+	}
+	if c.AccidentState != "" && !oneOf("AA", c.RelatedCauses...) {
+		k.add("2300", "CLM", "CLM11-4", "accident state is sent only for an auto accident (AA)")
+	}
+	if c.PatientSignatureSource != "" && c.PatientSignatureSource != "P" {
+		k.add("2300", "CLM", "CLM10", "patient signature source must be P")
+	}
+	k.notUsed(c.AdmissionHour != "", "2300", "DTP", "DTP03", "admission hour", kind)
+	k.notUsed(c.DischargeHour != "", "2300", "DTP", "DTP03", "discharge hour", kind)
+	k.notUsed(!c.StatementFrom.IsZero() || !c.StatementTo.IsZero(), "2300", "DTP", "DTP03", "statement period (DTP*434)", kind)
+	k.notUsed(c.AdmissionType != "" || c.AdmissionSource != "" || c.PatientStatus != "", "2300", "CL1", "", "institutional claim codes (CL1)", kind)
+	k.notUsed(len(c.Procedures) > 0, "2300", "HI", "", "ICD-10-PCS procedures", kind)
+	k.notUsed(len(c.OccurrenceSpans) > 0, "2300", "HI", "", "occurrence spans", kind)
+	k.notUsed(len(c.Occurrences) > 0, "2300", "HI", "", "occurrence codes", kind)
+	k.notUsed(len(c.Values) > 0, "2300", "HI", "", "value codes", kind)
+	k.notUsed(len(c.Conditions) > 0, "2300", "HI", "", "condition codes", kind)
+	k.notUsed(c.Attending != nil, "2310A", "NM1", "", "attending provider", kind)
+	k.notUsed(c.Operating != nil, "2310B", "NM1", "", "operating physician", kind)
+
+	if len(c.Diagnoses) == 0 {
+		k.add("2300", "HI", "HI01", "the principal diagnosis is required")
+	}
+	if len(c.Diagnoses) > 12 {
+		k.add("2300", "HI", "", "a professional claim holds at most 12 diagnoses")
+	}
+	for i := range c.Diagnoses {
+		d := &c.Diagnoses[i]
+		k.required(d.Code, "2300", "HI", "HI"+pad2(i+1)+"-2", "diagnosis code")
+		want := claim.DiagnosisOther
+		if i == 0 {
+			want = claim.DiagnosisPrincipal
+		}
+		if c.DiagnosisKindAt(i) != want {
+			k.add("2300", "HI", "HI"+pad2(i+1)+"-1", "on a professional claim the first diagnosis is the principal (ABK) and the others are other (ABF)")
+		}
+		k.notUsed(d.PresentOnAdmission != "", "2300", "HI", "HI"+pad2(i+1)+"-9", "present-on-admission indicator", kind)
+	}
+}
+
+var instDiagMax = map[claim.DiagnosisKind]int{
+	claim.DiagnosisPrincipal: 1, claim.DiagnosisAdmitting: 1, claim.DiagnosisReason: 3,
+	claim.DiagnosisExternal: 12, claim.DiagnosisOther: 24,
+}
+
+func validateInstitutional(k *checker, c *claim.Claim) {
+	const kind = claim.Institutional
+	if len(c.FacilityType) != 2 || !isDigits(c.FacilityType, 2) {
+		k.add("2300", "CLM", "CLM05-1", "facility type (first two digits of the type of bill) is required, got "+strconv.Quote(c.FacilityType))
+	}
+	k.notUsed(c.PlaceOfService != "", "2300", "CLM", "CLM05-1", "place of service", kind)
+	k.notUsed(len(c.RelatedCauses) > 0 || c.AccidentState != "", "2300", "CLM", "CLM11", "related causes (use occurrence codes)", kind)
+	k.notUsed(c.PatientSignatureSource != "", "2300", "CLM", "CLM10", "patient signature source", kind)
+	k.notUsed(!c.OnsetDate.IsZero(), "2300", "DTP", "DTP03", "onset date (DTP*431)", kind)
+	k.notUsed(!c.InitialTreatmentDate.IsZero(), "2300", "DTP", "DTP03", "initial treatment date (DTP*454)", kind)
+	k.notUsed(!c.AccidentDate.IsZero(), "2300", "DTP", "DTP03", "accident date (DTP*439; use occurrence codes)", kind)
+	k.notUsed(!c.DischargeDate.IsZero(), "2300", "DTP", "DTP03", "discharge date (the statement period ends at discharge)", kind)
+	k.notUsed(c.Supervising != nil, "2310D", "NM1", "", "supervising provider", kind)
+	if c.StatementFrom.IsZero() || c.StatementTo.IsZero() {
+		k.add("2300", "DTP", "DTP03", "statement from and to dates (DTP*434) are required")
+	} else if c.StatementTo.Before(c.StatementFrom) {
+		k.add("2300", "DTP", "DTP03", "statement period ends before it starts")
+	}
+	k.required(c.PatientStatus, "2300", "CL1", "CL103", "patient status")
+	if c.AdmissionHour != "" && c.AdmissionDate.IsZero() {
+		k.add("2300", "DTP", "DTP03", "admission hour without an admission date")
+	}
+
+	if len(c.Diagnoses) == 0 {
+		k.add("2300", "HI", "HI01", "the principal diagnosis is required")
+	}
+	count := map[claim.DiagnosisKind]int{}
+	for i := range c.Diagnoses {
+		d := &c.Diagnoses[i]
+		kd := c.DiagnosisKindAt(i)
+		k.required(d.Code, "2300", "HI", "HI01-2", "diagnosis code")
+		max, ok := instDiagMax[kd]
+		if !ok {
+			k.add("2300", "HI", "HI01-1", "unknown diagnosis kind "+strconv.Quote(string(kd)))
+			continue
+		}
+		count[kd]++
+		if count[kd] > max {
+			k.add("2300", "HI", "HI01-1", "at most "+strconv.Itoa(max)+" "+string(kd)+" diagnoses")
+		}
+		if d.PresentOnAdmission != "" && !oneOf(d.PresentOnAdmission, "Y", "N", "U", "W", "1") {
+			k.add("2300", "HI", "HI01-9", "present-on-admission indicator must be Y, N, U, W or 1")
+		}
+	}
+	if count[claim.DiagnosisPrincipal] == 0 && len(c.Diagnoses) > 0 {
+		k.add("2300", "HI", "HI01-1", "the principal diagnosis is required")
+	}
+	principal := 0
+	for i := range c.Procedures {
+		p := &c.Procedures[i]
+		k.required(p.Code, "2300", "HI", "HI01-2", "procedure code")
+		if p.Date.IsZero() {
+			k.add("2300", "HI", "HI01-4", "procedure date is required")
+		}
+		if p.Principal {
+			principal++
+		}
+	}
+	if len(c.Procedures) > 0 && principal != 1 {
+		k.add("2300", "HI", "HI01-1", "exactly one procedure must be the principal procedure (BBR)")
+	}
+	if len(c.Procedures)-principal > 24 {
+		k.add("2300", "HI", "", "at most 24 other procedures")
+	}
+	for _, n := range []struct {
+		n    int
+		what string
+	}{{len(c.OccurrenceSpans), "occurrence spans"}, {len(c.Occurrences), "occurrence codes"}, {len(c.Values), "value codes"}, {len(c.Conditions), "condition codes"}} {
+		if n.n > 24 {
+			k.add("2300", "HI", "", "at most 24 "+n.what)
+		}
+	}
+	for _, o := range c.OccurrenceSpans {
+		if o.Code == "" || o.From.IsZero() || o.To.IsZero() {
+			k.add("2300", "HI", "HI01", "occurrence span needs a code and from and to dates")
+		}
+	}
+	for _, o := range c.Occurrences {
+		if o.Code == "" || o.Date.IsZero() {
+			k.add("2300", "HI", "HI01", "occurrence needs a code and a date")
+		}
+	}
+	for _, v := range c.Values {
+		k.required(v.Code, "2300", "HI", "HI01-2", "value code")
+	}
+	for _, cc := range c.Conditions {
+		k.required(cc, "2300", "HI", "HI01-2", "condition code")
+	}
+}
+
+func pad2(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+func (k *checker) adjustments(adj []claim.Adjustment, loop string) {
+	for _, a := range adj {
+		if !oneOf(a.Group, "CO", "CR", "OA", "PI", "PR") {
+			k.add(loop, "CAS", "CAS01", "adjustment group must be CO, CR, OA, PI or PR, got "+strconv.Quote(a.Group))
+		}
+		k.required(a.Reason, loop, "CAS", "CAS02", "adjustment reason code")
+	}
+}
+
+func validateLine(k *checker, c *claim.Claim, i int, payerIDs map[string]bool) {
+	l := &c.Lines[i]
+	loop := "2400 line " + strconv.Itoa(i+1)
+	prof := c.Kind == claim.Professional
+	seg := "SV1"
+	if !prof {
+		seg = "SV2"
+	}
+	if l.ChargeCents < 0 {
+		k.add(loop, seg, "", "line charge must not be negative")
+	}
+	if l.Units <= 0 {
+		k.add(loop, seg, "", "units must be positive")
+	}
+	if len(l.Modifiers) > 4 {
+		k.add(loop, seg, "", "at most four procedure modifiers")
+	}
+	if l.ProcedureCode == "" && (len(l.Modifiers) > 0 || l.ProcedureQualifier != "") {
+		k.add(loop, seg, "", "modifiers or a procedure qualifier without a procedure code")
+	}
+	if prof {
+		k.required(l.ProcedureCode, loop, "SV1", "SV101-2", "procedure code")
+		if !oneOf(l.UnitType, "UN", "MJ") {
+			k.add(loop, "SV1", "SV103", "unit type must be UN or MJ, got "+strconv.Quote(l.UnitType))
+		}
+		if l.ServiceDate.IsZero() {
+			k.add(loop, "DTP", "DTP03", "service date (DTP*472) is required")
+		}
+		if len(l.DiagnosisPointers) == 0 {
+			k.add(loop, "SV1", "SV107", "at least one diagnosis pointer is required")
+		}
+		if len(l.DiagnosisPointers) > 4 {
+			k.add(loop, "SV1", "SV107", "at most four diagnosis pointers")
+		}
+		for _, p := range l.DiagnosisPointers {
+			if p < 1 || p > len(c.Diagnoses) || p > 12 {
+				k.add(loop, "SV1", "SV107", "diagnosis pointer "+strconv.Itoa(p)+" does not point at a diagnosis")
+			}
+		}
+		if l.RevenueCode != "" {
+			k.notUsed(true, loop, "SV1", "", "revenue code", claim.Professional)
+		}
+	} else {
+		if !isDigits(l.RevenueCode, 4) {
+			k.add(loop, "SV2", "SV201", "revenue code must be 4 digits, got "+strconv.Quote(l.RevenueCode))
+		}
+		if !oneOf(l.UnitType, "UN", "DA") {
+			k.add(loop, "SV2", "SV204", "unit type must be UN or DA, got "+strconv.Quote(l.UnitType))
+		}
+		k.notUsed(l.PlaceOfService != "", loop, "SV2", "", "line place of service", claim.Institutional)
+		k.notUsed(len(l.DiagnosisPointers) > 0, loop, "SV2", "", "diagnosis pointers", claim.Institutional)
+	}
+	if !l.ServiceDateEnd.IsZero() {
+		if l.ServiceDate.IsZero() {
+			k.add(loop, "DTP", "DTP03", "service end date without a start date")
+		} else if l.ServiceDateEnd.Before(l.ServiceDate) {
+			k.add(loop, "DTP", "DTP03", "service dates end before they start")
+		}
+	}
+	if d := l.Drug; d != nil {
+		if !isDigits(d.NDC, 11) {
+			k.add("2410", "LIN", "LIN03", "NDC must be 11 digits (5-4-2 without dashes), got "+strconv.Quote(d.NDC))
+		}
+		if d.Quantity <= 0 {
+			k.add("2410", "CTP", "CTP04", "drug quantity must be positive")
+		}
+		if !oneOf(d.UnitType, "F2", "GR", "ME", "ML", "UN") {
+			k.add("2410", "CTP", "CTP05-1", "drug unit must be F2, GR, ME, ML or UN, got "+strconv.Quote(d.UnitType))
+		}
+	}
+	if r := l.Rendering; r != nil {
+		rl := "2420A"
+		if !prof {
+			rl = "2420C"
+		}
+		k.providerExtras(r, rl, "line rendering provider", prof)
+		k.providerName(r, rl, "line rendering provider", !prof, false)
+	}
+	for j := range l.Adjudications {
+		a := &l.Adjudications[j]
+		if !payerIDs[a.PayerID] {
+			k.add("2430", "SVD", "SVD01", "line adjudication payer "+strconv.Quote(a.PayerID)+" is not one of the claim's other payers (2330B)")
+		}
+		k.required(a.ProcedureCode, "2430", "SVD", "SVD03-2", "adjudicated procedure code")
+		if prof && a.RevenueCode != "" {
+			k.notUsed(true, "2430", "SVD", "SVD04", "revenue code", claim.Professional)
+		}
+		if a.Date.IsZero() {
+			k.add("2430", "DTP", "DTP03", "line adjudication date (DTP*573) is required")
+		}
+		k.adjustments(a.Adjustments, "2430")
+	}
+}
