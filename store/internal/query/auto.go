@@ -1,0 +1,321 @@
+package query
+
+// Auto mirrors store.Queries method by method: each call runs in a
+// transaction of its own.
+
+import (
+	"context"
+
+	"github.com/clearhouse/clearhouse/store"
+)
+
+// Runner runs fn in one transaction bound to a clinic.
+type Runner interface {
+	RunTx(ctx context.Context, clinicID int64, fn func(q *Queries) error) error
+}
+
+// Auto implements store.Queries on a Runner: each call gets its own
+// transaction for the clinic named in its params.
+type Auto struct{ R Runner }
+
+var _ store.Queries = Auto{}
+var _ store.Queries = (*Queries)(nil)
+
+func run1[T any](ctx context.Context, r Runner, clinicID int64, fn func(q *Queries) (T, error)) (T, error) {
+	var v T
+	err := r.RunTx(ctx, clinicID, func(q *Queries) error {
+		var err error
+		v, err = fn(q)
+		return err
+	})
+	return v, err
+}
+
+func run2[T any](ctx context.Context, r Runner, clinicID int64, fn func(q *Queries) (T, bool, error)) (T, bool, error) {
+	var v T
+	var ok bool
+	err := r.RunTx(ctx, clinicID, func(q *Queries) error {
+		var err error
+		v, ok, err = fn(q)
+		return err
+	})
+	return v, ok, err
+}
+
+func (a Auto) GetClinic(ctx context.Context, clinicID int64) (store.Clinic, error) {
+	return run1(ctx, a.R, clinicID, func(q *Queries) (store.Clinic, error) { return q.GetClinic(ctx, clinicID) })
+}
+
+func (a Auto) UpdateClinic(ctx context.Context, p store.UpdateClinicParams) (store.Clinic, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Clinic, error) { return q.UpdateClinic(ctx, p) })
+}
+
+func (a Auto) CreateProvider(ctx context.Context, p store.CreateProviderParams) (store.Provider, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Provider, error) { return q.CreateProvider(ctx, p) })
+}
+
+func (a Auto) GetProvider(ctx context.Context, ref store.Ref) (store.Provider, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Provider, error) { return q.GetProvider(ctx, ref) })
+}
+
+func (a Auto) ListProviders(ctx context.Context, p store.ListProvidersParams) ([]store.Provider, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Provider, error) { return q.ListProviders(ctx, p) })
+}
+
+func (a Auto) UpdateProvider(ctx context.Context, p store.UpdateProviderParams) (store.Provider, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Provider, error) { return q.UpdateProvider(ctx, p) })
+}
+
+func (a Auto) CreatePayer(ctx context.Context, p store.CreatePayerParams) (store.Payer, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Payer, error) { return q.CreatePayer(ctx, p) })
+}
+
+func (a Auto) GetPayer(ctx context.Context, ref store.Ref) (store.Payer, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Payer, error) { return q.GetPayer(ctx, ref) })
+}
+
+func (a Auto) GetPayerByPayerID(ctx context.Context, clinicID int64, payerID string) (store.Payer, error) {
+	return run1(ctx, a.R, clinicID, func(q *Queries) (store.Payer, error) { return q.GetPayerByPayerID(ctx, clinicID, payerID) })
+}
+
+func (a Auto) ListPayers(ctx context.Context, p store.ListPayersParams) ([]store.Payer, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Payer, error) { return q.ListPayers(ctx, p) })
+}
+
+func (a Auto) UpdatePayer(ctx context.Context, p store.UpdatePayerParams) (store.Payer, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Payer, error) { return q.UpdatePayer(ctx, p) })
+}
+
+func (a Auto) CreatePatient(ctx context.Context, p store.CreatePatientParams) (store.Patient, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Patient, error) { return q.CreatePatient(ctx, p) })
+}
+
+func (a Auto) GetPatient(ctx context.Context, ref store.Ref) (store.Patient, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Patient, error) { return q.GetPatient(ctx, ref) })
+}
+
+func (a Auto) ListPatients(ctx context.Context, p store.ListPatientsParams) ([]store.Patient, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Patient, error) { return q.ListPatients(ctx, p) })
+}
+
+func (a Auto) UpdatePatient(ctx context.Context, p store.UpdatePatientParams) (store.Patient, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Patient, error) { return q.UpdatePatient(ctx, p) })
+}
+
+func (a Auto) CreateCoverage(ctx context.Context, p store.CreateCoverageParams) (store.Coverage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Coverage, error) { return q.CreateCoverage(ctx, p) })
+}
+
+func (a Auto) GetCoverage(ctx context.Context, ref store.Ref) (store.Coverage, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Coverage, error) { return q.GetCoverage(ctx, ref) })
+}
+
+func (a Auto) ListCoverages(ctx context.Context, p store.ListCoveragesParams) ([]store.Coverage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Coverage, error) { return q.ListCoverages(ctx, p) })
+}
+
+func (a Auto) UpdateCoverage(ctx context.Context, p store.UpdateCoverageParams) (store.Coverage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Coverage, error) { return q.UpdateCoverage(ctx, p) })
+}
+
+func (a Auto) RecordEligibility(ctx context.Context, p store.RecordEligibilityParams) (store.Coverage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Coverage, error) { return q.RecordEligibility(ctx, p) })
+}
+
+func (a Auto) CreateAppointment(ctx context.Context, p store.CreateAppointmentParams) (store.Appointment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Appointment, error) { return q.CreateAppointment(ctx, p) })
+}
+
+func (a Auto) GetAppointment(ctx context.Context, ref store.Ref) (store.Appointment, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Appointment, error) { return q.GetAppointment(ctx, ref) })
+}
+
+func (a Auto) ListAppointments(ctx context.Context, p store.ListAppointmentsParams) ([]store.Appointment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Appointment, error) { return q.ListAppointments(ctx, p) })
+}
+
+func (a Auto) UpdateAppointment(ctx context.Context, p store.UpdateAppointmentParams) (store.Appointment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Appointment, error) { return q.UpdateAppointment(ctx, p) })
+}
+
+func (a Auto) CreateEncounter(ctx context.Context, p store.CreateEncounterParams) (store.Encounter, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Encounter, error) { return q.CreateEncounter(ctx, p) })
+}
+
+func (a Auto) GetEncounter(ctx context.Context, ref store.Ref) (store.Encounter, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Encounter, error) { return q.GetEncounter(ctx, ref) })
+}
+
+func (a Auto) ListEncounters(ctx context.Context, p store.ListEncountersParams) ([]store.Encounter, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Encounter, error) { return q.ListEncounters(ctx, p) })
+}
+
+func (a Auto) UpdateEncounter(ctx context.Context, p store.UpdateEncounterParams) (store.Encounter, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Encounter, error) { return q.UpdateEncounter(ctx, p) })
+}
+
+func (a Auto) CreateCharge(ctx context.Context, p store.CreateChargeParams) (store.Charge, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Charge, error) { return q.CreateCharge(ctx, p) })
+}
+
+func (a Auto) GetCharge(ctx context.Context, ref store.Ref) (store.Charge, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Charge, error) { return q.GetCharge(ctx, ref) })
+}
+
+func (a Auto) ListCharges(ctx context.Context, p store.ListChargesParams) ([]store.Charge, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Charge, error) { return q.ListCharges(ctx, p) })
+}
+
+func (a Auto) UpdateCharge(ctx context.Context, p store.UpdateChargeParams) (store.Charge, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Charge, error) { return q.UpdateCharge(ctx, p) })
+}
+
+func (a Auto) CreateClaim(ctx context.Context, p store.CreateClaimParams) (store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Claim, error) { return q.CreateClaim(ctx, p) })
+}
+
+func (a Auto) GetClaim(ctx context.Context, ref store.Ref) (store.Claim, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Claim, error) { return q.GetClaim(ctx, ref) })
+}
+
+func (a Auto) GetClaimByPatientControlNumber(ctx context.Context, clinicID int64, pcn string) (store.Claim, error) {
+	return run1(ctx, a.R, clinicID, func(q *Queries) (store.Claim, error) { return q.GetClaimByPatientControlNumber(ctx, clinicID, pcn) })
+}
+
+func (a Auto) GetClaimByPayerClaimControlNumber(ctx context.Context, clinicID int64, payerClaimControlNumber string) (store.Claim, error) {
+	return run1(ctx, a.R, clinicID, func(q *Queries) (store.Claim, error) {
+		return q.GetClaimByPayerClaimControlNumber(ctx, clinicID, payerClaimControlNumber)
+	})
+}
+
+func (a Auto) ListClaims(ctx context.Context, p store.ListClaimsParams) ([]store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Claim, error) { return q.ListClaims(ctx, p) })
+}
+
+func (a Auto) UpdateClaim(ctx context.Context, p store.UpdateClaimParams) (store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Claim, error) { return q.UpdateClaim(ctx, p) })
+}
+
+func (a Auto) SetClaimStatus(ctx context.Context, p store.SetClaimStatusParams) (store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Claim, error) { return q.SetClaimStatus(ctx, p) })
+}
+
+func (a Auto) ListClaimStatusHistory(ctx context.Context, ref store.Ref) ([]store.ClaimStatusChange, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) ([]store.ClaimStatusChange, error) { return q.ListClaimStatusHistory(ctx, ref) })
+}
+
+func (a Auto) AllocateControlNumbers(ctx context.Context, p store.AllocateControlNumbersParams) (store.ControlNumbers, error) {
+	return run1(ctx, a.R, 0, func(q *Queries) (store.ControlNumbers, error) { return q.AllocateControlNumbers(ctx, p) })
+}
+
+func (a Auto) CreateInterchange(ctx context.Context, p store.CreateInterchangeParams) (store.Interchange, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Interchange, error) { return q.CreateInterchange(ctx, p) })
+}
+
+func (a Auto) GetInterchange(ctx context.Context, ref store.Ref) (store.Interchange, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Interchange, error) { return q.GetInterchange(ctx, ref) })
+}
+
+func (a Auto) FindInterchange(ctx context.Context, p store.FindInterchangeParams) (store.Interchange, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Interchange, error) { return q.FindInterchange(ctx, p) })
+}
+
+func (a Auto) ListInterchanges(ctx context.Context, p store.ListInterchangesParams) ([]store.Interchange, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Interchange, error) { return q.ListInterchanges(ctx, p) })
+}
+
+func (a Auto) UpdateInterchangeTransfer(ctx context.Context, p store.UpdateInterchangeTransferParams) (store.Interchange, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Interchange, error) { return q.UpdateInterchangeTransfer(ctx, p) })
+}
+
+func (a Auto) RecordInboundFile(ctx context.Context, p store.RecordInboundFileParams) (store.InboundFile, bool, error) {
+	return run2(ctx, a.R, p.ClinicID, func(q *Queries) (store.InboundFile, bool, error) { return q.RecordInboundFile(ctx, p) })
+}
+
+func (a Auto) GetInboundFile(ctx context.Context, ref store.Ref) (store.InboundFile, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.InboundFile, error) { return q.GetInboundFile(ctx, ref) })
+}
+
+func (a Auto) ListInboundFiles(ctx context.Context, p store.ListInboundFilesParams) ([]store.InboundFile, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.InboundFile, error) { return q.ListInboundFiles(ctx, p) })
+}
+
+func (a Auto) UpdateInboundFile(ctx context.Context, p store.UpdateInboundFileParams) (store.InboundFile, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.InboundFile, error) { return q.UpdateInboundFile(ctx, p) })
+}
+
+func (a Auto) CreateAcknowledgment(ctx context.Context, p store.CreateAcknowledgmentParams) (store.Acknowledgment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Acknowledgment, error) { return q.CreateAcknowledgment(ctx, p) })
+}
+
+func (a Auto) ListAcknowledgments(ctx context.Context, p store.ListAcknowledgmentsParams) ([]store.Acknowledgment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Acknowledgment, error) { return q.ListAcknowledgments(ctx, p) })
+}
+
+func (a Auto) CreateRemittance(ctx context.Context, p store.CreateRemittanceParams) (store.Remittance, bool, error) {
+	return run2(ctx, a.R, p.ClinicID, func(q *Queries) (store.Remittance, bool, error) { return q.CreateRemittance(ctx, p) })
+}
+
+func (a Auto) GetRemittance(ctx context.Context, ref store.Ref) (store.Remittance, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Remittance, error) { return q.GetRemittance(ctx, ref) })
+}
+
+func (a Auto) ListRemittances(ctx context.Context, p store.ListRemittancesParams) ([]store.Remittance, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Remittance, error) { return q.ListRemittances(ctx, p) })
+}
+
+func (a Auto) CreateClaimPayment(ctx context.Context, p store.CreateClaimPaymentParams) (store.ClaimPayment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.ClaimPayment, error) { return q.CreateClaimPayment(ctx, p) })
+}
+
+func (a Auto) GetClaimPayment(ctx context.Context, ref store.Ref) (store.ClaimPayment, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.ClaimPayment, error) { return q.GetClaimPayment(ctx, ref) })
+}
+
+func (a Auto) ListClaimPayments(ctx context.Context, p store.ListClaimPaymentsParams) ([]store.ClaimPayment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.ClaimPayment, error) { return q.ListClaimPayments(ctx, p) })
+}
+
+func (a Auto) MatchClaimPayment(ctx context.Context, p store.MatchClaimPaymentParams) (store.ClaimPayment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.ClaimPayment, error) { return q.MatchClaimPayment(ctx, p) })
+}
+
+func (a Auto) PostLedgerTransaction(ctx context.Context, p store.PostLedgerTransactionParams) (store.LedgerTransaction, bool, error) {
+	return run2(ctx, a.R, p.ClinicID, func(q *Queries) (store.LedgerTransaction, bool, error) { return q.PostLedgerTransaction(ctx, p) })
+}
+
+func (a Auto) ListLedgerEntries(ctx context.Context, p store.ListLedgerEntriesParams) ([]store.LedgerEntry, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.LedgerEntry, error) { return q.ListLedgerEntries(ctx, p) })
+}
+
+func (a Auto) LedgerBalance(ctx context.Context, p store.LedgerBalanceParams) (int64, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (int64, error) { return q.LedgerBalance(ctx, p) })
+}
+
+func (a Auto) CreateWorklistItem(ctx context.Context, p store.CreateWorklistItemParams) (store.WorklistItem, bool, error) {
+	return run2(ctx, a.R, p.ClinicID, func(q *Queries) (store.WorklistItem, bool, error) { return q.CreateWorklistItem(ctx, p) })
+}
+
+func (a Auto) GetWorklistItem(ctx context.Context, ref store.Ref) (store.WorklistItem, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.WorklistItem, error) { return q.GetWorklistItem(ctx, ref) })
+}
+
+func (a Auto) ListWorklistItems(ctx context.Context, p store.ListWorklistItemsParams) ([]store.WorklistItem, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.WorklistItem, error) { return q.ListWorklistItems(ctx, p) })
+}
+
+func (a Auto) UpdateWorklistItem(ctx context.Context, p store.UpdateWorklistItemParams) (store.WorklistItem, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.WorklistItem, error) { return q.UpdateWorklistItem(ctx, p) })
+}
+
+func (a Auto) AppendAuditEvent(ctx context.Context, p store.AppendAuditEventParams) (store.AuditEvent, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.AuditEvent, error) { return q.AppendAuditEvent(ctx, p) })
+}
+
+func (a Auto) ListAuditEvents(ctx context.Context, p store.ListAuditEventsParams) ([]store.AuditEvent, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.AuditEvent, error) { return q.ListAuditEvents(ctx, p) })
+}
+
+func (a Auto) VerifyAuditChain(ctx context.Context, clinicID int64) (store.AuditVerification, error) {
+	return run1(ctx, a.R, clinicID, func(q *Queries) (store.AuditVerification, error) { return q.VerifyAuditChain(ctx, clinicID) })
+}

@@ -1,0 +1,476 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/clearhouse/clearhouse/store"
+)
+
+// Queries implements store.Queries inside one transaction bound to a clinic.
+type Queries struct {
+	c      Conn
+	d      Dialect
+	clinic int64
+	now    func() time.Time
+}
+
+// New returns Queries over c for clinicID; now is the store's clock.
+func New(c Conn, d Dialect, clinicID int64, now func() time.Time) *Queries {
+	return &Queries{c: c, d: d, clinic: clinicID, now: now}
+}
+
+// ClinicID is the transaction's clinic.
+func (q *Queries) ClinicID() int64 { return q.clinic }
+
+// Now is the store clock, truncated as stored.
+func (q *Queries) Now() time.Time { return store.TruncateTime(q.now()) }
+
+// check returns the transaction's clinic if id names it (or is zero).
+func (q *Queries) check(id int64) (int64, error) {
+	if id == 0 || id == q.clinic {
+		return q.clinic, nil
+	}
+	return 0, fmt.Errorf("%w: params clinic %d, transaction clinic %d", store.ErrClinicMismatch, id, q.clinic)
+}
+
+func required(field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return &store.FieldError{Field: field + " (required)", Err: store.ErrInvalid}
+	}
+	return nil
+}
+
+func oneOf(field, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return &store.FieldError{Field: fmt.Sprintf("%s (%q is not one of %s)", field, v, strings.Join(allowed, ", ")), Err: store.ErrInvalid}
+}
+
+// collect scans every row of a result.
+func collect[T any](rows Rows, err error, scan func(Row) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func wrap(what string, id int64, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %d: %w", what, id, err)
+}
+
+func def(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+// Clinics.
+
+const clinicCols = "id, name, npi, tax_id, submitter_id, created_at, updated_at"
+
+func scanClinic(r Row) (store.Clinic, error) {
+	var c store.Clinic
+	err := r.Scan(&c.ID, &c.Name, &c.NPI, &c.TaxID, &c.SubmitterID, TS(&c.CreatedAt), TS(&c.UpdatedAt))
+	return c, err
+}
+
+// CreateClinic inserts a clinic with id (zero lets SQLite choose: NULL
+// into an INTEGER PRIMARY KEY).
+func CreateClinic(ctx context.Context, c Conn, id int64, now time.Time, p store.CreateClinicParams) (store.Clinic, error) {
+	if err := required("Name", p.Name); err != nil {
+		return store.Clinic{}, err
+	}
+	var idArg any
+	if id != 0 {
+		idArg = id
+	}
+	return scanClinic(c.QueryRow(ctx, `INSERT INTO clinics (id, name, npi, tax_id, submitter_id, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING `+clinicCols,
+		idArg, p.Name, p.NPI, p.TaxID, p.SubmitterID, now))
+}
+
+// ListClinics lists clinics as the connection sees them.
+func ListClinics(ctx context.Context, c Conn, from string) ([]store.Clinic, error) {
+	rows, err := c.Query(ctx, "SELECT "+clinicCols+" FROM "+from+" ORDER BY id")
+	return collect(rows, err, scanClinic)
+}
+
+func (q *Queries) GetClinic(ctx context.Context, clinicID int64) (store.Clinic, error) {
+	id, err := q.check(clinicID)
+	if err != nil {
+		return store.Clinic{}, err
+	}
+	c, err := scanClinic(q.c.QueryRow(ctx, "SELECT "+clinicCols+" FROM clinics WHERE id = $1", id))
+	return c, wrap("clinic", id, err)
+}
+
+func (q *Queries) UpdateClinic(ctx context.Context, p store.UpdateClinicParams) (store.Clinic, error) {
+	id, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Clinic{}, err
+	}
+	if err := required("Name", p.Name); err != nil {
+		return store.Clinic{}, err
+	}
+	c, err := scanClinic(q.c.QueryRow(ctx, `UPDATE clinics SET name = $2, npi = $3, tax_id = $4, submitter_id = $5, updated_at = $6
+		WHERE id = $1 RETURNING `+clinicCols, id, p.Name, p.NPI, p.TaxID, p.SubmitterID, q.Now()))
+	return c, wrap("clinic", id, err)
+}
+
+// Providers.
+
+const providerCols = "id, clinic_id, npi, first_name, last_name, organization_name, taxonomy_code, active, created_at, updated_at"
+
+func scanProvider(r Row) (store.Provider, error) {
+	var p store.Provider
+	err := r.Scan(&p.ID, &p.ClinicID, &p.NPI, &p.FirstName, &p.LastName, &p.OrganizationName, &p.TaxonomyCode, &p.Active,
+		TS(&p.CreatedAt), TS(&p.UpdatedAt))
+	return p, err
+}
+
+func (q *Queries) CreateProvider(ctx context.Context, p store.CreateProviderParams) (store.Provider, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Provider{}, err
+	}
+	if err := required("NPI", p.NPI); err != nil {
+		return store.Provider{}, err
+	}
+	return scanProvider(q.c.QueryRow(ctx, `INSERT INTO providers (clinic_id, npi, first_name, last_name, organization_name, taxonomy_code, active, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, true, $7, $7) RETURNING `+providerCols,
+		cid, p.NPI, p.FirstName, p.LastName, p.OrganizationName, p.TaxonomyCode, q.Now()))
+}
+
+func (q *Queries) GetProvider(ctx context.Context, ref store.Ref) (store.Provider, error) {
+	cid, err := q.check(ref.ClinicID)
+	if err != nil {
+		return store.Provider{}, err
+	}
+	p, err := scanProvider(q.c.QueryRow(ctx, "SELECT "+providerCols+" FROM providers WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	return p, wrap("provider", ref.ID, err)
+}
+
+func (q *Queries) ListProviders(ctx context.Context, p store.ListProvidersParams) ([]store.Provider, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	var b builder
+	b.add("SELECT " + providerCols + " FROM providers")
+	b.cond("clinic_id = ?", cid)
+	if p.ActiveOnly {
+		b.cond("active = ?", true)
+	}
+	b.add(" ORDER BY id")
+	rows, err := q.c.Query(ctx, b.String(), b.args...)
+	return collect(rows, err, scanProvider)
+}
+
+func (q *Queries) UpdateProvider(ctx context.Context, p store.UpdateProviderParams) (store.Provider, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Provider{}, err
+	}
+	if err := required("NPI", p.NPI); err != nil {
+		return store.Provider{}, err
+	}
+	v, err := scanProvider(q.c.QueryRow(ctx, `UPDATE providers SET npi = $3, first_name = $4, last_name = $5, organization_name = $6,
+		taxonomy_code = $7, active = $8, updated_at = $9 WHERE clinic_id = $1 AND id = $2 RETURNING `+providerCols,
+		cid, p.ID, p.NPI, p.FirstName, p.LastName, p.OrganizationName, p.TaxonomyCode, p.Active, q.Now()))
+	return v, wrap("provider", p.ID, err)
+}
+
+// Payers.
+
+const payerCols = "id, clinic_id, payer_id, name, receiver_id, claim_filing_code, active, created_at, updated_at"
+
+func scanPayer(r Row) (store.Payer, error) {
+	var p store.Payer
+	err := r.Scan(&p.ID, &p.ClinicID, &p.PayerID, &p.Name, &p.ReceiverID, &p.ClaimFilingCode, &p.Active, TS(&p.CreatedAt), TS(&p.UpdatedAt))
+	return p, err
+}
+
+func (q *Queries) CreatePayer(ctx context.Context, p store.CreatePayerParams) (store.Payer, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Payer{}, err
+	}
+	if err := required("PayerID", p.PayerID); err != nil {
+		return store.Payer{}, err
+	}
+	if err := required("Name", p.Name); err != nil {
+		return store.Payer{}, err
+	}
+	v, err := scanPayer(q.c.QueryRow(ctx, `INSERT INTO payers (clinic_id, payer_id, name, receiver_id, claim_filing_code, active, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, true, $6, $6) RETURNING `+payerCols,
+		cid, p.PayerID, p.Name, p.ReceiverID, p.ClaimFilingCode, q.Now()))
+	if err != nil {
+		return v, fmt.Errorf("payer %q: %w", p.PayerID, err)
+	}
+	return v, nil
+}
+
+func (q *Queries) GetPayer(ctx context.Context, ref store.Ref) (store.Payer, error) {
+	cid, err := q.check(ref.ClinicID)
+	if err != nil {
+		return store.Payer{}, err
+	}
+	p, err := scanPayer(q.c.QueryRow(ctx, "SELECT "+payerCols+" FROM payers WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	return p, wrap("payer", ref.ID, err)
+}
+
+func (q *Queries) GetPayerByPayerID(ctx context.Context, clinicID int64, payerID string) (store.Payer, error) {
+	cid, err := q.check(clinicID)
+	if err != nil {
+		return store.Payer{}, err
+	}
+	p, err := scanPayer(q.c.QueryRow(ctx, "SELECT "+payerCols+" FROM payers WHERE clinic_id = $1 AND payer_id = $2", cid, payerID))
+	if err != nil {
+		return p, fmt.Errorf("payer %q: %w", payerID, err)
+	}
+	return p, nil
+}
+
+func (q *Queries) ListPayers(ctx context.Context, p store.ListPayersParams) ([]store.Payer, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	var b builder
+	b.add("SELECT " + payerCols + " FROM payers")
+	b.cond("clinic_id = ?", cid)
+	if p.ActiveOnly {
+		b.cond("active = ?", true)
+	}
+	b.add(" ORDER BY id")
+	rows, err := q.c.Query(ctx, b.String(), b.args...)
+	return collect(rows, err, scanPayer)
+}
+
+func (q *Queries) UpdatePayer(ctx context.Context, p store.UpdatePayerParams) (store.Payer, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Payer{}, err
+	}
+	if err := required("PayerID", p.PayerID); err != nil {
+		return store.Payer{}, err
+	}
+	if err := required("Name", p.Name); err != nil {
+		return store.Payer{}, err
+	}
+	v, err := scanPayer(q.c.QueryRow(ctx, `UPDATE payers SET payer_id = $3, name = $4, receiver_id = $5, claim_filing_code = $6,
+		active = $7, updated_at = $8 WHERE clinic_id = $1 AND id = $2 RETURNING `+payerCols,
+		cid, p.ID, p.PayerID, p.Name, p.ReceiverID, p.ClaimFilingCode, p.Active, q.Now()))
+	return v, wrap("payer", p.ID, err)
+}
+
+// Patients.
+
+const patientCols = `id, clinic_id, mrn, first_name, last_name, birth_date, sex, address_line1, address_line2, city, state,
+	postal_code, phone, created_at, updated_at`
+
+func scanPatient(r Row) (store.Patient, error) {
+	var p store.Patient
+	err := r.Scan(&p.ID, &p.ClinicID, &p.MRN, &p.FirstName, &p.LastName, TS(&p.BirthDate), &p.Sex, &p.AddressLine1,
+		&p.AddressLine2, &p.City, &p.State, &p.PostalCode, &p.Phone, TS(&p.CreatedAt), TS(&p.UpdatedAt))
+	return p, err
+}
+
+func (q *Queries) CreatePatient(ctx context.Context, p store.CreatePatientParams) (store.Patient, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Patient{}, err
+	}
+	for _, f := range [][2]string{{"MRN", p.MRN}, {"FirstName", p.FirstName}, {"LastName", p.LastName}} {
+		if err := required(f[0], f[1]); err != nil {
+			return store.Patient{}, err
+		}
+	}
+	v, err := scanPatient(q.c.QueryRow(ctx, `INSERT INTO patients (clinic_id, mrn, first_name, last_name, birth_date, sex,
+		address_line1, address_line2, city, state, postal_code, phone, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING `+patientCols,
+		cid, p.MRN, p.FirstName, p.LastName, Date(p.BirthDate), p.Sex, p.AddressLine1, p.AddressLine2, p.City, p.State,
+		p.PostalCode, p.Phone, q.Now()))
+	if err != nil {
+		return v, fmt.Errorf("patient MRN %q: %w", p.MRN, err)
+	}
+	return v, nil
+}
+
+func (q *Queries) GetPatient(ctx context.Context, ref store.Ref) (store.Patient, error) {
+	cid, err := q.check(ref.ClinicID)
+	if err != nil {
+		return store.Patient{}, err
+	}
+	p, err := scanPatient(q.c.QueryRow(ctx, "SELECT "+patientCols+" FROM patients WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	return p, wrap("patient", ref.ID, err)
+}
+
+func (q *Queries) ListPatients(ctx context.Context, p store.ListPatientsParams) ([]store.Patient, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	var b builder
+	b.add("SELECT " + patientCols + " FROM patients")
+	b.cond("clinic_id = ?", cid)
+	if p.MRN != "" {
+		b.cond("mrn = ?", p.MRN)
+	}
+	if p.Name != "" {
+		prefix := strings.ToLower(escapeLike(p.Name)) + "%"
+		b.cond(`(lower(last_name) LIKE ? ESCAPE '\' OR lower(first_name) LIKE ? ESCAPE '\')`, prefix, prefix)
+	}
+	if p.AfterID > 0 {
+		b.cond("id > ?", p.AfterID)
+	}
+	b.add(" ORDER BY id")
+	b.limit(p.Limit)
+	rows, err := q.c.Query(ctx, b.String(), b.args...)
+	return collect(rows, err, scanPatient)
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (q *Queries) UpdatePatient(ctx context.Context, p store.UpdatePatientParams) (store.Patient, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Patient{}, err
+	}
+	for _, f := range [][2]string{{"MRN", p.MRN}, {"FirstName", p.FirstName}, {"LastName", p.LastName}} {
+		if err := required(f[0], f[1]); err != nil {
+			return store.Patient{}, err
+		}
+	}
+	v, err := scanPatient(q.c.QueryRow(ctx, `UPDATE patients SET mrn = $3, first_name = $4, last_name = $5, birth_date = $6,
+		sex = $7, address_line1 = $8, address_line2 = $9, city = $10, state = $11, postal_code = $12, phone = $13, updated_at = $14
+		WHERE clinic_id = $1 AND id = $2 RETURNING `+patientCols,
+		cid, p.ID, p.MRN, p.FirstName, p.LastName, Date(p.BirthDate), p.Sex, p.AddressLine1, p.AddressLine2, p.City, p.State,
+		p.PostalCode, p.Phone, q.Now()))
+	return v, wrap("patient", p.ID, err)
+}
+
+// Coverages.
+
+const coverageCols = `id, clinic_id, patient_id, payer_id, member_id, group_number, priority, relationship_code,
+	subscriber_first, subscriber_last, subscriber_birth, effective_from, effective_to, eligibility_status,
+	eligibility_checked_at, benefits, created_at, updated_at`
+
+func scanCoverage(r Row) (store.Coverage, error) {
+	var c store.Coverage
+	err := r.Scan(&c.ID, &c.ClinicID, &c.PatientID, &c.PayerID, &c.MemberID, &c.GroupNumber, &c.Priority, &c.RelationshipCode,
+		&c.SubscriberFirst, &c.SubscriberLast, TS(&c.SubscriberBirth), TS(&c.EffectiveFrom), TS(&c.EffectiveTo),
+		&c.EligibilityStatus, NullTS(&c.EligibilityChecked), JSON(&c.Benefits), TS(&c.CreatedAt), TS(&c.UpdatedAt))
+	return c, err
+}
+
+func (q *Queries) CreateCoverage(ctx context.Context, p store.CreateCoverageParams) (store.Coverage, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Coverage{}, err
+	}
+	if err := required("MemberID", p.MemberID); err != nil {
+		return store.Coverage{}, err
+	}
+	if p.Priority == 0 {
+		p.Priority = 1
+	}
+	return scanCoverage(q.c.QueryRow(ctx, `INSERT INTO coverages (clinic_id, patient_id, payer_id, member_id, group_number,
+		priority, relationship_code, subscriber_first, subscriber_last, subscriber_birth, effective_from, effective_to,
+		eligibility_status, benefits, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING `+coverageCols,
+		cid, p.PatientID, p.PayerID, p.MemberID, p.GroupNumber, p.Priority, p.RelationshipCode, p.SubscriberFirst,
+		p.SubscriberLast, Date(p.SubscriberBirth), Date(p.EffectiveFrom), Date(p.EffectiveTo), store.EligibilityUnknown,
+		json.RawMessage("{}"), q.Now()))
+}
+
+func (q *Queries) GetCoverage(ctx context.Context, ref store.Ref) (store.Coverage, error) {
+	cid, err := q.check(ref.ClinicID)
+	if err != nil {
+		return store.Coverage{}, err
+	}
+	c, err := scanCoverage(q.c.QueryRow(ctx, "SELECT "+coverageCols+" FROM coverages WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	return c, wrap("coverage", ref.ID, err)
+}
+
+func (q *Queries) ListCoverages(ctx context.Context, p store.ListCoveragesParams) ([]store.Coverage, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	var b builder
+	b.add("SELECT " + coverageCols + " FROM coverages")
+	b.cond("clinic_id = ?", cid)
+	if p.PatientID != 0 {
+		b.cond("patient_id = ?", p.PatientID)
+	}
+	if p.PayerID != 0 {
+		b.cond("payer_id = ?", p.PayerID)
+	}
+	b.add(" ORDER BY patient_id, priority, id")
+	rows, err := q.c.Query(ctx, b.String(), b.args...)
+	return collect(rows, err, scanCoverage)
+}
+
+func (q *Queries) UpdateCoverage(ctx context.Context, p store.UpdateCoverageParams) (store.Coverage, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Coverage{}, err
+	}
+	if err := required("MemberID", p.MemberID); err != nil {
+		return store.Coverage{}, err
+	}
+	if p.Priority == 0 {
+		p.Priority = 1
+	}
+	c, err := scanCoverage(q.c.QueryRow(ctx, `UPDATE coverages SET payer_id = $3, member_id = $4, group_number = $5, priority = $6,
+		relationship_code = $7, subscriber_first = $8, subscriber_last = $9, subscriber_birth = $10, effective_from = $11,
+		effective_to = $12, updated_at = $13 WHERE clinic_id = $1 AND id = $2 RETURNING `+coverageCols,
+		cid, p.ID, p.PayerID, p.MemberID, p.GroupNumber, p.Priority, p.RelationshipCode, p.SubscriberFirst, p.SubscriberLast,
+		Date(p.SubscriberBirth), Date(p.EffectiveFrom), Date(p.EffectiveTo), q.Now()))
+	return c, wrap("coverage", p.ID, err)
+}
+
+func (q *Queries) RecordEligibility(ctx context.Context, p store.RecordEligibilityParams) (store.Coverage, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.Coverage{}, err
+	}
+	if err := oneOf("Status", p.Status, store.EligibilityUnknown, store.EligibilityActive, store.EligibilityInactive); err != nil {
+		return store.Coverage{}, err
+	}
+	benefits, err := docArg("Benefits", p.Benefits, "{}")
+	if err != nil {
+		return store.Coverage{}, err
+	}
+	checked := p.CheckedAt
+	if checked.IsZero() {
+		checked = q.Now()
+	}
+	c, err := scanCoverage(q.c.QueryRow(ctx, `UPDATE coverages SET eligibility_status = $3, eligibility_checked_at = $4,
+		benefits = $5, updated_at = $6 WHERE clinic_id = $1 AND id = $2 RETURNING `+coverageCols,
+		cid, p.CoverageID, p.Status, checked, benefits, q.Now()))
+	return c, wrap("coverage", p.CoverageID, err)
+}

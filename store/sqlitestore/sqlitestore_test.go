@@ -1,0 +1,95 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/internal/query"
+	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
+)
+
+// openTest opens a migrated store in a fresh file.
+func openTest(t testing.TB) *sqlitestore.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "clearhouse.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const auditTriggers = `
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;`
+
+func TestConformance(t *testing.T) {
+	s := openTest(t)
+	storetest.Run(t, storetest.Harness{
+		Store: s,
+		Exec: func(t *testing.T, sql string, args ...any) {
+			t.Helper()
+			// Tampering as someone with the file would: drop the
+			// append-only triggers around the statement.
+			stmts := []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"}
+			for _, st := range stmts {
+				if _, err := s.DB().Exec(st); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := s.DB().Exec(sql, query.ConvertArgs(query.SQLite, args)...)
+			if _, err2 := s.DB().Exec(auditTriggers); err2 != nil {
+				t.Fatal(err2)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		},
+		QueryInt: func(t *testing.T, sql string, args ...any) int64 {
+			t.Helper()
+			var n int64
+			if err := s.DB().QueryRow(sql, query.ConvertArgs(query.SQLite, args)...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		},
+	})
+}
+
+func TestMigrateTwice(t *testing.T) {
+	s := openTest(t)
+	applied, err := s.Migrate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != 0 {
+		t.Fatalf("second migrate applied %v", applied)
+	}
+}
+
+func TestAuditAppendOnly(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	c, err := s.CreateClinic(ctx, store.CreateClinicParams{Name: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendAuditEvent(ctx, store.AppendAuditEventParams{ClinicID: c.ID, Actor: "a", Action: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec("UPDATE audit_events SET actor = 'x'"); err == nil {
+		t.Fatal("audit_events accepted an UPDATE")
+	}
+	if _, err := s.DB().Exec("DELETE FROM audit_events"); err == nil {
+		t.Fatal("audit_events accepted a DELETE")
+	}
+}

@@ -1,0 +1,210 @@
+// Package store is Clearhouse's persistence layer: one interface, Store, over
+// the clinics, patients, claims, interchanges, inbound files, remittances,
+// ledger, worklist and audit log of the clearinghouse, with River jobs
+// inserted in the same transaction as the rows they concern.
+//
+// Two implementations pass the same conformance suite (package storetest):
+// PostgreSQL through pgx (package pgstore), where row-level security enforces
+// clinic isolation, and the embedded SQLite default (package sqlitestore).
+// Package storedb opens either from a --database string.
+//
+// Every clinic-owned call takes the clinic in its params. Calls on a Store run
+// in a transaction of their own; InTx runs several calls atomically for one
+// clinic, and a Tx may also insert River jobs that commit with its rows.
+//
+// Money is int64 cents. Timestamps are UTC, truncated to microseconds (what
+// PostgreSQL keeps). Dates (birth dates, dates of service, effective dates) are
+// time.Time values at midnight UTC; the store truncates anything finer.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Sentinel errors. Every error a store returns for one of these conditions
+// wraps the sentinel, so callers test with errors.Is.
+var (
+	// ErrNotFound: no row with that ID (or key) in the caller's clinic. A row
+	// of another clinic is never found.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a unique key is taken (patient control number, MRN, ...),
+	// or an expected status no longer holds.
+	ErrConflict = errors.New("store: conflict")
+	// ErrInvalidReference: a referenced row (patient, payer, claim, ...) does
+	// not exist in the caller's clinic.
+	ErrInvalidReference = errors.New("store: invalid reference")
+	// ErrInvalid: params fail validation (missing field, bad JSON, unbalanced
+	// ledger transaction, ...).
+	ErrInvalid = errors.New("store: invalid params")
+	// ErrClinicMismatch: params name a clinic other than the transaction's.
+	ErrClinicMismatch = errors.New("store: params clinic differs from the transaction's clinic")
+)
+
+// Backend names a store implementation.
+type Backend string
+
+// The two backends.
+const (
+	BackendPostgres Backend = "postgres"
+	BackendSQLite   Backend = "sqlite"
+)
+
+// Store is the persistence interface every higher layer uses.
+type Store interface {
+	Queries
+
+	// InTx runs fn in one transaction bound to clinicID: it commits when fn
+	// returns nil and rolls back otherwise (fn's error is returned as is).
+	// Params passed to tx methods must carry clinicID or zero (meaning
+	// clinicID); another clinic yields ErrClinicMismatch.
+	InTx(ctx context.Context, clinicID int64, fn func(tx Tx) error) error
+
+	// CreateClinic creates a clinic. It is the one write not scoped to an
+	// existing clinic.
+	CreateClinic(ctx context.Context, p CreateClinicParams) (Clinic, error)
+	// ListClinics lists every clinic, for operators and nightly schedules
+	// that iterate clinics. It exposes clinic rows only, never their data.
+	ListClinics(ctx context.Context) ([]Clinic, error)
+
+	// BulkInsertClaims inserts many claims of one clinic (COPY on
+	// PostgreSQL, batched transactions on SQLite) and returns their IDs in
+	// order. Each claim gets its initial status history row. It is not
+	// atomic on SQLite: a failure leaves earlier batches committed.
+	BulkInsertClaims(ctx context.Context, clinicID int64, claims []CreateClaimParams) ([]int64, error)
+	// BulkInsertClaimPayments inserts many claim payments (with their
+	// adjustments) of one clinic, like BulkInsertClaims.
+	BulkInsertClaimPayments(ctx context.Context, clinicID int64, payments []CreateClaimPaymentParams) ([]int64, error)
+
+	// InsertJob inserts a River job outside any store transaction.
+	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// NewQueue builds a River client for this store's database that works
+	// the jobs of cfg.Workers. Start and Stop it; several may run.
+	NewQueue(cfg QueueConfig) (Queue, error)
+
+	// Migrate applies River's migrations, then the store's, and returns
+	// what it applied (nothing when the schema is current).
+	Migrate(ctx context.Context) ([]AppliedMigration, error)
+
+	// Backend says which implementation this is.
+	Backend() Backend
+	// Close releases the store's connections. Stop queues first.
+	Close() error
+}
+
+// Tx is a store transaction bound to one clinic.
+type Tx interface {
+	Queries
+
+	// ClinicID is the clinic the transaction is bound to.
+	ClinicID() int64
+	// InsertJob inserts a River job in this transaction: it becomes visible
+	// to workers only if the transaction commits.
+	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Queries are the calls available both on a Store (each in its own
+// transaction) and on a Tx.
+type Queries interface {
+	GetClinic(ctx context.Context, clinicID int64) (Clinic, error)
+	UpdateClinic(ctx context.Context, p UpdateClinicParams) (Clinic, error)
+
+	CreateProvider(ctx context.Context, p CreateProviderParams) (Provider, error)
+	GetProvider(ctx context.Context, ref Ref) (Provider, error)
+	ListProviders(ctx context.Context, p ListProvidersParams) ([]Provider, error)
+	UpdateProvider(ctx context.Context, p UpdateProviderParams) (Provider, error)
+
+	CreatePayer(ctx context.Context, p CreatePayerParams) (Payer, error)
+	GetPayer(ctx context.Context, ref Ref) (Payer, error)
+	GetPayerByPayerID(ctx context.Context, clinicID int64, payerID string) (Payer, error)
+	ListPayers(ctx context.Context, p ListPayersParams) ([]Payer, error)
+	UpdatePayer(ctx context.Context, p UpdatePayerParams) (Payer, error)
+
+	CreatePatient(ctx context.Context, p CreatePatientParams) (Patient, error)
+	GetPatient(ctx context.Context, ref Ref) (Patient, error)
+	ListPatients(ctx context.Context, p ListPatientsParams) ([]Patient, error)
+	UpdatePatient(ctx context.Context, p UpdatePatientParams) (Patient, error)
+
+	CreateCoverage(ctx context.Context, p CreateCoverageParams) (Coverage, error)
+	GetCoverage(ctx context.Context, ref Ref) (Coverage, error)
+	ListCoverages(ctx context.Context, p ListCoveragesParams) ([]Coverage, error)
+	UpdateCoverage(ctx context.Context, p UpdateCoverageParams) (Coverage, error)
+	RecordEligibility(ctx context.Context, p RecordEligibilityParams) (Coverage, error)
+
+	CreateAppointment(ctx context.Context, p CreateAppointmentParams) (Appointment, error)
+	GetAppointment(ctx context.Context, ref Ref) (Appointment, error)
+	ListAppointments(ctx context.Context, p ListAppointmentsParams) ([]Appointment, error)
+	UpdateAppointment(ctx context.Context, p UpdateAppointmentParams) (Appointment, error)
+
+	CreateEncounter(ctx context.Context, p CreateEncounterParams) (Encounter, error)
+	GetEncounter(ctx context.Context, ref Ref) (Encounter, error)
+	ListEncounters(ctx context.Context, p ListEncountersParams) ([]Encounter, error)
+	UpdateEncounter(ctx context.Context, p UpdateEncounterParams) (Encounter, error)
+
+	CreateCharge(ctx context.Context, p CreateChargeParams) (Charge, error)
+	GetCharge(ctx context.Context, ref Ref) (Charge, error)
+	ListCharges(ctx context.Context, p ListChargesParams) ([]Charge, error)
+	UpdateCharge(ctx context.Context, p UpdateChargeParams) (Charge, error)
+
+	CreateClaim(ctx context.Context, p CreateClaimParams) (Claim, error)
+	GetClaim(ctx context.Context, ref Ref) (Claim, error)
+	GetClaimByPatientControlNumber(ctx context.Context, clinicID int64, pcn string) (Claim, error)
+	GetClaimByPayerClaimControlNumber(ctx context.Context, clinicID int64, payerClaimControlNumber string) (Claim, error)
+	ListClaims(ctx context.Context, p ListClaimsParams) ([]Claim, error)
+	UpdateClaim(ctx context.Context, p UpdateClaimParams) (Claim, error)
+	SetClaimStatus(ctx context.Context, p SetClaimStatusParams) (Claim, error)
+	ListClaimStatusHistory(ctx context.Context, ref Ref) ([]ClaimStatusChange, error)
+
+	AllocateControlNumbers(ctx context.Context, p AllocateControlNumbersParams) (ControlNumbers, error)
+	CreateInterchange(ctx context.Context, p CreateInterchangeParams) (Interchange, error)
+	GetInterchange(ctx context.Context, ref Ref) (Interchange, error)
+	FindInterchange(ctx context.Context, p FindInterchangeParams) (Interchange, error)
+	ListInterchanges(ctx context.Context, p ListInterchangesParams) ([]Interchange, error)
+	UpdateInterchangeTransfer(ctx context.Context, p UpdateInterchangeTransferParams) (Interchange, error)
+
+	RecordInboundFile(ctx context.Context, p RecordInboundFileParams) (InboundFile, bool, error)
+	GetInboundFile(ctx context.Context, ref Ref) (InboundFile, error)
+	ListInboundFiles(ctx context.Context, p ListInboundFilesParams) ([]InboundFile, error)
+	UpdateInboundFile(ctx context.Context, p UpdateInboundFileParams) (InboundFile, error)
+
+	CreateAcknowledgment(ctx context.Context, p CreateAcknowledgmentParams) (Acknowledgment, error)
+	ListAcknowledgments(ctx context.Context, p ListAcknowledgmentsParams) ([]Acknowledgment, error)
+
+	CreateRemittance(ctx context.Context, p CreateRemittanceParams) (Remittance, bool, error)
+	GetRemittance(ctx context.Context, ref Ref) (Remittance, error)
+	ListRemittances(ctx context.Context, p ListRemittancesParams) ([]Remittance, error)
+	CreateClaimPayment(ctx context.Context, p CreateClaimPaymentParams) (ClaimPayment, error)
+	GetClaimPayment(ctx context.Context, ref Ref) (ClaimPayment, error)
+	ListClaimPayments(ctx context.Context, p ListClaimPaymentsParams) ([]ClaimPayment, error)
+	MatchClaimPayment(ctx context.Context, p MatchClaimPaymentParams) (ClaimPayment, error)
+
+	PostLedgerTransaction(ctx context.Context, p PostLedgerTransactionParams) (LedgerTransaction, bool, error)
+	ListLedgerEntries(ctx context.Context, p ListLedgerEntriesParams) ([]LedgerEntry, error)
+	LedgerBalance(ctx context.Context, p LedgerBalanceParams) (int64, error)
+
+	CreateWorklistItem(ctx context.Context, p CreateWorklistItemParams) (WorklistItem, bool, error)
+	GetWorklistItem(ctx context.Context, ref Ref) (WorklistItem, error)
+	ListWorklistItems(ctx context.Context, p ListWorklistItemsParams) ([]WorklistItem, error)
+	UpdateWorklistItem(ctx context.Context, p UpdateWorklistItemParams) (WorklistItem, error)
+
+	AppendAuditEvent(ctx context.Context, p AppendAuditEventParams) (AuditEvent, error)
+	ListAuditEvents(ctx context.Context, p ListAuditEventsParams) ([]AuditEvent, error)
+	VerifyAuditChain(ctx context.Context, clinicID int64) (AuditVerification, error)
+}
+
+// Ref names one clinic-owned row.
+type Ref struct {
+	ClinicID int64
+	ID       int64
+}
+
+// AppliedMigration is one migration Migrate applied.
+type AppliedMigration struct {
+	// Component is "river" or "clearhouse".
+	Component string
+	Version   int
+	Name      string
+}

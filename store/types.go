@@ -1,0 +1,1130 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// FieldError says which params field is wrong. It wraps ErrInvalid or
+// another sentinel.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%v: %s", e.Err, e.Field) }
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Clinic is a practice using the clearinghouse; every other row belongs to
+// one.
+type Clinic struct {
+	ID   int64
+	Name string
+	// NPI is the billing provider's NPI (Loop 2010AA NM109).
+	NPI string
+	// TaxID is the billing provider's EIN (Loop 2010AA REF*EI).
+	TaxID string
+	// SubmitterID identifies the clinic as submitter (Loop 1000A NM109).
+	SubmitterID string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// CreateClinicParams creates a clinic. Name is required.
+type CreateClinicParams struct {
+	Name        string
+	NPI         string
+	TaxID       string
+	SubmitterID string
+}
+
+// UpdateClinicParams replaces a clinic's fields.
+type UpdateClinicParams struct {
+	ClinicID    int64
+	Name        string
+	NPI         string
+	TaxID       string
+	SubmitterID string
+}
+
+// Provider is a rendering or billing provider of a clinic.
+type Provider struct {
+	ID               int64
+	ClinicID         int64
+	NPI              string
+	FirstName        string
+	LastName         string
+	OrganizationName string
+	// TaxonomyCode is the provider taxonomy (PRV03).
+	TaxonomyCode string
+	Active       bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// CreateProviderParams creates a provider. NPI is required.
+type CreateProviderParams struct {
+	ClinicID         int64
+	NPI              string
+	FirstName        string
+	LastName         string
+	OrganizationName string
+	TaxonomyCode     string
+}
+
+// ListProvidersParams filters providers.
+type ListProvidersParams struct {
+	ClinicID   int64
+	ActiveOnly bool
+}
+
+// UpdateProviderParams replaces a provider's fields.
+type UpdateProviderParams struct {
+	ClinicID         int64
+	ID               int64
+	NPI              string
+	FirstName        string
+	LastName         string
+	OrganizationName string
+	TaxonomyCode     string
+	Active           bool
+}
+
+// Payer is a payer a clinic bills.
+type Payer struct {
+	ID       int64
+	ClinicID int64
+	// PayerID is the payer's identifier (Loop 2010BB NM109), unique per
+	// clinic.
+	PayerID string
+	Name    string
+	// ReceiverID is the payer's interchange receiver ID (ISA08).
+	ReceiverID string
+	// ClaimFilingCode is the default SBR09 code (e.g. "CI", "MB").
+	ClaimFilingCode string
+	Active          bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// CreatePayerParams creates a payer. PayerID and Name are required.
+type CreatePayerParams struct {
+	ClinicID        int64
+	PayerID         string
+	Name            string
+	ReceiverID      string
+	ClaimFilingCode string
+}
+
+// ListPayersParams filters payers.
+type ListPayersParams struct {
+	ClinicID   int64
+	ActiveOnly bool
+}
+
+// UpdatePayerParams replaces a payer's fields.
+type UpdatePayerParams struct {
+	ClinicID        int64
+	ID              int64
+	PayerID         string
+	Name            string
+	ReceiverID      string
+	ClaimFilingCode string
+	Active          bool
+}
+
+// Patient is a clinic's patient.
+type Patient struct {
+	ID       int64
+	ClinicID int64
+	// MRN is the clinic's medical record number, unique per clinic.
+	MRN       string
+	FirstName string
+	LastName  string
+	// BirthDate is a date (midnight UTC).
+	BirthDate    time.Time
+	Sex          string
+	AddressLine1 string
+	AddressLine2 string
+	City         string
+	State        string
+	PostalCode   string
+	Phone        string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// CreatePatientParams creates a patient. MRN, FirstName and LastName are
+// required.
+type CreatePatientParams struct {
+	ClinicID     int64
+	MRN          string
+	FirstName    string
+	LastName     string
+	BirthDate    time.Time
+	Sex          string
+	AddressLine1 string
+	AddressLine2 string
+	City         string
+	State        string
+	PostalCode   string
+	Phone        string
+}
+
+// ListPatientsParams filters patients. Name matches a prefix of the first
+// or last name, case-insensitively. Results are ordered by ID.
+type ListPatientsParams struct {
+	ClinicID int64
+	Name     string
+	MRN      string
+	AfterID  int64
+	Limit    int
+}
+
+// UpdatePatientParams replaces a patient's fields.
+type UpdatePatientParams struct {
+	ClinicID     int64
+	ID           int64
+	MRN          string
+	FirstName    string
+	LastName     string
+	BirthDate    time.Time
+	Sex          string
+	AddressLine1 string
+	AddressLine2 string
+	City         string
+	State        string
+	PostalCode   string
+	Phone        string
+}
+
+// Eligibility states of a coverage, from the last 271 (EB01).
+const (
+	EligibilityUnknown  = "unknown"
+	EligibilityActive   = "active"
+	EligibilityInactive = "inactive"
+)
+
+// Coverage is a patient's insurance with one payer.
+type Coverage struct {
+	ID        int64
+	ClinicID  int64
+	PatientID int64
+	PayerID   int64
+	// MemberID is the subscriber's member ID (Loop 2010BA NM109).
+	MemberID    string
+	GroupNumber string
+	// Priority orders coverages: 1 primary, 2 secondary, 3 tertiary.
+	Priority int
+	// RelationshipCode is the patient's relationship to the subscriber
+	// (SBR02 / PAT01: "18" self).
+	RelationshipCode   string
+	SubscriberFirst    string
+	SubscriberLast     string
+	SubscriberBirth    time.Time
+	EffectiveFrom      time.Time
+	EffectiveTo        time.Time
+	EligibilityStatus  string
+	EligibilityChecked *time.Time
+	// Benefits is the last 271 benefits summary as JSON.
+	Benefits  json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CreateCoverageParams creates a coverage. PatientID, PayerID and MemberID
+// are required; Priority defaults to 1.
+type CreateCoverageParams struct {
+	ClinicID         int64
+	PatientID        int64
+	PayerID          int64
+	MemberID         string
+	GroupNumber      string
+	Priority         int
+	RelationshipCode string
+	SubscriberFirst  string
+	SubscriberLast   string
+	SubscriberBirth  time.Time
+	EffectiveFrom    time.Time
+	EffectiveTo      time.Time
+}
+
+// ListCoveragesParams filters coverages; zero fields do not filter.
+type ListCoveragesParams struct {
+	ClinicID  int64
+	PatientID int64
+	PayerID   int64
+}
+
+// UpdateCoverageParams replaces a coverage's fields (not eligibility).
+type UpdateCoverageParams struct {
+	ClinicID         int64
+	ID               int64
+	PayerID          int64
+	MemberID         string
+	GroupNumber      string
+	Priority         int
+	RelationshipCode string
+	SubscriberFirst  string
+	SubscriberLast   string
+	SubscriberBirth  time.Time
+	EffectiveFrom    time.Time
+	EffectiveTo      time.Time
+}
+
+// RecordEligibilityParams records a 271 answer on a coverage.
+type RecordEligibilityParams struct {
+	ClinicID   int64
+	CoverageID int64
+	Status     string
+	CheckedAt  time.Time
+	Benefits   json.RawMessage
+}
+
+// Appointment statuses.
+const (
+	AppointmentBooked    = "booked"
+	AppointmentCheckedIn = "checked_in"
+	AppointmentCompleted = "completed"
+	AppointmentNoShow    = "no_show"
+	AppointmentCancelled = "cancelled"
+)
+
+// Appointment is a booked visit.
+type Appointment struct {
+	ID         int64
+	ClinicID   int64
+	PatientID  int64
+	ProviderID int64
+	CoverageID *int64
+	StartsAt   time.Time
+	EndsAt     time.Time
+	Status     string
+	Reason     string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// CreateAppointmentParams books an appointment; Status defaults to booked.
+type CreateAppointmentParams struct {
+	ClinicID   int64
+	PatientID  int64
+	ProviderID int64
+	CoverageID *int64
+	StartsAt   time.Time
+	EndsAt     time.Time
+	Status     string
+	Reason     string
+}
+
+// ListAppointmentsParams filters appointments (StartsAt in [From, To)).
+type ListAppointmentsParams struct {
+	ClinicID   int64
+	From       time.Time
+	To         time.Time
+	ProviderID int64
+	PatientID  int64
+	Statuses   []string
+	Limit      int
+}
+
+// UpdateAppointmentParams replaces an appointment's mutable fields.
+type UpdateAppointmentParams struct {
+	ClinicID   int64
+	ID         int64
+	ProviderID int64
+	CoverageID *int64
+	StartsAt   time.Time
+	EndsAt     time.Time
+	Status     string
+	Reason     string
+}
+
+// Encounter statuses.
+const (
+	EncounterOpen   = "open"
+	EncounterReady  = "ready"
+	EncounterBilled = "billed"
+)
+
+// Encounter is a visit that produces charges.
+type Encounter struct {
+	ID            int64
+	ClinicID      int64
+	PatientID     int64
+	ProviderID    int64
+	AppointmentID *int64
+	CoverageID    *int64
+	// ServiceDate is a date (midnight UTC).
+	ServiceDate time.Time
+	// PlaceOfService is the CMS place of service code (CLM05-1).
+	PlaceOfService string
+	// DiagnosisCodes are ICD-10-CM codes in pointer order (HI).
+	DiagnosisCodes []string
+	Status         string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// CreateEncounterParams creates an encounter; Status defaults to open.
+type CreateEncounterParams struct {
+	ClinicID       int64
+	PatientID      int64
+	ProviderID     int64
+	AppointmentID  *int64
+	CoverageID     *int64
+	ServiceDate    time.Time
+	PlaceOfService string
+	DiagnosisCodes []string
+	Status         string
+}
+
+// ListEncountersParams filters encounters (ServiceDate in [From, To]).
+type ListEncountersParams struct {
+	ClinicID  int64
+	PatientID int64
+	Statuses  []string
+	From      time.Time
+	To        time.Time
+	Limit     int
+}
+
+// UpdateEncounterParams replaces an encounter's mutable fields.
+type UpdateEncounterParams struct {
+	ClinicID       int64
+	ID             int64
+	ProviderID     int64
+	CoverageID     *int64
+	ServiceDate    time.Time
+	PlaceOfService string
+	DiagnosisCodes []string
+	Status         string
+}
+
+// Charge is one service line of an encounter (Loop 2400 SV1/SV2).
+type Charge struct {
+	ID            int64
+	ClinicID      int64
+	EncounterID   int64
+	LineNumber    int
+	ProcedureCode string
+	Modifiers     []string
+	// DiagnosisPointers are 1-based indexes into the encounter's codes.
+	DiagnosisPointers []int
+	// UnitsMilli is the unit count times 1000 (SV104 may be decimal).
+	UnitsMilli     int64
+	ChargeCents    int64
+	ServiceDate    time.Time
+	PlaceOfService string
+	// ClaimID is the claim that billed this charge, once billed.
+	ClaimID   *int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CreateChargeParams creates a charge. ProcedureCode is required; UnitsMilli
+// defaults to 1000.
+type CreateChargeParams struct {
+	ClinicID          int64
+	EncounterID       int64
+	LineNumber        int
+	ProcedureCode     string
+	Modifiers         []string
+	DiagnosisPointers []int
+	UnitsMilli        int64
+	ChargeCents       int64
+	ServiceDate       time.Time
+	PlaceOfService    string
+}
+
+// ListChargesParams filters charges; Unbilled keeps those without a claim.
+type ListChargesParams struct {
+	ClinicID    int64
+	EncounterID int64
+	ClaimID     int64
+	Unbilled    bool
+}
+
+// UpdateChargeParams replaces a charge's mutable fields.
+type UpdateChargeParams struct {
+	ClinicID          int64
+	ID                int64
+	ProcedureCode     string
+	Modifiers         []string
+	DiagnosisPointers []int
+	UnitsMilli        int64
+	ChargeCents       int64
+	ServiceDate       time.Time
+	PlaceOfService    string
+	ClaimID           *int64
+}
+
+// Claim statuses.
+const (
+	ClaimDraft         = "draft"
+	ClaimScrubFailed   = "scrub_failed"
+	ClaimReady         = "ready"
+	ClaimSubmitted     = "submitted"
+	ClaimAccepted      = "accepted"
+	ClaimRejected      = "rejected"
+	ClaimPaid          = "paid"
+	ClaimPartiallyPaid = "partially_paid"
+	ClaimDenied        = "denied"
+	ClaimVoided        = "voided"
+	ClaimClosed        = "closed"
+)
+
+// Claim kinds.
+const (
+	ClaimProfessional  = "837P"
+	ClaimInstitutional = "837I"
+)
+
+// Claim is a claim's indexed columns plus its canonical document (package
+// claim's Claim, marshaled by the caller).
+type Claim struct {
+	ID          int64
+	ClinicID    int64
+	PayerID     int64
+	PatientID   int64
+	EncounterID *int64
+	// PatientControlNumber is CLM01, unique per clinic.
+	PatientControlNumber string
+	// Kind is ClaimProfessional or ClaimInstitutional.
+	Kind   string
+	Status string
+	// FrequencyCode is CLM05-3: "1" original, "7" replacement, "8" void.
+	FrequencyCode string
+	// OriginalClaimID is the claim a replacement or void refers to.
+	OriginalClaimID *int64
+	// PayerClaimControlNumber is the payer's ICN (277CA, CLP07; REF*F8 on
+	// replacements).
+	PayerClaimControlNumber string
+	TotalChargeCents        int64
+	ServiceDateFrom         time.Time
+	ServiceDateTo           time.Time
+	// InterchangeID is the interchange that last carried the claim.
+	InterchangeID *int64
+	Document      json.RawMessage
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// CreateClaimParams creates a claim. PayerID, PatientID and
+// PatientControlNumber are required; Kind defaults to 837P, Status to draft,
+// FrequencyCode to "1", Document to {}.
+type CreateClaimParams struct {
+	ClinicID                int64
+	PayerID                 int64
+	PatientID               int64
+	EncounterID             *int64
+	PatientControlNumber    string
+	Kind                    string
+	Status                  string
+	FrequencyCode           string
+	OriginalClaimID         *int64
+	PayerClaimControlNumber string
+	TotalChargeCents        int64
+	ServiceDateFrom         time.Time
+	ServiceDateTo           time.Time
+	Document                json.RawMessage
+	// Actor is recorded on the initial status history row.
+	Actor string
+}
+
+// ListClaimsParams filters claims; zero fields do not filter. Results are
+// ordered by ID; page with AfterID.
+type ListClaimsParams struct {
+	ClinicID      int64
+	Statuses      []string
+	PayerID       int64
+	PatientID     int64
+	InterchangeID int64
+	// ServiceFrom and ServiceTo bound ServiceDateFrom (inclusive).
+	ServiceFrom time.Time
+	ServiceTo   time.Time
+	AfterID     int64
+	Limit       int
+}
+
+// UpdateClaimParams changes a claim; nil fields are left alone. Status
+// changes go through SetClaimStatus.
+type UpdateClaimParams struct {
+	ClinicID                int64
+	ID                      int64
+	PayerID                 *int64
+	FrequencyCode           *string
+	PayerClaimControlNumber *string
+	TotalChargeCents        *int64
+	ServiceDateFrom         *time.Time
+	ServiceDateTo           *time.Time
+	InterchangeID           *int64
+	Document                json.RawMessage
+}
+
+// SetClaimStatusParams moves a claim to Status and records the change.
+// When From is set the change happens only if the claim is in From;
+// otherwise it fails with ErrConflict.
+type SetClaimStatusParams struct {
+	ClinicID int64
+	ID       int64
+	From     string
+	Status   string
+	Reason   string
+	Actor    string
+}
+
+// ClaimStatusChange is one row of a claim's status history.
+type ClaimStatusChange struct {
+	ID         int64
+	ClinicID   int64
+	ClaimID    int64
+	FromStatus string
+	ToStatus   string
+	Reason     string
+	Actor      string
+	At         time.Time
+}
+
+// AllocateControlNumbersParams asks for the control numbers of one
+// interchange from SenderID (ISA06) to ReceiverID (ISA08): one ISA13, Groups
+// GS06 values and TransactionSets ST02 values.
+type AllocateControlNumbersParams struct {
+	SenderID        string
+	ReceiverID      string
+	Groups          int
+	TransactionSets int
+}
+
+// ControlNumbers are allocated envelope control numbers, each in
+// 1..999999999: unique per sender and receiver and increasing, until they
+// wrap back to 1 after 999999999.
+type ControlNumbers struct {
+	// Interchange is ISA13 (and IEA02).
+	Interchange int64
+	// FirstGroup is the first GS06; the allocation holds Groups numbers.
+	FirstGroup int64
+	// FirstTransactionSet is the first ST02; it holds TransactionSets.
+	FirstTransactionSet int64
+}
+
+// Interchange transfer states.
+const (
+	InterchangeCreated   = "created"
+	InterchangeUploading = "uploading"
+	InterchangeUploaded  = "uploaded"
+	InterchangeFailed    = "failed"
+	InterchangeAccepted  = "accepted"
+	InterchangeRejected  = "rejected"
+)
+
+// Interchange is an outbound X12 file (ISA..IEA) and its transfer state.
+type Interchange struct {
+	ID       int64
+	ClinicID int64
+	PayerID  *int64
+	// SenderID and ReceiverID are ISA06 and ISA08.
+	SenderID   string
+	ReceiverID string
+	// ControlNumber is ISA13.
+	ControlNumber int64
+	// GroupControlNumber is the first GS06.
+	GroupControlNumber int64
+	// FirstSetControlNumber is the first ST02; SetCount sets follow.
+	FirstSetControlNumber int64
+	SetCount              int
+	// TransactionSet is the ST01/implementation, e.g. "837P", "270".
+	TransactionSet string
+	ClaimCount     int
+	FileName       string
+	// Checksum is the SHA-256 of Content, hex.
+	Checksum  string
+	SizeBytes int64
+	// Content is the file; List calls leave it nil.
+	Content          []byte
+	Status           string
+	TransferAttempts int
+	LastError        string
+	RemotePath       string
+	UploadedAt       *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// CreateInterchangeParams records an outbound interchange; Status defaults
+// to created. Checksum and SizeBytes are computed from Content.
+type CreateInterchangeParams struct {
+	ClinicID              int64
+	PayerID               *int64
+	SenderID              string
+	ReceiverID            string
+	ControlNumber         int64
+	GroupControlNumber    int64
+	FirstSetControlNumber int64
+	SetCount              int
+	TransactionSet        string
+	ClaimCount            int
+	FileName              string
+	Content               []byte
+}
+
+// FindInterchangeParams looks an interchange up by its envelope, as TA1
+// (ISA13) and 999 (GS06 in AK1) acknowledgments refer to it: set
+// ControlNumber or GroupControlNumber.
+type FindInterchangeParams struct {
+	ClinicID           int64
+	SenderID           string
+	ReceiverID         string
+	ControlNumber      int64
+	GroupControlNumber int64
+}
+
+// ListInterchangesParams filters interchanges.
+type ListInterchangesParams struct {
+	ClinicID int64
+	Statuses []string
+	PayerID  int64
+	AfterID  int64
+	Limit    int
+}
+
+// UpdateInterchangeTransferParams records a transfer attempt or an
+// acknowledgment outcome. Attempt adds one to TransferAttempts.
+type UpdateInterchangeTransferParams struct {
+	ClinicID   int64
+	ID         int64
+	Status     string
+	Attempt    bool
+	LastError  string
+	RemotePath string
+	UploadedAt *time.Time
+}
+
+// Inbound file states.
+const (
+	InboundReceived    = "received"
+	InboundProcessing  = "processing"
+	InboundProcessed   = "processed"
+	InboundFailed      = "failed"
+	InboundQuarantined = "quarantined"
+)
+
+// InboundFile is a file received from a payer (999, TA1, 277CA, 271, 835).
+type InboundFile struct {
+	ID       int64
+	ClinicID int64
+	// Checksum is the SHA-256 of Content, hex; unique per clinic.
+	Checksum  string
+	FileName  string
+	Source    string
+	SizeBytes int64
+	// FileType is "999", "TA1", "277CA", "271", "835" or "" until known.
+	FileType string
+	State    string
+	// QuarantineReason says why the file was set aside.
+	QuarantineReason string
+	Error            string
+	// Content is the file; List calls leave it nil.
+	Content     []byte
+	ReceivedAt  time.Time
+	ProcessedAt *time.Time
+	UpdatedAt   time.Time
+}
+
+// RecordInboundFileParams records a received file. The checksum is computed
+// from Content; a file already recorded is returned with created false.
+type RecordInboundFileParams struct {
+	ClinicID int64
+	FileName string
+	Source   string
+	FileType string
+	Content  []byte
+}
+
+// ListInboundFilesParams filters inbound files.
+type ListInboundFilesParams struct {
+	ClinicID  int64
+	States    []string
+	FileTypes []string
+	AfterID   int64
+	Limit     int
+}
+
+// UpdateInboundFileParams changes an inbound file's processing state; empty
+// FileType keeps the current one.
+type UpdateInboundFileParams struct {
+	ClinicID         int64
+	ID               int64
+	State            string
+	FileType         string
+	QuarantineReason string
+	Error            string
+	ProcessedAt      *time.Time
+}
+
+// Acknowledgment kinds.
+const (
+	AckTA1   = "TA1"
+	Ack999   = "999"
+	Ack277CA = "277CA"
+)
+
+// Acknowledgment is one TA1, 999 (per transaction set) or 277CA (per
+// claim) answer.
+type Acknowledgment struct {
+	ID            int64
+	ClinicID      int64
+	InboundFileID *int64
+	InterchangeID *int64
+	ClaimID       *int64
+	Kind          string
+	// ControlNumber is the control number acknowledged (TA101, AK102,
+	// AK202).
+	ControlNumber string
+	// Code is the acknowledgment code (TA104, IK501/AK901, STC01-1).
+	Code      string
+	Accepted  bool
+	Details   json.RawMessage
+	CreatedAt time.Time
+}
+
+// CreateAcknowledgmentParams records an acknowledgment.
+type CreateAcknowledgmentParams struct {
+	ClinicID      int64
+	InboundFileID *int64
+	InterchangeID *int64
+	ClaimID       *int64
+	Kind          string
+	ControlNumber string
+	Code          string
+	Accepted      bool
+	Details       json.RawMessage
+}
+
+// ListAcknowledgmentsParams filters acknowledgments.
+type ListAcknowledgmentsParams struct {
+	ClinicID      int64
+	InterchangeID int64
+	ClaimID       int64
+	InboundFileID int64
+	Kind          string
+}
+
+// Remittance is one 835 transaction set: one payment (BPR/TRN).
+type Remittance struct {
+	ID            int64
+	ClinicID      int64
+	InboundFileID *int64
+	PayerID       *int64
+	// PayerIdentifier is TRN03 (the payer's identifier).
+	PayerIdentifier string
+	// TraceNumber is TRN02, the check or EFT trace number.
+	TraceNumber string
+	// PaymentMethod is BPR04 (CHK, ACH, NON, ...).
+	PaymentMethod string
+	// PaymentCents is BPR02.
+	PaymentCents int64
+	// PaymentDate is BPR16 (a date).
+	PaymentDate  time.Time
+	FileChecksum string
+	CreatedAt    time.Time
+}
+
+// CreateRemittanceParams records a remittance. Posting is idempotent on
+// (clinic, PayerIdentifier, TraceNumber): a payer resending the same payment
+// in another file gets back the existing row with created false.
+type CreateRemittanceParams struct {
+	ClinicID        int64
+	InboundFileID   *int64
+	PayerID         *int64
+	PayerIdentifier string
+	TraceNumber     string
+	PaymentMethod   string
+	PaymentCents    int64
+	PaymentDate     time.Time
+	FileChecksum    string
+}
+
+// ListRemittancesParams filters remittances.
+type ListRemittancesParams struct {
+	ClinicID      int64
+	PayerID       int64
+	InboundFileID int64
+	Limit         int
+}
+
+// ClaimAdjustment is one CAS adjustment of a claim payment (Loop 2100 CAS,
+// or Loop 2110 CAS when ServiceLine > 0).
+type ClaimAdjustment struct {
+	// ServiceLine is the 1-based service line, 0 for claim level.
+	ServiceLine int
+	// GroupCode is CAS01 (CO, PR, OA, PI, CR).
+	GroupCode string
+	// ReasonCode is the CARC.
+	ReasonCode  string
+	AmountCents int64
+	// QuantityMilli is the adjusted quantity times 1000.
+	QuantityMilli int64
+}
+
+// ClaimPayment is one claim of a remittance (Loop 2100 CLP).
+type ClaimPayment struct {
+	ID           int64
+	ClinicID     int64
+	RemittanceID int64
+	// ClaimID is the matched claim; nil until matched.
+	ClaimID *int64
+	// PatientControlNumber is CLP01.
+	PatientControlNumber string
+	// StatusCode is CLP02.
+	StatusCode                string
+	ChargeCents               int64
+	PaidCents                 int64
+	PatientResponsibilityCents int64
+	// PayerClaimControlNumber is CLP07.
+	PayerClaimControlNumber string
+	Adjustments             []ClaimAdjustment
+	// Document holds service lines, RARCs and the rest as JSON.
+	Document  json.RawMessage
+	CreatedAt time.Time
+}
+
+// CreateClaimPaymentParams records a claim payment with its adjustments.
+type CreateClaimPaymentParams struct {
+	ClinicID                   int64
+	RemittanceID               int64
+	ClaimID                    *int64
+	PatientControlNumber       string
+	StatusCode                 string
+	ChargeCents                int64
+	PaidCents                  int64
+	PatientResponsibilityCents int64
+	PayerClaimControlNumber    string
+	Adjustments                []ClaimAdjustment
+	Document                   json.RawMessage
+}
+
+// ListClaimPaymentsParams filters claim payments; Unmatched keeps those
+// without a claim.
+type ListClaimPaymentsParams struct {
+	ClinicID     int64
+	RemittanceID int64
+	ClaimID      int64
+	Unmatched    bool
+	AfterID      int64
+	Limit        int
+}
+
+// MatchClaimPaymentParams links a claim payment to its claim.
+type MatchClaimPaymentParams struct {
+	ClinicID int64
+	ID       int64
+	ClaimID  int64
+}
+
+// LedgerLine is one line of a ledger transaction: positive AmountCents
+// debits the account, negative credits it.
+type LedgerLine struct {
+	Account      string
+	AmountCents  int64
+	ClaimID      *int64
+	PatientID    *int64
+	RemittanceID *int64
+}
+
+// LedgerTransaction is a balanced set of ledger entries.
+type LedgerTransaction struct {
+	ID       int64
+	ClinicID int64
+	// IdempotencyKey is unique per clinic: posting it again is a no-op.
+	IdempotencyKey string
+	Description    string
+	// EffectiveDate is a date.
+	EffectiveDate time.Time
+	PostedAt      time.Time
+	Entries       []LedgerEntry
+}
+
+// LedgerEntry is one posted line.
+type LedgerEntry struct {
+	ID            int64
+	ClinicID      int64
+	TransactionID int64
+	Account       string
+	AmountCents   int64
+	ClaimID       *int64
+	PatientID     *int64
+	RemittanceID  *int64
+	EffectiveDate time.Time
+	PostedAt      time.Time
+}
+
+// PostLedgerTransactionParams posts a transaction. Lines must sum to zero
+// and be at least two.
+type PostLedgerTransactionParams struct {
+	ClinicID       int64
+	IdempotencyKey string
+	Description    string
+	EffectiveDate  time.Time
+	Lines          []LedgerLine
+}
+
+// ListLedgerEntriesParams filters ledger entries (EffectiveDate in
+// [From, To]).
+type ListLedgerEntriesParams struct {
+	ClinicID  int64
+	Account   string
+	ClaimID   int64
+	PatientID int64
+	From      time.Time
+	To        time.Time
+	Limit     int
+}
+
+// LedgerBalanceParams sums entries (debits positive) matching all set
+// filters.
+type LedgerBalanceParams struct {
+	ClinicID  int64
+	Account   string
+	ClaimID   int64
+	PatientID int64
+}
+
+// Worklist item kinds.
+const (
+	WorkScrubFailure      = "scrub_failure"
+	WorkRejection         = "rejection"
+	WorkDenial            = "denial"
+	WorkUnderpayment      = "underpayment"
+	WorkEligibility       = "eligibility"
+	WorkUnmatchedPayment  = "unmatched_payment"
+	WorkQuarantinedFile   = "quarantined_file"
+	WorkPatientStatement  = "patient_balance"
+)
+
+// Worklist item statuses.
+const (
+	WorkOpen       = "open"
+	WorkInProgress = "in_progress"
+	WorkResolved   = "resolved"
+	WorkDismissed  = "dismissed"
+)
+
+// WorklistItem is a piece of work for billing staff.
+type WorklistItem struct {
+	ID            int64
+	ClinicID      int64
+	Kind          string
+	Status        string
+	Priority      int
+	ClaimID       *int64
+	PatientID     *int64
+	PayerID       *int64
+	AppointmentID *int64
+	Assignee      string
+	AmountCents   int64
+	Title         string
+	Details       json.RawMessage
+	// DedupeKey, when set, is unique per clinic: creating the same key
+	// again returns the existing item.
+	DedupeKey  string
+	DueAt      *time.Time
+	Resolution string
+	ResolvedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// CreateWorklistItemParams creates a worklist item; Status defaults to open.
+type CreateWorklistItemParams struct {
+	ClinicID      int64
+	Kind          string
+	Status        string
+	Priority      int
+	ClaimID       *int64
+	PatientID     *int64
+	PayerID       *int64
+	AppointmentID *int64
+	Assignee      string
+	AmountCents   int64
+	Title         string
+	Details       json.RawMessage
+	DedupeKey     string
+	DueAt         *time.Time
+}
+
+// Worklist orderings.
+const (
+	WorkOrderID          = ""
+	WorkOrderOldest      = "oldest"
+	WorkOrderAmountDesc  = "amount_desc"
+	WorkOrderPriorityDesc = "priority_desc"
+)
+
+// ListWorklistItemsParams filters worklist items; zero fields do not filter.
+type ListWorklistItemsParams struct {
+	ClinicID int64
+	Kinds    []string
+	Statuses []string
+	PayerID  int64
+	ClaimID  int64
+	Assignee string
+	// Unassigned keeps items without an assignee.
+	Unassigned bool
+	// CreatedBefore keeps items older than a time (age filter).
+	CreatedBefore  time.Time
+	MinAmountCents int64
+	MaxAmountCents int64
+	OrderBy        string
+	AfterID        int64
+	Limit          int
+}
+
+// UpdateWorklistItemParams changes an item; nil fields are left alone.
+type UpdateWorklistItemParams struct {
+	ClinicID   int64
+	ID         int64
+	Status     *string
+	Assignee   *string
+	Priority   *int
+	Resolution *string
+	Details    json.RawMessage
+	DueAt      *time.Time
+}
+
+// AuditEvent is one entry of a clinic's append-only, hash-chained audit log.
+type AuditEvent struct {
+	ClinicID int64
+	// Seq numbers a clinic's events from 1 without gaps.
+	Seq        int64
+	Actor      string
+	Action     string
+	EntityType string
+	EntityID   string
+	At         time.Time
+	// Details is JSON, hashed byte for byte as stored.
+	Details json.RawMessage
+	// PrevHash is the previous event's Hash (empty for the first).
+	PrevHash string
+	// Hash is AuditHash of this event, hex.
+	Hash string
+}
+
+// AppendAuditEventParams appends an event; Actor and Action are required.
+type AppendAuditEventParams struct {
+	ClinicID   int64
+	Actor      string
+	Action     string
+	EntityType string
+	EntityID   string
+	Details    json.RawMessage
+}
+
+// ListAuditEventsParams pages through a clinic's events in order.
+type ListAuditEventsParams struct {
+	ClinicID int64
+	AfterSeq int64
+	Limit    int
+}
