@@ -879,9 +879,9 @@ type ClaimPayment struct {
 	// PatientControlNumber is CLP01.
 	PatientControlNumber string
 	// StatusCode is CLP02.
-	StatusCode                string
-	ChargeCents               int64
-	PaidCents                 int64
+	StatusCode                 string
+	ChargeCents                int64
+	PaidCents                  int64
 	PatientResponsibilityCents int64
 	// PayerClaimControlNumber is CLP07.
 	PayerClaimControlNumber string
@@ -994,14 +994,14 @@ type LedgerBalanceParams struct {
 
 // Worklist item kinds.
 const (
-	WorkScrubFailure      = "scrub_failure"
-	WorkRejection         = "rejection"
-	WorkDenial            = "denial"
-	WorkUnderpayment      = "underpayment"
-	WorkEligibility       = "eligibility"
-	WorkUnmatchedPayment  = "unmatched_payment"
-	WorkQuarantinedFile   = "quarantined_file"
-	WorkPatientStatement  = "patient_balance"
+	WorkScrubFailure     = "scrub_failure"
+	WorkRejection        = "rejection"
+	WorkDenial           = "denial"
+	WorkUnderpayment     = "underpayment"
+	WorkEligibility      = "eligibility"
+	WorkUnmatchedPayment = "unmatched_payment"
+	WorkQuarantinedFile  = "quarantined_file"
+	WorkPatientStatement = "patient_balance"
 )
 
 // Worklist item statuses.
@@ -1057,9 +1057,9 @@ type CreateWorklistItemParams struct {
 
 // Worklist orderings.
 const (
-	WorkOrderID          = ""
-	WorkOrderOldest      = "oldest"
-	WorkOrderAmountDesc  = "amount_desc"
+	WorkOrderID           = ""
+	WorkOrderOldest       = "oldest"
+	WorkOrderAmountDesc   = "amount_desc"
 	WorkOrderPriorityDesc = "priority_desc"
 )
 

@@ -213,7 +213,6 @@ func docArg(field string, doc json.RawMessage, def string) (json.RawMessage, err
 	return doc, nil
 }
 
-
 // builder assembles a statement with numbered placeholders.
 type builder struct {
 	sb    strings.Builder
