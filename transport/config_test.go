@@ -47,7 +47,9 @@ func TestEndpointValidate(t *testing.T) {
 		}, []string{"only one of PrivateKeyFile and PrivateKeyEnv"}},
 		{"passphrase without key", func(e *transport.Endpoint) { e.Auth.PassphraseEnv = "P" }, []string{"no private key"}},
 		{"two pins", func(e *transport.Endpoint) { e.HostKey.KnownHostsFile = "/kh" }, []string{"only one of KnownHostsFile and Fingerprint"}},
-		{"md5 fingerprint", func(e *transport.Endpoint) { e.HostKey.Fingerprint = "MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48" }, []string{`must start with "SHA256:"`}},
+		{"md5 fingerprint", func(e *transport.Endpoint) {
+			e.HostKey.Fingerprint = "MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48"
+		}, []string{`must start with "SHA256:"`}},
 		{"short fingerprint", func(e *transport.Endpoint) { e.HostKey.Fingerprint = "SHA256:abc" }, []string{"not a base64 SHA-256"}},
 		{"archive is download dir", func(e *transport.Endpoint) { e.ArchiveDir = "/outbound/" }, []string{"ArchiveDir: must differ"}},
 		{"negative timeout", func(e *transport.Endpoint) { e.Timeouts.Dial = -time.Second }, []string{"Timeouts.Dial: is negative"}},

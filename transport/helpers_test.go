@@ -73,7 +73,7 @@ type sim struct {
 
 // startSim starts the simulator on addr ("" for any port) over root ("" for
 // a new directory) with host key hk.
-func startSim(t *testing.T, addr, root string, hk sftptest.Key, userKey sftptest.Key) *sim {
+func startSim(t testing.TB, addr, root string, hk sftptest.Key, userKey sftptest.Key) *sim {
 	t.Helper()
 	if root == "" {
 		root = t.TempDir()
@@ -100,7 +100,7 @@ func startSim(t *testing.T, addr, root string, hk sftptest.Key, userKey sftptest
 	return s
 }
 
-func newSim(t *testing.T) *sim {
+func newSim(t testing.TB) *sim {
 	t.Helper()
 	return startSim(t, "", "", sftptest.NewKey(t), sftptest.NewKey(t))
 }
@@ -171,7 +171,7 @@ type harness struct {
 	log      *syncBuffer
 }
 
-func newClient(t *testing.T, ep transport.Endpoint, mutate ...func(*transport.Options)) *harness {
+func newClient(t testing.TB, ep transport.Endpoint, mutate ...func(*transport.Options)) *harness {
 	t.Helper()
 	h := &harness{recorder: newMemRecorder(), inbox: t.TempDir(), waits: &waits{}, log: &syncBuffer{}}
 	opts := transport.Options{

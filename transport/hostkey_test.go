@@ -1,9 +1,9 @@
 package transport_test
 
 import (
-	"fmt"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"

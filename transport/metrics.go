@@ -107,4 +107,3 @@ func (m *Metrics) failed(payer, op string) {
 func (m *Metrics) observe(payer, op string, d time.Duration) {
 	m.latency.WithLabelValues(payer, op).Observe(d.Seconds())
 }
-
