@@ -9,6 +9,6 @@ func newClaimsCmd(env *Env) *cobra.Command {
 		Use:   "claims",
 		Short: "Encode, decode, scrub and correct claims",
 	}
-	c.AddCommand()
+	addClaimsScrubCmd(c, env)
 	return c
 }
