@@ -1019,6 +1019,9 @@ func (d *Decoder) procedure(s *edi.Segment, i int, l *claim.ServiceLine) {
 		l.ProcedureQualifier = d.str(q)
 	}
 	l.ProcedureCode = d.comp(s, i, 2)
+	if len(q) > 0 && l.ProcedureCode == "" {
+		d.errorAt(edi.ErrSyntax, i, "procedure qualifier "+strconv.Quote(string(q))+" without a procedure code (is the component separator right?)")
+	}
 	for j := 3; j <= 6; j++ {
 		if m := s.Component(i, j); len(m) > 0 {
 			l.Modifiers = append(l.Modifiers, d.str(m))
@@ -1032,7 +1035,10 @@ func (d *Decoder) sv1(s *edi.Segment) {
 	l.ChargeCents = d.amount(s, 2, "SV102 line charge")
 	l.UnitType = d.el(s, 3)
 	l.Units = d.quantity(s.Element(4), 4, "SV104 units")
-	l.PlaceOfService = d.el(s, 5)
+	// SV105 is sent only when it differs from CLM05-1.
+	if pos := s.Element(5); string(pos) != d.pending.PlaceOfService {
+		l.PlaceOfService = d.str(pos)
+	}
 	for j := 1; j <= 4; j++ {
 		p := s.Component(7, j)
 		if len(p) == 0 {

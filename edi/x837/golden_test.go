@@ -247,7 +247,7 @@ func TestGolden(t *testing.T) {
 			for i := range claims {
 				w := transmitted(claims[i])
 				if g, w := claimJSON(t, got[i]), claimJSON(t, &w); g != w {
-					t.Errorf("claim %d does not read back:\n got: %s\nwant: %s", i, g, w)
+					t.Errorf("claim %d does not read back: %s", i, jsonDiff(g, w))
 				}
 				env := envs[i]
 				if env.SubmitterID != "CLH0001" || env.ReceiverID != "KHP01" || env.Usage != "T" ||
@@ -273,4 +273,23 @@ func TestGoldenFilesHaveClaims(t *testing.T) {
 			t.Errorf("%s has no claim file", f)
 		}
 	}
+}
+
+// jsonDiff shows the lines where two indented JSON texts first differ.
+func jsonDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			lo := max(0, i-3)
+			return "first difference at line " + strconv.Itoa(i+1) + ":\n got: " + strings.Join(g[lo:min(len(g), i+3)], "\n") + "\nwant: " + strings.Join(w[lo:min(len(w), i+3)], "\n")
+		}
+	}
+	return ""
 }
