@@ -96,6 +96,9 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newEDICmd(env),
 		newCodesCmd(env),
 		newRulesCmd(env),
+		newEligibilityCmd(env),
+		newRemitCmd(env),
+		newAckCmd(env),
 	)
 	return root
 }
