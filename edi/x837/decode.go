@@ -735,7 +735,9 @@ func (d *Decoder) nm1(s *edi.Segment) {
 			p := &claim.Provider{}
 			d.providerName(s, p)
 			d.line.Rendering = p
-			d.prov = p
+			if prof {
+				d.prov = p // 2420A PRV; 2420C on the 837I has none
+			}
 			d.loop = loop2420
 			return
 		}
@@ -789,7 +791,11 @@ func (d *Decoder) nm1(s *edi.Segment) {
 		p := &claim.Provider{}
 		d.providerName(s, p)
 		*slot = p
-		d.prov = p
+		// PRV follows the rendering provider (837P 2310B) and the
+		// attending provider (837I 2310A) only.
+		if prof && string(code) == "82" || !prof && string(code) == "71" {
+			d.prov = p
+		}
 		d.loop = loop2310
 	}
 }
@@ -829,7 +835,7 @@ func (d *Decoder) claimSegment(s *edi.Segment, id []byte) {
 	case "DTP":
 		d.claimDTP(s)
 	case "CL1":
-		if d.loop == loop2300 {
+		if d.loop == loop2300 && c.Kind == claim.Institutional {
 			c.AdmissionType, c.AdmissionSource, c.PatientStatus = d.el(s, 1), d.el(s, 2), d.el(s, 3)
 		}
 	case "NTE":
@@ -870,11 +876,11 @@ func (d *Decoder) claimSegment(s *edi.Segment, id []byte) {
 		d.loop = loop2400
 		d.clearTargets()
 	case "SV1":
-		if d.line != nil && d.loop == loop2400 {
+		if d.line != nil && d.loop == loop2400 && c.Kind == claim.Professional {
 			d.sv1(s)
 		}
 	case "SV2":
-		if d.line != nil && d.loop == loop2400 {
+		if d.line != nil && d.loop == loop2400 && c.Kind == claim.Institutional {
 			d.sv2(s)
 		}
 	case "LIN":
@@ -903,24 +909,35 @@ func (d *Decoder) claimDTP(s *edi.Segment) {
 	case loop2300:
 		prof := c.Kind == claim.Professional
 		switch q {
+		// Each kind reads only the dates its guide has.
 		case "431":
-			c.OnsetDate, _ = d.dtp(s, "onset date")
+			if prof {
+				c.OnsetDate, _ = d.dtp(s, "onset date")
+			}
 		case "454":
-			c.InitialTreatmentDate, _ = d.dtp(s, "initial treatment date")
+			if prof {
+				c.InitialTreatmentDate, _ = d.dtp(s, "initial treatment date")
+			}
 		case "439":
-			c.AccidentDate, _ = d.dtp(s, "accident date")
+			if prof {
+				c.AccidentDate, _ = d.dtp(s, "accident date")
+			}
 		case "435":
 			c.AdmissionDate, _ = d.dtp(s, "admission date")
-			if b := s.Element(3); string(s.Element(2)) == "DT" && len(b) == 12 {
+			if b := s.Element(3); !prof && string(s.Element(2)) == "DT" && len(b) == 12 {
 				c.AdmissionHour = d.str(b[8:])
 			}
 		case "096":
-			if prof || string(s.Element(2)) != "TM" {
+			switch {
+			case prof:
 				c.DischargeDate, _ = d.dtp(s, "discharge date")
-			} else {
+			case string(s.Element(2)) == "TM":
 				c.DischargeHour = d.el(s, 3)
 			}
 		case "434":
+			if prof {
+				break
+			}
 			c.StatementFrom, c.StatementTo = d.dtp(s, "statement dates")
 			if c.StatementTo.IsZero() {
 				c.StatementTo = c.StatementFrom
@@ -961,6 +978,7 @@ func hiKind(q []byte) (claim.DiagnosisKind, bool) {
 
 func (d *Decoder) hi(s *edi.Segment) {
 	c := d.pending
+	prof := c.Kind == claim.Professional
 	n := s.Len()
 	for i := 1; i <= n; i++ {
 		e := s.Element(i)
@@ -970,23 +988,49 @@ func (d *Decoder) hi(s *edi.Segment) {
 		q := s.Component(i, 1)
 		code := s.Component(i, 2)
 		if k, ok := hiKind(q); ok {
-			c.Diagnoses = append(c.Diagnoses, claim.Diagnosis{Code: d.str(code), PresentOnAdmission: d.comp(s, i, 9)})
+			if prof {
+				// 837P: ABK then ABF, the order gives the kind; other
+				// qualifiers (anesthesia, ICD-9 E codes) are not held.
+				if k != claim.DiagnosisPrincipal && k != claim.DiagnosisOther {
+					continue
+				}
+				k = claim.DiagnosisOther
+				if len(c.Diagnoses) == 0 {
+					k = claim.DiagnosisPrincipal
+				}
+			}
+			dg := claim.Diagnosis{Code: d.str(code)}
+			// HI0x-9 present on admission: 837I principal, external
+			// cause and other diagnoses only.
+			if !prof && k != claim.DiagnosisAdmitting && k != claim.DiagnosisReason {
+				dg.PresentOnAdmission = d.comp(s, i, 9)
+			}
+			c.Diagnoses = append(c.Diagnoses, dg)
 			d.diagKind = append(d.diagKind, k)
+			continue
+		}
+		if prof {
 			continue
 		}
 		switch string(q) {
 		case "BBR", "BBQ", "BR", "BQ":
 			p := claim.Procedure{Code: d.str(code), Principal: q[len(q)-1] == 'R'}
-			if string(s.Component(i, 3)) == "D8" {
+			if string(s.Component(i, 3)) == "D8" && len(s.Component(i, 4)) > 0 {
 				p.Date = d.date(s.Component(i, 4), i, "procedure date")
 			}
 			c.Procedures = append(c.Procedures, p)
 		case "BI":
 			o := claim.OccurrenceSpan{Code: d.str(code)}
-			o.From, o.To = d.dateRange(s.Component(i, 4), i, "occurrence span dates")
+			if r := s.Component(i, 4); len(r) > 0 {
+				o.From, o.To = d.dateRange(r, i, "occurrence span dates")
+			}
 			c.OccurrenceSpans = append(c.OccurrenceSpans, o)
 		case "BH":
-			c.Occurrences = append(c.Occurrences, claim.Occurrence{Code: d.str(code), Date: d.date(s.Component(i, 4), i, "occurrence date")})
+			o := claim.Occurrence{Code: d.str(code)}
+			if b := s.Component(i, 4); len(b) > 0 {
+				o.Date = d.date(b, i, "occurrence date")
+			}
+			c.Occurrences = append(c.Occurrences, o)
 		case "BE":
 			v := claim.ValueCode{Code: d.str(code)}
 			if a := s.Component(i, 5); len(a) > 0 {
@@ -1070,7 +1114,9 @@ func (d *Decoder) svd(s *edi.Segment) {
 	var tmp claim.ServiceLine
 	d.procedure(s, 3, &tmp)
 	a.ProcedureCode, a.Modifiers = tmp.ProcedureCode, tmp.Modifiers
-	a.RevenueCode = d.el(s, 4)
+	if d.pending.Kind == claim.Institutional {
+		a.RevenueCode = d.el(s, 4) // SVD04 is not used on the 837P
+	}
 	a.Units = d.quantity(s.Element(5), 5, "SVD05 paid units")
 	l.Adjudications = append(l.Adjudications, a)
 	d.adj = &l.Adjudications[len(l.Adjudications)-1]

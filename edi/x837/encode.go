@@ -381,9 +381,20 @@ func appendDate(b []byte, d claim.Date) []byte {
 		byte('0'+m/10), byte('0'+m%10), byte('0'+day/10), byte('0'+day%10))
 }
 
-func (e *Encoder) date(d claim.Date) string { return bstr(appendDate(e.scratch[:0], d)) }
+// date formats d as CCYYMMDD, or "" for the zero Date (which validation
+// keeps out where a date is required).
+func (e *Encoder) date(d claim.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return bstr(appendDate(e.scratch[:0], d))
+}
 
+// dateRange formats an RD8 range, or "" when a date is missing.
 func (e *Encoder) dateRange(from, to claim.Date) string {
+	if from.IsZero() || to.IsZero() {
+		return ""
+	}
 	b := appendDate(e.scratch[:0], from)
 	b = append(b, '-')
 	return bstr(appendDate(b, to))
@@ -614,6 +625,9 @@ func yn(b bool) string {
 }
 
 func (e *Encoder) dtp(qual, format, v string) {
+	if v == "" {
+		return
+	}
 	w := e.w
 	w.Begin("DTP")
 	w.Elem(qual)
@@ -871,8 +885,10 @@ func (e *Encoder) institutionalHI(c *claim.Claim) {
 				w.Comp("BBQ")
 			}
 			w.Comp(p.Code)
-			w.Comp("D8")
-			w.Comp(e.date(p.Date))
+			if !p.Date.IsZero() {
+				w.Comp("D8")
+				w.Comp(e.date(p.Date))
+			}
 		}
 		h.end()
 	}
@@ -881,8 +897,10 @@ func (e *Encoder) institutionalHI(c *claim.Claim) {
 		h.next()
 		w.Comp("BI")
 		w.Comp(o.Code)
-		w.Comp("RD8")
-		w.Comp(e.dateRange(o.From, o.To))
+		if r := e.dateRange(o.From, o.To); r != "" {
+			w.Comp("RD8")
+			w.Comp(r)
+		}
 	}
 	h.end()
 	for i := range c.Occurrences {
@@ -890,8 +908,10 @@ func (e *Encoder) institutionalHI(c *claim.Claim) {
 		h.next()
 		w.Comp("BH")
 		w.Comp(o.Code)
-		w.Comp("D8")
-		w.Comp(e.date(o.Date))
+		if !o.Date.IsZero() {
+			w.Comp("D8")
+			w.Comp(e.date(o.Date))
+		}
 	}
 	h.end()
 	for i := range c.Values {
@@ -988,6 +1008,10 @@ func (e *Encoder) otherPayer(o *claim.OtherPayer) {
 
 func (e *Encoder) procedure(qual, code string, mods []string) {
 	w := e.w
+	if code == "" && qual == "" && len(mods) == 0 {
+		w.Elem("") // only without validation: nothing to write
+		return
+	}
 	w.Composite()
 	w.Comp(orDefault(qual, "HC"))
 	w.Comp(code)

@@ -148,7 +148,16 @@ func groupAdjustments(adj []claim.Adjustment) []claim.Adjustment {
 
 func claimJSON(t testing.TB, c *claim.Claim) string {
 	t.Helper()
-	b, err := json.MarshalIndent(c, "", "  ")
+	// Through JSON and back first, so invalid UTF-8 reads the same on
+	// both sides of a comparison.
+	var n claim.Claim
+	b, err := json.Marshal(c)
+	if err == nil {
+		err = json.Unmarshal(b, &n)
+	}
+	if err == nil {
+		b, err = json.MarshalIndent(&n, "", "  ")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,5 +10,6 @@ func newClaimsCmd(env *Env) *cobra.Command {
 		Short: "Encode, decode, scrub and correct claims",
 	}
 	addClaimsScrubCmd(c, env)
+	addClaimsX837Cmds(c, env)
 	return c
 }

@@ -1,0 +1,131 @@
+package x837
+
+import (
+	"bytes"
+	"io"
+	"strconv"
+	"testing"
+
+	moovfile "github.com/moov-io/x12/pkg/file"
+	moov837p "github.com/moov-io/x12/rule_5010_837p"
+
+	"github.com/clearhouse/clearhouse/claim"
+)
+
+const benchClaims = 10000
+
+// benchBatch is benchClaims professional claims built from the 837P golden
+// claims, each with its own patient control number, so consecutive claims
+// open new subscriber levels as a real batch does.
+func benchBatch(b *testing.B, moovSafe bool) []claim.Claim {
+	b.Helper()
+	names := []string{"office-visit-single-line", "multi-line-modifiers", "dependent-patient", "secondary-with-primary-payment",
+		"referring-prior-auth", "ndc-drug", "replacement"}
+	if moovSafe {
+		// What moov-io/x12 v0.1.0 can parse (see moovProjection).
+		names = []string{"office-visit-single-line", "referring-prior-auth", "replacement", "void"}
+	}
+	var base []claim.Claim
+	for _, n := range names {
+		base = append(base, loadClaims(b, "testdata/claims/"+n+".json")...)
+	}
+	out := make([]claim.Claim, benchClaims)
+	for i := range out {
+		out[i] = base[i%len(base)]
+		out[i].PatientControlNumber = "B" + strconv.Itoa(i)
+		out[i].Subscriber.MemberID = "M" + strconv.Itoa(i/3)
+	}
+	return out
+}
+
+func benchEnvelope() Envelope {
+	env := testEnvelope()
+	env.LineBreaks = false
+	return env
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// BenchmarkEncode837P writes a batch of 10,000 professional claims.
+func BenchmarkEncode837P(b *testing.B) {
+	claims := benchBatch(b, false)
+	var cw countWriter
+	if _, err := EncodeBatch(&cw, benchEnvelope(), claims); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(cw.n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := EncodeBatch(io.Discard, benchEnvelope(), claims); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func encodedBatch(b *testing.B, moovSafe bool) []byte {
+	var buf bytes.Buffer
+	if _, err := EncodeBatch(&buf, benchEnvelope(), benchBatch(b, moovSafe)); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkDecode837P reads the batch of BenchmarkEncode837P back.
+func BenchmarkDecode837P(b *testing.B) {
+	data := encodedBatch(b, false)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rd := bytes.NewReader(data)
+	b.ResetTimer()
+	for b.Loop() {
+		rd.Reset(data)
+		d := NewDecoder(rd)
+		n := 0
+		for d.Next() {
+			n++
+		}
+		if n != benchClaims || d.Err() != nil {
+			b.Fatalf("%d claims, %v", n, d.Err())
+		}
+	}
+}
+
+// BenchmarkDecode837PMoovSubset and BenchmarkMoovX12Parse837P compare the
+// decoder with moov-io/x12 on the same bytes: 10,000 claims of the kinds
+// moov-io/x12 v0.1.0 can parse.
+func BenchmarkDecode837PMoovSubset(b *testing.B) {
+	data := encodedBatch(b, true)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rd := bytes.NewReader(data)
+	b.ResetTimer()
+	for b.Loop() {
+		rd.Reset(data)
+		d := NewDecoder(rd)
+		n := 0
+		for d.Next() {
+			n++
+		}
+		if n != benchClaims {
+			b.Fatalf("%d claims, %v", n, d.Err())
+		}
+	}
+}
+
+func BenchmarkMoovX12Parse837P(b *testing.B) {
+	data := encodedBatch(b, true)
+	raw := string(data)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		ic := moovfile.NewInterchange(&moov837p.InterchangeRule)
+		n, err := ic.Parse(raw, ":")
+		if err != nil || n != len(raw) {
+			b.Fatalf("moov-io/x12 parsed %d of %d bytes: %v", n, len(raw), err)
+		}
+	}
+}
