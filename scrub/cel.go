@@ -236,6 +236,7 @@ const (
 func newRuleEnv() (*ruleEnv, error) {
 	base := []cel.EnvOption{
 		ext.NativeTypes(reflect.TypeFor[RuleClaim](), reflect.TypeFor[RuleLine](), ext.ParseStructTags(true)),
+		directFieldAccess(),
 		ext.Strings(),
 		cel.CrossTypeNumericComparisons(true),
 		cel.Variable("claim", cel.ObjectType(claimTypeName)),
