@@ -73,3 +73,11 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func BenchmarkBulkInsertClaimsPostgres(b *testing.B) {
+	storetest.BenchmarkBulkInsertClaims(b, testStore)
+}
+
+func BenchmarkBulkInsertClaimPaymentsPostgres(b *testing.B) {
+	storetest.BenchmarkBulkInsertClaimPayments(b, testStore)
+}

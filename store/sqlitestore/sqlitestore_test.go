@@ -93,3 +93,11 @@ func TestAuditAppendOnly(t *testing.T) {
 		t.Fatal("audit_events accepted a DELETE")
 	}
 }
+
+func BenchmarkBulkInsertClaimsSQLite(b *testing.B) {
+	storetest.BenchmarkBulkInsertClaims(b, openTest(b))
+}
+
+func BenchmarkBulkInsertClaimPaymentsSQLite(b *testing.B) {
+	storetest.BenchmarkBulkInsertClaimPayments(b, openTest(b))
+}
