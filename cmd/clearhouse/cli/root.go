@@ -99,6 +99,8 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newEligibilityCmd(env),
 		newRemitCmd(env),
 		newAckCmd(env),
+		newMigrateCmd(env),
+		newAuditCmd(env),
 	)
 	return root
 }
