@@ -1063,18 +1063,19 @@ func (d *Decoder) procedure(s *edi.Segment, i int, l *claim.ServiceLine) {
 		l.ProcedureQualifier = d.str(q)
 	}
 	l.ProcedureCode = d.comp(s, i, 2)
-	if len(q) > 0 && l.ProcedureCode == "" {
-		d.errorAt(edi.ErrSyntax, i, "procedure qualifier "+strconv.Quote(string(q))+" without a procedure code (is the component separator right?)")
-	}
 	for j := 3; j <= 6; j++ {
 		if m := s.Component(i, j); len(m) > 0 {
 			l.Modifiers = append(l.Modifiers, d.str(m))
 		}
 	}
+	if l.ProcedureCode == "" && (len(q) > 0 || len(l.Modifiers) > 0) {
+		d.errorAt(edi.ErrSyntax, i, "procedure qualifier "+strconv.Quote(string(q))+" or modifiers without a procedure code (is the component separator right?)")
+	}
 }
 
 func (d *Decoder) sv1(s *edi.Segment) {
 	l := d.line
+	l.Modifiers, l.DiagnosisPointers = nil, nil // a repeated SV1 replaces the first
 	d.procedure(s, 1, l)
 	l.ChargeCents = d.amount(s, 2, "SV102 line charge")
 	l.UnitType = d.el(s, 3)
@@ -1099,6 +1100,7 @@ func (d *Decoder) sv1(s *edi.Segment) {
 
 func (d *Decoder) sv2(s *edi.Segment) {
 	l := d.line
+	l.Modifiers = nil // a repeated SV2 replaces the first
 	l.RevenueCode = d.el(s, 1)
 	if len(s.Element(2)) > 0 {
 		d.procedure(s, 2, l)
