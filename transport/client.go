@@ -80,8 +80,11 @@ type session struct {
 
 func (s *session) close() {
 	s.closeOnce.Do(func() {
-		s.sftp.Close()
+		// The network connection first: closing the SFTP client waits for
+		// its reader, which only a closed connection unblocks when the
+		// server has stopped answering.
 		s.ssh.Close()
+		s.sftp.Close()
 	})
 }
 
@@ -267,10 +270,10 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	sshClient := ssh.NewClient(sc, chans, reqs)
 	sc2, err := sftp.NewClient(sshClient)
 	if !stop() {
+		sshClient.Close()
 		if err == nil {
 			sc2.Close()
 		}
-		sshClient.Close()
 		return nil, timedOut(errors.New("connection closed during SFTP start"))
 	}
 	if err != nil {

@@ -220,3 +220,28 @@ func TestOperationTimeout(t *testing.T) {
 		t.Fatalf("timed out after %v", d)
 	}
 }
+
+func TestStalledTransferTimesOutAndIsRetried(t *testing.T) {
+	t.Parallel()
+	s := newSim(t)
+	proxy := sftptest.NewProxy(t, s.Addr().String(), sftptest.Cut{ClientToServer: cutAt, Stall: true})
+	ep := s.endpoint(proxy.Port())
+	ep.Timeouts.Operation = 300 * time.Millisecond
+	h := newClient(t, ep)
+	claims := content(1 << 20)
+	start := time.Now()
+	up, err := h.client.Upload(t.Context(), "stalled.x12", bytes.NewReader(claims))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.Attempts != 2 || time.Since(start) > 5*time.Second {
+		t.Fatalf("attempts %d after %v", up.Attempts, time.Since(start))
+	}
+	if !strings.Contains(h.log.String(), "timed out") {
+		t.Fatalf("the timeout was not logged:\n%s", h.log.String())
+	}
+	b, err := os.ReadFile(filepath.Join(s.Dir(payer, paysim.Inbound), "stalled.x12"))
+	if err != nil || !bytes.Equal(b, claims) {
+		t.Fatalf("final file differs (%v)", err)
+	}
+}

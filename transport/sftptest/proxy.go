@@ -1,7 +1,6 @@
 package sftptest
 
 import (
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -13,6 +12,10 @@ import (
 type Cut struct {
 	ClientToServer int64
 	ServerToClient int64
+	// Stall, instead of dropping the connection at the limit, stops
+	// forwarding and swallows what arrives until a side closes: a peer that
+	// hangs rather than disconnects.
+	Stall bool
 }
 
 // Proxy forwards TCP connections to a target. The i-th accepted connection
@@ -124,20 +127,22 @@ func (p *Proxy) serve(client net.Conn, cut Cut) {
 		})
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { pipe(server, client, cut.ClientToServer); stop() })
-	wg.Go(func() { pipe(client, server, cut.ServerToClient); stop() })
+	wg.Go(func() { pipe(server, client, cut.ClientToServer, cut.Stall); stop() })
+	wg.Go(func() { pipe(client, server, cut.ServerToClient, cut.Stall); stop() })
 	<-done
 	wg.Wait()
 }
 
-// pipe copies src to dst, at most limit bytes when limit > 0.
-func pipe(dst, src net.Conn, limit int64) {
-	var r io.Reader = src
-	if limit > 0 {
-		r = io.LimitReader(src, limit)
-	}
-	_, err := io.Copy(dst, r)
-	if err != nil && !errors.Is(err, net.ErrClosed) {
+// pipe copies src to dst, at most limit bytes when limit > 0; with stall,
+// what comes after the limit is swallowed until src closes.
+func pipe(dst, src net.Conn, limit int64, stall bool) {
+	if limit <= 0 {
+		io.Copy(dst, src)
 		return
 	}
+	n, err := io.Copy(dst, io.LimitReader(src, limit))
+	if err != nil || n < limit || !stall {
+		return
+	}
+	io.Copy(io.Discard, src)
 }
