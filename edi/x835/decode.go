@@ -41,7 +41,7 @@ type Decoder struct {
 	SkipBalancing bool
 
 	r       *edi.Reader
-	seg     *edi.Segment // a segment read but not yet handled
+	f       fields // the current segment, split; valid while pending
 	pending bool
 	err     error
 	eofErr  error
@@ -63,7 +63,14 @@ type Decoder struct {
 	mia     InpatientAdjudication
 	moa     OutpatientAdjudication
 
-	intern [1024]string
+	intern [512]internEntry
+
+	segs   int // segments read
+	clpSeg int // segs at the open claim's CLP
+
+	lastDate [8]byte
+	lastTime time.Time
+	haveDate bool
 }
 
 // NewDecoder returns a Decoder reading from r.
@@ -112,9 +119,8 @@ func (d *Decoder) Next() bool {
 		return false
 	}
 	for {
-		var seg *edi.Segment
+		seg := &d.f
 		if d.pending {
-			seg = d.seg
 			d.pending = false
 		} else {
 			s, err := d.r.Next()
@@ -141,11 +147,12 @@ func (d *Decoder) Next() bool {
 				}
 				return false
 			}
-			seg = s
+			dl := s.Delimiters()
+			seg.split(s.Raw(), dl.Element, dl.Component)
+			d.segs++
 		}
 		if d.inClaim && endsClaim(seg) {
 			d.finishClaim()
-			d.seg = seg
 			d.pending = true
 			return true
 		}
@@ -157,7 +164,7 @@ func (d *Decoder) Next() bool {
 }
 
 // endsClaim reports whether seg closes an open Loop 2100.
-func endsClaim(s *edi.Segment) bool {
+func endsClaim(s *fields) bool {
 	switch string(s.ID()) {
 	case "CLP", "LX", "TS3", "TS2", "PLB", "SE", "ST", "GS", "GE", "ISA", "IEA":
 		return true
@@ -185,28 +192,44 @@ func (d *Decoder) report(e *edi.Error) {
 	}
 }
 
-// code returns b as a string, sharing the string of short codes that
-// repeat (group and reason codes, qualifiers) through a small direct-mapped
-// cache owned by the decoder.
+// internEntry is one slot of the decoder's string cache: the bytes of a
+// code of up to 16 bytes packed in two words, and its string.
+type internEntry struct {
+	k1, k2 uint64
+	n      int
+	s      string
+}
+
+// code returns b as a string, sharing the string of short values that
+// repeat (group and reason codes, qualifiers, provider names and
+// identifiers) through a small direct-mapped cache owned by the decoder.
+// Keys are compared as packed words, without a call to compare memory.
 func (d *Decoder) code(b []byte) string {
 	n := len(b)
 	if n == 0 {
 		return ""
 	}
-	if n > 12 {
+	if n > 16 {
 		return string(b)
 	}
-	h := uint(n)*31 + uint(b[0])*7 + uint(b[n-1])*131 + uint(b[n/2])*17
-	slot := &d.intern[h%uint(len(d.intern))]
-	if *slot == string(b) {
-		return *slot
+	var k1, k2 uint64
+	i := 0
+	for ; i < n && i < 8; i++ {
+		k1 = k1<<8 | uint64(b[i])
 	}
-	s := string(b)
-	*slot = s
-	return s
+	for ; i < n; i++ {
+		k2 = k2<<8 | uint64(b[i])
+	}
+	h := (k1*0x9e3779b97f4a7c15 ^ k2*0xc2b2ae3d27d4eb4f ^ uint64(n)) >> 55
+	e := &d.intern[h%uint64(len(d.intern))]
+	if e.n == n && e.k1 == k1 && e.k2 == k2 {
+		return e.s
+	}
+	*e = internEntry{k1: k1, k2: k2, n: n, s: string(b)}
+	return e.s
 }
 
-func (d *Decoder) amount(s *edi.Segment, i int, required bool) int64 {
+func (d *Decoder) amount(s *fields, i int, required bool) int64 {
 	b := s.Element(i)
 	if len(b) == 0 {
 		if required {
@@ -224,20 +247,26 @@ func (d *Decoder) amount(s *edi.Segment, i int, required bool) int64 {
 	return v
 }
 
-func (d *Decoder) date(s *edi.Segment, i int) time.Time {
+func (d *Decoder) date(s *fields, i int) time.Time {
 	b := s.Element(i)
 	if len(b) == 0 {
 		return time.Time{}
+	}
+	// Remittances repeat a few dates many times: keep the last one parsed.
+	if d.haveDate && len(b) == 8 && string(b) == string(d.lastDate[:]) {
+		return d.lastTime
 	}
 	v, err := edi.ParseDate(b)
 	if err != nil {
 		d.report(d.errorf(edi.ErrSyntax, i, "%q is not a CCYYMMDD date", b))
 		return time.Time{}
 	}
+	copy(d.lastDate[:], b)
+	d.lastTime, d.haveDate = v, true
 	return v
 }
 
-func (d *Decoder) integer(s *edi.Segment, i int) int64 {
+func (d *Decoder) integer(s *fields, i int) int64 {
 	b := s.Element(i)
 	if len(b) == 0 {
 		return 0
@@ -251,7 +280,7 @@ func (d *Decoder) integer(s *edi.Segment, i int) int64 {
 }
 
 // handle applies one segment outside the claim-closing check.
-func (d *Decoder) handle(s *edi.Segment) {
+func (d *Decoder) handle(s *fields) {
 	id := s.ID()
 	switch string(id) {
 	case "ISA", "GS", "GE", "IEA":
@@ -423,7 +452,7 @@ func (d *Decoder) handle(s *edi.Segment) {
 	}
 }
 
-func (d *Decoder) beginSet(s *edi.Segment) {
+func (d *Decoder) beginSet(s *fields) {
 	if d.inSet {
 		d.endSet(false)
 		d.err = d.errorf(edi.ErrEnvelope, 0, "ST inside transaction set %s: SE is missing", d.rem.ControlNumber)
@@ -479,7 +508,7 @@ func (d *Decoder) endSet(seen bool) {
 	}
 }
 
-func (d *Decoder) bpr(s *edi.Segment) {
+func (d *Decoder) bpr(s *fields) {
 	r := d.rem
 	r.HandlingCode = d.code(s.Element(1))
 	r.TotalPaidCents = d.amount(s, 2, true)
@@ -493,7 +522,7 @@ func (d *Decoder) bpr(s *edi.Segment) {
 	r.PaymentDate = d.date(s, 16)
 }
 
-func (d *Decoder) beginClaim(s *edi.Segment) {
+func (d *Decoder) beginClaim(s *fields) {
 	c := &d.claim
 	// Keep the slices' storage between claims.
 	*c = ClaimPayment{
@@ -513,6 +542,7 @@ func (d *Decoder) beginClaim(s *edi.Segment) {
 	c.HeaderNumber = d.header
 	c.ProviderSummary = d.summary
 	c.Position = d.r.Position()
+	d.clpSeg = d.segs
 	c.PatientControlNumber = string(s.Element(1))
 	c.Status = d.code(s.Element(2))
 	c.ChargeCents = d.amount(s, 3, true)
@@ -532,7 +562,7 @@ func (d *Decoder) beginClaim(s *edi.Segment) {
 
 // cas reads a CAS segment: a group code and up to six reason, amount and
 // quantity triples (CAS02-CAS19).
-func (d *Decoder) cas(s *edi.Segment) {
+func (d *Decoder) cas(s *fields) {
 	if !d.inClaim {
 		d.report(d.errorf(edi.ErrImplementation, 0, "CAS outside a claim"))
 		return
@@ -569,7 +599,7 @@ func (d *Decoder) cas(s *edi.Segment) {
 	}
 }
 
-func (d *Decoder) nm1(s *edi.Segment) {
+func (d *Decoder) nm1(s *fields) {
 	if !d.inClaim || d.line >= 0 {
 		d.report(d.errorf(edi.ErrImplementation, 0, "NM1 outside Loop 2100"))
 		return
@@ -598,12 +628,12 @@ func (d *Decoder) nm1(s *edi.Segment) {
 	*n = Name{
 		EntityCode:  d.code(s.Element(1)),
 		EntityType:  d.code(s.Element(2)),
-		Last:        string(s.Element(3)),
-		First:       string(s.Element(4)),
-		Middle:      string(s.Element(5)),
-		Suffix:      string(s.Element(7)),
+		Last:        d.code(s.Element(3)),
+		First:       d.code(s.Element(4)),
+		Middle:      d.code(s.Element(5)),
+		Suffix:      d.code(s.Element(7)),
 		IDQualifier: d.code(s.Element(8)),
-		ID:          string(s.Element(9)),
+		ID:          d.code(s.Element(9)),
 	}
 }
 
@@ -615,7 +645,7 @@ var (
 	moaRemarks = [...]int{3, 4, 5, 6, 7}
 )
 
-func (d *Decoder) miaSeg(s *edi.Segment) {
+func (d *Decoder) miaSeg(s *fields) {
 	if !d.inClaim || d.line >= 0 {
 		d.report(d.errorf(edi.ErrImplementation, 0, "MIA outside Loop 2100"))
 		return
@@ -638,7 +668,7 @@ func (d *Decoder) miaSeg(s *edi.Segment) {
 	d.claim.Inpatient = m
 }
 
-func (d *Decoder) moaSeg(s *edi.Segment) {
+func (d *Decoder) moaSeg(s *fields) {
 	if !d.inClaim || d.line >= 0 {
 		d.report(d.errorf(edi.ErrImplementation, 0, "MOA outside Loop 2100"))
 		return
@@ -661,10 +691,10 @@ func (d *Decoder) moaSeg(s *edi.Segment) {
 
 // procedure reads a composite medical procedure identifier (C003) in one
 // pass over its components.
-func (d *Decoder) procedure(s *edi.Segment, i int) Procedure {
+func (d *Decoder) procedure(s *fields, i int) Procedure {
 	var parts [7][]byte
 	b := s.Element(i)
-	sep := s.Delimiters().Component
+	sep := s.comp
 	for k := 0; k < len(parts); k++ {
 		j := bytes.IndexByte(b, sep)
 		if j < 0 {
@@ -682,7 +712,7 @@ func (d *Decoder) procedure(s *edi.Segment, i int) Procedure {
 	}
 }
 
-func (d *Decoder) svc(s *edi.Segment) {
+func (d *Decoder) svc(s *fields) {
 	if !d.inClaim {
 		d.report(d.errorf(edi.ErrImplementation, 0, "SVC outside a claim"))
 		return
@@ -705,7 +735,7 @@ func (d *Decoder) svc(s *edi.Segment) {
 	}
 	d.line = n
 	l := &c.ServiceLines[n]
-	l.Position = d.r.Position()
+	l.Position = d.linePosition()
 	l.Procedure = d.procedure(s, 1)
 	if l.Procedure.Code == "" {
 		d.badData = true
@@ -721,9 +751,24 @@ func (d *Decoder) svc(s *edi.Segment) {
 	l.OriginalUnits = d.code(s.Element(7))
 }
 
+// linePosition is the position of the current SVC, derived from the claim's
+// CLP position and the segments read since, which saves building one per
+// line. Its byte offset is left zero (unknown).
+func (d *Decoder) linePosition() edi.Position {
+	p := d.claim.Position
+	delta := d.segs - d.clpSeg
+	p.Segment += delta
+	if p.SetSegment > 0 {
+		p.SetSegment += delta
+	}
+	p.Offset = 0
+	p.SegmentID = "SVC"
+	return p
+}
+
 // plb reads a PLB segment: the provider, the fiscal period date and up to
 // six adjustment identifier and amount pairs (PLB03/04 to PLB13/14).
-func (d *Decoder) plb(s *edi.Segment) {
+func (d *Decoder) plb(s *fields) {
 	r := d.rem
 	provider := string(s.Element(1))
 	period := d.date(s, 2)

@@ -350,7 +350,8 @@ type ServicePayment struct {
 	Quantities  []Quantity   // QTY
 	Remarks     []Remark     // LQ
 
-	// Position is that of the SVC segment.
+	// Position is that of the SVC segment (its byte offset is not kept:
+	// zero).
 	Position edi.Position
 }
 

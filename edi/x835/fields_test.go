@@ -1,0 +1,43 @@
+package x835
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/clearhouse/clearhouse/edi"
+)
+
+// fields must split exactly as edi.Segment does.
+func TestFieldsSplit(t *testing.T) {
+	for _, raw := range []string{"", "CLP", "CLP*", "CLP*A*1*200*150**12*P1", "SVC*HC:99213:25*200*150***HC:99214", "N1*PR*ACME HEALTH PLAN****",
+		"X*\x01*\x00*\x81*\xff**", "AAAAAAAAAAAAAAA*B", "********************************************************************"} {
+		var f fields
+		f.split([]byte(raw), '*', ':')
+		s := edi.NewSegment([]byte(raw), edi.DefaultDelimiters)
+		for i := 0; i < maxFields; i++ {
+			if !bytes.Equal(f.Element(i), s.Element(i)) || (f.Element(i) == nil) != (s.Element(i) == nil) {
+				t.Fatalf("%q element %d: %q, want %q", raw, i, f.Element(i), s.Element(i))
+			}
+			for j := 1; j < 4; j++ {
+				if !bytes.Equal(f.Component(i, j), s.Component(i, j)) {
+					t.Fatalf("%q component %d-%d: %q, want %q", raw, i, j, f.Component(i, j), s.Component(i, j))
+				}
+			}
+		}
+	}
+}
+
+func FuzzFieldsSplit(f *testing.F) {
+	f.Add([]byte("CLP*A*1*200*150**12*P1"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var fs fields
+		fs.split(raw, '*', ':')
+		s := edi.NewSegment(raw, edi.DefaultDelimiters)
+		n := s.Len() + 1
+		for i := 0; i < n && i < maxFields; i++ {
+			if !bytes.Equal(fs.Element(i), s.Element(i)) {
+				t.Fatalf("element %d: %q, want %q", i, fs.Element(i), s.Element(i))
+			}
+		}
+	})
+}
