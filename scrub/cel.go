@@ -102,15 +102,46 @@ func (v *RuleClaim) reset() {
 	*v = RuleClaim{Diagnoses: v.Diagnoses[:0], Lines: lines, ProcedureCodes: v.ProcedureCodes[:0], RelatedCauses: v.RelatedCauses[:0]}
 }
 
-func dateString(d claim.Date) string {
+// dateStrings formats dates as claim.Date.String does, remembering the
+// last few: a claim's lines mostly share their dates, and consecutive
+// claims the submission date.
+type dateStrings struct {
+	dates [8]claim.Date
+	strs  [8]string
+	next  int
+}
+
+func (ds *dateStrings) format(d claim.Date) string {
 	if d.IsZero() {
 		return ""
 	}
-	return d.String()
+	for i := range ds.dates {
+		if ds.dates[i] == d && ds.strs[i] != "" {
+			return ds.strs[i]
+		}
+	}
+	s := formatDate(d)
+	ds.dates[ds.next], ds.strs[ds.next] = d, s
+	ds.next = (ds.next + 1) % len(ds.dates)
+	return s
 }
 
-// fill copies the claim into v.
-func (v *RuleClaim) fill(c *claim.Claim, payerID string, today claim.Date) {
+// formatDate is d.String() without fmt.
+func formatDate(d claim.Date) string {
+	y, m, day := d.Year, int(d.Month), d.Day
+	if y < 0 || y > 9999 || m < 0 || m > 99 || day < 0 || day > 99 {
+		return d.String()
+	}
+	b := [10]byte{
+		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + day/10), byte('0' + day%10),
+	}
+	return string(b[:])
+}
+
+// fill copies the claim into v; dates come from ds.
+func (v *RuleClaim) fill(c *claim.Claim, payerID string, today claim.Date, ds *dateStrings) {
+	dateString := ds.format
 	v.ID = c.ID
 	v.Kind = string(c.Kind)
 	v.PatientControlNumber = c.PatientControlNumber
@@ -226,6 +257,7 @@ func (v *RuleClaim) fill(c *claim.Claim, payerID string, today claim.Date) {
 type ruleEnv struct {
 	claimEnv *cel.Env
 	lineEnv  *cel.Env
+	types    *ruleTypes
 }
 
 const (
@@ -249,7 +281,11 @@ func newRuleEnv() (*ruleEnv, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scrub: rule environment: %w", err)
 	}
-	return &ruleEnv{claimEnv: ce, lineEnv: le}, nil
+	rt, ok := ce.CELTypeProvider().(*ruleTypes)
+	if !ok {
+		return nil, fmt.Errorf("scrub: rule environment: type provider %T", ce.CELTypeProvider())
+	}
+	return &ruleEnv{claimEnv: ce, lineEnv: le, types: rt}, nil
 }
 
 // compiledRule is a rule with its program.
@@ -298,10 +334,14 @@ func (e *ruleEnv) compileFile(f *RuleFile) ([]*compiledRule, error) {
 	return out, nil
 }
 
-// activation binds claim and line without a map.
+// newView returns an empty view for the pool.
+func (e *ruleEnv) newView() *ruleView { return &ruleView{types: e.types} }
+
+// activation binds claim and line without a map, to the views that the
+// type provider's getters read.
 type activation struct {
-	claim *RuleClaim
-	line  *RuleLine
+	claim *ruleView
+	line  *lineView
 }
 
 func (a *activation) ResolveName(name string) (any, bool) {
@@ -319,7 +359,7 @@ func (a *activation) ResolveName(name string) (any, bool) {
 func (a *activation) Parent() interpreter.Activation { return nil }
 
 // runRules evaluates the profile's rules over the claim's view.
-func (k *checker) runRules(v *RuleClaim) {
+func (k *checker) runRules(v *ruleView) {
 	act := &activation{claim: v}
 	for _, cr := range k.prof.rules {
 		r := cr.rule
@@ -328,8 +368,8 @@ func (k *checker) runRules(v *RuleClaim) {
 			k.evalRule(cr, act, 0)
 			continue
 		}
-		for i := range v.Lines {
-			act.line = &v.Lines[i]
+		for i := range v.lines {
+			act.line = &v.lines[i]
 			k.evalRule(cr, act, i+1)
 		}
 	}

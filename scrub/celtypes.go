@@ -8,6 +8,8 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
+
+	"github.com/clearhouse/clearhouse/claim"
 )
 
 // ruleTypes is the type provider of rule expressions. It keeps the types,
@@ -36,7 +38,7 @@ func directFieldAccess() cel.EnvOption {
 		p := &ruleTypes{Provider: env.CELTypeProvider(), adapter: env.CELTypeAdapter()}
 		p.lineType = p.adapter.NativeToValue(RuleLine{}).Type()
 		var err error
-		if p.claimFields, err = p.fields(claimTypeName, claimGetters(p)); err != nil {
+		if p.claimFields, err = p.fields(claimTypeName, claimGetters()); err != nil {
 			return nil, err
 		}
 		if p.lineFields, err = p.fields(lineTypeName, lineGetters()); err != nil {
@@ -46,25 +48,33 @@ func directFieldAccess() cel.EnvOption {
 		if err != nil {
 			return nil, err
 		}
-		return cel.CustomTypeAdapter(lineAdapter{p})(env)
+		return cel.CustomTypeAdapter(viewAdapter{p})(env)
 	}
 }
 
-// lineAdapter is the type adapter of rule expressions: the native adapter,
-// except that a *RuleLine (the variable `line`) becomes the same kind of
-// value as an element of claim.lines, so the two compare alike.
-type lineAdapter struct{ types *ruleTypes }
+// viewAdapter is the type adapter of rule expressions: the native adapter,
+// except for the views bound to `claim` and `line`: the claim becomes the
+// native object of its RuleClaim, as before views, and the line the same
+// kind of value as an element of claim.lines, so the two compare alike.
+type viewAdapter struct{ types *ruleTypes }
 
 // NativeToValue implements types.Adapter.
-func (a lineAdapter) NativeToValue(v any) ref.Val {
-	if l, ok := v.(*RuleLine); ok {
-		return lineValue{line: l, types: a.types}
+func (a viewAdapter) NativeToValue(v any) ref.Val {
+	switch v := v.(type) {
+	case *ruleView:
+		return a.types.adapter.NativeToValue(&v.claim)
+	case *lineView:
+		return lineValue{v}
 	}
 	return a.types.adapter.NativeToValue(v)
 }
 
-// fields wraps the native field types of typeName with the getters.
-func (p *ruleTypes) fields(typeName string, getters map[string]func(any) (ref.Val, bool)) (map[string]*types.FieldType, error) {
+// fields wraps the native field types of typeName with the getters: each
+// field gets a slot in the view's value cache, so a field is converted at
+// most once per claim (per line for line fields). get reads the view (a
+// *ruleView or *lineView) behind obj and reports false for any other
+// operand, which the native getter then reads.
+func (p *ruleTypes) fields(typeName string, getters map[string]func(obj any, slot int) (ref.Val, bool)) (map[string]*types.FieldType, error) {
 	names, ok := p.Provider.FindStructFieldNames(typeName)
 	if !ok {
 		return nil, fmt.Errorf("scrub: rule environment: type %s not registered", typeName)
@@ -80,25 +90,66 @@ func (p *ruleTypes) fields(typeName string, getters map[string]func(any) (ref.Va
 		if !ok {
 			return nil, fmt.Errorf("scrub: rule environment: field %s.%s not registered", typeName, name)
 		}
-		nativeGet := native.GetFrom
-		out[name] = &types.FieldType{
-			Type:  native.Type,
-			IsSet: native.IsSet,
-			GetFrom: func(obj any) (any, error) {
-				if v, ok := get(obj); ok {
-					return v, nil
-				}
-				return nativeGet(obj)
-			},
+		out[name] = directField(native, get, len(out))
+	}
+	for _, name := range names {
+		if _, ok := out[name]; ok {
+			continue
 		}
+		native, ok := p.Provider.FindStructFieldType(typeName, name)
+		if !ok {
+			return nil, fmt.Errorf("scrub: rule environment: field %s.%s not registered", typeName, name)
+		}
+		out[name] = viewField(native)
 	}
 	for name := range getters {
 		if _, ok := out[name]; !ok {
 			return nil, fmt.Errorf("scrub: rule environment: getter for unknown field %s.%s", typeName, name)
 		}
 	}
+	if len(out) > maxFieldSlots {
+		return nil, fmt.Errorf("scrub: rule environment: %s has %d fields, the value cache %d", typeName, len(out), maxFieldSlots)
+	}
 	return out, nil
 }
+
+// directField is the native field with the direct getter get, caching in
+// slot.
+func directField(native *types.FieldType, get func(obj any, slot int) (ref.Val, bool), slot int) *types.FieldType {
+	f := viewField(native)
+	nativeGet := f.GetFrom
+	f.GetFrom = func(obj any) (any, error) {
+		if v, ok := get(obj, slot); ok {
+			return v, nil
+		}
+		return nativeGet(obj)
+	}
+	return f
+}
+
+// viewField is the native field read from the RuleClaim or RuleLine of a
+// view.
+func viewField(native *types.FieldType) *types.FieldType {
+	return &types.FieldType{
+		Type:    native.Type,
+		IsSet:   func(obj any) bool { return native.IsSet(viewTarget(obj)) },
+		GetFrom: func(obj any) (any, error) { return native.GetFrom(viewTarget(obj)) },
+	}
+}
+
+// viewTarget is the RuleClaim or RuleLine of a view, or obj itself.
+func viewTarget(obj any) any {
+	switch v := obj.(type) {
+	case *ruleView:
+		return &v.claim
+	case *lineView:
+		return v.line
+	}
+	return obj
+}
+
+// maxFieldSlots is the size of a view's value cache.
+const maxFieldSlots = 48
 
 // FindStructFieldType implements types.Provider.
 func (p *ruleTypes) FindStructFieldType(structType, fieldName string) (*types.FieldType, bool) {
@@ -115,106 +166,126 @@ func (p *ruleTypes) FindStructFieldType(structType, fieldName string) (*types.Fi
 	return p.Provider.FindStructFieldType(structType, fieldName)
 }
 
-// claimField makes a getter of a RuleClaim field.
-func claimField(get func(v *RuleClaim) ref.Val) func(any) (ref.Val, bool) {
-	return func(obj any) (ref.Val, bool) {
-		if v, ok := obj.(*RuleClaim); ok {
-			return get(v), true
+// claimField makes a getter of a RuleClaim field, cached in the view.
+func claimField(get func(c *RuleClaim) ref.Val) func(any, int) (ref.Val, bool) {
+	return func(obj any, slot int) (ref.Val, bool) {
+		v, ok := obj.(*ruleView)
+		if !ok {
+			return nil, false
 		}
-		return nil, false
+		if val := v.vals[slot]; val != nil {
+			return val, true
+		}
+		val := get(&v.claim)
+		v.vals[slot] = val
+		return val, true
 	}
 }
 
-// lineField makes a getter of a RuleLine field; it reads lines bound as
-// `line` (*RuleLine) and elements of claim.lines (lineValue).
-func lineField(get func(l *RuleLine) ref.Val) func(any) (ref.Val, bool) {
-	return func(obj any) (ref.Val, bool) {
-		if l, ok := obj.(*RuleLine); ok {
-			return get(l), true
+// lineField makes a getter of a RuleLine field, cached in the line's view.
+func lineField(get func(l *RuleLine) ref.Val) func(any, int) (ref.Val, bool) {
+	return func(obj any, slot int) (ref.Val, bool) {
+		lv, ok := obj.(*lineView)
+		if !ok {
+			return nil, false
 		}
-		return nil, false
+		if val := lv.vals[slot]; val != nil {
+			return val, true
+		}
+		val := get(lv.line)
+		lv.vals[slot] = val
+		return val, true
 	}
 }
 
-func claimString(field func(v *RuleClaim) string) func(any) (ref.Val, bool) {
-	return claimField(func(v *RuleClaim) ref.Val { return types.String(field(v)) })
+func claimString(field func(c *RuleClaim) string) func(any, int) (ref.Val, bool) {
+	return claimField(func(c *RuleClaim) ref.Val { return types.String(field(c)) })
 }
 
-func claimInt(field func(v *RuleClaim) int64) func(any) (ref.Val, bool) {
-	return claimField(func(v *RuleClaim) ref.Val { return types.Int(field(v)) })
+func claimInt(field func(c *RuleClaim) int64) func(any, int) (ref.Val, bool) {
+	return claimField(func(c *RuleClaim) ref.Val { return types.Int(field(c)) })
 }
 
-func claimStrings(field func(v *RuleClaim) *[]string) func(any) (ref.Val, bool) {
-	return claimField(func(v *RuleClaim) ref.Val { return stringList{field(v)} })
+func claimStrings(field func(c *RuleClaim) *[]string) func(any, int) (ref.Val, bool) {
+	return claimField(func(c *RuleClaim) ref.Val { return stringList{field(c)} })
 }
 
-func lineString(field func(l *RuleLine) string) func(any) (ref.Val, bool) {
+func lineString(field func(l *RuleLine) string) func(any, int) (ref.Val, bool) {
 	return lineField(func(l *RuleLine) ref.Val { return types.String(field(l)) })
 }
 
-func lineInt(field func(l *RuleLine) int64) func(any) (ref.Val, bool) {
+func lineInt(field func(l *RuleLine) int64) func(any, int) (ref.Val, bool) {
 	return lineField(func(l *RuleLine) ref.Val { return types.Int(field(l)) })
 }
 
+// claimLines is the getter of claim.lines.
+func claimLines(obj any, _ int) (ref.Val, bool) {
+	v, ok := obj.(*ruleView)
+	if !ok {
+		return nil, false
+	}
+	return lineList{v}, true
+}
+
 // claimGetters are the direct getters of RuleClaim's fields by CEL name.
-func claimGetters(p *ruleTypes) map[string]func(any) (ref.Val, bool) {
-	return map[string]func(any) (ref.Val, bool){
-		"id":                         claimString(func(v *RuleClaim) string { return v.ID }),
-		"kind":                       claimString(func(v *RuleClaim) string { return v.Kind }),
-		"patient_control_number":     claimString(func(v *RuleClaim) string { return v.PatientControlNumber }),
-		"total_charge_cents":         claimInt(func(v *RuleClaim) int64 { return v.TotalChargeCents }),
-		"place_of_service":           claimString(func(v *RuleClaim) string { return v.PlaceOfService }),
-		"facility_type":              claimString(func(v *RuleClaim) string { return v.FacilityType }),
-		"frequency_code":             claimString(func(v *RuleClaim) string { return v.FrequencyCode }),
-		"payer_id":                   claimString(func(v *RuleClaim) string { return v.PayerID }),
-		"payer_name":                 claimString(func(v *RuleClaim) string { return v.PayerName }),
-		"payer_responsibility":       claimString(func(v *RuleClaim) string { return v.PayerResponsibility }),
-		"claim_filing_indicator":     claimString(func(v *RuleClaim) string { return v.ClaimFilingIndicator }),
-		"group_number":               claimString(func(v *RuleClaim) string { return v.GroupNumber }),
-		"member_id":                  claimString(func(v *RuleClaim) string { return v.MemberID }),
-		"prior_authorization":        claimString(func(v *RuleClaim) string { return v.PriorAuthorization }),
-		"referral_number":            claimString(func(v *RuleClaim) string { return v.ReferralNumber }),
-		"payer_claim_control_number": claimString(func(v *RuleClaim) string { return v.PayerClaimControlNumber }),
-		"delay_reason":               claimString(func(v *RuleClaim) string { return v.DelayReason }),
-		"accident_state":             claimString(func(v *RuleClaim) string { return v.AccidentState }),
-		"related_causes":             claimStrings(func(v *RuleClaim) *[]string { return &v.RelatedCauses }),
-		"admission_type":             claimString(func(v *RuleClaim) string { return v.AdmissionType }),
-		"patient_status":             claimString(func(v *RuleClaim) string { return v.PatientStatus }),
+func claimGetters() map[string]func(any, int) (ref.Val, bool) {
+	return map[string]func(any, int) (ref.Val, bool){
+		"id":                         claimString(func(c *RuleClaim) string { return c.ID }),
+		"kind":                       claimString(func(c *RuleClaim) string { return c.Kind }),
+		"patient_control_number":     claimString(func(c *RuleClaim) string { return c.PatientControlNumber }),
+		"total_charge_cents":         claimInt(func(c *RuleClaim) int64 { return c.TotalChargeCents }),
+		"place_of_service":           claimString(func(c *RuleClaim) string { return c.PlaceOfService }),
+		"facility_type":              claimString(func(c *RuleClaim) string { return c.FacilityType }),
+		"frequency_code":             claimString(func(c *RuleClaim) string { return c.FrequencyCode }),
+		"payer_id":                   claimString(func(c *RuleClaim) string { return c.PayerID }),
+		"payer_name":                 claimString(func(c *RuleClaim) string { return c.PayerName }),
+		"payer_responsibility":       claimString(func(c *RuleClaim) string { return c.PayerResponsibility }),
+		"claim_filing_indicator":     claimString(func(c *RuleClaim) string { return c.ClaimFilingIndicator }),
+		"group_number":               claimString(func(c *RuleClaim) string { return c.GroupNumber }),
+		"member_id":                  claimString(func(c *RuleClaim) string { return c.MemberID }),
+		"prior_authorization":        claimString(func(c *RuleClaim) string { return c.PriorAuthorization }),
+		"referral_number":            claimString(func(c *RuleClaim) string { return c.ReferralNumber }),
+		"payer_claim_control_number": claimString(func(c *RuleClaim) string { return c.PayerClaimControlNumber }),
+		"delay_reason":               claimString(func(c *RuleClaim) string { return c.DelayReason }),
+		"accident_state":             claimString(func(c *RuleClaim) string { return c.AccidentState }),
+		"related_causes":             claimStrings(func(c *RuleClaim) *[]string { return &c.RelatedCauses }),
+		"admission_type":             claimString(func(c *RuleClaim) string { return c.AdmissionType }),
+		"patient_status":             claimString(func(c *RuleClaim) string { return c.PatientStatus }),
 
-		"patient_is_subscriber": claimField(func(v *RuleClaim) ref.Val { return types.Bool(v.PatientIsSubscriber) }),
-		"patient_last_name":     claimString(func(v *RuleClaim) string { return v.PatientLastName }),
-		"patient_first_name":    claimString(func(v *RuleClaim) string { return v.PatientFirstName }),
-		"patient_birth_date":    claimString(func(v *RuleClaim) string { return v.PatientBirthDate }),
-		"patient_gender":        claimString(func(v *RuleClaim) string { return v.PatientGender }),
-		"patient_state":         claimString(func(v *RuleClaim) string { return v.PatientState }),
-		"patient_age":           claimInt(func(v *RuleClaim) int64 { return v.PatientAge }),
+		"patient_is_subscriber": claimField(func(c *RuleClaim) ref.Val { return types.Bool(c.PatientIsSubscriber) }),
+		"patient_last_name":     claimString(func(c *RuleClaim) string { return c.PatientLastName }),
+		"patient_first_name":    claimString(func(c *RuleClaim) string { return c.PatientFirstName }),
+		"patient_birth_date":    claimString(func(c *RuleClaim) string { return c.PatientBirthDate }),
+		"patient_gender":        claimString(func(c *RuleClaim) string { return c.PatientGender }),
+		"patient_state":         claimString(func(c *RuleClaim) string { return c.PatientState }),
+		"patient_age":           claimInt(func(c *RuleClaim) int64 { return c.PatientAge }),
 
-		"billing_npi":          claimString(func(v *RuleClaim) string { return v.BillingNPI }),
-		"billing_taxonomy":     claimString(func(v *RuleClaim) string { return v.BillingTaxonomy }),
-		"billing_tax_id":       claimString(func(v *RuleClaim) string { return v.BillingTaxID }),
-		"billing_state":        claimString(func(v *RuleClaim) string { return v.BillingState }),
-		"billing_postal_code":  claimString(func(v *RuleClaim) string { return v.BillingPostalCode }),
-		"rendering_npi":        claimString(func(v *RuleClaim) string { return v.RenderingNPI }),
-		"rendering_taxonomy":   claimString(func(v *RuleClaim) string { return v.RenderingTaxonomy }),
-		"referring_npi":        claimString(func(v *RuleClaim) string { return v.ReferringNPI }),
-		"attending_npi":        claimString(func(v *RuleClaim) string { return v.AttendingNPI }),
-		"service_facility_npi": claimString(func(v *RuleClaim) string { return v.ServiceFacilityNPI }),
+		"billing_npi":          claimString(func(c *RuleClaim) string { return c.BillingNPI }),
+		"billing_taxonomy":     claimString(func(c *RuleClaim) string { return c.BillingTaxonomy }),
+		"billing_tax_id":       claimString(func(c *RuleClaim) string { return c.BillingTaxID }),
+		"billing_state":        claimString(func(c *RuleClaim) string { return c.BillingState }),
+		"billing_postal_code":  claimString(func(c *RuleClaim) string { return c.BillingPostalCode }),
+		"rendering_npi":        claimString(func(c *RuleClaim) string { return c.RenderingNPI }),
+		"rendering_taxonomy":   claimString(func(c *RuleClaim) string { return c.RenderingTaxonomy }),
+		"referring_npi":        claimString(func(c *RuleClaim) string { return c.ReferringNPI }),
+		"attending_npi":        claimString(func(c *RuleClaim) string { return c.AttendingNPI }),
+		"service_facility_npi": claimString(func(c *RuleClaim) string { return c.ServiceFacilityNPI }),
 
-		"service_from": claimString(func(v *RuleClaim) string { return v.ServiceFrom }),
-		"service_to":   claimString(func(v *RuleClaim) string { return v.ServiceTo }),
-		"today":        claimString(func(v *RuleClaim) string { return v.Today }),
+		"service_from": claimString(func(c *RuleClaim) string { return c.ServiceFrom }),
+		"service_to":   claimString(func(c *RuleClaim) string { return c.ServiceTo }),
+		"today":        claimString(func(c *RuleClaim) string { return c.Today }),
 
-		"diagnoses":         claimStrings(func(v *RuleClaim) *[]string { return &v.Diagnoses }),
-		"other_payer_count": claimInt(func(v *RuleClaim) int64 { return v.OtherPayers }),
-		"lines":             claimField(func(v *RuleClaim) ref.Val { return &lineList{lines: v.Lines, types: p} }),
-		"procedure_codes":   claimStrings(func(v *RuleClaim) *[]string { return &v.ProcedureCodes }),
+		"diagnoses":         claimStrings(func(c *RuleClaim) *[]string { return &c.Diagnoses }),
+		"other_payer_count": claimInt(func(c *RuleClaim) int64 { return c.OtherPayers }),
+		"lines":             claimLines,
+		"procedure_codes":   claimStrings(func(c *RuleClaim) *[]string { return &c.ProcedureCodes }),
 	}
 }
 
 // lineGetters are the direct getters of RuleLine's fields by CEL name;
 // diagnosis_pointers keeps the native getter.
-func lineGetters() map[string]func(any) (ref.Val, bool) {
-	return map[string]func(any) (ref.Val, bool){
+func lineGetters() map[string]func(any, int) (ref.Val, bool) {
+	return map[string]func(any, int) (ref.Val, bool){
 		"number":           lineInt(func(l *RuleLine) int64 { return l.Number }),
 		"procedure":        lineString(func(l *RuleLine) string { return l.Procedure }),
 		"modifiers":        lineField(func(l *RuleLine) ref.Val { return stringList{&l.Modifiers} }),
@@ -243,16 +314,7 @@ func (l stringList) native() traits.Lister {
 	return types.NewStringList(types.DefaultTypeAdapter, *l.s)
 }
 
-func (l stringList) Add(other ref.Val) ref.Val { return l.native().Add(stringOperand(other)) }
-
-// stringOperand turns a stringList into the native list for the native
-// operations.
-func stringOperand(v ref.Val) ref.Val {
-	if l, ok := v.(stringList); ok {
-		return l.native()
-	}
-	return v
-}
+func (l stringList) Add(other ref.Val) ref.Val { return l.native().Add(nativeOperand(other)) }
 
 func (l stringList) Contains(elem ref.Val) ref.Val {
 	s, ok := elem.(types.String)
@@ -280,7 +342,7 @@ func (l stringList) ConvertToNative(t reflect.Type) (any, error) {
 	return l.native().ConvertToNative(t)
 }
 func (l stringList) ConvertToType(t ref.Type) ref.Val { return l.native().ConvertToType(t) }
-func (l stringList) Equal(other ref.Val) ref.Val      { return l.native().Equal(stringOperand(other)) }
+func (l stringList) Equal(other ref.Val) ref.Val      { return l.native().Equal(nativeOperand(other)) }
 func (l stringList) Type() ref.Type                   { return types.ListType }
 func (l stringList) Value() any                       { return *l.s }
 
@@ -313,68 +375,65 @@ func (it *stringIterator) Next() ref.Val {
 	return v
 }
 
-// lineList is claim.lines, read in place.
-type lineList struct {
-	lines []RuleLine
-	types *ruleTypes
+// lineList is claim.lines, read in place through the claim's view.
+type lineList struct{ v *ruleView }
+
+func (l lineList) native() traits.Lister {
+	return l.v.types.adapter.NativeToValue(l.v.claim.Lines).(traits.Lister)
 }
 
-func (l *lineList) native() traits.Lister {
-	return l.types.adapter.NativeToValue(l.lines).(traits.Lister)
-}
-
-func (l *lineList) Add(other ref.Val) ref.Val        { return l.native().Add(lineOperand(other)) }
-func (l *lineList) Contains(elem ref.Val) ref.Val    { return l.native().Contains(lineOperand(elem)) }
-func (l *lineList) Iterator() traits.Iterator        { return &lineIterator{list: l} }
-func (l *lineList) Size() ref.Val                    { return types.Int(len(l.lines)) }
-func (l *lineList) ConvertToType(t ref.Type) ref.Val { return l.native().ConvertToType(t) }
-func (l *lineList) Equal(other ref.Val) ref.Val      { return l.native().Equal(lineOperand(other)) }
-func (l *lineList) Type() ref.Type                   { return types.ListType }
-func (l *lineList) Value() any                       { return l.lines }
-func (l *lineList) ConvertToNative(t reflect.Type) (any, error) {
+func (l lineList) Add(other ref.Val) ref.Val        { return l.native().Add(nativeOperand(other)) }
+func (l lineList) Contains(elem ref.Val) ref.Val    { return l.native().Contains(nativeOperand(elem)) }
+func (l lineList) Iterator() traits.Iterator        { return &lineIterator{v: l.v} }
+func (l lineList) Size() ref.Val                    { return types.Int(len(l.v.lines)) }
+func (l lineList) ConvertToType(t ref.Type) ref.Val { return l.native().ConvertToType(t) }
+func (l lineList) Equal(other ref.Val) ref.Val      { return l.native().Equal(nativeOperand(other)) }
+func (l lineList) Type() ref.Type                   { return types.ListType }
+func (l lineList) Value() any                       { return l.v.claim.Lines }
+func (l lineList) ConvertToNative(t reflect.Type) (any, error) {
 	return l.native().ConvertToNative(t)
 }
 
-func (l *lineList) Get(index ref.Val) ref.Val {
-	if i, ok := index.(types.Int); ok && i >= 0 && int64(i) < int64(len(l.lines)) {
-		return lineValue{line: &l.lines[i], types: l.types}
+func (l lineList) Get(index ref.Val) ref.Val {
+	if i, ok := index.(types.Int); ok && i >= 0 && int64(i) < int64(len(l.v.lines)) {
+		return lineValue{&l.v.lines[i]}
 	}
 	return l.native().Get(index)
 }
 
 type lineIterator struct {
 	iteratorVal
-	list *lineList
-	i    int
+	v *ruleView
+	i int
 }
 
-func (it *lineIterator) HasNext() ref.Val { return types.Bool(it.i < len(it.list.lines)) }
+func (it *lineIterator) HasNext() ref.Val { return types.Bool(it.i < len(it.v.lines)) }
 
 func (it *lineIterator) Next() ref.Val {
-	if it.i >= len(it.list.lines) {
+	if it.i >= len(it.v.lines) {
 		return nil
 	}
-	v := lineValue{line: &it.list.lines[it.i], types: it.list.types}
+	v := lineValue{&it.v.lines[it.i]}
 	it.i++
 	return v
 }
 
-// lineValue is an element of claim.lines. Field selection reads the line
-// through Value; the other operations use the native object.
-type lineValue struct {
-	line  *RuleLine
-	types *ruleTypes
-}
+// lineValue is a service line: the variable `line` or an element of
+// claim.lines. Field selection reads the line's view through Value; the
+// other operations use the native object.
+type lineValue struct{ lv *lineView }
 
-func (v lineValue) native() ref.Val { return v.types.adapter.NativeToValue(*v.line) }
+func (v lineValue) native() ref.Val { return v.lv.types.adapter.NativeToValue(*v.lv.line) }
 
-// lineOperand turns a lineValue or lineList into the native value for the
-// native operations.
-func lineOperand(v ref.Val) ref.Val {
+// nativeOperand turns the values of this file into the native values for
+// the native operations.
+func nativeOperand(v ref.Val) ref.Val {
 	switch v := v.(type) {
 	case lineValue:
 		return v.native()
-	case *lineList:
+	case lineList:
+		return v.native()
+	case stringList:
 		return v.native()
 	}
 	return v
@@ -382,6 +441,46 @@ func lineOperand(v ref.Val) ref.Val {
 
 func (v lineValue) ConvertToNative(t reflect.Type) (any, error) { return v.native().ConvertToNative(t) }
 func (v lineValue) ConvertToType(t ref.Type) ref.Val            { return v.native().ConvertToType(t) }
-func (v lineValue) Equal(other ref.Val) ref.Val                 { return v.native().Equal(lineOperand(other)) }
-func (v lineValue) Type() ref.Type                              { return v.types.lineType }
-func (v lineValue) Value() any                                  { return v.line }
+func (v lineValue) Equal(other ref.Val) ref.Val                 { return v.native().Equal(nativeOperand(other)) }
+func (v lineValue) Type() ref.Type                              { return v.lv.types.lineType }
+func (v lineValue) Value() any                                  { return v.lv }
+
+// ruleView is the claim as rule expressions read it: the RuleClaim and the
+// CEL values of its fields, converted on first use. It is pooled and
+// reused; an evaluation binds `claim` to it (and `line` to one of its
+// lines).
+type ruleView struct {
+	claim RuleClaim
+	types *ruleTypes
+	vals  [maxFieldSlots]ref.Val
+	lines []lineView
+	dates dateStrings
+}
+
+// lineView is a service line of a ruleView.
+type lineView struct {
+	line  *RuleLine
+	types *ruleTypes
+	vals  [maxFieldSlots]ref.Val
+}
+
+// fill sets the view to the claim.
+func (v *ruleView) fill(c *claim.Claim, payerID string, today claim.Date) {
+	v.claim.fill(c, payerID, today, &v.dates)
+	n := len(v.claim.Lines)
+	if cap(v.lines) < n {
+		v.lines = make([]lineView, n)
+	}
+	v.lines = v.lines[:n]
+	for i := range v.lines {
+		v.lines[i] = lineView{line: &v.claim.Lines[i], types: v.types}
+	}
+}
+
+// reset empties the view for reuse.
+func (v *ruleView) reset() {
+	v.claim.reset()
+	clear(v.vals[:])
+	clear(v.lines)
+	v.lines = v.lines[:0]
+}

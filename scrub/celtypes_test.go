@@ -33,7 +33,7 @@ func nativeRuleEnv(t *testing.T) *ruleEnv {
 }
 
 // testView is a rule view with every field set, two lines.
-func testView() *RuleClaim {
+func testView(e *ruleEnv) *ruleView {
 	c := &claim.Claim{
 		ID: "C1", Kind: claim.Professional, PatientControlNumber: "PCN1", TotalChargeCents: 17500,
 		PlaceOfService: "11", FrequencyCode: "1", Payer: claim.Payer{ID: "SUMMT", Name: "SUMMIT"},
@@ -54,12 +54,12 @@ func testView() *RuleClaim {
 				DiagnosisPointers: []int{3}, Drug: &claim.Drug{NDC: "12345678901"}},
 		},
 	}
-	v := new(RuleClaim)
+	v := e.newView()
 	v.fill(c, "SUMMT", claim.NewDate(2026, 3, 1))
 	return v
 }
 
-func eval(t *testing.T, env *cel.Env, expr string, act *activation) ref.Val {
+func eval(t *testing.T, env *cel.Env, expr string, act any) ref.Val {
 	t.Helper()
 	ast, iss := env.Compile(expr)
 	if iss != nil && iss.Err() != nil {
@@ -99,8 +99,9 @@ func TestDirectFieldsMatchNative(t *testing.T) {
 		t.Fatal(err)
 	}
 	native := nativeRuleEnv(t)
-	v := testView()
-	act := &activation{claim: v, line: &v.Lines[1]}
+	v := testView(direct)
+	act := &activation{claim: v, line: &v.lines[1]}
+	nativeAct := map[string]any{"claim": &v.claim, "line": &v.claim.Lines[1]}
 
 	var exprs []string
 	claimNames, _ := direct.claimEnv.CELTypeProvider().FindStructFieldNames(claimTypeName)
@@ -126,9 +127,25 @@ func TestDirectFieldsMatchNative(t *testing.T) {
 	for _, expr := range exprs {
 		env := direct.lineEnv
 		d := eval(t, env, expr, act)
-		n := eval(t, native.lineEnv, expr, act)
+		// Twice: the second evaluation reads the cached values.
+		d = eval(t, env, expr, act)
+		n := eval(t, native.lineEnv, expr, nativeAct)
 		if !same(d, n) {
 			t.Errorf("%s: direct %v (%T), native %v (%T)", expr, d, d, n, n)
+		}
+	}
+}
+
+func TestFormatDate(t *testing.T) {
+	var ds dateStrings
+	for _, d := range []claim.Date{
+		{}, claim.NewDate(2026, 2, 16), claim.NewDate(1, 1, 1), claim.NewDate(999, 12, 31), claim.NewDate(9999, 9, 9),
+		{Year: 10000, Month: 1, Day: 1}, {Year: -5, Month: 3, Day: 4}, {Year: 2026, Month: 13, Day: 40},
+		{Year: 2026, Month: 100, Day: 1}, claim.NewDate(2026, 2, 16),
+	} {
+		want := d.String()
+		if got := ds.format(d); got != want {
+			t.Errorf("%#v: got %q, want %q", d, got, want)
 		}
 	}
 }

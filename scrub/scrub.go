@@ -172,7 +172,7 @@ func New(cfg Config) (*Scrubber, error) {
 		return nil, err
 	}
 	s := &Scrubber{codes: cfg.Codes, payers: cfg.Payers, env: env, byPayer: map[string]*profile{}}
-	s.views.New = func() any { return new(RuleClaim) }
+	s.views.New = func() any { return env.newView() }
 
 	var errs []error
 	var common []*compiledRule
@@ -237,7 +237,7 @@ func (s *Scrubber) AppendScrub(dst []Finding, c *claim.Claim, opts Options) []Fi
 	}
 	ck.run()
 	if len(prof.rules) > 0 {
-		v := s.views.Get().(*RuleClaim)
+		v := s.views.Get().(*ruleView)
 		v.fill(c, payerID, opts.Today)
 		ck.runRules(v)
 		v.reset()
