@@ -55,6 +55,10 @@ type remoteStamp struct {
 	modTime time.Time
 }
 
+func (s remoteStamp) matches(e os.FileInfo) bool {
+	return s.size == e.Size() && s.modTime.Equal(e.ModTime())
+}
+
 // Poll fetches the new files of the payer's outbound folder: it lists the
 // folder, downloads each file not yet acknowledged into Options.InboxDir
 // (temporary name, then rename), computes its SHA-256, records it through
@@ -100,7 +104,7 @@ func (c *Client) Poll(ctx context.Context) ([]InboundFile, error) {
 			if handled[name] || !e.Mode().IsRegular() || inProgressName(name) {
 				continue
 			}
-			if stamp, ok := c.remembered[name]; ok && stamp == (remoteStamp{e.Size(), e.ModTime()}) {
+			if stamp, ok := c.remembered[name]; ok && stamp.matches(e) {
 				continue
 			}
 			if err := checkName(name); err != nil {

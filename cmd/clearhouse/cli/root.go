@@ -101,6 +101,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newAckCmd(env),
 		newMigrateCmd(env),
 		newAuditCmd(env),
+		newPaysimCmd(env),
 	)
 	return root
 }
