@@ -463,3 +463,24 @@ func TestSamples(t *testing.T) {
 		})
 	}
 }
+
+// A file may hold several interchanges, each with its own transactions.
+func TestSeveralInterchanges(t *testing.T) {
+	one := encodeTxns(t, goldenProfessional())
+	in := append(append([]byte(nil), one...), one...)
+	claims, rems, err := decodeAll(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claims) != 12 || len(rems) != 4 {
+		t.Fatalf("%d claims, %d remittances", len(claims), len(rems))
+	}
+	for _, r := range rems {
+		if !r.Complete || len(r.Errors) > 0 {
+			t.Fatalf("remittance %s: complete %v, errors %v", r.TraceNumber, r.Complete, r.Errors)
+		}
+	}
+	if claims[6].Remittance != rems[2] || claims[6].Kind != Original || claims[9].Kind != Reversal || claims[10].Kind != Correction {
+		t.Fatal("claims of the second interchange are misattributed")
+	}
+}
