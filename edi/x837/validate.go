@@ -9,15 +9,28 @@ import (
 // checker collects the problems of one claim.
 type checker struct {
 	probs []FieldError
+	line  int // 1-based service line being checked, or 0
 }
 
+// add records a problem. Messages are built only on this path, so a valid
+// claim is checked without allocating.
 func (k *checker) add(loop, seg, elem, msg string) {
+	if k.line > 0 && (loop == "2400" || loop == "2410" || loop == "2420A" || loop == "2420C" || loop == "2430") {
+		loop += " (line " + strconv.Itoa(k.line) + ")"
+	}
 	k.probs = append(k.probs, FieldError{Loop: loop, Segment: seg, Element: elem, Msg: msg})
 }
 
 func (k *checker) required(v, loop, seg, elem, what string) {
 	if v == "" {
 		k.add(loop, seg, elem, what+" is required")
+	}
+}
+
+// requiredIn is required for a value whose name is built from two parts.
+func (k *checker) requiredIn(v, loop, seg, elem, who, what string) {
+	if v == "" {
+		k.add(loop, seg, elem, who+" "+what+" is required")
 	}
 }
 
@@ -55,10 +68,10 @@ func (k *checker) address(a *claim.Address, loop, what string, zip9 bool) {
 		k.add(loop, "N3", "", what+" address is required")
 		return
 	}
-	k.required(a.Line1, loop, "N3", "N301", what+" address line")
-	k.required(a.City, loop, "N4", "N401", what+" city")
+	k.requiredIn(a.Line1, loop, "N3", "N301", what, "address line")
+	k.requiredIn(a.City, loop, "N4", "N401", what, "city")
 	if a.Country == "" {
-		k.required(a.State, loop, "N4", "N402", what+" state")
+		k.requiredIn(a.State, loop, "N4", "N402", what, "state")
 		switch {
 		case zip9 && !isDigits(a.PostalCode, 9):
 			k.add(loop, "N4", "N403", what+" ZIP code must be the 9-digit ZIP+4, got "+strconv.Quote(a.PostalCode))
@@ -85,7 +98,7 @@ func (k *checker) providerExtras(p *claim.Provider, loop, what string, taxonomyO
 
 func (k *checker) providerName(p *claim.Provider, loop, what string, personOnly, npiRequired bool) {
 	if p.IsPerson() {
-		k.required(p.LastName, loop, "NM1", "NM103", what+" last name")
+		k.requiredIn(p.LastName, loop, "NM1", "NM103", what, "last name")
 	} else if personOnly {
 		k.add(loop, "NM1", "NM102", what+" must be a person (NM102 1), not an organization")
 	}
@@ -211,12 +224,12 @@ func validate(c *claim.Claim) []FieldError {
 		person     bool
 		taxonomy   bool
 	}
-	var provs []prov
+	var provs [4]prov
 	if prof {
-		provs = []prov{{c.Referring, "2310A", "referring provider", true, false}, {c.Rendering, "2310B", "rendering provider", false, true},
+		provs = [4]prov{{c.Referring, "2310A", "referring provider", true, false}, {c.Rendering, "2310B", "rendering provider", false, true},
 			{c.Supervising, "2310D", "supervising provider", true, false}}
 	} else {
-		provs = []prov{{c.Attending, "2310A", "attending provider", true, true}, {c.Operating, "2310B", "operating physician", true, false},
+		provs = [4]prov{{c.Attending, "2310A", "attending provider", true, true}, {c.Operating, "2310B", "operating physician", true, false},
 			{c.Rendering, "2310D", "rendering provider", true, false}, {c.Referring, "2310F", "referring provider", true, false}}
 	}
 	for _, p := range provs {
@@ -238,7 +251,6 @@ func validate(c *claim.Claim) []FieldError {
 	}
 
 	// 2320/2330 other payers.
-	payerIDs := make(map[string]bool, len(c.OtherPayers))
 	for i := range c.OtherPayers {
 		o := &c.OtherPayers[i]
 		if !oneOf(o.PayerResponsibility, "P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U") {
@@ -260,10 +272,9 @@ func validate(c *claim.Claim) []FieldError {
 		if o.Payer.Address != nil {
 			k.address(o.Payer.Address, "2330B", "other payer", false)
 		}
-		if payerIDs[o.Payer.ID] {
+		if otherPayerIndex(c.OtherPayers[:i], o.Payer.ID) >= 0 {
 			k.add("2330B", "NM1", "NM109", "other payer ID "+strconv.Quote(o.Payer.ID)+" appears twice")
 		}
-		payerIDs[o.Payer.ID] = true
 	}
 
 	// 2400 lines.
@@ -278,7 +289,7 @@ func validate(c *claim.Claim) []FieldError {
 		k.add("2400", "LX", "", "a claim holds at most "+strconv.Itoa(maxLines)+" service lines")
 	}
 	for i := range c.Lines {
-		validateLine(&k, c, i, payerIDs)
+		validateLine(&k, c, i)
 	}
 	return k.probs
 }
@@ -338,7 +349,9 @@ func validateProfessional(k *checker, c *claim.Claim) {
 	}
 	for i := range c.Diagnoses {
 		d := &c.Diagnoses[i]
-		k.required(d.Code, "2300", "HI", "HI"+pad2(i+1)+"-2", "diagnosis code")
+		if d.Code == "" {
+			k.add("2300", "HI", "HI"+pad2(i+1)+"-2", "diagnosis code is required")
+		}
 		want := claim.DiagnosisOther
 		if i == 0 {
 			want = claim.DiagnosisPrincipal
@@ -346,13 +359,28 @@ func validateProfessional(k *checker, c *claim.Claim) {
 		if c.DiagnosisKindAt(i) != want {
 			k.add("2300", "HI", "HI"+pad2(i+1)+"-1", "on a professional claim the first diagnosis is the principal (ABK) and the others are other (ABF)")
 		}
-		k.notUsed(d.PresentOnAdmission != "", "2300", "HI", "HI"+pad2(i+1)+"-9", "present-on-admission indicator", kind)
+		if d.PresentOnAdmission != "" {
+			k.notUsed(true, "2300", "HI", "HI"+pad2(i+1)+"-9", "present-on-admission indicator", kind)
+		}
 	}
 }
 
-var instDiagMax = map[claim.DiagnosisKind]int{
-	claim.DiagnosisPrincipal: 1, claim.DiagnosisAdmitting: 1, claim.DiagnosisReason: 3,
-	claim.DiagnosisExternal: 12, claim.DiagnosisOther: 24,
+// instDiagMax is how many diagnoses of each kind an 837I holds, in
+// institutionalDiagOrder; -1 for an unknown kind.
+func instDiagMax(k claim.DiagnosisKind) (index, max int) {
+	switch k {
+	case claim.DiagnosisPrincipal:
+		return 0, 1
+	case claim.DiagnosisAdmitting:
+		return 1, 1
+	case claim.DiagnosisReason:
+		return 2, 3
+	case claim.DiagnosisExternal:
+		return 3, 12
+	case claim.DiagnosisOther:
+		return 4, 24
+	}
+	return -1, 0
 }
 
 func validateInstitutional(k *checker, c *claim.Claim) {
@@ -381,25 +409,25 @@ func validateInstitutional(k *checker, c *claim.Claim) {
 	if len(c.Diagnoses) == 0 {
 		k.add("2300", "HI", "HI01", "the principal diagnosis is required")
 	}
-	count := map[claim.DiagnosisKind]int{}
+	var count [5]int
 	for i := range c.Diagnoses {
 		d := &c.Diagnoses[i]
 		kd := c.DiagnosisKindAt(i)
 		k.required(d.Code, "2300", "HI", "HI01-2", "diagnosis code")
-		max, ok := instDiagMax[kd]
-		if !ok {
+		j, max := instDiagMax(kd)
+		if j < 0 {
 			k.add("2300", "HI", "HI01-1", "unknown diagnosis kind "+strconv.Quote(string(kd)))
 			continue
 		}
-		count[kd]++
-		if count[kd] > max {
+		count[j]++
+		if count[j] == max+1 {
 			k.add("2300", "HI", "HI01-1", "at most "+strconv.Itoa(max)+" "+string(kd)+" diagnoses")
 		}
 		if d.PresentOnAdmission != "" && !oneOf(d.PresentOnAdmission, "Y", "N", "U", "W", "1") {
 			k.add("2300", "HI", "HI01-9", "present-on-admission indicator must be Y, N, U, W or 1")
 		}
 	}
-	if count[claim.DiagnosisPrincipal] == 0 && len(c.Diagnoses) > 0 {
+	if count[0] == 0 && len(c.Diagnoses) > 0 {
 		k.add("2300", "HI", "HI01-1", "the principal diagnosis is required")
 	}
 	principal := 0
@@ -461,9 +489,20 @@ func (k *checker) adjustments(adj []claim.Adjustment, loop string) {
 	}
 }
 
-func validateLine(k *checker, c *claim.Claim, i int, payerIDs map[string]bool) {
+func otherPayerIndex(ops []claim.OtherPayer, id string) int {
+	for i := range ops {
+		if ops[i].Payer.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func validateLine(k *checker, c *claim.Claim, i int) {
 	l := &c.Lines[i]
-	loop := "2400 line " + strconv.Itoa(i+1)
+	k.line = i + 1
+	defer func() { k.line = 0 }()
+	const loop = "2400"
 	prof := c.Kind == claim.Professional
 	seg := "SV1"
 	if !prof {
@@ -541,7 +580,7 @@ func validateLine(k *checker, c *claim.Claim, i int, payerIDs map[string]bool) {
 	}
 	for j := range l.Adjudications {
 		a := &l.Adjudications[j]
-		if !payerIDs[a.PayerID] {
+		if otherPayerIndex(c.OtherPayers, a.PayerID) < 0 {
 			k.add("2430", "SVD", "SVD01", "line adjudication payer "+strconv.Quote(a.PayerID)+" is not one of the claim's other payers (2330B)")
 		}
 		k.required(a.ProcedureCode, "2430", "SVD", "SVD03-2", "adjudicated procedure code")
