@@ -336,3 +336,35 @@ func TestCanceledContext(t *testing.T) {
 		t.Fatal("a canceled upload was retried")
 	}
 }
+
+func TestRememberedFileRemovedThenOfferedAgain(t *testing.T) {
+	t.Parallel()
+	s := newSim(t)
+	ep := s.endpoint(s.port())
+	ep.ArchiveDir = ""
+	h := newClient(t, ep)
+	out := filepath.Join(s.Dir(payer, paysim.Outbound), "r.835")
+	if err := s.Drop(payer, "r.835", []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.client.Poll(t.Context()); err != nil || len(got) != 1 {
+		t.Fatalf("first poll: %v %+v", err, got)
+	}
+	if err := os.Remove(out); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.client.Poll(t.Context()); err != nil || len(got) != 0 {
+		t.Fatalf("poll of an empty folder: %v %+v", err, got)
+	}
+	// Offered again with the same content: downloaded, known to the recorder.
+	if err := s.Drop(payer, "r.835", []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	calls := h.recorder.calls
+	if got, err := h.client.Poll(t.Context()); err != nil || len(got) != 0 {
+		t.Fatalf("poll of the file offered again: %v %+v", err, got)
+	}
+	if h.recorder.calls != calls+1 {
+		t.Fatal("the file offered again was not checked with the recorder")
+	}
+}

@@ -98,6 +98,7 @@ func (c *Client) Poll(ctx context.Context) ([]InboundFile, error) {
 			return fmt.Errorf("listing %s: %w", dir, err)
 		}
 		slices.SortFunc(entries, func(a, b os.FileInfo) int { return strings.Compare(a.Name(), b.Name()) })
+		c.forgetVanished(entries)
 
 		for _, e := range entries {
 			name := e.Name()
@@ -239,4 +240,21 @@ func (c *Client) acknowledge(ctx context.Context, s *session, e os.FileInfo) err
 		return nil
 	}
 	return err
+}
+
+// forgetVanished drops remembered files that are no longer listed (the payer
+// removed them), so the memory stays bounded by the folder's size.
+func (c *Client) forgetVanished(entries []os.FileInfo) {
+	if len(c.remembered) == 0 {
+		return
+	}
+	listed := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		listed[e.Name()] = true
+	}
+	for name := range c.remembered {
+		if !listed[name] {
+			delete(c.remembered, name)
+		}
+	}
 }
