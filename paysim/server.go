@@ -43,9 +43,6 @@ const (
 	Archive  Folder = "archive"  // the clearinghouse moves fetched responses here
 )
 
-// Folders lists every payer folder.
-var Folders = []Folder{Inbound, Outbound, Archive}
-
 // ErrInvalidConfig is wrapped by every ServerConfig validation error.
 var ErrInvalidConfig = errors.New("paysim: invalid configuration")
 
@@ -178,7 +175,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		}
 	}
 	for _, p := range payers {
-		for _, f := range Folders {
+		for _, f := range []Folder{Inbound, Outbound, Archive} {
 			if err := os.MkdirAll(filepath.Join(rootPath, p, string(f)), 0o755); err != nil {
 				return nil, fmt.Errorf("paysim: creating folders of payer %s: %w", p, err)
 			}
