@@ -625,15 +625,22 @@ func (d *Decoder) nm1(s *fields) {
 		d.report(d.errorf(edi.ErrImplementation, 1, "NM1 entity %q is not used in Loop 2100", s.Element(1)))
 		return
 	}
+	// Provider and payer names repeat from claim to claim and share
+	// strings through the cache; a patient's or insured's would only evict
+	// the codes that do repeat.
+	str := d.code
+	if n == &c.Patient || n == &c.Insured || n == &c.CorrectedPatient || n == &c.OtherSubscriber {
+		str = func(b []byte) string { return string(b) }
+	}
 	*n = Name{
 		EntityCode:  d.code(s.Element(1)),
 		EntityType:  d.code(s.Element(2)),
-		Last:        d.code(s.Element(3)),
-		First:       d.code(s.Element(4)),
-		Middle:      d.code(s.Element(5)),
+		Last:        str(s.Element(3)),
+		First:       str(s.Element(4)),
+		Middle:      str(s.Element(5)),
 		Suffix:      d.code(s.Element(7)),
 		IDQualifier: d.code(s.Element(8)),
-		ID:          d.code(s.Element(9)),
+		ID:          str(s.Element(9)),
 	}
 }
 

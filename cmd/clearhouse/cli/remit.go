@@ -339,10 +339,25 @@ func (p *remitJSON) remittance(r *x835.Remittance, n int) error {
 }
 func (p *remitJSON) close() error { return nil }
 
+// maxListedErrors caps the errors the table lists per transaction; the
+// rest are counted.
+const maxListedErrors = 1000
+
 type remitTable struct {
-	w    io.Writer
-	tw   *tabwriter.Writer
-	errs []*edi.Error
+	w       io.Writer
+	tw      *tabwriter.Writer
+	errs    []*edi.Error
+	dropped int
+}
+
+func (p *remitTable) keep(errs []*edi.Error) {
+	for _, e := range errs {
+		if len(p.errs) < maxListedErrors {
+			p.errs = append(p.errs, e)
+		} else {
+			p.dropped++
+		}
+	}
 }
 
 func newRemitTable(w io.Writer) *remitTable {
@@ -366,7 +381,7 @@ func (p *remitTable) claim(c *x835.ClaimPayment) error {
 	_, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.PatientControlNumber, c.Status, c.Kind,
 		money(c.ChargeCents), money(c.PaidCents), money(c.PatientResponsibilityCents), c.PayerClaimControlNumber,
 		personName(c.Patient.Last, c.Patient.First), len(c.ServiceLines), strings.Join(adj, " "), strings.Join(c.RemarkCodes(), " "))
-	p.errs = append(p.errs, c.Errors...)
+	p.keep(c.Errors)
 	return err
 }
 
@@ -380,11 +395,14 @@ func (p *remitTable) remittance(r *x835.Remittance, n int) error {
 	for _, a := range r.ProviderAdjustments {
 		fmt.Fprintf(p.w, "  provider adjustment %s %s %s %s\n", a.ProviderID, a.Reason, a.Reference, money(a.AmountCents))
 	}
-	p.errs = append(p.errs, r.Errors...)
+	p.keep(r.Errors)
 	for _, e := range p.errs {
 		fmt.Fprintf(p.w, "  error: %v\n", e)
 	}
-	p.errs = p.errs[:0]
+	if p.dropped > 0 {
+		fmt.Fprintf(p.w, "  (%s not listed)\n", plural(p.dropped, "more error", "more errors"))
+	}
+	p.errs, p.dropped = p.errs[:0], 0
 	_, err := fmt.Fprintln(p.w)
 	return err
 }
