@@ -255,7 +255,7 @@ type ServiceLine struct {
 	DiagnosisPointers []int     `json:"diagnosisPointers,omitempty"`
 	ServiceDate       Date      `json:"serviceDate"`             // DTP*472
 	ServiceDateEnd    Date      `json:"serviceDateEnd,omitzero"` // DTP*472 RD8 when a range
-	ControlNumber     string    `json:"controlNumber,omitempty"` // REF*6B line item control number
+	ControlNumber     string    `json:"controlNumber,omitempty"` // REF*6R line item control number
 	Drug              *Drug     `json:"drug,omitempty"`          // 2410
 	Rendering         *Provider `json:"rendering,omitempty"`     // 2420A, when it differs from the claim's
 	// Adjudications are other payers' line payments (2430).
