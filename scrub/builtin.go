@@ -405,23 +405,28 @@ func (k *checker) diagnoses() {
 	}
 	for i := range c.Diagnoses {
 		code := c.Diagnoses[i].Code
-		el := fmt.Sprintf("HI%02d-2", i%12+1)
 		if code == "" {
-			k.add(eDxExists, Location{"2300", "HI", el, 0}, fmt.Sprintf("diagnosis %d is empty", i+1))
+			k.add(eDxExists, Location{"2300", "HI", hiElement(i), 0}, fmt.Sprintf("diagnosis %d is empty", i+1))
 			continue
 		}
 		e, ok := rel.Lookup(code)
 		switch {
 		case !ok:
 			if k.on(eDxExists) {
-				k.add(eDxExists, Location{"2300", "HI", el, 0}, fmt.Sprintf("%s (release %s)", code, rel.Name))
+				k.add(eDxExists, Location{"2300", "HI", hiElement(i), 0}, fmt.Sprintf("%s (release %s)", code, rel.Name))
 			}
 		case !e.Billable:
 			if k.on(eDxBillable) {
-				k.add(eDxBillable, Location{"2300", "HI", el, 0}, fmt.Sprintf("%s %s", code, e.Description))
+				k.add(eDxBillable, Location{"2300", "HI", hiElement(i), 0}, fmt.Sprintf("%s %s", code, e.Description))
 			}
 		}
 	}
+}
+
+// hiElement names the HI composite of the claim's i-th diagnosis (0-based):
+// HI01-2 to HI12-2, counting again from HI01 in each further HI segment.
+func hiElement(i int) string {
+	return fmt.Sprintf("HI%02d-2", i%12+1)
 }
 
 func (k *checker) lines() {

@@ -360,7 +360,8 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 
 // runRules evaluates the profile's rules over the claim's view.
 func (k *checker) runRules(v *ruleView) {
-	act := &activation{claim: v}
+	act := &v.act
+	act.claim = v
 	for _, cr := range k.prof.rules {
 		r := cr.rule
 		if r.Scope != ScopeLine {

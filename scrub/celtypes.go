@@ -455,6 +455,8 @@ type ruleView struct {
 	vals  [maxFieldSlots]ref.Val
 	lines []lineView
 	dates dateStrings
+	// act is the activation of the view's evaluations.
+	act activation
 }
 
 // lineView is a service line of a ruleView.
@@ -482,5 +484,6 @@ func (v *ruleView) reset() {
 	v.claim.reset()
 	clear(v.vals[:])
 	clear(v.lines)
+	v.act = activation{}
 	v.lines = v.lines[:0]
 }
