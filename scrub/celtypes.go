@@ -168,6 +168,12 @@ func (p *ruleTypes) FindStructFieldType(structType, fieldName string) (*types.Fi
 
 // claimField makes a getter of a RuleClaim field, cached in the view.
 func claimField(get func(c *RuleClaim) ref.Val) func(any, int) (ref.Val, bool) {
+	return claimViewField(func(v *ruleView) ref.Val { return get(&v.claim) })
+}
+
+// claimViewField makes a getter of a value computed from the view, cached
+// in the view.
+func claimViewField(get func(v *ruleView) ref.Val) func(any, int) (ref.Val, bool) {
 	return func(obj any, slot int) (ref.Val, bool) {
 		v, ok := obj.(*ruleView)
 		if !ok {
@@ -176,7 +182,7 @@ func claimField(get func(c *RuleClaim) ref.Val) func(any, int) (ref.Val, bool) {
 		if val := v.vals[slot]; val != nil {
 			return val, true
 		}
-		val := get(&v.claim)
+		val := get(v)
 		v.vals[slot] = val
 		return val, true
 	}
@@ -184,6 +190,12 @@ func claimField(get func(c *RuleClaim) ref.Val) func(any, int) (ref.Val, bool) {
 
 // lineField makes a getter of a RuleLine field, cached in the line's view.
 func lineField(get func(l *RuleLine) ref.Val) func(any, int) (ref.Val, bool) {
+	return lineViewField(func(lv *lineView) ref.Val { return get(lv.line) })
+}
+
+// lineViewField makes a getter of a value computed from the line's view,
+// cached in the line's view.
+func lineViewField(get func(lv *lineView) ref.Val) func(any, int) (ref.Val, bool) {
 	return func(obj any, slot int) (ref.Val, bool) {
 		lv, ok := obj.(*lineView)
 		if !ok {
@@ -192,14 +204,14 @@ func lineField(get func(l *RuleLine) ref.Val) func(any, int) (ref.Val, bool) {
 		if val := lv.vals[slot]; val != nil {
 			return val, true
 		}
-		val := get(lv.line)
+		val := get(lv)
 		lv.vals[slot] = val
 		return val, true
 	}
 }
 
 func claimString(field func(c *RuleClaim) string) func(any, int) (ref.Val, bool) {
-	return claimField(func(c *RuleClaim) ref.Val { return types.String(field(c)) })
+	return claimViewField(func(v *ruleView) ref.Val { return v.str(field(&v.claim)) })
 }
 
 func claimInt(field func(c *RuleClaim) int64) func(any, int) (ref.Val, bool) {
@@ -211,7 +223,7 @@ func claimStrings(field func(c *RuleClaim) *[]string) func(any, int) (ref.Val, b
 }
 
 func lineString(field func(l *RuleLine) string) func(any, int) (ref.Val, bool) {
-	return lineField(func(l *RuleLine) ref.Val { return types.String(field(l)) })
+	return lineViewField(func(lv *lineView) ref.Val { return lv.view.str(field(lv.line)) })
 }
 
 func lineInt(field func(l *RuleLine) int64) func(any, int) (ref.Val, bool) {
@@ -423,7 +435,7 @@ func (it *lineIterator) Next() ref.Val {
 // other operations use the native object.
 type lineValue struct{ lv *lineView }
 
-func (v lineValue) native() ref.Val { return v.lv.types.adapter.NativeToValue(*v.lv.line) }
+func (v lineValue) native() ref.Val { return v.lv.view.types.adapter.NativeToValue(*v.lv.line) }
 
 // nativeOperand turns the values of this file into the native values for
 // the native operations.
@@ -442,7 +454,7 @@ func nativeOperand(v ref.Val) ref.Val {
 func (v lineValue) ConvertToNative(t reflect.Type) (any, error) { return v.native().ConvertToNative(t) }
 func (v lineValue) ConvertToType(t ref.Type) ref.Val            { return v.native().ConvertToType(t) }
 func (v lineValue) Equal(other ref.Val) ref.Val                 { return v.native().Equal(nativeOperand(other)) }
-func (v lineValue) Type() ref.Type                              { return v.lv.types.lineType }
+func (v lineValue) Type() ref.Type                              { return v.lv.view.types.lineType }
 func (v lineValue) Value() any                                  { return v.lv }
 
 // ruleView is the claim as rule expressions read it: the RuleClaim and the
@@ -457,13 +469,40 @@ type ruleView struct {
 	dates dateStrings
 	// act is the activation of the view's evaluations.
 	act activation
+	// interned are CEL values of short strings, kept from claim to claim.
+	interned map[string]ref.Val
 }
 
 // lineView is a service line of a ruleView.
 type lineView struct {
-	line  *RuleLine
-	types *ruleTypes
-	vals  [maxFieldSlots]ref.Val
+	line *RuleLine
+	view *ruleView
+	vals [maxFieldSlots]ref.Val
+}
+
+// maxInterned bounds ruleView.interned; maxInternedLen is the longest
+// string interned.
+const (
+	maxInterned    = 512
+	maxInternedLen = 8
+)
+
+// str is s as a CEL string. Short strings (codes: procedure, place of
+// service, unit type, state...) repeat from claim to claim, so their values
+// are kept across the claims the view serves.
+func (v *ruleView) str(s string) ref.Val {
+	if len(s) > maxInternedLen {
+		return types.String(s)
+	}
+	if val, ok := v.interned[s]; ok {
+		return val
+	}
+	if v.interned == nil || len(v.interned) >= maxInterned {
+		v.interned = make(map[string]ref.Val, maxInterned)
+	}
+	val := types.String(s)
+	v.interned[s] = val
+	return val
 }
 
 // fill sets the view to the claim.
@@ -475,7 +514,7 @@ func (v *ruleView) fill(c *claim.Claim, payerID string, today claim.Date) {
 	}
 	v.lines = v.lines[:n]
 	for i := range v.lines {
-		v.lines[i] = lineView{line: &v.claim.Lines[i], types: v.types}
+		v.lines[i] = lineView{line: &v.claim.Lines[i], view: v}
 	}
 }
 

@@ -1,6 +1,7 @@
 package scrub
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -146,6 +147,24 @@ func TestFormatDate(t *testing.T) {
 		want := d.String()
 		if got := ds.format(d); got != want {
 			t.Errorf("%#v: got %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestInternedStrings(t *testing.T) {
+	e, err := newRuleEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := e.newView()
+	for i := range 3 * maxInterned {
+		for _, s := range []string{fmt.Sprintf("%05d", i), fmt.Sprintf("%012d", i), "99213", ""} {
+			if got := v.str(s); got != types.String(s) {
+				t.Fatalf("str(%q) = %v", s, got)
+			}
+		}
+		if len(v.interned) > maxInterned {
+			t.Fatalf("%d strings interned, at most %d", len(v.interned), maxInterned)
 		}
 	}
 }
