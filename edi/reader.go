@@ -59,9 +59,134 @@ func (r *Reader) Delimiters() Delimiters { return r.delim }
 func (r *Reader) Position() Position {
 	p := r.pos
 	if r.seg.raw != nil {
-		p.SegmentID = string(r.seg.ID())
+		p.SegmentID = segmentID(r.seg.ID())
 	}
 	return p
+}
+
+// segmentID returns id as a string, without allocating for the segment IDs
+// of the transaction sets this engine reads (a switch on string(id) does not
+// allocate).
+func segmentID(id []byte) string {
+	switch string(id) {
+	case "ISA":
+		return "ISA"
+	case "IEA":
+		return "IEA"
+	case "GS":
+		return "GS"
+	case "GE":
+		return "GE"
+	case "ST":
+		return "ST"
+	case "SE":
+		return "SE"
+	case "BHT":
+		return "BHT"
+	case "HL":
+		return "HL"
+	case "NM1":
+		return "NM1"
+	case "N3":
+		return "N3"
+	case "N4":
+		return "N4"
+	case "REF":
+		return "REF"
+	case "PER":
+		return "PER"
+	case "PRV":
+		return "PRV"
+	case "SBR":
+		return "SBR"
+	case "PAT":
+		return "PAT"
+	case "DMG":
+		return "DMG"
+	case "CLM":
+		return "CLM"
+	case "DTP":
+		return "DTP"
+	case "DTM":
+		return "DTM"
+	case "HI":
+		return "HI"
+	case "LX":
+		return "LX"
+	case "SV1":
+		return "SV1"
+	case "SV2":
+		return "SV2"
+	case "CAS":
+		return "CAS"
+	case "AMT":
+		return "AMT"
+	case "QTY":
+		return "QTY"
+	case "CLP":
+		return "CLP"
+	case "SVC":
+		return "SVC"
+	case "LQ":
+		return "LQ"
+	case "PLB":
+		return "PLB"
+	case "BPR":
+		return "BPR"
+	case "TRN":
+		return "TRN"
+	case "N1":
+		return "N1"
+	case "MIA":
+		return "MIA"
+	case "MOA":
+		return "MOA"
+	case "TS3":
+		return "TS3"
+	case "STC":
+		return "STC"
+	case "EB":
+		return "EB"
+	case "EQ":
+		return "EQ"
+	case "AAA":
+		return "AAA"
+	case "MSG":
+		return "MSG"
+	case "INS":
+		return "INS"
+	case "LS":
+		return "LS"
+	case "LE":
+		return "LE"
+	case "SVD":
+		return "SVD"
+	case "OI":
+		return "OI"
+	case "LIN":
+		return "LIN"
+	case "CTP":
+		return "CTP"
+	case "NTE":
+		return "NTE"
+	case "CL1":
+		return "CL1"
+	case "AK1":
+		return "AK1"
+	case "AK2":
+		return "AK2"
+	case "IK3":
+		return "IK3"
+	case "IK4":
+		return "IK4"
+	case "IK5":
+		return "IK5"
+	case "AK9":
+		return "AK9"
+	case "TA1":
+		return "TA1"
+	}
+	return string(id)
 }
 
 // fill reads more input, keeping buf[start:end] and growing the buffer when it

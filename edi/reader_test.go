@@ -201,3 +201,19 @@ func TestReaderSharedSamples(t *testing.T) {
 		}
 	}
 }
+
+func TestPositionDoesNotAllocate(t *testing.T) {
+	r := NewReader(strings.NewReader(sample837))
+	for {
+		s, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Is("BHT") {
+			break
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = r.Position() }); n != 0 {
+		t.Fatalf("Position allocates %v times", n)
+	}
+}
