@@ -145,6 +145,32 @@ func (w *Writer) Elem(v string) {
 	}
 }
 
+// ElemRepeated appends one element holding each value as a repetition,
+// separated by the interchange's repetition separator (ISA11), such as EQ01
+// or EB03 with several service type codes. Without a repetition separator
+// more than one value is an error.
+func (w *Writer) ElemRepeated(vs ...string) {
+	w.closeComposite()
+	w.nelem++
+	w.seg = append(w.seg, w.d.Element)
+	if len(vs) > 1 && w.d.Repetition == 0 {
+		w.fail(&Error{Pos: Position{SegmentID: w.id, Element: w.nelem}, Err: ErrDelimiterInData,
+			Msg: "repeated values, but the interchange declares no repetition separator"})
+		return
+	}
+	data := false
+	for i, v := range vs {
+		if i > 0 {
+			w.seg = append(w.seg, w.d.Repetition)
+		}
+		w.appendData(v)
+		data = data || v != ""
+	}
+	if data {
+		w.keep = len(w.seg)
+	}
+}
+
 // Elems appends several simple data elements.
 func (w *Writer) Elems(vs ...string) {
 	for _, v := range vs {

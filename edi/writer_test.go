@@ -120,3 +120,28 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
+
+func TestWriterRepeated(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, DefaultDelimiters)
+	w.Begin("EQ")
+	w.ElemRepeated("30", "1", "33")
+	w.End()
+	w.Begin("EB")
+	w.Elem("L")
+	w.ElemRepeated()
+	w.End()
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); got != "EQ*30^1^33~EB*L~" {
+		t.Fatalf("got %q", got)
+	}
+	w = NewWriter(&buf, Delimiters{Element: '*', Component: ':', Segment: '~'})
+	w.Begin("EQ")
+	w.ElemRepeated("30", "1")
+	w.End()
+	if err := w.Flush(); !errors.Is(err, ErrDelimiterInData) {
+		t.Fatalf("no repetition separator: err = %v", err)
+	}
+}

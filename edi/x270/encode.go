@@ -10,33 +10,6 @@ import (
 	"github.com/clearhouse/clearhouse/edi"
 )
 
-// repMark stands for the repetition separator while a segment is built:
-// edi.Writer has no call for repeated elements and refuses the separator in
-// data, so repeated values (EQ01, EB03) are joined with this control byte,
-// which no X12 data may hold, and repWriter turns it into the separator on
-// the way out.
-const repMark = 0x1f
-
-// repWriter replaces repMark with the repetition separator.
-type repWriter struct {
-	w   io.Writer
-	rep byte
-	buf []byte
-}
-
-func (r *repWriter) Write(p []byte) (int, error) {
-	r.buf = append(r.buf[:0], p...)
-	for i, c := range r.buf {
-		if c == repMark {
-			r.buf[i] = r.rep
-		}
-	}
-	if _, err := r.w.Write(r.buf); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
 func bad(format string, args ...any) error {
 	return &edi.Error{Err: edi.ErrImplementation, Msg: fmt.Sprintf(format, args...)}
 }
@@ -88,22 +61,9 @@ func isCode(s string) bool {
 	return true
 }
 
-// joinReps joins repeated values with the repetition mark.
-func joinReps(vs []string) string {
-	b := make([]byte, 0, 3*len(vs))
-	for i, v := range vs {
-		if i > 0 {
-			b = append(b, repMark)
-		}
-		b = append(b, v...)
-	}
-	return string(b)
-}
-
-// envelopeWriter returns an edi.Writer that turns repMark into d.Repetition.
+// envelopeWriter returns the edi.Writer the encoders write with.
 func envelopeWriter(w io.Writer) *edi.Writer {
-	d := edi.DefaultDelimiters
-	return edi.NewWriter(&repWriter{w: w, rep: d.Repetition}, d)
+	return edi.NewWriter(w, edi.DefaultDelimiters)
 }
 
 // EncodeRequests writes 270 transaction sets, one per request (a batch of
@@ -255,7 +215,9 @@ func writeRequest(w *edi.Writer, r *Request, control int64) {
 		}
 		tail := func() {
 			writeDTP(w, "291", q.ServiceDate, q.ServiceDateEnd)
-			w.Segment("EQ", joinReps(types))
+			w.Begin("EQ")
+			w.ElemRepeated(types...)
+			w.End()
 		}
 		sub := h.next(rcv, "22", q.Dependent != nil)
 		if q.Dependent == nil {
@@ -468,7 +430,9 @@ func writeDetails(w *edi.Writer, s *Summary) {
 	}
 	for _, b := range s.Benefits {
 		w.Begin("EB")
-		w.Elems(b.Code, b.CoverageLevel, joinReps(b.ServiceTypes), b.InsuranceType, b.PlanDescription, b.TimePeriod)
+		w.Elems(b.Code, b.CoverageLevel)
+		w.ElemRepeated(b.ServiceTypes...)
+		w.Elems(b.InsuranceType, b.PlanDescription, b.TimePeriod)
 		if b.HasAmount {
 			w.ElemAmount(b.AmountCents)
 		} else {
