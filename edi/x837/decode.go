@@ -36,6 +36,7 @@ type Decoder struct {
 	MaxErrors int
 
 	r       *edi.Reader
+	seg     segment
 	started bool
 	done    bool
 	errs    edi.ErrorList
@@ -73,6 +74,31 @@ type Decoder struct {
 	adj      *claim.LineAdjudication
 	arena    []byte
 	diagKind []claim.DiagnosisKind
+
+	// The pending claim's lines, diagnoses and other payers grow in these
+	// and are copied out to slab memory when the claim is complete.
+	lines  []claim.ServiceLine
+	diags  []claim.Diagnosis
+	others []claim.OtherPayer
+	mem    decodeSlabs
+}
+
+// decodeSlabs are the blocks decoded claims are carved from (see carve).
+type decodeSlabs struct {
+	claims     []claim.Claim
+	addrs      []claim.Address
+	provs      []claim.Provider
+	patients   []claim.Patient
+	facilities []claim.Facility
+	drugs      []claim.Drug
+	strs       []string
+	ints       []int
+	cents      []int64
+	lines      []claim.ServiceLine
+	diags      []claim.Diagnosis
+	others     []claim.OtherPayer
+	adjs       []claim.Adjustment
+	lineAdjs   []claim.LineAdjudication
 }
 
 type personRef struct {
@@ -149,7 +175,8 @@ func (d *Decoder) Next() bool {
 			d.finish()
 			return d.cur != nil
 		}
-		d.segment(s)
+		d.seg.split(s.Raw(), s.Delimiters())
+		d.segment(&d.seg)
 		if d.cur != nil {
 			return true
 		}
@@ -193,11 +220,11 @@ func (d *Decoder) str(b []byte) string {
 	return unsafe.String(&d.arena[n], len(b))
 }
 
-func (d *Decoder) el(s *edi.Segment, i int) string { return d.str(s.Element(i)) }
+func (d *Decoder) el(s *segment, i int) string { return d.str(s.Element(i)) }
 
-func (d *Decoder) comp(s *edi.Segment, i, j int) string { return d.str(s.Component(i, j)) }
+func (d *Decoder) comp(s *segment, i, j int) string { return d.str(s.Component(i, j)) }
 
-func (d *Decoder) amount(s *edi.Segment, i int, what string) int64 {
+func (d *Decoder) amount(s *segment, i int, what string) int64 {
 	b := s.Element(i)
 	v, err := edi.ParseAmount(b)
 	if err != nil {
@@ -265,7 +292,7 @@ func (d *Decoder) dateRange(b []byte, elem int, what string) (from, to claim.Dat
 }
 
 // dtp reads the date of a DTP segment as a single date or a range.
-func (d *Decoder) dtp(s *edi.Segment, what string) (from, to claim.Date) {
+func (d *Decoder) dtp(s *segment, what string) (from, to claim.Date) {
 	switch string(s.Element(2)) {
 	case "D8":
 		return d.date(s.Element(3), 3, what), claim.Date{}
@@ -298,10 +325,18 @@ func (d *Decoder) finish() {
 		return
 	}
 	d.pending = nil
+	lines, diags, others := c.Lines, c.Diagnoses, c.OtherPayers
+	d.lines, d.diags, d.others = lines[:0], diags[:0], others[:0]
 	if d.bad {
 		d.bad = false
+		clear(lines)
+		clear(diags)
+		clear(others)
 		return
 	}
+	c.Lines = keep(&d.mem.lines, lines)
+	c.Diagnoses = keep(&d.mem.diags, diags)
+	c.OtherPayers = keep(&d.mem.others, others)
 	// A diagnosis whose kind is the default for its position keeps the
 	// empty kind, as the model documents.
 	for i := range c.Diagnoses {
@@ -318,30 +353,34 @@ func (d *Decoder) finish() {
 	d.curEnv = d.env
 }
 
-func copyAddr(a *claim.Address) *claim.Address {
+func (d *Decoder) copyAddr(a *claim.Address) *claim.Address {
 	if a == nil {
 		return nil
 	}
-	b := *a
-	return &b
+	b := one(&d.mem.addrs)
+	*b = *a
+	return b
 }
 
 // startClaim begins a claim from a CLM segment and the levels above it.
-func (d *Decoder) startClaim(s *edi.Segment) {
-	c := &claim.Claim{Kind: d.kind}
+func (d *Decoder) startClaim(s *segment) {
+	c := one(&d.mem.claims)
+	c.Kind = d.kind
+	c.Lines, c.Diagnoses, c.OtherPayers = d.lines[:0], d.diags[:0], d.others[:0]
 	d.pending = c
 	d.diagKind = d.diagKind[:0]
 	c.BillingProvider = d.billing
-	c.BillingProvider.Address = copyAddr(d.billing.Address)
-	c.PayToAddress = copyAddr(d.payTo)
+	c.BillingProvider.Address = d.copyAddr(d.billing.Address)
+	c.PayToAddress = d.copyAddr(d.payTo)
 	c.Subscriber = d.sub
-	c.Subscriber.Address = copyAddr(d.sub.Address)
+	c.Subscriber.Address = d.copyAddr(d.sub.Address)
 	c.Payer = d.payer
-	c.Payer.Address = copyAddr(d.payer.Address)
+	c.Payer.Address = d.copyAddr(d.payer.Address)
 	if d.patient != nil && d.hlPatient {
-		p := *d.patient
-		p.Address = copyAddr(p.Address)
-		c.Patient = &p
+		p := one(&d.mem.patients)
+		*p = *d.patient
+		p.Address = d.copyAddr(p.Address)
+		c.Patient = p
 	}
 	d.loop = loop2300
 	d.line, d.other, d.adj = nil, nil, nil
@@ -355,9 +394,18 @@ func (d *Decoder) startClaim(s *edi.Segment) {
 		c.PlaceOfService = d.comp(s, 5, 1)
 		c.ProviderSignature = string(s.Element(6)) == "Y"
 		c.PatientSignatureSource = d.el(s, 10)
+		var causes [3][]byte
+		n := 0
 		for j := 1; j <= 3; j++ {
 			if v := s.Component(11, j); len(v) > 0 {
-				c.RelatedCauses = append(c.RelatedCauses, d.str(v))
+				causes[n] = v
+				n++
+			}
+		}
+		if n > 0 {
+			c.RelatedCauses = carve(&d.mem.strs, n)
+			for j := range n {
+				c.RelatedCauses[j] = d.str(causes[j])
 			}
 		}
 		c.AccidentState = d.comp(s, 11, 4)
@@ -372,7 +420,7 @@ func (d *Decoder) startClaim(s *edi.Segment) {
 }
 
 // segment handles one segment.
-func (d *Decoder) segment(s *edi.Segment) {
+func (d *Decoder) segment(s *segment) {
 	id := s.ID()
 	if len(id) == 0 {
 		return
@@ -427,7 +475,8 @@ func (d *Decoder) segment(s *edi.Segment) {
 		if f := d.facility; f != nil {
 			f.Address.Line1, f.Address.Line2 = d.el(s, 1), d.el(s, 2)
 		} else if d.addr != nil {
-			a := &claim.Address{Line1: d.el(s, 1), Line2: d.el(s, 2)}
+			a := one(&d.mem.addrs)
+			a.Line1, a.Line2 = d.el(s, 1), d.el(s, 2)
 			*d.addr = a
 		}
 	case "N4":
@@ -438,7 +487,7 @@ func (d *Decoder) segment(s *edi.Segment) {
 		} else if d.addr != nil {
 			a := *d.addr
 			if a == nil {
-				a = &claim.Address{}
+				a = one(&d.mem.addrs)
 				*d.addr = a
 			}
 			a.City, a.State, a.PostalCode, a.Country = d.el(s, 1), d.el(s, 2), d.el(s, 3), d.el(s, 4)
@@ -482,7 +531,7 @@ func (d *Decoder) segment(s *edi.Segment) {
 	}
 }
 
-func (d *Decoder) isa(s *edi.Segment) {
+func (d *Decoder) isa(s *segment) {
 	if d.isaOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "ISA before the IEA of the previous interchange")
 	}
@@ -490,7 +539,7 @@ func (d *Decoder) isa(s *edi.Segment) {
 	d.isaOpen = true
 	d.groups = 0
 	e := &d.env
-	*e = Envelope{Delimiters: s.Delimiters()}
+	*e = Envelope{Delimiters: d.r.Delimiters()}
 	e.SenderQualifier = d.str(bytes.TrimSpace(s.Element(5)))
 	e.SenderID = d.str(bytes.TrimSpace(s.Element(6)))
 	e.ReceiverQualifier = d.str(bytes.TrimSpace(s.Element(7)))
@@ -504,7 +553,7 @@ func (d *Decoder) isa(s *edi.Segment) {
 	e.Controls = ControlNumbers{Interchange: n}
 }
 
-func (d *Decoder) iea(s *edi.Segment) {
+func (d *Decoder) iea(s *segment) {
 	if !d.isaOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "IEA without ISA")
 		return
@@ -518,7 +567,7 @@ func (d *Decoder) iea(s *edi.Segment) {
 	}
 }
 
-func (d *Decoder) gs(s *edi.Segment) {
+func (d *Decoder) gs(s *segment) {
 	if d.gsOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "GS before the GE of the previous group")
 	}
@@ -544,7 +593,7 @@ func (d *Decoder) gs(s *edi.Segment) {
 	d.kind = kindOf(s.Element(8))
 }
 
-func (d *Decoder) ge(s *edi.Segment) {
+func (d *Decoder) ge(s *segment) {
 	if !d.gsOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "GE without GS")
 		return
@@ -558,7 +607,7 @@ func (d *Decoder) ge(s *edi.Segment) {
 	}
 }
 
-func (d *Decoder) st(s *edi.Segment) {
+func (d *Decoder) st(s *segment) {
 	if d.inSet {
 		d.errorAt(edi.ErrEnvelope, 0, "ST before the SE of the previous transaction set")
 	}
@@ -587,7 +636,7 @@ func (d *Decoder) st(s *edi.Segment) {
 	d.setOK = true
 }
 
-func (d *Decoder) se(s *edi.Segment) {
+func (d *Decoder) se(s *segment) {
 	if !d.inSet {
 		d.errorAt(edi.ErrEnvelope, 0, "SE without ST")
 		return
@@ -618,7 +667,7 @@ func (d *Decoder) resetLevels(l loop) {
 	d.clearTargets()
 }
 
-func (d *Decoder) hl(s *edi.Segment) {
+func (d *Decoder) hl(s *segment) {
 	switch string(s.Element(3)) {
 	case "20":
 		d.resetLevels(loop2000A)
@@ -631,7 +680,7 @@ func (d *Decoder) hl(s *edi.Segment) {
 		d.loop = loop2000B
 	case "23":
 		d.resetLevels(loop2000C)
-		d.patient = &claim.Patient{}
+		d.patient = one(&d.mem.patients)
 		d.hlPatient = true
 		d.loop = loop2000C
 	default:
@@ -640,7 +689,7 @@ func (d *Decoder) hl(s *edi.Segment) {
 	}
 }
 
-func (d *Decoder) sbr(s *edi.Segment) {
+func (d *Decoder) sbr(s *segment) {
 	if d.pending == nil {
 		if d.loop == loop2000B {
 			d.sub.PayerResponsibility = d.el(s, 1)
@@ -665,7 +714,7 @@ func (d *Decoder) sbr(s *edi.Segment) {
 }
 
 // name reads NM103-NM107 into a provider.
-func (d *Decoder) providerName(s *edi.Segment, p *claim.Provider) {
+func (d *Decoder) providerName(s *segment, p *claim.Provider) {
 	if string(s.Element(2)) == "2" {
 		p.Organization = d.el(s, 3)
 	} else {
@@ -679,7 +728,7 @@ func (d *Decoder) providerName(s *edi.Segment, p *claim.Provider) {
 	}
 }
 
-func (d *Decoder) nm1(s *edi.Segment) {
+func (d *Decoder) nm1(s *segment) {
 	code := s.Element(1)
 	d.clearTargets()
 	c := d.pending
@@ -715,7 +764,7 @@ func (d *Decoder) nm1(s *edi.Segment) {
 			d.loop = loop2010BB
 		case "QC":
 			if d.patient == nil {
-				d.patient = &claim.Patient{}
+				d.patient = one(&d.mem.patients)
 			}
 			p := d.patient
 			p.LastName, p.FirstName, p.MiddleName, p.Suffix = d.el(s, 3), d.el(s, 4), d.el(s, 5), d.el(s, 7)
@@ -732,7 +781,7 @@ func (d *Decoder) nm1(s *edi.Segment) {
 	switch {
 	case d.line != nil:
 		if string(code) == "82" {
-			p := &claim.Provider{}
+			p := one(&d.mem.provs)
 			d.providerName(s, p)
 			d.line.Rendering = p
 			if prof {
@@ -775,7 +824,8 @@ func (d *Decoder) nm1(s *edi.Segment) {
 				slot = &c.Operating
 			}
 		case "77":
-			f := &claim.Facility{Name: d.el(s, 3)}
+			f := one(&d.mem.facilities)
+			f.Name = d.el(s, 3)
 			if string(s.Element(8)) == "XX" {
 				f.NPI = d.el(s, 9)
 			}
@@ -788,7 +838,7 @@ func (d *Decoder) nm1(s *edi.Segment) {
 			d.loop = loopSkip
 			return
 		}
-		p := &claim.Provider{}
+		p := one(&d.mem.provs)
 		d.providerName(s, p)
 		*slot = p
 		// PRV follows the rendering provider (837P 2310B) and the
@@ -800,7 +850,7 @@ func (d *Decoder) nm1(s *edi.Segment) {
 	}
 }
 
-func (d *Decoder) ref(s *edi.Segment) {
+func (d *Decoder) ref(s *segment) {
 	q := s.Element(1)
 	switch d.loop {
 	case loop2010AA:
@@ -829,7 +879,7 @@ func (d *Decoder) ref(s *edi.Segment) {
 
 // claimSegment handles the segments of loops 2300 to 2430 not shared with
 // the levels above.
-func (d *Decoder) claimSegment(s *edi.Segment, id []byte) {
+func (d *Decoder) claimSegment(s *segment, id []byte) {
 	c := d.pending
 	switch string(id) {
 	case "DTP":
@@ -860,8 +910,9 @@ func (d *Decoder) claimSegment(s *edi.Segment, id []byte) {
 				d.other.PaidCents = d.amount(s, 2, "AMT02 payer paid amount")
 				d.other.PaidKnown = true
 			case "EAF":
-				v := d.amount(s, 2, "AMT02 remaining patient liability")
-				d.other.RemainingPatientLiabilityCents = &v
+				v := one(&d.mem.cents)
+				*v = d.amount(s, 2, "AMT02 remaining patient liability")
+				d.other.RemainingPatientLiabilityCents = v
 			}
 		}
 	case "OI":
@@ -887,7 +938,9 @@ func (d *Decoder) claimSegment(s *edi.Segment, id []byte) {
 		if d.line != nil && (d.loop == loop2400 || d.loop == loop2410) {
 			d.loop = loop2410
 			if string(s.Element(2)) == "N4" {
-				d.line.Drug = &claim.Drug{NDC: d.el(s, 3)}
+				dr := one(&d.mem.drugs)
+				dr.NDC = d.el(s, 3)
+				d.line.Drug = dr
 			}
 		}
 	case "CTP":
@@ -902,7 +955,7 @@ func (d *Decoder) claimSegment(s *edi.Segment, id []byte) {
 	}
 }
 
-func (d *Decoder) claimDTP(s *edi.Segment) {
+func (d *Decoder) claimDTP(s *segment) {
 	c := d.pending
 	q := string(s.Element(1))
 	switch d.loop {
@@ -976,7 +1029,7 @@ func hiKind(q []byte) (claim.DiagnosisKind, bool) {
 	return "", false
 }
 
-func (d *Decoder) hi(s *edi.Segment) {
+func (d *Decoder) hi(s *segment) {
 	c := d.pending
 	prof := c.Kind == claim.Professional
 	n := s.Len()
@@ -1043,8 +1096,17 @@ func (d *Decoder) hi(s *edi.Segment) {
 	}
 }
 
-func (d *Decoder) cas(s *edi.Segment, adj []claim.Adjustment) []claim.Adjustment {
+func (d *Decoder) cas(s *segment, adj []claim.Adjustment) []claim.Adjustment {
 	g := d.el(s, 1)
+	if adj == nil {
+		n := 0
+		for i := 2; i+1 <= 19 && len(s.Element(i)) > 0; i += 3 {
+			n++
+		}
+		if n > 0 {
+			adj = carve(&d.mem.adjs, n)[:0]
+		}
+	}
 	for i := 2; i+1 <= 19; i += 3 {
 		r := s.Element(i)
 		if len(r) == 0 {
@@ -1057,15 +1119,24 @@ func (d *Decoder) cas(s *edi.Segment, adj []claim.Adjustment) []claim.Adjustment
 	return adj
 }
 
-func (d *Decoder) procedure(s *edi.Segment, i int, l *claim.ServiceLine) {
+func (d *Decoder) procedure(s *segment, i int, l *claim.ServiceLine) {
 	q := s.Component(i, 1)
 	if string(q) != "HC" {
 		l.ProcedureQualifier = d.str(q)
 	}
 	l.ProcedureCode = d.comp(s, i, 2)
+	var mods [4][]byte
+	n := 0
 	for j := 3; j <= 6; j++ {
 		if m := s.Component(i, j); len(m) > 0 {
-			l.Modifiers = append(l.Modifiers, d.str(m))
+			mods[n] = m
+			n++
+		}
+	}
+	if n > 0 {
+		l.Modifiers = carve(&d.mem.strs, n)
+		for j := range n {
+			l.Modifiers[j] = d.str(mods[j])
 		}
 	}
 	if l.ProcedureCode == "" && (len(q) > 0 || len(l.Modifiers) > 0) {
@@ -1073,7 +1144,7 @@ func (d *Decoder) procedure(s *edi.Segment, i int, l *claim.ServiceLine) {
 	}
 }
 
-func (d *Decoder) sv1(s *edi.Segment) {
+func (d *Decoder) sv1(s *segment) {
 	l := d.line
 	l.Modifiers, l.DiagnosisPointers = nil, nil // a repeated SV1 replaces the first
 	d.procedure(s, 1, l)
@@ -1084,6 +1155,8 @@ func (d *Decoder) sv1(s *edi.Segment) {
 	if pos := s.Element(5); string(pos) != d.pending.PlaceOfService {
 		l.PlaceOfService = d.str(pos)
 	}
+	var ptrs [4]int
+	np := 0
 	for j := 1; j <= 4; j++ {
 		p := s.Component(7, j)
 		if len(p) == 0 {
@@ -1094,11 +1167,16 @@ func (d *Decoder) sv1(s *edi.Segment) {
 			d.errorAt(edi.ErrSyntax, 7, "SV107 diagnosis pointer "+strconv.Quote(string(p))+" is not 1 to 12")
 			continue
 		}
-		l.DiagnosisPointers = append(l.DiagnosisPointers, int(n))
+		ptrs[np] = int(n)
+		np++
+	}
+	if np > 0 {
+		l.DiagnosisPointers = carve(&d.mem.ints, np)
+		copy(l.DiagnosisPointers, ptrs[:np])
 	}
 }
 
-func (d *Decoder) sv2(s *edi.Segment) {
+func (d *Decoder) sv2(s *segment) {
 	l := d.line
 	l.Modifiers = nil // a repeated SV2 replaces the first
 	l.RevenueCode = d.el(s, 1)
@@ -1110,7 +1188,7 @@ func (d *Decoder) sv2(s *edi.Segment) {
 	l.Units = d.quantity(s.Element(5), 5, "SV205 units")
 }
 
-func (d *Decoder) svd(s *edi.Segment) {
+func (d *Decoder) svd(s *segment) {
 	l := d.line
 	a := claim.LineAdjudication{PayerID: d.el(s, 1), PaidCents: d.amount(s, 2, "SVD02 paid amount")}
 	var tmp claim.ServiceLine
@@ -1120,6 +1198,9 @@ func (d *Decoder) svd(s *edi.Segment) {
 		a.RevenueCode = d.el(s, 4) // SVD04 is not used on the 837P
 	}
 	a.Units = d.quantity(s.Element(5), 5, "SVD05 paid units")
+	if l.Adjudications == nil {
+		l.Adjudications = carve(&d.mem.lineAdjs, 1)[:0]
+	}
 	l.Adjudications = append(l.Adjudications, a)
 	d.adj = &l.Adjudications[len(l.Adjudications)-1]
 	d.loop = loop2430
