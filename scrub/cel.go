@@ -362,23 +362,34 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 func (k *checker) runRules(v *ruleView) {
 	act := &v.act
 	act.claim = v
+	if v.frame == nil {
+		// The view's frame binds its activation; passed to Eval it is used
+		// as is, instead of a frame taken from and returned to cel-go's
+		// pool at every evaluation.
+		v.frame, _ = interpreter.NewExecutionFrame(act)
+	}
+	var input any = act
+	if v.frame != nil {
+		input = v.frame
+	}
 	for _, cr := range k.prof.rules {
 		r := cr.rule
 		if r.Scope != ScopeLine {
 			act.line = nil
-			k.evalRule(cr, act, 0)
+			k.evalRule(cr, input, 0)
 			continue
 		}
 		for i := range v.lines {
 			act.line = &v.lines[i]
-			k.evalRule(cr, act, i+1)
+			k.evalRule(cr, input, i+1)
 		}
 	}
 }
 
-func (k *checker) evalRule(cr *compiledRule, act *activation, line int) {
+// evalRule evaluates one rule; input is the view's frame or activation.
+func (k *checker) evalRule(cr *compiledRule, input any, line int) {
 	r := cr.rule
-	out, _, err := cr.prg.Eval(act)
+	out, _, err := cr.prg.Eval(input)
 	loc := r.Location
 	loc.Line = line
 	if err != nil {

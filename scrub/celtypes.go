@@ -8,6 +8,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
+	"github.com/google/cel-go/interpreter"
 
 	"github.com/clearhouse/clearhouse/claim"
 )
@@ -467,8 +468,10 @@ type ruleView struct {
 	vals  [maxFieldSlots]ref.Val
 	lines []lineView
 	dates dateStrings
-	// act is the activation of the view's evaluations.
-	act activation
+	// act is the activation of the view's evaluations, frame the
+	// execution frame that binds it (made at the first evaluation).
+	act   activation
+	frame *interpreter.ExecutionFrame
 	// interned are CEL values of short strings, kept from claim to claim.
 	interned map[string]ref.Val
 }
