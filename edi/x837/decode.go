@@ -75,12 +75,8 @@ type Decoder struct {
 	arena    []byte
 	diagKind []claim.DiagnosisKind
 
-	// The pending claim's lines, diagnoses and other payers grow in these
-	// and are copied out to slab memory when the claim is complete.
-	lines  []claim.ServiceLine
-	diags  []claim.Diagnosis
-	others []claim.OtherPayer
-	mem    decodeSlabs
+	mem      decodeSlabs
+	envDirty bool // env changed since it was copied to curEnv
 }
 
 // decodeSlabs are the blocks decoded claims are carved from (see carve).
@@ -94,11 +90,13 @@ type decodeSlabs struct {
 	strs       []string
 	ints       []int
 	cents      []int64
-	lines      []claim.ServiceLine
-	diags      []claim.Diagnosis
-	others     []claim.OtherPayer
-	adjs       []claim.Adjustment
-	lineAdjs   []claim.LineAdjudication
+	// Only runs (openRun), never carve: a claim's lines, diagnoses and
+	// other payers grow in place at the end of these.
+	lines    []claim.ServiceLine
+	diags    []claim.Diagnosis
+	others   []claim.OtherPayer
+	adjs     []claim.Adjustment
+	lineAdjs []claim.LineAdjudication
 }
 
 type personRef struct {
@@ -325,32 +323,31 @@ func (d *Decoder) finish() {
 		return
 	}
 	d.pending = nil
-	lines, diags, others := c.Lines, c.Diagnoses, c.OtherPayers
-	d.lines, d.diags, d.others = lines[:0], diags[:0], others[:0]
 	if d.bad {
+		// The runs of a bad claim stay where they are, to be written
+		// over by the next claim's.
 		d.bad = false
-		clear(lines)
-		clear(diags)
-		clear(others)
 		return
 	}
-	c.Lines = keep(&d.mem.lines, lines)
-	c.Diagnoses = keep(&d.mem.diags, diags)
-	c.OtherPayers = keep(&d.mem.others, others)
+	c.Lines = closeRun(&d.mem.lines, c.Lines)
+	c.Diagnoses = closeRun(&d.mem.diags, c.Diagnoses)
+	c.OtherPayers = closeRun(&d.mem.others, c.OtherPayers)
 	// A diagnosis whose kind is the default for its position keeps the
 	// empty kind, as the model documents.
-	for i := range c.Diagnoses {
-		c.Diagnoses[i].Kind = d.diagKind[i]
-	}
-	for i := range c.Diagnoses {
-		k := c.Diagnoses[i].Kind
-		c.Diagnoses[i].Kind = ""
-		if c.DiagnosisKindAt(i) != k {
+	for i, k := range d.diagKind {
+		def := claim.DiagnosisOther
+		if i == 0 {
+			def = claim.DiagnosisPrincipal
+		}
+		if k != def {
 			c.Diagnoses[i].Kind = k
 		}
 	}
 	d.cur = c
-	d.curEnv = d.env
+	if d.envDirty {
+		d.curEnv = d.env
+		d.envDirty = false
+	}
 }
 
 func (d *Decoder) copyAddr(a *claim.Address) *claim.Address {
@@ -366,7 +363,9 @@ func (d *Decoder) copyAddr(a *claim.Address) *claim.Address {
 func (d *Decoder) startClaim(s *segment) {
 	c := one(&d.mem.claims)
 	c.Kind = d.kind
-	c.Lines, c.Diagnoses, c.OtherPayers = d.lines[:0], d.diags[:0], d.others[:0]
+	c.Lines = openRun(&d.mem.lines, 8)
+	c.Diagnoses = openRun(&d.mem.diags, 12)
+	c.OtherPayers = openRun(&d.mem.others, 2)
 	d.pending = c
 	d.diagKind = d.diagKind[:0]
 	c.BillingProvider = d.billing
@@ -457,6 +456,7 @@ func (d *Decoder) segment(s *segment) {
 	}
 	switch string(id) {
 	case "BHT":
+		d.envDirty = true
 		d.env.Reference = d.el(s, 3)
 		d.env.TransactionType = d.el(s, 6)
 		d.loop = loopHeader
@@ -495,6 +495,7 @@ func (d *Decoder) segment(s *segment) {
 		}
 	case "PER":
 		if d.loop == loopHeader {
+			d.envDirty = true
 			d.env.ContactName = d.el(s, 2)
 			for i := 3; i+1 <= 8; i += 2 {
 				switch string(s.Element(i)) {
@@ -535,6 +536,7 @@ func (d *Decoder) isa(s *segment) {
 	if d.isaOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "ISA before the IEA of the previous interchange")
 	}
+	d.envDirty = true
 	d.inSet = false
 	d.isaOpen = true
 	d.groups = 0
@@ -571,6 +573,7 @@ func (d *Decoder) gs(s *segment) {
 	if d.gsOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "GS before the GE of the previous group")
 	}
+	d.envDirty = true
 	d.gsOpen = true
 	d.groups++
 	d.sets = 0
@@ -611,6 +614,7 @@ func (d *Decoder) st(s *segment) {
 	if d.inSet {
 		d.errorAt(edi.ErrEnvelope, 0, "ST before the SE of the previous transaction set")
 	}
+	d.envDirty = true
 	d.inSet = true
 	d.sets++
 	d.setOK = false
@@ -735,10 +739,12 @@ func (d *Decoder) nm1(s *segment) {
 	if c == nil {
 		switch string(code) {
 		case "41":
+			d.envDirty = true
 			d.env.SubmitterName = d.el(s, 3)
 			d.env.SubmitterID = d.el(s, 9)
 			d.loop = loopHeader
 		case "40":
+			d.envDirty = true
 			d.env.ReceiverName = d.el(s, 3)
 			d.env.ReceiverID = d.el(s, 9)
 			d.loop = loopHeader
