@@ -1,0 +1,737 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/x835"
+	"github.com/clearhouse/clearhouse/store"
+)
+
+// RemitResult says what PostRemittance did.
+type RemitResult struct {
+	// Remittances counts the 835 transaction sets read; AlreadyPosted
+	// those skipped because the same payer and trace number (TRN) were
+	// posted before.
+	Remittances   int
+	AlreadyPosted int
+	// Posted counts claim payments posted to matched claims (reversals
+	// included); Unmatched those put in the unmatched queue; NotPosted
+	// those refused for balancing or syntax errors.
+	Posted    int
+	Unmatched int
+	NotPosted int
+	Reversals int
+	Denials   int
+	// Underpayments counts claims paid below the expected allowed amount.
+	Underpayments int
+	// SecondaryClaims are the secondary claims built after primaries paid.
+	SecondaryClaims []int64
+}
+
+// paymentDocument is the claim payment's JSON document: what the store's
+// columns do not hold.
+type paymentDocument struct {
+	Kind     string     `json:"kind"`
+	Reverses int64      `json:"reverses,omitempty"`
+	Lines    []paidLine `json:"lines,omitempty"`
+	Remarks  []string   `json:"remarks,omitempty"`
+	Position string     `json:"position"`
+	// ServiceDate is the claim's first date of service (DTM*232 or the
+	// lines' DTM*472).
+	ServiceDate string `json:"serviceDate,omitempty"`
+}
+
+// paidLine is one 835 service line (Loop 2110).
+type paidLine struct {
+	ProcedureCode string                  `json:"procedureCode"`
+	Modifiers     []string                `json:"modifiers,omitempty"`
+	ControlNumber string                  `json:"controlNumber,omitempty"`
+	ChargeCents   int64                   `json:"chargeCents"`
+	PaidCents     int64                   `json:"paidCents"`
+	Units         claim.Quantity          `json:"units"`
+	Adjustments   []store.ClaimAdjustment `json:"adjustments,omitempty"`
+}
+
+// PostRemittance reads an 835 from r (recorded as inbound file
+// inboundFileID, or 0) claim payment by claim payment and posts it.
+//
+// Each transaction set (one payment, BPR/TRN) is posted in one store
+// transaction, keyed by the payer's TRN03 and trace number TRN02: a file
+// posted again, or the same payment resent in another file, posts nothing
+// the second time, and a crash mid-file leaves each payment either fully
+// posted or not at all, so running the file again finishes the job. (A
+// per-claim transaction would commit more often but would let a crash leave a
+// payment half-applied against its BPR total.)
+//
+// Each claim payment is matched to a claim by patient control number (CLP01),
+// then payer claim control number (CLP07), then patient name, date of service
+// and charge; it is recorded with its adjustments and posted to the ledger:
+// insurance payment (cash), contractual adjustments (CO), transfer to patient
+// responsibility (PR), other adjustments (OA, PI, CR), all against the
+// claim's insurance A/R. The claim moves to paid, partially_paid or denied.
+// Denials (with a suggested action per CARC) and payments below the payer's
+// expected allowed amount become worklist items. A reversal (CLP02 22) undoes
+// exactly what the reversed payment posted; the correction that follows it
+// posts as a new payment. An unmatched payment goes to the unmatched queue
+// (unapplied cash and a worklist item). A claim payment that does not balance
+// is not posted: a worklist item records it with its position. When a primary
+// claim leaves patient responsibility and the patient has a secondary
+// coverage, the secondary claim is built as a draft.
+func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader) (RemitResult, error) {
+	var res RemitResult
+	var file store.InboundFile
+	if inboundFileID != 0 {
+		fs, err := s.st.ListInboundFiles(ctx, store.ListInboundFilesParams{ClinicID: clinicID, AfterID: inboundFileID - 1, Limit: 1})
+		if err != nil {
+			return res, err
+		}
+		if len(fs) == 0 || fs[0].ID != inboundFileID {
+			return res, fmt.Errorf("inbound file %d: %w", inboundFileID, store.ErrNotFound)
+		}
+		file = fs[0]
+	}
+	er := edi.NewReader(r)
+	er.File = file.FileName
+	dec := x835.NewDecoderReader(er)
+	prof, _ := s.profile(ctx, clinicID)
+	handled := make(map[*x835.Remittance]bool)
+	more := dec.Next()
+	for more {
+		rem := dec.Claim().Remittance
+		handled[rem] = true
+		res.Remittances++
+		var part RemitResult
+		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
+			part = RemitResult{}
+			p := &poster{s: s, tx: tx, clinicID: clinicID, file: file, profile: prof, res: &part}
+			row, created, err := p.remittance(ctx, rem)
+			if err != nil {
+				return err
+			}
+			for more && dec.Claim().Remittance == rem {
+				if created {
+					if err := p.claimPayment(ctx, row, dec.Claim()); err != nil {
+						return err
+					}
+				}
+				more = dec.Next()
+			}
+			if !created {
+				part.AlreadyPosted++
+				return nil
+			}
+			return p.finishRemittance(ctx, row, rem)
+		})
+		if err != nil {
+			return res, err
+		}
+		res.add(part)
+	}
+	if err := dec.Err(); err != nil {
+		return res, err
+	}
+	for _, rem := range dec.Remittances() {
+		if handled[rem] {
+			continue
+		}
+		res.Remittances++
+		var part RemitResult
+		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
+			part = RemitResult{}
+			p := &poster{s: s, tx: tx, clinicID: clinicID, file: file, profile: prof, res: &part}
+			row, created, err := p.remittance(ctx, rem)
+			if err != nil {
+				return err
+			}
+			if !created {
+				part.AlreadyPosted++
+				return nil
+			}
+			return p.finishRemittance(ctx, row, rem)
+		})
+		if err != nil {
+			return res, err
+		}
+		res.add(part)
+	}
+	if inboundFileID != 0 {
+		now := s.now()
+		if _, err := s.st.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: clinicID, ID: inboundFileID, State: store.InboundProcessed,
+			FileType: "835", ProcessedAt: &now}); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (r *RemitResult) add(p RemitResult) {
+	r.AlreadyPosted += p.AlreadyPosted
+	r.Posted += p.Posted
+	r.Unmatched += p.Unmatched
+	r.NotPosted += p.NotPosted
+	r.Reversals += p.Reversals
+	r.Denials += p.Denials
+	r.Underpayments += p.Underpayments
+	r.SecondaryClaims = append(r.SecondaryClaims, p.SecondaryClaims...)
+}
+
+// poster posts the claim payments of one remittance inside its transaction.
+type poster struct {
+	s        *Service
+	tx       store.Tx
+	clinicID int64
+	file     store.InboundFile
+	profile  *ClinicProfile
+	res      *RemitResult
+}
+
+func (p *poster) remittance(ctx context.Context, rem *x835.Remittance) (store.Remittance, bool, error) {
+	var payerID *int64
+	for _, id := range payerIdentifiers(rem) {
+		py, err := p.tx.GetPayerByPayerID(ctx, p.clinicID, id)
+		if err == nil {
+			payerID = &py.ID
+			break
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return store.Remittance{}, false, err
+		}
+	}
+	var fileID *int64
+	if p.file.ID != 0 {
+		fileID = &p.file.ID
+	}
+	trace := rem.TraceNumber
+	if trace == "" {
+		// Without TRN02 the payment is keyed by its envelope.
+		trace = "ISA" + rem.Interchange + "-ST" + rem.ControlNumber + "-" + p.file.Checksum
+	}
+	return p.tx.CreateRemittance(ctx, store.CreateRemittanceParams{InboundFileID: fileID, PayerID: payerID,
+		PayerIdentifier: rem.TraceOriginator, TraceNumber: trace, PaymentMethod: rem.PaymentMethod, PaymentCents: rem.TotalPaidCents,
+		PaymentDate: rem.PaymentDate, FileChecksum: p.file.Checksum})
+}
+
+// payerIdentifiers lists the payer IDs a remittance may name the payer by:
+// N1*PR N104, REF*2U, TRN03 (without its leading 1 when it is a TIN).
+func payerIdentifiers(rem *x835.Remittance) []string {
+	var ids []string
+	if rem.Payer.ID != "" {
+		ids = append(ids, rem.Payer.ID)
+	}
+	for _, r := range rem.Payer.References {
+		if r.Qualifier == "2U" {
+			ids = append(ids, r.Value)
+		}
+	}
+	if rem.TraceOriginator != "" {
+		ids = append(ids, rem.TraceOriginator, strings.TrimPrefix(rem.TraceOriginator, "1"))
+	}
+	return ids
+}
+
+// finishRemittance posts what is known once the transaction set ended: its
+// provider adjustments (PLB) and its transaction-level errors.
+func (p *poster) finishRemittance(ctx context.Context, row store.Remittance, rem *x835.Remittance) error {
+	for i, a := range rem.ProviderAdjustments {
+		if a.AmountCents == 0 {
+			continue
+		}
+		// A positive PLB amount reduces the payment (a recovery): cash
+		// received is lower, the provider adjustment account is debited.
+		if _, _, err := p.tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{
+			IdempotencyKey: "plb:" + strconv.FormatInt(row.ID, 10) + ":" + strconv.Itoa(i),
+			Description:    "provider adjustment " + a.Reason + " " + a.Reference, EffectiveDate: rem.PaymentDate,
+			Lines: []store.LedgerLine{
+				{Account: AccountProviderAdjustment, AmountCents: a.AmountCents, RemittanceID: &row.ID},
+				{Account: AccountCash, AmountCents: -a.AmountCents, RemittanceID: &row.ID},
+			}}); err != nil {
+			return err
+		}
+	}
+	if len(rem.Errors) > 0 {
+		return p.errorItem(ctx, row, "remittance "+rem.TraceNumber+" has errors", rem.Errors, 0, "st:"+rem.ControlNumber)
+	}
+	return nil
+}
+
+func (p *poster) errorItem(ctx context.Context, row store.Remittance, title string, errs []*edi.Error, amount int64, key string) error {
+	type errDetail struct {
+		Position string `json:"position"`
+		Message  string `json:"message"`
+	}
+	var ds []errDetail
+	for _, e := range errs {
+		ds = append(ds, errDetail{Position: e.Pos.String(), Message: e.Error()})
+	}
+	raw, err := json.Marshal(map[string]any{"remittance": row.ID, "trace": row.TraceNumber, "file": p.file.FileName, "errors": ds,
+		"action": "ask the payer for a corrected 835 or post the payment by hand"})
+	if err != nil {
+		return err
+	}
+	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: WorkRemittanceError, Priority: 3, PayerID: row.PayerID,
+		AmountCents: amount, Title: title, Details: raw, DedupeKey: "remit-error:" + strconv.FormatInt(row.ID, 10) + ":" + key})
+	return err
+}
+
+func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x835.ClaimPayment) error {
+	if len(cp.Errors) > 0 {
+		p.res.NotPosted++
+		return p.errorItem(ctx, row, "Claim payment "+cp.PatientControlNumber+" not posted: it does not balance or cannot be read",
+			cp.Errors, cp.PaidCents, "clp:"+strconv.Itoa(cp.Position.Segment))
+	}
+	c, matched, err := p.match(ctx, cp)
+	if err != nil {
+		return err
+	}
+	params, doc := claimPaymentParams(row, cp)
+	if matched {
+		params.ClaimID = &c.ID
+	}
+	var reversed *store.ClaimPayment
+	if matched && cp.Kind == x835.Reversal {
+		if reversed, err = p.reversedPayment(ctx, c, cp); err != nil {
+			return err
+		}
+		if reversed != nil {
+			doc.Reverses = reversed.ID
+		}
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	params.Document = raw
+	stored, err := p.tx.CreateClaimPayment(ctx, params)
+	if err != nil {
+		return err
+	}
+	if !matched {
+		return p.unmatched(ctx, row, stored, cp)
+	}
+	p.res.Posted++
+	if cp.Kind == x835.Reversal {
+		return p.reversal(ctx, row, c, stored, reversed)
+	}
+	lines := ledgerLines(stored, c.PatientID, row.ID)
+	if err := p.post(ctx, stored, "insurance payment "+c.PatientControlNumber, row.PaymentDate, lines); err != nil {
+		return err
+	}
+	status, deniedLines := adjudicatedStatus(stored, doc.Lines)
+	c, err = p.s.transition(ctx, p.tx, c, status, fmt.Sprintf("835 trace %s: paid %s", row.TraceNumber, edi.FormatAmount(stored.PaidCents)))
+	if err != nil {
+		return err
+	}
+	if status == store.ClaimDenied || len(deniedLines) > 0 {
+		p.res.Denials++
+		if err := p.denialItem(ctx, row, c, stored, doc, deniedLines); err != nil {
+			return err
+		}
+	}
+	if status != store.ClaimDenied {
+		if err := p.underpayment(ctx, row, c, stored, doc); err != nil {
+			return err
+		}
+		if sec, created, err := p.s.buildSecondary(ctx, p.tx, c, stored, doc.Lines, row.PaymentDate); err != nil {
+			return err
+		} else if created {
+			p.res.SecondaryClaims = append(p.res.SecondaryClaims, sec.ID)
+		}
+	}
+	return nil
+}
+
+func claimPaymentParams(row store.Remittance, cp *x835.ClaimPayment) (store.CreateClaimPaymentParams, paymentDocument) {
+	params := store.CreateClaimPaymentParams{RemittanceID: row.ID, PatientControlNumber: cp.PatientControlNumber, StatusCode: cp.Status,
+		ChargeCents: cp.ChargeCents, PaidCents: cp.PaidCents, PatientResponsibilityCents: cp.PatientResponsibilityCents,
+		PayerClaimControlNumber: cp.PayerClaimControlNumber}
+	doc := paymentDocument{Kind: strings.ToLower(cp.Kind.String()), Remarks: cp.RemarkCodes(), Position: cp.Position.String()}
+	if d := serviceDate(cp); !d.IsZero() {
+		doc.ServiceDate = d.String()
+	}
+	for _, a := range cp.Adjustments {
+		params.Adjustments = append(params.Adjustments, adjustment(0, a))
+	}
+	for i := range cp.ServiceLines {
+		sl := &cp.ServiceLines[i]
+		pl := paidLine{ProcedureCode: sl.Procedure.Code, ControlNumber: sl.Reference("6R"), ChargeCents: sl.ChargeCents, PaidCents: sl.PaidCents,
+			Units: claim.Units(1)}
+		for _, m := range sl.Procedure.Modifiers {
+			if m != "" {
+				pl.Modifiers = append(pl.Modifiers, m)
+			}
+		}
+		if sl.Units != "" {
+			if q, err := claim.ParseQuantity(sl.Units); err == nil {
+				pl.Units = q
+			}
+		}
+		for _, a := range sl.Adjustments {
+			ca := adjustment(i+1, a)
+			params.Adjustments = append(params.Adjustments, ca)
+			pl.Adjustments = append(pl.Adjustments, ca)
+		}
+		doc.Lines = append(doc.Lines, pl)
+	}
+	return params, doc
+}
+
+func adjustment(line int, a x835.Adjustment) store.ClaimAdjustment {
+	ca := store.ClaimAdjustment{ServiceLine: line, GroupCode: a.Group, ReasonCode: a.Reason, AmountCents: a.AmountCents}
+	if a.Quantity != "" {
+		if q, err := claim.ParseQuantity(a.Quantity); err == nil {
+			ca.QuantityMilli = int64(q)
+		}
+	}
+	return ca
+}
+
+func serviceDate(cp *x835.ClaimPayment) claim.Date {
+	if t, ok := cp.Date("232"); ok {
+		return claim.DateOf(t)
+	}
+	for i := range cp.ServiceLines {
+		if t, ok := cp.ServiceLines[i].Date("472"); ok {
+			return claim.DateOf(t)
+		}
+		if t, ok := cp.ServiceLines[i].Date("150"); ok {
+			return claim.DateOf(t)
+		}
+	}
+	return claim.Date{}
+}
+
+// match finds the claim of a claim payment: by patient control number, then
+// by payer claim control number, then by patient name, date of service and
+// total charge (only when exactly one claim fits).
+func (p *poster) match(ctx context.Context, cp *x835.ClaimPayment) (store.Claim, bool, error) {
+	if cp.PatientControlNumber != "" {
+		c, err := p.tx.GetClaimByPatientControlNumber(ctx, p.clinicID, cp.PatientControlNumber)
+		if err == nil {
+			return c, true, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return c, false, err
+		}
+	}
+	if cp.PayerClaimControlNumber != "" {
+		c, err := p.tx.GetClaimByPayerClaimControlNumber(ctx, p.clinicID, cp.PayerClaimControlNumber)
+		if err == nil {
+			return c, true, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return c, false, err
+		}
+	}
+	dos := serviceDate(cp)
+	if cp.Patient.Last == "" || dos.IsZero() {
+		return store.Claim{}, false, nil
+	}
+	pts, err := p.tx.ListPatients(ctx, store.ListPatientsParams{ClinicID: p.clinicID, Name: cp.Patient.Last, Limit: 50})
+	if err != nil {
+		return store.Claim{}, false, err
+	}
+	var found []store.Claim
+	for _, pt := range pts {
+		if !strings.EqualFold(pt.LastName, cp.Patient.Last) || (cp.Patient.First != "" && !strings.EqualFold(pt.FirstName, cp.Patient.First)) {
+			continue
+		}
+		cs, err := p.tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.clinicID, PatientID: pt.ID, ServiceFrom: dos.Time(), ServiceTo: dos.Time()})
+		if err != nil {
+			return store.Claim{}, false, err
+		}
+		for _, c := range cs {
+			if c.TotalChargeCents == cp.ChargeCents && c.Status != store.ClaimVoided && c.Status != ClaimReplaced {
+				found = append(found, c)
+			}
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true, nil
+	}
+	return store.Claim{}, false, nil
+}
+
+// ledgerLines are the ledger lines of a posted claim payment: payment to
+// cash, CO to contractual adjustments, PR to patient A/R, OA/PI/CR to other
+// adjustments, all out of the claim's insurance A/R. A denial posts nothing
+// (the balance stays in insurance A/R until appealed or written off), and
+// CARC 23 (the prior payer's adjudication, on secondary remittances) is not
+// posted again. The result depends only on the stored payment, so a
+// reversal recomputes and negates it exactly.
+func ledgerLines(cp store.ClaimPayment, patientID, remittanceID int64) []store.LedgerLine {
+	claimID := cp.ClaimID
+	var byAccount [5]int64 // cash, contractual, patient, other, (unused)
+	if !isDenial(cp) {
+		byAccount[0] = cp.PaidCents
+		for _, a := range cp.Adjustments {
+			if a.ReasonCode == "23" {
+				continue
+			}
+			switch a.GroupCode {
+			case "CO":
+				byAccount[1] += a.AmountCents
+			case "PR":
+				byAccount[2] += a.AmountCents
+			default:
+				byAccount[3] += a.AmountCents
+			}
+		}
+	}
+	accounts := [4]string{AccountCash, AccountContractual, AccountPatientAR, AccountOtherAdjustment}
+	var lines []store.LedgerLine
+	var total int64
+	for i, acct := range accounts {
+		if byAccount[i] == 0 {
+			continue
+		}
+		total += byAccount[i]
+		lines = append(lines, store.LedgerLine{Account: acct, AmountCents: byAccount[i], ClaimID: claimID, PatientID: &patientID, RemittanceID: &remittanceID})
+	}
+	if total != 0 {
+		lines = append(lines, store.LedgerLine{Account: AccountInsuranceAR, AmountCents: -total, ClaimID: claimID, PatientID: &patientID, RemittanceID: &remittanceID})
+	}
+	return lines
+}
+
+// isDenial: CLP02 4, or nothing paid and nothing left to the patient.
+func isDenial(cp store.ClaimPayment) bool {
+	if cp.StatusCode == x835.StatusReversal {
+		return false
+	}
+	return cp.StatusCode == x835.StatusDenied || (cp.PaidCents == 0 && cp.PatientResponsibilityCents == 0 && cp.ChargeCents > 0)
+}
+
+func (p *poster) post(ctx context.Context, cp store.ClaimPayment, desc string, date time.Time, lines []store.LedgerLine) error {
+	if len(lines) < 2 {
+		return nil
+	}
+	_, _, err := p.tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "cp:" + strconv.FormatInt(cp.ID, 10),
+		Description: desc, EffectiveDate: date, Lines: lines})
+	return err
+}
+
+// adjudicatedStatus is the claim status after a payment, and the 1-based
+// lines the payer denied (paid nothing, left nothing to the patient).
+func adjudicatedStatus(cp store.ClaimPayment, lines []paidLine) (string, []int) {
+	if isDenial(cp) {
+		return store.ClaimDenied, nil
+	}
+	var denied []int
+	for i, l := range lines {
+		if l.PaidCents != 0 || l.ChargeCents == 0 {
+			continue
+		}
+		pr := int64(0)
+		contractualOnly := true
+		for _, a := range l.Adjustments {
+			if a.GroupCode == "PR" {
+				pr += a.AmountCents
+			} else if !isContractual(a.ReasonCode) {
+				contractualOnly = false
+			}
+		}
+		if pr == 0 && !contractualOnly {
+			denied = append(denied, i+1)
+		}
+	}
+	if len(denied) > 0 {
+		return store.ClaimPartiallyPaid, denied
+	}
+	return store.ClaimPaid, nil
+}
+
+// DenialReason is one adjustment reason of a denial worklist item.
+type DenialReason struct {
+	Line   int    `json:"line,omitempty"`
+	Group  string `json:"group"`
+	Reason string `json:"reason"`
+	Amount int64  `json:"amountCents"`
+	DenialAction
+}
+
+func (p *poster) denialItem(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, doc paymentDocument, lines []int) error {
+	var reasons []DenialReason
+	for _, a := range cp.Adjustments {
+		if a.GroupCode == "PR" || isContractual(a.ReasonCode) {
+			continue
+		}
+		if len(lines) > 0 && !containsInt(lines, a.ServiceLine) {
+			continue
+		}
+		reasons = append(reasons, DenialReason{Line: a.ServiceLine, Group: a.GroupCode, Reason: a.ReasonCode, Amount: a.AmountCents,
+			DenialAction: ActionFor(a.GroupCode, a.ReasonCode)})
+	}
+	if len(reasons) == 0 {
+		for _, a := range cp.Adjustments {
+			reasons = append(reasons, DenialReason{Line: a.ServiceLine, Group: a.GroupCode, Reason: a.ReasonCode, Amount: a.AmountCents,
+				DenialAction: ActionFor(a.GroupCode, a.ReasonCode)})
+		}
+	}
+	title := "Denied"
+	amount := cp.ChargeCents
+	if len(lines) > 0 {
+		title = "Lines denied"
+		amount = 0
+		for _, r := range reasons {
+			amount += r.Amount
+		}
+	}
+	if len(reasons) > 0 {
+		title += fmt.Sprintf(": %s-%s: %s", reasons[0].Group, reasons[0].Reason, reasons[0].Action)
+	}
+	raw, err := json.Marshal(map[string]any{"patientControlNumber": c.PatientControlNumber, "payerClaimControlNumber": cp.PayerClaimControlNumber,
+		"trace": row.TraceNumber, "reasons": reasons, "remarks": doc.Remarks, "lines": lines, "location": "Loop 2100/2110 CAS"})
+	if err != nil {
+		return err
+	}
+	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkDenial, Priority: 3, ClaimID: &c.ID, PatientID: &c.PatientID,
+		PayerID: &c.PayerID, AmountCents: amount, Title: title, Details: raw, DedupeKey: "denial:" + strconv.FormatInt(cp.ID, 10)})
+	return err
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// underpayment compares what the payer allowed (paid plus patient
+// responsibility) with the expected allowed amount of each line, and opens a
+// worklist item when the claim's shortfall exceeds the tolerance.
+func (p *poster) underpayment(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, doc paymentDocument) error {
+	if p.profile == nil {
+		return nil
+	}
+	claimDoc, err := loadDocument(c)
+	if err != nil {
+		return err
+	}
+	if len(claimDoc.OtherPayers) > 0 {
+		return nil // a secondary's allowed amount is the primary's business
+	}
+	type lineShort struct {
+		Line          int    `json:"line"`
+		Procedure     string `json:"procedure"`
+		ExpectedCents int64  `json:"expectedAllowedCents"`
+		AllowedCents  int64  `json:"allowedCents"`
+	}
+	var short []lineShort
+	var total int64
+	for i, l := range doc.Lines {
+		allowed := l.PaidCents
+		for _, a := range l.Adjustments {
+			if a.GroupCode == "PR" {
+				allowed += a.AmountCents
+			}
+		}
+		if allowed == 0 {
+			continue // denied line: a denial, not an underpayment
+		}
+		exp, ok := p.profile.ExpectedAllowed(claimDoc.Payer.ID, l.ProcedureCode, l.Modifiers, l.Units)
+		if !ok || allowed >= exp {
+			continue
+		}
+		short = append(short, lineShort{Line: i + 1, Procedure: l.ProcedureCode + modSuffix(l.Modifiers), ExpectedCents: exp, AllowedCents: allowed})
+		total += exp - allowed
+	}
+	if total <= p.s.opts.UnderpaymentToleranceCents {
+		return nil
+	}
+	p.res.Underpayments++
+	raw, err := json.Marshal(map[string]any{"patientControlNumber": c.PatientControlNumber, "trace": row.TraceNumber, "lines": short,
+		"action": "compare with the payer contract and request reprocessing or appeal the underpayment"})
+	if err != nil {
+		return err
+	}
+	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkUnderpayment, Priority: 2, ClaimID: &c.ID,
+		PatientID: &c.PatientID, PayerID: &c.PayerID, AmountCents: total,
+		Title:     fmt.Sprintf("Underpaid by %s against the expected allowed amount", edi.FormatAmount(total)),
+		Details:   raw, DedupeKey: "underpaid:" + strconv.FormatInt(cp.ID, 10)})
+	return err
+}
+
+func (p *poster) unmatched(ctx context.Context, row store.Remittance, cp store.ClaimPayment, x *x835.ClaimPayment) error {
+	p.res.Unmatched++
+	if cp.PaidCents != 0 {
+		if _, _, err := p.tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "cp:" + strconv.FormatInt(cp.ID, 10),
+			Description: "unapplied payment " + cp.PatientControlNumber, EffectiveDate: row.PaymentDate,
+			Lines: []store.LedgerLine{
+				{Account: AccountCash, AmountCents: cp.PaidCents, RemittanceID: &row.ID},
+				{Account: AccountUnapplied, AmountCents: -cp.PaidCents, RemittanceID: &row.ID},
+			}}); err != nil {
+			return err
+		}
+	}
+	raw, err := json.Marshal(map[string]any{"claimPayment": cp.ID, "patientControlNumber": cp.PatientControlNumber,
+		"payerClaimControlNumber": cp.PayerClaimControlNumber, "patientLast": x.Patient.Last, "patientFirst": x.Patient.First,
+		"chargeCents": cp.ChargeCents, "paidCents": cp.PaidCents, "trace": row.TraceNumber, "position": x.Position.String(),
+		"action": "find the claim and apply the payment to it"})
+	if err != nil {
+		return err
+	}
+	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkUnmatchedPayment, Priority: 2, PayerID: row.PayerID,
+		AmountCents: cp.PaidCents, Title: "Unmatched claim payment " + cp.PatientControlNumber, Details: raw,
+		DedupeKey: "unmatched:" + strconv.FormatInt(cp.ID, 10)})
+	return err
+}
+
+// reversedPayment finds the payment a reversal takes back: the claim's
+// latest non-reversal payment not yet reversed.
+func (p *poster) reversedPayment(ctx context.Context, c store.Claim, cp *x835.ClaimPayment) (*store.ClaimPayment, error) {
+	cps, err := p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID, ClaimID: c.ID})
+	if err != nil {
+		return nil, err
+	}
+	reversed := make(map[int64]bool)
+	for _, x := range cps {
+		if x.StatusCode == x835.StatusReversal {
+			var d paymentDocument
+			if json.Unmarshal(x.Document, &d) == nil && d.Reverses != 0 {
+				reversed[d.Reverses] = true
+			}
+		}
+	}
+	for i := len(cps) - 1; i >= 0; i-- {
+		x := cps[i]
+		if x.StatusCode != x835.StatusReversal && !reversed[x.ID] {
+			return &x, nil
+		}
+	}
+	return nil, nil
+}
+
+func (p *poster) reversal(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, orig *store.ClaimPayment) error {
+	if orig == nil {
+		p.res.Posted--
+		p.res.NotPosted++
+		e := &edi.Error{Msg: "reversal (CLP02 22) of claim " + c.PatientControlNumber + " finds no posted payment to reverse", Err: edi.ErrImplementation}
+		return p.errorItem(ctx, row, "Reversal with nothing to reverse: "+c.PatientControlNumber, []*edi.Error{e}, cp.PaidCents, "rev:"+strconv.FormatInt(cp.ID, 10))
+	}
+	p.res.Reversals++
+	origRem, err := p.tx.GetRemittance(ctx, store.Ref{ClinicID: p.clinicID, ID: orig.RemittanceID})
+	if err != nil {
+		return err
+	}
+	lines := ledgerLines(*orig, c.PatientID, origRem.ID)
+	for i := range lines {
+		lines[i].AmountCents = -lines[i].AmountCents
+		lines[i].RemittanceID = &row.ID
+	}
+	if err := p.post(ctx, cp, "reversal of payment "+strconv.FormatInt(orig.ID, 10)+" "+c.PatientControlNumber, row.PaymentDate, lines); err != nil {
+		return err
+	}
+	_, err = p.s.transition(ctx, p.tx, c, store.ClaimAccepted, "835 reversal (CLP02 22) trace "+row.TraceNumber)
+	return err
+}
