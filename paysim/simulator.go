@@ -471,7 +471,7 @@ func (s *Simulator) profile(payer string) PayerProfile {
 		p.ID = payer
 		if s.cfg.Registry != nil {
 			if rp, ok := s.cfg.Registry.Get(payer); ok {
-				p.Name = rp.Name
+				p.Name = strings.ToUpper(rp.Name)
 				p.InterchangeQualifier = rp.Envelope.ReceiverQualifier
 				p.InterchangeID = rp.Envelope.ReceiverID
 				p.ApplicationID = rp.Envelope.GSReceiver
