@@ -159,12 +159,12 @@ type Responsibility struct {
 	HasCoinsurance         bool
 	// DeductibleRemainingCents is what is left of the individual
 	// deductible (EB06 29).
-	DeductibleRemainingCents     int64
-	HasDeductibleRemaining       bool
-	OutOfPocketRemainingCents    int64
-	HasOutOfPocketRemaining      bool
-	AuthorizationRequired        bool
-	NonCovered                   bool
+	DeductibleRemainingCents  int64
+	HasDeductibleRemaining    bool
+	OutOfPocketRemainingCents int64
+	HasOutOfPocketRemaining   bool
+	AuthorizationRequired     bool
+	NonCovered                bool
 	// Notes warn the front desk: unverified or inactive coverage, AAA
 	// rejections, the service type the amounts were taken from.
 	Notes []string
