@@ -55,7 +55,9 @@ type LineInput struct {
 // Validate checks an encounter input and returns every problem.
 func (in *EncounterInput) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInput}, args...)...)) }
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInput}, args...)...))
+	}
 	if in.PatientID == 0 && in.MRN == "" {
 		bad("patient: give a patient ID or MRN")
 	}

@@ -657,8 +657,8 @@ func (p *poster) underpayment(ctx context.Context, row store.Remittance, c store
 	}
 	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkUnderpayment, Priority: 2, ClaimID: &c.ID,
 		PatientID: &c.PatientID, PayerID: &c.PayerID, AmountCents: total,
-		Title:     fmt.Sprintf("Underpaid by %s against the expected allowed amount", edi.FormatAmount(total)),
-		Details:   raw, DedupeKey: "underpaid:" + strconv.FormatInt(cp.ID, 10)})
+		Title:   fmt.Sprintf("Underpaid by %s against the expected allowed amount", edi.FormatAmount(total)),
+		Details: raw, DedupeKey: "underpaid:" + strconv.FormatInt(cp.ID, 10)})
 	return err
 }
 
