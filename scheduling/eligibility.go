@@ -315,7 +315,10 @@ func (s *Service) writeBatch(ctx context.Context, tx store.Tx, clinic store.Clin
 	}
 	batch.Content = buf.Bytes()
 	control := fmt.Sprintf("%09d", cn.Interchange)
-	batch.FileName = rp.FileName(payers.FileNameParams{Transaction: payers.Tx270, Date: now.Format("20060102"), Time: now.Format("150405"), Control: control})
+	// Dates and times in the envelope are UTC (as the writer puts them in
+	// ISA09/ISA10); the file name follows.
+	utc := now.UTC()
+	batch.FileName = rp.FileName(payers.FileNameParams{Transaction: payers.Tx270, Date: utc.Format("20060102"), Time: utc.Format("150405"), Control: control})
 	pid := p.ID
 	ic, err := tx.CreateInterchange(ctx, store.CreateInterchangeParams{PayerID: &pid, SenderID: env.SenderID, ReceiverID: env.ReceiverID,
 		ControlNumber: cn.Interchange, GroupControlNumber: cn.FirstGroup, FirstSetControlNumber: 1, SetCount: len(reqs),

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -100,8 +99,6 @@ type fixture struct {
 	tommyCov store.Coverage
 }
 
-var clinicSeq atomic.Int64
-
 func newFixture(t *testing.T, st store.Store, mod ...func(*scheduling.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -109,8 +106,7 @@ func newFixture(t *testing.T, st store.Store, mod ...func(*scheduling.Config)) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := clinicSeq.Add(1)
-	clinic, err := st.CreateClinic(ctx, store.CreateClinicParams{Name: fmt.Sprintf("Riverbend Family Medicine %d", n),
+	clinic, err := st.CreateClinic(ctx, store.CreateClinicParams{Name: "Riverbend Family Medicine",
 		NPI: "1234567893", TaxID: "12-3456789", SubmitterID: "CLEARHOUSE"})
 	if err != nil {
 		t.Fatal(err)
