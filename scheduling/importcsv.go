@@ -1,11 +1,13 @@
 package scheduling
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,9 +128,8 @@ func (s *Service) Import(ctx context.Context, p ImportParams) ([]store.Appointme
 	if err != nil {
 		return nil, err
 	}
-	if len(ie.Rows) > 0 {
-		return nil, ie
-	}
+	// Rows that read well are booked even when others did not, to report
+	// every problem at once; any problem rolls the whole file back.
 	var out []store.Appointment
 	err = s.cfg.Store.InTx(ctx, p.ClinicID, func(tx store.Tx) error {
 		out = out[:0]
@@ -144,6 +145,7 @@ func (s *Service) Import(ctx context.Context, p ImportParams) ([]store.Appointme
 			out = append(out, a)
 		}
 		if len(ie.Rows) > 0 {
+			slices.SortStableFunc(ie.Rows, func(a, b *RowError) int { return cmp.Compare(a.Line, b.Line) })
 			return ie
 		}
 		return nil
