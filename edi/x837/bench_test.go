@@ -114,14 +114,22 @@ func encodedBatch(b *testing.B, moovSafe bool) []byte {
 	return buf.Bytes()
 }
 
-// BenchmarkDecode837P reads the batch of BenchmarkEncode837P back.
-func BenchmarkDecode837P(b *testing.B) {
+// BenchmarkDecode837P reads the batch of BenchmarkEncode837P back, keeping
+// every claim's memory as a caller that collects the claims does.
+func BenchmarkDecode837P(b *testing.B) { benchDecode(b, false) }
+
+// BenchmarkDecode837PReuseClaim reads the same batch with ReuseClaim, as a
+// caller that handles one claim at a time does.
+func BenchmarkDecode837PReuseClaim(b *testing.B) { benchDecode(b, true) }
+
+func benchDecode(b *testing.B, reuse bool) {
 	data := encodedBatch(b, false)
 	rd := bytes.NewReader(data)
 	m := startCPU(b, int64(len(data)))
 	for b.Loop() {
 		rd.Reset(data)
 		d := NewDecoder(rd)
+		d.ReuseClaim = reuse
 		n := 0
 		for d.Next() {
 			n++

@@ -34,6 +34,13 @@ type Decoder struct {
 	File string
 	// MaxErrors caps the collected errors; zero means edi.DefaultMaxErrors.
 	MaxErrors int
+	// ReuseClaim lets the decoder reuse the Claim that Claim returns, with
+	// every slice and pointer in it, for the claim after, as ReuseRecord
+	// does for encoding/csv: a claim is then valid only until the next call
+	// to Next, and decoding allocates next to nothing. The strings in it
+	// stay valid. Set it before the first Next, and leave it unset to keep
+	// the claims.
+	ReuseClaim bool
 
 	r       *edi.Reader
 	seg     segment
@@ -75,8 +82,28 @@ type Decoder struct {
 	arena    []byte
 	diagKind []claim.DiagnosisKind
 
-	mem      decodeSlabs
-	envDirty bool // env changed since it was copied to curEnv
+	mem      decodeSlabs // of claims unless ReuseClaim
+	envDirty bool        // env changed since it was copied to curEnv
+
+	// With ReuseClaim, two claims and the memory they point to, used in
+	// turn: the claim Next returns is complete only when the next one's
+	// CLM has been read into the other.
+	reused    [2]claim.Claim
+	reusedMem [2]decodeSlabs
+	turn      int
+
+	// The storage of the levels' patient and addresses (billing, pay-to,
+	// subscriber, payer, patient), which claims get copies of.
+	levelPatient claim.Patient
+	levelAddr    [5]claim.Address
+}
+
+// claimMem returns the slabs of the pending claim's memory.
+func (d *Decoder) claimMem() *decodeSlabs {
+	if d.ReuseClaim {
+		return &d.reusedMem[d.turn]
+	}
+	return &d.mem
 }
 
 // decodeSlabs are the blocks decoded claims are carved from (see carve).
@@ -90,13 +117,31 @@ type decodeSlabs struct {
 	strs       []string
 	ints       []int
 	cents      []int64
+	adjs       []claim.Adjustment
+	lineAdjs   []claim.LineAdjudication
 	// Only runs (openRun), never carve: a claim's lines, diagnoses and
 	// other payers grow in place at the end of these.
-	lines    []claim.ServiceLine
-	diags    []claim.Diagnosis
-	others   []claim.OtherPayer
-	adjs     []claim.Adjustment
-	lineAdjs []claim.LineAdjudication
+	lines  []claim.ServiceLine
+	diags  []claim.Diagnosis
+	others []claim.OtherPayer
+}
+
+// reset makes all of m's memory available again, zeroed.
+func (m *decodeSlabs) reset() {
+	reuse(&m.claims)
+	reuse(&m.addrs)
+	reuse(&m.provs)
+	reuse(&m.patients)
+	reuse(&m.facilities)
+	reuse(&m.drugs)
+	reuse(&m.strs)
+	reuse(&m.ints)
+	reuse(&m.cents)
+	reuse(&m.adjs)
+	reuse(&m.lineAdjs)
+	reuse(&m.lines)
+	reuse(&m.diags)
+	reuse(&m.others)
 }
 
 type personRef struct {
@@ -137,7 +182,8 @@ func NewDecoder(r io.Reader) *Decoder {
 }
 
 // Claim returns the claim Next read. It is the caller's: the decoder does
-// not touch it again.
+// not touch it again, unless ReuseClaim is set, in which case it is valid
+// until the next call to Next.
 func (d *Decoder) Claim() *claim.Claim { return d.cur }
 
 // Envelope returns the envelope of the claim Next read: ISA, GS and BHT
@@ -329,9 +375,10 @@ func (d *Decoder) finish() {
 		d.bad = false
 		return
 	}
-	c.Lines = closeRun(&d.mem.lines, c.Lines)
-	c.Diagnoses = closeRun(&d.mem.diags, c.Diagnoses)
-	c.OtherPayers = closeRun(&d.mem.others, c.OtherPayers)
+	m := d.claimMem()
+	c.Lines = closeRun(&m.lines, c.Lines)
+	c.Diagnoses = closeRun(&m.diags, c.Diagnoses)
+	c.OtherPayers = closeRun(&m.others, c.OtherPayers)
 	// A diagnosis whose kind is the default for its position keeps the
 	// empty kind, as the model documents.
 	for i, k := range d.diagKind {
@@ -354,18 +401,28 @@ func (d *Decoder) copyAddr(a *claim.Address) *claim.Address {
 	if a == nil {
 		return nil
 	}
-	b := one(&d.mem.addrs)
+	b := one(&d.claimMem().addrs)
 	*b = *a
 	return b
 }
 
 // startClaim begins a claim from a CLM segment and the levels above it.
 func (d *Decoder) startClaim(s *segment) {
-	c := one(&d.mem.claims)
+	m := &d.mem
+	var c *claim.Claim
+	if d.ReuseClaim {
+		d.turn ^= 1
+		m = &d.reusedMem[d.turn]
+		m.reset()
+		c = &d.reused[d.turn]
+		*c = claim.Claim{}
+	} else {
+		c = one(&m.claims)
+	}
 	c.Kind = d.kind
-	c.Lines = openRun(&d.mem.lines, 8)
-	c.Diagnoses = openRun(&d.mem.diags, 12)
-	c.OtherPayers = openRun(&d.mem.others, 2)
+	c.Lines = openRun(&m.lines, 8)
+	c.Diagnoses = openRun(&m.diags, 12)
+	c.OtherPayers = openRun(&m.others, 2)
 	d.pending = c
 	d.diagKind = d.diagKind[:0]
 	c.BillingProvider = d.billing
@@ -376,7 +433,7 @@ func (d *Decoder) startClaim(s *segment) {
 	c.Payer = d.payer
 	c.Payer.Address = d.copyAddr(d.payer.Address)
 	if d.patient != nil && d.hlPatient {
-		p := one(&d.mem.patients)
+		p := one(&m.patients)
 		*p = *d.patient
 		p.Address = d.copyAddr(p.Address)
 		c.Patient = p
@@ -402,7 +459,7 @@ func (d *Decoder) startClaim(s *segment) {
 			}
 		}
 		if n > 0 {
-			c.RelatedCauses = carve(&d.mem.strs, n)
+			c.RelatedCauses = carve(&m.strs, n)
 			for j := range n {
 				c.RelatedCauses[j] = d.str(causes[j])
 			}
@@ -475,7 +532,7 @@ func (d *Decoder) segment(s *segment) {
 		if f := d.facility; f != nil {
 			f.Address.Line1, f.Address.Line2 = d.el(s, 1), d.el(s, 2)
 		} else if d.addr != nil {
-			a := one(&d.mem.addrs)
+			a := d.newAddr()
 			a.Line1, a.Line2 = d.el(s, 1), d.el(s, 2)
 			*d.addr = a
 		}
@@ -487,7 +544,7 @@ func (d *Decoder) segment(s *segment) {
 		} else if d.addr != nil {
 			a := *d.addr
 			if a == nil {
-				a = one(&d.mem.addrs)
+				a = d.newAddr()
 				*d.addr = a
 			}
 			a.City, a.State, a.PostalCode, a.Country = d.el(s, 1), d.el(s, 2), d.el(s, 3), d.el(s, 4)
@@ -654,6 +711,29 @@ func (d *Decoder) se(s *segment) {
 	}
 }
 
+// newAddr returns a zero address for d.addr. A level's address is the
+// decoder's own (startClaim copies it into each claim); loop 2330B's is
+// the claim's.
+func (d *Decoder) newAddr() *claim.Address {
+	var a *claim.Address
+	switch d.addr {
+	case &d.billing.Address:
+		a = &d.levelAddr[0]
+	case &d.payTo:
+		a = &d.levelAddr[1]
+	case &d.sub.Address:
+		a = &d.levelAddr[2]
+	case &d.payer.Address:
+		a = &d.levelAddr[3]
+	case &d.levelPatient.Address:
+		a = &d.levelAddr[4]
+	default:
+		return one(&d.claimMem().addrs)
+	}
+	*a = claim.Address{}
+	return a
+}
+
 func (d *Decoder) clearTargets() {
 	d.addr, d.prov, d.person, d.facility = nil, nil, personRef{}, nil
 }
@@ -684,7 +764,8 @@ func (d *Decoder) hl(s *segment) {
 		d.loop = loop2000B
 	case "23":
 		d.resetLevels(loop2000C)
-		d.patient = one(&d.mem.patients)
+		d.levelPatient = claim.Patient{}
+		d.patient = &d.levelPatient
 		d.hlPatient = true
 		d.loop = loop2000C
 	default:
@@ -770,7 +851,8 @@ func (d *Decoder) nm1(s *segment) {
 			d.loop = loop2010BB
 		case "QC":
 			if d.patient == nil {
-				d.patient = one(&d.mem.patients)
+				d.levelPatient = claim.Patient{}
+				d.patient = &d.levelPatient
 			}
 			p := d.patient
 			p.LastName, p.FirstName, p.MiddleName, p.Suffix = d.el(s, 3), d.el(s, 4), d.el(s, 5), d.el(s, 7)
@@ -787,7 +869,7 @@ func (d *Decoder) nm1(s *segment) {
 	switch {
 	case d.line != nil:
 		if string(code) == "82" {
-			p := one(&d.mem.provs)
+			p := one(&d.claimMem().provs)
 			d.providerName(s, p)
 			d.line.Rendering = p
 			if prof {
@@ -830,7 +912,7 @@ func (d *Decoder) nm1(s *segment) {
 				slot = &c.Operating
 			}
 		case "77":
-			f := one(&d.mem.facilities)
+			f := one(&d.claimMem().facilities)
 			f.Name = d.el(s, 3)
 			if string(s.Element(8)) == "XX" {
 				f.NPI = d.el(s, 9)
@@ -844,7 +926,7 @@ func (d *Decoder) nm1(s *segment) {
 			d.loop = loopSkip
 			return
 		}
-		p := one(&d.mem.provs)
+		p := one(&d.claimMem().provs)
 		d.providerName(s, p)
 		*slot = p
 		// PRV follows the rendering provider (837P 2310B) and the
@@ -866,6 +948,9 @@ func (d *Decoder) ref(s *segment) {
 		}
 	case loop2300:
 		c := d.pending
+		if c == nil {
+			return // the claim ended at an envelope segment out of place
+		}
 		switch string(q) {
 		case "9F":
 			c.ReferralNumber = d.el(s, 2)
@@ -916,7 +1001,7 @@ func (d *Decoder) claimSegment(s *segment, id []byte) {
 				d.other.PaidCents = d.amount(s, 2, "AMT02 payer paid amount")
 				d.other.PaidKnown = true
 			case "EAF":
-				v := one(&d.mem.cents)
+				v := one(&d.claimMem().cents)
 				*v = d.amount(s, 2, "AMT02 remaining patient liability")
 				d.other.RemainingPatientLiabilityCents = v
 			}
@@ -944,7 +1029,7 @@ func (d *Decoder) claimSegment(s *segment, id []byte) {
 		if d.line != nil && (d.loop == loop2400 || d.loop == loop2410) {
 			d.loop = loop2410
 			if string(s.Element(2)) == "N4" {
-				dr := one(&d.mem.drugs)
+				dr := one(&d.claimMem().drugs)
 				dr.NDC = d.el(s, 3)
 				d.line.Drug = dr
 			}
@@ -1110,7 +1195,7 @@ func (d *Decoder) cas(s *segment, adj []claim.Adjustment) []claim.Adjustment {
 			n++
 		}
 		if n > 0 {
-			adj = carve(&d.mem.adjs, n)[:0]
+			adj = carve(&d.claimMem().adjs, n)[:0]
 		}
 	}
 	for i := 2; i+1 <= 19; i += 3 {
@@ -1120,6 +1205,12 @@ func (d *Decoder) cas(s *segment, adj []claim.Adjustment) []claim.Adjustment {
 		}
 		a := claim.Adjustment{Group: g, Reason: d.str(r), AmountCents: d.amount(s, i+1, "CAS adjustment amount")}
 		a.Quantity = d.quantity(s.Element(i+2), i+2, "CAS adjustment quantity")
+		if len(adj) == cap(adj) {
+			// A further CAS: move to room for it and the rest of this one.
+			more := carve(&d.claimMem().adjs, len(adj)+(19-i)/3)[:len(adj)]
+			copy(more, adj)
+			adj = more
+		}
 		adj = append(adj, a)
 	}
 	return adj
@@ -1140,7 +1231,7 @@ func (d *Decoder) procedure(s *segment, i int, l *claim.ServiceLine) {
 		}
 	}
 	if n > 0 {
-		l.Modifiers = carve(&d.mem.strs, n)
+		l.Modifiers = carve(&d.claimMem().strs, n)
 		for j := range n {
 			l.Modifiers[j] = d.str(mods[j])
 		}
@@ -1177,7 +1268,7 @@ func (d *Decoder) sv1(s *segment) {
 		np++
 	}
 	if np > 0 {
-		l.DiagnosisPointers = carve(&d.mem.ints, np)
+		l.DiagnosisPointers = carve(&d.claimMem().ints, np)
 		copy(l.DiagnosisPointers, ptrs[:np])
 	}
 }
@@ -1205,7 +1296,7 @@ func (d *Decoder) svd(s *segment) {
 	}
 	a.Units = d.quantity(s.Element(5), 5, "SVD05 paid units")
 	if l.Adjudications == nil {
-		l.Adjudications = carve(&d.mem.lineAdjs, 1)[:0]
+		l.Adjudications = carve(&d.claimMem().lineAdjs, 1)[:0]
 	}
 	l.Adjudications = append(l.Adjudications, a)
 	d.adj = &l.Adjudications[len(l.Adjudications)-1]

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 )
 
@@ -71,6 +73,7 @@ func FuzzDecode837(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		claims, envs, _ := decodeAll(t, "fuzz", data)
+		checkReuseClaim(t, data, claims)
 		for i, c := range claims {
 			env := testEnvelope()
 			env.Delimiters = envs[i].Delimiters
@@ -93,4 +96,49 @@ func FuzzDecode837(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkReuseClaim decodes data again with ReuseClaim and checks that each
+// claim, looked at before the next Next, equals the kept claim.
+func checkReuseClaim(t *testing.T, data []byte, want []*claim.Claim) {
+	t.Helper()
+	d := NewDecoder(bytes.NewReader(data))
+	d.ReuseClaim = true
+	n := 0
+	for d.Next() {
+		if n >= len(want) {
+			t.Fatalf("ReuseClaim decodes more than %d claims", len(want))
+		}
+		if g, w := claimJSON(t, d.Claim()), claimJSON(t, want[n]); g != w {
+			t.Fatalf("claim %d with ReuseClaim: %s", n, jsonDiff(g, w))
+		}
+		n++
+	}
+	if n != len(want) {
+		t.Fatalf("ReuseClaim decodes %d claims, want %d", n, len(want))
+	}
+}
+
+func TestDecodeReuseClaim(t *testing.T) {
+	files, err := filepath.Glob("testdata/golden/*.x12")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no golden files", err)
+	}
+	var all []byte
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims, _, _ := decodeAll(t, name, data)
+		checkReuseClaim(t, data, claims)
+		all = append(all, data...)
+	}
+	// One input of every golden file: claims of both kinds, one after
+	// another, with and without other payers, drugs and dependents.
+	claims, _, err := decodeAll(t, "all", all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReuseClaim(t, all, claims)
 }

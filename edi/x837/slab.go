@@ -57,3 +57,10 @@ func closeRun[T any](slab *[]T, run []T) []T {
 	}
 	return run[:len(run):len(run)]
 }
+
+// reuse empties the slab and zeroes what it had handed out, to be handed
+// out again.
+func reuse[T any](slab *[]T) {
+	clear(*slab)
+	*slab = (*slab)[:0]
+}
