@@ -1,7 +1,8 @@
 -- Privileges of the application role, applied after every migration run so
 -- that tables River or the store added are covered. The role may read and
 -- write every table (row-level security narrows it to one clinic), may only
--- append to the audit log, and may not touch the migration records.
+-- append to the audit log, may not delete rows that others reference, and
+-- may not touch the migration records.
 DO $$
 BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO clearhouse_app', current_schema());
@@ -14,4 +15,7 @@ BEGIN
 END
 $$;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM clearhouse_app;
+-- Rows others point at are never deleted (clearhouse_check_refs relies on it).
+REVOKE DELETE, TRUNCATE ON clinics, payers, patients, providers, coverages, appointments, encounters, interchanges,
+    claims, inbound_files, remittances, claim_payments, ledger_transactions FROM clearhouse_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON clearhouse_migration FROM clearhouse_app;

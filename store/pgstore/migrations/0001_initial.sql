@@ -197,12 +197,7 @@ CREATE TABLE claims (
     created_at                 timestamptz NOT NULL,
     updated_at                 timestamptz NOT NULL,
     PRIMARY KEY (clinic_id, id),
-    UNIQUE (clinic_id, patient_control_number),
-    FOREIGN KEY (clinic_id, payer_id) REFERENCES payers (clinic_id, id),
-    FOREIGN KEY (clinic_id, patient_id) REFERENCES patients (clinic_id, id),
-    FOREIGN KEY (clinic_id, encounter_id) REFERENCES encounters (clinic_id, id),
-    FOREIGN KEY (clinic_id, original_claim_id) REFERENCES claims (clinic_id, id),
-    FOREIGN KEY (clinic_id, interchange_id) REFERENCES interchanges (clinic_id, id)
+    UNIQUE (clinic_id, patient_control_number)
 );
 CREATE INDEX claims_status ON claims (clinic_id, status, payer_id);
 CREATE INDEX claims_icn ON claims (clinic_id, payer_claim_control_number) WHERE payer_claim_control_number <> '';
@@ -218,9 +213,6 @@ CREATE TABLE claim_status_history (
     at          timestamptz NOT NULL,
     PRIMARY KEY (clinic_id, id)
 );
--- No foreign key to claims: the store writes history only in the
--- transaction that creates or changes the claim, with the claim's own ID, and
--- a per-row key check would double the cost of bulk claim loads.
 CREATE INDEX claim_status_history_claim ON claim_status_history (clinic_id, claim_id);
 
 CREATE TABLE charges (
@@ -327,9 +319,7 @@ CREATE TABLE claim_payments (
     payer_claim_control_number   text NOT NULL DEFAULT '',
     document                     jsonb NOT NULL,
     created_at                   timestamptz NOT NULL,
-    PRIMARY KEY (clinic_id, id),
-    FOREIGN KEY (clinic_id, remittance_id) REFERENCES remittances (clinic_id, id),
-    FOREIGN KEY (clinic_id, claim_id) REFERENCES claims (clinic_id, id)
+    PRIMARY KEY (clinic_id, id)
 );
 CREATE INDEX claim_payments_remittance ON claim_payments (clinic_id, remittance_id);
 CREATE INDEX claim_payments_claim ON claim_payments (clinic_id, claim_id);
@@ -345,8 +335,6 @@ CREATE TABLE claim_adjustments (
     quantity_milli   bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (clinic_id, id)
 );
--- Written only with the claim payment, in its transaction (see
--- claim_status_history).
 CREATE INDEX claim_adjustments_payment ON claim_adjustments (clinic_id, claim_payment_id);
 
 CREATE TABLE ledger_transactions (
@@ -409,6 +397,56 @@ CREATE TABLE worklist_items (
     FOREIGN KEY (clinic_id, appointment_id) REFERENCES appointments (clinic_id, id)
 );
 CREATE INDEX worklist_items_status ON worklist_items (clinic_id, status, kind);
+
+-- References from the high-volume tables (claims, their status history,
+-- claim payments and their adjustments) are checked once per statement
+-- against the transition table instead of by row-level foreign keys, whose
+-- per-row triggers cost more than the inserts themselves on bulk loads. The
+-- check runs as the caller, under row-level security, and requires the
+-- referenced row to belong to the same clinic. Parents are never deleted:
+-- the application role has no DELETE on them (grants.sql).
+--
+-- Inside a bulk load the parent table's statistics are stale (a table filled
+-- in the same transaction looks empty), and the planner would join the whole
+-- transition table against it with a nested loop per row pair. The check is
+-- therefore a correlated subquery that cannot be flattened (OFFSET 0), run
+-- with sequential scans off, so each new row costs one primary-key probe.
+CREATE FUNCTION clearhouse_check_refs() RETURNS trigger
+    LANGUAGE plpgsql
+    SET enable_seqscan = off
+    SET jit = off
+    AS $$
+DECLARE
+    i   integer;
+    bad boolean;
+BEGIN
+    FOR i IN 0 .. TG_NARGS - 1 BY 2 LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM new_rows n WHERE n.%1$I IS NOT NULL AND NOT EXISTS '
+            '(SELECT 1 FROM %2$I p WHERE p.clinic_id = n.clinic_id AND p.id = n.%1$I OFFSET 0))', TG_ARGV[i], TG_ARGV[i + 1])
+            INTO bad;
+        IF bad THEN
+            RAISE foreign_key_violation USING MESSAGE = format('%s.%s names no row of %s in its clinic',
+                TG_TABLE_NAME, TG_ARGV[i], TG_ARGV[i + 1]);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER claims_refs_insert AFTER INSERT ON claims REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clearhouse_check_refs('payer_id', 'payers', 'patient_id', 'patients',
+        'encounter_id', 'encounters', 'original_claim_id', 'claims', 'interchange_id', 'interchanges');
+CREATE TRIGGER claims_refs_update AFTER UPDATE ON claims REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clearhouse_check_refs('payer_id', 'payers', 'patient_id', 'patients',
+        'encounter_id', 'encounters', 'original_claim_id', 'claims', 'interchange_id', 'interchanges');
+CREATE TRIGGER claim_status_history_refs_insert AFTER INSERT ON claim_status_history REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clearhouse_check_refs('claim_id', 'claims');
+CREATE TRIGGER claim_payments_refs_insert AFTER INSERT ON claim_payments REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clearhouse_check_refs('remittance_id', 'remittances', 'claim_id', 'claims');
+CREATE TRIGGER claim_payments_refs_update AFTER UPDATE ON claim_payments REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clearhouse_check_refs('remittance_id', 'remittances', 'claim_id', 'claims');
+CREATE TRIGGER claim_adjustments_refs_insert AFTER INSERT ON claim_adjustments REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clearhouse_check_refs('claim_payment_id', 'claim_payments');
 
 -- The audit log: append-only (the application role may not update or delete
 -- it), one hash chain per clinic; audit_heads keeps each chain's end.
