@@ -107,8 +107,8 @@ func ParseRosterJSON(b []byte) ([]Member, error) {
 // rosterColumns are the columns of a CSV roster, in any order; the header
 // row names them. Amounts are dollars and cents ("25.00"), dates
 // YYYY-MM-DD, status "active" or "inactive". A dependent's row has the
-// subscriber's member ID in subscriber_id and its relationship; the
-// subscriber's row comes first.
+// subscriber's member ID in subscriber_id and a relationship other than 18
+// (self); the subscriber's row comes first.
 var rosterColumns = []string{
 	"payer", "member_id", "subscriber_id", "relationship", "last_name", "first_name", "birth_date", "gender",
 	"status", "plan", "insurance_type", "group_number", "group_name", "coverage_begin", "coverage_end",
@@ -188,7 +188,7 @@ func ParseRosterCSV(r io.Reader) ([]Member, error) {
 			}
 			return c
 		}
-		if sub := get("subscriber_id"); sub != "" && sub != get("member_id") {
+		if sub, rel := get("subscriber_id"), get("relationship"); sub != "" && rel != "" && rel != "18" {
 			i, ok := index[get("payer")+"\x00"+sub]
 			if !ok {
 				return nil, fmt.Errorf("%w: line %d: dependent of %s before its subscriber", ErrRoster, line, sub)
