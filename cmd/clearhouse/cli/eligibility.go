@@ -20,6 +20,7 @@ func newEligibilityCmd(env *Env) *cobra.Command {
 		Short: "Read 271 eligibility responses",
 	}
 	cmd.AddCommand(newEligibilityDecodeCmd(env))
+	addEligibilityRunCmds(cmd, env)
 	return cmd
 }
 

@@ -102,6 +102,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newMigrateCmd(env),
 		newAuditCmd(env),
 		newPaysimCmd(env),
+		newAppointmentsCmd(env),
 	)
 	return root
 }

@@ -1,0 +1,378 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clearhouse/clearhouse/fixtures"
+	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/scheduling"
+	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/storedb"
+)
+
+// schedulingFlags are the flags every scheduling command shares.
+type schedulingFlags struct {
+	clinic    int64
+	tz        string
+	payersDir string
+}
+
+func (f *schedulingFlags) register(c *cobra.Command) {
+	c.Flags().Int64Var(&f.clinic, "clinic", 0, "clinic ID (required)")
+	c.Flags().StringVar(&f.tz, "tz", "UTC", "the clinic's time zone (IANA name) for times given and shown")
+	_ = c.MarkFlagRequired("clinic")
+}
+
+// open opens the store and builds the scheduling service; close the store
+// when done.
+func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Service, store.Store, *time.Location, error) {
+	loc, err := time.LoadLocation(f.tz)
+	if err != nil {
+		return nil, nil, nil, &ExitError{Code: 2, Err: fmt.Errorf("--tz: %w", err)}
+	}
+	var reg *payers.Registry
+	if f.payersDir != "" {
+		reg, err = payers.LoadDir(f.payersDir)
+	} else {
+		reg, err = fixtures.Payers()
+	}
+	if err != nil {
+		return nil, nil, nil, &ExitError{Code: 2, Err: err}
+	}
+	st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+	if err != nil {
+		return nil, nil, nil, &ExitError{Code: 2, Err: err}
+	}
+	svc, err := scheduling.New(scheduling.Config{Store: st, Payers: reg, Location: loc})
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, &ExitError{Code: 2, Err: err}
+	}
+	return svc, st, loc, nil
+}
+
+// schedulingError maps a scheduling error to an exit status: 1 for refusals
+// (overlap, illegal transition, bad file), 2 otherwise.
+func schedulingError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	for _, e := range []error{scheduling.ErrDoubleBooked, scheduling.ErrIllegalTransition, scheduling.ErrOutsideHours,
+		scheduling.ErrImport, scheduling.ErrCoverage, scheduling.ErrInvalid, store.ErrNotFound} {
+		if errors.Is(err, e) {
+			return &ExitError{Code: 1, Err: err}
+		}
+	}
+	return &ExitError{Code: 2, Err: err}
+}
+
+func cmdContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+// newAppointmentsCmd builds "clearhouse appointments".
+func newAppointmentsCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "appointments",
+		Short: "Book and manage appointments",
+	}
+	cmd.AddCommand(newApptBookCmd(env), newApptListCmd(env), newApptRescheduleCmd(env),
+		newApptActionCmd(env, "cancel", "Cancel a booked appointment"),
+		newApptActionCmd(env, "checkin", "Check a patient in and show the expected patient responsibility"),
+		newApptActionCmd(env, "checkout", "Check a patient out and close the encounter for billing"),
+		newApptActionCmd(env, "noshow", "Record that the patient did not come"),
+		newApptImportCmd(env))
+	return cmd
+}
+
+const timeLayout = "2006-01-02 15:04"
+
+func printAppointment(env *Env, a store.Appointment, loc *time.Location) {
+	cov := "-"
+	if a.CoverageID != nil {
+		cov = fmt.Sprint(*a.CoverageID)
+	}
+	fmt.Fprintf(env.Stdout, "appointment %d: %s %s-%s provider %d patient %d coverage %s %q\n", a.ID, a.Status,
+		a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"), a.ProviderID, a.PatientID, cov, a.Reason)
+}
+
+func newApptBookCmd(env *Env) *cobra.Command {
+	var f schedulingFlags
+	var patient, provider, coverage int64
+	var at, reason string
+	var minutes int
+	var anyHours bool
+	c := &cobra.Command{
+		Use:   "book",
+		Short: "Book an appointment (refused when the provider is already booked)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmdContext(cmd)
+			svc, st, loc, err := f.open(ctx, env)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			start, err := time.ParseInLocation(timeLayout, at, loc)
+			if err != nil {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--at %q: want YYYY-MM-DD HH:MM", at)}
+			}
+			p := scheduling.BookParams{ClinicID: f.clinic, PatientID: patient, ProviderID: provider, Start: start,
+				Duration: time.Duration(minutes) * time.Minute, Reason: reason, AllowOutsideHours: anyHours, Actor: "cli"}
+			if coverage != 0 {
+				p.CoverageID = &coverage
+			}
+			a, err := svc.Book(ctx, p)
+			if err != nil {
+				return schedulingError(err)
+			}
+			printAppointment(env, a, loc)
+			return nil
+		},
+	}
+	f.register(c)
+	c.Flags().Int64Var(&patient, "patient", 0, "patient ID")
+	c.Flags().Int64Var(&provider, "provider", 0, "provider ID")
+	c.Flags().Int64Var(&coverage, "coverage", 0, "coverage ID (default: the patient's primary coverage)")
+	c.Flags().StringVar(&at, "at", "", `start, "YYYY-MM-DD HH:MM" in --tz`)
+	c.Flags().IntVar(&minutes, "minutes", 0, "length in minutes (default: the provider's slot length)")
+	c.Flags().StringVar(&reason, "reason", "", "reason for the visit")
+	c.Flags().BoolVar(&anyHours, "outside-hours", false, "allow a time outside the provider's working hours")
+	return c
+}
+
+func newApptListCmd(env *Env) *cobra.Command {
+	var f schedulingFlags
+	var from, to string
+	var provider, patient int64
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List appointments starting between two dates",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmdContext(cmd)
+			svc, st, loc, err := f.open(ctx, env)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			p := scheduling.ListParams{ClinicID: f.clinic, ProviderID: provider, PatientID: patient}
+			if from != "" {
+				if p.From, err = time.ParseInLocation(time.DateOnly, from, loc); err != nil {
+					return &ExitError{Code: 2, Err: fmt.Errorf("--from %q: want YYYY-MM-DD", from)}
+				}
+			}
+			if to != "" {
+				if p.To, err = time.ParseInLocation(time.DateOnly, to, loc); err != nil {
+					return &ExitError{Code: 2, Err: fmt.Errorf("--to %q: want YYYY-MM-DD", to)}
+				}
+				p.To = p.To.AddDate(0, 0, 1)
+			}
+			as, err := svc.List(ctx, p)
+			if err != nil {
+				return schedulingError(err)
+			}
+			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTART\tEND\tSTATUS\tPROVIDER\tPATIENT\tREASON")
+			for _, a := range as {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\n", a.ID, a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"),
+					a.Status, a.ProviderID, a.PatientID, a.Reason)
+			}
+			return tw.Flush()
+		},
+	}
+	f.register(c)
+	c.Flags().StringVar(&from, "from", "", "first day, YYYY-MM-DD")
+	c.Flags().StringVar(&to, "to", "", "last day, YYYY-MM-DD (included)")
+	c.Flags().Int64Var(&provider, "provider", 0, "only this provider")
+	c.Flags().Int64Var(&patient, "patient", 0, "only this patient")
+	return c
+}
+
+func newApptRescheduleCmd(env *Env) *cobra.Command {
+	var f schedulingFlags
+	var id, provider int64
+	var at string
+	var minutes int
+	var anyHours bool
+	c := &cobra.Command{
+		Use:   "reschedule",
+		Short: "Move a booked appointment to another time (or provider)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmdContext(cmd)
+			svc, st, loc, err := f.open(ctx, env)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			start, err := time.ParseInLocation(timeLayout, at, loc)
+			if err != nil {
+				return &ExitError{Code: 2, Err: fmt.Errorf("--at %q: want YYYY-MM-DD HH:MM", at)}
+			}
+			a, err := svc.Reschedule(ctx, scheduling.RescheduleParams{ClinicID: f.clinic, AppointmentID: id, Start: start,
+				Duration: time.Duration(minutes) * time.Minute, ProviderID: provider, AllowOutsideHours: anyHours, Actor: "cli"})
+			if err != nil {
+				return schedulingError(err)
+			}
+			printAppointment(env, a, loc)
+			return nil
+		},
+	}
+	f.register(c)
+	c.Flags().Int64Var(&id, "id", 0, "appointment ID")
+	c.Flags().Int64Var(&provider, "provider", 0, "move to this provider")
+	c.Flags().StringVar(&at, "at", "", `new start, "YYYY-MM-DD HH:MM" in --tz`)
+	c.Flags().IntVar(&minutes, "minutes", 0, "new length in minutes (default: unchanged)")
+	c.Flags().BoolVar(&anyHours, "outside-hours", false, "allow a time outside the provider's working hours")
+	return c
+}
+
+func cents(n int64) string { return fmt.Sprintf("$%d.%02d", n/100, n%100) }
+
+func newApptActionCmd(env *Env, name, short string) *cobra.Command {
+	var f schedulingFlags
+	var id int64
+	var note, serviceType, pos string
+	var diagnoses []string
+	c := &cobra.Command{
+		Use:   name,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmdContext(cmd)
+			svc, st, loc, err := f.open(ctx, env)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			act := scheduling.ActionParams{ClinicID: f.clinic, AppointmentID: id, Actor: "cli", Note: note}
+			switch name {
+			case "cancel", "noshow":
+				do := svc.Cancel
+				if name == "noshow" {
+					do = svc.NoShow
+				}
+				a, err := do(ctx, act)
+				if err != nil {
+					return schedulingError(err)
+				}
+				printAppointment(env, a, loc)
+			case "checkin":
+				ci, err := svc.CheckIn(ctx, scheduling.CheckInParams{ClinicID: f.clinic, AppointmentID: id, ServiceType: serviceType, Actor: "cli"})
+				if err != nil {
+					return schedulingError(err)
+				}
+				printAppointment(env, ci.Appointment, loc)
+				printResponsibility(env, ci.Responsibility)
+			case "checkout":
+				co, err := svc.CheckOut(ctx, scheduling.CheckOutParams{ClinicID: f.clinic, AppointmentID: id, PlaceOfService: pos,
+					DiagnosisCodes: diagnoses, Actor: "cli"})
+				if err != nil {
+					return schedulingError(err)
+				}
+				printAppointment(env, co.Appointment, loc)
+				fmt.Fprintf(env.Stdout, "encounter %d: %s, date of service %s, place of service %s\n", co.Encounter.ID, co.Encounter.Status,
+					co.Encounter.ServiceDate.Format(time.DateOnly), co.Encounter.PlaceOfService)
+			}
+			return nil
+		},
+	}
+	f.register(c)
+	c.Flags().Int64Var(&id, "id", 0, "appointment ID")
+	switch name {
+	case "cancel", "noshow":
+		c.Flags().StringVar(&note, "note", "", "note kept in the audit log")
+	case "checkin":
+		c.Flags().StringVar(&serviceType, "service-type", "", "EB03 service type of the visit (default 98, office visit)")
+	case "checkout":
+		c.Flags().StringVar(&pos, "pos", "", "place of service code (default 11, office)")
+		c.Flags().StringSliceVar(&diagnoses, "dx", nil, "ICD-10-CM diagnosis codes, in order")
+	}
+	return c
+}
+
+func printResponsibility(env *Env, r *scheduling.Responsibility) {
+	w := env.Stdout
+	if r == nil {
+		fmt.Fprintln(w, "no coverage: self-pay")
+		return
+	}
+	checked := "never"
+	if r.CheckedAt != nil {
+		checked = r.CheckedAt.UTC().Format(time.DateOnly)
+	}
+	fmt.Fprintf(w, "coverage %d: %s (checked %s) %s\n", r.CoverageID, r.Status, checked, r.Plan)
+	show := func(label string, has bool, v string) {
+		if !has {
+			v = "not reported"
+		}
+		fmt.Fprintf(w, "  %-24s %s\n", label, v)
+	}
+	show("copay (service "+r.ServiceType+")", r.HasCopay, cents(r.CopayCents))
+	show("coinsurance", r.HasCoinsurance, fmt.Sprintf("%d.%02d%%", r.CoinsuranceBasisPoints/100, r.CoinsuranceBasisPoints%100))
+	show("deductible remaining", r.HasDeductibleRemaining, cents(r.DeductibleRemainingCents))
+	show("out of pocket remaining", r.HasOutOfPocketRemaining, cents(r.OutOfPocketRemainingCents))
+	if r.AuthorizationRequired {
+		fmt.Fprintln(w, "  prior authorization required")
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+}
+
+func newApptImportCmd(env *Env) *cobra.Command {
+	var f schedulingFlags
+	var anyHours bool
+	c := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Import appointments from a CSV file, all or nothing",
+		Long: `Import books every appointment of a CSV file in one transaction. The first
+line names the columns: patient_mrn, provider_npi, date (YYYY-MM-DD) and time
+(HH:MM, in --tz) are required; duration_minutes, reason, and payer_id with
+member_id are optional. Every problem is reported with its file, line and
+column, and then nothing is imported (exit status 1).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmdContext(cmd)
+			svc, st, loc, err := f.open(ctx, env)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			in, err := os.Open(args[0])
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			defer in.Close()
+			as, err := svc.Import(ctx, scheduling.ImportParams{ClinicID: f.clinic, FileName: filepath.Base(args[0]), Input: in,
+				AllowOutsideHours: anyHours, Actor: "cli"})
+			if err != nil {
+				return schedulingError(err)
+			}
+			for _, a := range as {
+				printAppointment(env, a, loc)
+			}
+			fmt.Fprintf(env.Stdout, "imported %s\n", plural(len(as), "appointment", "appointments"))
+			return nil
+		},
+	}
+	f.register(c)
+	c.Flags().BoolVar(&anyHours, "outside-hours", false, "accept times outside the providers' working hours")
+	return c
+}
