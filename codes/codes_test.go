@@ -1,7 +1,12 @@
 package codes
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/csv"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -185,5 +190,78 @@ func BenchmarkLookupICD(b *testing.B) {
 		if _, ok := icd.Lookup("E119", 20260115); !ok {
 			b.Fatal("E119")
 		}
+	}
+}
+
+// TestReadAllLyingGzipTrailer is the regression test for a gzip file whose
+// ISIZE trailer claims about a gigabyte: readAll used to reserve that much
+// before reading a byte.
+func TestReadAllLyingGzipTrailer(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte("00001 A00     0 Cholera\n"))
+	zw.Close()
+	data := buf.Bytes()
+	binary.LittleEndian.PutUint32(data[len(data)-4:], 1<<30-2)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := readAll(bytes.NewReader(data))
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Error("a gzip file with a wrong ISIZE was read without error")
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 1<<20 {
+		t.Errorf("reading %d bytes allocated %d bytes", len(data), grown)
+	}
+}
+
+// TestParseCSVErrorNoPanic is the regression test for a CSV error (here an
+// unterminated quote) in the HCPCS and taxonomy files: the readers asked
+// csv.Reader.FieldPos for the failed record's position and panicked.
+func TestParseCSVErrorNoPanic(t *testing.T) {
+	_, _, err := parseHCPCS("h.csv", "HCPC,LONG DESC\n\"0", 0)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || !errors.Is(err, csv.ErrQuote) {
+		t.Errorf("HCPCS: %v, want a ParseError at line 2 wrapping csv.ErrQuote", err)
+	}
+	_, err = parseTaxonomy("t.csv", "Code,Grouping,Classification,Specialization,Definition,Notes,Display Name,Section\n\"207Q")
+	if !errors.As(err, &pe) || pe.Line != 2 || !errors.Is(err, ErrFormat) {
+		t.Errorf("taxonomy: %v, want a ParseError at line 2", err)
+	}
+}
+
+// TestParseICDDottedCode is the regression test for codes with a dot or
+// other punctuation in the order file or the addenda: they were stored as
+// read, and Lookup, which drops the dot of "E11.9", could not find them.
+func TestParseICDDottedCode(t *testing.T) {
+	if _, err := parseICDOrder("o.txt", "00001 A00     0 Cholera\n00002 812.000 1 x\n"); err == nil || !strings.Contains(err.Error(), "o.txt:2:") {
+		t.Errorf("order file: %v, want an error at line 2", err)
+	}
+	cur := &Release{Kind: ICD10CM, codes: map[string]Code{"A00": {Code: "A00"}}, n: 1}
+	if _, err := reverseAddenda("a.txt", "Add:         1 812.0000 x\n", cur); err == nil || !strings.Contains(err.Error(), "a.txt:1:") {
+		t.Errorf("addenda: %v, want an error at line 1", err)
+	}
+}
+
+// TestReverseAddendaCount is the regression test for addenda records about
+// codes the order file does not hold: the derived release's Len counted
+// an added code the order file lacked as removed, and a revised added code
+// twice, so Len disagreed with Each.
+func TestReverseAddendaCount(t *testing.T) {
+	cur := &Release{Kind: ICD10CM, codes: map[string]Code{"A00": {Code: "A00"}, "A000": {Code: "A000"}, "B8801": {Code: "B8801"}}, n: 3}
+	add := "Add:         1 B8801   Infestation by Demodex mites\n" +
+		"Add:         1 Z9999   Not in the order file\n" +
+		"Add:         1 A000    Added, then revised\n" +
+		"Revise from: 1 A000    Old title\n" +
+		"Delete:      1 B880    Other acariasis\n"
+	prev, err := reverseAddenda("a.txt", add, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	prev.Each(func(Code) bool { n++; return true })
+	// A00, A000 (revised back), B880 (restored); B8801 was added.
+	if n != 3 || prev.Len() != 3 {
+		t.Errorf("Each %d, Len %d, want 3", n, prev.Len())
 	}
 }

@@ -11,6 +11,10 @@ import (
 	"strings"
 )
 
+// maxDeflateRatio bounds how many bytes deflate expands one compressed byte
+// to (a run of 258 bytes per 2-bit code, about 1032 to 1).
+const maxDeflateRatio = 1032
+
 // readAll returns the content of a file, gunzipping it when it starts with
 // the gzip magic number. The text is built in one allocation sized from the
 // gzip trailer, since the large code sets are read at every start.
@@ -26,10 +30,12 @@ func readAll(r io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// ISIZE, the last four bytes, is the uncompressed size modulo 2^32.
+	// ISIZE, the last four bytes, is the uncompressed size modulo 2^32. A
+	// damaged or crafted file may claim any size: reserve no more than
+	// deflate can expand the data to (at most 1032 to 1, RFC 1951 blocks).
 	size := int(binary.LittleEndian.Uint32(data[len(data)-4:]))
 	var sb strings.Builder
-	if size < 1<<30 {
+	if size < 1<<30 && size <= maxDeflateRatio*len(data) {
 		sb.Grow(size + 1)
 	}
 	if _, err := io.Copy(&sb, zr); err != nil {
@@ -97,6 +103,9 @@ func parseICDOrder(name, s string) (map[string]Code, error) {
 		if code == "" || (flag != '0' && flag != '1') {
 			return &ParseError{File: name, Line: n, Err: fmt.Errorf("code %q with billable flag %q: want 0 or 1", code, flag)}
 		}
+		if !isICDCode(code) {
+			return &ParseError{File: name, Line: n, Err: fmt.Errorf("code %q: want 3 to 7 capital letters and digits, no dot", code)}
+		}
 		m[code] = Code{
 			Code:            code,
 			Billable:        flag == '1',
@@ -146,6 +155,9 @@ func reverseAddenda(name, s string, cur *Release) (*Release, error) {
 			Description:     field(line, 23, 83),
 			LongDescription: field(line, 84, -1),
 		}
+		if !isICDCode(c.Code) {
+			return &ParseError{File: name, Line: n, Err: fmt.Errorf("addenda code %q: want 3 to 7 capital letters and digits, no dot", c.Code)}
+		}
 		switch kind {
 		case "add":
 			adds = append(adds, c)
@@ -169,10 +181,18 @@ func reverseAddenda(name, s string, cur *Release) (*Release, error) {
 	for _, c := range revs {
 		prev.codes[c.Code] = c
 	}
-	prev.n = cur.n - len(prev.removed)
+	// The entries are the restored and revised codes plus the current
+	// release's others that were not added this year. Addenda records for
+	// codes the order file lacks count only where they restore a code.
+	prev.n = len(prev.codes) + cur.n
+	for code := range prev.removed {
+		if _, over := prev.codes[code]; !over && cur.has(code) {
+			prev.n--
+		}
+	}
 	for code := range prev.codes {
-		if _, ok := cur.codes[code]; !ok {
-			prev.n++
+		if cur.has(code) {
+			prev.n--
 		}
 	}
 	return prev, nil
@@ -229,10 +249,10 @@ func parseHCPCS(name, s string, asOf Day) (procs, mods map[string]Code, err erro
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
-			return nil, nil, &ParseError{File: name, Line: line, Err: err}
+			return nil, nil, &ParseError{File: name, Line: csvErrLine(err), Err: err}
 		}
+		line, _ := r.FieldPos(0)
 		code := strings.ToUpper(get(rec, iCode))
 		if code == "" {
 			continue
@@ -315,10 +335,10 @@ func parseTaxonomy(name, s string) (map[string]Code, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
-			return nil, &ParseError{File: name, Line: line, Err: err}
+			return nil, &ParseError{File: name, Line: csvErrLine(err), Err: err}
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) < 7 || len(strings.TrimSpace(rec[0])) != 10 {
 			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("taxonomy code %q: want 10 characters", rec[0])}
 		}
@@ -330,6 +350,31 @@ func parseTaxonomy(name, s string) (map[string]Code, error) {
 		m[code] = Code{Code: code, Description: rec[6], LongDescription: rec[1] + ": " + long, Billable: true}
 	}
 	return m, nil
+}
+
+// csvErrLine is the line of a csv.Reader error. FieldPos would panic
+// there: a failed Read leaves no record to ask about.
+func csvErrLine(err error) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) && pe.Line > 0 {
+		return pe.Line
+	}
+	return 1
+}
+
+// isICDCode reports whether s can be an ICD-10-CM code as the order file
+// and the addenda write it: 3 to 7 letters and digits, no dot.
+func isICDCode(s string) bool {
+	if len(s) < 3 || len(s) > 7 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 func isDigits(s string) bool {

@@ -180,6 +180,20 @@ func (r *Release) Lookup(code string) (Code, bool) {
 	return r.base.Lookup(code)
 }
 
+// has reports whether code, exactly as stored, is an entry of r.
+func (r *Release) has(code string) bool {
+	if _, ok := r.codes[code]; ok {
+		return true
+	}
+	if r.base == nil {
+		return false
+	}
+	if _, gone := r.removed[code]; gone {
+		return false
+	}
+	return r.base.has(code)
+}
+
 // Len returns the number of entries in the release.
 func (r *Release) Len() int { return r.n }
 
