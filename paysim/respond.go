@@ -51,6 +51,13 @@ func (rc *responder) answer(ctx context.Context, content []byte) ([]responseFile
 	reports := map[int64]*edi.InterchangeReport{}
 	for _, ack := range x999.Generate(rep) {
 		ic := ack.Interchange
+		if !answerable(ic) {
+			// Without the sender's ID and a well-formed ISA13, ISA09 and
+			// ISA10 no valid TA1 can be addressed or written.
+			rc.sim.log.Warn("paysim interchange cannot be answered", "payer", rc.payer, "name", rc.name,
+				"isa13", ic.ControlNumber, "err", ic.Errors.Err())
+			continue
+		}
 		if !ic.Accepted() {
 			// Interchange-level errors: a TA1 rejects the whole interchange;
 			// nothing in it is processed.
@@ -123,6 +130,7 @@ func (rc *responder) answer(ctx context.Context, content []byte) ([]responseFile
 	}
 	var out []responseFile
 	add := func(ext string, parts [][]byte) {
+		parts = rc.keepValid(ext, parts)
 		if len(parts) > 0 {
 			out = append(out, responseFile{name: responseName(rc.name, ext), content: concat(parts)})
 		}
@@ -132,6 +140,33 @@ func (rc *responder) answer(ctx context.Context, content []byte) ([]responseFile
 	add("277ca", claimAcks)
 	add("271", eligibility)
 	return out, nil
+}
+
+// keepValid drops, with a log entry, any response interchange that does
+// not pass envelope and syntax validation, such as a 999 echoing a control
+// character the input held where an identifier belongs: the simulator
+// sends nothing rather than something invalid.
+func (rc *responder) keepValid(ext string, parts [][]byte) [][]byte {
+	kept := parts[:0]
+	for _, b := range parts {
+		rep, err := edi.Validate(bytes.NewReader(b), edi.ValidateOpts{File: responseName(rc.name, ext)})
+		if err == nil && rep.Clean() {
+			kept = append(kept, b)
+			continue
+		}
+		if err == nil {
+			err = rep.Err()
+		}
+		rc.sim.log.Warn("paysim response withheld: not valid", "payer", rc.payer, "name", rc.name, "response", ext, "err", err)
+	}
+	return kept
+}
+
+// answerable reports whether a reply can be addressed to interchange ic:
+// its sender ID and the ISA13, ISA09 and ISA10 a TA1 copies are present and
+// well formed.
+func answerable(ic *edi.InterchangeReport) bool {
+	return ic.SenderID != "" && isDigits(ic.ControlNumber, 9) && isDigits(ic.Date, 6) && isDigits(ic.Time, 4)
 }
 
 // unsupportedGroup turns a group's 999 into a rejection: functional group
