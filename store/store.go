@@ -72,8 +72,8 @@ type Store interface {
 
 	// BulkInsertClaims inserts many claims of one clinic (COPY on
 	// PostgreSQL, batched transactions on SQLite) and returns their IDs in
-	// order. Each claim gets its initial status history row. It is not
-	// atomic on SQLite: a failure leaves earlier batches committed.
+	// order. It is not atomic on SQLite: a failure leaves earlier batches
+	// committed.
 	BulkInsertClaims(ctx context.Context, clinicID int64, claims []CreateClaimParams) ([]int64, error)
 	// BulkInsertClaimPayments inserts many claim payments (with their
 	// adjustments) of one clinic, like BulkInsertClaims.

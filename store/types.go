@@ -530,7 +530,7 @@ type CreateClaimParams struct {
 	ServiceDateFrom         time.Time
 	ServiceDateTo           time.Time
 	Document                json.RawMessage
-	// Actor is recorded on the initial status history row.
+	// Actor is recorded as the claim's creator (the first history entry).
 	Actor string
 }
 
@@ -576,7 +576,9 @@ type SetClaimStatusParams struct {
 	Actor    string
 }
 
-// ClaimStatusChange is one row of a claim's status history.
+// ClaimStatusChange is one entry of a claim's status history. The first
+// entry is the claim's creation (ID 0, FromStatus "", Reason "created",
+// Actor CreateClaimParams.Actor); the rest are SetClaimStatus calls.
 type ClaimStatusChange struct {
 	ID         int64
 	ClinicID   int64

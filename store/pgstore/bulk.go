@@ -17,12 +17,12 @@ import (
 // first so children can be staged with their parents' IDs.
 
 const claimLoadCols = `id, clinic_id, payer_id, patient_id, encounter_id, patient_control_number, kind, status,
-	frequency_code, original_claim_id, payer_claim_control_number, total_charge_cents, service_date_from, service_date_to,
+	initial_status, created_by, frequency_code, original_claim_id, payer_claim_control_number, total_charge_cents, service_date_from, service_date_to,
 	document, created_at, updated_at`
 
 var claimCopyCols = []string{"id", "clinic_id", "payer_id", "patient_id", "encounter_id", "patient_control_number", "kind",
-	"status", "frequency_code", "original_claim_id", "payer_claim_control_number", "total_charge_cents",
-	"service_date_from", "service_date_to", "document", "created_at", "updated_at", "actor"}
+	"status", "initial_status", "created_by", "frequency_code", "original_claim_id", "payer_claim_control_number", "total_charge_cents",
+	"service_date_from", "service_date_to", "document", "created_at", "updated_at"}
 
 // BulkInsertClaims inserts claims with COPY in one transaction.
 func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []store.CreateClaimParams) ([]int64, error) {
@@ -47,25 +47,20 @@ func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []s
 		if ids, err = nextIDs(ctx, tx, "claims", len(norm)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE claims_load (LIKE claims INCLUDING DEFAULTS, actor text NOT NULL) ON COMMIT DROP`); err != nil {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE claims_load (LIKE claims INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 			return err
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"claims_load"}, claimCopyCols, pgx.CopyFromSlice(len(norm), func(i int) ([]any, error) {
 			p := norm[i]
 			return query.ConvertArgs(query.Postgres, []any{ids[i], clinicID, p.PayerID, p.PatientID, p.EncounterID,
-				p.PatientControlNumber, p.Kind, p.Status, p.FrequencyCode, p.OriginalClaimID, p.PayerClaimControlNumber,
-				p.TotalChargeCents, query.Date(p.ServiceDateFrom), query.Date(p.ServiceDateTo), []byte(p.Document), now, now,
-				p.Actor}), nil
+				p.PatientControlNumber, p.Kind, p.Status, p.Status, p.Actor, p.FrequencyCode, p.OriginalClaimID, p.PayerClaimControlNumber,
+				p.TotalChargeCents, query.Date(p.ServiceDateFrom), query.Date(p.ServiceDateTo), []byte(p.Document), now, now}), nil
 		}))
 		if err != nil {
 			return fmt.Errorf("copy claims: %w", mapErr(err))
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO claims ("+claimLoadCols+") SELECT "+claimLoadCols+" FROM claims_load"); err != nil {
 			return fmt.Errorf("insert claims: %w", mapErr(err))
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO claim_status_history (clinic_id, claim_id, from_status, to_status, reason, actor, at)
-			SELECT clinic_id, id, '', status, 'created', actor, created_at FROM claims_load`); err != nil {
-			return fmt.Errorf("insert claim history: %w", mapErr(err))
 		}
 		return nil
 	})
@@ -159,7 +154,11 @@ func (s *Store) BulkInsertClaimPayments(ctx context.Context, clinicID int64, pay
 
 // nextIDs draws n IDs from table's identity sequence.
 func nextIDs(ctx context.Context, tx pgx.Tx, table string, n int) ([]int64, error) {
-	rows, err := tx.Query(ctx, "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)", table, n)
+	var seq string
+	if err := tx.QueryRow(ctx, "SELECT pg_get_serial_sequence($1, 'id')", table).Scan(&seq); err != nil {
+		return nil, fmt.Errorf("%s ids: %w", table, err)
+	}
+	rows, err := tx.Query(ctx, "SELECT nextval($1::regclass) FROM generate_series(1, $2)", seq, n)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,9 @@ func TestRowLevelSecurity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: c.ID, ID: cl.ID, Status: store.ClaimReady}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.AppendAuditEvent(ctx, store.AppendAuditEventParams{ClinicID: c.ID, Actor: "a", Action: "b"}); err != nil {
 			t.Fatal(err)
 		}

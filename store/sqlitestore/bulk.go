@@ -30,22 +30,16 @@ func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []s
 		batchIDs := make([]int64, 0, len(batch))
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
 			claimStmt, err := tx.PrepareContext(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
-				patient_control_number, kind, status, frequency_code, original_claim_id, payer_claim_control_number,
-				total_charge_cents, service_date_from, service_date_to, document, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`)
+				patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
+				payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at,
+				updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`)
 			if err != nil {
 				return err
 			}
 			defer claimStmt.Close()
-			histStmt, err := tx.PrepareContext(ctx, `INSERT INTO claim_status_history (clinic_id, claim_id, from_status,
-				to_status, reason, actor, at) VALUES ($1, $2, '', $3, 'created', $4, $5)`)
-			if err != nil {
-				return err
-			}
-			defer histStmt.Close()
 			for i, p := range batch {
 				res, err := claimStmt.ExecContext(ctx, query.ConvertArgs(query.SQLite, []any{clinicID, p.PayerID, p.PatientID,
-					p.EncounterID, p.PatientControlNumber, p.Kind, p.Status, p.FrequencyCode, p.OriginalClaimID,
+					p.EncounterID, p.PatientControlNumber, p.Kind, p.Status, p.Actor, p.FrequencyCode, p.OriginalClaimID,
 					p.PayerClaimControlNumber, p.TotalChargeCents, query.Date(p.ServiceDateFrom), query.Date(p.ServiceDateTo),
 					p.Document, now})...)
 				if err != nil {
@@ -54,9 +48,6 @@ func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []s
 				id, err := res.LastInsertId()
 				if err != nil {
 					return err
-				}
-				if _, err := histStmt.ExecContext(ctx, query.ConvertArgs(query.SQLite, []any{clinicID, id, p.Status, p.Actor, now})...); err != nil {
-					return mapErr(err)
 				}
 				batchIDs = append(batchIDs, id)
 			}

@@ -67,17 +67,14 @@ func (q *Queries) CreateClaim(ctx context.Context, p store.CreateClaimParams) (s
 	}
 	now := q.Now()
 	c, err := scanClaim(q.c.QueryRow(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
-		patient_control_number, kind, status, frequency_code, original_claim_id, payer_claim_control_number,
-		total_charge_cents, service_date_from, service_date_to, document, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING `+claimCols,
-		cid, p.PayerID, p.PatientID, p.EncounterID, p.PatientControlNumber, p.Kind, p.Status, p.FrequencyCode,
+		patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
+		payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING `+claimCols,
+		cid, p.PayerID, p.PatientID, p.EncounterID, p.PatientControlNumber, p.Kind, p.Status, p.Actor, p.FrequencyCode,
 		p.OriginalClaimID, p.PayerClaimControlNumber, p.TotalChargeCents, Date(p.ServiceDateFrom), Date(p.ServiceDateTo),
 		p.Document, now))
 	if err != nil {
 		return c, fmt.Errorf("claim %q: %w", p.PatientControlNumber, err)
-	}
-	if err := q.addHistory(ctx, c.ID, "", c.Status, "created", p.Actor, now); err != nil {
-		return store.Claim{}, err
 	}
 	return c, nil
 }
@@ -229,11 +226,25 @@ func (q *Queries) ListClaimStatusHistory(ctx context.Context, ref store.Ref) ([]
 	if err != nil {
 		return nil, err
 	}
+	// The creation entry comes from the claim row itself.
+	first := store.ClaimStatusChange{ClinicID: cid, ClaimID: ref.ID, Reason: "created"}
+	err = q.c.QueryRow(ctx, "SELECT initial_status, created_by, created_at FROM claims WHERE clinic_id = $1 AND id = $2", cid, ref.ID).
+		Scan(&first.ToStatus, &first.Actor, TS(&first.At))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap("claim", ref.ID, err)
+	}
 	rows, err := q.c.Query(ctx, `SELECT id, clinic_id, claim_id, from_status, to_status, reason, actor, at
 		FROM claim_status_history WHERE clinic_id = $1 AND claim_id = $2 ORDER BY id`, cid, ref.ID)
-	return collect(rows, err, func(r Row) (store.ClaimStatusChange, error) {
+	changes, err := collect(rows, err, func(r Row) (store.ClaimStatusChange, error) {
 		var h store.ClaimStatusChange
 		err := r.Scan(&h.ID, &h.ClinicID, &h.ClaimID, &h.FromStatus, &h.ToStatus, &h.Reason, &h.Actor, TS(&h.At))
 		return h, err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return append([]store.ClaimStatusChange{first}, changes...), nil
 }

@@ -168,6 +168,8 @@ CREATE TABLE claims (
     patient_control_number     TEXT NOT NULL,
     kind                       TEXT NOT NULL,
     status                     TEXT NOT NULL,
+    initial_status             TEXT NOT NULL,
+    created_by                 TEXT NOT NULL DEFAULT '',
     frequency_code             TEXT NOT NULL,
     original_claim_id          INTEGER,
     payer_claim_control_number TEXT NOT NULL DEFAULT '',
@@ -190,6 +192,9 @@ CREATE INDEX claims_status ON claims (clinic_id, status, payer_id);
 CREATE INDEX claims_payer ON claims (clinic_id, payer_id);
 CREATE INDEX claims_icn ON claims (clinic_id, payer_claim_control_number);
 
+-- Status changes after creation; a claim's creation (initial_status,
+-- created_by, created_at) is on the claim itself, which keeps bulk loads to
+-- one row per claim.
 CREATE TABLE claim_status_history (
     id          INTEGER PRIMARY KEY,
     clinic_id   INTEGER NOT NULL REFERENCES clinics (id),
