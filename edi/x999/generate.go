@@ -42,9 +42,9 @@ func generateTA1(ic *edi.InterchangeReport) TA1 {
 // GenerateGroup builds the 999 of one functional group.
 func GenerateGroup(g *edi.GroupReport) FunctionalGroupResponse {
 	r := FunctionalGroupResponse{
-		FunctionalID:       g.FunctionalID,
-		GroupControlNumber: g.ControlNumber,
-		Version:            g.Version,
+		FunctionalID:       echo(g.FunctionalID, 2, false),
+		GroupControlNumber: echo(g.ControlNumber, 9, true),
+		Version:            echo(g.Version, 12, false),
 		Included:           g.SetCount,
 		Received:           len(g.Sets),
 	}
@@ -80,7 +80,8 @@ func GenerateGroup(g *edi.GroupReport) FunctionalGroupResponse {
 
 // GenerateSet builds the AK2 loop of one transaction set.
 func GenerateSet(s *edi.SetReport) TransactionSetResponse {
-	r := TransactionSetResponse{ID: s.ID, ControlNumber: s.ControlNumber, ImplRef: s.ImplRef, Ack: edi.AckAccepted}
+	r := TransactionSetResponse{ID: echo(s.ID, 3, true), ControlNumber: echo(s.ControlNumber, 9, false),
+		ImplRef: echo(s.ImplRef, 35, false), Ack: edi.AckAccepted}
 	segIndex := map[int]int{} // set position -> index in r.Segments
 	segment := func(e *edi.Error) *SegmentError {
 		i, ok := segIndex[e.Pos.SetSegment]
@@ -120,6 +121,40 @@ func GenerateSet(s *edi.SetReport) TransactionSetResponse {
 	}
 	slices.SortStableFunc(r.Segments, func(a, b SegmentError) int { return a.Position - b.Position })
 	return r
+}
+
+// echo prepares a value copied from the file being acknowledged (GS01,
+// GS06, GS08, ST01-ST03 into AK1 and AK2) so the 999 stays valid whatever
+// the input held: only upper-case letters, digits and the X12 basic
+// special characters that are not delimiters are kept (digits only for
+// numeric elements), cut to the element's maximum length.
+func echo(v string, max int, digits bool) string {
+	ok := true
+	for i := 0; i < len(v) && ok; i++ {
+		ok = echoByte(v[i], digits)
+	}
+	if ok && len(v) <= max {
+		return v
+	}
+	b := make([]byte, 0, min(len(v), max))
+	for i := 0; i < len(v) && len(b) < max; i++ {
+		if echoByte(v[i], digits) {
+			b = append(b, v[i])
+		}
+	}
+	return string(b)
+}
+
+func echoByte(c byte, digits bool) bool {
+	switch {
+	case c >= '0' && c <= '9':
+		return true
+	case digits:
+		return false
+	case c >= 'A' && c <= 'Z', c == '.', c == '-', c == ' ':
+		return true
+	}
+	return false
 }
 
 func addCode(codes []string, c string) []string {

@@ -210,3 +210,23 @@ func Fuzz999Decode(f *testing.F) {
 		_ = Encode(w, Envelope{ISA: edi.ISAHeader{ControlNumber: 1}, GS: edi.GSHeader{ControlNumber: 1}}, file.TA1s, file.Responses)
 	})
 }
+
+// TestGenerateEchoesOnlyValidCharacters is the regression test for a 999
+// that copied a control character from the received GS06 and ST02 into AK1
+// and AK2 and so was itself invalid.
+func TestGenerateEchoesOnlyValidCharacters(t *testing.T) {
+	in := strings.Replace(strings.Replace(received, "*101*X*", "*1\x0101*X*", 1), "ST*837*0001*", "ST*837*00\x0201*", 1)
+	for _, a := range generate(t, in) {
+		out := encode(t, a, true)
+		rep, err := edi.Validate(bytes.NewReader(out), edi.ValidateOpts{File: "reply.999"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Clean() {
+			t.Fatalf("generated 999 is not valid:\n%v\n%s", rep.Err(), out)
+		}
+		if bytes.ContainsAny(out, "\x01\x02") {
+			t.Fatalf("control character echoed:\n%q", out)
+		}
+	}
+}
