@@ -1,9 +1,11 @@
 package edi
 
 import (
-	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math/bits"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -45,19 +47,27 @@ type GSHeader struct {
 // with the counts and control numbers they must carry. Trailing empty
 // elements and components are never written, and a data element that holds
 // a delimiter is an error (ErrDelimiterInData).
+//
+// Segments are built in place in the output buffer, which goes to the
+// underlying writer once it holds flushSize bytes of whole segments.
 type Writer struct {
-	w     *bufio.Writer
-	d     Delimiters
-	err   error
-	seg   []byte // the segment being built
-	keep  int    // length of seg up to its last non-empty element
-	comp  int    // length of seg up to the last non-empty component of the open composite
-	cmp0  int    // length of seg where the open composite's data starts
+	out   io.Writer
+	buf   []byte // whole segments not yet written, then the open one
+	done  int    // length of buf up to the end of the last whole segment
+	keep  int    // length of buf up to the open segment's last non-empty element
+	comp  int    // length of buf up to the last non-empty component of the open composite
+	cmp0  int    // length of buf where the open composite's data starts
 	inCmp bool
 	ncomp int // components written in the open composite
 	nelem int
 	id    string
-	bad   [256]bool
+	d     Delimiters
+	// delims holds each delimiter repeated in all eight bytes of a word,
+	// to find one eight bytes at a time (see delimiterAt).
+	delims [4]uint64
+	err    error
+	// isDelim marks the delimiters, to check short values byte by byte.
+	isDelim [256]bool
 
 	isa       int64
 	gs        int64
@@ -68,13 +78,24 @@ type Writer struct {
 	stSegment bool
 }
 
+const (
+	// flushSize is how many buffered bytes make End pass them on.
+	flushSize = 64 << 10
+	// ones has a one in each byte; highs the high bit of each byte.
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
 // NewWriter returns a Writer that writes to w with delimiters d.
 func NewWriter(w io.Writer, d Delimiters) *Writer {
-	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10), d: d}
-	for _, c := range []byte{d.Element, d.Component, d.Segment, d.Repetition} {
-		if c != 0 {
-			wr.bad[c] = true
-		}
+	wr := &Writer{out: w, d: d, buf: make([]byte, 0, flushSize+4<<10)}
+	rep := d.Repetition
+	if rep == 0 {
+		rep = d.Element // no repetition separator: nothing more to find
+	}
+	for i, c := range [...]byte{d.Element, d.Component, d.Segment, rep} {
+		wr.delims[i] = ones * uint64(c)
+		wr.isDelim[c] = true
 	}
 	if err := d.Validate(); err != nil {
 		wr.err = err
@@ -90,11 +111,26 @@ func (w *Writer) Error() error { return w.err }
 
 // Flush writes buffered data and returns the first error.
 func (w *Writer) Flush() error {
-	if w.err != nil {
-		return w.err
-	}
-	w.err = w.w.Flush()
+	w.writeOut()
 	return w.err
+}
+
+// writeOut passes the buffered whole segments to the underlying writer.
+// After an error nothing more is written.
+func (w *Writer) writeOut() {
+	n := w.done
+	if w.err == nil && n > 0 {
+		m, err := w.out.Write(w.buf[:n])
+		if err == nil && m < n {
+			err = io.ErrShortWrite
+		}
+		w.fail(err)
+	}
+	w.buf = w.buf[:copy(w.buf, w.buf[n:])]
+	w.keep -= n
+	w.comp -= n
+	w.cmp0 -= n
+	w.done = 0
 }
 
 func (w *Writer) fail(err error) {
@@ -105,43 +141,117 @@ func (w *Writer) fail(err error) {
 
 // Begin starts a segment with identifier id.
 func (w *Writer) Begin(id string) {
-	w.seg = append(w.seg[:0], id...)
-	w.keep = len(w.seg)
+	w.buf = append(w.buf[:w.done], id...)
+	w.keep = len(w.buf)
 	w.nelem = 0
 	w.inCmp = false
 	w.id = id
 }
 
 func (w *Writer) closeComposite() {
-	if w.inCmp {
-		w.seg = w.seg[:w.comp]
-		if w.comp > w.cmp0 {
-			w.keep = len(w.seg)
+	w.buf = w.buf[:w.comp]
+	if w.comp > w.cmp0 {
+		w.keep = w.comp
+	}
+	w.inCmp = false
+}
+
+// delimiterMask has the high bit set in the byte of x that holds one of
+// the delimiters, and in no byte below the first that does (bytes above
+// it may be marked too, since a borrow runs upward).
+func (w *Writer) delimiterMask(x uint64) uint64 {
+	a, b, c, d := x^w.delims[0], x^w.delims[1], x^w.delims[2], x^w.delims[3]
+	return ((a - ones) &^ a) | ((b - ones) &^ b) | ((c - ones) &^ c) | ((d - ones) &^ d)
+}
+
+// delimiterAt returns the index of the first delimiter in buf[from:], or
+// -1. It reads eight bytes at a time, the last word from the buffer's spare
+// capacity when there is room, its extra bytes masked off.
+func (w *Writer) delimiterAt(from int) int {
+	b := w.buf
+	i, n := from, len(b)
+	for ; i+8 <= n; i += 8 {
+		if m := w.delimiterMask(binary.LittleEndian.Uint64(b[i:])) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
 		}
-		w.inCmp = false
+	}
+	if i == n {
+		return -1
+	}
+	if i+8 <= cap(b) {
+		m := w.delimiterMask(binary.LittleEndian.Uint64(b[i:i+8])) & highs & (1<<(8*uint(n-i)) - 1)
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		return -1
+	}
+	for ; i < n; i++ {
+		if w.delimiterMask(uint64(b[i]))&0x80 != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// appendData copies v into the segment, failing on a delimiter. Short
+// values, most of them, are checked against a table as they are copied;
+// long ones eight bytes at a time once copied.
+func (w *Writer) appendData(v string) {
+	n := len(w.buf)
+	if cap(w.buf)-n < len(v) {
+		w.room(len(v))
+	}
+	// Reslicing the field, not assigning it a new slice, stores only its
+	// length.
+	if len(v) < 16 {
+		b := w.buf[n : n+len(v)]
+		for i := range len(b) {
+			c := v[i]
+			if w.isDelim[c] {
+				w.delimiterError(v, i)
+				return
+			}
+			b[i] = c
+		}
+		w.buf = w.buf[:n+len(v)]
+		return
+	}
+	w.buf = w.buf[:n+len(v)]
+	copy(w.buf[n:], v)
+	if i := w.delimiterAt(n); i >= 0 {
+		w.buf = w.buf[:n]
+		w.delimiterError(v, i-n)
 	}
 }
 
-// appendData copies v into the segment, failing on a delimiter.
-func (w *Writer) appendData(v string) {
-	for i := 0; i < len(v); i++ {
-		if w.bad[v[i]] {
-			w.fail(&Error{Pos: Position{SegmentID: w.id, Element: w.nelem}, Err: ErrDelimiterInData,
-				Msg: fmt.Sprintf("value %q holds delimiter %q", v, v[i])})
-			return
-		}
+// room makes room for n more bytes in buf.
+func (w *Writer) room(n int) { w.buf = slices.Grow(w.buf, n) }
+
+// sep appends a delimiter.
+func (w *Writer) sep(c byte) {
+	n := len(w.buf)
+	if n == cap(w.buf) {
+		w.room(1)
 	}
-	w.seg = append(w.seg, v...)
+	w.buf = w.buf[:n+1]
+	w.buf[n] = c
+}
+
+func (w *Writer) delimiterError(v string, i int) {
+	w.fail(&Error{Pos: Position{SegmentID: w.id, Element: w.nelem}, Err: ErrDelimiterInData,
+		Msg: fmt.Sprintf("value %q holds delimiter %q", v, v[i])})
 }
 
 // Elem appends a simple data element.
 func (w *Writer) Elem(v string) {
-	w.closeComposite()
+	if w.inCmp {
+		w.closeComposite()
+	}
 	w.nelem++
-	w.seg = append(w.seg, w.d.Element)
+	w.sep(w.d.Element)
 	if v != "" {
 		w.appendData(v)
-		w.keep = len(w.seg)
+		w.keep = len(w.buf)
 	}
 }
 
@@ -150,9 +260,11 @@ func (w *Writer) Elem(v string) {
 // or EB03 with several service type codes. Without a repetition separator
 // more than one value is an error.
 func (w *Writer) ElemRepeated(vs ...string) {
-	w.closeComposite()
+	if w.inCmp {
+		w.closeComposite()
+	}
 	w.nelem++
-	w.seg = append(w.seg, w.d.Element)
+	w.buf = append(w.buf, w.d.Element)
 	if len(vs) > 1 && w.d.Repetition == 0 {
 		w.fail(&Error{Pos: Position{SegmentID: w.id, Element: w.nelem}, Err: ErrDelimiterInData,
 			Msg: "repeated values, but the interchange declares no repetition separator"})
@@ -161,13 +273,13 @@ func (w *Writer) ElemRepeated(vs ...string) {
 	data := false
 	for i, v := range vs {
 		if i > 0 {
-			w.seg = append(w.seg, w.d.Repetition)
+			w.buf = append(w.buf, w.d.Repetition)
 		}
 		w.appendData(v)
 		data = data || v != ""
 	}
 	if data {
-		w.keep = len(w.seg)
+		w.keep = len(w.buf)
 	}
 }
 
@@ -180,22 +292,24 @@ func (w *Writer) Elems(vs ...string) {
 
 // ElemInt appends an integer element.
 func (w *Writer) ElemInt(n int64) {
-	w.closeComposite()
+	if w.inCmp {
+		w.closeComposite()
+	}
 	w.nelem++
-	w.seg = append(w.seg, w.d.Element)
-	w.seg = strconv.AppendInt(w.seg, n, 10)
-	w.keep = len(w.seg)
+	w.buf = appendInt(append(w.buf, w.d.Element), n)
+	w.keep = len(w.buf)
 }
 
 // ElemAmount appends a monetary amount given in cents as an X12 decimal
 // number without needless zeros: 12500 is "125", 12550 is "125.5", -5 is
 // "-0.05".
 func (w *Writer) ElemAmount(cents int64) {
-	w.closeComposite()
+	if w.inCmp {
+		w.closeComposite()
+	}
 	w.nelem++
-	w.seg = append(w.seg, w.d.Element)
-	w.seg = AppendAmount(w.seg, cents)
-	w.keep = len(w.seg)
+	w.buf = AppendAmount(append(w.buf, w.d.Element), cents)
+	w.keep = len(w.buf)
 }
 
 // ElemDate appends a date as CCYYMMDD; a zero time writes an empty element.
@@ -204,19 +318,22 @@ func (w *Writer) ElemDate(t time.Time) {
 		w.Elem("")
 		return
 	}
-	w.closeComposite()
+	if w.inCmp {
+		w.closeComposite()
+	}
 	w.nelem++
-	w.seg = append(w.seg, w.d.Element)
-	w.seg = AppendDate(w.seg, t)
-	w.keep = len(w.seg)
+	w.buf = AppendDate(append(w.buf, w.d.Element), t)
+	w.keep = len(w.buf)
 }
 
 // Composite starts a composite element; its components follow through Comp.
 func (w *Writer) Composite() {
-	w.closeComposite()
+	if w.inCmp {
+		w.closeComposite()
+	}
 	w.nelem++
-	w.seg = append(w.seg, w.d.Element)
-	w.cmp0 = len(w.seg)
+	w.sep(w.d.Element)
+	w.cmp0 = len(w.buf)
 	w.comp = w.cmp0
 	w.ncomp = 0
 	w.inCmp = true
@@ -229,26 +346,26 @@ func (w *Writer) Comp(v string) {
 		w.Composite()
 	}
 	if w.ncomp > 0 {
-		w.seg = append(w.seg, w.d.Component)
+		w.sep(w.d.Component)
 	}
 	w.ncomp++
 	if v != "" {
 		w.appendData(v)
-		w.comp = len(w.seg)
+		w.comp = len(w.buf)
 	}
 }
 
 // End finishes the segment, dropping trailing empty elements.
 func (w *Writer) End() {
-	w.closeComposite()
-	w.seg = append(w.seg[:w.keep], w.d.Segment)
-	if w.err == nil {
-		_, err := w.w.Write(w.seg)
-		if err != nil {
-			w.fail(err)
-		}
+	if w.inCmp {
+		w.closeComposite()
 	}
+	w.buf = append(w.buf[:w.keep], w.d.Segment)
+	w.done = len(w.buf)
 	w.setSegs++
+	if w.done >= flushSize {
+		w.writeOut()
+	}
 }
 
 // Segment writes a whole segment of simple elements.
@@ -320,18 +437,18 @@ func (w *Writer) BeginInterchange(h ISAHeader) {
 		fmt.Sprintf("%09d", h.ControlNumber), ack, pad(orDefault(h.Usage, "P"), 1), "",
 	} {
 		w.nelem++
-		w.seg = append(w.seg, w.d.Element)
+		w.buf = append(w.buf, w.d.Element)
 		if w.nelem == 11 {
-			w.seg = append(w.seg, rep...)
+			w.buf = append(w.buf, rep...)
 			continue
 		}
 		if w.nelem == 16 {
-			w.seg = append(w.seg, w.d.Component)
+			w.buf = append(w.buf, w.d.Component)
 			continue
 		}
 		w.appendData(v)
 	}
-	w.keep = len(w.seg)
+	w.keep = len(w.buf)
 	w.End()
 }
 
@@ -405,7 +522,7 @@ func AppendAmount(dst []byte, cents int64) []byte {
 		}
 		cents = -cents
 	}
-	dst = strconv.AppendInt(dst, cents/100, 10)
+	dst = appendInt(dst, cents/100)
 	f := cents % 100
 	switch {
 	case f == 0:
@@ -428,4 +545,20 @@ func AppendDate(dst []byte, t time.Time) []byte {
 	y, m, d := t.Date()
 	dst = append(dst, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
 	return append(dst, byte('0'+int(m)/10), byte('0'+int(m)%10), byte('0'+d/10), byte('0'+d%10))
+}
+
+// appendInt appends n in decimal; numbers below 10,000, which most counts,
+// sequence numbers and whole amounts are, without a call.
+func appendInt(dst []byte, n int64) []byte {
+	switch {
+	case n < 0 || n >= 10000:
+		return strconv.AppendInt(dst, n, 10)
+	case n < 10:
+		return append(dst, byte('0'+n))
+	case n < 100:
+		return append(dst, byte('0'+n/10), byte('0'+n%10))
+	case n < 1000:
+		return append(dst, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
+	}
+	return append(dst, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
 }

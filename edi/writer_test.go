@@ -3,6 +3,7 @@ package edi
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,91 @@ func TestWriterRepeated(t *testing.T) {
 	w.End()
 	if err := w.Flush(); !errors.Is(err, ErrDelimiterInData) {
 		t.Fatalf("no repetition separator: err = %v", err)
+	}
+}
+
+// TestWriterDelimiterAnywhere puts each delimiter at each position of
+// values short and long, so both the table check and the eight-bytes-at-a-
+// time check see it in every byte of a word and in the tail.
+func TestWriterDelimiterAnywhere(t *testing.T) {
+	d := DefaultDelimiters
+	for n := 1; n <= 40; n++ {
+		for i := 0; i < n; i++ {
+			for _, c := range []byte{d.Element, d.Component, d.Segment, d.Repetition} {
+				v := []byte(strings.Repeat("A", n))
+				v[i] = c
+				var buf bytes.Buffer
+				w := NewWriter(&buf, d)
+				w.Segment("NTE", "ADD", string(v))
+				err := w.Flush()
+				if !errors.Is(err, ErrDelimiterInData) {
+					t.Fatalf("len %d, %q at %d: err = %v", n, c, i, err)
+				}
+				if buf.Len() != 0 {
+					t.Fatalf("len %d: wrote %q after a delimiter error", n, buf.String())
+				}
+			}
+		}
+		var buf bytes.Buffer
+		w := NewWriter(&buf, d)
+		v := strings.Repeat("A B-1.", n)
+		w.Segment("NTE", "ADD", v)
+		if err := w.Flush(); err != nil || buf.String() != "NTE*ADD*"+v+"~" {
+			t.Fatalf("len %d: got %q, %v", n, buf.String(), err)
+		}
+	}
+}
+
+// TestWriterLongOutput writes more than the buffer holds, in segments of
+// every length, and values past the buffer's spare capacity.
+func TestWriterLongOutput(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, DefaultDelimiters)
+	var want strings.Builder
+	for i := 0; want.Len() < 5*flushSize; i++ {
+		v := strings.Repeat("X", i%300)
+		w.Begin("NTE")
+		w.Elem("ADD")
+		w.Elem(v)
+		w.End()
+		want.WriteString("NTE*ADD")
+		if v != "" {
+			want.WriteString("*" + v)
+		}
+		want.WriteString("~")
+	}
+	// An abandoned segment is not written.
+	w.Begin("REF")
+	w.Elem("EA")
+	w.Begin("REF")
+	w.Elem("F8")
+	w.End()
+	want.WriteString("REF*F8~")
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != want.String() {
+		t.Fatalf("output differs: %d bytes, want %d", buf.Len(), want.Len())
+	}
+}
+
+func TestWriterNoRepetitionSeparator(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, Delimiters{Element: '*', Component: ':', Segment: '~'})
+	w.Segment("NTE", "ADD", "A^B", strings.Repeat("^", 20))
+	if err := w.Flush(); err != nil || buf.String() != "NTE*ADD*A^B*"+strings.Repeat("^", 20)+"~" {
+		t.Fatalf("got %q, %v", buf.String(), err)
+	}
+}
+
+type shortWriter struct{}
+
+func (shortWriter) Write(p []byte) (int, error) { return len(p) / 2, nil }
+
+func TestWriterShortWrite(t *testing.T) {
+	w := NewWriter(shortWriter{}, DefaultDelimiters)
+	w.Segment("NTE", "ADD", "X")
+	if err := w.Flush(); !errors.Is(err, io.ErrShortWrite) {
+		t.Fatalf("err = %v", err)
 	}
 }
