@@ -60,7 +60,7 @@ func checkParseError(t *testing.T, err error, file string, data []byte) {
 	if !ok {
 		t.Fatalf("error %v (%T): want ErrSyntax or joined *FieldErrors", err, err)
 	}
-	lines := bytes.Count(data, []byte("\n")) + 1
+	lines := yamlLines(data)
 	for _, e := range joined.Unwrap() {
 		var fe *payers.FieldError
 		if !errors.As(e, &fe) {
@@ -73,4 +73,25 @@ func checkParseError(t *testing.T, err error, file string, data []byte) {
 			t.Fatalf("error %v wraps none of ErrMissing, ErrInvalid, ErrDuplicate", e)
 		}
 	}
+}
+
+// yamlLines counts the lines of data as the YAML reader numbers them: CR
+// LF, a lone CR or LF, NEL, LS and PS each end a line.
+func yamlLines(data []byte) int {
+	s := string(data)
+	n := 1
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				i++
+			}
+			n++
+		case s[i] == '\n':
+			n++
+		case strings.HasPrefix(s[i:], "\u0085"), strings.HasPrefix(s[i:], "\u2028"), strings.HasPrefix(s[i:], "\u2029"):
+			n++
+		}
+	}
+	return n
 }

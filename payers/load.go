@@ -92,6 +92,11 @@ func lineOf(doc *yaml.Node, field string) int {
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
+	if n.Kind != yaml.MappingNode {
+		// An empty document ("---" alone) has no field to point at, and
+		// its null node may sit past the last line: name the first.
+		return 1
+	}
 	line := n.Line
 	for _, part := range strings.Split(field, ".") {
 		key, idx := part, -1

@@ -153,3 +153,13 @@ func ExampleRegistry_Get() {
 	// Summit Mutual Insurance 90 false
 	// SUMMT20260115020000_000000001.837
 }
+
+// TestParseEmptyDocumentLine is the regression test for a document of only
+// "---": its missing fields were reported at line 2 of a one-line file.
+func TestParseEmptyDocumentLine(t *testing.T) {
+	_, err := payers.Parse("p.yaml", []byte("---"))
+	var fe *payers.FieldError
+	if !errors.As(err, &fe) || fe.Line != 1 || !errors.Is(err, payers.ErrMissing) {
+		t.Fatalf("%v, want missing fields at line 1", err)
+	}
+}

@@ -252,10 +252,20 @@ func ParseRuleFile(name string, data []byte) (*RuleFile, error) {
 			fail(fy.Tests.Base.Line, "", "tests.base: %v", err)
 		}
 	}
+	testsNode := mapValue(&doc, "tests")
 	build := func(kind string, ts []testYAML) []RuleTest {
 		var out []RuleTest
+		nodes := seqNode(testsNode, kind)
 		for i, ty := range ts {
+			// The claim's line, else the test's own (a test without a
+			// claim), else the file's first.
 			line := ty.Claim.Line
+			if line == 0 && i < len(nodes) {
+				line = nodes[i].Line
+			}
+			if line == 0 {
+				line = 1
+			}
 			name := ty.Name
 			if name == "" {
 				name = fmt.Sprintf("%s[%d]", kind, i)
@@ -315,8 +325,22 @@ func yamlErrLine(err error) int {
 	return line
 }
 
+// seqNode returns the items of the sequence under key of a mapping (or of
+// a document holding one); nil when there is none.
 func seqNode(doc *yaml.Node, key string) []*yaml.Node {
+	if v := mapValue(doc, key); v != nil && v.Kind == yaml.SequenceNode {
+		return v.Content
+	}
+	return nil
+}
+
+// mapValue returns the value under key of a mapping (or of a document
+// holding one); nil when there is none.
+func mapValue(doc *yaml.Node, key string) *yaml.Node {
 	n := doc
+	if n == nil {
+		return nil
+	}
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
@@ -324,8 +348,8 @@ func seqNode(doc *yaml.Node, key string) []*yaml.Node {
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.SequenceNode {
-			return n.Content[i+1].Content
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
 		}
 	}
 	return nil
