@@ -184,6 +184,7 @@ func EncodeBatch(w io.Writer, env Envelope, claims []claim.Claim) ([]Placement, 
 		return nil, fmt.Errorf("%w: no claims to encode", ErrEnvelope)
 	}
 	e := NewEncoder(w, env)
+	e.placements = make([]Placement, 0, len(claims))
 	for i := range claims {
 		if err := e.Encode(&claims[i]); err != nil {
 			return e.Placements(), err
@@ -451,8 +452,10 @@ func (e *Encoder) beginSet(k claim.Kind) {
 // levels writes the HL levels (2000A, 2000B, 2000C) the claim needs.
 func (e *Encoder) levels(c *claim.Claim) {
 	w := e.w
-	bk := makeBillingKey(c)
-	if !e.haveBilling || bk != e.billing {
+	// The keys are built on the stack and stored only when they change:
+	// storing strings into the heap-allocated encoder costs write barriers
+	// while the collector runs.
+	if bk := makeBillingKey(c); !e.haveBilling || bk != e.billing {
 		e.hl++
 		e.hlBilling = e.hl
 		e.billing, e.haveBilling = bk, true
@@ -478,8 +481,7 @@ func (e *Encoder) levels(c *claim.Claim) {
 			e.address(c.PayToAddress)
 		}
 	}
-	sk := makeSubscriberKey(c)
-	if !e.haveSub || sk != e.sub {
+	if sk := makeSubscriberKey(c); !e.haveSub || sk != e.sub {
 		e.hl++
 		e.hlSub = e.hl
 		e.sub, e.haveSub = sk, true
