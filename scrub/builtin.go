@@ -46,6 +46,7 @@ const (
 	eDateFuture
 	eDateOrder
 	eDateRange
+	eDateCoverage
 	eDemoPatient
 	eDemoSubscriber
 	eFrequencyRef
@@ -105,6 +106,8 @@ var edits = [numEdits]Edit{
 		"Put the start date first in the range (from-to)."},
 	eDateRange: {"DATE-RANGE", 2, Reject, "date outside the claim's period or the patient's life", Location{"2400", "DTP", "DTP03", 0},
 		"Check the date of service against the statement period (DTP*434) and the patient's birth date."},
+	eDateCoverage: {"DATE-COVERAGE", 2, Reject, "date of service outside the patient's coverage", Location{"2400", "DTP", "DTP03", 0},
+		"Check the patient's eligibility on the date of service (270/271): bill the payer that covered the patient on that date, or the patient."},
 	eDemoPatient: {"DEMO-PATIENT", 2, Reject, "patient demographics incomplete", Location{"2010CA", "NM1", "", 0},
 		"Enter the patient's last and first name, address, birth date and gender (F, M or U)."},
 	eDemoSubscriber: {"DEMO-SUBSCRIBER", 2, Reject, "subscriber demographics incomplete", Location{"2010BA", "NM1", "", 0},
@@ -585,6 +588,13 @@ func (k *checker) dates() {
 			if k.institutional() && !c.StatementFrom.IsZero() && !c.StatementTo.IsZero() &&
 				(l.ServiceDate.Before(c.StatementFrom) || end.After(c.StatementTo)) {
 				k.add(eDateRange, loc, fmt.Sprintf("service %s outside the statement period %s to %s", l.ServiceDate, c.StatementFrom, c.StatementTo))
+			}
+		}
+		if cov := k.opts.Coverage; k.on(eDateCoverage) && cov.known() {
+			if !cov.From.IsZero() && l.ServiceDate.Before(cov.From) {
+				k.add(eDateCoverage, loc, fmt.Sprintf("service %s before coverage began (%s)", l.ServiceDate, cov))
+			} else if !cov.To.IsZero() && end.After(cov.To) {
+				k.add(eDateCoverage, loc, fmt.Sprintf("service through %s after coverage ended (%s)", end, cov))
 			}
 		}
 	}

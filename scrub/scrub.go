@@ -119,6 +119,32 @@ type Options struct {
 	// PayerID overrides the claim's payer (Loop 2010BB NM109) when choosing
 	// the payer's rule file and filing limit.
 	PayerID string
+	// Coverage, when set, is the patient's coverage with the claim's payer
+	// (for instance from a 271's plan dates, Loop 2110C DTP*346/347/291):
+	// it enables the DATE-COVERAGE edit. The claim itself carries no
+	// coverage dates, so without it the edit says nothing.
+	Coverage *CoveragePeriod
+}
+
+// CoveragePeriod is a span of coverage, inclusive at both ends. A zero From
+// means coverage since before any date of service, a zero To coverage that
+// has not ended.
+type CoveragePeriod struct {
+	From, To claim.Date
+}
+
+// known reports whether p bounds anything.
+func (p *CoveragePeriod) known() bool { return p != nil && (!p.From.IsZero() || !p.To.IsZero()) }
+
+func (p *CoveragePeriod) String() string {
+	from, to := "open", "open"
+	if !p.From.IsZero() {
+		from = p.From.String()
+	}
+	if !p.To.IsZero() {
+		to = p.To.String()
+	}
+	return from + " to " + to
 }
 
 // Config configures New.

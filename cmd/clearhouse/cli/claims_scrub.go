@@ -23,6 +23,7 @@ import (
 func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 	var (
 		payerID, output, today, rulesDir, codesDirFlag, payersDir string
+		coverageFrom, coverageTo                                  string
 	)
 	c := &cobra.Command{
 		Use:   "scrub CLAIMS.json|FILE.x12",
@@ -42,6 +43,10 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 					return exitf(2, "--today: %v", err)
 				}
 				day = d
+			}
+			coverage, err := parseCoverage(coverageFrom, coverageTo)
+			if err != nil {
+				return exitf(2, "%v", err)
 			}
 			claims, err := readClaims(args[0])
 			if err != nil {
@@ -68,7 +73,7 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			if err != nil {
 				return exitf(2, "%v", err)
 			}
-			opts := scrub.Options{Today: day, PayerID: payerID}
+			opts := scrub.Options{Today: day, PayerID: payerID, Coverage: coverage}
 			var all []scrub.Finding
 			for _, c := range claims {
 				all = s.AppendScrub(all, c, opts)
@@ -88,7 +93,33 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 	c.Flags().StringVar(&rulesDir, "rules", "", "rules directory holding common/ and payers/ (default: the embedded rules)")
 	c.Flags().StringVar(&codesDirFlag, "codes-dir", "", "directory of imported code set releases")
 	c.Flags().StringVar(&payersDir, "payers", "", "directory of payer definitions (default: the fixture payers)")
+	c.Flags().StringVar(&coverageFrom, "coverage-from", "", "first day YYYY-MM-DD of the patient's coverage, for the DATE-COVERAGE edit (default: unknown)")
+	c.Flags().StringVar(&coverageTo, "coverage-to", "", "last day YYYY-MM-DD of the patient's coverage (default: unknown, or not ended when --coverage-from is given)")
 	parent.AddCommand(c)
+}
+
+// parseCoverage reads --coverage-from and --coverage-to; nil when neither
+// is given (coverage unknown).
+func parseCoverage(from, to string) (*scrub.CoveragePeriod, error) {
+	if from == "" && to == "" {
+		return nil, nil
+	}
+	var p scrub.CoveragePeriod
+	var err error
+	if from != "" {
+		if p.From, err = claim.ParseDate(from); err != nil {
+			return nil, fmt.Errorf("--coverage-from: %v", err)
+		}
+	}
+	if to != "" {
+		if p.To, err = claim.ParseDate(to); err != nil {
+			return nil, fmt.Errorf("--coverage-to: %v", err)
+		}
+	}
+	if !p.From.IsZero() && !p.To.IsZero() && p.To.Before(p.From) {
+		return nil, fmt.Errorf("--coverage-to %s is before --coverage-from %s", p.To, p.From)
+	}
+	return &p, nil
 }
 
 // readClaims reads a JSON claim, a JSON array of claims, or an 837 file.
