@@ -2,9 +2,11 @@ package x835
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"time"
+	"unsafe"
 
 	"github.com/clearhouse/clearhouse/edi"
 )
@@ -68,10 +70,21 @@ type Decoder struct {
 	segs   int // segments read
 	clpSeg int // segs at the open claim's CLP
 
-	lastDate [8]byte
-	lastTime time.Time
-	haveDate bool
+	dates [16]dateEntry
+
+	// arena holds the bytes of the open claim's strings (see str).
+	arena []byte
 }
+
+// dateEntry is one slot of the decoder's date cache: a CCYYMMDD element
+// packed in a word, and its parsed time.
+type dateEntry struct {
+	key uint64
+	t   time.Time
+}
+
+// arenaChunk is the size of the blocks claim strings are carved from.
+const arenaChunk = 4 << 10
 
 // NewDecoder returns a Decoder reading from r.
 func NewDecoder(r io.Reader) *Decoder {
@@ -252,18 +265,47 @@ func (d *Decoder) date(s *fields, i int) time.Time {
 	if len(b) == 0 {
 		return time.Time{}
 	}
-	// Remittances repeat a few dates many times: keep the last one parsed.
-	if d.haveDate && len(b) == 8 && string(b) == string(d.lastDate[:]) {
-		return d.lastTime
+	// Remittances repeat a few dates (received, service, payment) many
+	// times: keep recent ones in a small direct-mapped cache. A zero key
+	// cannot be a valid date, so an empty slot never matches.
+	var e *dateEntry
+	if len(b) == 8 {
+		k := binary.LittleEndian.Uint64(b)
+		e = &d.dates[(k*0x9e3779b97f4a7c15)>>60]
+		if e.key == k {
+			return e.t
+		}
 	}
 	v, err := edi.ParseDate(b)
 	if err != nil {
 		d.report(d.errorf(edi.ErrSyntax, i, "%q is not a CCYYMMDD date", b))
 		return time.Time{}
 	}
-	copy(d.lastDate[:], b)
-	d.lastTime, d.haveDate = v, true
+	if e != nil {
+		*e = dateEntry{key: binary.LittleEndian.Uint64(b), t: v}
+	}
 	return v
+}
+
+// str returns b as a string whose bytes are carved from the decoder's
+// arena, so a claim's identifiers and names cost no allocation each. Bytes
+// of the arena are never written again once a string lies on them; a
+// string kept beyond the claim (through Clone, say) keeps its block of
+// arenaChunk bytes alive. Header values (Remittance, Party) do not use it,
+// so the remittances a decoder keeps do not hold blocks.
+func (d *Decoder) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(d.arena)-len(d.arena) < len(b) {
+		if len(b) > arenaChunk/4 {
+			return string(b)
+		}
+		d.arena = make([]byte, 0, arenaChunk)
+	}
+	n := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return unsafe.String(&d.arena[n], len(b))
 }
 
 func (d *Decoder) integer(s *fields, i int) int64 {
@@ -311,7 +353,12 @@ func (d *Decoder) handle(s *fields) {
 	case "CUR":
 		d.rem.Currency = d.code(s.Element(2))
 	case "REF":
-		ref := Reference{Qualifier: d.code(s.Element(1)), Value: string(s.Element(2))}
+		ref := Reference{Qualifier: d.code(s.Element(1))}
+		if d.inClaim {
+			ref.Value = d.str(s.Element(2))
+		} else {
+			ref.Value = string(s.Element(2))
+		}
 		switch {
 		case d.inClaim && d.line >= 0:
 			l := &d.claim.ServiceLines[d.line]
@@ -374,10 +421,14 @@ func (d *Decoder) handle(s *fields) {
 			}
 		}
 	case "PER":
-		c := Contact{Function: d.code(s.Element(1)), Name: string(s.Element(2))}
+		str := func(b []byte) string { return string(b) }
+		if d.inClaim {
+			str = d.str
+		}
+		c := Contact{Function: d.code(s.Element(1)), Name: str(s.Element(2))}
 		for i := 3; i+1 <= 8; i += 2 {
 			if q := s.Element(i); len(q) > 0 {
-				c.Numbers = append(c.Numbers, ContactNumber{Qualifier: d.code(q), Number: string(s.Element(i + 1))})
+				c.Numbers = append(c.Numbers, ContactNumber{Qualifier: d.code(q), Number: str(s.Element(i + 1))})
 			}
 		}
 		switch {
@@ -543,13 +594,13 @@ func (d *Decoder) beginClaim(s *fields) {
 	c.ProviderSummary = d.summary
 	c.Position = d.r.Position()
 	d.clpSeg = d.segs
-	c.PatientControlNumber = string(s.Element(1))
+	c.PatientControlNumber = d.str(s.Element(1))
 	c.Status = d.code(s.Element(2))
 	c.ChargeCents = d.amount(s, 3, true)
 	c.PaidCents = d.amount(s, 4, true)
 	c.PatientResponsibilityCents = d.amount(s, 5, false)
 	c.FilingIndicator = d.code(s.Element(6))
-	c.PayerClaimControlNumber = string(s.Element(7))
+	c.PayerClaimControlNumber = d.str(s.Element(7))
 	c.FacilityType = d.code(s.Element(8))
 	c.Frequency = d.code(s.Element(9))
 	c.DRGCode = d.code(s.Element(11))
@@ -605,7 +656,11 @@ func (d *Decoder) nm1(s *fields) {
 		return
 	}
 	c := &d.claim
+	// Provider and payer names repeat from claim to claim and share
+	// strings through the cache; a patient's or insured's would only evict
+	// the codes that do repeat, so they are carved from the arena.
 	var n *Name
+	shared := false
 	switch string(s.Element(1)) {
 	case "QC":
 		n = &c.Patient
@@ -614,33 +669,27 @@ func (d *Decoder) nm1(s *fields) {
 	case "74":
 		n = &c.CorrectedPatient
 	case "82":
-		n = &c.RenderingProvider
+		n, shared = &c.RenderingProvider, true
 	case "TT":
-		n = &c.CrossoverCarrier
+		n, shared = &c.CrossoverCarrier, true
 	case "PR":
-		n = &c.PriorityPayer
+		n, shared = &c.PriorityPayer, true
 	case "GB":
 		n = &c.OtherSubscriber
 	default:
 		d.report(d.errorf(edi.ErrImplementation, 1, "NM1 entity %q is not used in Loop 2100", s.Element(1)))
 		return
 	}
-	// Provider and payer names repeat from claim to claim and share
-	// strings through the cache; a patient's or insured's would only evict
-	// the codes that do repeat.
-	str := d.code
-	if n == &c.Patient || n == &c.Insured || n == &c.CorrectedPatient || n == &c.OtherSubscriber {
-		str = func(b []byte) string { return string(b) }
-	}
 	*n = Name{
 		EntityCode:  d.code(s.Element(1)),
 		EntityType:  d.code(s.Element(2)),
-		Last:        str(s.Element(3)),
-		First:       str(s.Element(4)),
-		Middle:      str(s.Element(5)),
 		Suffix:      d.code(s.Element(7)),
 		IDQualifier: d.code(s.Element(8)),
-		ID:          str(s.Element(9)),
+	}
+	if shared {
+		n.Last, n.First, n.Middle, n.ID = d.code(s.Element(3)), d.code(s.Element(4)), d.code(s.Element(5)), d.code(s.Element(9))
+	} else {
+		n.Last, n.First, n.Middle, n.ID = d.str(s.Element(3)), d.str(s.Element(4)), d.str(s.Element(5)), d.str(s.Element(9))
 	}
 }
 
@@ -715,7 +764,7 @@ func (d *Decoder) procedure(s *fields, i int) Procedure {
 		Qualifier:   d.code(parts[0]),
 		Code:        d.code(parts[1]),
 		Modifiers:   [4]string{d.code(parts[2]), d.code(parts[3]), d.code(parts[4]), d.code(parts[5])},
-		Description: string(parts[6]),
+		Description: d.str(parts[6]),
 	}
 }
 
