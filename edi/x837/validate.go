@@ -54,6 +54,51 @@ func isDigits(s string, n int) bool {
 	return true
 }
 
+// The code sets every claim is checked against, as switches: the compiler
+// compares with constants inline instead of looping over a slice.
+
+// payerResponsibilityOK: SBR01 (1138 payer responsibility sequence).
+func payerResponsibilityOK(v string) bool {
+	switch v {
+	case "P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U":
+		return true
+	}
+	return false
+}
+
+// genderOK: DMG03.
+func genderOK(v string) bool { return v == "F" || v == "M" || v == "U" }
+
+// relationshipOK: PAT01 individual relationship codes of 005010X222A1.
+func relationshipOK(v string) bool {
+	switch v {
+	case "01", "19", "20", "21", "39", "40", "53", "G8":
+		return true
+	}
+	return false
+}
+
+// frequencyOK: CLM05-3, one digit 1 to 9.
+func frequencyOK(v string) bool { return len(v) == 1 && v[0] >= '1' && v[0] <= '9' }
+
+// assignmentOK: CLM07.
+func assignmentOK(v string) bool { return v == "A" || v == "B" || v == "C" }
+
+// releaseOK: CLM09 and OI06.
+func releaseOK(v string) bool { return v == "I" || v == "Y" }
+
+// taxIDTypeOK: REF01 of 2010AA, EI or SY.
+func taxIDTypeOK(v string) bool { return v == "EI" || v == "SY" }
+
+// adjustmentGroupOK: CAS01 claim adjustment group codes.
+func adjustmentGroupOK(v string) bool {
+	switch v {
+	case "CO", "CR", "OA", "PI", "PR":
+		return true
+	}
+	return false
+}
+
 func oneOf(v string, set ...string) bool {
 	for _, s := range set {
 		if v == s {
@@ -133,7 +178,7 @@ func validate(c *claim.Claim) []FieldError {
 	} else if !isDigits(bp.TaxID, 9) {
 		k.add("2010AA", "REF", "REF02", "billing provider tax ID must be 9 digits without a dash")
 	}
-	if !oneOf(bp.TaxIDType, "EI", "SY") {
+	if !taxIDTypeOK(bp.TaxIDType) {
 		k.add("2010AA", "REF", "REF01", "billing provider tax ID type must be EI or SY, got "+strconv.Quote(bp.TaxIDType))
 	}
 	if c.PayToAddress != nil {
@@ -142,7 +187,7 @@ func validate(c *claim.Claim) []FieldError {
 
 	// 2000B/2010BA subscriber and 2010BB payer.
 	s := &c.Subscriber
-	if !oneOf(s.PayerResponsibility, "P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U") {
+	if !payerResponsibilityOK(s.PayerResponsibility) {
 		k.add("2000B", "SBR", "SBR01", "payer responsibility must be P, S, T, A-H or U, got "+strconv.Quote(s.PayerResponsibility))
 	}
 	k.required(s.ClaimFilingIndicator, "2000B", "SBR", "SBR09", "claim filing indicator")
@@ -153,7 +198,7 @@ func validate(c *claim.Claim) []FieldError {
 		if s.BirthDate.IsZero() {
 			k.add("2010BA", "DMG", "DMG02", "subscriber birth date is required when the subscriber is the patient")
 		}
-		if !oneOf(s.Gender, "F", "M", "U") {
+		if !genderOK(s.Gender) {
 			k.add("2010BA", "DMG", "DMG03", "subscriber gender must be F, M or U")
 		}
 	}
@@ -165,7 +210,7 @@ func validate(c *claim.Claim) []FieldError {
 
 	// 2000C/2010CA patient.
 	if p := c.Patient; p != nil {
-		if !oneOf(p.Relationship, "01", "19", "20", "21", "39", "40", "53", "G8") {
+		if !relationshipOK(p.Relationship) {
 			k.add("2000C", "PAT", "PAT01", "patient relationship must be 01, 19, 20, 21, 39, 40, 53 or G8, got "+strconv.Quote(p.Relationship))
 		}
 		k.required(p.LastName, "2010CA", "NM1", "NM103", "patient last name")
@@ -173,7 +218,7 @@ func validate(c *claim.Claim) []FieldError {
 		if p.BirthDate.IsZero() {
 			k.add("2010CA", "DMG", "DMG02", "patient birth date is required")
 		}
-		if !oneOf(p.Gender, "F", "M", "U") {
+		if !genderOK(p.Gender) {
 			k.add("2010CA", "DMG", "DMG03", "patient gender must be F, M or U")
 		}
 	}
@@ -191,16 +236,16 @@ func validate(c *claim.Claim) []FieldError {
 		k.probs = append(k.probs, FieldError{Loop: "2300", Segment: "CLM", Element: "CLM02", Balance: true,
 			Msg: "total charge " + strconv.FormatInt(c.TotalChargeCents, 10) + " cents does not equal the sum of the line charges, " + strconv.FormatInt(t, 10) + " cents"})
 	}
-	if !oneOf(c.FrequencyCode, "1", "2", "3", "4", "5", "6", "7", "8", "9") {
+	if !frequencyOK(c.FrequencyCode) {
 		k.add("2300", "CLM", "CLM05-3", "claim frequency code must be one digit, got "+strconv.Quote(c.FrequencyCode))
 	}
 	if (c.FrequencyCode == claim.FrequencyReplacement || c.FrequencyCode == claim.FrequencyVoid) && c.PayerClaimControlNumber == "" {
 		k.add("2300", "REF", "REF02", "payer claim control number (REF*F8) is required for frequency code "+c.FrequencyCode)
 	}
-	if !oneOf(c.AssignmentParticipation, "A", "B", "C") {
+	if !assignmentOK(c.AssignmentParticipation) {
 		k.add("2300", "CLM", "CLM07", "assignment participation must be A, B or C")
 	}
-	if !oneOf(c.ReleaseOfInformation, "I", "Y") {
+	if !releaseOK(c.ReleaseOfInformation) {
 		k.add("2300", "CLM", "CLM09", "release of information must be I or Y")
 	}
 	for _, h := range []struct {
@@ -253,7 +298,7 @@ func validate(c *claim.Claim) []FieldError {
 	// 2320/2330 other payers.
 	for i := range c.OtherPayers {
 		o := &c.OtherPayers[i]
-		if !oneOf(o.PayerResponsibility, "P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U") {
+		if !payerResponsibilityOK(o.PayerResponsibility) {
 			k.add("2320", "SBR", "SBR01", "other payer responsibility must be P, S, T, A-H or U")
 		}
 		if o.PayerResponsibility == s.PayerResponsibility {
@@ -261,7 +306,7 @@ func validate(c *claim.Claim) []FieldError {
 		}
 		k.required(o.Relationship, "2320", "SBR", "SBR02", "other subscriber relationship")
 		k.required(o.ClaimFilingIndicator, "2320", "SBR", "SBR09", "other payer claim filing indicator")
-		if !oneOf(o.ReleaseOfInformation, "I", "Y") {
+		if !releaseOK(o.ReleaseOfInformation) {
 			k.add("2320", "OI", "OI06", "other payer release of information must be I or Y")
 		}
 		k.adjustments(o.Adjustments, "2320")
@@ -482,7 +527,7 @@ func pad2(n int) string {
 
 func (k *checker) adjustments(adj []claim.Adjustment, loop string) {
 	for _, a := range adj {
-		if !oneOf(a.Group, "CO", "CR", "OA", "PI", "PR") {
+		if !adjustmentGroupOK(a.Group) {
 			k.add(loop, "CAS", "CAS01", "adjustment group must be CO, CR, OA, PI or PR, got "+strconv.Quote(a.Group))
 		}
 		k.required(a.Reason, loop, "CAS", "CAS02", "adjustment reason code")
