@@ -1,0 +1,329 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/x835"
+	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/transport"
+)
+
+// Inbound file outcomes, the values of clearhouse_inbound_files_total's
+// outcome label.
+const (
+	InboundOutcomeRecorded    = "recorded"
+	InboundOutcomeProcessed   = "processed"
+	InboundOutcomeQuarantined = "quarantined"
+)
+
+// RecordInbound implements transport.InboundRecorder: it stores a
+// downloaded file and inserts its process_inbound job in one store
+// transaction, so a file is processed once however often it is fetched and
+// whenever the worker dies. seen reports a file stored before.
+func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (bool, error) {
+	content, err := os.ReadFile(f.LocalPath)
+	if err != nil {
+		return false, err
+	}
+	clinicID, err := p.cfg.ClinicFor(ctx, f.PayerID, content)
+	if err != nil {
+		return false, fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
+	}
+	var created bool
+	err = p.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
+		row, isNew, err := tx.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinicID, FileName: f.RemoteName,
+			Source: f.PayerID, FileType: fileType(content), Content: content})
+		if err != nil {
+			return err
+		}
+		created = isNew
+		if !isNew {
+			return nil
+		}
+		_, err = tx.InsertJob(ctx, ProcessInboundArgs{ClinicID: clinicID, InboundFileID: row.ID}, nil)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if created {
+		p.metrics.inbound.WithLabelValues(InboundOutcomeRecorded).Inc()
+	}
+	return !created, nil
+}
+
+var _ transport.InboundRecorder = (*Pipeline)(nil)
+
+// clinicResolver is the default Config.ClinicFor.
+type clinicResolver struct{ st store.Store }
+
+// clinicFor picks the clinic whose submitter ID is the file's ISA08 (the
+// receiver of a payer's response is the submitter of what it answers);
+// when none or several match and the database holds one clinic, that one.
+func (r *clinicResolver) clinicFor(ctx context.Context, _ string, content []byte) (int64, error) {
+	clinics, err := r.st.ListClinics(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if len(clinics) == 1 {
+		return clinics[0].ID, nil
+	}
+	receiver := isaReceiver(content)
+	var match []int64
+	for _, c := range clinics {
+		if receiver != "" && strings.EqualFold(strings.TrimSpace(c.SubmitterID), receiver) {
+			match = append(match, c.ID)
+		}
+	}
+	if len(match) != 1 {
+		return 0, fmt.Errorf("%w: ISA08 %q matches %d of %d clinics", ErrNoClinic, receiver, len(match), len(clinics))
+	}
+	return match[0], nil
+}
+
+// fileType names what a response holds from its first TA1 or ST segment:
+// TA1, 999, 277CA, 835 or 271; "" when unknown (processing decides).
+func fileType(content []byte) string {
+	r := edi.NewReader(bytes.NewReader(content))
+	for {
+		s, err := r.Next()
+		if err != nil {
+			return ""
+		}
+		switch {
+		case s.Is("TA1"):
+			return store.AckTA1
+		case s.Is("ST"):
+			switch id := s.String(1); id {
+			case "277":
+				return store.Ack277CA
+			case "999", "835", "271":
+				return id
+			default:
+				return ""
+			}
+		}
+	}
+}
+
+// ackFirstWindow is how long a remittance waits for the acknowledgments
+// received with it to be applied first.
+const ackFirstWindow = 10 * time.Minute
+
+// isaReceiver returns the ISA08 of the first interchange, blanks trimmed,
+// or "" when the content does not start with an ISA.
+func isaReceiver(content []byte) string {
+	r := edi.NewReader(bytes.NewReader(content))
+	s, err := r.Next()
+	if err != nil || !s.Is("ISA") {
+		return ""
+	}
+	return strings.TrimSpace(s.String(8))
+}
+
+type processInboundWorker struct {
+	river.WorkerDefaults[ProcessInboundArgs]
+	p *Pipeline
+}
+
+func (w *processInboundWorker) Work(ctx context.Context, job *river.Job[ProcessInboundArgs]) error {
+	return instrument(w.p, ctx, job, w.p.processInbound)
+}
+
+// Transaction kinds process_inbound dispatches on.
+const (
+	kindAck = "ack" // TA1, 999, 277CA
+	kind835 = "835"
+	kind271 = "271"
+)
+
+// QuarantineDetails is what an operations worklist item says about a
+// quarantined file: where reading it failed.
+type QuarantineDetails struct {
+	InboundFileID int64  `json:"inboundFileId"`
+	FileName      string `json:"fileName"`
+	Source        string `json:"source,omitempty"`
+	Reason        string `json:"reason"`
+	Error         string `json:"error"`
+	// Interchange, Group and Set are ISA13, GS06 and ST02 around the error.
+	Interchange string `json:"interchange,omitempty"`
+	Group       string `json:"group,omitempty"`
+	Set         string `json:"set,omitempty"`
+	// Segment is the segment's ordinal in the file, SegmentID its ID and
+	// Element the element position.
+	Segment   int    `json:"segment,omitempty"`
+	SegmentID string `json:"segmentId,omitempty"`
+	Element   int    `json:"element,omitempty"`
+}
+
+// Quarantine reasons.
+const (
+	ReasonSyntax      = "syntax"      // the file is not well-formed X12 (SNIP 1)
+	ReasonUnsupported = "unsupported" // a transaction set this pipeline does not apply
+	ReasonContent     = "content"     // the set could not be read or applied
+)
+
+// processInbound applies one received file; see ProcessInboundArgs.
+func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) error {
+	st := p.cfg.Store
+	f, err := st.GetInboundFile(ctx, store.Ref{ClinicID: a.ClinicID, ID: a.InboundFileID})
+	if err != nil {
+		return err
+	}
+	if f.State == store.InboundProcessed || f.State == store.InboundQuarantined {
+		return nil
+	}
+	kind, qerr := p.inspect(f)
+	if qerr != nil {
+		return p.quarantine(ctx, f, qerr.reason, qerr.err)
+	}
+	switch kind {
+	case kindAck:
+		_, err = p.cfg.Billing.ApplyAcknowledgment(ctx, a.ClinicID, f.ID)
+	case kind835:
+		// A payer's 277CA and 835 often arrive in one poll; the claims must
+		// be acknowledged before they are paid, or a late 277CA would move
+		// a paid claim back to accepted.
+		if p.cfg.Now().Sub(f.ReceivedAt) < ackFirstWindow {
+			acks, err := st.ListInboundFiles(ctx, store.ListInboundFilesParams{ClinicID: a.ClinicID,
+				States: []string{store.InboundReceived, store.InboundProcessing}, FileTypes: []string{store.AckTA1, store.Ack999, store.Ack277CA}, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(acks) > 0 {
+				return river.JobSnooze(time.Second)
+			}
+		}
+		_, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
+	case kind271:
+		if p.cfg.Scheduling == nil {
+			return p.quarantine(ctx, f, ReasonUnsupported, errors.New("a 271 arrived and no eligibility service is configured"))
+		}
+		_, err = p.cfg.Scheduling.ApplyEligibilityResponse(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
+	}
+	if err != nil {
+		if ctx.Err() == nil && isContentError(err) {
+			// Each apply runs in one transaction (an 835 one per payment,
+			// and its syntax was checked in full first), so nothing of the
+			// file was applied.
+			return p.quarantine(ctx, f, ReasonContent, err)
+		}
+		return err
+	}
+	p.metrics.inbound.WithLabelValues(InboundOutcomeProcessed).Inc()
+	return nil
+}
+
+// isContentError reports whether err is about the file rather than the
+// database or the network: retrying cannot help.
+func isContentError(err error) bool {
+	var ee *edi.Error
+	return errors.As(err, &ee) || errors.Is(err, billing.ErrUnknownFile) || errors.Is(err, edi.ErrNotX12)
+}
+
+type quarantineError struct {
+	reason string
+	err    error
+}
+
+// inspect checks a file's syntax and envelopes in full (SNIP 1) and says
+// which transaction it holds; an 835 is also decoded in full, so that
+// posting, which commits one payment at a time, never stops half-way on a
+// file that cannot be read.
+func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
+	rep, err := edi.Validate(bytes.NewReader(f.Content), edi.ValidateOpts{File: f.FileName})
+	if err != nil {
+		return "", &quarantineError{ReasonSyntax, err}
+	}
+	if !rep.Clean() {
+		errs := rep.AllErrors()
+		if len(errs) > 0 {
+			return "", &quarantineError{ReasonSyntax, errs[0]}
+		}
+		return "", &quarantineError{ReasonSyntax, rep.Err()}
+	}
+	kind := ""
+	for _, ic := range rep.Interchanges {
+		for _, g := range ic.Groups {
+			for _, s := range g.Sets {
+				k := ""
+				switch s.ID {
+				case "999", "277":
+					k = kindAck
+				case "835":
+					k = kind835
+				case "271":
+					k = kind271
+				default:
+					return "", &quarantineError{ReasonUnsupported, &edi.Error{Pos: s.Pos, Err: edi.ErrImplementation,
+						Msg: "transaction set " + s.ID + " is not a response the clearinghouse applies"}}
+				}
+				if kind != "" && k != kind {
+					return "", &quarantineError{ReasonUnsupported, &edi.Error{Pos: s.Pos, Err: edi.ErrImplementation,
+						Msg: "transaction set " + s.ID + " mixed with other responses in one file"}}
+				}
+				kind = k
+			}
+		}
+	}
+	if kind == "" {
+		kind = kindAck // interchanges without groups: TA1s
+	}
+	if kind == kind835 {
+		r := edi.NewReader(bytes.NewReader(f.Content))
+		r.File = f.FileName
+		dec := x835.NewDecoderReader(r)
+		for dec.Next() {
+		}
+		if err := dec.Err(); err != nil {
+			return "", &quarantineError{ReasonContent, err}
+		}
+	}
+	return kind, nil
+}
+
+// quarantine sets a file aside: state quarantined with the reason and the
+// positioned error, and an operations worklist item, in one transaction.
+func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, reason string, cause error) error {
+	d := QuarantineDetails{InboundFileID: f.ID, FileName: f.FileName, Source: f.Source, Reason: reason, Error: cause.Error()}
+	var ee *edi.Error
+	if errors.As(cause, &ee) {
+		d.Interchange, d.Group, d.Set = ee.Pos.Interchange, ee.Pos.Group, ee.Pos.Set
+		d.Segment, d.SegmentID, d.Element = ee.Pos.Segment, ee.Pos.SegmentID, ee.Pos.Element
+	}
+	details, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	title := "Inbound file " + f.FileName + " quarantined (" + reason + ")"
+	if d.SegmentID != "" {
+		title += " at segment " + strconv.Itoa(d.Segment) + " " + d.SegmentID
+	}
+	err = p.cfg.Store.InTx(ctx, f.ClinicID, func(tx store.Tx) error {
+		if _, err := tx.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: f.ClinicID, ID: f.ID, State: store.InboundQuarantined,
+			QuarantineReason: reason, Error: cause.Error()}); err != nil {
+			return err
+		}
+		_, _, err := tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{ClinicID: f.ClinicID, Kind: store.WorkQuarantinedFile,
+			Priority: 2, Title: title, Details: details, DedupeKey: "inbound-file-" + strconv.FormatInt(f.ID, 10)})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.metrics.inbound.WithLabelValues(InboundOutcomeQuarantined).Inc()
+	p.log.Warn("inbound file quarantined", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", reason, "err", cause)
+	return nil
+}

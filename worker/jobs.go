@@ -1,0 +1,311 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/store"
+)
+
+// NightlyAllArgs is the nightly run of every clinic: it inserts one
+// nightly job per clinic.
+type NightlyAllArgs struct{}
+
+// Kind implements river.JobArgs.
+func (NightlyAllArgs) Kind() string { return "nightly_all" }
+
+// InsertOpts makes the fan-out unique while it waits or runs.
+func (NightlyAllArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: uniqueWhileActive()}
+}
+
+// NightlyArgs is one clinic's nightly run: claims built from ready
+// encounters, drafts scrubbed, eligibility batches written, then a
+// submission job for every payer with ready claims or pending files.
+type NightlyArgs struct {
+	ClinicID int64 `json:"clinic_id"`
+}
+
+// Kind implements river.JobArgs.
+func (NightlyArgs) Kind() string { return "nightly" }
+
+// InsertOpts makes the run unique per clinic while it waits or runs.
+func (NightlyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: uniqueWhileActive()}
+}
+
+// SubmitPayerBatchArgs uploads a clinic's pending files for a payer and
+// then its ready claims, one 837 file at a time.
+type SubmitPayerBatchArgs struct {
+	ClinicID int64 `json:"clinic_id"`
+	// PayerID is the clinic's payer row (store.Payer.ID).
+	PayerID int64 `json:"payer_id"`
+}
+
+// Kind implements river.JobArgs.
+func (SubmitPayerBatchArgs) Kind() string { return "submit_payer_batch" }
+
+// InsertOpts makes the job unique per clinic and payer while it waits or
+// runs: two of them at once would upload the same pending files twice.
+func (SubmitPayerBatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: uniqueWhileActive()}
+}
+
+// PollInboundArgs collects one payer's responses.
+type PollInboundArgs struct {
+	// Payer is the registry payer ID (Loop 2010BB NM109).
+	Payer string `json:"payer"`
+}
+
+// Kind implements river.JobArgs.
+func (PollInboundArgs) Kind() string { return "poll_inbound" }
+
+// InsertOpts makes polling unique per payer while it waits or runs.
+func (PollInboundArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: uniqueWhileActive()}
+}
+
+// ProcessInboundArgs applies one received file.
+type ProcessInboundArgs struct {
+	ClinicID      int64 `json:"clinic_id"`
+	InboundFileID int64 `json:"inbound_file_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ProcessInboundArgs) Kind() string { return "process_inbound" }
+
+// InsertOpts makes processing unique per file (completed jobs included).
+func (ProcessInboundArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// budget reports whether a job run that started at start has used half
+// its timeout: long jobs then snooze and continue in a new run.
+func (p *Pipeline) budgetSpent(start time.Time) bool {
+	return p.cfg.Now().Sub(start) > p.cfg.JobTimeout/2
+}
+
+type nightlyAllWorker struct {
+	river.WorkerDefaults[NightlyAllArgs]
+	p *Pipeline
+}
+
+func (w *nightlyAllWorker) Work(ctx context.Context, job *river.Job[NightlyAllArgs]) error {
+	return instrument(w.p, ctx, job, func(ctx context.Context, _ NightlyAllArgs) error {
+		clinics, err := w.p.cfg.Store.ListClinics(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range clinics {
+			if _, err := w.p.cfg.Store.InsertJob(ctx, NightlyArgs{ClinicID: c.ID}, nil); err != nil {
+				return fmt.Errorf("clinic %d: %w", c.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+type nightlyWorker struct {
+	river.WorkerDefaults[NightlyArgs]
+	p *Pipeline
+}
+
+func (w *nightlyWorker) Work(ctx context.Context, job *river.Job[NightlyArgs]) error {
+	return instrument(w.p, ctx, job, w.p.nightly)
+}
+
+// nightly runs one clinic's nightly batch; see NightlyArgs.
+func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
+	start := p.cfg.Now()
+	st := p.cfg.Store
+	encs, err := st.ListEncounters(ctx, store.ListEncountersParams{ClinicID: a.ClinicID, Statuses: []string{store.EncounterReady}})
+	if err != nil {
+		return err
+	}
+	for _, e := range encs {
+		if p.budgetSpent(start) {
+			return river.JobSnooze(0)
+		}
+		if _, err := p.cfg.Billing.BuildClaim(ctx, a.ClinicID, e.ID, billing.BuildOptions{}); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			// The encounter stays ready for staff to fix; the rest go on.
+			p.log.Warn("encounter not billed", "clinic", a.ClinicID, "encounter", e.ID, "err", err)
+		}
+	}
+	for after := int64(0); ; {
+		if p.budgetSpent(start) {
+			return river.JobSnooze(0)
+		}
+		drafts, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: a.ClinicID, Statuses: []string{store.ClaimDraft}, AfterID: after, Limit: p.cfg.SliceSize})
+		if err != nil {
+			return err
+		}
+		if len(drafts) == 0 {
+			break
+		}
+		ids := make([]int64, len(drafts))
+		for i, c := range drafts {
+			ids[i] = c.ID
+		}
+		after = ids[len(ids)-1]
+		if _, err := p.cfg.Billing.Scrub(ctx, a.ClinicID, ids); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			p.log.Warn("claims not scrubbed", "clinic", a.ClinicID, "err", err)
+		}
+	}
+	if p.cfg.Scheduling != nil {
+		if _, err := p.cfg.Scheduling.PrepareEligibilityBatches(ctx, a.ClinicID, p.cfg.Now(), p.cfg.EligibilityBusinessDays); err != nil {
+			return fmt.Errorf("eligibility batches: %w", err)
+		}
+	}
+	return p.enqueueSubmissions(ctx, a.ClinicID)
+}
+
+// enqueueSubmissions inserts a submission job for every payer of the
+// clinic with ready claims or files waiting for upload.
+func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) error {
+	st := p.cfg.Store
+	payerIDs := make(map[int64]bool)
+	var order []int64
+	add := func(id int64) {
+		if !payerIDs[id] {
+			payerIDs[id] = true
+			order = append(order, id)
+		}
+	}
+	for after := int64(0); ; {
+		cs, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: clinicID, Statuses: []string{store.ClaimReady}, AfterID: after, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			add(c.PayerID)
+		}
+		if len(cs) < 1000 {
+			break
+		}
+		after = cs[len(cs)-1].ID
+	}
+	pending, err := st.ListInterchanges(ctx, store.ListInterchangesParams{ClinicID: clinicID, Statuses: pendingStatuses()})
+	if err != nil {
+		return err
+	}
+	for _, ic := range pending {
+		if ic.PayerID != nil {
+			add(*ic.PayerID)
+		}
+	}
+	for _, id := range order {
+		if _, err := st.InsertJob(ctx, SubmitPayerBatchArgs{ClinicID: clinicID, PayerID: id}, nil); err != nil {
+			return fmt.Errorf("payer %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// pendingStatuses are the interchanges recorded but not (known to be)
+// uploaded.
+func pendingStatuses() []string {
+	return []string{store.InterchangeCreated, store.InterchangeUploading, store.InterchangeFailed}
+}
+
+type submitWorker struct {
+	river.WorkerDefaults[SubmitPayerBatchArgs]
+	p *Pipeline
+}
+
+func (w *submitWorker) Work(ctx context.Context, job *river.Job[SubmitPayerBatchArgs]) error {
+	return instrument(w.p, ctx, job, w.p.submit)
+}
+
+// submit uploads the payer's pending interchanges (837 and 270 files a
+// crashed run recorded but did not upload, or whose upload failed), then
+// records and uploads new 837 files until no claim is ready.
+func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
+	start := p.cfg.Now()
+	st := p.cfg.Store
+	payer, err := st.GetPayer(ctx, store.Ref{ClinicID: a.ClinicID, ID: a.PayerID})
+	if err != nil {
+		return err
+	}
+	client, err := p.client(payer.PayerID)
+	if err != nil {
+		return err
+	}
+	upload := func(ic store.Interchange, claims int) error {
+		up, err := client.Upload(ctx, ic.FileName, bytes.NewReader(ic.Content))
+		if err != nil {
+			if _, merr := p.cfg.Billing.MarkTransferFailed(ctx, a.ClinicID, ic.ID, err); merr != nil {
+				err = errors.Join(err, merr)
+			}
+			return fmt.Errorf("interchange %d: %w", ic.ID, err)
+		}
+		if _, err := p.cfg.Billing.MarkTransferred(ctx, a.ClinicID, ic.ID, up.RemotePath); err != nil {
+			return fmt.Errorf("interchange %d uploaded to %s: %w", ic.ID, up.RemotePath, err)
+		}
+		p.metrics.submitted.Add(float64(claims))
+		p.log.Info("interchange uploaded", "clinic", a.ClinicID, "payer", payer.PayerID, "interchange", ic.ID,
+			"control", ic.ControlNumber, "set", ic.TransactionSet, "claims", claims, "path", up.RemotePath)
+		return nil
+	}
+	pending, err := st.ListInterchanges(ctx, store.ListInterchangesParams{ClinicID: a.ClinicID, PayerID: a.PayerID, Statuses: pendingStatuses()})
+	if err != nil {
+		return err
+	}
+	for _, listed := range pending {
+		ic, err := st.GetInterchange(ctx, store.Ref{ClinicID: a.ClinicID, ID: listed.ID})
+		if err != nil {
+			return err
+		}
+		if err := upload(ic, ic.ClaimCount); err != nil {
+			return err
+		}
+	}
+	for {
+		if p.budgetSpent(start) {
+			return river.JobSnooze(0)
+		}
+		sub, err := p.cfg.Billing.PrepareSubmission(ctx, billing.SubmissionParams{ClinicID: a.ClinicID, PayerID: a.PayerID, MaxClaims: p.cfg.MaxClaimsPerFile})
+		if err != nil {
+			return err
+		}
+		if sub == nil {
+			return nil
+		}
+		for id, err := range sub.Unencodable {
+			p.log.Warn("claim not encodable", "clinic", a.ClinicID, "claim", id, "err", err)
+		}
+		if err := upload(sub.Interchange, len(sub.ClaimIDs)); err != nil {
+			return err
+		}
+	}
+}
+
+type pollWorker struct {
+	river.WorkerDefaults[PollInboundArgs]
+	p *Pipeline
+}
+
+func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollInboundArgs]) error {
+	return instrument(w.p, ctx, job, func(ctx context.Context, a PollInboundArgs) error {
+		client, err := w.p.client(a.Payer)
+		if err != nil {
+			return err
+		}
+		files, err := client.Poll(ctx)
+		if len(files) > 0 {
+			w.p.log.Info("inbound files received", "payer", a.Payer, "files", len(files))
+		}
+		return err
+	})
+}
