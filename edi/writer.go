@@ -193,35 +193,49 @@ func (w *Writer) delimiterAt(from int) int {
 	return -1
 }
 
-// appendData copies v into the segment, failing on a delimiter. Short
-// values, most of them, are checked against a table as they are copied;
-// long ones eight bytes at a time once copied.
-func (w *Writer) appendData(v string) {
+// appendData copies v into the segment, failing on a delimiter.
+func (w *Writer) appendData(v string) { w.put(v, 0, false) }
+
+// put appends the delimiter sep (when withSep) and then v, in one step:
+// one check for room, then, for the short values most are, each byte is
+// checked against a table as it is copied; long values are copied whole
+// and checked eight bytes at a time. A value that holds a delimiter fails
+// the writer and is left out. It reports whether v was written and is not
+// empty.
+func (w *Writer) put(v string, sep byte, withSep bool) bool {
 	n := len(w.buf)
-	if cap(w.buf)-n < len(v) {
-		w.room(len(v))
+	need := len(v) + 1
+	if cap(w.buf)-n < need {
+		w.room(need)
 	}
 	// Reslicing the field, not assigning it a new slice, stores only its
 	// length.
+	if withSep {
+		w.buf = w.buf[:n+1]
+		w.buf[n] = sep
+		n++
+	}
 	if len(v) < 16 {
 		b := w.buf[n : n+len(v)]
 		for i := range len(b) {
 			c := v[i]
 			if w.isDelim[c] {
 				w.delimiterError(v, i)
-				return
+				return false
 			}
 			b[i] = c
 		}
 		w.buf = w.buf[:n+len(v)]
-		return
+		return len(v) > 0
 	}
 	w.buf = w.buf[:n+len(v)]
 	copy(w.buf[n:], v)
 	if i := w.delimiterAt(n); i >= 0 {
 		w.buf = w.buf[:n]
 		w.delimiterError(v, i-n)
+		return false
 	}
+	return true
 }
 
 // room makes room for n more bytes in buf.
@@ -248,9 +262,7 @@ func (w *Writer) Elem(v string) {
 		w.closeComposite()
 	}
 	w.nelem++
-	w.sep(w.d.Element)
-	if v != "" {
-		w.appendData(v)
+	if w.put(v, w.d.Element, true) {
 		w.keep = len(w.buf)
 	}
 }
@@ -345,12 +357,9 @@ func (w *Writer) Comp(v string) {
 	if !w.inCmp {
 		w.Composite()
 	}
-	if w.ncomp > 0 {
-		w.sep(w.d.Component)
-	}
+	sep := w.ncomp > 0
 	w.ncomp++
-	if v != "" {
-		w.appendData(v)
+	if w.put(v, w.d.Component, sep) {
 		w.comp = len(w.buf)
 	}
 }
