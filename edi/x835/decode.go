@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math/bits"
 	"time"
 	"unsafe"
 
@@ -65,7 +66,7 @@ type Decoder struct {
 	mia     InpatientAdjudication
 	moa     OutpatientAdjudication
 
-	intern [512]internEntry
+	intern [1 << internBits][2]internEntry
 
 	segs   int // segments read
 	clpSeg int // segs at the open claim's CLP
@@ -215,8 +216,10 @@ type internEntry struct {
 
 // code returns b as a string, sharing the string of short values that
 // repeat (group and reason codes, qualifiers, provider names and
-// identifiers) through a small direct-mapped cache owned by the decoder.
-// Keys are compared as packed words, without a call to compare memory.
+// identifiers) through a small two-way set-associative cache owned by the
+// decoder, so two hot codes that hash alike do not evict each other on
+// every claim. Keys are compared as packed words, without a call to compare
+// memory.
 func (d *Decoder) code(b []byte) string {
 	n := len(b)
 	if n == 0 {
@@ -225,21 +228,45 @@ func (d *Decoder) code(b []byte) string {
 	if n > 16 {
 		return string(b)
 	}
-	var k1, k2 uint64
-	i := 0
-	for ; i < n && i < 8; i++ {
-		k1 = k1<<8 | uint64(b[i])
-	}
-	for ; i < n; i++ {
-		k2 = k2<<8 | uint64(b[i])
-	}
-	h := (k1*0x9e3779b97f4a7c15 ^ k2*0xc2b2ae3d27d4eb4f ^ uint64(n)) >> 55
-	e := &d.intern[h%uint64(len(d.intern))]
-	if e.n == n && e.k1 == k1 && e.k2 == k2 {
+	k1, k2 := packKey(b)
+	h := ((k1 ^ bits.RotateLeft64(k2, 29) ^ uint64(n)<<58) * 0x9e3779b97f4a7c15) >> (64 - internBits)
+	set := &d.intern[h]
+	if e := &set[0]; e.k1 == k1 && e.k2 == k2 && e.n == n {
 		return e.s
 	}
-	*e = internEntry{k1: k1, k2: k2, n: n, s: string(b)}
-	return e.s
+	if e := &set[1]; e.k1 == k1 && e.k2 == k2 && e.n == n {
+		return e.s
+	}
+	set[1] = set[0]
+	set[0] = internEntry{k1: k1, k2: k2, n: n, s: string(b)}
+	return set[0].s
+}
+
+// internBits is log2 of the sets in the decoder's string cache.
+const internBits = 8
+
+// packKey packs the 1 to 16 bytes of b little-endian into two words, zero
+// beyond len(b). Elements are slices of the reader's buffer, so there are
+// usually 16 bytes of capacity to load whole words from; the bytes past the
+// element are masked off.
+func packKey(b []byte) (k1, k2 uint64) {
+	n := len(b)
+	if cap(b) < 16 {
+		for i := n - 1; i >= 8; i-- {
+			k2 = k2<<8 | uint64(b[i])
+		}
+		for i := min(n, 8) - 1; i >= 0; i-- {
+			k1 = k1<<8 | uint64(b[i])
+		}
+		return k1, k2
+	}
+	w := b[:16]
+	k1 = binary.LittleEndian.Uint64(w)
+	k2 = binary.LittleEndian.Uint64(w[8:])
+	if n < 8 {
+		return k1 & (1<<(8*n) - 1), 0
+	}
+	return k1, k2 & (^uint64(0) >> (8 * (16 - n)))
 }
 
 func (d *Decoder) amount(s *fields, i int, required bool) int64 {

@@ -41,3 +41,31 @@ func FuzzFieldsSplit(f *testing.F) {
 		}
 	})
 }
+
+// The string cache keys a code the same whether its bytes are loaded as
+// whole words or one at a time, and never by the bytes past its end.
+func TestPackKey(t *testing.T) {
+	buf := []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+	for n := 1; n <= 16; n++ {
+		wide := buf[:n]     // capacity runs on: words are loaded
+		narrow := buf[:n:n] // capacity n: bytes are loaded
+		other := append([]byte(nil), buf[:n]...)
+		other = append(other, "################"...)[:n]
+		w1, w2 := packKey(wide)
+		n1, n2 := packKey(narrow)
+		o1, o2 := packKey(other)
+		if w1 != n1 || w2 != n2 || w1 != o1 || w2 != o2 {
+			t.Fatalf("length %d: keys %x/%x, %x/%x and %x/%x differ", n, w1, w2, n1, n2, o1, o2)
+		}
+	}
+	var d Decoder
+	for _, c := range []string{"1", "11", "2", "12", "CO", "PR", "99214", "ABCDEFGHIJKLMNOP"} {
+		b := append([]byte(c), "XXXXXXXXXXXXXXXX"...)[:len(c)]
+		if got := d.code(b); got != c {
+			t.Fatalf("code(%q) = %q", c, got)
+		}
+		if got := d.code([]byte(c)); got != c {
+			t.Fatalf("cached code(%q) = %q", c, got)
+		}
+	}
+}
