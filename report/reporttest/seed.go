@@ -440,7 +440,7 @@ func (s *seeder) items(ctx context.Context) error {
 			return mk("reject277", at(2026, 3, 8, 18), claimItem(3, store.WorkRejection, 3, 15000, "Rejected: 277CA A7:562:85"),
 				map[string]any{"patientControlNumber": c[3].PatientControlNumber, "location": "Loop 2200D STC",
 					"statuses": []billing.StatusCodeDetail{{Category: "A7", Code: "562", Entity: "85", Message: "billing provider NPI invalid"}},
-					"action": "correct the claim from the error codes and locations, then scrub and resubmit"})
+					"action":   "correct the claim from the error codes and locations, then scrub and resubmit"})
 		},
 		func() error {
 			return mk("denial16", at(2026, 3, 20, 10), claimItem(2, store.WorkDenial, 3, 20000, "Denied: CO-16: correct and resubmit"),
