@@ -60,7 +60,7 @@ type Writer struct {
 	inCmp bool
 	ncomp int // components written in the open composite
 	nelem int
-	id    string
+	idLen int // length of the open segment's identifier
 	d     Delimiters
 	// delims holds each delimiter repeated in all eight bytes of a word,
 	// to find one eight bytes at a time (see delimiterAt).
@@ -141,11 +141,18 @@ func (w *Writer) fail(err error) {
 
 // Begin starts a segment with identifier id.
 func (w *Writer) Begin(id string) {
-	w.buf = append(w.buf[:w.done], id...)
+	n := w.done
+	if cap(w.buf)-n < len(id) {
+		w.buf = w.buf[:n]
+		w.room(len(id))
+	}
+	// Reslicing the field stores only its length (see put).
+	w.buf = w.buf[:n+len(id)]
+	copy(w.buf[n:], id)
 	w.keep = len(w.buf)
 	w.nelem = 0
 	w.inCmp = false
-	w.id = id
+	w.idLen = len(id)
 }
 
 func (w *Writer) closeComposite() {
@@ -251,8 +258,11 @@ func (w *Writer) sep(c byte) {
 	w.buf[n] = c
 }
 
+// segmentID is the open segment's identifier, which starts it in buf.
+func (w *Writer) segmentID() string { return string(w.buf[w.done : w.done+w.idLen]) }
+
 func (w *Writer) delimiterError(v string, i int) {
-	w.fail(&Error{Pos: Position{SegmentID: w.id, Element: w.nelem}, Err: ErrDelimiterInData,
+	w.fail(&Error{Pos: Position{SegmentID: w.segmentID(), Element: w.nelem}, Err: ErrDelimiterInData,
 		Msg: fmt.Sprintf("value %q holds delimiter %q", v, v[i])})
 }
 
@@ -278,7 +288,7 @@ func (w *Writer) ElemRepeated(vs ...string) {
 	w.nelem++
 	w.buf = append(w.buf, w.d.Element)
 	if len(vs) > 1 && w.d.Repetition == 0 {
-		w.fail(&Error{Pos: Position{SegmentID: w.id, Element: w.nelem}, Err: ErrDelimiterInData,
+		w.fail(&Error{Pos: Position{SegmentID: w.segmentID(), Element: w.nelem}, Err: ErrDelimiterInData,
 			Msg: "repeated values, but the interchange declares no repetition separator"})
 		return
 	}
@@ -369,8 +379,14 @@ func (w *Writer) End() {
 	if w.inCmp {
 		w.closeComposite()
 	}
-	w.buf = append(w.buf[:w.keep], w.d.Segment)
-	w.done = len(w.buf)
+	n := w.keep
+	if n == cap(w.buf) {
+		w.buf = w.buf[:n]
+		w.room(1)
+	}
+	w.buf = w.buf[:n+1]
+	w.buf[n] = w.d.Segment
+	w.done = n + 1
 	w.setSegs++
 	if w.done >= flushSize {
 		w.writeOut()
