@@ -318,8 +318,8 @@ func (w *Writer) ElemInt(n int64) {
 		w.closeComposite()
 	}
 	w.nelem++
-	w.buf = appendInt(append(w.buf, w.d.Element), n)
-	w.keep = len(w.buf)
+	b := w.numberAt()
+	w.closeNumber(len(appendInt(b, n)))
 }
 
 // ElemAmount appends a monetary amount given in cents as an X12 decimal
@@ -330,8 +330,8 @@ func (w *Writer) ElemAmount(cents int64) {
 		w.closeComposite()
 	}
 	w.nelem++
-	w.buf = AppendAmount(append(w.buf, w.d.Element), cents)
-	w.keep = len(w.buf)
+	b := w.numberAt()
+	w.closeNumber(len(AppendAmount(b, cents)))
 }
 
 // ElemDate appends a date as CCYYMMDD; a zero time writes an empty element.
@@ -344,7 +344,24 @@ func (w *Writer) ElemDate(t time.Time) {
 		w.closeComposite()
 	}
 	w.nelem++
-	w.buf = AppendDate(append(w.buf, w.d.Element), t)
+	b := w.numberAt()
+	w.closeNumber(len(AppendDate(b, t)))
+}
+
+// numberAt appends the element separator and returns an empty slice at
+// the end of buf with room for any number, date or amount, to append one
+// to in place; closeNumber then takes its n bytes into buf.
+func (w *Writer) numberAt() []byte {
+	w.sep(w.d.Element)
+	n := len(w.buf)
+	if cap(w.buf)-n < 24 {
+		w.room(24)
+	}
+	return w.buf[n:n:cap(w.buf)]
+}
+
+func (w *Writer) closeNumber(n int) {
+	w.buf = w.buf[:len(w.buf)+n]
 	w.keep = len(w.buf)
 }
 
