@@ -272,6 +272,10 @@ func (w *Writer) Elem(v string) {
 		w.closeComposite()
 	}
 	w.nelem++
+	if v == "" {
+		w.sep(w.d.Element) // an inner empty element, such as NM106
+		return
+	}
 	if w.put(v, w.d.Element, true) {
 		w.keep = len(w.buf)
 	}
