@@ -66,6 +66,13 @@ type Decoder struct {
 	mia     InpatientAdjudication
 	moa     OutpatientAdjudication
 
+	// Sums kept while the claim is read, so finishing it takes no second
+	// pass over its adjustments: the claim-level CAS total, each line's
+	// CAS total, and whether any CAS has group CR.
+	claimAdj   int64
+	lineAdj    []int64
+	correction bool
+
 	intern [1 << internBits][2]internEntry
 
 	segs   int // segments read
@@ -616,6 +623,7 @@ func (d *Decoder) beginClaim(s *fields) {
 	d.inClaim = true
 	d.line = -1
 	d.badData = false
+	d.claimAdj, d.lineAdj, d.correction = 0, d.lineAdj[:0], false
 	c.Remittance = d.rem
 	c.HeaderNumber = d.header
 	c.ProviderSummary = d.summary
@@ -645,14 +653,17 @@ func (d *Decoder) cas(s *fields) {
 		d.report(d.errorf(edi.ErrImplementation, 0, "CAS outside a claim"))
 		return
 	}
-	dst := &d.claim.Adjustments
+	dst, sum := &d.claim.Adjustments, &d.claimAdj
 	if d.line >= 0 {
-		dst = &d.claim.ServiceLines[d.line].Adjustments
+		dst, sum = &d.claim.ServiceLines[d.line].Adjustments, &d.lineAdj[d.line]
 	}
 	group := d.code(s.Element(1))
 	if group == "" {
 		d.badData = true
 		d.report(d.errorf(edi.ErrSyntax, 1, "CAS01 group code is missing"))
+	}
+	if group == GroupCorrection {
+		d.correction = true
 	}
 	n := 0
 	for i := 2; i <= 17; i += 3 {
@@ -665,10 +676,12 @@ func (d *Decoder) cas(s *fields) {
 			continue
 		}
 		n++
+		amt := d.amount(s, i+1, true)
+		*sum += amt
 		*dst = append(*dst, Adjustment{
 			Group:       group,
 			Reason:      d.code(reason),
-			AmountCents: d.amount(s, i+1, true),
+			AmountCents: amt,
 			Quantity:    d.code(s.Element(i + 2)),
 		})
 	}
@@ -817,6 +830,7 @@ func (d *Decoder) svc(s *fields) {
 		c.ServiceLines = append(c.ServiceLines, ServicePayment{})
 	}
 	d.line = n
+	d.lineAdj = append(d.lineAdj, 0)
 	l := &c.ServiceLines[n]
 	l.Position = d.linePosition()
 	l.Procedure = d.procedure(s, 1)
@@ -884,7 +898,7 @@ func (d *Decoder) finishClaim() {
 	d.line = -1
 	c := &d.claim
 	d.sumPaid += c.PaidCents
-	c.Kind = classify(c, d.reversalPCN)
+	c.Kind = classify(c, d.reversalPCN, d.correction)
 	if c.Kind == Reversal {
 		d.reversalPCN = c.PatientControlNumber
 	}
@@ -894,7 +908,7 @@ func (d *Decoder) finishClaim() {
 	if d.SkipBalancing || d.badData {
 		return
 	}
-	c.Errors = checkClaim(c, c.Errors)
+	c.Errors = checkClaimSums(c, d.claimAdj, d.lineAdj, c.Errors)
 }
 
 func appendCapped(errs []*edi.Error, e *edi.Error) []*edi.Error {
@@ -908,24 +922,13 @@ func appendCapped(errs []*edi.Error, e *edi.Error) []*edi.Error {
 // correction (after a reversal of the same patient control number, or with
 // CR group adjustments) from an original adjudication (X221 section
 // 1.10.2.8, reversals and corrections).
-func classify(c *ClaimPayment, reversalPCN string) ClaimKind {
+// correction tells whether any claim or line CAS has group CR.
+func classify(c *ClaimPayment, reversalPCN string, correction bool) ClaimKind {
 	if c.Status == StatusReversal || c.ChargeCents < 0 {
 		return Reversal
 	}
-	if reversalPCN != "" && c.PatientControlNumber == reversalPCN {
+	if correction || reversalPCN != "" && c.PatientControlNumber == reversalPCN {
 		return Correction
-	}
-	for _, a := range c.Adjustments {
-		if a.Group == GroupCorrection {
-			return Correction
-		}
-	}
-	for _, l := range c.ServiceLines {
-		for _, a := range l.Adjustments {
-			if a.Group == GroupCorrection {
-				return Correction
-			}
-		}
 	}
 	return Original
 }
@@ -938,10 +941,21 @@ func classify(c *ClaimPayment, reversalPCN string) ClaimKind {
 func CheckBalance(c *ClaimPayment) []*edi.Error { return checkClaim(c, nil) }
 
 func checkClaim(c *ClaimPayment, errs []*edi.Error) []*edi.Error {
+	var lines [8]int64
+	lineAdj := lines[:0]
+	for i := range c.ServiceLines {
+		lineAdj = append(lineAdj, c.ServiceLines[i].AdjustmentTotal())
+	}
+	return checkClaimSums(c, c.AdjustmentTotal(), lineAdj, errs)
+}
+
+// checkClaimSums is checkClaim with the claim's adjustment total and each
+// line's already summed.
+func checkClaimSums(c *ClaimPayment, claimAdj int64, lineAdjs []int64, errs []*edi.Error) []*edi.Error {
 	var lineAdj int64
 	for i := range c.ServiceLines {
 		l := &c.ServiceLines[i]
-		adj := l.AdjustmentTotal()
+		adj := lineAdjs[i]
 		lineAdj += adj
 		if l.ChargeCents-adj != l.PaidCents {
 			p := l.Position
@@ -952,7 +966,6 @@ func checkClaim(c *ClaimPayment, errs []*edi.Error) []*edi.Error {
 				edi.FormatAmount(l.ChargeCents-adj), edi.FormatAmount(l.PaidCents))})
 		}
 	}
-	claimAdj := c.AdjustmentTotal()
 	if c.ChargeCents-claimAdj-lineAdj != c.PaidCents {
 		p := c.Position
 		p.Element = 4
