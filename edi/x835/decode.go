@@ -785,9 +785,9 @@ func (d *Decoder) moaSeg(s *fields) {
 	d.claim.Outpatient = m
 }
 
-// procedure reads a composite medical procedure identifier (C003) in one
-// pass over its components.
-func (d *Decoder) procedure(s *fields, i int) Procedure {
+// procedure reads a composite medical procedure identifier (C003) into p
+// in one pass over its components.
+func (d *Decoder) procedure(s *fields, i int, p *Procedure) {
 	var parts [7][]byte
 	b := s.Element(i)
 	sep := s.comp
@@ -800,12 +800,10 @@ func (d *Decoder) procedure(s *fields, i int) Procedure {
 		parts[k] = b[:j]
 		b = b[j+1:]
 	}
-	return Procedure{
-		Qualifier:   d.code(parts[0]),
-		Code:        d.code(parts[1]),
-		Modifiers:   [4]string{d.code(parts[2]), d.code(parts[3]), d.code(parts[4]), d.code(parts[5])},
-		Description: d.str(parts[6]),
-	}
+	p.Qualifier = d.code(parts[0])
+	p.Code = d.code(parts[1])
+	p.Modifiers = [4]string{d.code(parts[2]), d.code(parts[3]), d.code(parts[4]), d.code(parts[5])}
+	p.Description = d.str(parts[6])
 }
 
 func (d *Decoder) svc(s *fields) {
@@ -833,7 +831,7 @@ func (d *Decoder) svc(s *fields) {
 	d.lineAdj = append(d.lineAdj, 0)
 	l := &c.ServiceLines[n]
 	l.Position = d.linePosition()
-	l.Procedure = d.procedure(s, 1)
+	d.procedure(s, 1, &l.Procedure)
 	if l.Procedure.Code == "" {
 		d.badData = true
 		d.report(d.errorf(edi.ErrSyntax, 1, "SVC01 procedure code is missing"))
@@ -843,7 +841,7 @@ func (d *Decoder) svc(s *fields) {
 	l.RevenueCode = d.code(s.Element(4))
 	l.Units = d.code(s.Element(5))
 	if len(s.Element(6)) > 0 {
-		l.OriginalProcedure = d.procedure(s, 6)
+		d.procedure(s, 6, &l.OriginalProcedure)
 	}
 	l.OriginalUnits = d.code(s.Element(7))
 }
