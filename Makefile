@@ -10,13 +10,11 @@ all: build
 build:
 	$(GO) build -o bin/clearhouse ./cmd/clearhouse
 
-# The main job.
+# The main job: the demo (a generated practice, the payer simulator and two
+# simulated nights of the pipeline) in a fresh directory, with a fixed seed.
 run: build
-	./bin/clearhouse edi inspect fixtures/x12/demo/837p-clean.x12
-	./bin/clearhouse edi validate fixtures/x12/demo/837p-clean.x12
-	@mkdir -p bin/demo
-	./bin/clearhouse edi validate fixtures/x12/demo/837p-envelope-errors.x12 --999 bin/demo/837p-envelope-errors.999 --ta1 bin/demo/837p-envelope-errors.ta1; test $$? -eq 1
-	./bin/clearhouse edi fmt bin/demo/837p-envelope-errors.999
+	rm -rf bin/demo-run
+	./bin/clearhouse demo --dir bin/demo-run --seed 20260914
 
 # Every test, including those against PostgreSQL and SFTP servers.
 test: services

@@ -103,6 +103,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newAuditCmd(env),
 		newPaysimCmd(env),
 		newAppointmentsCmd(env),
+		newDemoCmd(env),
 	)
 	return root
 }

@@ -1,0 +1,224 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
+	"github.com/clearhouse/clearhouse/store/storedb"
+)
+
+func TestNPICheckDigit(t *testing.T) {
+	for _, tc := range []struct {
+		npi  string
+		want bool
+	}{
+		{"1234567893", true}, // the CMS example
+		{"1234567890", false},
+		{"123456789", false},
+		{"12345678a3", false},
+	} {
+		if got := validNPI(tc.npi); got != tc.want {
+			t.Errorf("validNPI(%q) = %v", tc.npi, got)
+		}
+	}
+}
+
+func TestGenerateDefaults(t *testing.T) {
+	d, err := Generate(DefaultSeed, DefaultPatients, DefaultAppointments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Patients) < 500 || len(d.Appointments) < 2000 || len(d.Providers) != 3 {
+		t.Fatalf("%d patients, %d appointments, %d providers", len(d.Patients), len(d.Appointments), len(d.Providers))
+	}
+	if !validNPI(d.Clinic.NPI) || len(d.Clinic.TaxID) != 9 || len(d.Clinic.Address.PostalCode) != 9 {
+		t.Errorf("clinic %+v", d.Clinic)
+	}
+	outcomes := map[string]int{}
+	payers := map[string]int{}
+	dependents, secondary, defects := 0, 0, 0
+	for _, p := range d.Providers {
+		if !validNPI(p.NPI) {
+			t.Errorf("provider NPI %s", p.NPI)
+		}
+	}
+	for _, p := range d.Patients {
+		for _, c := range p.Coverages {
+			payers[c.Payer]++
+			if c.Relationship == "19" {
+				dependents++
+			}
+			if c.Priority == 2 {
+				secondary++
+			}
+			switch c.Payer {
+			case PayerSummit:
+				if len(c.MemberID) != 12 || !strings.HasPrefix(c.MemberID, "SMT") || c.GroupNumber == "" {
+					t.Errorf("Summit member %s group %q", c.MemberID, c.GroupNumber)
+				}
+			case PayerMedicare:
+				if len(c.MemberID) != 11 {
+					t.Errorf("MBI %s", c.MemberID)
+				}
+			}
+		}
+	}
+	last := d.Start
+	for _, a := range d.Appointments {
+		outcomes[a.Outcome]++
+		if a.Start.Before(last) {
+			t.Fatal("appointments out of order")
+		}
+		last = a.Start
+		if (a.Visit != nil) != (a.Outcome == OutcomeCompleted) {
+			t.Errorf("appointment %v outcome %s visit %v", a.Start, a.Outcome, a.Visit)
+		}
+		if a.Visit != nil && a.Visit.Defect != "" {
+			defects++
+		}
+	}
+	if got := d.Appointments[len(d.Appointments)-1].Start; got.Sub(d.Start).Hours() > 12*24 {
+		t.Errorf("last appointment %v more than two weeks after %v", got, d.Start)
+	}
+	if outcomes[OutcomeNoShow] == 0 || outcomes[OutcomeCancelled] == 0 || dependents == 0 || secondary == 0 || defects == 0 {
+		t.Errorf("outcomes %v, %d dependents, %d secondary coverages, %d defects", outcomes, dependents, secondary, defects)
+	}
+	for _, id := range []string{PayerMedicare, PayerMedicaid, PayerKeystone, PayerSummit} {
+		if payers[id] == 0 {
+			t.Errorf("no coverage with %s", id)
+		}
+	}
+	again, err := Generate(DefaultSeed, DefaultPatients, DefaultAppointments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(d.Appointments, again.Appointments) || !reflect.DeepEqual(d.Patients, again.Patients) {
+		t.Error("the same seed gave another dataset")
+	}
+	t.Logf("%d patients, appointments %v, coverages %v, %d dependents, %d secondary, %d defects", len(d.Patients), outcomes, payers, dependents, secondary, defects)
+}
+
+// runSmall runs a small demo and checks the invariants of a finished run.
+func runSmall(t *testing.T, database string) *Result {
+	t.Helper()
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	res, err := Run(context.Background(), Options{Seed: 7, Patients: 60, Appointments: 200, Dir: dir, Database: database, Stdout: &out, Stderr: &errb})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	for _, want := range []string{"clean-claim rate", "first-pass acceptance", "Denial rate by payer", "Top of the worklist", "clearhouse worklist --database"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	checkRun(t, res)
+	return res
+}
+
+func checkRun(t *testing.T, res *Result) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := storedb.Open(ctx, res.Database, storedb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cid := res.ClinicID
+	appts, err := st.ListAppointments(ctx, store.ListAppointmentsParams{ClinicID: cid, Statuses: []string{store.AppointmentCompleted}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	encs, err := st.ListEncounters(ctx, store.ListEncountersParams{ClinicID: cid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(encs) != len(appts) {
+		t.Errorf("%d encounters for %d completed visits", len(encs), len(appts))
+	}
+	claims, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	primary := map[int64]bool{}
+	for _, c := range claims {
+		switch c.Status {
+		case store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied, store.ClaimRejected, store.ClaimScrubFailed:
+		case store.ClaimDraft, store.ClaimReady:
+			if !isSecondary(c) {
+				t.Errorf("primary claim %s left %s", c.PatientControlNumber, c.Status)
+			}
+		default:
+			t.Errorf("claim %s left %s", c.PatientControlNumber, c.Status)
+		}
+		if !isSecondary(c) && c.EncounterID != nil {
+			primary[*c.EncounterID] = true
+		}
+		if c.Status == store.ClaimScrubFailed || c.Status == store.ClaimRejected || c.Status == store.ClaimDenied {
+			items, err := st.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: cid, ClaimID: c.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(items) == 0 {
+				t.Errorf("claim %s is %s without a worklist item", c.PatientControlNumber, c.Status)
+			}
+		}
+	}
+	for _, e := range encs {
+		if !primary[e.ID] {
+			t.Errorf("encounter %d (%s) has no claim", e.ID, e.Status)
+		}
+	}
+	if !res.KPIs.LedgerBalanced {
+		t.Error("ledger entries do not sum to zero")
+	}
+	if res.KPIs.ByStatus[store.ClaimScrubFailed] == 0 || res.KPIs.ByStatus[store.ClaimPaid] == 0 {
+		t.Errorf("claims by status %v", res.KPIs.ByStatus)
+	}
+}
+
+func TestRunSQLite(t *testing.T) {
+	t.Parallel()
+	a := runSmall(t, "")
+	b := runSmall(t, "")
+	ka, kb := *a.KPIs, *b.KPIs
+	var wa, wb bytes.Buffer
+	WriteKPIs(&wa, &ka)
+	WriteKPIs(&wb, &kb)
+	if wa.String() != wb.String() {
+		t.Errorf("two runs with the same seed differ:\n%s\n---\n%s", wa.String(), wb.String())
+	}
+	t.Logf("\n%s", wa.String())
+}
+
+func TestRunPostgres(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := pgtest.Create(ctx, "clearhouse_demo_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Drop(context.Background()) })
+	res := runSmall(t, db.URL)
+	if !strings.HasPrefix(res.Database, "postgres") {
+		t.Errorf("database %s", res.Database)
+	}
+}
+
+func TestRunRefusesUsedDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "used.db")
+	if _, err := Run(context.Background(), Options{Seed: 1, Patients: 30, Appointments: 60, Dir: dir, Database: path}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), Options{Seed: 1, Patients: 30, Appointments: 60, Dir: dir, Database: path}); err == nil || !strings.Contains(err.Error(), "already holds clinics") {
+		t.Fatalf("second run: %v", err)
+	}
+}

@@ -1,0 +1,532 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/fixtures"
+	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/paysim"
+	"github.com/clearhouse/clearhouse/rules"
+	"github.com/clearhouse/clearhouse/scheduling"
+	"github.com/clearhouse/clearhouse/scrub"
+	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/storedb"
+	"github.com/clearhouse/clearhouse/transport"
+	"github.com/clearhouse/clearhouse/worker"
+)
+
+// Options configure Run.
+type Options struct {
+	Seed         uint64
+	Patients     int
+	Appointments int
+	// Dir is the working directory: the SQLite database (unless Database
+	// names one), the payer simulator's folders and the downloaded files.
+	// Required; created when missing.
+	Dir string
+	// Database is a postgres:// URL or a SQLite path; empty means
+	// <Dir>/clearhouse.db.
+	Database string
+	// Stdout receives the report; Stderr the progress bars.
+	Stdout, Stderr io.Writer
+	// Terminal redraws progress bars in place (stderr is a terminal).
+	Terminal bool
+	// Wall is the wall clock of elapsed times and waits; default time.Now.
+	Wall func() time.Time
+	// Logger receives the pipeline's log; default discards.
+	Logger *slog.Logger
+	// Timeout bounds each wait for the pipeline to settle; default 3 minutes.
+	Timeout time.Duration
+}
+
+// Result is what a run did, for callers and tests.
+type Result struct {
+	Database string
+	ClinicID int64
+	KPIs     *KPIs
+}
+
+// Timeline of the simulated clock (clinic time):
+//
+//	Fri 2026-09-11 16:00  the practice is loaded and both weeks are booked
+//	Mon 09-14 .. Fri 09-18  week 1: patients check in and out, no-shows
+//	Fri 09-18 22:00       night 1: week 1 billed (claims built, scrubbed,
+//	                      submitted), 270s for week 2 (five business days);
+//	                      999, 277CA and 271 answers collected and applied
+//	Mon 09-21 07:00       week 1's 835s released by the payers, collected
+//	                      and posted
+//	Mon 09-21 .. Fri 09-25  week 2's visits
+//	Fri 09-25 22:00       night 2: week 2 billed, with the secondary claims
+//	                      the week 1 remittances opened
+//	Mon 09-28 07:00       week 2's 835s released, collected and posted
+//
+// Payers answer 837s at once (999 and 277CA) and adjudicate 36 to 48
+// hours after the 277CA.
+const (
+	adjudicationDelay  = 36 * time.Hour
+	adjudicationJitter = 12 * time.Hour
+	eligibilityDays    = 5
+)
+
+type runner struct {
+	opts  Options
+	ds    *Dataset
+	clock *simClock
+	st    store.Store
+	reg   *payers.Registry
+	bill  *billing.Service
+	sched *scheduling.Service
+	sim   *paysim.Simulator
+	pipe  *worker.Pipeline
+	queue store.Queue
+	jobs  *jobWatch
+
+	clinic    store.Clinic
+	providers []store.Provider
+	patients  []store.Patient
+	payerRows map[string]store.Payer
+	prof      *billing.ClinicProfile
+	apptIDs   []int64
+	// expected counts the inbound files the payers owe us.
+	expected int
+}
+
+// Run creates the practice, starts the payer simulator and runs two
+// simulated nights of the pipeline through the River queue, then writes
+// the KPIs, the top of the worklist and the commands to try next.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("demo: a directory is required")
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.Wall == nil {
+		opts.Wall = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 3 * time.Minute
+	}
+	if opts.Database == "" {
+		opts.Database = filepath.Join(opts.Dir, "clearhouse.db")
+	}
+	for _, d := range []string{opts.Dir, filepath.Join(opts.Dir, "inbox")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	began := opts.Wall()
+	ds, err := Generate(opts.Seed, opts.Patients, opts.Appointments)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{opts: opts, ds: ds, clock: newSimClock(at(ds.Start.AddDate(0, 0, -3), 16, 0))}
+	defer r.close()
+	if err := r.open(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.load(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.book(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.startPipeline(ctx); err != nil {
+		return nil, err
+	}
+	for night := range 2 {
+		monday := ds.Start.AddDate(0, 0, 7*night)
+		if err := r.visits(ctx, night+1, monday, monday.AddDate(0, 0, 5)); err != nil {
+			return nil, err
+		}
+		if err := r.night(ctx, night+1, at(monday.AddDate(0, 0, 4), 22, 0)); err != nil {
+			return nil, err
+		}
+		if err := r.remittances(ctx, night+1, at(monday.AddDate(0, 0, 7), 7, 0)); err != nil {
+			return nil, err
+		}
+	}
+	r.stopPipeline()
+	k, err := r.kpis(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.report(ctx, k); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(opts.Stderr, "demo finished in %v\n", opts.Wall().Sub(began).Round(100*time.Millisecond))
+	return &Result{Database: opts.Database, ClinicID: r.clinic.ID, KPIs: k}, nil
+}
+
+// at is the day's hh:mm in the day's location.
+func at(day time.Time, hh, mm int) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, day.Location())
+}
+
+func (r *runner) open(ctx context.Context) error {
+	p := r.bar("database "+storedb.Describe(r.opts.Database), "steps", 2)
+	st, err := storedb.Open(ctx, r.opts.Database, storedb.Options{Now: r.clock.Now, Create: true})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", storedb.Describe(r.opts.Database), err)
+	}
+	r.st = st
+	p.Set(1)
+	if _, err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	clinics, err := st.ListClinics(ctx)
+	if err != nil {
+		return err
+	}
+	if len(clinics) > 0 {
+		return fmt.Errorf("demo: database %s already holds clinics; give the demo a new directory or database", storedb.Describe(r.opts.Database))
+	}
+	p.Set(2)
+	p.Finish("")
+	return nil
+}
+
+func (r *runner) close() {
+	r.stopPipeline()
+	if r.pipe != nil {
+		r.pipe.Close()
+	}
+	if r.sim != nil {
+		r.sim.Close()
+	}
+	if r.st != nil {
+		r.st.Close()
+	}
+}
+
+// load writes the clinic, providers, payers, patients and coverages.
+func (r *runner) load(ctx context.Context) error {
+	ds := r.ds
+	reg, err := fixtures.Payers()
+	if err != nil {
+		return err
+	}
+	r.reg = reg
+	p := r.bar("practice and patients", "patients", len(ds.Patients))
+	c := ds.Clinic
+	r.clinic, err = r.st.CreateClinic(ctx, store.CreateClinicParams{Name: c.Name, NPI: c.NPI, TaxID: c.TaxID, SubmitterID: c.SubmitterID})
+	if err != nil {
+		return err
+	}
+	cid := r.clinic.ID
+	r.payerRows = make(map[string]store.Payer)
+	err = r.st.InTx(ctx, cid, func(tx store.Tx) error {
+		for _, pr := range ds.Providers {
+			row, err := tx.CreateProvider(ctx, store.CreateProviderParams{ClinicID: cid, NPI: pr.NPI, FirstName: pr.FirstName, LastName: pr.LastName, TaxonomyCode: pr.Taxonomy})
+			if err != nil {
+				return err
+			}
+			r.providers = append(r.providers, row)
+		}
+		for _, id := range Payers() {
+			rp, err := reg.Lookup(id)
+			if err != nil {
+				return err
+			}
+			row, err := tx.CreatePayer(ctx, store.CreatePayerParams{ClinicID: cid, PayerID: rp.ID, Name: rp.Name, ReceiverID: rp.Envelope.ReceiverID, ClaimFilingCode: rp.ClaimFilingIndicator})
+			if err != nil {
+				return err
+			}
+			r.payerRows[id] = row
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	const chunk = 100
+	for lo := 0; lo < len(ds.Patients); lo += chunk {
+		hi := min(lo+chunk, len(ds.Patients))
+		err := r.st.InTx(ctx, cid, func(tx store.Tx) error {
+			for _, pt := range ds.Patients[lo:hi] {
+				row, err := tx.CreatePatient(ctx, store.CreatePatientParams{ClinicID: cid, MRN: pt.MRN, FirstName: pt.FirstName, LastName: pt.LastName,
+					BirthDate: pt.BirthDate, Sex: pt.Sex, AddressLine1: pt.Address.Line1, City: pt.Address.City, State: pt.Address.State,
+					PostalCode: pt.Address.PostalCode, Phone: pt.Phone})
+				if err != nil {
+					return fmt.Errorf("patient %s: %w", pt.MRN, err)
+				}
+				for _, cv := range pt.Coverages {
+					_, err := tx.CreateCoverage(ctx, store.CreateCoverageParams{ClinicID: cid, PatientID: row.ID, PayerID: r.payerRows[cv.Payer].ID,
+						MemberID: cv.MemberID, GroupNumber: cv.GroupNumber, Priority: cv.Priority, RelationshipCode: cv.Relationship,
+						SubscriberFirst: cv.SubscriberFirst, SubscriberLast: cv.SubscriberLast, SubscriberBirth: cv.SubscriberBirth,
+						EffectiveFrom: time.Date(demoYear, time.January, 1, 0, 0, 0, 0, time.UTC)})
+					if err != nil {
+						return fmt.Errorf("patient %s coverage %s: %w", pt.MRN, cv.Payer, err)
+					}
+				}
+				r.patients = append(r.patients, row)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		p.Set(hi)
+	}
+	p.Finish("")
+
+	sets, err := codes.LoadEmbedded()
+	if err != nil {
+		return err
+	}
+	files, err := scrub.LoadRuleFiles(rules.Files())
+	if err != nil {
+		return err
+	}
+	scr, err := scrub.New(scrub.Config{Codes: sets, Payers: reg, RuleFiles: files})
+	if err != nil {
+		return err
+	}
+	r.prof, err = billing.ParseClinicProfile("demo-profile.yaml", ds.ProfileYAML())
+	if err != nil {
+		return err
+	}
+	profiles := billing.StaticProfiles(map[int64]*billing.ClinicProfile{cid: r.prof})
+	r.bill, err = billing.New(r.st, billing.Options{Now: r.clock.Now, Logger: r.opts.Logger, Scrubber: scr, Payers: reg, Profiles: profiles,
+		Actor: "demo", UnderpaymentToleranceCents: 100})
+	if err != nil {
+		return err
+	}
+	cal := ProviderCalendar()
+	cals := make(map[int64]scheduling.Calendar)
+	for _, pr := range r.providers {
+		cals[pr.ID] = cal
+	}
+	r.sched, err = scheduling.New(scheduling.Config{Store: r.st, Payers: reg, Location: ds.Location, Now: r.clock.Now, Logger: r.opts.Logger,
+		DefaultCalendar: cal, Calendars: cals, NoReminders: true, ClinicName: c.Name,
+		EnrollmentKey: func(store.Clinic) string { return EnrollmentKey }})
+	return err
+}
+
+// book books both weeks; a cancelled appointment is cancelled right away
+// and its slot booked again.
+func (r *runner) book(ctx context.Context) error {
+	p := r.bar("appointments booked", "appointments", len(r.ds.Appointments))
+	cid := r.clinic.ID
+	r.apptIDs = make([]int64, len(r.ds.Appointments))
+	cancelled := 0
+	for i, a := range r.ds.Appointments {
+		row, err := r.sched.Book(ctx, scheduling.BookParams{ClinicID: cid, PatientID: r.patients[a.Patient].ID, ProviderID: r.providers[a.Provider].ID,
+			Start: a.Start, Duration: a.Duration, Reason: a.Reason, Actor: "front desk"})
+		if err != nil {
+			return fmt.Errorf("book appointment %d: %w", i+1, err)
+		}
+		r.apptIDs[i] = row.ID
+		if a.Outcome == OutcomeCancelled {
+			if _, err := r.sched.Cancel(ctx, scheduling.ActionParams{ClinicID: cid, AppointmentID: row.ID, Actor: "front desk", Note: "patient called to cancel"}); err != nil {
+				return fmt.Errorf("cancel appointment %d: %w", i+1, err)
+			}
+			cancelled++
+		}
+		p.Set(i + 1)
+	}
+	p.Finish(fmt.Sprintf("(%d cancelled and rebooked)", cancelled))
+	return nil
+}
+
+// visits plays the appointments in [from, to): check-in, the charges the
+// provider enters during the visit, check-out; or a no-show.
+func (r *runner) visits(ctx context.Context, week int, from, to time.Time) error {
+	var idx []int
+	for i, a := range r.ds.Appointments {
+		if !a.Start.Before(from) && a.Start.Before(to) && a.Outcome != OutcomeCancelled {
+			idx = append(idx, i)
+		}
+	}
+	p := r.bar(fmt.Sprintf("week %d visits", week), "appointments", len(idx))
+	cid := r.clinic.ID
+	noShows := 0
+	for n, i := range idx {
+		a := r.ds.Appointments[i]
+		id := r.apptIDs[i]
+		r.clock.Set(a.Start)
+		if a.Outcome == OutcomeNoShow {
+			r.clock.Set(a.Start.Add(15 * time.Minute))
+			if _, err := r.sched.NoShow(ctx, scheduling.ActionParams{ClinicID: cid, AppointmentID: id, Actor: "front desk"}); err != nil {
+				return fmt.Errorf("no-show %d: %w", id, err)
+			}
+			noShows++
+			p.Set(n + 1)
+			continue
+		}
+		in, err := r.sched.CheckIn(ctx, scheduling.CheckInParams{ClinicID: cid, AppointmentID: id, Actor: "front desk"})
+		if err != nil {
+			return fmt.Errorf("check in %d: %w", id, err)
+		}
+		if err := r.chargeVisit(ctx, in.Appointment, a.Visit); err != nil {
+			return fmt.Errorf("charges of appointment %d: %w", id, err)
+		}
+		r.clock.Set(a.Start.Add(a.Duration))
+		if _, err := r.sched.CheckOut(ctx, scheduling.CheckOutParams{ClinicID: cid, AppointmentID: id, Actor: "front desk"}); err != nil {
+			return fmt.Errorf("check out %d: %w", id, err)
+		}
+		p.Set(n + 1)
+	}
+	p.Finish(fmt.Sprintf("(%d no-shows)", noShows))
+	return nil
+}
+
+// chargeVisit opens the appointment's encounter with its diagnoses and
+// service lines, priced from the fee schedule; check-out closes it.
+func (r *runner) chargeVisit(ctx context.Context, a store.Appointment, v *Visit) error {
+	prof := r.prof
+	day := store.TruncateDate(time.Date(a.StartsAt.In(r.ds.Location).Year(), a.StartsAt.In(r.ds.Location).Month(), a.StartsAt.In(r.ds.Location).Day(), 0, 0, 0, 0, time.UTC))
+	return r.st.InTx(ctx, r.clinic.ID, func(tx store.Tx) error {
+		apptID := a.ID
+		enc, err := tx.CreateEncounter(ctx, store.CreateEncounterParams{PatientID: a.PatientID, ProviderID: a.ProviderID, AppointmentID: &apptID,
+			CoverageID: a.CoverageID, ServiceDate: day, PlaceOfService: scheduling.DefaultPlaceOfService, DiagnosisCodes: v.Diagnoses, Status: store.EncounterOpen})
+		if err != nil {
+			return err
+		}
+		for i, l := range v.Lines {
+			units := max(l.Units, 1)
+			cents, ok := prof.Fees.Price(l.Procedure, l.Modifiers, claim.Units(int64(units)))
+			if !ok {
+				return fmt.Errorf("%w: %s", billing.ErrNoPrice, l.Procedure)
+			}
+			_, err := tx.CreateCharge(ctx, store.CreateChargeParams{EncounterID: enc.ID, LineNumber: i + 1, ProcedureCode: l.Procedure,
+				Modifiers: l.Modifiers, DiagnosisPointers: l.Pointers, UnitsMilli: int64(units) * 1000, ChargeCents: cents, ServiceDate: day,
+				PlaceOfService: scheduling.DefaultPlaceOfService})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// startPipeline starts the payer simulator on a loopback port and the
+// River queue working the pipeline's jobs against it.
+func (r *runner) startPipeline(ctx context.Context) error {
+	p := r.bar("payer simulator and job queue", "steps", 2)
+	password, err := randomPassword()
+	if err != nil {
+		return err
+	}
+	var profiles []paysim.PayerProfile
+	for _, id := range Payers() {
+		rp, _ := r.reg.Get(id)
+		profiles = append(profiles, paysim.PayerProfile{ID: id, Name: rp.Name, InterchangeQualifier: rp.Envelope.ReceiverQualifier,
+			InterchangeID: rp.Envelope.ReceiverID, ApplicationID: rp.Envelope.GSReceiver, TimelyFilingDays: rp.TimelyFilingDays,
+			FeeSchedule: &paysim.FeeSchedule{Allowed: map[string]int64{}, DefaultPercent: allowedPercent[id]}})
+	}
+	r.sim, err = paysim.NewSimulator(paysim.Config{
+		Server:               paysim.ServerConfig{Addr: "127.0.0.1:0", Root: filepath.Join(r.opts.Dir, "paysim"), Payers: Payers(), Users: []paysim.User{{Name: "clearhouse", Password: password}}},
+		Payers:               profiles,
+		Registry:             r.reg,
+		Roster:               r.ds.Roster,
+		RejectUnknownMembers: true,
+		Seed:                 r.ds.Seed,
+		Rates:                paysim.Rates{Reject: 0.01, Deny: 0.05, Partial: 0.08},
+		AdjudicationDelay:    adjudicationDelay,
+		AdjudicationJitter:   adjudicationJitter,
+		Logger:               r.opts.Logger,
+		Now:                  r.clock.Now,
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.sim.Start(ctx); err != nil {
+		return err
+	}
+	addr := r.sim.Server().Addr().String()
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return err
+	}
+	pin := transport.HostKeyPin{Fingerprint: ssh.FingerprintSHA256(r.sim.Server().HostKey())}
+	const passwordEnv = "CLEARHOUSE_DEMO_SFTP_PASSWORD"
+	r.pipe, err = worker.New(worker.Config{
+		Store: r.st, Billing: r.bill, Scheduling: r.sched, Payers: r.reg,
+		Endpoint: func(py *payers.Payer) (transport.Endpoint, error) {
+			// The fixture payers name port 2222 and a placeholder key: the
+			// demo points them at the simulator it started and pins its key.
+			ep := worker.EndpointFor(py, transport.Auth{PasswordEnv: passwordEnv}, true)
+			ep.Host, ep.Port, ep.HostKey = host, port, pin
+			ep.Retry = transport.RetryPolicy{MaxAttempts: 3, InitialBackoff: 50 * time.Millisecond}
+			return ep, nil
+		},
+		Transport: transport.Options{InboxDir: filepath.Join(r.opts.Dir, "inbox"), Logger: r.opts.Logger, Now: r.clock.Now,
+			Getenv: func(name string) string {
+				if name == passwordEnv {
+					return password
+				}
+				return ""
+			}},
+		PollPayers:              Payers(),
+		NoNightly:               true,
+		EligibilityBusinessDays: eligibilityDays,
+		Retry:                   worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second, MaxAttempts: 5},
+		Logger:                  r.opts.Logger,
+		Now:                     r.clock.Now,
+	})
+	if err != nil {
+		return err
+	}
+	p.Set(1)
+	qc := r.pipe.QueueConfig(4)
+	qc.PeriodicJobs = nil // the demo drives the schedule on its own clock
+	qc.FetchPollInterval = 20 * time.Millisecond
+	qc.Logger = r.opts.Logger
+	r.queue, err = r.st.NewQueue(qc)
+	if err != nil {
+		return err
+	}
+	r.jobs = watchJobs(r.queue)
+	if err := r.queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	p.Set(2)
+	p.Finish("sftp://" + addr + " host key " + pin.Fingerprint)
+	return nil
+}
+
+func randomPassword() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func (r *runner) stopPipeline() {
+	if r.queue == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.queue.Stop(ctx)
+	r.jobs.stop()
+	r.queue = nil
+}
