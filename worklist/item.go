@@ -1,6 +1,7 @@
 package worklist
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -40,7 +41,27 @@ func (it Item) MarshalJSON() ([]byte, error) {
 	return json.Marshal(view{ID: it.ID, ClinicID: it.ClinicID, Kind: it.Kind, Status: it.Status, Priority: it.Priority, ClaimID: it.ClaimID,
 		PatientControlNumber: it.PatientControlNumber, PatientID: it.PatientID, PayerCode: it.PayerCode, PayerName: it.PayerName,
 		AppointmentID: it.AppointmentID, Assignee: it.Assignee, AmountCents: it.AmountCents, AgeDays: it.AgeDays, Title: it.Title,
-		Action: it.Action, Resolution: it.Resolution, CreatedAt: it.CreatedAt.UTC(), ResolvedAt: it.ResolvedAt, Details: it.Details})
+		Action: it.Action, Resolution: it.Resolution, CreatedAt: it.CreatedAt.UTC(), ResolvedAt: it.ResolvedAt, Details: canonicalJSON(it.Details)})
+}
+
+// canonicalJSON re-encodes a JSON document with sorted keys and no spaces,
+// so output does not depend on how a backend stored it (PostgreSQL jsonb
+// reorders keys).
+func canonicalJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return raw
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 // Problem is one thing wrong that an item records: a scrub finding, a 999

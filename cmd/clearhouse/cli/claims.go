@@ -11,5 +11,6 @@ func newClaimsCmd(env *Env) *cobra.Command {
 	}
 	addClaimsScrubCmd(c, env)
 	addClaimsX837Cmds(c, env)
+	addClaimsActionCmds(c, env)
 	return c
 }

@@ -103,6 +103,8 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newAuditCmd(env),
 		newPaysimCmd(env),
 		newAppointmentsCmd(env),
+		newWorklistCmd(env),
+		newReportCmd(env),
 		newDemoCmd(env),
 	)
 	return root
