@@ -376,6 +376,16 @@ func (e *Encoder) quantity(q claim.Quantity) string {
 	return bstr(q.AppendText(e.scratch[:0]))
 }
 
+// elemQuantity writes a quantity element. Whole quantities, most of them,
+// are written as integers, the same text claim.Quantity.AppendText gives.
+func (e *Encoder) elemQuantity(q claim.Quantity) {
+	if q%1000 == 0 {
+		e.w.ElemInt(int64(q / 1000))
+		return
+	}
+	e.w.Elem(e.quantity(q))
+}
+
 func appendDate(b []byte, d claim.Date) []byte {
 	y, m, day := d.Year, int(d.Month), d.Day
 	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
@@ -963,7 +973,7 @@ outer:
 			w.Elem(a.Reason)
 			w.ElemAmount(a.AmountCents)
 			if a.Quantity != 0 {
-				w.Elem(e.quantity(a.Quantity))
+				e.elemQuantity(a.Quantity)
 			} else {
 				w.Elem("")
 			}
@@ -1034,7 +1044,7 @@ func (e *Encoder) line(c *claim.Claim, i int) {
 		e.procedure(l.ProcedureQualifier, l.ProcedureCode, l.Modifiers)
 		w.ElemAmount(l.ChargeCents)
 		w.Elem(l.UnitType)
-		w.Elem(e.quantity(l.Units))
+		e.elemQuantity(l.Units)
 		if l.PlaceOfService != c.PlaceOfService {
 			w.Elem(l.PlaceOfService)
 		} else {
@@ -1056,7 +1066,7 @@ func (e *Encoder) line(c *claim.Claim, i int) {
 		}
 		w.ElemAmount(l.ChargeCents)
 		w.Elem(l.UnitType)
-		w.Elem(e.quantity(l.Units))
+		e.elemQuantity(l.Units)
 		w.End()
 	}
 	if !l.ServiceDate.IsZero() {
@@ -1072,7 +1082,7 @@ func (e *Encoder) line(c *claim.Claim, i int) {
 		w.Segment("LIN", "", "N4", d.NDC)
 		w.Begin("CTP")
 		w.Elems("", "", "")
-		w.Elem(e.quantity(d.Quantity))
+		e.elemQuantity(d.Quantity)
 		w.Composite()
 		w.Comp(d.UnitType)
 		w.End()
@@ -1096,7 +1106,7 @@ func (e *Encoder) line(c *claim.Claim, i int) {
 		} else {
 			w.Elem(a.RevenueCode)
 		}
-		w.Elem(e.quantity(a.Units))
+		e.elemQuantity(a.Units)
 		w.End()
 		e.cas(a.Adjustments)
 		e.dtpDate("573", a.Date)

@@ -3,6 +3,7 @@ package x837
 import (
 	"bytes"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -128,6 +129,25 @@ func TestSplitting(t *testing.T) {
 		if got[i].PatientControlNumber != claims[i].PatientControlNumber || got[i].Kind != claims[i].Kind ||
 			envs[i].Controls.Set != want[i].Set || envs[i].Controls.Interchange != want[i].Interchange {
 			t.Errorf("claim %d: %s %s in %+v", i, got[i].PatientControlNumber, got[i].Kind, envs[i].Controls)
+		}
+	}
+}
+
+// TestElemQuantity checks the integer shortcut for whole quantities writes
+// the text claim.Quantity.AppendText gives.
+func TestElemQuantity(t *testing.T) {
+	for _, q := range []claim.Quantity{0, 1000, 2000, 1500, 250, 1, -1000, -1500, 999000, 12345678000,
+		claim.Quantity(math.MaxInt64), claim.Quantity(math.MinInt64), claim.Quantity(math.MinInt64 + 808)} {
+		var buf bytes.Buffer
+		e := NewEncoder(&buf, benchEnvelope())
+		e.w.Begin("SV1")
+		e.elemQuantity(q)
+		e.w.End()
+		if err := e.w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if want := "SV1*" + q.String() + "~"; buf.String() != want {
+			t.Errorf("quantity %d: got %q, want %q", int64(q), buf.String(), want)
 		}
 	}
 }
