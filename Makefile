@@ -3,7 +3,7 @@ PKGS      ?= ./...
 BENCHTIME ?= 1s
 FUZZTIME  ?= 20s
 
-.PHONY: all build run test test-go services bench fuzz lint clean
+.PHONY: all build run test test-go services bench fuzz lint clean crash-test
 
 all: build
 
@@ -20,6 +20,11 @@ run: build
 test: services
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# The worker crash test at full size: 10,000 claims, the worker SIGKILLed
+# at random moments (the same test runs with 2,000 claims in make test).
+crash-test: services
+	CLEARHOUSE_CRASH_CLAIMS=10000 CLEARHOUSE_CRASH_KILLS=12 $(GO) test -count=1 -timeout 40m -run '^TestCrashSafety$$' -v ./worker/
 
 services:
 	./scripts/test-services.sh

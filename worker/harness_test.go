@@ -120,13 +120,12 @@ func targetOf(sim *paysim.Simulator) simTarget {
 	return simTarget{Addr: sim.Server().Addr().String(), Fingerprint: ssh.FingerprintSHA256(sim.Server().HostKey())}
 }
 
-func profileSource(t testing.TB) billing.ProfileSource {
-	t.Helper()
+func profileSource() (billing.ProfileSource, error) {
 	raw, err := os.ReadFile(filepath.Join(testdataDir(), "profile.yaml"))
-	must(t, err)
-	ps, err := billing.LoadProfiles("profile.yaml", raw)
-	must(t, err)
-	return ps
+	if err != nil {
+		return nil, err
+	}
+	return billing.LoadProfiles("profile.yaml", raw)
 }
 
 // testdataDir is the package's testdata, also from a re-executed binary.
@@ -159,16 +158,39 @@ type pipelineOptions struct {
 // newPipeline builds billing and the pipeline against the simulator.
 func newPipeline(t testing.TB, st store.Store, target simTarget, o pipelineOptions) (*billing.Service, *worker.Pipeline) {
 	t.Helper()
+	svc, p, err := buildPipeline(st, target, o)
+	must(t, err)
+	t.Cleanup(func() { p.Close() })
+	return svc, p
+}
+
+// buildPipeline is newPipeline without a testing.TB, for the re-executed
+// worker of the crash test.
+func buildPipeline(st store.Store, target simTarget, o pipelineOptions) (*billing.Service, *worker.Pipeline, error) {
 	scr, err := scrubber()
-	must(t, err)
+	if err != nil {
+		return nil, nil, err
+	}
 	reg, err := fixtures.Payers()
-	must(t, err)
-	svc, err := billing.New(st, billing.Options{Scrubber: scr, Payers: reg, Profiles: profileSource(t), Actor: "worker"})
-	must(t, err)
+	if err != nil {
+		return nil, nil, err
+	}
+	profiles, err := profileSource()
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := billing.New(st, billing.Options{Scrubber: scr, Payers: reg, Profiles: profiles, Actor: "worker"})
+	if err != nil {
+		return nil, nil, err
+	}
 	host, portText, err := net.SplitHostPort(target.Addr)
-	must(t, err)
+	if err != nil {
+		return nil, nil, err
+	}
 	port, err := strconv.Atoi(portText)
-	must(t, err)
+	if err != nil {
+		return nil, nil, err
+	}
 	p, err := worker.New(worker.Config{
 		Store:   st,
 		Billing: svc,
@@ -180,19 +202,21 @@ func newPipeline(t testing.TB, st store.Store, target simTarget, o pipelineOptio
 			ep.Retry = transport.RetryPolicy{MaxAttempts: 2, InitialBackoff: 50 * time.Millisecond}
 			return ep, nil
 		},
-		Transport: transport.Options{InboxDir: o.inbox, Getenv: func(string) string { return simPassword }},
+		Transport:        transport.Options{InboxDir: o.inbox, Getenv: func(string) string { return simPassword }},
 		PollPayers:       []string{"KHP01"},
 		NoNightly:        true,
 		JobTimeout:       o.jobTimeout,
 		RescueAfter:      o.rescueAfter,
 		MaxClaimsPerFile: o.maxClaims,
 		SliceSize:        o.sliceSize,
+		RemittanceDelay:  2 * time.Second,
 		Retry:            worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second},
 		Logger:           testLogger(),
 	})
-	must(t, err)
-	t.Cleanup(func() { p.Close() })
-	return svc, p
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, p, nil
 }
 
 // practice is a clinic billing KHP01 for a set of patients.
@@ -356,27 +380,36 @@ func checkInvariants(t testing.TB, st store.Store, sim *paysim.Simulator, clinic
 		if c.Status != store.ClaimRejected && len(pays) != 1 {
 			t.Errorf("claim %s (%s) has %d payments", c.PatientControlNumber, c.Status, len(pays))
 		}
-		var cPaid, cAdj, cPR int64
+		var cPaid, cPR int64
 		for _, py := range pays {
 			cPaid += py.PaidCents
-			for _, a := range py.Adjustments {
-				if a.GroupCode == "PR" {
-					cPR += a.AmountCents
-				} else {
-					cAdj += a.AmountCents
-				}
-			}
+			cPR += py.PatientResponsibilityCents
 		}
-		ar, err := st.LedgerBalance(ctx, store.LedgerBalanceParams{ClinicID: clinicID, Account: billing.AccountInsuranceAR, ClaimID: c.ID})
-		must(t, err)
-		if c.TotalChargeCents != cPaid+cAdj+cPR+ar {
+		// The ledger, per claim: the charge debited insurance A/R; payments
+		// (cash), adjustments and the transfer to patient A/R moved it out.
+		bal := func(account string) int64 {
+			v, err := st.LedgerBalance(ctx, store.LedgerBalanceParams{ClinicID: clinicID, Account: account, ClaimID: c.ID})
+			must(t, err)
+			return v
+		}
+		cash, ar, pat := bal(billing.AccountCash), bal(billing.AccountInsuranceAR), bal(billing.AccountPatientAR)
+		adj := bal(billing.AccountContractual) + bal(billing.AccountOtherAdjustment)
+		if c.TotalChargeCents != cash+adj+pat+ar {
 			t.Errorf("claim %s: charge %d != paid %d + adjustments %d + patient %d + outstanding %d",
-				c.PatientControlNumber, c.TotalChargeCents, cPaid, cAdj, cPR, ar)
+				c.PatientControlNumber, c.TotalChargeCents, cash, adj, pat, ar)
+		}
+		paidStatus := c.Status == store.ClaimPaid || c.Status == store.ClaimPartiallyPaid
+		// A denial stays in insurance A/R for appeal or write-off.
+		if paidStatus && (cash != cPaid || pat != cPR) {
+			t.Errorf("claim %s (%s): ledger paid %d patient %d, remittance paid %d patient %d", c.PatientControlNumber, c.Status, cash, pat, cPaid, cPR)
+		}
+		if paidStatus && ar != 0 {
+			t.Errorf("claim %s (%s): %d still outstanding", c.PatientControlNumber, c.Status, ar)
 		}
 		charges += c.TotalChargeCents
-		paid += cPaid
-		adjusted += cAdj
-		patient += cPR
+		paid += cash
+		adjusted += adj
+		patient += pat
 		outstanding += ar
 	}
 	if charges != paid+adjusted+patient+outstanding {

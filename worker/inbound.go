@@ -52,7 +52,14 @@ func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (
 		if !isNew {
 			return nil
 		}
-		_, err = tx.InsertJob(ctx, ProcessInboundArgs{ClinicID: clinicID, InboundFileID: row.ID}, nil)
+		args := ProcessInboundArgs{ClinicID: clinicID, InboundFileID: row.ID}
+		opts := args.InsertOpts()
+		if row.FileType == "835" {
+			// Acknowledgments fetched in the same poll (recorded after it, in
+			// name order) are applied first.
+			opts.ScheduledAt = p.cfg.Now().Add(p.cfg.RemittanceDelay)
+		}
+		_, err = tx.InsertJob(ctx, args, &opts)
 		return err
 	})
 	if err != nil {

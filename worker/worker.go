@@ -54,13 +54,14 @@ var ErrNoClinic = errors.New("worker: inbound file matches no single clinic")
 
 // Defaults of the zero Config values.
 const (
-	DefaultPollInterval = 5 * time.Minute
-	DefaultNightlyHour  = 2
-	DefaultJobTimeout   = 5 * time.Minute
-	DefaultSliceSize    = 200
-	DefaultRetryBase    = 2 * time.Second
-	DefaultRetryMax     = 30 * time.Minute
-	DefaultMaxAttempts  = 25
+	DefaultPollInterval    = 5 * time.Minute
+	DefaultNightlyHour     = 2
+	DefaultJobTimeout      = 5 * time.Minute
+	DefaultSliceSize       = 200
+	DefaultRemittanceDelay = time.Minute
+	DefaultRetryBase       = 2 * time.Second
+	DefaultRetryMax        = 30 * time.Minute
+	DefaultMaxAttempts     = 25
 )
 
 // Config configures a Pipeline. Zero values take the documented defaults.
@@ -95,6 +96,10 @@ type Config struct {
 	// EligibilityBusinessDays is how many business days ahead the nightly
 	// eligibility run looks; zero takes scheduling's default.
 	EligibilityBusinessDays int
+	// RemittanceDelay holds an 835 back after it is recorded, so the
+	// acknowledgments of the same poll are applied before the payments.
+	// Default 1 minute.
+	RemittanceDelay time.Duration
 	// SliceSize caps the encounters built and claims scrubbed in one run
 	// of a nightly job. Default 200.
 	SliceSize int
@@ -153,7 +158,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.NightlyHour < 0 || cfg.NightlyHour > 23 || cfg.NightlyMinute < 0 || cfg.NightlyMinute > 59 {
 		errs = append(errs, fmt.Errorf("%w: nightly time %02d:%02d is not a time of day", ErrConfig, cfg.NightlyHour, cfg.NightlyMinute))
 	}
-	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 {
+	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 {
 		errs = append(errs, fmt.Errorf("%w: durations and sizes must not be negative", ErrConfig))
 	}
 	for _, id := range cfg.PollPayers {
@@ -174,6 +179,9 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if cfg.RemittanceDelay == 0 {
+		cfg.RemittanceDelay = DefaultRemittanceDelay
 	}
 	if cfg.SliceSize == 0 {
 		cfg.SliceSize = DefaultSliceSize
