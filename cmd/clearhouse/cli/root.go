@@ -106,6 +106,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newWorklistCmd(env),
 		newReportCmd(env),
 		newDemoCmd(env),
+		newServeCmd(env),
 	)
 	return root
 }

@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clearhouse/clearhouse/store/sqlitestore"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines and the
+// test reading it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// exitCode maps a command's error to its exit status, as Main does.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return 1
+}
+
+var servingAddr = regexp.MustCompile(`msg=serving .*addr=http://([0-9.]+:[0-9]+)`)
+
+func TestServe(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "serve.db")
+	var stdout, stderr syncBuffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+		if k == "SERVE_TEST_SFTP_PASSWORD" {
+			return "not-used"
+		}
+		return ""
+	}}
+	root := NewRootCmd(env)
+	root.SetArgs([]string{"--database", db, "serve", "--migrate", "--listen", "127.0.0.1:0",
+		"--sftp-password-env", "SERVE_TEST_SFTP_PASSWORD", "--no-poll", "--no-nightly", "--shutdown-timeout", "2s"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+
+	var base string
+	deadline := time.Now().Add(20 * time.Second)
+	for base == "" {
+		if m := servingAddr.FindStringSubmatch(stderr.String()); m != nil {
+			base = "http://" + m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before serving: exit %d: %v\nstderr:\n%s", exitCode(err), err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start; stderr:\n%s", stderr.String())
+		}
+	}
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(body)
+	}
+	code, body := get("/healthz")
+	var h health
+	if err := json.Unmarshal([]byte(body), &h); err != nil || code != http.StatusOK || h.Status != "ok" || h.Queue != "running" || h.Clinics == nil {
+		t.Errorf("/healthz: %d %q (%v)", code, body, err)
+	}
+	code, body = get("/metrics")
+	for _, name := range []string{"clearhouse_claims_submitted_total", "go_goroutines", "process_start_time_seconds"} {
+		if code != http.StatusOK || !strings.Contains(body, name) {
+			t.Errorf("/metrics: status %d, no %s in:\n%.2000s", code, name, body)
+		}
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if c := exitCode(err); c != 0 {
+			t.Fatalf("serve exit %d: %v\nstderr:\n%s", c, err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after its context was cancelled")
+	}
+	if !strings.Contains(stderr.String(), "msg=stopped") {
+		t.Errorf("no clean stop logged:\n%s", stderr.String())
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("the HTTP server still answers after shutdown")
+	}
+}
+
+func TestServeServeFor(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "serve.db")
+	t.Setenv("SERVE_FOR_TEST_PASSWORD", "x")
+	code, _, errOut := run(t, "--database", db, "serve", "--migrate", "--listen", "127.0.0.1:0",
+		"--sftp-password-env", "SERVE_FOR_TEST_PASSWORD", "--no-poll", "--serve-for", "200ms")
+	if code != 0 || !strings.Contains(errOut, "--serve-for elapsed") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+func TestServeBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.db")
+	t.Setenv("SERVE_BAD_TEST_PASSWORD", "x")
+	pw := []string{"--sftp-password-env", "SERVE_BAD_TEST_PASSWORD"}
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"flags", []string{"--workers", "-1", "--nightly", "25:00", "--tz", "Mars/Olympus", "--listen", "nowhere"},
+			[]string{"--workers -1", "--nightly \"25:00\"", "--tz \"Mars/Olympus\"", "--listen \"nowhere\"", "no SFTP credential"}},
+		{"two credentials", append([]string{"--sftp-key", filepath.Join(dir, "key")}, pw...),
+			[]string{"give one SFTP credential, not both"}},
+		{"password unset", []string{"--sftp-password-env", "SERVE_BAD_TEST_UNSET"}, []string{"$SERVE_BAD_TEST_UNSET is empty or unset"}},
+		{"no database", pw, []string{"database file does not exist"}},
+		{"payers", append([]string{"--payers", filepath.Join(dir, "none")}, pw...), []string{"payers:"}},
+		{"profile", append([]string{"--profile", filepath.Join(dir, "none.yaml")}, pw...), []string{"--profile:"}},
+		{"poll", append([]string{"--poll-payers", "NOPE"}, pw...), []string{`poll payer "NOPE"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			db := missing
+			if tc.name == "poll" {
+				db = filepath.Join(t.TempDir(), "ok.db")
+				tc.args = append(tc.args, "--migrate")
+			}
+			args := append([]string{"--database", db, "serve", "--listen", "127.0.0.1:0", "--serve-for", "1ms"}, tc.args...)
+			code, _, errOut := run(t, args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2; stderr:\n%s", code, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+			if strings.Contains(errOut, "msg=serving") {
+				t.Errorf("served despite the bad configuration:\n%s", errOut)
+			}
+		})
+	}
+}
+
+func TestHealthzUnavailable(t *testing.T) {
+	st, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Path: filepath.Join(t.TempDir(), "h.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{log: slog.New(slog.DiscardHandler), st: st}
+	s.running.Store(true)
+	check := func(wantCode int, wantStatus, wantDB, wantQueue string) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		s.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+		var h health
+		if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != wantCode || h.Status != wantStatus || h.Database != wantDB || h.Queue != wantQueue {
+			t.Errorf("got %d %+v, want %d %s database %s queue %s", rec.Code, h, wantCode, wantStatus, wantDB, wantQueue)
+		}
+	}
+	check(http.StatusOK, "ok", "ok", "running")
+	s.running.Store(false)
+	check(http.StatusServiceUnavailable, "unavailable", "ok", "stopped")
+	st.Close()
+	s.running.Store(true)
+	check(http.StatusServiceUnavailable, "unavailable", "unavailable", "running")
+}
