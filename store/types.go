@@ -473,7 +473,10 @@ const (
 	ClaimPartiallyPaid = "partially_paid"
 	ClaimDenied        = "denied"
 	ClaimVoided        = "voided"
-	ClaimClosed        = "closed"
+	// ClaimReplaced is an original claim superseded by a replacement claim
+	// (frequency code 7) that refers to it.
+	ClaimReplaced = "replaced"
+	ClaimClosed   = "closed"
 )
 
 // Claim kinds.

@@ -71,6 +71,9 @@ func (s *Service) Correct(ctx context.Context, p CorrectParams) (ClaimActionResu
 		if err != nil {
 			return err
 		}
+		if orig.Status == billing.ClaimReplaced || orig.Status == store.ClaimVoided {
+			return fmt.Errorf("%w: claim %d is %s: correct its successor instead", ErrNotAllowed, orig.ID, orig.Status)
+		}
 		doc, err := editDocument(orig.Document, p.Document, p.Set)
 		if err != nil {
 			return err
@@ -529,13 +532,6 @@ func (s *Service) successor(ctx context.Context, tx store.Tx, orig store.Claim, 
 	}
 	_, err = tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: orig.ClinicID, ID: orig.ID, From: orig.Status, Status: status,
 		Reason: why, Actor: actor})
-	if status == billing.ClaimReplaced && errors.Is(err, store.ErrInvalid) {
-		// The store's status list lacks "replaced" (billing defines it, the
-		// store does not accept it yet): close the original instead, which
-		// ends its work the same way and reopens on a payer reversal.
-		_, err = tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: orig.ClinicID, ID: orig.ID, From: orig.Status,
-			Status: store.ClaimClosed, Reason: why, Actor: actor})
-	}
 	if err != nil {
 		return store.Claim{}, err
 	}

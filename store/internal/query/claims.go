@@ -23,7 +23,7 @@ func scanClaim(r Row) (store.Claim, error) {
 // ClaimStatuses are the valid claim statuses.
 var ClaimStatuses = []string{store.ClaimDraft, store.ClaimScrubFailed, store.ClaimReady, store.ClaimSubmitted,
 	store.ClaimAccepted, store.ClaimRejected, store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied,
-	store.ClaimVoided, store.ClaimClosed}
+	store.ClaimVoided, store.ClaimReplaced, store.ClaimClosed}
 
 // NormalizeClaim validates claim params and fills their defaults; the bulk
 // paths share it.
