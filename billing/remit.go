@@ -48,6 +48,17 @@ type paymentDocument struct {
 	// ServiceDate is the claim's first date of service (DTM*232 or the
 	// lines' DTM*472).
 	ServiceDate string `json:"serviceDate,omitempty"`
+	// PriorPayerCents is, on a secondary (or tertiary) claim, the part of
+	// the charge the prior payers already settled: the charge less the
+	// patient responsibility transferred to this claim's insurance A/R.
+	// The payer reports it as CAS CARC 23 (or folds it into other
+	// adjustments); it was posted on the primary claim and is not posted
+	// again.
+	PriorPayerCents int64 `json:"priorPayerCents,omitempty"`
+	// Supersedes is the denial this payment replaced (a claim paid after a
+	// successful appeal without a CLP02 22 reversal of the denial): the
+	// denial's posting was reversed before this payment was posted.
+	Supersedes int64 `json:"supersedes,omitempty"`
 }
 
 // paidLine is one 835 service line (Loop 2110).
@@ -77,7 +88,9 @@ type paidLine struct {
 // and charge; it is recorded with its adjustments and posted to the ledger:
 // insurance payment (cash), contractual adjustments (CO), transfer to patient
 // responsibility (PR), other adjustments (OA, PI, CR), all against the
-// claim's insurance A/R. The claim moves to paid, partially_paid or denied.
+// claim's insurance A/R, denials included (see ledgerLines for denials and
+// for secondary claims, whose prior payer's share is not posted twice). The
+// claim moves to paid, partially_paid or denied.
 // Denials (with a suggested action per CARC) and payments below the payer's
 // expected allowed amount become worklist items. A reversal (CLP02 22) undoes
 // exactly what the reversed payment posted; the correction that follows it
@@ -296,13 +309,26 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 	if matched {
 		params.ClaimID = &c.ID
 	}
-	var reversed *store.ClaimPayment
+	var reversed, superseded *store.ClaimPayment
 	if matched && cp.Kind == x835.Reversal {
 		if reversed, err = p.reversedPayment(ctx, c, cp); err != nil {
 			return err
 		}
 		if reversed != nil {
 			doc.Reverses = reversed.ID
+		}
+	}
+	if matched && cp.Kind != x835.Reversal {
+		if doc.PriorPayerCents, err = priorPayerCents(c, cp.ChargeCents); err != nil {
+			return err
+		}
+		// A payment after a denial the payer did not reverse (an appeal
+		// won, a reprocessed claim) replaces the denial.
+		if prev, err := p.reversedPayment(ctx, c, cp); err != nil {
+			return err
+		} else if prev != nil && isDenial(*prev) {
+			superseded = prev
+			doc.Supersedes = prev.ID
 		}
 	}
 	raw, err := json.Marshal(doc)
@@ -320,6 +346,11 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 	p.res.Posted++
 	if cp.Kind == x835.Reversal {
 		return p.reversal(ctx, row, c, stored, reversed)
+	}
+	if superseded != nil {
+		if err := p.reopenDenial(ctx, row, c, *superseded); err != nil {
+			return err
+		}
 	}
 	lines := ledgerLines(stored, c.PatientID, row.ID)
 	if err := p.post(ctx, stored, "insurance payment "+c.PatientControlNumber, row.PaymentDate, lines); err != nil {
@@ -460,30 +491,70 @@ func (p *poster) match(ctx context.Context, cp *x835.ClaimPayment) (store.Claim,
 	return store.Claim{}, false, nil
 }
 
-// ledgerLines are the ledger lines of a posted claim payment: payment to
-// cash, CO to contractual adjustments, PR to patient A/R, OA/PI/CR to other
-// adjustments, all out of the claim's insurance A/R. A denial posts nothing
-// (the balance stays in insurance A/R until appealed or written off), and
-// CARC 23 (the prior payer's adjudication, on secondary remittances) is not
-// posted again. The result depends only on the stored payment, so a
-// reversal recomputes and negates it exactly.
+// ledgerLines are the ledger lines of a posted claim payment, all against
+// the claim's insurance A/R: CLP04 payment to cash, CAS group CO to
+// contractual adjustments, PR to patient A/R, OA, PI and CR to other
+// adjustments. So for every claim, charge = insurance payments + adjustments
+// + patient responsibility + outstanding insurance A/R.
+//
+// A denial (CLP02 4) is posted like any other adjudication: the payer's CO
+// adjustment (CO-50, CO-197, ...) is posted as reported, leaving no
+// insurance A/R, and a PR denial (PR-204) moves the charge to patient A/R.
+// The denial worklist item, not the A/R, carries the appeal; if the appeal
+// succeeds, the payer's reversal (CLP02 22), or failing that the next
+// payment of the claim, reverses the denial's posting (see reopenDenial).
+//
+// On a secondary claim, whose insurance A/R holds only the primary's patient
+// responsibility, the adjustments the secondary payer reports for the prior
+// payer's adjudication (CARC 23, or other adjustments standing for it) were
+// posted on the primary claim: up to the payment's PriorPayerCents they are
+// not posted again, CARC 23 first, then CO, then the other groups (on a
+// claim billed without a prior payer, CARC 23 posts like any adjustment, so
+// the claim still balances). What the
+// secondary pays beyond the balance it was billed is a credit balance, to
+// refund. The result depends only on the stored payment, so a reversal
+// recomputes and negates it exactly.
 func ledgerLines(cp store.ClaimPayment, patientID, remittanceID int64) []store.LedgerLine {
 	claimID := cp.ClaimID
-	var byAccount [5]int64 // cash, contractual, patient, other, (unused)
-	if !isDenial(cp) {
-		byAccount[0] = cp.PaidCents
-		for _, a := range cp.Adjustments {
-			if a.ReasonCode == "23" {
+	var doc paymentDocument
+	_ = json.Unmarshal(cp.Document, &doc)
+	var byAccount [4]int64 // cash, contractual, patient, other
+	byAccount[0] = cp.PaidCents
+	prior := doc.PriorPayerCents
+	absorb := func(amount int64) int64 {
+		if prior <= 0 || amount <= 0 {
+			return amount
+		}
+		n := min(prior, amount)
+		prior -= n
+		return amount - n
+	}
+	adjs := make([]int64, len(cp.Adjustments))
+	for i, a := range cp.Adjustments {
+		adjs[i] = a.AmountCents
+	}
+	// The prior payer's share: CARC 23 first, then CO, then OA, PI, CR.
+	for pass := 0; pass < 3 && prior > 0; pass++ {
+		for i, a := range cp.Adjustments {
+			if a.GroupCode == "PR" {
 				continue
 			}
-			switch a.GroupCode {
-			case "CO":
-				byAccount[1] += a.AmountCents
-			case "PR":
-				byAccount[2] += a.AmountCents
-			default:
-				byAccount[3] += a.AmountCents
+			switch {
+			case pass == 0 && a.ReasonCode == "23",
+				pass == 1 && a.ReasonCode != "23" && a.GroupCode == "CO",
+				pass == 2 && a.ReasonCode != "23" && a.GroupCode != "CO":
+				adjs[i] = absorb(adjs[i])
 			}
+		}
+	}
+	for i, a := range cp.Adjustments {
+		switch a.GroupCode {
+		case "CO":
+			byAccount[1] += adjs[i]
+		case "PR":
+			byAccount[2] += adjs[i]
+		default:
+			byAccount[3] += adjs[i]
 		}
 	}
 	accounts := [4]string{AccountCash, AccountContractual, AccountPatientAR, AccountOtherAdjustment}
@@ -502,12 +573,62 @@ func ledgerLines(cp store.ClaimPayment, patientID, remittanceID int64) []store.L
 	return lines
 }
 
-// isDenial: CLP02 4, or nothing paid and nothing left to the patient.
+// priorPayerCents is the part of a claim's charge (CLP03 charge) its prior
+// payers settled: for a claim billed with other payers' adjudication (Loop
+// 2320 AMT*EAF, remaining patient liability), the charge less that
+// remaining liability; zero for a primary claim.
+func priorPayerCents(c store.Claim, chargeCents int64) (int64, error) {
+	doc, err := loadDocument(c)
+	if err != nil {
+		return 0, err
+	}
+	for _, op := range doc.OtherPayers {
+		if op.RemainingPatientLiabilityCents != nil {
+			return max(0, chargeCents-*op.RemainingPatientLiabilityCents), nil
+		}
+	}
+	return 0, nil
+}
+
+// reopenDenial reverses the posting of a denial that a later payment of the
+// same claim replaces (an appeal won, the claim reprocessed) when the payer
+// sent no reversal (CLP02 22) of it: the denied amount goes back to
+// insurance A/R, so the new payment settles it.
+func (p *poster) reopenDenial(ctx context.Context, row store.Remittance, c store.Claim, denial store.ClaimPayment) error {
+	lines := ledgerLines(denial, c.PatientID, denial.RemittanceID)
+	if len(lines) < 2 {
+		return nil
+	}
+	for i := range lines {
+		lines[i].AmountCents = -lines[i].AmountCents
+		lines[i].RemittanceID = &row.ID
+	}
+	_, _, err := p.tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "reopen:" + strconv.FormatInt(denial.ID, 10),
+		Description:   "denial " + strconv.FormatInt(denial.ID, 10) + " replaced by a later payment " + c.PatientControlNumber,
+		EffectiveDate: row.PaymentDate, Lines: lines})
+	return err
+}
+
+// isDenial: CLP02 4, or nothing paid and nothing left to the patient for a
+// reason other than a contractual reduction (a secondary payer that pays
+// nothing because the prior payer paid more than it allows, CARC 23 and 45,
+// has not denied the claim).
 func isDenial(cp store.ClaimPayment) bool {
 	if cp.StatusCode == x835.StatusReversal {
 		return false
 	}
-	return cp.StatusCode == x835.StatusDenied || (cp.PaidCents == 0 && cp.PatientResponsibilityCents == 0 && cp.ChargeCents > 0)
+	if cp.StatusCode == x835.StatusDenied {
+		return true
+	}
+	if cp.PaidCents != 0 || cp.PatientResponsibilityCents != 0 || cp.ChargeCents <= 0 {
+		return false
+	}
+	for _, a := range cp.Adjustments {
+		if a.AmountCents != 0 && !isContractual(a.ReasonCode) {
+			return true
+		}
+	}
+	return len(cp.Adjustments) == 0
 }
 
 func (p *poster) post(ctx context.Context, cp store.ClaimPayment, desc string, date time.Time, lines []store.LedgerLine) error {
@@ -687,8 +808,9 @@ func (p *poster) unmatched(ctx context.Context, row store.Remittance, cp store.C
 	return err
 }
 
-// reversedPayment finds the payment a reversal takes back: the claim's
-// latest non-reversal payment not yet reversed.
+// reversedPayment finds the claim's latest non-reversal payment not yet
+// reversed or superseded: the payment a reversal takes back, or the denial a
+// new payment replaces.
 func (p *poster) reversedPayment(ctx context.Context, c store.Claim, cp *x835.ClaimPayment) (*store.ClaimPayment, error) {
 	cps, err := p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID, ClaimID: c.ID})
 	if err != nil {
@@ -696,11 +818,15 @@ func (p *poster) reversedPayment(ctx context.Context, c store.Claim, cp *x835.Cl
 	}
 	reversed := make(map[int64]bool)
 	for _, x := range cps {
-		if x.StatusCode == x835.StatusReversal {
-			var d paymentDocument
-			if json.Unmarshal(x.Document, &d) == nil && d.Reverses != 0 {
-				reversed[d.Reverses] = true
-			}
+		var d paymentDocument
+		if json.Unmarshal(x.Document, &d) != nil {
+			continue
+		}
+		if x.StatusCode == x835.StatusReversal && d.Reverses != 0 {
+			reversed[d.Reverses] = true
+		}
+		if d.Supersedes != 0 {
+			reversed[d.Supersedes] = true
 		}
 	}
 	for i := len(cps) - 1; i >= 0; i-- {
