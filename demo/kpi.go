@@ -285,7 +285,12 @@ func (r *runner) report(ctx context.Context, k *KPIs) error {
 	if len(items) > 0 {
 		fmt.Fprintf(w, "  clearhouse worklist show %d --database %s\n", items[0].ID, db)
 	}
-	fmt.Fprintf(w, "  clearhouse report kpis --database %s\n", db)
+	// The reports default to the current month; the demo's weeks lie in
+	// its simulated past, so name the period.
+	from := r.ds.Start.Format("2006-01-02")
+	to := r.clock.Now().Format("2006-01-02")
+	fmt.Fprintf(w, "  clearhouse report kpis --from %s --to %s --database %s\n", from, to, db)
+	fmt.Fprintf(w, "  clearhouse report denials --from %s --to %s --database %s\n", from, to, db)
 	fmt.Fprintf(w, "  clearhouse appointments list --database %s\n", db)
 	if f := r.findFile(filepath.Join(r.opts.Dir, "inbox"), "", ".835"); f != "" {
 		fmt.Fprintf(w, "  clearhouse remit decode %s\n", shellQuote(f))
