@@ -27,6 +27,9 @@ type AckResult struct {
 	// Unknown lists acknowledged control numbers or patient control
 	// numbers that name nothing of the clinic's.
 	Unknown []string
+	// AlreadyAdjudicated lists claims the acknowledgment found already
+	// adjudicated (see Adjudicated): it was recorded, their status kept.
+	AlreadyAdjudicated []int64
 }
 
 // ApplyAcknowledgment applies a received TA1/999 or 277CA file, in one
@@ -41,7 +44,12 @@ type AckResult struct {
 //     rejected claim moves to rejected with a worklist item carrying the STC
 //     category, status and entity codes.
 //
-// A claim already further along (an 835 came first) is left as it is.
+// A claim already adjudicated (an 835 came first; see Adjudicated) keeps its
+// status: an acknowledgment never moves it back. The 277CA is recorded and
+// only sets the payer's claim control number when the claim has none; a
+// rejection of such a claim raises a rejection worklist item that asks staff
+// to confirm with the payer, and changes nothing else. Any other claim
+// further along than the acknowledgment is left as it is.
 func (s *Service) ApplyAcknowledgment(ctx context.Context, clinicID, inboundFileID int64) (AckResult, error) {
 	var res AckResult
 	f, err := s.st.GetInboundFile(ctx, store.Ref{ClinicID: clinicID, ID: inboundFileID})
@@ -270,6 +278,10 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 }
 
 func (s *Service) rejectClaim(ctx context.Context, tx store.Tx, f store.InboundFile, c store.Claim, reason string, details map[string]any, res *AckResult) error {
+	if Adjudicated(c.Status) {
+		res.AlreadyAdjudicated = append(res.AlreadyAdjudicated, c.ID)
+		return s.lateRejection(ctx, tx, f, c, reason, details)
+	}
 	if _, err := s.transition(ctx, tx, c, store.ClaimRejected, reason); err != nil {
 		if isIllegal(err) {
 			s.opts.Logger.Info("acknowledgment rejection ignored", "claim", c.ID, "status", c.Status)
@@ -347,6 +359,23 @@ func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.Inboun
 		Kind: store.Ack277CA, ControlNumber: cs.PatientControlNumber, Code: first, Accepted: accepted, Details: details}); err != nil {
 		return err
 	}
+	if Adjudicated(c.Status) {
+		// The 835 came first (both arrive in one poll and are processed in
+		// either order): the remittance decides the status. The 277CA is
+		// recorded above and only fills in the payer's claim control
+		// number when the claim has none yet.
+		res.AlreadyAdjudicated = append(res.AlreadyAdjudicated, c.ID)
+		if c.PayerClaimControlNumber == "" && cs.PayerClaimControlNumber != "" {
+			icn := cs.PayerClaimControlNumber
+			if _, err := tx.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: c.ClinicID, ID: c.ID, PayerClaimControlNumber: &icn}); err != nil {
+				return err
+			}
+		}
+		if accepted {
+			return nil
+		}
+		return s.lateRejection(ctx, tx, f, c, "277CA "+first, map[string]any{"statuses": codes, "location": "Loop 2200D STC"})
+	}
 	if accepted {
 		if cs.PayerClaimControlNumber != "" && cs.PayerClaimControlNumber != c.PayerClaimControlNumber {
 			icn := cs.PayerClaimControlNumber
@@ -364,4 +393,25 @@ func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.Inboun
 		return nil
 	}
 	return s.rejectClaim(ctx, tx, f, c, "277CA "+first, map[string]any{"statuses": codes, "location": "Loop 2200D STC"}, res)
+}
+
+// lateRejection raises a worklist item for a rejection (277CA, or a 999 or
+// TA1 of the claim's interchange) that arrives after the claim was
+// adjudicated. The status is left as the remittance set it: staff confirm
+// with the payer which answer stands instead of correcting and resubmitting
+// a claim that was paid or denied.
+func (s *Service) lateRejection(ctx context.Context, tx store.Tx, f store.InboundFile, c store.Claim, reason string, details map[string]any) error {
+	s.opts.Logger.Info("rejection after adjudication", "claim", c.ID, "status", c.Status, "file", f.ID)
+	details["patientControlNumber"] = c.PatientControlNumber
+	details["claimStatus"] = c.Status
+	details["action"] = "the claim is already " + c.Status + "; confirm with the payer whether the rejection or the remittance stands before correcting or resubmitting"
+	raw, err := json.Marshal(details)
+	if err != nil {
+		return err
+	}
+	_, _, err = tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkRejection, Priority: 2, ClaimID: &c.ID,
+		PatientID: &c.PatientID, PayerID: &c.PayerID, AmountCents: c.TotalChargeCents,
+		Title: "Rejected after adjudication (" + c.Status + "): " + reason, Details: raw,
+		DedupeKey: "late-reject:" + strconv.FormatInt(f.ID, 10) + ":" + strconv.FormatInt(c.ID, 10)})
+	return err
 }

@@ -99,6 +99,18 @@ func (s *Service) SetClaimStatus(ctx context.Context, clinicID, claimID int64, s
 	return out, err
 }
 
+// Adjudicated reports whether a claim status is past the payer's
+// adjudication (or final): paid, partially paid, denied, closed, replaced or
+// voided. Acknowledgments (TA1, 999, 277CA) never move such a claim; only a
+// remittance (a reversal or correction) or staff do.
+func Adjudicated(status string) bool {
+	switch status {
+	case store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied, store.ClaimClosed, ClaimReplaced, store.ClaimVoided:
+		return true
+	}
+	return false
+}
+
 // isIllegal reports whether err is an illegal transition (to skip, not fail,
 // when a late acknowledgment finds a claim already further along).
 func isIllegal(err error) bool { return errors.Is(err, ErrIllegalTransition) }
