@@ -114,16 +114,17 @@ func encodedBatch(b *testing.B, moovSafe bool) []byte {
 	return buf.Bytes()
 }
 
-// BenchmarkDecode837P reads the batch of BenchmarkEncode837P back, keeping
-// every claim's memory as a caller that collects the claims does.
-func BenchmarkDecode837P(b *testing.B) { benchDecode(b, false) }
+// BenchmarkDecode837P reads the batch of BenchmarkEncode837P back with
+// ReuseClaim, one claim at a time, as the pipeline reads large 837s: this
+// streaming decoder is the one the speed goal (300 MB/s on one core) is
+// measured on. BenchmarkDecode837PKeepClaims reads the same batch keeping
+// every claim's memory, as a caller that collects the claims does.
+func BenchmarkDecode837P(b *testing.B) { benchDecode(b, encodedBatch(b, false), true) }
 
-// BenchmarkDecode837PReuseClaim reads the same batch with ReuseClaim, as a
-// caller that handles one claim at a time does.
-func BenchmarkDecode837PReuseClaim(b *testing.B) { benchDecode(b, true) }
+// BenchmarkDecode837PKeepClaims reads the batch keeping every claim.
+func BenchmarkDecode837PKeepClaims(b *testing.B) { benchDecode(b, encodedBatch(b, false), false) }
 
-func benchDecode(b *testing.B, reuse bool) {
-	data := encodedBatch(b, false)
+func benchDecode(b *testing.B, data []byte, reuse bool) {
 	rd := bytes.NewReader(data)
 	m := startCPU(b, int64(len(data)))
 	for b.Loop() {
@@ -141,25 +142,14 @@ func benchDecode(b *testing.B, reuse bool) {
 	m.stop()
 }
 
-// BenchmarkDecode837PMoovSubset and BenchmarkMoovX12Parse837P compare the
-// decoder with moov-io/x12 on the same bytes: 10,000 claims of the kinds
-// moov-io/x12 v0.1.0 can parse.
-func BenchmarkDecode837PMoovSubset(b *testing.B) {
-	data := encodedBatch(b, true)
-	rd := bytes.NewReader(data)
-	m := startCPU(b, int64(len(data)))
-	for b.Loop() {
-		rd.Reset(data)
-		d := NewDecoder(rd)
-		n := 0
-		for d.Next() {
-			n++
-		}
-		if n != benchClaims {
-			b.Fatalf("%d claims, %v", n, d.Err())
-		}
-	}
-	m.stop()
+// BenchmarkDecode837PMoovSubset, BenchmarkDecode837PMoovSubsetKeepClaims
+// and BenchmarkMoovX12Parse837P compare the decoder, streaming and keeping
+// every claim, with moov-io/x12 on the same bytes: 10,000 claims of the
+// kinds moov-io/x12 v0.1.0 can parse.
+func BenchmarkDecode837PMoovSubset(b *testing.B) { benchDecode(b, encodedBatch(b, true), true) }
+
+func BenchmarkDecode837PMoovSubsetKeepClaims(b *testing.B) {
+	benchDecode(b, encodedBatch(b, true), false)
 }
 
 func BenchmarkMoovX12Parse837P(b *testing.B) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"time"
 	"unsafe"
@@ -80,6 +81,7 @@ type Decoder struct {
 	line     *claim.ServiceLine
 	adj      *claim.LineAdjudication
 	arena    []byte
+	codes    internCache // of strings carved from arena
 	diagKind []claim.DiagnosisKind
 
 	mem      decodeSlabs // of claims unless ReuseClaim
@@ -264,9 +266,43 @@ func (d *Decoder) str(b []byte) string {
 	return unsafe.String(&d.arena[n], len(b))
 }
 
-func (d *Decoder) el(s *segment, i int) string { return d.str(s.Element(i)) }
+// code returns b as a string like str, but shares the string of a value
+// that repeats (codes and qualifiers, provider and payer names, addresses,
+// identifiers) through the decoder's cache, so repeated values take no
+// arena memory. Keys are compared as packed words, without a call to
+// compare memory.
+func (d *Decoder) code(b []byte) string {
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
+	if n > 16 {
+		return d.str(b)
+	}
+	k1, k2 := packKey(b)
+	h := ((k1 ^ bits.RotateLeft64(k2, 29)) * 0x9e3779b97f4a7c15) >> (64 - internBits)
+	set := &d.codes[h]
+	if e := &set[0]; e.k1 == k1 && e.k2 == k2 && len(e.s) == n {
+		return e.s
+	}
+	if e := &set[1]; e.k1 == k1 && e.k2 == k2 && len(e.s) == n {
+		return e.s
+	}
+	set[1] = set[0]
+	set[0] = internEntry{k1: k1, k2: k2, s: d.str(b)}
+	return set[0].s
+}
 
-func (d *Decoder) comp(s *segment, i, j int) string { return d.str(s.Component(i, j)) }
+// el returns element i as a string, through the cache (see code).
+func (d *Decoder) el(s *segment, i int) string { return d.code(s.Element(i)) }
+
+// comp returns component j of element i as a string, through the cache.
+func (d *Decoder) comp(s *segment, i, j int) string { return d.code(s.Component(i, j)) }
+
+// once returns element i as a string that does not go through the cache:
+// for values that rarely repeat (patient control numbers, member IDs,
+// claim references), which would only evict the values that do.
+func (d *Decoder) once(s *segment, i int) string { return d.str(s.Element(i)) }
 
 func (d *Decoder) amount(s *segment, i int, what string) int64 {
 	b := s.Element(i)
@@ -441,19 +477,23 @@ func (d *Decoder) startClaim(s *segment) {
 	d.loop = loop2300
 	d.line, d.other, d.adj = nil, nil, nil
 
-	c.PatientControlNumber = d.el(s, 1)
+	c.PatientControlNumber = d.once(s, 1)
 	if c.PatientControlNumber == "" {
 		d.errorAt(edi.ErrSyntax, 1, "CLM01 patient control number is missing")
 	}
 	c.TotalChargeCents = d.amount(s, 2, "CLM02 total charge")
+	var clm05 [3][]byte // CLM05-1 place of service or facility type, CLM05-3 frequency
+	components(s.Element(5), s.comp, clm05[:])
 	if d.kind == claim.Professional {
-		c.PlaceOfService = d.comp(s, 5, 1)
+		c.PlaceOfService = d.code(clm05[0])
 		c.ProviderSignature = string(s.Element(6)) == "Y"
 		c.PatientSignatureSource = d.el(s, 10)
+		var clm11 [4][]byte // CLM11-1 to -3 related causes, CLM11-4 state
+		components(s.Element(11), s.comp, clm11[:])
 		var causes [3][]byte
 		n := 0
-		for j := 1; j <= 3; j++ {
-			if v := s.Component(11, j); len(v) > 0 {
+		for _, v := range clm11[:3] {
+			if len(v) > 0 {
 				causes[n] = v
 				n++
 			}
@@ -461,14 +501,14 @@ func (d *Decoder) startClaim(s *segment) {
 		if n > 0 {
 			c.RelatedCauses = carve(&m.strs, n)
 			for j := range n {
-				c.RelatedCauses[j] = d.str(causes[j])
+				c.RelatedCauses[j] = d.code(causes[j])
 			}
 		}
-		c.AccidentState = d.comp(s, 11, 4)
+		c.AccidentState = d.code(clm11[3])
 	} else {
-		c.FacilityType = d.comp(s, 5, 1)
+		c.FacilityType = d.code(clm05[0])
 	}
-	c.FrequencyCode = d.comp(s, 5, 3)
+	c.FrequencyCode = d.code(clm05[2])
 	c.AssignmentParticipation = d.el(s, 7)
 	c.BenefitsAssigned = string(s.Element(8)) == "Y"
 	c.ReleaseOfInformation = d.el(s, 9)
@@ -477,58 +517,55 @@ func (d *Decoder) startClaim(s *segment) {
 
 // segment handles one segment.
 func (d *Decoder) segment(s *segment) {
-	id := s.ID()
-	if len(id) == 0 {
-		return
-	}
-	// Envelope segments first.
-	switch string(id) {
-	case "ISA":
-		d.finish()
-		d.isa(s)
-		return
-	case "GS":
-		d.finish()
-		d.gs(s)
-		return
-	case "ST":
-		d.finish()
-		d.st(s)
-		return
-	case "SE":
-		d.finish()
-		d.se(s)
-		return
-	case "GE":
-		d.finish()
-		d.ge(s)
-		return
-	case "IEA":
-		d.finish()
-		d.iea(s)
+	id := segID(s.ID())
+	if id == 0 {
 		return
 	}
 	if !d.inSet || !d.setOK {
-		return
+		// Only the envelope segments count outside a set this decoder
+		// reads.
+		switch id {
+		case idISA, idGS, idST, idSE, idGE, idIEA:
+		default:
+			return
+		}
 	}
-	switch string(id) {
-	case "BHT":
+	switch id {
+	case idISA:
+		d.finish()
+		d.isa(s)
+	case idGS:
+		d.finish()
+		d.gs(s)
+	case idST:
+		d.finish()
+		d.st(s)
+	case idSE:
+		d.finish()
+		d.se(s)
+	case idGE:
+		d.finish()
+		d.ge(s)
+	case idIEA:
+		d.finish()
+		d.iea(s)
+	case idBHT:
 		d.envDirty = true
 		d.env.Reference = d.el(s, 3)
 		d.env.TransactionType = d.el(s, 6)
 		d.loop = loopHeader
-	case "HL":
+	case idHL:
 		d.finish()
 		d.hl(s)
-	case "CLM":
+	case idCLM:
 		d.finish()
 		if !d.subLevel {
 			d.errorAt(edi.ErrImplementation, 0, "CLM outside a subscriber or patient level")
 		}
 		d.startClaim(s)
-	case "NM1":
+	case idNM1:
 		d.nm1(s)
-	case "N3":
+	case idN3:
 		if f := d.facility; f != nil {
 			f.Address.Line1, f.Address.Line2 = d.el(s, 1), d.el(s, 2)
 		} else if d.addr != nil {
@@ -536,7 +573,7 @@ func (d *Decoder) segment(s *segment) {
 			a.Line1, a.Line2 = d.el(s, 1), d.el(s, 2)
 			*d.addr = a
 		}
-	case "N4":
+	case idN4:
 		if f := d.facility; f != nil {
 			a := &f.Address
 			a.City, a.State, a.PostalCode, a.Country = d.el(s, 1), d.el(s, 2), d.el(s, 3), d.el(s, 4)
@@ -550,7 +587,7 @@ func (d *Decoder) segment(s *segment) {
 			a.City, a.State, a.PostalCode, a.Country = d.el(s, 1), d.el(s, 2), d.el(s, 3), d.el(s, 4)
 			d.addr = nil
 		}
-	case "PER":
+	case idPER:
 		if d.loop == loopHeader {
 			d.envDirty = true
 			d.env.ContactName = d.el(s, 2)
@@ -563,22 +600,22 @@ func (d *Decoder) segment(s *segment) {
 				}
 			}
 		}
-	case "PRV":
+	case idPRV:
 		if d.prov != nil {
 			d.prov.Taxonomy = d.el(s, 3)
 		}
-	case "REF":
+	case idREF:
 		d.ref(s)
-	case "DMG":
+	case idDMG:
 		if d.person.birth != nil {
 			if string(s.Element(1)) == "D8" {
 				*d.person.birth = d.date(s.Element(2), 2, "DMG02 birth date")
 			}
 			*d.person.gender = d.el(s, 3)
 		}
-	case "SBR":
+	case idSBR:
 		d.sbr(s)
-	case "PAT":
+	case idPAT:
 		if d.loop == loop2000C && d.patient != nil {
 			d.patient.Relationship = d.el(s, 1)
 		}
@@ -841,7 +878,7 @@ func (d *Decoder) nm1(s *segment) {
 		case "IL":
 			sub := &d.sub
 			sub.LastName, sub.FirstName, sub.MiddleName, sub.Suffix = d.el(s, 3), d.el(s, 4), d.el(s, 5), d.el(s, 7)
-			sub.MemberID = d.el(s, 9)
+			sub.MemberID = d.once(s, 9)
 			d.addr = &sub.Address
 			d.person = personRef{&sub.BirthDate, &sub.Gender}
 			d.loop = loop2010BA
@@ -883,7 +920,7 @@ func (d *Decoder) nm1(s *segment) {
 		switch string(code) {
 		case "IL":
 			d.other.SubscriberLastName, d.other.SubscriberFirstName = d.el(s, 3), d.el(s, 4)
-			d.other.SubscriberMemberID = d.el(s, 9)
+			d.other.SubscriberMemberID = d.once(s, 9)
 			d.loop = loop2330A
 		case "PR":
 			d.other.Payer.Name, d.other.Payer.ID = d.el(s, 3), d.el(s, 9)
@@ -943,7 +980,7 @@ func (d *Decoder) ref(s *segment) {
 	switch d.loop {
 	case loop2010AA:
 		if string(q) == "EI" || string(q) == "SY" {
-			d.billing.TaxIDType = d.str(q)
+			d.billing.TaxIDType = d.code(q)
 			d.billing.TaxID = d.el(s, 2)
 		}
 	case loop2300:
@@ -953,13 +990,13 @@ func (d *Decoder) ref(s *segment) {
 		}
 		switch string(q) {
 		case "9F":
-			c.ReferralNumber = d.el(s, 2)
+			c.ReferralNumber = d.once(s, 2)
 		case "G1":
-			c.PriorAuthorization = d.el(s, 2)
+			c.PriorAuthorization = d.once(s, 2)
 		case "F8":
-			c.PayerClaimControlNumber = d.el(s, 2)
+			c.PayerClaimControlNumber = d.once(s, 2)
 		case "EA":
-			c.MedicalRecordNumber = d.el(s, 2)
+			c.MedicalRecordNumber = d.once(s, 2)
 		}
 	case loop2400:
 		if string(q) == "6R" && d.line != nil {
@@ -970,31 +1007,31 @@ func (d *Decoder) ref(s *segment) {
 
 // claimSegment handles the segments of loops 2300 to 2430 not shared with
 // the levels above.
-func (d *Decoder) claimSegment(s *segment, id []byte) {
+func (d *Decoder) claimSegment(s *segment, id uint32) {
 	c := d.pending
-	switch string(id) {
-	case "DTP":
+	switch id {
+	case idDTP:
 		d.claimDTP(s)
-	case "CL1":
+	case idCL1:
 		if d.loop == loop2300 && c.Kind == claim.Institutional {
 			c.AdmissionType, c.AdmissionSource, c.PatientStatus = d.el(s, 1), d.el(s, 2), d.el(s, 3)
 		}
-	case "NTE":
+	case idNTE:
 		if d.loop == loop2300 && c.Note == "" {
 			c.Note = d.el(s, 2)
 		}
-	case "HI":
+	case idHI:
 		if d.loop == loop2300 {
 			d.hi(s)
 		}
-	case "CAS":
+	case idCAS:
 		switch {
 		case d.loop == loop2320 && d.other != nil:
 			d.other.Adjustments = d.cas(s, d.other.Adjustments)
 		case d.loop == loop2430 && d.adj != nil:
 			d.adj.Adjustments = d.cas(s, d.adj.Adjustments)
 		}
-	case "AMT":
+	case idAMT:
 		if d.loop == loop2320 && d.other != nil {
 			switch string(s.Element(1)) {
 			case "D":
@@ -1006,26 +1043,26 @@ func (d *Decoder) claimSegment(s *segment, id []byte) {
 				d.other.RemainingPatientLiabilityCents = v
 			}
 		}
-	case "OI":
+	case idOI:
 		if d.loop == loop2320 && d.other != nil {
 			d.other.BenefitsAssigned = string(s.Element(3)) == "Y"
 			d.other.ReleaseOfInformation = d.el(s, 6)
 		}
-	case "LX":
+	case idLX:
 		c.Lines = append(c.Lines, claim.ServiceLine{})
 		d.line = &c.Lines[len(c.Lines)-1]
 		d.other, d.adj = nil, nil
 		d.loop = loop2400
 		d.clearTargets()
-	case "SV1":
+	case idSV1:
 		if d.line != nil && d.loop == loop2400 && c.Kind == claim.Professional {
 			d.sv1(s)
 		}
-	case "SV2":
+	case idSV2:
 		if d.line != nil && d.loop == loop2400 && c.Kind == claim.Institutional {
 			d.sv2(s)
 		}
-	case "LIN":
+	case idLIN:
 		if d.line != nil && (d.loop == loop2400 || d.loop == loop2410) {
 			d.loop = loop2410
 			if string(s.Element(2)) == "N4" {
@@ -1034,12 +1071,12 @@ func (d *Decoder) claimSegment(s *segment, id []byte) {
 				d.line.Drug = dr
 			}
 		}
-	case "CTP":
+	case idCTP:
 		if d.loop == loop2410 && d.line.Drug != nil {
 			d.line.Drug.Quantity = d.quantity(s.Element(4), 4, "CTP04 drug quantity")
 			d.line.Drug.UnitType = d.comp(s, 5, 1)
 		}
-	case "SVD":
+	case idSVD:
 		if d.line != nil {
 			d.svd(s)
 		}
@@ -1069,7 +1106,7 @@ func (d *Decoder) claimDTP(s *segment) {
 		case "435":
 			c.AdmissionDate, _ = d.dtp(s, "admission date")
 			if b := s.Element(3); !prof && string(s.Element(2)) == "DT" && len(b) == 12 {
-				c.AdmissionHour = d.str(b[8:])
+				c.AdmissionHour = d.code(b[8:])
 			}
 		case "096":
 			switch {
@@ -1129,8 +1166,9 @@ func (d *Decoder) hi(s *segment) {
 		if len(e) == 0 {
 			continue
 		}
-		q := s.Component(i, 1)
-		code := s.Component(i, 2)
+		var qc [2][]byte // HI0x-1 qualifier, HI0x-2 code
+		components(e, s.comp, qc[:])
+		q, code := qc[0], qc[1]
 		if k, ok := hiKind(q); ok {
 			if prof {
 				// 837P: ABK then ABF, the order gives the kind; other
@@ -1143,7 +1181,7 @@ func (d *Decoder) hi(s *segment) {
 					k = claim.DiagnosisPrincipal
 				}
 			}
-			dg := claim.Diagnosis{Code: d.str(code)}
+			dg := claim.Diagnosis{Code: d.code(code)}
 			// HI0x-9 present on admission: 837I principal, external
 			// cause and other diagnoses only.
 			if !prof && k != claim.DiagnosisAdmitting && k != claim.DiagnosisReason {
@@ -1158,31 +1196,31 @@ func (d *Decoder) hi(s *segment) {
 		}
 		switch string(q) {
 		case "BBR", "BBQ", "BR", "BQ":
-			p := claim.Procedure{Code: d.str(code), Principal: q[len(q)-1] == 'R'}
+			p := claim.Procedure{Code: d.code(code), Principal: q[len(q)-1] == 'R'}
 			if string(s.Component(i, 3)) == "D8" && len(s.Component(i, 4)) > 0 {
 				p.Date = d.date(s.Component(i, 4), i, "procedure date")
 			}
 			c.Procedures = append(c.Procedures, p)
 		case "BI":
-			o := claim.OccurrenceSpan{Code: d.str(code)}
+			o := claim.OccurrenceSpan{Code: d.code(code)}
 			if r := s.Component(i, 4); len(r) > 0 {
 				o.From, o.To = d.dateRange(r, i, "occurrence span dates")
 			}
 			c.OccurrenceSpans = append(c.OccurrenceSpans, o)
 		case "BH":
-			o := claim.Occurrence{Code: d.str(code)}
+			o := claim.Occurrence{Code: d.code(code)}
 			if b := s.Component(i, 4); len(b) > 0 {
 				o.Date = d.date(b, i, "occurrence date")
 			}
 			c.Occurrences = append(c.Occurrences, o)
 		case "BE":
-			v := claim.ValueCode{Code: d.str(code)}
+			v := claim.ValueCode{Code: d.code(code)}
 			if a := s.Component(i, 5); len(a) > 0 {
 				v.AmountCents = d.amountBytes(a, i, "value code amount")
 			}
 			c.Values = append(c.Values, v)
 		case "BG":
-			c.Conditions = append(c.Conditions, d.str(code))
+			c.Conditions = append(c.Conditions, d.code(code))
 		}
 	}
 }
@@ -1203,7 +1241,7 @@ func (d *Decoder) cas(s *segment, adj []claim.Adjustment) []claim.Adjustment {
 		if len(r) == 0 {
 			break
 		}
-		a := claim.Adjustment{Group: g, Reason: d.str(r), AmountCents: d.amount(s, i+1, "CAS adjustment amount")}
+		a := claim.Adjustment{Group: g, Reason: d.code(r), AmountCents: d.amount(s, i+1, "CAS adjustment amount")}
 		a.Quantity = d.quantity(s.Element(i+2), i+2, "CAS adjustment quantity")
 		if len(adj) == cap(adj) {
 			// A further CAS: move to room for it and the rest of this one.
@@ -1217,15 +1255,17 @@ func (d *Decoder) cas(s *segment, adj []claim.Adjustment) []claim.Adjustment {
 }
 
 func (d *Decoder) procedure(s *segment, i int, l *claim.ServiceLine) {
-	q := s.Component(i, 1)
+	var parts [6][]byte // qualifier, code, four modifiers
+	components(s.Element(i), s.comp, parts[:])
+	q := parts[0]
 	if string(q) != "HC" {
-		l.ProcedureQualifier = d.str(q)
+		l.ProcedureQualifier = d.code(q)
 	}
-	l.ProcedureCode = d.comp(s, i, 2)
+	l.ProcedureCode = d.code(parts[1])
 	var mods [4][]byte
 	n := 0
-	for j := 3; j <= 6; j++ {
-		if m := s.Component(i, j); len(m) > 0 {
+	for _, m := range parts[2:] {
+		if len(m) > 0 {
 			mods[n] = m
 			n++
 		}
@@ -1233,7 +1273,7 @@ func (d *Decoder) procedure(s *segment, i int, l *claim.ServiceLine) {
 	if n > 0 {
 		l.Modifiers = carve(&d.claimMem().strs, n)
 		for j := range n {
-			l.Modifiers[j] = d.str(mods[j])
+			l.Modifiers[j] = d.code(mods[j])
 		}
 	}
 	if l.ProcedureCode == "" && (len(q) > 0 || len(l.Modifiers) > 0) {
@@ -1250,12 +1290,13 @@ func (d *Decoder) sv1(s *segment) {
 	l.Units = d.quantity(s.Element(4), 4, "SV104 units")
 	// SV105 is sent only when it differs from CLM05-1.
 	if pos := s.Element(5); string(pos) != d.pending.PlaceOfService {
-		l.PlaceOfService = d.str(pos)
+		l.PlaceOfService = d.code(pos)
 	}
 	var ptrs [4]int
 	np := 0
-	for j := 1; j <= 4; j++ {
-		p := s.Component(7, j)
+	var sv107 [4][]byte
+	components(s.Element(7), s.comp, sv107[:])
+	for _, p := range sv107 {
 		if len(p) == 0 {
 			break
 		}

@@ -61,6 +61,8 @@ func closeRun[T any](slab *[]T, run []T) []T {
 // reuse empties the slab and zeroes what it had handed out, to be handed
 // out again.
 func reuse[T any](slab *[]T) {
-	clear(*slab)
-	*slab = (*slab)[:0]
+	if len(*slab) > 0 {
+		clear(*slab)
+		*slab = (*slab)[:0]
+	}
 }
