@@ -107,6 +107,8 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newReportCmd(env),
 		newDemoCmd(env),
 		newServeCmd(env),
+		newChargesCmd(env),
+		newStatementsCmd(env),
 	)
 	return root
 }
