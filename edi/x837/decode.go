@@ -2,6 +2,7 @@ package x837
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -72,17 +73,18 @@ type Decoder struct {
 	pending *claim.Claim
 	bad     bool // the pending claim has errors
 
-	loop     loop
-	addr     **claim.Address // where N3 starts an address
-	facility *claim.Facility // where N3 and N4 go in 2310C/2310E
-	prov     *claim.Provider // target of PRV
-	person   personRef       // target of DMG
-	other    *claim.OtherPayer
-	line     *claim.ServiceLine
-	adj      *claim.LineAdjudication
-	arena    []byte
-	codes    internCache // of strings carved from arena
-	diagKind []claim.DiagnosisKind
+	loop      loop
+	addr      **claim.Address // where N3 starts an address
+	facility  *claim.Facility // where N3 and N4 go in 2310C/2310E
+	prov      *claim.Provider // target of PRV
+	person    personRef       // target of DMG
+	other     *claim.OtherPayer
+	line      *claim.ServiceLine
+	adj       *claim.LineAdjudication
+	arena     []byte
+	codes     internCache // of strings carved from arena
+	longCodes [1 << longBits]string
+	diagKind  []claim.DiagnosisKind
 
 	mem      decodeSlabs // of claims unless ReuseClaim
 	envDirty bool        // env changed since it was copied to curEnv
@@ -126,6 +128,26 @@ type decodeSlabs struct {
 	lines  []claim.ServiceLine
 	diags  []claim.Diagnosis
 	others []claim.OtherPayer
+}
+
+// presize gives the slabs of a claim that is reused claim after claim
+// (ReuseClaim) first blocks of the size of one large claim, not of many
+// claims; a claim that needs more moves its slab to a full block (see
+// carve), which it then keeps.
+func (m *decodeSlabs) presize() {
+	m.addrs = make([]claim.Address, 0, 8)
+	m.provs = make([]claim.Provider, 0, 8)
+	m.patients = make([]claim.Patient, 0, 1)
+	m.facilities = make([]claim.Facility, 0, 1)
+	m.drugs = make([]claim.Drug, 0, 8)
+	m.strs = make([]string, 0, 32)
+	m.ints = make([]int, 0, 64)
+	m.cents = make([]int64, 0, 4)
+	m.adjs = make([]claim.Adjustment, 0, 16)
+	m.lineAdjs = make([]claim.LineAdjudication, 0, 8)
+	m.lines = make([]claim.ServiceLine, 0, 24)
+	m.diags = make([]claim.Diagnosis, 0, 24)
+	m.others = make([]claim.OtherPayer, 0, 4)
 }
 
 // reset makes all of m's memory available again, zeroed.
@@ -273,11 +295,13 @@ func (d *Decoder) str(b []byte) string {
 // compare memory.
 func (d *Decoder) code(b []byte) string {
 	n := len(b)
-	if n == 0 {
+	switch {
+	case n == 0:
 		return ""
-	}
-	if n > 16 {
-		return d.str(b)
+	case n == 1 && b[0] >= ' ' && b[0] <= '~':
+		return printable[b[0]-' ' : b[0]-' '+1]
+	case n > 16:
+		return d.longCode(b)
 	}
 	k1, k2 := packKey(b)
 	h := ((k1 ^ bits.RotateLeft64(k2, 29)) * 0x9e3779b97f4a7c15) >> (64 - internBits)
@@ -291,6 +315,27 @@ func (d *Decoder) code(b []byte) string {
 	set[1] = set[0]
 	set[0] = internEntry{k1: k1, k2: k2, s: d.str(b)}
 	return set[0].s
+}
+
+// printable holds the printable ASCII characters, each a one-byte value's
+// string.
+const printable = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+
+// longCode is code for values of more than 16 bytes (organization names,
+// facility names, notes): a direct-mapped cache keyed by the first and last
+// eight bytes and the length, compared in full, for values of up to 64 bytes.
+func (d *Decoder) longCode(b []byte) string {
+	n := len(b)
+	if n > 64 {
+		return d.str(b)
+	}
+	k := binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 31) ^ uint64(n)
+	e := &d.longCodes[(k*0x9e3779b97f4a7c15)>>(64-longBits)]
+	if *e == string(b) {
+		return *e
+	}
+	*e = d.str(b)
+	return *e
 }
 
 // el returns element i as a string, through the cache (see code).
@@ -449,6 +494,9 @@ func (d *Decoder) startClaim(s *segment) {
 	if d.ReuseClaim {
 		d.turn ^= 1
 		m = &d.reusedMem[d.turn]
+		if m.lines == nil {
+			m.presize()
+		}
 		m.reset()
 		c = &d.reused[d.turn]
 		*c = claim.Claim{}

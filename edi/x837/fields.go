@@ -127,8 +127,12 @@ type internEntry struct {
 	s      string
 }
 
-// internBits is log2 of the sets in the decoder's string cache.
-const internBits = 8
+// internBits is log2 of the sets in the decoder's cache of strings of up
+// to 16 bytes, longBits of the slots in its cache of longer ones.
+const (
+	internBits = 8
+	longBits   = 6
+)
 
 // internCache is a two-way set-associative cache of short strings, so two
 // hot values that hash alike do not evict each other on every claim.
