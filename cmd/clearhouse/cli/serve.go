@@ -245,10 +245,9 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
-	log.Info("serving", "database", storedb.Describe(env.Database), "addr", "http://"+ln.Addr().String(), "workers", f.workers)
-
 	sigCtx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stopSignals()
+	log.Info("serving", "database", storedb.Describe(env.Database), "addr", "http://"+ln.Addr().String(), "workers", f.workers)
 	var timer <-chan time.Time
 	if f.serveFor > 0 {
 		t := time.NewTimer(f.serveFor)

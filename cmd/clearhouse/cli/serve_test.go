@@ -9,13 +9,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
 )
 
@@ -53,7 +56,34 @@ func exitCode(err error) int {
 var servingAddr = regexp.MustCompile(`msg=serving .*addr=http://([0-9.]+:[0-9]+)`)
 
 func TestServe(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "serve.db")
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		serveAndProbe(t, filepath.Join(t.TempDir(), "serve.db"), nil)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		pg, err := pgtest.Create(context.Background(), "clearhouse_cli_serve")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pg.Drop(context.Background()) })
+		serveAndProbe(t, pg.URL, nil, "--inbox", t.TempDir())
+	})
+}
+
+// TestServeSignal stops serve the way an operator does. It is not parallel:
+// the signal goes to the whole test process.
+func TestServeSignal(t *testing.T) {
+	serveAndProbe(t, filepath.Join(t.TempDir(), "serve.db"), func() {
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// serveAndProbe starts serve on db, checks /healthz and /metrics, stops it
+// with stop (nil: cancel its context) and checks it stopped cleanly.
+func serveAndProbe(t *testing.T, db string, stop func(), extra ...string) {
 	var stdout, stderr syncBuffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
 		if k == "SERVE_TEST_SFTP_PASSWORD" {
@@ -62,8 +92,8 @@ func TestServe(t *testing.T) {
 		return ""
 	}}
 	root := NewRootCmd(env)
-	root.SetArgs([]string{"--database", db, "serve", "--migrate", "--listen", "127.0.0.1:0",
-		"--sftp-password-env", "SERVE_TEST_SFTP_PASSWORD", "--no-poll", "--no-nightly", "--shutdown-timeout", "2s"})
+	root.SetArgs(append([]string{"--database", db, "serve", "--migrate", "--listen", "127.0.0.1:0",
+		"--sftp-password-env", "SERVE_TEST_SFTP_PASSWORD", "--no-poll", "--no-nightly", "--shutdown-timeout", "2s"}, extra...))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -111,7 +141,10 @@ func TestServe(t *testing.T) {
 		}
 	}
 
-	cancel()
+	if stop == nil {
+		stop = cancel
+	}
+	stop()
 	select {
 	case err := <-done:
 		if c := exitCode(err); c != 0 {
