@@ -4,13 +4,150 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
+	"strings"
+	"time"
 
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/internal/query"
 )
 
+// The bulk paths commit Config.BatchSize rows per transaction and insert
+// them bulkChunk rows per statement (multi-row VALUES, prepared once per
+// transaction). The transaction holds the write lock from BEGIN (the DSN's
+// _txlock=immediate, one connection), so IDs are assigned explicitly as
+// max(id)+1, +2, ...: what SQLite would pick for an INTEGER PRIMARY KEY, and
+// known without asking per row. When a chunk fails, its rows are inserted
+// one at a time to name the row at fault, as the error did before.
+
+// bulkChunk is how many rows one multi-row INSERT carries; 64 claims bind
+// 64*19 parameters, well under SQLite's limit of 32766.
+const bulkChunk = 64
+
+// chunkInsert is a multi-row INSERT of one table binding perRow anonymous
+// parameters per row (numbered ones cost the driver a lookup by name per
+// parameter).
+type chunkInsert struct {
+	head   string // INSERT INTO ... VALUES
+	perRow int
+}
+
+// sql returns the statement for rows rows.
+func (c chunkInsert) sql(rows int) string {
+	tuple := "(" + strings.Repeat("?, ", c.perRow-1) + "?)"
+	var b strings.Builder
+	b.Grow(len(c.head) + rows*(len(tuple)+2))
+	b.WriteString(c.head)
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	return b.String()
+}
+
+var claimInsert = chunkInsert{
+	head: `INSERT INTO claims (clinic_id, created_at, updated_at, id, payer_id, patient_id, encounter_id,
+		patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
+		payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document) VALUES `,
+	perRow: 19,
+}
+
+var paymentInsert = chunkInsert{
+	head: `INSERT INTO claim_payments (clinic_id, created_at, id, remittance_id, claim_id, patient_control_number,
+		status_code, charge_cents, paid_cents, patient_responsibility_cents, payer_claim_control_number, document) VALUES `,
+	perRow: 12,
+}
+
+var adjustmentInsert = chunkInsert{
+	head: `INSERT INTO claim_adjustments (clinic_id, claim_payment_id, service_line, group_code, reason_code,
+		amount_cents, quantity_milli) VALUES `,
+	perRow: 7,
+}
+
+// chunker runs one chunkInsert within a transaction, preparing the full
+// chunk statement once.
+type chunker struct {
+	ctx  context.Context
+	tx   *sql.Tx
+	ins  chunkInsert
+	full *sql.Stmt
+	args []any
+}
+
+func newChunker(ctx context.Context, tx *sql.Tx, ins chunkInsert) *chunker {
+	return &chunker{ctx: ctx, tx: tx, ins: ins, args: make([]any, 0, bulkChunk*ins.perRow)}
+}
+
+// isFull reports whether c.args holds a whole chunk.
+func (c *chunker) isFull() bool { return len(c.args) == bulkChunk*c.ins.perRow }
+
+// exec inserts the rows whose parameters are in c.args.
+func (c *chunker) exec() error {
+	rows := len(c.args) / c.ins.perRow
+	if rows == 0 {
+		return nil
+	}
+	var err error
+	if rows == bulkChunk {
+		if c.full == nil {
+			if c.full, err = c.tx.PrepareContext(c.ctx, c.ins.sql(bulkChunk)); err != nil {
+				return err
+			}
+		}
+		_, err = c.full.ExecContext(c.ctx, c.args...)
+	} else {
+		_, err = c.tx.ExecContext(c.ctx, c.ins.sql(rows), c.args...)
+	}
+	clear(c.args)
+	c.args = c.args[:0]
+	return err
+}
+
+func (c *chunker) close() {
+	if c.full != nil {
+		c.full.Close()
+	}
+}
+
+// maxID is the largest id of table, for assigning the next ones.
+func maxID(ctx context.Context, tx *sql.Tx, table string, n int) (int64, error) {
+	var max int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM "+table).Scan(&max); err != nil {
+		return 0, err
+	}
+	if max > math.MaxInt64-int64(n) {
+		return 0, fmt.Errorf("%s: no room for %d more IDs after %d", table, n, max)
+	}
+	return max, nil
+}
+
+// dateText formats a DATE argument as query.ConvertArgs does for SQLite,
+// reusing the previous row's text when the date repeats.
+type dateText struct {
+	last time.Time
+	text any
+}
+
+func (d *dateText) arg(t time.Time) any {
+	if t.Equal(d.last) && d.text != nil {
+		return d.text
+	}
+	d.last = t
+	d.text = query.ConvertArgs(query.SQLite, []any{query.Date(t)})[0]
+	return d.text
+}
+
+func int64Arg(v *int64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
+
 // BulkInsertClaims inserts claims Config.BatchSize per transaction with
-// prepared statements.
+// multi-row prepared statements.
 func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []store.CreateClaimParams) ([]int64, error) {
 	norm := make([]store.CreateClaimParams, len(claims))
 	for i, p := range claims {
@@ -24,32 +161,33 @@ func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []s
 		norm[i] = n
 	}
 	ids := make([]int64, 0, len(claims))
-	now := store.TruncateTime(s.cfg.Now())
+	now := query.ConvertArgs(query.SQLite, []any{store.TruncateTime(s.cfg.Now())})[0]
+	var from, to dateText
 	for start := 0; start < len(norm); start += s.cfg.BatchSize {
 		batch := norm[start:min(start+s.cfg.BatchSize, len(norm))]
 		batchIDs := make([]int64, 0, len(batch))
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			claimStmt, err := tx.PrepareContext(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
-				patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
-				payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at,
-				updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`)
+			next, err := maxID(ctx, tx, "claims", len(batch))
 			if err != nil {
 				return err
 			}
-			defer claimStmt.Close()
-			for i, p := range batch {
-				res, err := claimStmt.ExecContext(ctx, query.ConvertArgs(query.SQLite, []any{clinicID, p.PayerID, p.PatientID,
-					p.EncounterID, p.PatientControlNumber, p.Kind, p.Status, p.Actor, p.FrequencyCode, p.OriginalClaimID,
-					p.PayerClaimControlNumber, p.TotalChargeCents, query.Date(p.ServiceDateFrom), query.Date(p.ServiceDateTo),
-					p.Document, now})...)
-				if err != nil {
-					return fmt.Errorf("claim %d (%q): %w", start+i, p.PatientControlNumber, mapErr(err))
+			c := newChunker(ctx, tx, claimInsert)
+			defer c.close()
+			chunkStart := 0
+			for i := range batch {
+				p := &batch[i]
+				next++
+				batchIDs = append(batchIDs, next)
+				c.args = append(c.args, clinicID, now, now, next, p.PayerID, p.PatientID, int64Arg(p.EncounterID), p.PatientControlNumber, p.Kind,
+					p.Status, p.Status, p.Actor, p.FrequencyCode, int64Arg(p.OriginalClaimID), p.PayerClaimControlNumber,
+					p.TotalChargeCents, from.arg(p.ServiceDateFrom), to.arg(p.ServiceDateTo), string(p.Document))
+				if !c.isFull() && i < len(batch)-1 {
+					continue
 				}
-				id, err := res.LastInsertId()
-				if err != nil {
-					return err
+				if err := c.exec(); err != nil {
+					return s.claimAtFault(ctx, tx, clinicID, start, chunkStart, batch[chunkStart:i+1], err)
 				}
-				batchIDs = append(batchIDs, id)
+				chunkStart = i + 1
 			}
 			return nil
 		})
@@ -61,8 +199,29 @@ func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []s
 	return ids, nil
 }
 
+// claimAtFault inserts a failed chunk's claims one at a time (the
+// transaction is rolled back afterwards) and returns the first row's error,
+// or chunkErr if each row goes in alone.
+func (s *Store) claimAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, start, chunkStart int, chunk []store.CreateClaimParams, chunkErr error) error {
+	now := store.TruncateTime(s.cfg.Now())
+	for j, p := range chunk {
+		_, err := tx.ExecContext(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
+			patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
+			payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at,
+			updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+			query.ConvertArgs(query.SQLite, []any{clinicID, p.PayerID, p.PatientID, p.EncounterID, p.PatientControlNumber,
+				p.Kind, p.Status, p.Actor, p.FrequencyCode, p.OriginalClaimID, p.PayerClaimControlNumber, p.TotalChargeCents,
+				query.Date(p.ServiceDateFrom), query.Date(p.ServiceDateTo), p.Document, now})...)
+		if err != nil {
+			return fmt.Errorf("claim %d (%q): %w", start+chunkStart+j, p.PatientControlNumber, mapErr(err))
+		}
+	}
+	return mapErr(chunkErr)
+}
+
 // BulkInsertClaimPayments inserts claim payments and their adjustments
-// Config.BatchSize payments per transaction.
+// Config.BatchSize payments per transaction with multi-row prepared
+// statements.
 func (s *Store) BulkInsertClaimPayments(ctx context.Context, clinicID int64, payments []store.CreateClaimPaymentParams) ([]int64, error) {
 	norm := make([]store.CreateClaimPaymentParams, len(payments))
 	for i, p := range payments {
@@ -76,44 +235,48 @@ func (s *Store) BulkInsertClaimPayments(ctx context.Context, clinicID int64, pay
 		norm[i] = n
 	}
 	ids := make([]int64, 0, len(payments))
-	now := store.TruncateTime(s.cfg.Now())
+	now := query.ConvertArgs(query.SQLite, []any{store.TruncateTime(s.cfg.Now())})[0]
 	for start := 0; start < len(norm); start += s.cfg.BatchSize {
 		batch := norm[start:min(start+s.cfg.BatchSize, len(norm))]
 		batchIDs := make([]int64, 0, len(batch))
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			payStmt, err := tx.PrepareContext(ctx, `INSERT INTO claim_payments (clinic_id, remittance_id, claim_id,
-				patient_control_number, status_code, charge_cents, paid_cents, patient_responsibility_cents,
-				payer_claim_control_number, document, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`)
+			next, err := maxID(ctx, tx, "claim_payments", len(batch))
 			if err != nil {
 				return err
 			}
-			defer payStmt.Close()
-			adjStmt, err := tx.PrepareContext(ctx, `INSERT INTO claim_adjustments (clinic_id, claim_payment_id, service_line,
-				group_code, reason_code, amount_cents, quantity_milli) VALUES ($1, $2, $3, $4, $5, $6, $7)`)
-			if err != nil {
-				return err
+			pc := newChunker(ctx, tx, paymentInsert)
+			defer pc.close()
+			chunkStart := 0
+			for i := range batch {
+				p := &batch[i]
+				next++
+				batchIDs = append(batchIDs, next)
+				pc.args = append(pc.args, clinicID, now, next, p.RemittanceID, int64Arg(p.ClaimID), p.PatientControlNumber, p.StatusCode,
+					p.ChargeCents, p.PaidCents, p.PatientResponsibilityCents, p.PayerClaimControlNumber, string(p.Document))
+				if !pc.isFull() && i < len(batch)-1 {
+					continue
+				}
+				if err := pc.exec(); err != nil {
+					return s.paymentAtFault(ctx, tx, clinicID, start, chunkStart, batch[chunkStart:i+1], err)
+				}
+				chunkStart = i + 1
 			}
-			defer adjStmt.Close()
-			for i, p := range batch {
-				res, err := payStmt.ExecContext(ctx, query.ConvertArgs(query.SQLite, []any{clinicID, p.RemittanceID, p.ClaimID,
-					p.PatientControlNumber, p.StatusCode, p.ChargeCents, p.PaidCents, p.PatientResponsibilityCents,
-					p.PayerClaimControlNumber, p.Document, now})...)
-				if err != nil {
-					return fmt.Errorf("claim payment %d (%q): %w", start+i, p.PatientControlNumber, mapErr(err))
-				}
-				id, err := res.LastInsertId()
-				if err != nil {
-					return err
-				}
-				for _, a := range p.Adjustments {
-					if _, err := adjStmt.ExecContext(ctx, clinicID, id, a.ServiceLine, a.GroupCode, a.ReasonCode, a.AmountCents,
-						a.QuantityMilli); err != nil {
-						return mapErr(err)
+			// Adjustments after all their payments, in order: their IDs
+			// follow the payments' order as when each went in with its
+			// payment.
+			ac := newChunker(ctx, tx, adjustmentInsert)
+			defer ac.close()
+			for i := range batch {
+				for _, a := range batch[i].Adjustments {
+					ac.args = append(ac.args, clinicID, batchIDs[i], a.ServiceLine, a.GroupCode, a.ReasonCode, a.AmountCents, a.QuantityMilli)
+					if ac.isFull() {
+						if err := ac.exec(); err != nil {
+							return mapErr(err)
+						}
 					}
 				}
-				batchIDs = append(batchIDs, id)
 			}
-			return nil
+			return mapErr(ac.exec())
 		})
 		if err != nil {
 			return ids, err
@@ -121,4 +284,20 @@ func (s *Store) BulkInsertClaimPayments(ctx context.Context, clinicID int64, pay
 		ids = append(ids, batchIDs...)
 	}
 	return ids, nil
+}
+
+// paymentAtFault is claimAtFault for claim payments.
+func (s *Store) paymentAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, start, chunkStart int, chunk []store.CreateClaimPaymentParams, chunkErr error) error {
+	now := store.TruncateTime(s.cfg.Now())
+	for j, p := range chunk {
+		_, err := tx.ExecContext(ctx, `INSERT INTO claim_payments (clinic_id, remittance_id, claim_id,
+			patient_control_number, status_code, charge_cents, paid_cents, patient_responsibility_cents,
+			payer_claim_control_number, document, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			query.ConvertArgs(query.SQLite, []any{clinicID, p.RemittanceID, p.ClaimID, p.PatientControlNumber, p.StatusCode,
+				p.ChargeCents, p.PaidCents, p.PatientResponsibilityCents, p.PayerClaimControlNumber, p.Document, now})...)
+		if err != nil {
+			return fmt.Errorf("claim payment %d (%q): %w", start+chunkStart+j, p.PatientControlNumber, mapErr(err))
+		}
+	}
+	return mapErr(chunkErr)
 }
