@@ -84,6 +84,7 @@ type Decoder struct {
 	arena     []byte
 	codes     internCache // of strings carved from arena
 	longCodes [1 << longBits]string
+	dates     [1 << dateBits]dateEntry
 	diagKind  []claim.DiagnosisKind
 
 	mem      decodeSlabs // of claims unless ReuseClaim
@@ -163,9 +164,11 @@ func (m *decodeSlabs) reset() {
 	reuse(&m.cents)
 	reuse(&m.adjs)
 	reuse(&m.lineAdjs)
-	reuse(&m.lines)
-	reuse(&m.diags)
-	reuse(&m.others)
+	// A claim's lines, diagnoses and other payers are appended whole,
+	// so their slabs need no zeroing.
+	m.lines = m.lines[:0]
+	m.diags = m.diags[:0]
+	m.others = m.others[:0]
 }
 
 type personRef struct {
@@ -398,12 +401,36 @@ func parseDate(b []byte) (claim.Date, bool) {
 	return claim.Date{Year: y, Month: time.Month(m), Day: day}, true
 }
 
+// date reads a CCYYMMDD date. The dates of a batch repeat (service and
+// adjudication dates), so the valid ones read last are kept in a small
+// direct-mapped cache keyed by their eight bytes.
 func (d *Decoder) date(b []byte, elem int, what string) claim.Date {
+	if len(b) == 8 {
+		k := binary.LittleEndian.Uint64(b)
+		e := &d.dates[(k*0x9e3779b97f4a7c15)>>(64-dateBits)]
+		if e.key == k {
+			return e.date
+		}
+		if t, ok := parseDate(b); ok {
+			*e = dateEntry{key: k, date: t}
+			return t
+		}
+	}
 	t, ok := parseDate(b)
 	if !ok {
 		d.errorAt(edi.ErrSyntax, elem, what+" "+strconv.Quote(string(b))+" is not a CCYYMMDD date")
 	}
 	return t
+}
+
+// dateBits is log2 of the slots of the decoder's date cache.
+const dateBits = 4
+
+// dateEntry is a slot of the date cache: a valid CCYYMMDD date's eight
+// bytes, loaded as a word, and the date. A zero key matches no date.
+type dateEntry struct {
+	key  uint64
+	date claim.Date
 }
 
 // dateRange reads RD8 CCYYMMDD-CCYYMMDD.
