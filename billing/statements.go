@@ -87,29 +87,6 @@ func (s *Service) RecordPatientPayment(ctx context.Context, p PatientPaymentPara
 	return err
 }
 
-// WriteOff writes off part of a claim's balance: from insurance A/R (a denial
-// not worth appealing) or, with fromPatient, from the patient's balance.
-// Reference makes it idempotent.
-func (s *Service) WriteOff(ctx context.Context, clinicID, claimID, amountCents int64, fromPatient bool, reference string) error {
-	if amountCents <= 0 || reference == "" {
-		return fmt.Errorf("%w: a write-off needs a positive amount and a reference", ErrInput)
-	}
-	c, err := s.st.GetClaim(ctx, store.Ref{ClinicID: clinicID, ID: claimID})
-	if err != nil {
-		return err
-	}
-	from := AccountInsuranceAR
-	if fromPatient {
-		from = AccountPatientAR
-	}
-	_, _, err = s.st.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: clinicID, IdempotencyKey: "write-off:" + reference,
-		Description: "write-off " + c.PatientControlNumber, EffectiveDate: s.today(), Lines: []store.LedgerLine{
-			{Account: AccountWriteOff, AmountCents: amountCents, ClaimID: &c.ID, PatientID: &c.PatientID},
-			{Account: from, AmountCents: -amountCents, ClaimID: &c.ID, PatientID: &c.PatientID},
-		}})
-	return err
-}
-
 // Statement builds a patient's statement from the ledger: per visit the
 // charges, what insurance paid, the adjustments, the patient's share and
 // what is still pending with payers; then the patient's payments and the

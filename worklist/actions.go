@@ -390,9 +390,12 @@ type WriteOffResult struct {
 }
 
 // WriteOff writes off part or all of a claim's insurance (or patient)
-// balance to the write-off account, as billing.Service.WriteOff posts it,
-// in one transaction with an audit event. Writing off the whole insurance
-// balance resolves the claim's open denial and underpayment items.
+// balance to the write-off account through billing.Service.WriteOffTx, in
+// one transaction with an audit event. Writing off the whole insurance
+// balance resolves the claim's open denial and underpayment items. A
+// balance that does not cover the write-off (nothing outstanding, such as
+// a denial whose contractual adjustment already cleared it, or less than
+// asked) fails with ErrNotAllowed wrapping billing's *WriteOffError.
 func (s *Service) WriteOff(ctx context.Context, p WriteOffParams) (WriteOffResult, error) {
 	var res WriteOffResult
 	if err := requireActor(p.Actor); err != nil {
@@ -408,41 +411,27 @@ func (s *Service) WriteOff(ctx context.Context, p WriteOffParams) (WriteOffResul
 	if err != nil {
 		return res, err
 	}
+	bs, err := billing.New(s.st, billing.Options{Now: s.now, Actor: p.Actor})
+	if err != nil {
+		return res, err
+	}
 	err = s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
-		c, err := tx.GetClaim(ctx, store.Ref{ClinicID: clinicID, ID: p.ClaimID})
+		earlier, err := tx.ListLedgerEntries(ctx, store.ListLedgerEntriesParams{ClinicID: clinicID, ClaimID: p.ClaimID, Account: billing.AccountWriteOff})
 		if err != nil {
 			return err
 		}
-		res.Claim = c
-		account := billing.AccountInsuranceAR
-		if p.FromPatient {
-			account = billing.AccountPatientAR
+		ref := "claim:" + strconv.FormatInt(p.ClaimID, 10) + ":" + strconv.Itoa(len(earlier)+1)
+		wo, err := bs.WriteOffTx(ctx, tx, billing.WriteOffParams{ClaimID: p.ClaimID, AmountCents: p.AmountCents, FromPatient: p.FromPatient,
+			Reference: ref, Reason: p.Reason, Date: s.today()})
+		if errors.Is(err, billing.ErrNothingToWriteOff) || errors.Is(err, billing.ErrWriteOffExceedsBalance) {
+			return fmt.Errorf("%w: %w", ErrNotAllowed, err)
 		}
-		bal, err := claimBalance(ctx, tx, c.ID, account)
 		if err != nil {
 			return err
 		}
-		amount := p.AmountCents
-		if amount == 0 {
-			amount = bal
-		}
-		if amount <= 0 || amount > bal {
-			return fmt.Errorf("%w: claim %d has %s outstanding in %s; cannot write off %s", ErrNotAllowed, c.ID, cents(bal), account, cents(amount))
-		}
-		res.AmountCents = amount
-		earlier, err := tx.ListLedgerEntries(ctx, store.ListLedgerEntriesParams{ClinicID: clinicID, ClaimID: c.ID, Account: billing.AccountWriteOff})
-		if err != nil {
-			return err
-		}
-		ref := "claim:" + strconv.FormatInt(c.ID, 10) + ":" + strconv.Itoa(len(earlier)+1)
-		if _, _, err := tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "write-off:" + ref,
-			Description: "write-off " + c.PatientControlNumber + ": " + p.Reason, EffectiveDate: s.today(), Lines: []store.LedgerLine{
-				{Account: billing.AccountWriteOff, AmountCents: amount, ClaimID: &c.ID, PatientID: &c.PatientID},
-				{Account: account, AmountCents: -amount, ClaimID: &c.ID, PatientID: &c.PatientID},
-			}}); err != nil {
-			return err
-		}
-		if !p.FromPatient && amount == bal {
+		c := wo.Claim
+		res.Claim, res.AmountCents = c, wo.AmountCents
+		if !p.FromPatient && wo.AmountCents == wo.BalanceCents {
 			items, err := tx.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: clinicID, ClaimID: c.ID,
 				Kinds: []string{store.WorkDenial, store.WorkUnderpayment, store.WorkRejection, store.WorkScrubFailure}, Statuses: []string{store.WorkOpen, store.WorkInProgress}})
 			if err != nil {
@@ -456,7 +445,7 @@ func (s *Service) WriteOff(ctx context.Context, p WriteOffParams) (WriteOffResul
 				res.ResolvedItems = append(res.ResolvedItems, w.ID)
 			}
 		}
-		return audit(ctx, tx, p.Actor, "claim.writeoff", "claim", c.ID, map[string]any{"amountCents": amount, "account": account,
+		return audit(ctx, tx, p.Actor, "claim.writeoff", "claim", c.ID, map[string]any{"amountCents": wo.AmountCents, "account": wo.Account,
 			"reason": p.Reason, "reference": ref, "resolvedItems": res.ResolvedItems})
 	})
 	return res, err
