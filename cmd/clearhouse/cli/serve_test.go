@@ -92,7 +92,7 @@ func serveAndProbe(t *testing.T, db string, stop func(), extra ...string) {
 		return ""
 	}}
 	root := NewRootCmd(env)
-	root.SetArgs(append([]string{"--database", db, "serve", "--migrate", "--listen", "127.0.0.1:0",
+	root.SetArgs(append([]string{"--database", db, "serve", "--migrate", "--profile", "testdata/charges/profile.yaml", "--listen", "127.0.0.1:0",
 		"--sftp-password-env", "SERVE_TEST_SFTP_PASSWORD", "--no-poll", "--no-nightly", "--shutdown-timeout", "2s"}, extra...))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -164,7 +164,7 @@ func serveAndProbe(t *testing.T, db string, stop func(), extra ...string) {
 func TestServeServeFor(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "serve.db")
 	t.Setenv("SERVE_FOR_TEST_PASSWORD", "x")
-	code, _, errOut := run(t, "--database", db, "serve", "--migrate", "--listen", "127.0.0.1:0",
+	code, _, errOut := run(t, "--database", db, "serve", "--migrate", "--profile", "testdata/charges/profile.yaml", "--listen", "127.0.0.1:0",
 		"--sftp-password-env", "SERVE_FOR_TEST_PASSWORD", "--no-poll", "--serve-for", "200ms")
 	if code != 0 || !strings.Contains(errOut, "--serve-for elapsed") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
@@ -175,20 +175,20 @@ func TestServeBadConfig(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.db")
 	t.Setenv("SERVE_BAD_TEST_PASSWORD", "x")
-	pw := []string{"--sftp-password-env", "SERVE_BAD_TEST_PASSWORD"}
+	pw := []string{"--sftp-password-env", "SERVE_BAD_TEST_PASSWORD", "--profile", "testdata/charges/profile.yaml"}
 	cases := []struct {
 		name string
 		args []string
 		want []string
 	}{
 		{"flags", []string{"--workers", "-1", "--nightly", "25:00", "--tz", "Mars/Olympus", "--listen", "nowhere"},
-			[]string{"--workers -1", "--nightly \"25:00\"", "--tz \"Mars/Olympus\"", "--listen \"nowhere\"", "no SFTP credential"}},
+			[]string{"--workers -1", "--nightly \"25:00\"", "--tz \"Mars/Olympus\"", "--listen \"nowhere\"", "no SFTP credential", "no billing profile"}},
 		{"two credentials", append([]string{"--sftp-key", filepath.Join(dir, "key")}, pw...),
 			[]string{"give one SFTP credential, not both"}},
 		{"password unset", []string{"--sftp-password-env", "SERVE_BAD_TEST_UNSET"}, []string{"$SERVE_BAD_TEST_UNSET is empty or unset"}},
 		{"no database", pw, []string{"database file does not exist"}},
 		{"payers", append([]string{"--payers", filepath.Join(dir, "none")}, pw...), []string{"payers:"}},
-		{"profile", append([]string{"--profile", filepath.Join(dir, "none.yaml")}, pw...), []string{"--profile:"}},
+		{"profile", []string{"--sftp-password-env", "SERVE_BAD_TEST_PASSWORD", "--profile", filepath.Join(dir, "none.yaml")}, []string{"--profile:"}},
 		{"poll", append([]string{"--poll-payers", "NOPE"}, pw...), []string{`poll payer "NOPE"`}},
 	}
 	for _, tc := range cases {
