@@ -306,7 +306,13 @@ func (d *Decoder) code(b []byte) string {
 	case n > 16:
 		return d.longCode(b)
 	}
-	k1, k2 := packKey(b)
+	var k1, k2 uint64
+	if n <= 8 && cap(b) >= 8 {
+		// Most codes: one word, loaded in place.
+		k1 = binary.LittleEndian.Uint64(b[:8]) & (^uint64(0) >> (64 - 8*n))
+	} else {
+		k1, k2 = packKey(b)
+	}
 	h := ((k1 ^ bits.RotateLeft64(k2, 29)) * 0x9e3779b97f4a7c15) >> (64 - internBits)
 	set := &d.codes[h]
 	if e := &set[0]; e.k1 == k1 && e.k2 == k2 && len(e.s) == n {
