@@ -43,6 +43,30 @@ type Queue interface {
 
 // Normalize fills QueueConfig defaults; workers is the default queue's size.
 // Backends call it.
+// RiverConfig normalizes c (see Normalize) and builds the River
+// configuration both backends start their clients with.
+func (c QueueConfig) RiverConfig(workers int) (*river.Config, error) {
+	c, err := c.Normalize(workers)
+	if err != nil {
+		return nil, err
+	}
+	rc := &river.Config{
+		Workers:           c.Workers,
+		Queues:            c.Queues,
+		PeriodicJobs:      c.PeriodicJobs,
+		Logger:            c.Logger,
+		FetchPollInterval: c.FetchPollInterval,
+	}
+	if rc.FetchPollInterval > 0 && rc.FetchPollInterval < 100*time.Millisecond {
+		// River's default cooldown (100 ms) may not exceed the poll interval.
+		rc.FetchCooldown = rc.FetchPollInterval
+	}
+	if c.Configure != nil {
+		c.Configure(rc)
+	}
+	return rc, nil
+}
+
 func (c QueueConfig) Normalize(workers int) (QueueConfig, error) {
 	if c.Workers == nil {
 		return c, &FieldError{Field: "Workers", Err: ErrInvalid}

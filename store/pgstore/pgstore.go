@@ -280,23 +280,9 @@ func (s *Store) InsertJob(ctx context.Context, args river.JobArgs, opts *river.I
 
 // NewQueue builds a River client working cfg.Workers on this database.
 func (s *Store) NewQueue(cfg store.QueueConfig) (store.Queue, error) {
-	cfg, err := cfg.Normalize(10)
+	rc, err := cfg.RiverConfig(10)
 	if err != nil {
 		return nil, err
-	}
-	rc := &river.Config{
-		Workers:           cfg.Workers,
-		Queues:            cfg.Queues,
-		PeriodicJobs:      cfg.PeriodicJobs,
-		Logger:            cfg.Logger,
-		FetchPollInterval: cfg.FetchPollInterval,
-	}
-	if rc.FetchPollInterval > 0 && rc.FetchPollInterval < 100*time.Millisecond {
-		// River's default cooldown (100 ms) may not exceed the poll interval.
-		rc.FetchCooldown = rc.FetchPollInterval
-	}
-	if cfg.Configure != nil {
-		cfg.Configure(rc)
 	}
 	client, err := river.NewClient(riverpgxv5.New(s.owner), rc)
 	if err != nil {
