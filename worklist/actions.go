@@ -451,14 +451,6 @@ func (s *Service) WriteOff(ctx context.Context, p WriteOffParams) (WriteOffResul
 	return res, err
 }
 
-func cents(v int64) string {
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
-}
-
 func (s *Service) today() time.Time {
 	t := s.now().UTC()
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
