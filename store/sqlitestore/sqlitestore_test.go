@@ -3,6 +3,7 @@ package sqlitestore_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/clearhouse/clearhouse/store"
@@ -34,10 +35,15 @@ BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;`
 
 func TestConformance(t *testing.T) {
 	s := openTest(t)
+	// The suite's subtests run in parallel; tampering drops and recreates
+	// shared triggers, so one tampering statement runs at a time.
+	var tamper sync.Mutex
 	storetest.Run(t, storetest.Harness{
 		Store: s,
 		Exec: func(t *testing.T, sql string, args ...any) {
 			t.Helper()
+			tamper.Lock()
+			defer tamper.Unlock()
 			// Tampering as someone with the file would: drop the
 			// append-only triggers around the statement.
 			stmts := []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"}
