@@ -72,6 +72,7 @@ type Decoder struct {
 	claimAdj   int64
 	lineAdj    []int64
 	correction bool
+	names      uint8 // Loop 2100 names set in the claim, by name* bit
 
 	intern [1 << internBits][2]internEntry
 
@@ -609,16 +610,21 @@ func (d *Decoder) bpr(s *fields) {
 
 func (d *Decoder) beginClaim(s *fields) {
 	c := &d.claim
-	// Keep the slices' storage between claims.
-	*c = ClaimPayment{
-		Adjustments:  c.Adjustments[:0],
-		References:   c.References[:0],
-		Dates:        c.Dates[:0],
-		Contacts:     c.Contacts[:0],
-		Amounts:      c.Amounts[:0],
-		Quantities:   c.Quantities[:0],
-		ServiceLines: c.ServiceLines[:0],
-		Errors:       c.Errors[:0],
+	// Reset the claim field by field, keeping the slices' storage: every
+	// CLP field is assigned below, and only the names the last claim set
+	// are cleared, which spares clearing the whole 1.4 KB struct.
+	c.Kind = 0
+	c.Adjustments = c.Adjustments[:0]
+	c.References = c.References[:0]
+	c.Dates = c.Dates[:0]
+	c.Contacts = c.Contacts[:0]
+	c.Amounts = c.Amounts[:0]
+	c.Quantities = c.Quantities[:0]
+	c.ServiceLines = c.ServiceLines[:0]
+	c.Errors = c.Errors[:0]
+	c.Inpatient, c.Outpatient = nil, nil
+	if d.names != 0 {
+		d.clearNames()
 	}
 	d.inClaim = true
 	d.line = -1
@@ -700,26 +706,28 @@ func (d *Decoder) nm1(s *fields) {
 	// strings through the cache; a patient's or insured's would only evict
 	// the codes that do repeat, so they are carved from the arena.
 	var n *Name
+	var which uint
 	shared := false
 	switch string(s.Element(1)) {
 	case "QC":
-		n = &c.Patient
+		n, which = &c.Patient, namePatient
 	case "IL":
-		n = &c.Insured
+		n, which = &c.Insured, nameInsured
 	case "74":
-		n = &c.CorrectedPatient
+		n, which = &c.CorrectedPatient, nameCorrectedPatient
 	case "82":
-		n, shared = &c.RenderingProvider, true
+		n, which, shared = &c.RenderingProvider, nameRenderingProvider, true
 	case "TT":
-		n, shared = &c.CrossoverCarrier, true
+		n, which, shared = &c.CrossoverCarrier, nameCrossoverCarrier, true
 	case "PR":
-		n, shared = &c.PriorityPayer, true
+		n, which, shared = &c.PriorityPayer, namePriorityPayer, true
 	case "GB":
-		n = &c.OtherSubscriber
+		n, which = &c.OtherSubscriber, nameOtherSubscriber
 	default:
 		d.report(d.errorf(edi.ErrImplementation, 1, "NM1 entity %q is not used in Loop 2100", s.Element(1)))
 		return
 	}
+	d.names |= 1 << which
 	*n = Name{
 		EntityCode:  d.code(s.Element(1)),
 		EntityType:  d.code(s.Element(2)),
@@ -731,6 +739,35 @@ func (d *Decoder) nm1(s *fields) {
 	} else {
 		n.Last, n.First, n.Middle, n.ID = d.str(s.Element(3)), d.str(s.Element(4)), d.str(s.Element(5)), d.str(s.Element(9))
 	}
+}
+
+// Bits of Decoder.names: the Loop 2100 NM1 names the open claim has set.
+const (
+	namePatient = iota
+	nameInsured
+	nameCorrectedPatient
+	nameRenderingProvider
+	nameCrossoverCarrier
+	namePriorityPayer
+	nameOtherSubscriber
+)
+
+// clearNames zeroes the names the last claim set.
+func (d *Decoder) clearNames() {
+	c := &d.claim
+	for _, k := range [...]struct {
+		bit uint
+		n   *Name
+	}{
+		{namePatient, &c.Patient}, {nameInsured, &c.Insured}, {nameCorrectedPatient, &c.CorrectedPatient},
+		{nameRenderingProvider, &c.RenderingProvider}, {nameCrossoverCarrier, &c.CrossoverCarrier},
+		{namePriorityPayer, &c.PriorityPayer}, {nameOtherSubscriber, &c.OtherSubscriber},
+	} {
+		if d.names&(1<<k.bit) != 0 {
+			*k.n = Name{}
+		}
+	}
+	d.names = 0
 }
 
 // MIA element kinds (X221 Loop 2100 MIA): counts, amounts and remark codes.
@@ -814,23 +851,23 @@ func (d *Decoder) svc(s *fields) {
 	c := &d.claim
 	n := len(c.ServiceLines)
 	if n < cap(c.ServiceLines) {
+		// Reuse the line field by field: every SVC field is assigned
+		// below and the lists keep their storage.
 		c.ServiceLines = c.ServiceLines[:n+1]
 		l := &c.ServiceLines[n]
-		*l = ServicePayment{
-			Dates:       l.Dates[:0],
-			Adjustments: l.Adjustments[:0],
-			References:  l.References[:0],
-			Amounts:     l.Amounts[:0],
-			Quantities:  l.Quantities[:0],
-			Remarks:     l.Remarks[:0],
-		}
+		l.Dates = l.Dates[:0]
+		l.Adjustments = l.Adjustments[:0]
+		l.References = l.References[:0]
+		l.Amounts = l.Amounts[:0]
+		l.Quantities = l.Quantities[:0]
+		l.Remarks = l.Remarks[:0]
 	} else {
 		c.ServiceLines = append(c.ServiceLines, ServicePayment{})
 	}
 	d.line = n
 	d.lineAdj = append(d.lineAdj, 0)
 	l := &c.ServiceLines[n]
-	l.Position = d.linePosition()
+	d.linePosition(&l.Position)
 	d.procedure(s, 1, &l.Procedure)
 	if l.Procedure.Code == "" {
 		d.badData = true
@@ -842,6 +879,8 @@ func (d *Decoder) svc(s *fields) {
 	l.Units = d.code(s.Element(5))
 	if len(s.Element(6)) > 0 {
 		d.procedure(s, 6, &l.OriginalProcedure)
+	} else if !l.OriginalProcedure.IsZero() {
+		l.OriginalProcedure = Procedure{}
 	}
 	l.OriginalUnits = d.code(s.Element(7))
 }
@@ -849,8 +888,8 @@ func (d *Decoder) svc(s *fields) {
 // linePosition is the position of the current SVC, derived from the claim's
 // CLP position and the segments read since, which saves building one per
 // line. Its byte offset is left zero (unknown).
-func (d *Decoder) linePosition() edi.Position {
-	p := d.claim.Position
+func (d *Decoder) linePosition(p *edi.Position) {
+	*p = d.claim.Position
 	delta := d.segs - d.clpSeg
 	p.Segment += delta
 	if p.SetSegment > 0 {
@@ -858,7 +897,6 @@ func (d *Decoder) linePosition() edi.Position {
 	}
 	p.Offset = 0
 	p.SegmentID = "SVC"
-	return p
 }
 
 // plb reads a PLB segment: the provider, the fiscal period date and up to

@@ -484,3 +484,28 @@ func TestSeveralInterchanges(t *testing.T) {
 		t.Fatal("claims of the second interchange are misattributed")
 	}
 }
+
+// The decoder reuses one claim and its lines: nothing a claim set may show
+// in the next one (names, MIA/MOA, SVC06).
+func TestClaimReuseClears(t *testing.T) {
+	in := strings.Replace(unbalanced, "LX*1~CLP*A1*1*200*150**12*P1~CAS*CO*45*40~NM1*QC*1*DOE*JANE****MI*M1~SVC*HC:99213*200*150~CAS*PR*1*40~",
+		"LX*1~CLP*A1*1*200*150**12*P1~NM1*QC*1*DOE*JANE****MI*M1~NM1*IL*1*DOE*JOHN****MI*M2~NM1*82*1*WELBY*MARCUS****XX*1234567893~"+
+			"MIA*0***5~MOA***MA01~SVC*HC:99213*200*150**1*HC:99214~"+
+			"CLP*A2*1*100*100**12*P2~NM1*QC*1*ROE*RITA****MI*M3~SVC*HC:99212*100*100~", 1)
+	claims, _, err := decodeAll(t, []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claims) != 2 {
+		t.Fatalf("%d claims", len(claims))
+	}
+	first, c := claims[0], claims[1]
+	if first.Insured.IsZero() || first.RenderingProvider.IsZero() || first.Inpatient == nil || first.Outpatient == nil ||
+		first.ServiceLines[0].OriginalProcedure.Code != "99214" {
+		t.Fatalf("first claim not read as sent: %+v", first)
+	}
+	if !c.Insured.IsZero() || !c.RenderingProvider.IsZero() || c.Inpatient != nil || c.Outpatient != nil ||
+		!c.ServiceLines[0].OriginalProcedure.IsZero() || c.ServiceLines[0].Units != "" || c.Patient.Last != "ROE" {
+		t.Fatalf("second claim keeps data of the first: %+v", c)
+	}
+}
