@@ -69,3 +69,42 @@ func TestPackKey(t *testing.T) {
 		}
 	}
 }
+
+// A segment inside a larger buffer splits the same whether its last bytes
+// are loaded as one word or one at a time: separators past its end do not
+// count.
+func TestFieldsSplitInBuffer(t *testing.T) {
+	const seg = "CAS*CO*45*1000*1*PR*2*500"
+	for n := 0; n <= len(seg); n++ {
+		wide := append([]byte(seg[:n]), "********~"...)[:n]
+		narrow := []byte(seg[:n])[:n:n]
+		var fw, fn fields
+		fw.split(wide, '*', ':')
+		fn.split(narrow, '*', ':')
+		if fw.n != fn.n {
+			t.Fatalf("%q: %d elements in a buffer, %d alone", seg[:n], fw.n, fn.n)
+		}
+		for i := 0; i < fw.n; i++ {
+			if !bytes.Equal(fw.Element(i), fn.Element(i)) {
+				t.Fatalf("%q element %d: %q in a buffer, %q alone", seg[:n], i, fw.Element(i), fn.Element(i))
+			}
+		}
+	}
+}
+
+// procedure reads each component as fields.Component does.
+func TestProcedureComponents(t *testing.T) {
+	var d Decoder
+	for _, el := range []string{"", "HC", "HC:", "HC:99214", "HC:99214:25", "HC:99214:25:59:GT:XU:DESC", "HC:99214:25:59:GT:XU:DESC:EXTRA:MORE", "::::::", ":::::::"} {
+		var f fields
+		f.split([]byte("SVC*"+el+"*100"), '*', ':')
+		var p Procedure
+		d.procedure(&f, 1, &p)
+		got := []string{p.Qualifier, p.Code, p.Modifiers[0], p.Modifiers[1], p.Modifiers[2], p.Modifiers[3], p.Description}
+		for j, g := range got {
+			if want := string(f.Component(1, j+1)); g != want {
+				t.Errorf("%q component %d: %q, want %q", el, j+1, g, want)
+			}
+		}
+	}
+}
