@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,37 +20,16 @@ import (
 	"github.com/clearhouse/clearhouse/rules"
 	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
-	"github.com/clearhouse/clearhouse/store/pgstore"
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
-	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 // pgStore is the package's shared PostgreSQL store: one fresh database per
 // test run; each test makes its own clinic.
 var pgStore store.Store
 
-func TestMain(m *testing.M) { os.Exit(runMain(m)) }
-
-func runMain(m *testing.M) int {
-	ctx := context.Background()
-	db, err := pgtest.Create(ctx, "clearhouse_billing_test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "billing tests:", err)
-		return 1
-	}
-	defer db.Drop(ctx)
-	s, err := pgstore.Open(ctx, pgstore.Config{URL: db.URL, Now: clock})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "billing tests:", err)
-		return 1
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "billing tests: migrate:", err)
-		return 1
-	}
-	pgStore = s
-	return m.Run()
+func TestMain(m *testing.M) {
+	os.Exit(storetest.Main(m, storetest.Options{Prefix: "clearhouse_billing_test", Now: clock},
+		func(pg storetest.Postgres) { pgStore = pg.Store }))
 }
 
 var now = time.Date(2026, 3, 2, 15, 4, 5, 0, time.UTC)
@@ -60,22 +38,12 @@ func clock() time.Time { return now }
 
 func openSQLite(t testing.TB) store.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "billing.db"), Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return storetest.OpenSQLite(t, storetest.Options{Now: clock})
 }
 
 // eachBackend runs fn against the embedded SQLite store and PostgreSQL.
 func eachBackend(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, pgStore) })
+	storetest.Backends(t, pgStore, storetest.Options{Now: clock}, fn)
 }
 
 var shared = sync.OnceValues(func() (*scrub.Scrubber, error) {

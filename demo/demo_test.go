@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/clearhouse/clearhouse/store"
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
 	"github.com/clearhouse/clearhouse/store/storedb"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 func TestNPICheckDigit(t *testing.T) {
@@ -199,13 +199,7 @@ func TestRunSQLite(t *testing.T) {
 
 func TestRunPostgres(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, err := pgtest.Create(ctx, "clearhouse_demo_test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Drop(context.Background()) })
-	res := runSmall(t, db.URL)
+	res := runSmall(t, storetest.PostgresURL(t, "clearhouse_demo_test"))
 	if !strings.HasPrefix(res.Database, "postgres") {
 		t.Errorf("database %s", res.Database)
 	}

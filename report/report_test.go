@@ -16,9 +16,7 @@ import (
 	"github.com/clearhouse/clearhouse/report"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
-	"github.com/clearhouse/clearhouse/store/pgstore"
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
-	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -29,25 +27,8 @@ func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
 	flag.Parse()
-	ctx := context.Background()
-	db, err := pgtest.Create(ctx, "clearhouse_report_test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "report tests:", err)
-		return 1
-	}
-	defer db.Drop(ctx)
-	s, err := pgstore.Open(ctx, pgstore.Config{URL: db.URL})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "report tests:", err)
-		return 1
-	}
-	if _, err := s.Migrate(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "report tests: migrate:", err)
-		return 1
-	}
-	s.Close()
-	pgURL = db.URL
-	return m.Run()
+	return storetest.Main(m, storetest.Options{Prefix: "clearhouse_report_test"},
+		func(pg storetest.Postgres) { pgURL = pg.URL })
 }
 
 // seeded returns the seeded dataset of March 2026 on each backend.
@@ -58,19 +39,11 @@ func eachBackend(t *testing.T, fn func(t *testing.T, d *report.Dataset)) {
 			ctx := context.Background()
 			clock := reporttest.NewClock(reporttest.End)
 			var st store.Store
-			var err error
 			if name == "sqlite" {
-				st, err = sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "r.db"), Now: clock.Now})
-				if err == nil {
-					_, err = st.Migrate(ctx)
-				}
+				st = storetest.OpenSQLite(t, storetest.Options{Now: clock.Now})
 			} else {
-				st, err = pgstore.Open(ctx, pgstore.Config{URL: pgURL, Now: clock.Now, MaxConns: 2})
+				st = storetest.OpenPostgresAt(t, pgURL, storetest.Options{Now: clock.Now, MaxConns: 2})
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
 			seed, err := reporttest.Seed(ctx, st, clock)
 			if err != nil {
 				t.Fatal(err)

@@ -2,18 +2,14 @@ package scheduling_test
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
-	"github.com/clearhouse/clearhouse/store/pgstore"
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
-	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 // The clinic's zone in tests: a fixed offset, so no time zone database is
@@ -28,57 +24,17 @@ func clock() time.Time { return testNow }
 
 // pgStore is the PostgreSQL store every test shares (each test makes its
 // own clinic); sqlite stores are opened per test, in a temporary file.
-var pgStore *pgstore.Store
+var pgStore store.Store
 
-func TestMain(m *testing.M) { os.Exit(runMain(m)) }
-
-func runMain(m *testing.M) int {
-	ctx := context.Background()
-	db, err := pgtest.Create(ctx, "clearhouse_scheduling_test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "scheduling tests:", err)
-		return 1
-	}
-	defer db.Drop(ctx)
-	s, err := pgstore.Open(ctx, pgstore.Config{URL: db.URL, Now: clock})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "scheduling tests:", err)
-		return 1
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "scheduling tests: migrate:", err)
-		return 1
-	}
-	pgStore = s
-	return m.Run()
-}
-
-func openSQLite(t testing.TB) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "clearhouse.db"), Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
+func TestMain(m *testing.M) {
+	os.Exit(storetest.Main(m, storetest.Options{Prefix: "clearhouse_scheduling_test", Now: clock},
+		func(pg storetest.Postgres) { pgStore = pg.Store }))
 }
 
 // eachBackend runs fn against SQLite and PostgreSQL, in parallel subtests.
 func eachBackend(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openSQLite(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, pgStore)
-	})
+	storetest.Backends(t, pgStore, storetest.Options{Now: clock}, fn)
 }
 
 // fixture is a clinic with two providers, payers from the fixture

@@ -26,9 +26,8 @@ import (
 	"github.com/clearhouse/clearhouse/rules"
 	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
-	"github.com/clearhouse/clearhouse/store/pgstore"
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 	"github.com/clearhouse/clearhouse/transport"
 	"github.com/clearhouse/clearhouse/worker"
 )
@@ -68,27 +67,10 @@ func openSQLite(t testing.TB, path string) store.Store {
 	return s
 }
 
-func openPostgres(t testing.TB) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	db, err := pgtest.Create(ctx, "clearhouse_worker_test")
-	must(t, err)
-	t.Cleanup(func() { db.Drop(context.Background()) })
-	s, err := pgstore.Open(ctx, pgstore.Config{URL: db.URL})
-	must(t, err)
-	t.Cleanup(func() { s.Close() })
-	_, err = s.Migrate(ctx)
-	must(t, err)
-	return s
-}
-
-// eachBackend runs fn against SQLite and PostgreSQL.
+// eachBackend runs fn against SQLite and PostgreSQL, each a fresh database
+// per test.
 func eachBackend(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openSQLite(t, filepath.Join(t.TempDir(), "worker.db")))
-	})
-	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, openPostgres(t)) })
+	storetest.Backends(t, nil, storetest.Options{Prefix: "clearhouse_worker_test"}, fn)
 }
 
 // simulator starts the payer simulator on a loopback port.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -14,9 +13,7 @@ import (
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
-	"github.com/clearhouse/clearhouse/store/pgstore"
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
-	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 	"github.com/clearhouse/clearhouse/worklist"
 )
 
@@ -24,28 +21,9 @@ import (
 // seeds its own clinic through its own pool (with its own clock).
 var pgURL string
 
-func TestMain(m *testing.M) { os.Exit(runMain(m)) }
-
-func runMain(m *testing.M) int {
-	ctx := context.Background()
-	db, err := pgtest.Create(ctx, "clearhouse_worklist_test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worklist tests:", err)
-		return 1
-	}
-	defer db.Drop(ctx)
-	s, err := pgstore.Open(ctx, pgstore.Config{URL: db.URL})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worklist tests:", err)
-		return 1
-	}
-	if _, err := s.Migrate(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "worklist tests: migrate:", err)
-		return 1
-	}
-	s.Close()
-	pgURL = db.URL
-	return m.Run()
+func TestMain(m *testing.M) {
+	os.Exit(storetest.Main(m, storetest.Options{Prefix: "clearhouse_worklist_test"},
+		func(pg storetest.Postgres) { pgURL = pg.URL }))
 }
 
 type fixture struct {
@@ -61,21 +39,10 @@ type fixture struct {
 func eachBackend(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	open := map[string]func(t *testing.T, clock *reporttest.Clock) store.Store{
 		"sqlite": func(t *testing.T, clock *reporttest.Clock) store.Store {
-			s, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Path: filepath.Join(t.TempDir(), "w.db"), Now: clock.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			return s
+			return storetest.OpenSQLite(t, storetest.Options{Now: clock.Now})
 		},
 		"postgres": func(t *testing.T, clock *reporttest.Clock) store.Store {
-			s, err := pgstore.Open(context.Background(), pgstore.Config{URL: pgURL, Now: clock.Now, MaxConns: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
+			return storetest.OpenPostgresAt(t, pgURL, storetest.Options{Now: clock.Now, MaxConns: 2})
 		},
 	}
 	for _, name := range []string{"sqlite", "postgres"} {
@@ -84,7 +51,6 @@ func eachBackend(t *testing.T, fn func(t *testing.T, f *fixture)) {
 			ctx := context.Background()
 			clock := reporttest.NewClock(reporttest.End)
 			st := open[name](t, clock)
-			t.Cleanup(func() { st.Close() })
 			seed, err := reporttest.Seed(ctx, st, clock)
 			if err != nil {
 				t.Fatal(err)

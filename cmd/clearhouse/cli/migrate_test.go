@@ -1,12 +1,11 @@
 package cli
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 func TestMigrateSQLite(t *testing.T) {
@@ -37,24 +36,19 @@ func TestMigrateDatabaseFromEnvironment(t *testing.T) {
 }
 
 func TestMigratePostgres(t *testing.T) {
-	ctx := context.Background()
-	db, err := pgtest.Create(ctx, "clearhouse_cli_test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Drop(ctx) })
-	code, out, errOut := run(t, "--database", db.URL, "migrate")
+	url := storetest.PostgresURL(t, "clearhouse_cli_test")
+	code, out, errOut := run(t, "--database", url, "migrate")
 	if code != 0 {
 		t.Fatalf("migrate: code %d, stderr %q", code, errOut)
 	}
 	if !strings.Contains(out, "applied clearhouse migration 1 initial\n") || !strings.Contains(out, "postgres postgres://") {
 		t.Fatalf("output:\n%s", out)
 	}
-	code, out, _ = run(t, "--database", db.URL, "migrate")
+	code, out, _ = run(t, "--database", url, "migrate")
 	if code != 0 || !strings.HasSuffix(out, ": schema is up to date\n") {
 		t.Fatalf("second migrate: code %d, output %q", code, out)
 	}
-	code, out, errOut = run(t, "--database", db.URL, "audit", "verify")
+	code, out, errOut = run(t, "--database", url, "audit", "verify")
 	if code != 0 || out != "OK: 0 events in 0 clinics verified\n" {
 		t.Fatalf("audit verify: code %d, output %q, stderr %q", code, out, errOut)
 	}

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines and the
@@ -62,12 +62,7 @@ func TestServe(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		pg, err := pgtest.Create(context.Background(), "clearhouse_cli_serve")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { pg.Drop(context.Background()) })
-		serveAndProbe(t, pg.URL, nil, "--inbox", t.TempDir())
+		serveAndProbe(t, storetest.PostgresURL(t, "clearhouse_cli_serve"), nil, "--inbox", t.TempDir())
 	})
 }
 

@@ -12,8 +12,8 @@ import (
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/pgstore"
-	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 var updateWorkGolden = flag.Bool("update-work", false, "rewrite the worklist and report goldens")
@@ -32,12 +32,7 @@ func seededDB(t *testing.T, backend string) string {
 		db = filepath.Join(t.TempDir(), "work.db")
 		st, err = sqlitestore.Open(ctx, sqlitestore.Config{Path: db, Now: clock.Now})
 	case "postgres":
-		var pg *pgtest.Database
-		if pg, err = pgtest.Create(ctx, "clearhouse_cli_work"); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { pg.Drop(context.Background()) })
-		db = pg.URL
+		db = storetest.PostgresURL(t, "clearhouse_cli_work")
 		st, err = pgstore.Open(ctx, pgstore.Config{URL: db, Now: clock.Now, MaxConns: 2})
 	}
 	if err != nil {
