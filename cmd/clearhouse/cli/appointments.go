@@ -111,6 +111,15 @@ func printAppointment(env *Env, a store.Appointment, loc *time.Location) {
 		a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"), a.ProviderID, a.PatientID, cov, a.Reason)
 }
 
+// parseAt reads an --at flag, a clinic-local date and time.
+func parseAt(at string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation(timeLayout, at, loc)
+	if err != nil {
+		return time.Time{}, &ExitError{Code: 2, Err: fmt.Errorf("--at %q: want YYYY-MM-DD HH:MM", at)}
+	}
+	return t, nil
+}
+
 func newApptBookCmd(env *Env) *cobra.Command {
 	var f schedulingFlags
 	var patient, provider, coverage int64
@@ -128,9 +137,9 @@ func newApptBookCmd(env *Env) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			start, err := time.ParseInLocation(timeLayout, at, loc)
+			start, err := parseAt(at, loc)
 			if err != nil {
-				return &ExitError{Code: 2, Err: fmt.Errorf("--at %q: want YYYY-MM-DD HH:MM", at)}
+				return err
 			}
 			p := scheduling.BookParams{ClinicID: f.clinic, PatientID: patient, ProviderID: provider, Start: start,
 				Duration: time.Duration(minutes) * time.Minute, Reason: reason, AllowOutsideHours: anyHours, Actor: "cli"}
@@ -221,9 +230,9 @@ func newApptRescheduleCmd(env *Env) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			start, err := time.ParseInLocation(timeLayout, at, loc)
+			start, err := parseAt(at, loc)
 			if err != nil {
-				return &ExitError{Code: 2, Err: fmt.Errorf("--at %q: want YYYY-MM-DD HH:MM", at)}
+				return err
 			}
 			a, err := svc.Reschedule(ctx, scheduling.RescheduleParams{ClinicID: f.clinic, AppointmentID: id, Start: start,
 				Duration: time.Duration(minutes) * time.Minute, ProviderID: provider, AllowOutsideHours: anyHours, Actor: "cli"})
