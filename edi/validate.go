@@ -626,9 +626,10 @@ func (v *validator) st(seg *Segment) {
 	} else {
 		v.st02[s.ControlNumber] = v.rd.Position()
 	}
-	// The HIPAA guides require ST03 and want it equal to GS08.
+	// The HIPAA guides require ST03 and want it equal to GS08, except the
+	// 835 (005010X221A1), whose ST03 is not used: real payers send none.
 	switch {
-	case s.ImplRef == "" && len(g.Version) > 6:
+	case s.ImplRef == "" && len(g.Version) > 6 && !implRefNotUsed[s.ID]:
 		s.Errors.Add(v.errAt(3, ErrEnvelope, LevelElement, IK4RequiredMissing, "ST03 is required when GS08 names a guide (%s)", g.Version))
 	case s.ImplRef != "" && s.ImplRef != g.Version:
 		s.Errors.Add(v.errAt(3, ErrEnvelope, LevelElement, IK4InvalidCode, "ST03 %q does not match GS08 %q", printable(seg.Element(3)), g.Version))
@@ -637,6 +638,10 @@ func (v *validator) st(seg *Segment) {
 		v.opts.Check(seg, v.rd.Position(), s)
 	}
 }
+
+// implRefNotUsed lists the transaction sets whose guide marks ST03 "not
+// used" (835, 005010X221A1 ST03 usage N).
+var implRefNotUsed = map[string]bool{"835": true}
 
 func (v *validator) se(seg *Segment) {
 	s := v.set

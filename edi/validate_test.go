@@ -195,3 +195,32 @@ func TestValidateSharedSamples(t *testing.T) {
 		t.Errorf("only %d of %d samples pass the envelope checks", clean, len(files))
 	}
 }
+
+// Regression: an 835 carries no ST03 (005010X221A1 marks it not used), and a
+// real payer's file without one must validate clean.
+func TestValidate835WithoutST03(t *testing.T) {
+	path := filepath.Join("..", "fixtures", "x12", "samples", "835", "azoner-pyx12__pyx12_tests_835_mult_loops.txt")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := Validate(f, ValidateOpts{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Clean() {
+		t.Fatalf("errors: %v", rep.Err())
+	}
+	if s := rep.Interchanges[0].Groups[0].Sets[0]; s.ID != "835" || s.ImplRef != "" {
+		t.Fatalf("set = %+v", s)
+	}
+	// The 837's ST03 stays required.
+	rep, err = Validate(strings.NewReader(strings.Replace(sample837, "ST*837*0001*005010X222A1", "ST*837*0001", 1)), ValidateOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Clean() {
+		t.Fatal("837 without ST03 validated clean")
+	}
+}

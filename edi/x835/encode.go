@@ -18,8 +18,8 @@ import (
 //	err := e.Close()
 //
 // The caller gives the envelope values (sender and receiver, control
-// numbers, time); the encoder sets GS01 to HP and GS08 and ST03 to
-// 005010X221A1. It refuses (with a sticky error) what the guide does not
+// numbers, time); the encoder sets GS01 to HP and GS08 to 005010X221A1 and
+// leaves ST03 out (the 835 guide marks it not used). It refuses (with a sticky error) what the guide does not
 // allow: a claim or line that does not balance, a transaction whose BPR02 is
 // not the claims' payments less the provider adjustments, a missing required
 // segment.
@@ -85,7 +85,7 @@ func (e *Encoder) BeginRemittance(r *Remittance, controlNumber int64) error {
 		e.started = true
 	}
 	e.inSet, e.rem, e.header, e.claims, e.sumPaid = true, r, 0, 0, 0
-	w.BeginSet("835", controlNumber, Version)
+	w.BeginSet("835", controlNumber, "") // ST03 is not used in 005010X221A1
 
 	w.Begin("BPR")
 	w.Elem(r.HandlingCode)
