@@ -69,25 +69,36 @@ func ParseAmount(b []byte) (int64, error) {
 
 // ParseDate parses a CCYYMMDD date as midnight UTC.
 func ParseDate(b []byte) (time.Time, error) {
-	if len(b) != 8 {
+	y, m, d, ok := ParseCCYYMMDD(b)
+	if !ok {
 		return time.Time{}, errDate
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+}
+
+// daysIn is the most days each month has (February in a leap year).
+var daysIn = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// ParseCCYYMMDD reads an X12 date (DT, CCYYMMDD) into its parts, and
+// reports whether b is one: eight digits naming a day of the Gregorian
+// calendar. It is the one parser of CCYYMMDD dates; ParseDate and the
+// decoders' own date types build on it.
+func ParseCCYYMMDD(b []byte) (year int, month time.Month, day int, ok bool) {
+	if len(b) != 8 {
+		return 0, 0, 0, false
 	}
 	n := 0
 	for _, c := range b {
 		if c < '0' || c > '9' {
-			return time.Time{}, errDate
+			return 0, 0, 0, false
 		}
 		n = n*10 + int(c-'0')
 	}
 	y, m, d := n/10000, n/100%100, n%100
-	if m < 1 || m > 12 || d < 1 || d > 31 {
-		return time.Time{}, errDate
+	if m < 1 || m > 12 || d < 1 || d > daysIn[m] || m == 2 && d == 29 && !(y%4 == 0 && (y%100 != 0 || y%400 == 0)) {
+		return 0, 0, 0, false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d {
-		return time.Time{}, errDate
-	}
-	return t, nil
+	return y, time.Month(m), d, true
 }
 
 // ParseInt parses an unsigned or signed decimal integer (N0) element.

@@ -416,7 +416,7 @@ func (r *Reader) emit(raw []byte) (*Segment, error) {
 	s := &r.seg
 	s.raw = raw
 	s.delim = r.delim
-	s.split = false
+	s.splitElements()
 	p := &r.pos
 	p.File = r.File
 	p.Segment++

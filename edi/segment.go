@@ -2,7 +2,10 @@ package edi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"slices"
 )
 
 // Delimiters are the four separators an interchange declares in its ISA
@@ -62,15 +65,18 @@ func isAlnum(c byte) bool {
 type Segment struct {
 	raw   []byte
 	delim Delimiters
-	// ends holds the offset just past each element, ID first; it is built on
-	// the first element access and reused between segments.
-	ends  []int32
-	split bool
+	// bounds holds -1, then the offset just past each element, ID first:
+	// element i is raw[bounds[i]+1 : bounds[i+1]]. The segment is split
+	// once, when it is made, so element access is a bounds check and a
+	// slice; a Reader reuses the memory for every segment.
+	bounds []int32
 }
 
 // NewSegment wraps raw segment bytes (without terminator) that use d.
 func NewSegment(raw []byte, d Delimiters) *Segment {
-	return &Segment{raw: raw, delim: d}
+	s := &Segment{raw: raw, delim: d}
+	s.splitElements()
+	return s
 }
 
 // Raw is the segment's bytes without its terminator.
@@ -81,10 +87,10 @@ func (s *Segment) Delimiters() Delimiters { return s.delim }
 
 // ID is the segment identifier, such as "CLM".
 func (s *Segment) ID() []byte {
-	if i := bytes.IndexByte(s.raw, s.delim.Element); i >= 0 {
-		return s.raw[:i]
+	if len(s.bounds) < 2 {
+		return s.raw // a zero Segment
 	}
-	return s.raw
+	return s.raw[:s.bounds[1]]
 }
 
 // Is reports whether the segment ID equals id.
@@ -93,46 +99,70 @@ func (s *Segment) Is(id string) bool {
 	return len(s.raw) >= n && string(s.raw[:n]) == id && (len(s.raw) == n || s.raw[n] == s.delim.Element)
 }
 
+// splitElements builds bounds.
 func (s *Segment) splitElements() {
-	s.ends = s.ends[:0]
-	raw := s.raw
-	off := 0
-	for {
-		i := bytes.IndexByte(raw[off:], s.delim.Element)
-		if i < 0 {
-			s.ends = append(s.ends, int32(len(raw)))
-			break
+	s.bounds = splitEnds(append(s.bounds[:0], -1), s.raw, s.delim.Element)
+}
+
+const (
+	lsb  = 0x0101010101010101
+	low7 = 0x7f7f7f7f7f7f7f7f
+)
+
+// zeroBytes has the high bit set in each byte of x that is zero, and only
+// there (no borrow runs from one byte into the next).
+func zeroBytes(x uint64) uint64 {
+	return ^(((x & low7) + low7) | x | low7)
+}
+
+// splitEnds appends to ends the offset of each sep in raw, then len(raw):
+// the offset just past each element, ID first. It has no cap on the number
+// of elements. It scans eight bytes at a time: a word XORed with the
+// separator repeated has a zero byte exactly where the separator is. The
+// last partial word is loaded whole when raw's capacity allows it (a
+// segment from a Reader is followed by at least its terminator), with the
+// bytes past raw masked off.
+func splitEnds(ends []int32, raw []byte, sep byte) []int32 {
+	pat := lsb * uint64(sep)
+	i := 0
+	for ; i+8 <= len(raw); i += 8 {
+		m := zeroBytes(binary.LittleEndian.Uint64(raw[i:]) ^ pat)
+		for m != 0 {
+			ends = append(ends, int32(i+bits.TrailingZeros64(m)>>3))
+			m &= m - 1
 		}
-		off += i
-		s.ends = append(s.ends, int32(off))
-		off++
 	}
-	s.split = true
+	if rest := len(raw) - i; rest > 0 {
+		if cap(raw)-i >= 8 {
+			m := zeroBytes(binary.LittleEndian.Uint64(raw[i:i+8]) ^ pat)
+			m &= 1<<(8*rest) - 1
+			for m != 0 {
+				ends = append(ends, int32(i+bits.TrailingZeros64(m)>>3))
+				m &= m - 1
+			}
+		} else {
+			for ; i < len(raw); i++ {
+				if raw[i] == sep {
+					ends = append(ends, int32(i))
+				}
+			}
+		}
+	}
+	return append(ends, int32(len(raw)))
 }
 
 // Len is the number of data elements present (the last non-empty or
 // explicitly delimited one), not counting the ID.
-func (s *Segment) Len() int {
-	if !s.split {
-		s.splitElements()
-	}
-	return len(s.ends) - 1
-}
+func (s *Segment) Len() int { return max(len(s.bounds)-2, 0) }
 
 // Element returns element i (1-based), or nil when the segment has fewer
 // elements. Element(0) is the ID.
 func (s *Segment) Element(i int) []byte {
-	if !s.split {
-		s.splitElements()
-	}
-	if i < 0 || i >= len(s.ends) {
+	b := s.bounds
+	if i < 0 || i+1 >= len(b) {
 		return nil
 	}
-	start := 0
-	if i > 0 {
-		start = int(s.ends[i-1]) + 1
-	}
-	return s.raw[start:s.ends[i]]
+	return s.raw[b[i]+1 : b[i+1]]
 }
 
 // String returns element i as a string (allocates).
@@ -141,6 +171,27 @@ func (s *Segment) String(i int) string { return string(s.Element(i)) }
 // Component returns component j (1-based) of composite element i, or nil.
 func (s *Segment) Component(i, j int) []byte {
 	return nthField(s.Element(i), s.delim.Component, j)
+}
+
+// Components splits composite element i into parts, as many as there are
+// room for, and leaves the parts past the composite's last nil: parts[j-1]
+// is what Component(i, j) returns, in one pass over the element.
+func (s *Segment) Components(i int, parts [][]byte) {
+	b := s.Element(i)
+	sep := s.delim.Component
+	n, start := 0, 0
+	for k := 0; k < len(b) && n < len(parts); k++ {
+		if b[k] == sep {
+			parts[n] = b[start:k]
+			n++
+			start = k + 1
+		}
+	}
+	if n < len(parts) {
+		parts[n] = b[start:]
+		n++
+	}
+	clear(parts[n:])
 }
 
 // Repetition returns repetition k (1-based) of element i, or nil. Without a
@@ -156,30 +207,31 @@ func (s *Segment) Repetition(i, k int) []byte {
 	return nthField(e, s.delim.Repetition, k)
 }
 
-// nthField returns the n-th (1-based) sep-separated field of b.
+// nthField returns the n-th (1-based) sep-separated field of b. Composites
+// are short, so a byte loop beats a call to search for each separator.
 func nthField(b []byte, sep byte, n int) []byte {
 	if n < 1 {
 		return nil
 	}
+	start := 0
 	for k := 1; ; k++ {
-		i := bytes.IndexByte(b, sep)
-		if k == n {
-			if i < 0 {
-				return b
-			}
-			return b[:i]
+		end := start
+		for end < len(b) && b[end] != sep {
+			end++
 		}
-		if i < 0 {
+		if k == n {
+			return b[start:end]
+		}
+		if end == len(b) {
 			return nil
 		}
-		b = b[i+1:]
+		start = end + 1
 	}
 }
 
 // Clone returns a copy of s that owns its bytes.
 func (s *Segment) Clone() *Segment {
-	c := &Segment{raw: bytes.Clone(s.raw), delim: s.delim}
-	return c
+	return &Segment{raw: bytes.Clone(s.raw), delim: s.delim, bounds: slices.Clone(s.bounds)}
 }
 
 // Text is the segment with its terminator, for messages and printing.

@@ -1,11 +1,9 @@
 package x835
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math/bits"
 	"time"
 	"unsafe"
 
@@ -44,7 +42,7 @@ type Decoder struct {
 	SkipBalancing bool
 
 	r       *edi.Reader
-	f       fields // the current segment, split; valid while pending
+	seg     *edi.Segment // the current segment; valid while pending
 	pending bool
 	err     error
 	eofErr  error
@@ -74,7 +72,7 @@ type Decoder struct {
 	correction bool
 	names      uint8 // Loop 2100 names set in the claim, by name* bit
 
-	intern [1 << internBits][2]internEntry
+	codes edi.StringCache
 
 	segs   int // segments read
 	clpSeg int // segs at the open claim's CLP
@@ -141,7 +139,6 @@ func (d *Decoder) Next() bool {
 		return false
 	}
 	for {
-		seg := &d.f
 		if d.pending {
 			d.pending = false
 		} else {
@@ -169,10 +166,10 @@ func (d *Decoder) Next() bool {
 				}
 				return false
 			}
-			dl := s.Delimiters()
-			seg.split(s.Raw(), dl.Element, dl.Component)
+			d.seg = s
 			d.segs++
 		}
+		seg := d.seg
 		if d.inClaim && endsClaim(seg) {
 			d.finishClaim()
 			d.pending = true
@@ -186,7 +183,7 @@ func (d *Decoder) Next() bool {
 }
 
 // endsClaim reports whether seg closes an open Loop 2100.
-func endsClaim(s *fields) bool {
+func endsClaim(s *edi.Segment) bool {
 	switch string(s.ID()) {
 	case "CLP", "LX", "TS3", "TS2", "PLB", "SE", "ST", "GS", "GE", "ISA", "IEA":
 		return true
@@ -214,70 +211,12 @@ func (d *Decoder) report(e *edi.Error) {
 	}
 }
 
-// internEntry is one slot of the decoder's string cache: the bytes of a
-// code of up to 16 bytes packed in two words, and its string.
-type internEntry struct {
-	k1, k2 uint64
-	n      int
-	s      string
-}
+// code returns b as a string, sharing the string of values that repeat
+// (group and reason codes, qualifiers, provider names and identifiers)
+// through the decoder's cache.
+func (d *Decoder) code(b []byte) string { return d.codes.String(b, nil) }
 
-// code returns b as a string, sharing the string of short values that
-// repeat (group and reason codes, qualifiers, provider names and
-// identifiers) through a small two-way set-associative cache owned by the
-// decoder, so two hot codes that hash alike do not evict each other on
-// every claim. Keys are compared as packed words, without a call to compare
-// memory.
-func (d *Decoder) code(b []byte) string {
-	n := len(b)
-	if n == 0 {
-		return ""
-	}
-	if n > 16 {
-		return string(b)
-	}
-	k1, k2 := packKey(b)
-	h := ((k1 ^ bits.RotateLeft64(k2, 29) ^ uint64(n)<<58) * 0x9e3779b97f4a7c15) >> (64 - internBits)
-	set := &d.intern[h]
-	if e := &set[0]; e.k1 == k1 && e.k2 == k2 && e.n == n {
-		return e.s
-	}
-	if e := &set[1]; e.k1 == k1 && e.k2 == k2 && e.n == n {
-		return e.s
-	}
-	set[1] = set[0]
-	set[0] = internEntry{k1: k1, k2: k2, n: n, s: string(b)}
-	return set[0].s
-}
-
-// internBits is log2 of the sets in the decoder's string cache.
-const internBits = 8
-
-// packKey packs the 1 to 16 bytes of b little-endian into two words, zero
-// beyond len(b). Elements are slices of the reader's buffer, so there are
-// usually 16 bytes of capacity to load whole words from; the bytes past the
-// element are masked off.
-func packKey(b []byte) (k1, k2 uint64) {
-	n := len(b)
-	if cap(b) < 16 {
-		for i := n - 1; i >= 8; i-- {
-			k2 = k2<<8 | uint64(b[i])
-		}
-		for i := min(n, 8) - 1; i >= 0; i-- {
-			k1 = k1<<8 | uint64(b[i])
-		}
-		return k1, k2
-	}
-	w := b[:16]
-	k1 = binary.LittleEndian.Uint64(w)
-	k2 = binary.LittleEndian.Uint64(w[8:])
-	if n < 8 {
-		return k1 & (1<<(8*n) - 1), 0
-	}
-	return k1, k2 & (^uint64(0) >> (8 * (16 - n)))
-}
-
-func (d *Decoder) amount(s *fields, i int, required bool) int64 {
+func (d *Decoder) amount(s *edi.Segment, i int, required bool) int64 {
 	b := s.Element(i)
 	if len(b) == 0 {
 		if required {
@@ -295,7 +234,7 @@ func (d *Decoder) amount(s *fields, i int, required bool) int64 {
 	return v
 }
 
-func (d *Decoder) date(s *fields, i int) time.Time {
+func (d *Decoder) date(s *edi.Segment, i int) time.Time {
 	b := s.Element(i)
 	if len(b) == 0 {
 		return time.Time{}
@@ -343,7 +282,7 @@ func (d *Decoder) str(b []byte) string {
 	return unsafe.String(&d.arena[n], len(b))
 }
 
-func (d *Decoder) integer(s *fields, i int) int64 {
+func (d *Decoder) integer(s *edi.Segment, i int) int64 {
 	b := s.Element(i)
 	if len(b) == 0 {
 		return 0
@@ -357,7 +296,7 @@ func (d *Decoder) integer(s *fields, i int) int64 {
 }
 
 // handle applies one segment outside the claim-closing check.
-func (d *Decoder) handle(s *fields) {
+func (d *Decoder) handle(s *edi.Segment) {
 	id := s.ID()
 	switch string(id) {
 	case "ISA", "GS", "GE", "IEA":
@@ -538,7 +477,7 @@ func (d *Decoder) handle(s *fields) {
 	}
 }
 
-func (d *Decoder) beginSet(s *fields) {
+func (d *Decoder) beginSet(s *edi.Segment) {
 	if d.inSet {
 		d.endSet(false)
 		d.err = d.errorf(edi.ErrEnvelope, 0, "ST inside transaction set %s: SE is missing", d.rem.ControlNumber)
@@ -594,7 +533,7 @@ func (d *Decoder) endSet(seen bool) {
 	}
 }
 
-func (d *Decoder) bpr(s *fields) {
+func (d *Decoder) bpr(s *edi.Segment) {
 	r := d.rem
 	r.HandlingCode = d.code(s.Element(1))
 	r.TotalPaidCents = d.amount(s, 2, true)
@@ -608,7 +547,7 @@ func (d *Decoder) bpr(s *fields) {
 	r.PaymentDate = d.date(s, 16)
 }
 
-func (d *Decoder) beginClaim(s *fields) {
+func (d *Decoder) beginClaim(s *edi.Segment) {
 	c := &d.claim
 	// Reset the claim field by field, keeping the slices' storage: every
 	// CLP field is assigned below, and only the names the last claim set
@@ -654,7 +593,7 @@ func (d *Decoder) beginClaim(s *fields) {
 
 // cas reads a CAS segment: a group code and up to six reason, amount and
 // quantity triples (CAS02-CAS19).
-func (d *Decoder) cas(s *fields) {
+func (d *Decoder) cas(s *edi.Segment) {
 	if !d.inClaim {
 		d.report(d.errorf(edi.ErrImplementation, 0, "CAS outside a claim"))
 		return
@@ -696,7 +635,7 @@ func (d *Decoder) cas(s *fields) {
 	}
 }
 
-func (d *Decoder) nm1(s *fields) {
+func (d *Decoder) nm1(s *edi.Segment) {
 	if !d.inClaim || d.line >= 0 {
 		d.report(d.errorf(edi.ErrImplementation, 0, "NM1 outside Loop 2100"))
 		return
@@ -778,7 +717,7 @@ var (
 	moaRemarks = [...]int{3, 4, 5, 6, 7}
 )
 
-func (d *Decoder) miaSeg(s *fields) {
+func (d *Decoder) miaSeg(s *edi.Segment) {
 	if !d.inClaim || d.line >= 0 {
 		d.report(d.errorf(edi.ErrImplementation, 0, "MIA outside Loop 2100"))
 		return
@@ -801,7 +740,7 @@ func (d *Decoder) miaSeg(s *fields) {
 	d.claim.Inpatient = m
 }
 
-func (d *Decoder) moaSeg(s *fields) {
+func (d *Decoder) moaSeg(s *edi.Segment) {
 	if !d.inClaim || d.line >= 0 {
 		d.report(d.errorf(edi.ErrImplementation, 0, "MOA outside Loop 2100"))
 		return
@@ -824,26 +763,16 @@ func (d *Decoder) moaSeg(s *fields) {
 
 // procedure reads a composite medical procedure identifier (C003) into p
 // in one pass over its components.
-func (d *Decoder) procedure(s *fields, i int, p *Procedure) {
+func (d *Decoder) procedure(s *edi.Segment, i int, p *Procedure) {
 	var parts [7][]byte
-	b := s.Element(i)
-	sep := s.comp
-	for k := 0; k < len(parts); k++ {
-		j := bytes.IndexByte(b, sep)
-		if j < 0 {
-			parts[k] = b
-			break
-		}
-		parts[k] = b[:j]
-		b = b[j+1:]
-	}
+	s.Components(i, parts[:])
 	p.Qualifier = d.code(parts[0])
 	p.Code = d.code(parts[1])
 	p.Modifiers = [4]string{d.code(parts[2]), d.code(parts[3]), d.code(parts[4]), d.code(parts[5])}
 	p.Description = d.str(parts[6])
 }
 
-func (d *Decoder) svc(s *fields) {
+func (d *Decoder) svc(s *edi.Segment) {
 	if !d.inClaim {
 		d.report(d.errorf(edi.ErrImplementation, 0, "SVC outside a claim"))
 		return
@@ -901,7 +830,7 @@ func (d *Decoder) linePosition(p *edi.Position) {
 
 // plb reads a PLB segment: the provider, the fiscal period date and up to
 // six adjustment identifier and amount pairs (PLB03/04 to PLB13/14).
-func (d *Decoder) plb(s *fields) {
+func (d *Decoder) plb(s *edi.Segment) {
 	r := d.rem
 	provider := string(s.Element(1))
 	period := d.date(s, 2)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"strconv"
 	"time"
 	"unsafe"
@@ -45,7 +44,6 @@ type Decoder struct {
 	ReuseClaim bool
 
 	r       *edi.Reader
-	seg     segment
 	started bool
 	done    bool
 	errs    edi.ErrorList
@@ -73,19 +71,18 @@ type Decoder struct {
 	pending *claim.Claim
 	bad     bool // the pending claim has errors
 
-	loop      loop
-	addr      **claim.Address // where N3 starts an address
-	facility  *claim.Facility // where N3 and N4 go in 2310C/2310E
-	prov      *claim.Provider // target of PRV
-	person    personRef       // target of DMG
-	other     *claim.OtherPayer
-	line      *claim.ServiceLine
-	adj       *claim.LineAdjudication
-	arena     []byte
-	codes     internCache // of strings carved from arena
-	longCodes [1 << longBits]string
-	dates     [1 << dateBits]dateEntry
-	diagKind  []claim.DiagnosisKind
+	loop     loop
+	addr     **claim.Address // where N3 starts an address
+	facility *claim.Facility // where N3 and N4 go in 2310C/2310E
+	prov     *claim.Provider // target of PRV
+	person   personRef       // target of DMG
+	other    *claim.OtherPayer
+	line     *claim.ServiceLine
+	adj      *claim.LineAdjudication
+	arena    []byte
+	codes    edi.StringCache // of strings carved from arena
+	dates    [1 << dateBits]dateEntry
+	diagKind []claim.DiagnosisKind
 
 	mem      decodeSlabs // of claims unless ReuseClaim
 	envDirty bool        // env changed since it was copied to curEnv
@@ -246,8 +243,7 @@ func (d *Decoder) Next() bool {
 			d.finish()
 			return d.cur != nil
 		}
-		d.seg.split(s.Raw(), s.Delimiters())
-		d.segment(&d.seg)
+		d.segment(s)
 		if d.cur != nil {
 			return true
 		}
@@ -294,71 +290,21 @@ func (d *Decoder) str(b []byte) string {
 // code returns b as a string like str, but shares the string of a value
 // that repeats (codes and qualifiers, provider and payer names, addresses,
 // identifiers) through the decoder's cache, so repeated values take no
-// arena memory. Keys are compared as packed words, without a call to
-// compare memory.
-func (d *Decoder) code(b []byte) string {
-	n := len(b)
-	switch {
-	case n == 0:
-		return ""
-	case n == 1 && b[0] >= ' ' && b[0] <= '~':
-		return printable[b[0]-' ' : b[0]-' '+1]
-	case n > 16:
-		return d.longCode(b)
-	}
-	var k1, k2 uint64
-	if n <= 8 && cap(b) >= 8 {
-		// Most codes: one word, loaded in place.
-		k1 = binary.LittleEndian.Uint64(b[:8]) & (^uint64(0) >> (64 - 8*n))
-	} else {
-		k1, k2 = packKey(b)
-	}
-	h := ((k1 ^ bits.RotateLeft64(k2, 29)) * 0x9e3779b97f4a7c15) >> (64 - internBits)
-	set := &d.codes[h]
-	if e := &set[0]; e.k1 == k1 && e.k2 == k2 && len(e.s) == n {
-		return e.s
-	}
-	if e := &set[1]; e.k1 == k1 && e.k2 == k2 && len(e.s) == n {
-		return e.s
-	}
-	set[1] = set[0]
-	set[0] = internEntry{k1: k1, k2: k2, s: d.str(b)}
-	return set[0].s
-}
-
-// printable holds the printable ASCII characters, each a one-byte value's
-// string.
-const printable = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
-
-// longCode is code for values of more than 16 bytes (organization names,
-// facility names, notes): a direct-mapped cache keyed by the first and last
-// eight bytes and the length, compared in full, for values of up to 64 bytes.
-func (d *Decoder) longCode(b []byte) string {
-	n := len(b)
-	if n > 64 {
-		return d.str(b)
-	}
-	k := binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 31) ^ uint64(n)
-	e := &d.longCodes[(k*0x9e3779b97f4a7c15)>>(64-longBits)]
-	if *e == string(b) {
-		return *e
-	}
-	*e = d.str(b)
-	return *e
-}
+// arena memory.
+func (d *Decoder) code(b []byte) string { return d.codes.String(b, d.str) }
 
 // el returns element i as a string, through the cache (see code).
-func (d *Decoder) el(s *segment, i int) string { return d.code(s.Element(i)) }
+func (d *Decoder) el(s *edi.Segment, i int) string { return d.code(s.Element(i)) }
 
 // comp returns component j of element i as a string, through the cache.
-func (d *Decoder) comp(s *segment, i, j int) string { return d.code(s.Component(i, j)) }
+func (d *Decoder) comp(s *edi.Segment, i, j int) string { return d.code(s.Component(i, j)) }
 
 // once returns element i as a string that does not go through the cache:
 // for values that rarely repeat (patient control numbers, member IDs,
 // claim references), which would only evict the values that do.
-func (d *Decoder) once(s *segment, i int) string { return d.str(s.Element(i)) }
+func (d *Decoder) once(s *edi.Segment, i int) string { return d.str(s.Element(i)) }
 
-func (d *Decoder) amount(s *segment, i int, what string) int64 {
+func (d *Decoder) amount(s *edi.Segment, i int, what string) int64 {
 	b := s.Element(i)
 	v, err := edi.ParseAmount(b)
 	if err != nil {
@@ -386,25 +332,10 @@ func (d *Decoder) quantity(b []byte, elem int, what string) claim.Quantity {
 	return q
 }
 
-var daysIn = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
-
 // parseDate reads CCYYMMDD.
 func parseDate(b []byte) (claim.Date, bool) {
-	if len(b) != 8 {
-		return claim.Date{}, false
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return claim.Date{}, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	y, m, day := n/10000, n/100%100, n%100
-	if m < 1 || m > 12 || day < 1 || day > daysIn[m] || m == 2 && day == 29 && !(y%4 == 0 && (y%100 != 0 || y%400 == 0)) {
-		return claim.Date{}, false
-	}
-	return claim.Date{Year: y, Month: time.Month(m), Day: day}, true
+	y, m, day, ok := edi.ParseCCYYMMDD(b)
+	return claim.Date{Year: y, Month: m, Day: day}, ok
 }
 
 // date reads a CCYYMMDD date. The dates of a batch repeat (service and
@@ -450,7 +381,7 @@ func (d *Decoder) dateRange(b []byte, elem int, what string) (from, to claim.Dat
 }
 
 // dtp reads the date of a DTP segment as a single date or a range.
-func (d *Decoder) dtp(s *segment, what string) (from, to claim.Date) {
+func (d *Decoder) dtp(s *edi.Segment, what string) (from, to claim.Date) {
 	switch string(s.Element(2)) {
 	case "D8":
 		return d.date(s.Element(3), 3, what), claim.Date{}
@@ -521,7 +452,7 @@ func (d *Decoder) copyAddr(a *claim.Address) *claim.Address {
 }
 
 // startClaim begins a claim from a CLM segment and the levels above it.
-func (d *Decoder) startClaim(s *segment) {
+func (d *Decoder) startClaim(s *edi.Segment) {
 	m := &d.mem
 	var c *claim.Claim
 	if d.ReuseClaim {
@@ -564,13 +495,13 @@ func (d *Decoder) startClaim(s *segment) {
 	}
 	c.TotalChargeCents = d.amount(s, 2, "CLM02 total charge")
 	var clm05 [3][]byte // CLM05-1 place of service or facility type, CLM05-3 frequency
-	components(s.Element(5), s.comp, clm05[:])
+	s.Components(5, clm05[:])
 	if d.kind == claim.Professional {
 		c.PlaceOfService = d.code(clm05[0])
 		c.ProviderSignature = string(s.Element(6)) == "Y"
 		c.PatientSignatureSource = d.el(s, 10)
 		var clm11 [4][]byte // CLM11-1 to -3 related causes, CLM11-4 state
-		components(s.Element(11), s.comp, clm11[:])
+		s.Components(11, clm11[:])
 		var causes [3][]byte
 		n := 0
 		for _, v := range clm11[:3] {
@@ -597,7 +528,7 @@ func (d *Decoder) startClaim(s *segment) {
 }
 
 // segment handles one segment.
-func (d *Decoder) segment(s *segment) {
+func (d *Decoder) segment(s *edi.Segment) {
 	id := segID(s.ID())
 	if id == 0 {
 		return
@@ -707,7 +638,7 @@ func (d *Decoder) segment(s *segment) {
 	}
 }
 
-func (d *Decoder) isa(s *segment) {
+func (d *Decoder) isa(s *edi.Segment) {
 	if d.isaOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "ISA before the IEA of the previous interchange")
 	}
@@ -730,7 +661,7 @@ func (d *Decoder) isa(s *segment) {
 	e.Controls = ControlNumbers{Interchange: n}
 }
 
-func (d *Decoder) iea(s *segment) {
+func (d *Decoder) iea(s *edi.Segment) {
 	if !d.isaOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "IEA without ISA")
 		return
@@ -744,7 +675,7 @@ func (d *Decoder) iea(s *segment) {
 	}
 }
 
-func (d *Decoder) gs(s *segment) {
+func (d *Decoder) gs(s *edi.Segment) {
 	if d.gsOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "GS before the GE of the previous group")
 	}
@@ -771,7 +702,7 @@ func (d *Decoder) gs(s *segment) {
 	d.kind = kindOf(s.Element(8))
 }
 
-func (d *Decoder) ge(s *segment) {
+func (d *Decoder) ge(s *edi.Segment) {
 	if !d.gsOpen {
 		d.errorAt(edi.ErrEnvelope, 0, "GE without GS")
 		return
@@ -785,7 +716,7 @@ func (d *Decoder) ge(s *segment) {
 	}
 }
 
-func (d *Decoder) st(s *segment) {
+func (d *Decoder) st(s *edi.Segment) {
 	if d.inSet {
 		d.errorAt(edi.ErrEnvelope, 0, "ST before the SE of the previous transaction set")
 	}
@@ -815,7 +746,7 @@ func (d *Decoder) st(s *segment) {
 	d.setOK = true
 }
 
-func (d *Decoder) se(s *segment) {
+func (d *Decoder) se(s *edi.Segment) {
 	if !d.inSet {
 		d.errorAt(edi.ErrEnvelope, 0, "SE without ST")
 		return
@@ -869,7 +800,7 @@ func (d *Decoder) resetLevels(l loop) {
 	d.clearTargets()
 }
 
-func (d *Decoder) hl(s *segment) {
+func (d *Decoder) hl(s *edi.Segment) {
 	switch string(s.Element(3)) {
 	case "20":
 		d.resetLevels(loop2000A)
@@ -892,7 +823,7 @@ func (d *Decoder) hl(s *segment) {
 	}
 }
 
-func (d *Decoder) sbr(s *segment) {
+func (d *Decoder) sbr(s *edi.Segment) {
 	if d.pending == nil {
 		if d.loop == loop2000B {
 			d.sub.PayerResponsibility = d.el(s, 1)
@@ -917,7 +848,7 @@ func (d *Decoder) sbr(s *segment) {
 }
 
 // name reads NM103-NM107 into a provider.
-func (d *Decoder) providerName(s *segment, p *claim.Provider) {
+func (d *Decoder) providerName(s *edi.Segment, p *claim.Provider) {
 	if string(s.Element(2)) == "2" {
 		p.Organization = d.el(s, 3)
 	} else {
@@ -931,7 +862,7 @@ func (d *Decoder) providerName(s *segment, p *claim.Provider) {
 	}
 }
 
-func (d *Decoder) nm1(s *segment) {
+func (d *Decoder) nm1(s *edi.Segment) {
 	code := s.Element(1)
 	d.clearTargets()
 	c := d.pending
@@ -1056,7 +987,7 @@ func (d *Decoder) nm1(s *segment) {
 	}
 }
 
-func (d *Decoder) ref(s *segment) {
+func (d *Decoder) ref(s *edi.Segment) {
 	q := s.Element(1)
 	switch d.loop {
 	case loop2010AA:
@@ -1088,7 +1019,7 @@ func (d *Decoder) ref(s *segment) {
 
 // claimSegment handles the segments of loops 2300 to 2430 not shared with
 // the levels above.
-func (d *Decoder) claimSegment(s *segment, id uint32) {
+func (d *Decoder) claimSegment(s *edi.Segment, id uint32) {
 	c := d.pending
 	switch id {
 	case idDTP:
@@ -1164,7 +1095,7 @@ func (d *Decoder) claimSegment(s *segment, id uint32) {
 	}
 }
 
-func (d *Decoder) claimDTP(s *segment) {
+func (d *Decoder) claimDTP(s *edi.Segment) {
 	c := d.pending
 	q := string(s.Element(1))
 	switch d.loop {
@@ -1238,7 +1169,7 @@ func hiKind(q []byte) (claim.DiagnosisKind, bool) {
 	return "", false
 }
 
-func (d *Decoder) hi(s *segment) {
+func (d *Decoder) hi(s *edi.Segment) {
 	c := d.pending
 	prof := c.Kind == claim.Professional
 	n := s.Len()
@@ -1248,7 +1179,7 @@ func (d *Decoder) hi(s *segment) {
 			continue
 		}
 		var qc [2][]byte // HI0x-1 qualifier, HI0x-2 code
-		components(e, s.comp, qc[:])
+		s.Components(i, qc[:])
 		q, code := qc[0], qc[1]
 		if k, ok := hiKind(q); ok {
 			if prof {
@@ -1306,7 +1237,7 @@ func (d *Decoder) hi(s *segment) {
 	}
 }
 
-func (d *Decoder) cas(s *segment, adj []claim.Adjustment) []claim.Adjustment {
+func (d *Decoder) cas(s *edi.Segment, adj []claim.Adjustment) []claim.Adjustment {
 	g := d.el(s, 1)
 	if adj == nil {
 		n := 0
@@ -1335,9 +1266,9 @@ func (d *Decoder) cas(s *segment, adj []claim.Adjustment) []claim.Adjustment {
 	return adj
 }
 
-func (d *Decoder) procedure(s *segment, i int, l *claim.ServiceLine) {
+func (d *Decoder) procedure(s *edi.Segment, i int, l *claim.ServiceLine) {
 	var parts [6][]byte // qualifier, code, four modifiers
-	components(s.Element(i), s.comp, parts[:])
+	s.Components(i, parts[:])
 	q := parts[0]
 	if string(q) != "HC" {
 		l.ProcedureQualifier = d.code(q)
@@ -1362,7 +1293,7 @@ func (d *Decoder) procedure(s *segment, i int, l *claim.ServiceLine) {
 	}
 }
 
-func (d *Decoder) sv1(s *segment) {
+func (d *Decoder) sv1(s *edi.Segment) {
 	l := d.line
 	l.Modifiers, l.DiagnosisPointers = nil, nil // a repeated SV1 replaces the first
 	d.procedure(s, 1, l)
@@ -1376,7 +1307,7 @@ func (d *Decoder) sv1(s *segment) {
 	var ptrs [4]int
 	np := 0
 	var sv107 [4][]byte
-	components(s.Element(7), s.comp, sv107[:])
+	s.Components(7, sv107[:])
 	for _, p := range sv107 {
 		if len(p) == 0 {
 			break
@@ -1395,7 +1326,7 @@ func (d *Decoder) sv1(s *segment) {
 	}
 }
 
-func (d *Decoder) sv2(s *segment) {
+func (d *Decoder) sv2(s *edi.Segment) {
 	l := d.line
 	l.Modifiers = nil // a repeated SV2 replaces the first
 	l.RevenueCode = d.el(s, 1)
@@ -1407,7 +1338,7 @@ func (d *Decoder) sv2(s *segment) {
 	l.Units = d.quantity(s.Element(5), 5, "SV205 units")
 }
 
-func (d *Decoder) svd(s *segment) {
+func (d *Decoder) svd(s *edi.Segment) {
 	l := d.line
 	a := claim.LineAdjudication{PayerID: d.el(s, 1), PaidCents: d.amount(s, 2, "SVD02 paid amount")}
 	var tmp claim.ServiceLine
