@@ -3,7 +3,7 @@ PKGS      ?= ./...
 BENCHTIME ?= 1s
 FUZZTIME  ?= 20s
 
-.PHONY: all build run test test-go services bench fuzz lint clean crash-test
+.PHONY: all build run test test-go services bench fuzz lint clean crash-test conformance
 
 all: build
 
@@ -28,6 +28,13 @@ crash-test: services
 
 services:
 	./scripts/test-services.sh
+
+# Every X12 file Clearhouse writes (goldens, claims encode outputs, a demo
+# run's files) through the independent validator ../shared/tools/x12-oracle/x12valid.
+# Skipped without the validator or python3-defusedxml, except under CI=true.
+conformance:
+	./scripts/test-services.sh python
+	GO="$(GO)" ./scripts/conformance.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem $(PKGS)

@@ -18,8 +18,12 @@ const (
 
 // Reader reads the segments of X12 interchanges from a stream. It takes the
 // delimiters from each ISA segment, so one input may hold several
-// interchanges with different delimiters. CR and LF after a terminator and a
-// UTF-8 byte-order mark at the start are skipped.
+// interchanges with different delimiters. What real trading partners put
+// between segments is skipped: line breaks (CR, LF, CR LF, blank lines)
+// after a terminator, spaces and tabs before a segment ID (indentation), and
+// a UTF-8 byte-order mark and blanks before the first ISA. Anything else
+// belongs to the next segment, where validation reports it with its
+// position.
 //
 // Like bufio.Scanner, the Reader keeps one buffer: the Segment that Next
 // returns is valid until the following call. Reading allocates nothing per
@@ -244,8 +248,8 @@ func (r *Reader) errorf(sentinel error, format string, args ...any) *Error {
 	return &Error{Pos: p, Err: sentinel, Msg: fmt.Sprintf(format, args...)}
 }
 
-// skipSpace drops CR and LF between segments, and a UTF-8 byte-order mark and
-// blanks before the first ISA.
+// skipSpace drops CR, LF, spaces and tabs between segments, and a UTF-8
+// byte-order mark before the first ISA.
 func (r *Reader) skipSpace() {
 	if r.off == 0 && !r.seen {
 		for r.end-r.start < 3 && r.fill() {
@@ -258,7 +262,7 @@ func (r *Reader) skipSpace() {
 	for {
 		for r.start < r.end {
 			c := r.buf[r.start]
-			if c != '\r' && c != '\n' && (r.seen || c != ' ' && c != '\t') {
+			if !isBlank(c) {
 				return
 			}
 			r.start++
@@ -321,9 +325,9 @@ func (r *Reader) Next() (*Segment, error) {
 	if r.err != nil && r.start >= r.end {
 		return nil, r.wrapIO()
 	}
-	// Line breaks between segments are the only thing to skip once the
-	// first ISA is read; test for them before calling out.
-	if !r.seen || r.start >= r.end || r.buf[r.start] == '\r' || r.buf[r.start] == '\n' {
+	// Line breaks and indentation between segments are the only things to
+	// skip once the first ISA is read; test for them before calling out.
+	if !r.seen || r.start >= r.end || isBlank(r.buf[r.start]) {
 		r.skipSpace()
 	}
 	if r.start >= r.end {
@@ -399,6 +403,10 @@ func (r *Reader) Next() (*Segment, error) {
 		}
 	}
 }
+
+// isBlank reports whether c is skipped between segments: CR, LF, space or
+// tab, none of which can start a segment ID.
+func isBlank(c byte) bool { return c == '\r' || c == '\n' || c == ' ' || c == '\t' }
 
 func (r *Reader) wrapIO() error {
 	if r.err == nil {

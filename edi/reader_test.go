@@ -217,3 +217,97 @@ func TestPositionDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Position allocates %v times", n)
 	}
 }
+
+// Tolerances: what real trading partners put between segments (see
+// fixtures/x12/samples: LF after every terminator in most files, CR LF in
+// the TigerShark 835s and 271, blank lines at the end of the imsweb 837s, a
+// space before the next segment in imsweb's x223-test) reads as the same
+// segments, with offsets that still point at each segment.
+func TestReaderTolerances(t *testing.T) {
+	want, err := readAll(t, sample837)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"LF after terminators", strings.ReplaceAll(sample837, "~", "~\n")},
+		{"CR LF after terminators", strings.ReplaceAll(sample837, "~", "~\r\n")},
+		{"CR after terminators", strings.ReplaceAll(sample837, "~", "~\r")},
+		{"blank lines between segments", strings.ReplaceAll(sample837, "~", "~\n\n\r\n")},
+		{"indentation with spaces", strings.ReplaceAll(sample837, "~", "~\n    ")},
+		{"indentation with tabs", strings.ReplaceAll(sample837, "~", "~\n\t\t")},
+		{"space after terminator", strings.ReplaceAll(sample837, "~", "~ ")},
+		{"blanks before the first ISA", " \t\r\n" + sample837},
+		{"byte-order mark", "\xEF\xBB\xBF" + sample837},
+		{"LF terminator with CR LF lines", strings.ReplaceAll(strings.Replace(sample837, "*:~", "*:\n", 1), "~", "\r\n")},
+		{"LF terminator with indentation", strings.ReplaceAll(strings.Replace(sample837, "*:~", "*:\n", 1), "~", "\n  ")},
+		{"trailing blank lines", sample837 + "\r\n\r\n  \n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewReader(strings.NewReader(tc.in))
+			for i := 0; ; i++ {
+				s, err := r.Next()
+				if err == io.EOF {
+					if i != len(want) {
+						t.Fatalf("%d segments, want %d", i, len(want))
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i >= len(want) || string(s.Raw()) != want[i] {
+					t.Fatalf("segment %d = %q", i+1, s.Raw())
+				}
+				if off := int(r.Position().Offset); !strings.HasPrefix(tc.in[off:], string(s.ID())) {
+					t.Fatalf("segment %d offset %d points at %q", i+1, off, tc.in[off:min(len(tc.in), off+10)])
+				}
+			}
+		})
+	}
+}
+
+// What is not tolerated stops reading, or reaches validation as a bad
+// segment, with the position of the offending bytes.
+func TestReaderRejects(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    error
+		segment int // position of the error (reader) or of the bad segment (validation)
+	}{
+		{"text after the last terminator", sample837 + "IEA*1", ErrUnterminated, 9},
+		{"form feed before a segment", strings.Replace(sample837, "~BHT", "~\fBHT", 1), ErrSyntax, 4},
+		{"NUL between segments", strings.Replace(sample837, "~BHT", "~\x00BHT", 1), ErrSyntax, 4},
+		{"lower-case segment ID", strings.Replace(sample837, "~BHT", "~bht", 1), ErrSyntax, 4},
+		{"ISA not fixed width", strings.Replace(sample837, "SUBMITTER      *", "SUBMITTER*", 1), ErrBadISA, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Validate(strings.NewReader(tc.in), ValidateOpts{File: "in.x12"})
+			var got *Error
+			switch {
+			case err != nil:
+				if !errors.As(err, &got) {
+					t.Fatalf("unpositioned %v", err)
+				}
+			default:
+				for _, e := range rep.AllErrors() {
+					if errors.Is(e, tc.want) {
+						got = e
+						break
+					}
+				}
+			}
+			if got == nil || !errors.Is(got, tc.want) {
+				t.Fatalf("want %v, got %v / %v", tc.want, err, rep.Err())
+			}
+			if got.Pos.File != "in.x12" || got.Pos.Segment != tc.segment {
+				t.Fatalf("position %+v, want segment %d", got.Pos, tc.segment)
+			}
+		})
+	}
+}

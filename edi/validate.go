@@ -40,6 +40,31 @@ type Report struct {
 	// Errors are those outside any interchange, such as segments after an
 	// IEA, and the error that stopped reading early.
 	Errors ErrorList
+	// Warnings are departures from the guides that real trading partners
+	// send and that are read without harm, such as an ST03 that names the
+	// base guide of GS08's addenda or trailing element separators. They do
+	// not reject anything: Clean, ErrorCount and the 999 and TA1 ignore
+	// them. Capped like Errors.
+	Warnings ErrorList
+}
+
+// warn adds a warning at the current segment, element elem.
+func (v *validator) warn(elem int, format string, args ...any) {
+	p := v.rd.Position()
+	p.Element = elem
+	v.rep.Warnings.Add(&Error{Pos: p, Err: ErrImplementation, Msg: fmt.Sprintf(format, args...)})
+}
+
+// NamesBaseGuide reports whether implRef (an ST03) names the base guide of
+// the addenda version (a GS08): 005010X222 for 005010X222A1. Senders that
+// upgraded GS08 to the addenda and left ST03 alone write it; the addenda
+// changed rules, not the transaction's identity.
+func NamesBaseGuide(implRef, version string) bool {
+	if len(implRef) < 7 || len(version) < len(implRef)+2 || version[:len(implRef)] != implRef {
+		return false
+	}
+	rest := version[len(implRef):]
+	return rest[0] == 'A' && allDigits([]byte(rest[1:]))
 }
 
 // InterchangeReport describes one ISA/IEA interchange.
@@ -253,6 +278,7 @@ func Validate(r io.Reader, opts ValidateOpts) (*Report, error) {
 	}
 	v.maxErr = opts.MaxErrors
 	v.rep.Errors.Max = v.maxErr
+	v.rep.Warnings.Max = v.maxErr
 	v.rd.File = opts.File
 	v.rd.MaxSegmentSize = opts.MaxSegmentSize
 	for {
@@ -356,6 +382,9 @@ func (v *validator) segmentSyntax(seg *Segment, id []byte) {
 		return
 	}
 	raw := seg.Raw()
+	if n := len(raw); n > 0 && raw[n-1] == seg.Delimiters().Element {
+		v.warn(seg.Len(), "trailing element separator (X12 syntax leaves trailing empty elements out)")
+	}
 	for i, c := range raw {
 		if c < 0x20 || c == 0x7F {
 			// Locate the element for the IK4.
@@ -628,9 +657,12 @@ func (v *validator) st(seg *Segment) {
 	}
 	// The HIPAA guides require ST03 and want it equal to GS08, except the
 	// 835 (005010X221A1), whose ST03 is not used: real payers send none.
+	// An ST03 naming the base guide of GS08's addenda is only a warning.
 	switch {
 	case s.ImplRef == "" && len(g.Version) > 6 && !implRefNotUsed[s.ID]:
 		s.Errors.Add(v.errAt(3, ErrEnvelope, LevelElement, IK4RequiredMissing, "ST03 is required when GS08 names a guide (%s)", g.Version))
+	case s.ImplRef != "" && s.ImplRef != g.Version && NamesBaseGuide(s.ImplRef, g.Version):
+		v.warn(3, "ST03 %q names the base guide of GS08 %q", s.ImplRef, g.Version)
 	case s.ImplRef != "" && s.ImplRef != g.Version:
 		s.Errors.Add(v.errAt(3, ErrEnvelope, LevelElement, IK4InvalidCode, "ST03 %q does not match GS08 %q", printable(seg.Element(3)), g.Version))
 	}

@@ -2,8 +2,10 @@ package edi
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -222,5 +224,68 @@ func TestValidate835WithoutST03(t *testing.T) {
 	}
 	if rep.Clean() {
 		t.Fatal("837 without ST03 validated clean")
+	}
+}
+
+// Warnings: what the guides tolerate or real partners send harmlessly is
+// reported as a warning, positioned, and leaves the report clean; the rest
+// stays an error.
+func TestValidateWarnings(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		warnings []string // "segment ID:element" of each warning
+		clean    bool
+	}{
+		{"exact ST03", sample837, nil, true},
+		{"ST03 names the base guide", strings.Replace(sample837, "ST*837*0001*005010X222A1", "ST*837*0001*005010X222", 1), []string{"ST:3"}, true},
+		{"ST03 names another guide", strings.Replace(sample837, "ST*837*0001*005010X222A1", "ST*837*0001*005010X223A2", 1), nil, false},
+		{"ST03 names the addenda of a base GS08", strings.Replace(sample837, "*X*005010X222A1~ST*837*0001*005010X222A1", "*X*005010X222~ST*837*0001*005010X222A1", 1), nil, false},
+		{"ST03 with a stray suffix", strings.Replace(sample837, "ST*837*0001*005010X222A1", "ST*837*0001*005010X222A", 1), nil, false},
+		{"trailing element separator", strings.Replace(sample837, "HI*ABK:J101*ABF:E119~", "HI*ABK:J101*ABF:E119**~", 1), []string{"HI:4"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Validate(strings.NewReader(tc.in), ValidateOpts{File: "in.x12"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Clean() != tc.clean {
+				t.Fatalf("clean %v, errors %v", rep.Clean(), rep.Err())
+			}
+			var got []string
+			for _, w := range rep.Warnings.Errs {
+				if w.Pos.File != "in.x12" || w.Pos.Set != "0001" || w.Pos.Segment == 0 {
+					t.Errorf("warning without position: %v", w)
+				}
+				got = append(got, fmt.Sprintf("%s:%d", w.Pos.SegmentID, w.Pos.Element))
+			}
+			if !slices.Equal(got, tc.warnings) {
+				t.Fatalf("warnings %v, want %v", got, tc.warnings)
+			}
+		})
+	}
+}
+
+func TestNamesBaseGuide(t *testing.T) {
+	tests := []struct {
+		st03, gs08 string
+		want       bool
+	}{
+		{"005010X222", "005010X222A1", true},
+		{"005010X223", "005010X223A2", true},
+		{"005010X231", "005010X231A1", true},
+		{"005010X222A1", "005010X222A1", false},
+		{"005010X222", "005010X222", false},
+		{"005010X222A1", "005010X222", false},
+		{"005010X222", "005010X223A2", false},
+		{"005010X22", "005010X222A1", false},
+		{"005010X222", "005010X222B1", false},
+		{"", "005010X222A1", false},
+	}
+	for _, tc := range tests {
+		if got := NamesBaseGuide(tc.st03, tc.gs08); got != tc.want {
+			t.Errorf("NamesBaseGuide(%q, %q) = %v", tc.st03, tc.gs08, got)
+		}
 	}
 }

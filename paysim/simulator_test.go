@@ -85,6 +85,7 @@ func newTestSim(t testing.TB, root string, mutate ...func(*Config)) *Simulator {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	keepWritten(t, root)
 	return s
 }
 

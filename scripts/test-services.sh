@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure the services the test suite talks to are there: PostgreSQL on
-# 127.0.0.1:5432 (trust auth for user postgres) and Debian's OpenSSH server
+# 127.0.0.1:5432 (trust auth for user postgres), Debian's OpenSSH server
 # binary (the SFTP interoperability tests start their own sshd on a loopback
-# port). Installs what is missing when running as root; otherwise says what to do.
+# port) and python3 with defusedxml (the independent X12 validator of the
+# conformance checks). Installs what is missing when running as root;
+# otherwise says what to do. Arguments pick some of postgres, sshd and
+# python; none means all three.
 set -euo pipefail
 
 PGHOST_ADDR=${CLEARHOUSE_TEST_PGHOST:-127.0.0.1}
@@ -58,5 +61,28 @@ ensure_sshd() {
   apt_install openssh-server
 }
 
-ensure_postgres
-ensure_sshd
+# The validator (../shared/tools/x12-oracle/x12valid) runs /usr/bin/python3
+# or python3 with defusedxml. Without root, say so and go on: the
+# conformance run decides whether that skips or fails.
+ensure_python() {
+  local py
+  for py in /usr/bin/python3 python3; do
+    "$py" -c 'import defusedxml' >/dev/null 2>&1 && return 0
+  done
+  if ! is_root; then
+    echo "python3 with defusedxml is missing (Debian packages python3 and python3-defusedxml): the X12 conformance checks will not run" >&2
+    return 0
+  fi
+  echo "installing python3 and defusedxml (Debian packages python3, python3-defusedxml)" >&2
+  apt_install python3 python3-defusedxml
+}
+
+[ $# -gt 0 ] || set -- postgres sshd python
+for service in "$@"; do
+  case "$service" in
+    postgres) ensure_postgres ;;
+    sshd) ensure_sshd ;;
+    python) ensure_python ;;
+    *) echo "test-services: unknown service $service (postgres, sshd or python)" >&2; exit 2 ;;
+  esac
+done

@@ -63,14 +63,14 @@ func check(a *Acknowledgment) error {
 			if r.Name.Last == "" || r.TraceNumber == "" || len(r.Statuses) == 0 {
 				return bad("information receiver %q: NM1*41 name, TRN and STC are required", r.Name.Last)
 			}
-			if err := checkStatuses(r.Statuses); err != nil {
+			if err := checkStatuses(r.Statuses, levelReceiver); err != nil {
 				return err
 			}
 			for _, p := range r.Providers {
 				if p.Name.Last == "" || p.Name.ID == "" || p.TraceNumber == "" || len(p.Statuses) == 0 {
 					return bad("billing provider %q: NM1*85 name and identifier, TRN and STC are required", p.Name.Last)
 				}
-				if err := checkStatuses(p.Statuses); err != nil {
+				if err := checkStatuses(p.Statuses, levelProvider); err != nil {
 					return err
 				}
 				if len(p.Claims) == 0 {
@@ -80,15 +80,15 @@ func check(a *Acknowledgment) error {
 					if c.Patient.Last == "" || c.PatientControlNumber == "" || len(c.Statuses) == 0 || c.ServiceFrom.IsZero() {
 						return bad("claim %q: NM1*QC name, TRN (patient control number), STC and DTP*472 are required", c.PatientControlNumber)
 					}
-					if err := checkStatuses(c.Statuses); err != nil {
+					if err := checkStatuses(c.Statuses, levelClaim); err != nil {
 						return err
 					}
 					for _, l := range c.Lines {
 						if l.Qualifier == "" || l.Procedure == "" || len(l.Statuses) == 0 {
 							return bad("claim %q: a service line needs SVC01 and STC", c.PatientControlNumber)
 						}
-						if err := checkStatuses(l.Statuses); err != nil {
-							return err
+						if err := checkStatuses(l.Statuses, levelLine); err != nil {
+							return fmt.Errorf("claim %q line %s: %w", c.PatientControlNumber, l.Procedure, err)
 						}
 					}
 				}
@@ -98,18 +98,54 @@ func check(a *Acknowledgment) error {
 	return nil
 }
 
-func checkStatuses(ss []Status) error {
+// stcLevel is the loop an STC segment is written in; X214 lays STC out
+// differently in each (pyx12 map 277.5010.X214.xml, and the guide's
+// segment notes for loops 2200B, 2200C, 2200D and 2220D).
+type stcLevel int
+
+const (
+	levelReceiver stcLevel = iota // 2200B: STC02, STC03 and STC04 required; STC12 not used
+	levelProvider                 // 2200C: STC02 not used; STC03 and STC04 required; STC12 not used
+	levelClaim                    // 2200D: STC02, STC03 (U or WQ) and STC04 (total claim charge) required; STC12 situational
+	levelLine                     // 2220D: STC02 required; STC03 U only; STC04 and STC12 not used
+)
+
+func checkStatuses(ss []Status, level stcLevel) error {
 	for _, s := range ss {
-		if len(s.Codes) == 0 || len(s.Codes) > 3 || s.Date.IsZero() {
-			return bad("STC needs one to three status composites and a date")
+		if len(s.Codes) == 0 || len(s.Codes) > 3 {
+			return bad("STC needs one to three status composites")
+		}
+		if s.Date.IsZero() && level != levelProvider {
+			return bad("STC02 (status information effective date) is required outside Loop 2200C")
 		}
 		for _, c := range s.Codes {
 			if c.Category == "" || c.Code == "" {
 				return bad("STC composite needs a category and a status code")
 			}
 		}
+		action := actionOf(s)
+		if action != "U" && action != "WQ" {
+			return bad("STC03 action code %q is not U or WQ", action)
+		}
+		// X214 Loop 2220D STC03 takes only U: a 277CA reports a service
+		// line only when it rejects it.
+		if level == levelLine && action != "U" {
+			return bad("Loop 2220D reports rejected service lines only (STC03 U), not %q", action)
+		}
 	}
 	return nil
+}
+
+// actionOf is STC03: the status's action code, or WQ (accepted) and U
+// (rejected) by its category when none is set.
+func actionOf(s Status) string {
+	if s.Action != "" {
+		return s.Action
+	}
+	if s.Rejected() {
+		return "U"
+	}
+	return "WQ"
 }
 
 func writeSet(w *edi.Writer, a *Acknowledgment, control int64) {
@@ -148,13 +184,13 @@ func writeSet(w *edi.Writer, a *Acknowledgment, control int64) {
 			rid := hlSeg(sid, "21", len(r.Providers) > 0)
 			writeEntity(w, r.Name, "41", "2")
 			w.Segment("TRN", "2", r.TraceNumber)
-			writeStatuses(w, r.Statuses, false)
+			writeStatuses(w, r.Statuses, levelReceiver)
 			writeTotals(w, r.Totals, "90", "AA")
 			for _, p := range r.Providers {
 				pid := hlSeg(rid, "19", true)
 				writeEntity(w, p.Name, "85", "2")
 				w.Segment("TRN", "1", p.TraceNumber)
-				writeStatuses(w, p.Statuses, false)
+				writeStatuses(w, p.Statuses, levelProvider)
 				for _, ref := range p.References {
 					w.Segment("REF", ref.Qualifier, ref.Value)
 				}
@@ -163,7 +199,7 @@ func writeSet(w *edi.Writer, a *Acknowledgment, control int64) {
 					hlSeg(pid, "PT", false)
 					writeEntity(w, c.Patient, "QC", "1")
 					w.Segment("TRN", "2", c.PatientControlNumber)
-					writeStatuses(w, c.Statuses, true)
+					writeStatuses(w, c.Statuses, levelClaim)
 					if c.PayerClaimControlNumber != "" {
 						w.Segment("REF", "1K", c.PayerClaimControlNumber)
 					}
@@ -189,7 +225,7 @@ func writeSet(w *edi.Writer, a *Acknowledgment, control int64) {
 						w.Elem("")
 						w.Elem(l.Units)
 						w.End()
-						writeStatuses(w, l.Statuses, true)
+						writeStatuses(w, l.Statuses, levelLine)
 						if l.LineItemControlNumber != "" {
 							w.Segment("REF", "FJ", l.LineItemControlNumber)
 						}
@@ -224,9 +260,11 @@ func writeDTP(w *edi.Writer, q string, from, to time.Time) {
 	w.Segment("DTP", q, "D8", string(edi.AppendDate(nil, from)))
 }
 
-// writeStatuses writes STC segments; STC04 (the charge) is written at the
-// claim and line levels always and elsewhere only when not zero.
-func writeStatuses(w *edi.Writer, ss []Status, charge bool) {
+// writeStatuses writes STC segments laid out for their loop: STC02 is
+// left out in 2200C, STC04 is written in 2200B, 2200C and 2200D (where it
+// is required, zero included) and left out in 2220D, and STC12 is written
+// only in 2200D.
+func writeStatuses(w *edi.Writer, ss []Status, level stcLevel) {
 	for _, s := range ss {
 		w.Begin("STC")
 		comp := func(c StatusCode) {
@@ -237,19 +275,16 @@ func writeStatuses(w *edi.Writer, ss []Status, charge bool) {
 			w.Comp(c.CodeList)
 		}
 		comp(s.Codes[0])
-		w.ElemDate(s.Date)
-		action := s.Action
-		if action == "" {
-			action = "WQ"
-			if s.Rejected() {
-				action = "U"
-			}
-		}
-		w.Elem(action)
-		if charge || s.AmountCents != 0 {
-			w.ElemAmount(s.AmountCents)
-		} else {
+		if level == levelProvider {
 			w.Elem("")
+		} else {
+			w.ElemDate(s.Date)
+		}
+		w.Elem(actionOf(s))
+		if level == levelLine {
+			w.Elem("")
+		} else {
+			w.ElemAmount(s.AmountCents)
 		}
 		for i := 5; i <= 9; i++ {
 			w.Elem("")
@@ -261,7 +296,9 @@ func writeStatuses(w *edi.Writer, ss []Status, charge bool) {
 				w.Elem("")
 			}
 		}
-		w.Elem(s.Message)
+		if level == levelClaim {
+			w.Elem(s.Message)
+		}
 		w.End()
 	}
 }

@@ -156,10 +156,10 @@ type StatusCode struct {
 // Status is an STC segment.
 type Status struct {
 	Codes       []StatusCode // STC01, then STC10 and STC11 when present
-	Date        time.Time    // STC02: status information effective date
-	Action      string       // STC03: WQ accepted, U rejected
-	AmountCents int64        // STC04: total claim charge (or line charge)
-	Message     string       // STC12: free-form message
+	Date        time.Time    // STC02: status information effective date (not used in 2200C, so not written there)
+	Action      string       // STC03: WQ accepted, U rejected (U only in 2220D)
+	AmountCents int64        // STC04: total submitted charges (2200B, 2200C) or total claim charge (2200D); not used in 2220D
+	Message     string       // STC12: free-form message (2200D only)
 }
 
 // Category is the first code's category.
@@ -207,7 +207,9 @@ func (c *ClaimStatus) ChargeCents() int64 {
 }
 
 // ComputeTotals sets every provider's and receiver's accepted and rejected
-// counts and charges from its claims.
+// counts and charges from its claims, and the STC04 of their statuses
+// (2200B and 2200C STC04, total submitted charges for the unit of work,
+// required by X214) to the sum of the two charges.
 func (a *Acknowledgment) ComputeTotals() {
 	for i := range a.Sources {
 		for j := range a.Sources[i].Receivers {
@@ -226,12 +228,20 @@ func (a *Acknowledgment) ComputeTotals() {
 						p.Totals.RejectedAmountCents += c.ChargeCents()
 					}
 				}
+				setAmounts(p.Statuses, p.Totals.AcceptedAmountCents+p.Totals.RejectedAmountCents)
 				r.Totals.AcceptedQuantity += p.Totals.AcceptedQuantity
 				r.Totals.RejectedQuantity += p.Totals.RejectedQuantity
 				r.Totals.AcceptedAmountCents += p.Totals.AcceptedAmountCents
 				r.Totals.RejectedAmountCents += p.Totals.RejectedAmountCents
 			}
+			setAmounts(r.Statuses, r.Totals.AcceptedAmountCents+r.Totals.RejectedAmountCents)
 		}
+	}
+}
+
+func setAmounts(ss []Status, cents int64) {
+	for i := range ss {
+		ss[i].AmountCents = cents
 	}
 }
 

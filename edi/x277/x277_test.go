@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/fixtures"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files from the test models")
@@ -33,6 +34,12 @@ func st(cat, code, entity string, amount int64) Status {
 	return s
 }
 
+// provider drops STC02, which X214 Loop 2200C does not use.
+func provider(s Status) Status {
+	s.Date = time.Time{}
+	return s
+}
+
 // goldenMixed acknowledges a batch of three claims from one billing
 // provider: two accepted into adjudication (A2), one rejected for invalid
 // information (A7) with a second status code naming the subscriber.
@@ -44,25 +51,26 @@ func goldenMixed() *Acknowledgment {
 			Receivers: []InformationReceiver{{
 				Name:        Entity{EntityCode: "41", EntityType: "2", Last: "CLEARHOUSE", IDQualifier: "46", ID: "CLEARHOUSE"},
 				TraceNumber: "BATCH0042",
-				Statuses:    []Status{st("A1", "19", "PR", 62500)},
+				Statuses:    []Status{st("A1", "19", "PR", 0)},
 				Providers: []BillingProvider{{
 					Name:        Entity{EntityCode: "85", EntityType: "2", Last: "RIVERSIDE CLINIC", IDQualifier: "XX", ID: "1234567893"},
 					TraceNumber: "PRV0001",
-					Statuses:    []Status{st("A1", "19", "85", 0)},
+					Statuses:    []Status{provider(st("A1", "19", "85", 0))},
 					Claims: []ClaimStatus{
 						{Patient: Entity{EntityCode: "QC", EntityType: "1", Last: "DOE", First: "JANE", IDQualifier: "MI", ID: "MBR100"},
 							PatientControlNumber: "PCN1001", Statuses: []Status{st("A2", "20", "PR", 15000)},
 							PayerClaimControlNumber: "PAYER9001", ClearinghouseTrace: "CH0000001", ServiceFrom: day(2026, 1, 5), ServiceTo: day(2026, 1, 5)},
 						{Patient: Entity{EntityCode: "QC", EntityType: "1", Last: "ROE", First: "RICHARD", IDQualifier: "MI", ID: "MBR200"},
 							PatientControlNumber: "PCN1002", Statuses: []Status{st("A2", "20", "PR", 30000)},
-							PayerClaimControlNumber: "PAYER9002", ClearinghouseTrace: "CH0000002", ServiceFrom: day(2026, 1, 5), ServiceTo: day(2026, 1, 6),
-							Lines: []LineStatus{{Qualifier: "HC", Procedure: "99214", ChargeCents: 20000, Units: "1", Statuses: []Status{st("A2", "20", "PR", 20000)},
-								LineItemControlNumber: "L1002-1", ServiceFrom: day(2026, 1, 5), ServiceTo: day(2026, 1, 5)}}},
+							PayerClaimControlNumber: "PAYER9002", ClearinghouseTrace: "CH0000002", ServiceFrom: day(2026, 1, 5), ServiceTo: day(2026, 1, 6)},
 						{Patient: Entity{EntityCode: "QC", EntityType: "1", Last: "POE", First: "EDGAR", IDQualifier: "MI", ID: "MBR30X"},
 							PatientControlNumber: "PCN1003",
 							Statuses: []Status{{Codes: []StatusCode{{Category: "A7", Code: "33", Entity: "IL"}, {Category: "A7", Code: "164", Entity: "IL"}},
 								Date: day(2026, 2, 3), Action: "U", AmountCents: 17500, Message: "SUBSCRIBER ID NOT FOUND"}},
-							ClearinghouseTrace: "CH0000003", ServiceFrom: day(2026, 1, 6), ServiceTo: day(2026, 1, 6)},
+							ClearinghouseTrace: "CH0000003", ServiceFrom: day(2026, 1, 6), ServiceTo: day(2026, 1, 6),
+							// X214 Loop 2220D reports rejected lines only (STC03 U; STC04 not used).
+							Lines: []LineStatus{{Qualifier: "HC", Procedure: "99214", ChargeCents: 17500, Units: "1", Statuses: []Status{st("A7", "454", "", 0)},
+								LineItemControlNumber: "L1003-1", ServiceFrom: day(2026, 1, 6), ServiceTo: day(2026, 1, 6)}}},
 					},
 				}},
 			}},
@@ -81,11 +89,11 @@ func goldenRejected() *Acknowledgment {
 			Receivers: []InformationReceiver{{
 				Name:        Entity{EntityCode: "41", EntityType: "2", Last: "CLEARHOUSE", IDQualifier: "46", ID: "CLEARHOUSE"},
 				TraceNumber: "BATCH0043",
-				Statuses:    []Status{st("A1", "19", "PR", 9900)},
+				Statuses:    []Status{st("A1", "19", "PR", 0)},
 				Providers: []BillingProvider{{
 					Name:        Entity{EntityCode: "85", EntityType: "2", Last: "RIVERSIDE CLINIC", IDQualifier: "XX", ID: "1234567893"},
 					TraceNumber: "PRV0002",
-					Statuses:    []Status{st("A3", "21", "85", 0)},
+					Statuses:    []Status{provider(st("A3", "21", "85", 0))},
 					Claims: []ClaimStatus{{
 						Patient:              Entity{EntityCode: "QC", EntityType: "1", Last: "LANE", First: "LOIS", IDQualifier: "MI", ID: "MBR500"},
 						PatientControlNumber: "PCN5001", Statuses: []Status{st("A3", "562", "85", 9900)},
@@ -168,6 +176,11 @@ func TestEncodeRefuses(t *testing.T) {
 	a.Sources[0].Receivers[0].Providers[0].Statuses = nil
 	if err := Encode(&bytes.Buffer{}, isa, gs, a); !errors.Is(err, edi.ErrImplementation) {
 		t.Fatalf("missing provider STC: %v", err)
+	}
+	a = goldenMixed()
+	a.Sources[0].Receivers[0].Providers[0].Claims[2].Lines[0].Statuses = []Status{st("A2", "20", "PR", 0)}
+	if err := Encode(&bytes.Buffer{}, isa, gs, a); !errors.Is(err, edi.ErrImplementation) {
+		t.Fatalf("accepted line in 2220D: %v", err)
 	}
 }
 
@@ -289,4 +302,84 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("claims differ after round trip: %v / %v", n1, n2)
 		}
 	})
+}
+
+// The decoder reads the STC layouts that 277CAs carry in the field: the
+// X214 layout this package writes (2200C STC without STC02, 2220D STC
+// without STC04), the layout earlier versions of this package wrote (2200C
+// STC02 dated, 2220D STC04 present, an accepted line), and the layout of
+// real payers' files with no 2200C STC at all (fixtures/x12/samples/277CA).
+func TestDecodeLayouts(t *testing.T) {
+	head := "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260203*0815*^*00501*000000201*0*T*:~GS*HN*A*B*20260203*0815*1*X*005010X214~ST*277*0001*005010X214~BHT*0085*08*1*20260203*0815*TH~HL*1**20*1~NM1*PR*2*PAYER*****PI*P1~TRN*1*R1~DTP*050*D8*20260203~DTP*009*D8*20260203~HL*2*1*21*1~NM1*41*2*SUB*****46*S1~TRN*2*B1~STC*A1:19:PR*20260203*WQ*100~HL*3*2*19*1~NM1*85*2*CLINIC*****XX*1234567893~TRN*1*P1~"
+	tail := "HL*4*3*PT~NM1*QC*1*DOE*JANE****MI*M1~TRN*2*PCN1~STC*A2:20:PR*20260203*WQ*100~DTP*472*D8*20260105~SVC*HC:99213*100*****1~"
+	end := "SE*99*0001~GE*1*1~IEA*1*000000201~"
+	tests := []struct {
+		name     string
+		in       string
+		provDate bool // the 2200C status carries a date
+		provSTC  bool // 2200C has an STC
+		lineAmt  int64
+	}{
+		{"X214", head + "STC*A1:19:85**WQ*100~" + tail + "STC*A7:454*20260203*U~" + end, false, true, 0},
+		{"dated 2200C, line STC04", head + "STC*A1:19:85*20260203*WQ~" + tail + "STC*A2:20:PR*20260203*WQ*100~" + end, true, true, 10000},
+		{"no 2200C STC", head + tail + "STC*A7:454*20260203*U~" + end, false, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			acks, err := Decode(strings.NewReader(tt.in))
+			if err != nil || len(acks) != 1 {
+				t.Fatalf("%d sets, %v", len(acks), err)
+			}
+			if len(acks[0].Errors) > 0 {
+				t.Fatalf("errors: %v", acks[0].Errors)
+			}
+			p := acks[0].Sources[0].Receivers[0].Providers[0]
+			if got := len(p.Statuses) > 0; got != tt.provSTC {
+				t.Fatalf("2200C STC present %v, want %v", got, tt.provSTC)
+			}
+			if tt.provSTC && !p.Statuses[0].Date.IsZero() != tt.provDate {
+				t.Errorf("2200C STC02 %v", p.Statuses[0].Date)
+			}
+			c := p.Claims[0]
+			if !c.Accepted() || c.ChargeCents() != 10000 || len(c.Lines) != 1 {
+				t.Fatalf("claim %+v", c)
+			}
+			if got := c.Lines[0].Statuses[0].AmountCents; got != tt.lineAmt {
+				t.Errorf("line STC04 %d, want %d", got, tt.lineAmt)
+			}
+		})
+	}
+}
+
+// The real 277CAs in fixtures/x12/samples decode without an error: their
+// 2200C carries no STC (pyx12's X214 map requires one; the decoder does
+// not).
+func TestFixtureSamples(t *testing.T) {
+	names, err := fixtures.X12Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, name := range names {
+		if !strings.HasPrefix(name, "277CA/") {
+			continue
+		}
+		n++
+		in, err := fixtures.X12Sample(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acks, err := Decode(bytes.NewReader(in))
+		if err != nil || len(acks) != 1 || len(acks[0].Errors) > 0 {
+			t.Fatalf("%s: %v %v", name, err, acks)
+		}
+		claims := 0
+		acks[0].Claims(func(*BillingProvider, *ClaimStatus) { claims++ })
+		if claims != 1 {
+			t.Errorf("%s: %d claims", name, claims)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no 277CA samples in fixtures")
+	}
 }
