@@ -61,6 +61,30 @@ func (c *Checker) elements(seg *edi.Segment, s *cseg, loop string) {
 	for _, r := range s.syntax {
 		c.syntaxRule(seg, s, r, loop)
 	}
+	if s.def.ID == "DTP" && len(defs) >= 3 {
+		c.period(seg, &defs[2], loop)
+	}
+}
+
+// period checks DTP03 against its format qualifier DTP02 (X12 element
+// 1250): D8 is one CCYYMMDD date, RD8 two joined by a hyphen.
+func (c *Checker) period(seg *edi.Segment, e *celem, loop string) {
+	v := seg.Element(3)
+	if len(v) == 0 {
+		return
+	}
+	ok := true
+	switch string(seg.Element(2)) {
+	case "D8":
+		ok = validDate(v) && len(v) == 8
+	case "RD8":
+		ok = len(v) == 17 && v[8] == '-' && validDate(v[:8]) && validDate(v[9:])
+	default:
+		return
+	}
+	if !ok {
+		c.elemErr(e, loop, 3, 0, 0, edi.ErrSyntax, edi.IK4InvalidDate, v, "%q is not a date in the format DTP02 %s names", printable(v), seg.Element(2))
+	}
 }
 
 // value checks one (repetition of an) element.

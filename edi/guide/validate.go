@@ -179,6 +179,9 @@ func (c *Checker) add(sentinel error, level edi.Level, code, loop string, elem, 
 
 func (c *Checker) segment(seg *edi.Segment) {
 	id := seg.ID()
+	if !validSegmentID(id) {
+		return // edi.Validate reports it (IK304 1)
+	}
 	d, i := c.find(seg, id, true)
 	if d < 0 {
 		d, i = c.find(seg, id, false)
@@ -303,7 +306,7 @@ func (c *Checker) unexpected(seg *edi.Segment, id []byte) {
 		c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3UnrecognizedSegment, loop, 0, 0, 0, "", "%s is not a segment of %s (%s)", id, c.g.Ref, c.g.Name)
 		return
 	}
-	c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3UnexpectedSegment, loop, 0, 0, 0, "", "%s*%s is not expected after loop %s", id, printable(seg.Element(1)), loopName(loop))
+	c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3UnexpectedSegment, loop, 0, 0, 0, "", "%s*%s is not expected here (in loop %s)", id, printable(seg.Element(1)), loopName(loop))
 }
 
 // pop closes the loops deeper than d, reporting what they miss.
@@ -422,3 +425,17 @@ func printable(b []byte) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// validSegmentID reports whether id is 2 or 3 upper-case letters and
+// digits, starting with a letter (as edi.Validate checks).
+func validSegmentID(id []byte) bool {
+	if len(id) < 2 || len(id) > 3 || id[0] < 'A' || id[0] > 'Z' {
+		return false
+	}
+	for _, c := range id[1:] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
