@@ -48,6 +48,7 @@ type Position struct {
 	Segment     int    // segment ordinal in the input
 	SetSegment  int    // segment ordinal within the transaction set (ST is 1)
 	Offset      int64  // byte offset of the segment's first byte
+	Loop        string // implementation guide loop ID, such as 2300, when known
 	SegmentID   string // segment ID, such as CLM
 	Element     int    // element position, such as 2 for CLM02
 	Component   int    // component position within a composite element
@@ -90,6 +91,11 @@ func (p Position) String() string {
 			b.WriteString(")")
 		}
 	}
+	if p.Loop != "" {
+		sep()
+		b.WriteString("loop ")
+		b.WriteString(p.Loop)
+	}
 	if p.SegmentID != "" {
 		sep()
 		b.WriteString(p.SegmentID)
@@ -122,6 +128,15 @@ type Error struct {
 	// Code is the acknowledgment code at Level, such as "021" (TA105),
 	// "5" (AK905), "4" (IK502), "8" (IK304) or "7" (IK403).
 	Code string
+	// DataElement is the X12 data element number of the element in error
+	// (IK402), such as 1035, when known.
+	DataElement string
+	// Value is a copy of the bad element (IK404), when worth reporting.
+	Value string
+	// Unit names the business unit the error lies in, as a 999 CTX reports
+	// it: Unit is the context name (such as CLM01) and UnitRef its value
+	// (the claim's submitter identifier).
+	Unit, UnitRef string
 }
 
 func (e *Error) Error() string {

@@ -95,6 +95,12 @@ func Decode(r *edi.Reader) (*File, error) {
 			}
 			set.Segments = append(set.Segments, SegmentError{SegmentID: s.String(1), Position: pos, Loop: s.String(3), Code: s.String(4)})
 			seg = &set.Segments[len(set.Segments)-1]
+		case s.Is("CTX"):
+			// Loop 2100 CTX: the business unit of the segment in error
+			// (the situational trigger CTX is skipped).
+			if seg != nil && len(seg.Elements) == 0 && string(s.Component(1, 1)) != "SITUATIONAL TRIGGER" {
+				seg.Unit, seg.UnitRef = string(s.Component(1, 1)), string(s.Component(1, 2))
+			}
 		case s.Is("IK4"):
 			if seg == nil {
 				return f, setErr(0, "IK4 before IK3")

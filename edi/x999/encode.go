@@ -109,6 +109,13 @@ func WriteSet(w *edi.Writer, r FunctionalGroupResponse, controlNumber int64) {
 			w.Elem(sg.Loop)
 			w.Elem(sg.Code)
 			w.End()
+			if sg.Unit != "" && sg.UnitRef != "" {
+				w.Begin("CTX")
+				w.Composite()
+				w.Comp(sg.Unit)
+				w.Comp(sg.UnitRef)
+				w.End()
+			}
 			for _, e := range sg.Elements {
 				w.Begin("IK4")
 				w.Composite()

@@ -2,6 +2,7 @@ package x999
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/clearhouse/clearhouse/edi"
 )
@@ -82,30 +83,57 @@ func GenerateGroup(g *edi.GroupReport) FunctionalGroupResponse {
 func GenerateSet(s *edi.SetReport) TransactionSetResponse {
 	r := TransactionSetResponse{ID: echo(s.ID, 3, true), ControlNumber: echo(s.ControlNumber, 9, false),
 		ImplRef: echo(s.ImplRef, 35, false), Ack: edi.AckAccepted}
-	segIndex := map[int]int{} // set position -> index in r.Segments
+	type segKey struct {
+		pos int
+		id  string
+	}
+	segIndex := map[segKey]int{} // set position and segment ID -> index in r.Segments
 	segment := func(e *edi.Error) *SegmentError {
-		i, ok := segIndex[e.Pos.SetSegment]
+		k := segKey{e.Pos.SetSegment, e.Pos.SegmentID}
+		i, ok := segIndex[k]
 		if !ok {
+			if len(r.Segments) >= maxSegmentErrors {
+				return nil
+			}
 			i = len(r.Segments)
-			segIndex[e.Pos.SetSegment] = i
-			r.Segments = append(r.Segments, SegmentError{SegmentID: segmentID(e.Pos.SegmentID), Position: e.Pos.SetSegment})
+			segIndex[k] = i
+			r.Segments = append(r.Segments, SegmentError{SegmentID: segmentID(e.Pos.SegmentID), Position: e.Pos.SetSegment,
+				Loop: echo(e.Pos.Loop, 4, false)})
 		}
-		return &r.Segments[i]
+		sg := &r.Segments[i]
+		if sg.Unit == "" && e.Unit != "" {
+			sg.Unit, sg.UnitRef = echo(e.Unit, 35, false), echoValue(e.UnitRef, 35)
+		}
+		return sg
 	}
 	for _, e := range s.Errors.Errs {
 		switch {
 		case e.Level == edi.LevelSegment && e.Pos.SetSegment > 0:
 			sg := segment(e)
+			if sg == nil {
+				break
+			}
 			if sg.Code == "" || sg.Code == edi.IK3ElementErrors {
 				sg.Code = e.Code
 			}
 		case e.Level == edi.LevelElement && e.Pos.SetSegment > 0:
 			sg := segment(e)
+			if sg == nil {
+				break
+			}
 			if sg.Code == "" {
 				sg.Code = edi.IK3ElementErrors
 			}
+			if len(sg.Elements) >= maxElementErrors || e.Pos.Element < 1 || e.Pos.Element > 99 {
+				break
+			}
+			ref := e.DataElement
+			if len(ref) > 4 || !allDigits(ref) {
+				ref = ""
+			}
 			sg.Elements = append(sg.Elements, ElementError{
 				Position: e.Pos.Element, Component: e.Pos.Component, Repetition: e.Pos.Repetition, Code: e.Code,
+				Reference: ref, Value: echoValue(e.Value, 99),
 			})
 		case e.Level == edi.LevelSet:
 			r.Codes = addCode(r.Codes, e.Code)
@@ -121,6 +149,45 @@ func GenerateSet(s *edi.SetReport) TransactionSetResponse {
 	}
 	slices.SortStableFunc(r.Segments, func(a, b SegmentError) int { return a.Position - b.Position })
 	return r
+}
+
+// maxSegmentErrors and maxElementErrors cap the IK3 loops of a set and
+// the IK4 loops of an IK3 (005010X231A1 Loop 2110 repeats at most 99 times;
+// a 999 that lists thousands of segments helps nobody).
+const (
+	maxSegmentErrors = 999
+	maxElementErrors = 99
+)
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// echoValue prepares a bad value copied into IK404 or CTX01-2: printable
+// ASCII without the 999's delimiters (* ^ : ~) and without leading or
+// trailing blanks, cut to max.
+func echoValue(v string, max int) string {
+	b := make([]byte, 0, min(len(v), max))
+	for i := 0; i < len(v) && len(b) < max; i++ {
+		c := v[i]
+		if c < 0x20 || c >= 0x7F {
+			continue
+		}
+		switch c {
+		case '*', '^', ':', '~':
+			continue
+		}
+		b = append(b, c)
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // echo prepares a value copied from the file being acknowledged (GS01,

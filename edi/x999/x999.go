@@ -70,11 +70,15 @@ func (s TransactionSetResponse) Accepted() bool {
 // SegmentError is an error in one segment (Loop 2100 IK3) and the errors of
 // its elements.
 type SegmentError struct {
-	SegmentID string         // IK301
-	Position  int            // IK302: segment position in the set, ST is 1
-	Loop      string         // IK303: loop identifier, when known
-	Code      string         // IK304: segment syntax error code
-	Elements  []ElementError // Loop 2110 IK4
+	SegmentID string // IK301
+	Position  int    // IK302: segment position in the set, ST is 1
+	Loop      string // IK303: loop identifier, when known
+	Code      string // IK304: segment syntax error code
+	// Unit and UnitRef are the business unit the segment lies in (Loop
+	// 2100 CTX, business unit identifier: CTX01-1 and CTX01-2), such as
+	// CLM01 and the claim's submitter identifier; empty when none.
+	Unit, UnitRef string
+	Elements      []ElementError // Loop 2110 IK4
 }
 
 // ElementError is an error in one element (IK4).

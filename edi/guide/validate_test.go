@@ -1,0 +1,194 @@
+package guide_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/guide"
+)
+
+// claim837P is the body (BHT to the last service line) of a small 837P
+// that passes 005010X222A1.
+var claim837P = []string{
+	"BHT*0019*00*0123*20240102*1200*CH",
+	"NM1*41*2*CLINIC*****46*123456789",
+	"PER*IC*BILLING*TE*5555551234",
+	"NM1*40*2*PAYER*****46*987654321",
+	"HL*1**20*1",
+	"NM1*85*2*CLINIC*****XX*1215954003",
+	"N3*1 MAIN ST",
+	"N4*RALEIGH*NC*276076000",
+	"REF*EI*569999999",
+	"HL*2*1*22*0",
+	"SBR*P*18*******CI",
+	"NM1*IL*1*SMITH*JOHN****MI*505XXXX",
+	"N3*2 NORTH RD",
+	"N4*SPRINGFIELD*NY*111110000",
+	"DMG*D8*19950101*F",
+	"NM1*PR*2*BLUE CROSS*****PI*XX123A",
+	"CLM*PCN1*100***11:B:1*Y*A*Y*Y",
+	"HI*ABK:R69",
+	"LX*1",
+	"SV1*HC:99213*100*UN*1***1",
+	"DTP*472*D8*20240101",
+}
+
+// interchange wraps transaction set bodies in an interchange with correct
+// counts and control numbers.
+func interchange(gs01, gs08, st01 string, bodies ...[]string) string {
+	var b strings.Builder
+	b.WriteString("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1200*^*00501*000000001*0*T*:~\n")
+	fmt.Fprintf(&b, "GS*%s*SENDER*RECEIVER*20240102*1200*1*X*%s~\n", gs01, gs08)
+	for i, body := range bodies {
+		fmt.Fprintf(&b, "ST*%s*%04d*%s~\n", st01, i+1, gs08)
+		for _, s := range body {
+			b.WriteString(s)
+			b.WriteString("~\n")
+		}
+		fmt.Fprintf(&b, "SE*%d*%04d~\n", len(body)+2, i+1)
+	}
+	fmt.Fprintf(&b, "GE*%d*1~\nIEA*1*000000001~\n", len(bodies))
+	return b.String()
+}
+
+func file837P(body []string) string {
+	return interchange("HC", "005010X222A1", "837", body)
+}
+
+// edit returns a copy of body with segment i replaced (or removed when
+// seg is "", or a segment inserted before i when insert).
+func edit(body []string, i int, seg string, insert bool) []string {
+	out := append([]string(nil), body[:i]...)
+	if insert {
+		out = append(out, seg, body[i])
+	} else if seg != "" {
+		out = append(out, seg)
+	}
+	return append(out, body[i+1:]...)
+}
+
+func validate(t *testing.T, x12 string, level int) *edi.Report {
+	t.Helper()
+	rep, err := guide.Validate(strings.NewReader(x12), guide.Options{File: "t.x12", Level: level})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestValidateClean(t *testing.T) {
+	rep := validate(t, file837P(claim837P), guide.LevelCodeSets)
+	if !rep.Clean() {
+		t.Fatalf("clean 837P has errors:\n%v", rep.Err())
+	}
+}
+
+// TestValidateRules breaks one rule per case and checks the error: its
+// 999 level and code, set position, loop, segment and element, and the
+// sentinel it wraps.
+func TestValidateRules(t *testing.T) {
+	long := strings.Repeat("A", 61)
+	tests := []struct {
+		name  string
+		x12   string
+		level int
+		// want is the first error's "level code setpos loop seg elem".
+		want     string
+		sentinel error
+		unit     string // CTX business unit reference, when in a claim
+	}{
+		{"HL01 does not start at 1", file837P(edit(edit(claim837P, 4, "HL*2**20*1", false), 9, "HL*3*2*22*0", false)), 0,
+			"element 7 6 2000A HL 1", edi.ErrImplementation, ""},
+		{"HL02 refers forward", file837P(edit(claim837P, 9, "HL*2*3*22*0", false)), 0,
+			"element 7 11 2000B HL 2", edi.ErrImplementation, ""},
+		{"HL02 refers to itself", file837P(edit(claim837P, 9, "HL*2*2*22*0", false)), 0,
+			"element 7 11 2000B HL 2", edi.ErrImplementation, ""},
+		{"segment past max use", file837P(edit(claim837P, 18, "HI*ABK:R51", true)), 0,
+			"segment 5 20 2300 HI 0", edi.ErrImplementation, "PCN1"},
+		{"required segment missing", file837P(edit(claim837P, 6, "", false)), 0,
+			"segment 3 8 2010AA N3 0", edi.ErrImplementation, ""},
+		{"element too long", file837P(edit(claim837P, 11, "NM1*IL*1*"+long+"*JOHN****MI*505XXXX", false)), 0,
+			"element 5 13 2010BA NM1 3", edi.ErrSyntax, ""},
+		{"element too short", file837P(edit(claim837P, 7, "N4*RALEIGH*NC*27", false)), 0,
+			"element 4 9 2010AA N4 3", edi.ErrSyntax, ""},
+		{"bad code", file837P(edit(claim837P, 10, "SBR*X*18*******CI", false)), 0,
+			"element 7 12 2000B SBR 1", edi.ErrImplementation, ""},
+		{"NM103 where not used", file837P(edit(claim837P, 9, "NM1*87*2*PAY TO", true)), 0,
+			"element I10 11 2010AB NM1 3", edi.ErrImplementation, ""},
+		{"required element missing", file837P(edit(claim837P, 17, "HI", false)), 0,
+			"element 1 19 2300 HI 1", edi.ErrImplementation, "PCN1"},
+		{"N402 not a state (SNIP 5)", file837P(edit(claim837P, 13, "N4*SPRINGFIELD*NA*111110000", false)), guide.LevelCodeSets,
+			"element 7 15 2010BA N4 2", edi.ErrImplementation, ""},
+		{"bad date", file837P(edit(claim837P, 20, "DTP*472*D8*20241301", false)), 0,
+			"element 8 22 2400 DTP 3", edi.ErrSyntax, "PCN1"},
+		{"paired elements", file837P(edit(claim837P, 5, "NM1*85*2*CLINIC*****XX", false)), 0,
+			"element 2 7 2010AA NM1 9", edi.ErrSyntax, ""},
+		{"unexpected segment", file837P(edit(claim837P, 3, "CUR*85*USD", true)), 0,
+			"segment 2 5 1000A CUR 0", edi.ErrImplementation, ""},
+		{"claim out of balance (SNIP 3)", file837P(edit(claim837P, 16, "CLM*PCN1*150***11:B:1*Y*A*Y*Y", false)), guide.LevelBalance,
+			"element 7 18 2300 CLM 2", edi.ErrBalance, "PCN1"},
+		{"SE01 wrong", strings.Replace(file837P(claim837P), "SE*23*", "SE*22*", 1), 0,
+			"set 4 23  SE 1", edi.ErrEnvelope, ""},
+		{"GS01 HC on a 271", interchange("HC", "005010X279A1", "271", []string{"BHT*0022*11*1*20240102*1200"}), 0,
+			"set 6 1  ST 1", edi.ErrEnvelope, ""},
+		{"trailing element separator", file837P(edit(claim837P, 6, "N3*1 MAIN ST*", false)), 0,
+			"segment 8 8 2010AA N3 0", edi.ErrSyntax, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := validate(t, tc.x12, tc.level)
+			errs := rep.AllErrors()
+			if len(errs) == 0 {
+				t.Fatalf("no error")
+			}
+			e := errs[0]
+			got := fmt.Sprintf("%s %s %d %s %s %d", e.Level, e.Code, e.Pos.SetSegment, e.Pos.Loop, e.Pos.SegmentID, e.Pos.Element)
+			if got != tc.want {
+				t.Errorf("got %q, want %q\n%v", got, tc.want, rep.Err())
+			}
+			if !errors.Is(rep.Err(), tc.sentinel) {
+				t.Errorf("errors.Is(%v) is false: %v", tc.sentinel, e)
+			}
+			if e.UnitRef != tc.unit {
+				t.Errorf("business unit %q, want %q", e.UnitRef, tc.unit)
+			}
+			if e.Pos.File != "t.x12" || e.Pos.Interchange != "000000001" || e.Pos.Group != "1" {
+				t.Errorf("position %+v lacks file, ISA13 or GS06", e.Pos)
+			}
+		})
+	}
+}
+
+// TestValidateLevels checks that a level checks no more than it says.
+func TestValidateLevels(t *testing.T) {
+	x12 := file837P(edit(edit(claim837P, 10, "SBR*X*18*******CI", false), 16, "CLM*PCN1*150***11:B:1*Y*A*Y*Y", false))
+	for _, tc := range []struct{ level, errors int }{{1, 0}, {2, 1}, {3, 2}} {
+		if n := validate(t, x12, tc.level).ErrorCount(); n != tc.errors {
+			t.Errorf("level %d: %d errors, want %d", tc.level, n, tc.errors)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	for _, tc := range []struct{ set, ref, want string }{
+		{"837", "005010X222A1", "005010X222A1"},
+		{"837", "005010X222", "005010X222A1"},
+		{"837", "005010X222A2", "005010X222A1"},
+		{"837", "005010X223A3", "005010X223A2"},
+		{"835", "", "005010X221A1"},
+		{"837", "", ""},
+		{"277", "005010X214", "005010X214"},
+		{"834", "005010X220A1", ""},
+	} {
+		got := ""
+		if g := guide.Lookup(tc.set, tc.ref); g != nil {
+			got = g.Ref
+		}
+		if got != tc.want {
+			t.Errorf("Lookup(%s, %s) = %q, want %q", tc.set, tc.ref, got, tc.want)
+		}
+	}
+}
