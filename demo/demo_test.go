@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 	"github.com/clearhouse/clearhouse/store/storetest"
@@ -149,8 +150,8 @@ func checkRun(t *testing.T, res *Result) {
 	primary := map[int64]bool{}
 	for _, c := range claims {
 		switch c.Status {
-		case store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied, store.ClaimRejected, store.ClaimScrubFailed:
-		case store.ClaimDraft, store.ClaimReady:
+		case claim.StatusPaid, claim.StatusPartiallyPaid, claim.StatusDenied, claim.StatusRejected, claim.StatusScrubFailed:
+		case claim.StatusDraft, claim.StatusReady:
 			if !isSecondary(c) {
 				t.Errorf("primary claim %s left %s", c.PatientControlNumber, c.Status)
 			}
@@ -160,7 +161,7 @@ func checkRun(t *testing.T, res *Result) {
 		if !isSecondary(c) && c.EncounterID != nil {
 			primary[*c.EncounterID] = true
 		}
-		if c.Status == store.ClaimScrubFailed || c.Status == store.ClaimRejected || c.Status == store.ClaimDenied {
+		if c.Status == claim.StatusScrubFailed || c.Status == claim.StatusRejected || c.Status == claim.StatusDenied {
 			items, err := st.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: cid, ClaimID: c.ID})
 			if err != nil {
 				t.Fatal(err)
@@ -178,7 +179,7 @@ func checkRun(t *testing.T, res *Result) {
 	if !res.KPIs.LedgerBalanced {
 		t.Error("ledger entries do not sum to zero")
 	}
-	if res.KPIs.ByStatus[store.ClaimScrubFailed] == 0 || res.KPIs.ByStatus[store.ClaimPaid] == 0 {
+	if res.KPIs.ByStatus[string(claim.StatusScrubFailed)] == 0 || res.KPIs.ByStatus[string(claim.StatusPaid)] == 0 {
 		t.Errorf("claims by status %v", res.KPIs.ByStatus)
 	}
 }
