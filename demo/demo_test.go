@@ -14,22 +14,6 @@ import (
 	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
-func TestNPICheckDigit(t *testing.T) {
-	for _, tc := range []struct {
-		npi  string
-		want bool
-	}{
-		{"1234567893", true}, // the CMS example
-		{"1234567890", false},
-		{"123456789", false},
-		{"12345678a3", false},
-	} {
-		if got := validNPI(tc.npi); got != tc.want {
-			t.Errorf("validNPI(%q) = %v", tc.npi, got)
-		}
-	}
-}
-
 func TestGenerateDefaults(t *testing.T) {
 	d, err := Generate(DefaultSeed, DefaultPatients, DefaultAppointments)
 	if err != nil {
@@ -38,14 +22,14 @@ func TestGenerateDefaults(t *testing.T) {
 	if len(d.Patients) < 500 || len(d.Appointments) < 2000 || len(d.Providers) != 3 {
 		t.Fatalf("%d patients, %d appointments, %d providers", len(d.Patients), len(d.Appointments), len(d.Providers))
 	}
-	if !validNPI(d.Clinic.NPI) || len(d.Clinic.TaxID) != 9 || len(d.Clinic.Address.PostalCode) != 9 {
+	if !claim.ValidNPI(d.Clinic.NPI) || len(d.Clinic.TaxID) != 9 || len(d.Clinic.Address.PostalCode) != 9 {
 		t.Errorf("clinic %+v", d.Clinic)
 	}
 	outcomes := map[string]int{}
 	payers := map[string]int{}
 	dependents, secondary, defects := 0, 0, 0
 	for _, p := range d.Providers {
-		if !validNPI(p.NPI) {
+		if !claim.ValidNPI(p.NPI) {
 			t.Errorf("provider NPI %s", p.NPI)
 		}
 	}
