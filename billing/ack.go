@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x277"
 	"github.com/clearhouse/clearhouse/edi/x999"
@@ -278,11 +279,11 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 }
 
 func (s *Service) rejectClaim(ctx context.Context, tx store.Tx, f store.InboundFile, c store.Claim, reason string, details map[string]any, res *AckResult) error {
-	if Adjudicated(c.Status) {
+	if c.Status.Adjudicated() {
 		res.AlreadyAdjudicated = append(res.AlreadyAdjudicated, c.ID)
 		return s.lateRejection(ctx, tx, f, c, reason, details)
 	}
-	if _, err := s.transition(ctx, tx, c, store.ClaimRejected, reason); err != nil {
+	if _, err := s.transition(ctx, tx, c, claim.StatusRejected, reason); err != nil {
 		if isIllegal(err) {
 			s.opts.Logger.Info("acknowledgment rejection ignored", "claim", c.ID, "status", c.Status)
 			return nil
@@ -359,7 +360,7 @@ func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.Inboun
 		Kind: store.Ack277CA, ControlNumber: cs.PatientControlNumber, Code: first, Accepted: accepted, Details: details}); err != nil {
 		return err
 	}
-	if Adjudicated(c.Status) {
+	if c.Status.Adjudicated() {
 		// The 835 came first (both arrive in one poll and are processed in
 		// either order): the remittance decides the status. The 277CA is
 		// recorded above and only fills in the payer's claim control
@@ -383,7 +384,7 @@ func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.Inboun
 				return err
 			}
 		}
-		if _, err := s.transition(ctx, tx, c, store.ClaimAccepted, "277CA accepted "+first); err != nil {
+		if _, err := s.transition(ctx, tx, c, claim.StatusAccepted, "277CA accepted "+first); err != nil {
 			if isIllegal(err) {
 				return nil
 			}
@@ -411,7 +412,7 @@ func (s *Service) lateRejection(ctx context.Context, tx store.Tx, f store.Inboun
 	}
 	_, _, err = tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkRejection, Priority: 2, ClaimID: &c.ID,
 		PatientID: &c.PatientID, PayerID: &c.PayerID, AmountCents: c.TotalChargeCents,
-		Title: "Rejected after adjudication (" + c.Status + "): " + reason, Details: raw,
+		Title: "Rejected after adjudication (" + string(c.Status) + "): " + reason, Details: raw,
 		DedupeKey: "late-reject:" + strconv.FormatInt(f.ID, 10) + ":" + strconv.FormatInt(c.ID, 10)})
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
 )
@@ -19,12 +20,12 @@ func TestAcknowledgmentAfterRemittance(t *testing.T) {
 	remits := []struct {
 		name   string
 		pay    func(pcn string) *x835.ClaimPayment
-		status string
+		status claim.Status
 		ledger claimLedger
 	}{
-		{"paid", func(pcn string) *x835.ClaimPayment { return paidVisit(pcn, "", 10000) }, store.ClaimPaid,
+		{"paid", func(pcn string) *x835.ClaimPayment { return paidVisit(pcn, "", 10000) }, claim.StatusPaid,
 			claimLedger{charge: 17500, cash: 12000, contractual: 3500, patientAR: 2000}},
-		{"denied", func(pcn string) *x835.ClaimPayment { return deniedVisit(pcn, "", "CO", "50") }, store.ClaimDenied,
+		{"denied", func(pcn string) *x835.ClaimPayment { return deniedVisit(pcn, "", "CO", "50") }, claim.StatusDenied,
 			claimLedger{charge: 17500, contractual: 17500}},
 	}
 	for _, rm := range remits {
@@ -93,7 +94,7 @@ func TestAcknowledgmentAfterRemittance(t *testing.T) {
 					}
 					items := w.worklist(store.WorkRejection)
 					if len(items) != 1 || items[0].ClaimID == nil || *items[0].ClaimID != c.ID ||
-						!strings.Contains(items[0].Title, "after adjudication ("+rm.status+")") ||
+						!strings.Contains(items[0].Title, "after adjudication ("+string(rm.status)+")") ||
 						!strings.Contains(string(items[0].Details), "confirm with the payer") || !strings.Contains(string(items[0].Details), `"562"`) {
 						t.Fatalf("late rejection items %+v", items)
 					}
@@ -122,23 +123,11 @@ func TestLateInterchangeRejection(t *testing.T) {
 		if len(res.Rejected) != 0 || !slices.Equal(res.AlreadyAdjudicated, []int64{c.ID}) {
 			t.Fatalf("999 after payment: %+v", res)
 		}
-		if got := w.claim(c.ID).Status; got != store.ClaimPaid {
+		if got := w.claim(c.ID).Status; got != claim.StatusPaid {
 			t.Fatalf("status %s", got)
 		}
 		if items := w.worklist(store.WorkRejection); len(items) != 1 || !strings.Contains(items[0].Title, "after adjudication (paid): 999 rejected") {
 			t.Fatalf("items %+v", items)
 		}
 	})
-}
-
-func TestAdjudicated(t *testing.T) {
-	for status, want := range map[string]bool{
-		store.ClaimDraft: false, store.ClaimScrubFailed: false, store.ClaimReady: false, store.ClaimSubmitted: false,
-		store.ClaimAccepted: false, store.ClaimRejected: false, store.ClaimPaid: true, store.ClaimPartiallyPaid: true,
-		store.ClaimDenied: true, store.ClaimClosed: true, billing.ClaimReplaced: true, store.ClaimVoided: true,
-	} {
-		if got := billing.Adjudicated(status); got != want {
-			t.Errorf("Adjudicated(%s) = %v", status, got)
-		}
-	}
 }

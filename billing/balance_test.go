@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
 )
@@ -183,7 +184,7 @@ func TestClaimsBalance(t *testing.T) {
 		if rr.Posted != 4 || rr.Denials != 3 || len(rr.SecondaryClaims) != 1 {
 			t.Fatalf("posting: %+v", rr)
 		}
-		wantStatus := map[int64]string{denied.ID: store.ClaimDenied, prDenied.ID: store.ClaimDenied, partial.ID: store.ClaimPartiallyPaid, primary.ID: store.ClaimPaid}
+		wantStatus := map[int64]claim.Status{denied.ID: claim.StatusDenied, prDenied.ID: claim.StatusDenied, partial.ID: claim.StatusPartiallyPaid, primary.ID: claim.StatusPaid}
 		for id, want := range wantStatus {
 			if got := w.claim(id).Status; got != want {
 				t.Errorf("claim %d %s, want %s", id, got, want)
@@ -213,7 +214,7 @@ func TestClaimsBalance(t *testing.T) {
 		// carries the primary's adjudication, which is not posted again.
 		w.submitSecondary()
 		w.post("CHK2", secondaryVisit(sec.PatientControlNumber, "OA"))
-		if got := w.claim(sec.ID).Status; got != store.ClaimPaid {
+		if got := w.claim(sec.ID).Status; got != claim.StatusPaid {
 			t.Errorf("secondary %s", got)
 		}
 		l := w.claimLedger(sec.ID)
@@ -320,7 +321,7 @@ func TestDenialOverturned(t *testing.T) {
 				}
 				cps = append(cps, paidVisit(c.PatientControlNumber, "ICN1", 10000))
 				w.post("CHK2", cps...)
-				if got := w.claim(c.ID).Status; got != store.ClaimPaid {
+				if got := w.claim(c.ID).Status; got != claim.StatusPaid {
 					t.Errorf("status %s", got)
 				}
 				l := w.claimLedger(c.ID)

@@ -30,9 +30,6 @@ import (
 var (
 	// ErrConfig: Options are incomplete or wrong.
 	ErrConfig = errors.New("billing: bad configuration")
-	// ErrIllegalTransition: a claim status change the state machine does
-	// not allow.
-	ErrIllegalTransition = errors.New("billing: illegal claim status transition")
 	// ErrNotBillable: the encounter or claim is not in a state to bill
 	// (encounter open, no unbilled charges, no coverage, ...).
 	ErrNotBillable = errors.New("billing: not billable")

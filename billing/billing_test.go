@@ -98,7 +98,7 @@ func TestFullPath(t *testing.T) {
 		w := newWorld(t, st)
 		c1 := w.visit(w.pat)
 		c2 := w.visit(w.pat)
-		if c1.Status != store.ClaimDraft || c1.TotalChargeCents != 17500 || c1.PatientControlNumber == c2.PatientControlNumber {
+		if c1.Status != claim.StatusDraft || c1.TotalChargeCents != 17500 || c1.PatientControlNumber == c2.PatientControlNumber {
 			t.Fatalf("claims %+v %+v", c1, c2)
 		}
 		if got := w.balance(store.LedgerBalanceParams{Account: billing.AccountInsuranceAR, ClaimID: c1.ID}); got != 17500 {
@@ -110,7 +110,7 @@ func TestFullPath(t *testing.T) {
 		if len(sub.ClaimIDs) != 2 || !bytes.HasPrefix(ic.Content, []byte("ISA*")) || !strings.HasPrefix(ic.FileName, "KHP01-837P-") {
 			t.Fatalf("submission %+v %q", sub.ClaimIDs, ic.FileName)
 		}
-		if w.claim(c1.ID).Status != store.ClaimSubmitted {
+		if w.claim(c1.ID).Status != claim.StatusSubmitted {
 			t.Fatal("claim not submitted")
 		}
 		again, err := w.svc.PrepareSubmission(w.ctx, billing.SubmissionParams{ClinicID: w.clinic.ID, PayerID: w.khp.ID})
@@ -146,7 +146,7 @@ func TestFullPath(t *testing.T) {
 		if !res.AlreadyApplied {
 			t.Fatal("277CA applied twice")
 		}
-		if c := w.claim(c1.ID); c.Status != store.ClaimAccepted || c.PayerClaimControlNumber != "ICN1" {
+		if c := w.claim(c1.ID); c.Status != claim.StatusAccepted || c.PayerClaimControlNumber != "ICN1" {
 			t.Fatalf("after 277CA: %s %q", c.Status, c.PayerClaimControlNumber)
 		}
 
@@ -162,7 +162,7 @@ func TestFullPath(t *testing.T) {
 		if rr.Posted != 2 || rr.Denials != 1 || rr.Underpayments != 0 || rr.Unmatched != 0 {
 			t.Fatalf("posting: %+v", rr)
 		}
-		if s1, s2 := w.claim(c1.ID).Status, w.claim(c2.ID).Status; s1 != store.ClaimPaid || s2 != store.ClaimDenied {
+		if s1, s2 := w.claim(c1.ID).Status, w.claim(c2.ID).Status; s1 != claim.StatusPaid || s2 != claim.StatusDenied {
 			t.Fatalf("statuses %s %s", s1, s2)
 		}
 		want := map[string]int64{billing.AccountCash: 12000, billing.AccountContractual: 3500, billing.AccountPatientAR: 2000, billing.AccountInsuranceAR: 0}
@@ -251,7 +251,7 @@ func TestReversalUnmatchedUnderpayment(t *testing.T) {
 		if got := w.balance(store.LedgerBalanceParams{Account: billing.AccountUnapplied}); got != -12000 {
 			t.Errorf("unapplied %d", got)
 		}
-		if c := w.claim(c1.ID); c.Status != store.ClaimPaid {
+		if c := w.claim(c1.ID); c.Status != claim.StatusPaid {
 			t.Errorf("status %s", c.Status)
 		}
 		under := w.worklist(store.WorkUnderpayment)
@@ -265,7 +265,7 @@ func TestReversalUnmatchedUnderpayment(t *testing.T) {
 		must(t, err)
 		var path []string
 		for _, h := range hist {
-			path = append(path, h.ToStatus)
+			path = append(path, string(h.ToStatus))
 			if h.Reason == "" && h.FromStatus != "" {
 				t.Errorf("transition %s -> %s without a reason", h.FromStatus, h.ToStatus)
 			}
@@ -295,7 +295,7 @@ func TestMatchFallbacksAndBalanceErrors(t *testing.T) {
 		if rr.Posted != 2 || rr.Unmatched != 0 {
 			t.Fatalf("fallback matching: %+v", rr)
 		}
-		if w.claim(c1.ID).Status != store.ClaimPaid || w.claim(c2.ID).Status != store.ClaimPaid {
+		if w.claim(c1.ID).Status != claim.StatusPaid || w.claim(c2.ID).Status != claim.StatusPaid {
 			t.Fatal("fallback-matched claims not paid")
 		}
 		// A claim payment that does not balance is not posted.
@@ -328,7 +328,7 @@ func TestSecondaryClaim(t *testing.T) {
 			t.Fatalf("no secondary claim: %+v", rr)
 		}
 		sec := w.claim(rr.SecondaryClaims[0])
-		if sec.PayerID != w.summit.ID || sec.Status != store.ClaimDraft || sec.TotalChargeCents != 17500 {
+		if sec.PayerID != w.summit.ID || sec.Status != claim.StatusDraft || sec.TotalChargeCents != 17500 {
 			t.Fatalf("secondary %+v", sec)
 		}
 		var doc claim.Claim
@@ -364,7 +364,7 @@ func TestRejections(t *testing.T) {
 		f := w.inbound("rej.999", ack999(t, sub.Interchange, false))
 		res, err := w.svc.ApplyAcknowledgment(w.ctx, w.clinic.ID, f.ID)
 		must(t, err)
-		if len(res.Rejected) != 1 || w.claim(c1.ID).Status != store.ClaimRejected {
+		if len(res.Rejected) != 1 || w.claim(c1.ID).Status != claim.StatusRejected {
 			t.Fatalf("999 rejection: %+v", res)
 		}
 		items := w.worklist(store.WorkRejection)
@@ -372,7 +372,7 @@ func TestRejections(t *testing.T) {
 			t.Fatalf("rejection items %+v", items)
 		}
 		// Corrected and resubmitted, then rejected by the 277CA.
-		_, err = w.svc.SetClaimStatus(w.ctx, w.clinic.ID, c1.ID, store.ClaimDraft, "corrected member ID")
+		_, err = w.svc.SetClaimStatus(w.ctx, w.clinic.ID, c1.ID, claim.StatusDraft, "corrected member ID")
 		must(t, err)
 		w.submitAll()
 		f = w.inbound("rej.277", ack277CA(t, ack277{pcn: c1.PatientControlNumber, reject: true}))
@@ -397,7 +397,7 @@ func TestScrubFailure(t *testing.T) {
 		must(t, err)
 		res, err := w.svc.Scrub(w.ctx, w.clinic.ID, nil)
 		must(t, err)
-		if len(res.Failed) != 1 || w.claim(c.ID).Status != store.ClaimScrubFailed {
+		if len(res.Failed) != 1 || w.claim(c.ID).Status != claim.StatusScrubFailed {
 			t.Fatalf("scrub: %+v", res)
 		}
 		items := w.worklist(store.WorkScrubFailure)

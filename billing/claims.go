@@ -196,7 +196,7 @@ func (s *Service) storeClaim(ctx context.Context, q store.Queries, doc *claim.Cl
 		kind = store.ClaimInstitutional
 	}
 	return q.CreateClaim(ctx, store.CreateClaimParams{PayerID: payerID, PatientID: patientID, EncounterID: encounterID,
-		PatientControlNumber: doc.PatientControlNumber, Kind: kind, Status: store.ClaimDraft, FrequencyCode: doc.FrequencyCode,
+		PatientControlNumber: doc.PatientControlNumber, Kind: kind, Status: claim.StatusDraft, FrequencyCode: doc.FrequencyCode,
 		OriginalClaimID: originalID, PayerClaimControlNumber: doc.PayerClaimControlNumber, TotalChargeCents: doc.TotalChargeCents,
 		ServiceDateFrom: from.Time(), ServiceDateTo: to.Time(), Document: raw, Actor: s.opts.Actor})
 }
@@ -380,7 +380,7 @@ func (s *Service) buildSecondary(ctx context.Context, q store.Queries, primary s
 		return store.Claim{}, false, err
 	}
 	for _, e := range existing {
-		if e.EncounterID != nil && *e.EncounterID == enc.ID && e.Status != store.ClaimVoided {
+		if e.EncounterID != nil && *e.EncounterID == enc.ID && e.Status != claim.StatusVoided {
 			return e, false, nil
 		}
 	}

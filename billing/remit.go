@@ -361,13 +361,13 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 	if err != nil {
 		return err
 	}
-	if status == store.ClaimDenied || len(deniedLines) > 0 {
+	if status == claim.StatusDenied || len(deniedLines) > 0 {
 		p.res.Denials++
 		if err := p.denialItem(ctx, row, c, stored, doc, deniedLines); err != nil {
 			return err
 		}
 	}
-	if status != store.ClaimDenied {
+	if status != claim.StatusDenied {
 		if err := p.underpayment(ctx, row, c, stored, doc); err != nil {
 			return err
 		}
@@ -480,7 +480,7 @@ func (p *poster) match(ctx context.Context, cp *x835.ClaimPayment) (store.Claim,
 			return store.Claim{}, false, err
 		}
 		for _, c := range cs {
-			if c.TotalChargeCents == cp.ChargeCents && c.Status != store.ClaimVoided && c.Status != ClaimReplaced {
+			if c.TotalChargeCents == cp.ChargeCents && c.Status != claim.StatusVoided && c.Status != claim.StatusReplaced {
 				found = append(found, c)
 			}
 		}
@@ -642,9 +642,9 @@ func (p *poster) post(ctx context.Context, cp store.ClaimPayment, desc string, d
 
 // adjudicatedStatus is the claim status after a payment, and the 1-based
 // lines the payer denied (paid nothing, left nothing to the patient).
-func adjudicatedStatus(cp store.ClaimPayment, lines []paidLine) (string, []int) {
+func adjudicatedStatus(cp store.ClaimPayment, lines []paidLine) (claim.Status, []int) {
 	if isDenial(cp) {
-		return store.ClaimDenied, nil
+		return claim.StatusDenied, nil
 	}
 	var denied []int
 	for i, l := range lines {
@@ -665,9 +665,9 @@ func adjudicatedStatus(cp store.ClaimPayment, lines []paidLine) (string, []int) 
 		}
 	}
 	if len(denied) > 0 {
-		return store.ClaimPartiallyPaid, denied
+		return claim.StatusPartiallyPaid, denied
 	}
-	return store.ClaimPaid, nil
+	return claim.StatusPaid, nil
 }
 
 // DenialReason is one adjustment reason of a denial worklist item.
@@ -858,6 +858,6 @@ func (p *poster) reversal(ctx context.Context, row store.Remittance, c store.Cla
 	if err := p.post(ctx, cp, "reversal of payment "+strconv.FormatInt(orig.ID, 10)+" "+c.PatientControlNumber, row.PaymentDate, lines); err != nil {
 		return err
 	}
-	_, err = p.s.transition(ctx, p.tx, c, store.ClaimAccepted, "835 reversal (CLP02 22) trace "+row.TraceNumber)
+	_, err = p.s.transition(ctx, p.tx, c, claim.StatusAccepted, "835 reversal (CLP02 22) trace "+row.TraceNumber)
 	return err
 }

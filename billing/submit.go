@@ -37,7 +37,7 @@ func (s *Service) Scrub(ctx context.Context, clinicID int64, claimIDs []int64) (
 	res := ScrubResult{Findings: make(map[int64][]scrub.Finding)}
 	if len(claimIDs) == 0 {
 		for after := int64(0); ; {
-			cs, err := s.st.ListClaims(ctx, store.ListClaimsParams{ClinicID: clinicID, Statuses: []string{store.ClaimDraft}, AfterID: after, Limit: 500})
+			cs, err := s.st.ListClaims(ctx, store.ListClaimsParams{ClinicID: clinicID, Statuses: []claim.Status{claim.StatusDraft}, AfterID: after, Limit: 500})
 			if err != nil {
 				return res, err
 			}
@@ -65,13 +65,13 @@ func (s *Service) Scrub(ctx context.Context, clinicID int64, claimIDs []int64) (
 			fs := s.opts.Scrubber.Scrub(doc, scrub.Options{Today: today, PayerID: doc.Payer.ID})
 			res.Findings[id] = fs
 			if !scrub.HasReject(fs) {
-				if _, err := s.transition(ctx, tx, c, store.ClaimReady, "scrub passed"); err != nil {
+				if _, err := s.transition(ctx, tx, c, claim.StatusReady, "scrub passed"); err != nil {
 					return err
 				}
 				res.Ready = append(res.Ready, id)
 				return nil
 			}
-			if _, err := s.transition(ctx, tx, c, store.ClaimScrubFailed, fmt.Sprintf("scrub: %d findings, first %s", len(fs), fs[0].RuleID)); err != nil {
+			if _, err := s.transition(ctx, tx, c, claim.StatusScrubFailed, fmt.Sprintf("scrub: %d findings, first %s", len(fs), fs[0].RuleID)); err != nil {
 				return err
 			}
 			res.Failed = append(res.Failed, id)
@@ -190,7 +190,7 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 	var claims []store.Claim
 	var docs []claim.Claim
 	for after := int64(0); len(claims) < max; {
-		page, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.ClinicID, Statuses: []string{store.ClaimReady}, PayerID: payer.ID, AfterID: after, Limit: 500})
+		page, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.ClinicID, Statuses: []claim.Status{claim.StatusReady}, PayerID: payer.ID, AfterID: after, Limit: 500})
 		if err != nil {
 			return nil, err
 		}
@@ -288,7 +288,7 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.transition(ctx, tx, c2, store.ClaimSubmitted, reason); err != nil {
+		if _, err := s.transition(ctx, tx, c2, claim.StatusSubmitted, reason); err != nil {
 			return nil, err
 		}
 		sub.ClaimIDs = append(sub.ClaimIDs, c.ID)
@@ -300,7 +300,7 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 // encodeFailure moves a claim the encoder refused back to draft with a
 // scrub-failure item naming every problem.
 func (s *Service) encodeFailure(ctx context.Context, q store.Queries, c store.Claim, ce *x837.ClaimError) error {
-	c, err := s.transition(ctx, q, c, store.ClaimDraft, "837 encoder refused the claim")
+	c, err := s.transition(ctx, q, c, claim.StatusDraft, "837 encoder refused the claim")
 	if err != nil {
 		return err
 	}

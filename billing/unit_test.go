@@ -14,51 +14,15 @@ import (
 	"github.com/clearhouse/clearhouse/store"
 )
 
-func TestTransitions(t *testing.T) {
-	tests := []struct {
-		from, to string
-		ok       bool
-	}{
-		{store.ClaimDraft, store.ClaimReady, true},
-		{store.ClaimDraft, store.ClaimScrubFailed, true},
-		{store.ClaimDraft, store.ClaimSubmitted, false},
-		{store.ClaimScrubFailed, store.ClaimReady, true},
-		{store.ClaimReady, store.ClaimSubmitted, true},
-		{store.ClaimReady, store.ClaimPaid, false},
-		{store.ClaimSubmitted, store.ClaimAccepted, true},
-		{store.ClaimSubmitted, store.ClaimRejected, true},
-		{store.ClaimSubmitted, store.ClaimPaid, true},
-		{store.ClaimAccepted, store.ClaimPartiallyPaid, true},
-		{store.ClaimAccepted, store.ClaimDenied, true},
-		{store.ClaimAccepted, store.ClaimDraft, false},
-		{store.ClaimRejected, store.ClaimDraft, true},
-		{store.ClaimRejected, store.ClaimPaid, false},
-		{store.ClaimPaid, store.ClaimClosed, true},
-		{store.ClaimPaid, store.ClaimAccepted, true},
-		{store.ClaimDenied, store.ClaimPaid, true},
-		{store.ClaimPaid, billing.ClaimReplaced, true},
-		{store.ClaimClosed, store.ClaimPaid, false},
-		{billing.ClaimReplaced, store.ClaimPaid, false},
-		{store.ClaimVoided, store.ClaimDraft, false},
-		{store.ClaimPaid, store.ClaimPaid, true},
-		{"bogus", "bogus", false},
-	}
-	for _, tt := range tests {
-		if got := billing.CanTransition(tt.from, tt.to); got != tt.ok {
-			t.Errorf("%s -> %s: %v, want %v", tt.from, tt.to, got, tt.ok)
-		}
-	}
-}
-
 func TestIllegalTransitionIsRecordedNowhere(t *testing.T) {
 	w := newWorld(t, openSQLite(t))
 	c := w.visit(w.pat)
-	_, err := w.svc.SetClaimStatus(w.ctx, w.clinic.ID, c.ID, store.ClaimPaid, "no")
-	var te *billing.TransitionError
-	if !errors.Is(err, billing.ErrIllegalTransition) || !errors.As(err, &te) || te.From != store.ClaimDraft {
+	_, err := w.svc.SetClaimStatus(w.ctx, w.clinic.ID, c.ID, claim.StatusPaid, "no")
+	var te *claim.TransitionError
+	if !errors.Is(err, claim.ErrIllegalTransition) || !errors.As(err, &te) || te.From != claim.StatusDraft {
 		t.Fatalf("error %v", err)
 	}
-	if w.claim(c.ID).Status != store.ClaimDraft {
+	if w.claim(c.ID).Status != claim.StatusDraft {
 		t.Fatal("status changed")
 	}
 }
@@ -173,7 +137,7 @@ func BenchmarkPostRemittance(b *testing.B) {
 		} else {
 			for _, pcn := range pcns {
 				c, _ := w.st.GetClaimByPatientControlNumber(w.ctx, w.clinic.ID, pcn)
-				if _, err := w.svc.SetClaimStatus(w.ctx, w.clinic.ID, c.ID, store.ClaimAccepted, "bench reversal stand-in"); err != nil {
+				if _, err := w.svc.SetClaimStatus(w.ctx, w.clinic.ID, c.ID, claim.StatusAccepted, "bench reversal stand-in"); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -27,7 +28,7 @@ type WriteOffError struct {
 	ClaimID              int64
 	PatientControlNumber string
 	// Status is the claim's status.
-	Status string
+	Status claim.Status
 	// Account is AccountInsuranceAR or AccountPatientAR.
 	Account string
 	// BalanceCents is what can be written off from Account (for the
@@ -52,7 +53,7 @@ func (e *WriteOffError) Error() string {
 		if e.PaidByPatient {
 			why = " (the patient's payments cover it)"
 		}
-	} else if e.Status == store.ClaimDenied {
+	} else if e.Status == claim.StatusDenied {
 		why = " (the denial's adjustments cleared it)"
 	}
 	if e.BalanceCents < 0 {

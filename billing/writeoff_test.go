@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -39,7 +40,7 @@ func TestWriteOff(t *testing.T) {
 		}
 
 		// CO-50: the contractual adjustment cleared insurance A/R.
-		if got := w.claim(coDenied.ID).Status; got != store.ClaimDenied {
+		if got := w.claim(coDenied.ID).Status; got != claim.StatusDenied {
 			t.Fatalf("status %s", got)
 		}
 		refuse(coDenied, 17500, false, billing.ErrNothingToWriteOff,

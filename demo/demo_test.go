@@ -8,26 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 	"github.com/clearhouse/clearhouse/store/storetest"
 )
-
-func TestNPICheckDigit(t *testing.T) {
-	for _, tc := range []struct {
-		npi  string
-		want bool
-	}{
-		{"1234567893", true}, // the CMS example
-		{"1234567890", false},
-		{"123456789", false},
-		{"12345678a3", false},
-	} {
-		if got := validNPI(tc.npi); got != tc.want {
-			t.Errorf("validNPI(%q) = %v", tc.npi, got)
-		}
-	}
-}
 
 func TestGenerateDefaults(t *testing.T) {
 	d, err := Generate(DefaultSeed, DefaultPatients, DefaultAppointments)
@@ -37,14 +22,14 @@ func TestGenerateDefaults(t *testing.T) {
 	if len(d.Patients) < 500 || len(d.Appointments) < 2000 || len(d.Providers) != 3 {
 		t.Fatalf("%d patients, %d appointments, %d providers", len(d.Patients), len(d.Appointments), len(d.Providers))
 	}
-	if !validNPI(d.Clinic.NPI) || len(d.Clinic.TaxID) != 9 || len(d.Clinic.Address.PostalCode) != 9 {
+	if !claim.ValidNPI(d.Clinic.NPI) || len(d.Clinic.TaxID) != 9 || len(d.Clinic.Address.PostalCode) != 9 {
 		t.Errorf("clinic %+v", d.Clinic)
 	}
 	outcomes := map[string]int{}
 	payers := map[string]int{}
 	dependents, secondary, defects := 0, 0, 0
 	for _, p := range d.Providers {
-		if !validNPI(p.NPI) {
+		if !claim.ValidNPI(p.NPI) {
 			t.Errorf("provider NPI %s", p.NPI)
 		}
 	}
@@ -149,8 +134,8 @@ func checkRun(t *testing.T, res *Result) {
 	primary := map[int64]bool{}
 	for _, c := range claims {
 		switch c.Status {
-		case store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied, store.ClaimRejected, store.ClaimScrubFailed:
-		case store.ClaimDraft, store.ClaimReady:
+		case claim.StatusPaid, claim.StatusPartiallyPaid, claim.StatusDenied, claim.StatusRejected, claim.StatusScrubFailed:
+		case claim.StatusDraft, claim.StatusReady:
 			if !isSecondary(c) {
 				t.Errorf("primary claim %s left %s", c.PatientControlNumber, c.Status)
 			}
@@ -160,7 +145,7 @@ func checkRun(t *testing.T, res *Result) {
 		if !isSecondary(c) && c.EncounterID != nil {
 			primary[*c.EncounterID] = true
 		}
-		if c.Status == store.ClaimScrubFailed || c.Status == store.ClaimRejected || c.Status == store.ClaimDenied {
+		if c.Status == claim.StatusScrubFailed || c.Status == claim.StatusRejected || c.Status == claim.StatusDenied {
 			items, err := st.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: cid, ClaimID: c.ID})
 			if err != nil {
 				t.Fatal(err)
@@ -178,7 +163,7 @@ func checkRun(t *testing.T, res *Result) {
 	if !res.KPIs.LedgerBalanced {
 		t.Error("ledger entries do not sum to zero")
 	}
-	if res.KPIs.ByStatus[store.ClaimScrubFailed] == 0 || res.KPIs.ByStatus[store.ClaimPaid] == 0 {
+	if res.KPIs.ByStatus[string(claim.StatusScrubFailed)] == 0 || res.KPIs.ByStatus[string(claim.StatusPaid)] == 0 {
 		t.Errorf("claims by status %v", res.KPIs.ByStatus)
 	}
 }

@@ -245,7 +245,8 @@ func (g *generator) unique(next func() string) string {
 func (g *generator) npi() string {
 	return g.unique(func() string {
 		stem := "1" + g.digits(8)
-		return stem + string(npiCheckDigit(stem))
+		d, _ := claim.NPICheckDigit(stem)
+		return stem + string(d)
 	})
 }
 

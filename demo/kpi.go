@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/worklist"
 )
@@ -111,27 +112,27 @@ func (r *runner) kpis(ctx context.Context) (*KPIs, error) {
 		}
 		for _, c := range cs {
 			k.Claims++
-			k.ByStatus[c.Status]++
+			k.ByStatus[string(c.Status)]++
 			secondary := isSecondary(c)
 			if secondary {
 				k.Secondary++
 			}
 			pk := per[payerCode[c.PayerID]]
 			pk.Claims++
-			if c.Status != store.ClaimDraft {
+			if c.Status != claim.StatusDraft {
 				scrubbed++
 			}
 			if c.InterchangeID != nil {
 				submitted++
 			}
 			switch c.Status {
-			case store.ClaimRejected:
+			case claim.StatusRejected:
 				rejected++
 				pk.Rejected++
-			case store.ClaimDenied:
+			case claim.StatusDenied:
 				pk.Denied++
 				pk.Adjudicated++
-			case store.ClaimPaid, store.ClaimPartiallyPaid:
+			case claim.StatusPaid, claim.StatusPartiallyPaid:
 				pk.Adjudicated++
 			}
 			if !secondary {
@@ -176,7 +177,7 @@ func (r *runner) kpis(ctx context.Context) (*KPIs, error) {
 		}
 		after = cs[len(cs)-1].ID
 	}
-	k.CleanClaimBP = bp(scrubbed-k.ByStatus[store.ClaimScrubFailed], scrubbed)
+	k.CleanClaimBP = bp(scrubbed-k.ByStatus[string(claim.StatusScrubFailed)], scrubbed)
 	k.FirstPassBP = bp(submitted-rejected, submitted)
 	for _, id := range Payers() {
 		k.Payers = append(k.Payers, *per[id])

@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/worker"
 )
@@ -103,7 +104,7 @@ func (r *runner) waitFor(ctx context.Context, what string, cond func() (bool, er
 }
 
 // countClaims counts the clinic's claims in statuses.
-func (r *runner) countClaims(ctx context.Context, statuses ...string) (int, error) {
+func (r *runner) countClaims(ctx context.Context, statuses ...claim.Status) (int, error) {
 	n := 0
 	for after := int64(0); ; {
 		cs, err := r.st.ListClaims(ctx, store.ListClaimsParams{ClinicID: r.clinic.ID, Statuses: statuses, AfterID: after, Limit: 1000})
@@ -127,7 +128,7 @@ func (r *runner) night(ctx context.Context, n int, t time.Time) error {
 	if err != nil {
 		return err
 	}
-	drafts, err := r.countClaims(ctx, store.ClaimDraft)
+	drafts, err := r.countClaims(ctx, claim.StatusDraft)
 	if err != nil {
 		return err
 	}
@@ -142,7 +143,7 @@ func (r *runner) night(ctx context.Context, n int, t time.Time) error {
 		if err != nil {
 			return false, err
 		}
-		d, err := r.countClaims(ctx, store.ClaimDraft)
+		d, err := r.countClaims(ctx, claim.StatusDraft)
 		if err != nil {
 			return false, err
 		}
@@ -153,7 +154,7 @@ func (r *runner) night(ctx context.Context, n int, t time.Time) error {
 	if err != nil {
 		return err
 	}
-	failed, err := r.countClaims(ctx, store.ClaimScrubFailed)
+	failed, err := r.countClaims(ctx, claim.StatusScrubFailed)
 	if err != nil {
 		return err
 	}
@@ -162,7 +163,7 @@ func (r *runner) night(ctx context.Context, n int, t time.Time) error {
 	p = r.bar(fmt.Sprintf("night %d: 837s and 270s submitted", n), "claims", 0)
 	var uploaded []store.Interchange
 	err = r.waitFor(ctx, "the submissions", func() (bool, error) {
-		left, err := r.countClaims(ctx, store.ClaimReady)
+		left, err := r.countClaims(ctx, claim.StatusReady)
 		if err != nil {
 			return false, err
 		}

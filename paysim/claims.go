@@ -48,11 +48,11 @@ func (rc *responder) dataRejection(c *claim.Claim, received claim.Date) *rejecti
 		return &rejection{codes: codes, message: msg}
 	}
 	switch {
-	case !luhnNPI(c.BillingProvider.NPI):
+	case !claim.ValidNPI(c.BillingProvider.NPI):
 		return bad("INVALID BILLING PROVIDER NPI", x277.StatusCode{Category: "A7", Code: "562", Entity: "85"})
-	case c.Rendering != nil && c.Rendering.NPI != "" && !luhnNPI(c.Rendering.NPI):
+	case c.Rendering != nil && c.Rendering.NPI != "" && !claim.ValidNPI(c.Rendering.NPI):
 		return bad("INVALID RENDERING PROVIDER NPI", x277.StatusCode{Category: "A7", Code: "562", Entity: "82"})
-	case c.Referring != nil && c.Referring.NPI != "" && !luhnNPI(c.Referring.NPI):
+	case c.Referring != nil && c.Referring.NPI != "" && !claim.ValidNPI(c.Referring.NPI):
 		return bad("INVALID REFERRING PROVIDER NPI", x277.StatusCode{Category: "A7", Code: "562", Entity: "DN"})
 	case c.Subscriber.MemberID == "":
 		return bad("SUBSCRIBER ID MISSING", x277.StatusCode{Category: "A6", Code: "164", Entity: "IL"})

@@ -65,26 +65,3 @@ func (d draw) digits(n int, parts ...string) string {
 	}
 	return string(b)
 }
-
-// luhnNPI reports whether npi is 10 digits whose check digit is right: the
-// Luhn formula over the prefix 80840 and the first nine digits (CMS, NPI
-// check digit).
-func luhnNPI(npi string) bool {
-	if !isDigits(npi, 10) {
-		return false
-	}
-	// The prefix 80840 contributes 24 to the Luhn sum.
-	sum := 24
-	for i := 8; i >= 0; i-- {
-		d := int(npi[i] - '0')
-		if (8-i)%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	check := (10 - sum%10) % 10
-	return int(npi[9]-'0') == check
-}

@@ -752,17 +752,6 @@ func TestSimulatorConfigValidation(t *testing.T) {
 	}
 }
 
-func TestLuhnNPI(t *testing.T) {
-	t.Parallel()
-	for npi, want := range map[string]bool{
-		"1234567893": true, "1245319599": true, "1234567890": false, "123456789": false, "12345678AB": false, "": false,
-	} {
-		if got := luhnNPI(npi); got != want {
-			t.Errorf("luhnNPI(%q) = %v", npi, got)
-		}
-	}
-}
-
 func TestFeeSchedule(t *testing.T) {
 	t.Parallel()
 	fs := DefaultFeeSchedule()

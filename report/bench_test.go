@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/report"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
@@ -39,7 +40,7 @@ func BenchmarkLoadAndCompute(b *testing.B) {
 	for i := range claims {
 		dos := reporttest.PeriodFrom.AddDate(0, 0, i%31)
 		claims[i] = store.CreateClaimParams{PayerID: seed.KHP.ID, PatientID: seed.Patients[i%4].ID, PatientControlNumber: fmt.Sprintf("B%05d", i),
-			Status: store.ClaimPaid, TotalChargeCents: 12500, ServiceDateFrom: dos, ServiceDateTo: dos}
+			Status: claim.StatusPaid, TotalChargeCents: 12500, ServiceDateFrom: dos, ServiceDateTo: dos}
 	}
 	ids, err := st.BulkInsertClaims(ctx, cid, claims)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/report"
 	"github.com/clearhouse/clearhouse/store"
 )
@@ -15,7 +16,7 @@ func ExampleComputeKPIs() {
 	claimID := int64(1)
 	d := &report.Dataset{
 		Params: report.Params{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)},
-		Claims: map[int64]store.Claim{1: {ID: 1, PayerID: 1, Status: store.ClaimDenied, ServiceDateFrom: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}},
+		Claims: map[int64]store.Claim{1: {ID: 1, PayerID: 1, Status: claim.StatusDenied, ServiceDateFrom: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}},
 		Payments: []report.Payment{{ClaimPayment: store.ClaimPayment{ClaimID: &claimID, StatusCode: "4", ChargeCents: 30000,
 			Adjustments: []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "16", AmountCents: 30000}}}, PayerID: 1}},
 		AREntries:     []store.LedgerEntry{{Account: billing.AccountInsuranceAR, ClaimID: &claimID, AmountCents: 30000}},

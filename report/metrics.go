@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -86,9 +87,9 @@ func (d *Dataset) scrubbed(c store.Claim) bool {
 		return true
 	}
 	switch c.Status {
-	case store.ClaimDraft:
+	case claim.StatusDraft:
 		return false
-	case store.ClaimVoided:
+	case claim.StatusVoided:
 		return c.InterchangeID != nil
 	}
 	return true

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/report"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
@@ -126,20 +127,20 @@ func dataset() *report.Dataset {
 func TestCleanClaimAndFirstPass(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		status     string
+		status     claim.Status
 		dos        time.Time
 		failed     bool
 		ack        *bool
 		clean, fpa report.Ratio
 	}{
-		{"draft never scrubbed", store.ClaimDraft, day(3, 5), false, nil, report.Ratio{}, report.Ratio{}},
-		{"draft after a failed scrub", store.ClaimDraft, day(3, 5), true, nil, report.Ratio{Num: 0, Den: 1}, report.Ratio{}},
-		{"ready", store.ClaimReady, day(3, 5), false, nil, report.Ratio{Num: 1, Den: 1}, report.Ratio{}},
-		{"accepted first time", store.ClaimAccepted, day(3, 5), false, new(true), report.Ratio{Num: 1, Den: 1}, report.Ratio{Num: 1, Den: 1}},
-		{"rejected first time", store.ClaimAccepted, day(3, 5), false, new(false), report.Ratio{Num: 1, Den: 1}, report.Ratio{Num: 0, Den: 1}},
-		{"scrub failed then paid", store.ClaimPaid, day(3, 31), true, new(true), report.Ratio{Num: 0, Den: 1}, report.Ratio{Num: 1, Den: 1}},
-		{"outside the period", store.ClaimPaid, day(4, 1), false, new(true), report.Ratio{}, report.Ratio{}},
-		{"voided before sending", store.ClaimVoided, day(3, 5), false, nil, report.Ratio{}, report.Ratio{}},
+		{"draft never scrubbed", claim.StatusDraft, day(3, 5), false, nil, report.Ratio{}, report.Ratio{}},
+		{"draft after a failed scrub", claim.StatusDraft, day(3, 5), true, nil, report.Ratio{Num: 0, Den: 1}, report.Ratio{}},
+		{"ready", claim.StatusReady, day(3, 5), false, nil, report.Ratio{Num: 1, Den: 1}, report.Ratio{}},
+		{"accepted first time", claim.StatusAccepted, day(3, 5), false, new(true), report.Ratio{Num: 1, Den: 1}, report.Ratio{Num: 1, Den: 1}},
+		{"rejected first time", claim.StatusAccepted, day(3, 5), false, new(false), report.Ratio{Num: 1, Den: 1}, report.Ratio{Num: 0, Den: 1}},
+		{"scrub failed then paid", claim.StatusPaid, day(3, 31), true, new(true), report.Ratio{Num: 0, Den: 1}, report.Ratio{Num: 1, Den: 1}},
+		{"outside the period", claim.StatusPaid, day(4, 1), false, new(true), report.Ratio{}, report.Ratio{}},
+		{"voided before sending", claim.StatusVoided, day(3, 5), false, nil, report.Ratio{}, report.Ratio{}},
 	} {
 		d := dataset()
 		d.Claims[1] = store.Claim{ID: 1, PayerID: 1, Status: tc.status, ServiceDateFrom: tc.dos, TotalChargeCents: 100}
@@ -282,7 +283,7 @@ func TestCSV(t *testing.T) {
 func BenchmarkComputeKPIs(b *testing.B) {
 	d := dataset()
 	for i := int64(1); i <= 20000; i++ {
-		d.Claims[i] = store.Claim{ID: i, PayerID: 1, Status: store.ClaimPaid, ServiceDateFrom: day(3, 1+int(i%31))}
+		d.Claims[i] = store.Claim{ID: i, PayerID: 1, Status: claim.StatusPaid, ServiceDateFrom: day(3, 1+int(i%31))}
 		d.First277CA[i] = store.Acknowledgment{ID: i, Accepted: i%10 != 0}
 		if i%20 == 0 {
 			d.ScrubFailed[i] = true

@@ -325,7 +325,7 @@ func (k *checker) providers() {
 		if w.p == nil {
 			continue
 		}
-		if k.on(eNPI) && w.p.NPI != "" && !ValidNPI(w.p.NPI) {
+		if k.on(eNPI) && w.p.NPI != "" && !claim.ValidNPI(w.p.NPI) {
 			k.add(eNPI, Location{w.loop, "NM1", "NM109", 0}, fmt.Sprintf("%s NPI %q", w.name, w.p.NPI))
 		}
 		if k.on(eTaxonomy) && w.p.Taxonomy != "" {
@@ -338,7 +338,7 @@ func (k *checker) providers() {
 			}
 		}
 	}
-	if k.on(eNPI) && c.ServiceFacility != nil && c.ServiceFacility.NPI != "" && !ValidNPI(c.ServiceFacility.NPI) {
+	if k.on(eNPI) && c.ServiceFacility != nil && c.ServiceFacility.NPI != "" && !claim.ValidNPI(c.ServiceFacility.NPI) {
 		k.add(eNPI, Location{pick(k.institutional(), "2310E", "2310C"), "NM1", "NM109", 0}, fmt.Sprintf("service facility NPI %q", c.ServiceFacility.NPI))
 	}
 	if k.on(eTaxonomy) && !k.institutional() && c.BillingProvider.Taxonomy == "" {
@@ -355,30 +355,6 @@ func pick(cond bool, a, b string) string {
 		return a
 	}
 	return b
-}
-
-// ValidNPI reports whether s is a 10-digit NPI whose last digit is the Luhn
-// check digit computed over the prefix 80840 and the first nine digits (CMS
-// NPI check digit standard).
-func ValidNPI(s string) bool {
-	if len(s) != 10 || !isDigits(s) {
-		return false
-	}
-	// 80840 contributes a constant 24 to the Luhn sum: double the digits in
-	// the positions that are doubled when the check digit is appended.
-	sum := 24
-	for i := 8; i >= 0; i-- {
-		d := int(s[i] - '0')
-		if (8-i)%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	check := (10 - sum%10) % 10
-	return int(s[9]-'0') == check
 }
 
 func isDigits(s string) bool {

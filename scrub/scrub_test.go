@@ -175,17 +175,6 @@ func historyOf(t *testing.T) scrub.History {
 	return scrub.MapHistory{scrub.DuplicateKeyOf(c): "CLAIM-EARLIER"}
 }
 
-func TestValidNPI(t *testing.T) {
-	for npi, want := range map[string]bool{
-		"1234567893": true, "1987654328": true, "1122334455": true,
-		"1234567890": false, "123456789": false, "12345678931": false, "12345a7893": false, "": false,
-	} {
-		if got := scrub.ValidNPI(npi); got != want {
-			t.Errorf("ValidNPI(%q) = %v", npi, got)
-		}
-	}
-}
-
 func TestLintErrors(t *testing.T) {
 	src := `payer: TEST1
 rules:

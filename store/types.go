@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/clearhouse/clearhouse/claim"
 )
 
 // FieldError says which params field is wrong. It wraps ErrInvalid or
@@ -461,23 +463,7 @@ type UpdateChargeParams struct {
 	ClaimID           *int64
 }
 
-// Claim statuses.
-const (
-	ClaimDraft         = "draft"
-	ClaimScrubFailed   = "scrub_failed"
-	ClaimReady         = "ready"
-	ClaimSubmitted     = "submitted"
-	ClaimAccepted      = "accepted"
-	ClaimRejected      = "rejected"
-	ClaimPaid          = "paid"
-	ClaimPartiallyPaid = "partially_paid"
-	ClaimDenied        = "denied"
-	ClaimVoided        = "voided"
-	// ClaimReplaced is an original claim superseded by a replacement claim
-	// (frequency code 7) that refers to it.
-	ClaimReplaced = "replaced"
-	ClaimClosed   = "closed"
-)
+// Claim statuses are package claim's (claim.Status and its constants).
 
 // Claim kinds.
 const (
@@ -497,7 +483,7 @@ type Claim struct {
 	PatientControlNumber string
 	// Kind is ClaimProfessional or ClaimInstitutional.
 	Kind   string
-	Status string
+	Status claim.Status
 	// FrequencyCode is CLM05-3: "1" original, "7" replacement, "8" void.
 	FrequencyCode string
 	// OriginalClaimID is the claim a replacement or void refers to.
@@ -525,7 +511,7 @@ type CreateClaimParams struct {
 	EncounterID             *int64
 	PatientControlNumber    string
 	Kind                    string
-	Status                  string
+	Status                  claim.Status
 	FrequencyCode           string
 	OriginalClaimID         *int64
 	PayerClaimControlNumber string
@@ -541,7 +527,7 @@ type CreateClaimParams struct {
 // ordered by ID; page with AfterID.
 type ListClaimsParams struct {
 	ClinicID      int64
-	Statuses      []string
+	Statuses      []claim.Status
 	PayerID       int64
 	PatientID     int64
 	InterchangeID int64
@@ -573,8 +559,8 @@ type UpdateClaimParams struct {
 type SetClaimStatusParams struct {
 	ClinicID int64
 	ID       int64
-	From     string
-	Status   string
+	From     claim.Status
+	Status   claim.Status
 	Reason   string
 	Actor    string
 }
@@ -586,8 +572,8 @@ type ClaimStatusChange struct {
 	ID         int64
 	ClinicID   int64
 	ClaimID    int64
-	FromStatus string
-	ToStatus   string
+	FromStatus claim.Status
+	ToStatus   claim.Status
 	Reason     string
 	Actor      string
 	At         time.Time

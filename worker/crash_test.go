@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/paysim"
 	"github.com/clearhouse/clearhouse/store"
@@ -202,7 +203,7 @@ func (w *crashWatch) buildWork(ctx context.Context) bool {
 	if len(encs) > 0 {
 		return true
 	}
-	cs, err := w.st.ListClaims(ctx, store.ListClaimsParams{ClinicID: w.clinicID, Statuses: []string{store.ClaimDraft}, Limit: 1})
+	cs, err := w.st.ListClaims(ctx, store.ListClaimsParams{ClinicID: w.clinicID, Statuses: []claim.Status{claim.StatusDraft}, Limit: 1})
 	must(w.t, err)
 	return len(cs) > 0
 }
@@ -236,7 +237,7 @@ func (w *crashWatch) progress(ctx context.Context) string {
 	for _, c := range allClaims(w.t, w.st, w.clinicID) {
 		built++
 		switch c.Status {
-		case store.ClaimDraft, store.ClaimReady:
+		case claim.StatusDraft, claim.StatusReady:
 		default:
 			submitted++
 		}
@@ -337,7 +338,7 @@ func (d *crashDriver) waveSubmitted(ctx context.Context) bool {
 	if len(encs) > 0 {
 		return false
 	}
-	cs, err := d.st.ListClaims(ctx, store.ListClaimsParams{ClinicID: d.pr.clinic.ID, Statuses: []string{store.ClaimDraft, store.ClaimReady}, Limit: 1})
+	cs, err := d.st.ListClaims(ctx, store.ListClaimsParams{ClinicID: d.pr.clinic.ID, Statuses: []claim.Status{claim.StatusDraft, claim.StatusReady}, Limit: 1})
 	must(d.t, err)
 	return len(cs) == 0
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/fixtures"
@@ -250,10 +251,10 @@ func importVisits(t testing.TB, svc *billing.Service, pr practice, n int) {
 }
 
 // finalStatuses are where a claim's trip through the payer ends.
-var finalStatuses = []string{store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied, store.ClaimRejected}
+var finalStatuses = []claim.Status{claim.StatusPaid, claim.StatusPartiallyPaid, claim.StatusDenied, claim.StatusRejected}
 
 // allClaims lists a clinic's claims.
-func allClaims(t testing.TB, st store.Store, clinicID int64, statuses ...string) []store.Claim {
+func allClaims(t testing.TB, st store.Store, clinicID int64, statuses ...claim.Status) []store.Claim {
 	t.Helper()
 	var out []store.Claim
 	for after := int64(0); ; {
@@ -359,7 +360,7 @@ func checkInvariants(t testing.TB, st store.Store, sim *paysim.Simulator, clinic
 		if len(pays) > 1 {
 			t.Errorf("claim %s has %d payments", c.PatientControlNumber, len(pays))
 		}
-		if c.Status != store.ClaimRejected && len(pays) != 1 {
+		if c.Status != claim.StatusRejected && len(pays) != 1 {
 			t.Errorf("claim %s (%s) has %d payments", c.PatientControlNumber, c.Status, len(pays))
 		}
 		var cPaid, cPR int64
@@ -380,7 +381,7 @@ func checkInvariants(t testing.TB, st store.Store, sim *paysim.Simulator, clinic
 			t.Errorf("claim %s: charge %d != paid %d + adjustments %d + patient %d + outstanding %d",
 				c.PatientControlNumber, c.TotalChargeCents, cash, adj, pat, ar)
 		}
-		paidStatus := c.Status == store.ClaimPaid || c.Status == store.ClaimPartiallyPaid
+		paidStatus := c.Status == claim.StatusPaid || c.Status == claim.StatusPartiallyPaid
 		// A denial stays in insurance A/R for appeal or write-off.
 		if paidStatus && (cash != cPaid || pat != cPR) {
 			t.Errorf("claim %s (%s): ledger paid %d patient %d, remittance paid %d patient %d", c.PatientControlNumber, c.Status, cash, pat, cPaid, cPR)
@@ -430,7 +431,7 @@ func checkInvariants(t testing.TB, st store.Store, sim *paysim.Simulator, clinic
 // pipeline that did not settle.
 func describe(t testing.TB, st store.Store, clinicID int64) {
 	t.Helper()
-	byStatus := make(map[string]int)
+	byStatus := make(map[claim.Status]int)
 	for _, c := range allClaims(t, st, clinicID) {
 		byStatus[c.Status]++
 	}

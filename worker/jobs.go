@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -144,7 +145,7 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 		if p.budgetSpent(start) {
 			return river.JobSnooze(0)
 		}
-		drafts, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: a.ClinicID, Statuses: []string{store.ClaimDraft}, AfterID: after, Limit: p.cfg.SliceSize})
+		drafts, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: a.ClinicID, Statuses: []claim.Status{claim.StatusDraft}, AfterID: after, Limit: p.cfg.SliceSize})
 		if err != nil {
 			return err
 		}
@@ -184,7 +185,7 @@ func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) error
 		}
 	}
 	for after := int64(0); ; {
-		cs, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: clinicID, Statuses: []string{store.ClaimReady}, AfterID: after, Limit: 1000})
+		cs, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: clinicID, Statuses: []claim.Status{claim.StatusReady}, AfterID: after, Limit: 1000})
 		if err != nil {
 			return err
 		}

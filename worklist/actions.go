@@ -71,7 +71,7 @@ func (s *Service) Correct(ctx context.Context, p CorrectParams) (ClaimActionResu
 		if err != nil {
 			return err
 		}
-		if orig.Status == billing.ClaimReplaced || orig.Status == store.ClaimVoided {
+		if orig.Status == claim.StatusReplaced || orig.Status == claim.StatusVoided {
 			return fmt.Errorf("%w: claim %d is %s: correct its successor instead", ErrNotAllowed, orig.ID, orig.Status)
 		}
 		doc, err := editDocument(orig.Document, p.Document, p.Set)
@@ -84,10 +84,10 @@ func (s *Service) Correct(ctx context.Context, p CorrectParams) (ClaimActionResu
 			total = doc.TotalChargeCents
 		}
 		doc.TotalChargeCents = total
-		replace := orig.PayerClaimControlNumber != "" && billing.CanTransition(orig.Status, billing.ClaimReplaced)
+		replace := orig.PayerClaimControlNumber != "" && claim.CanTransition(orig.Status, claim.StatusReplaced)
 		details := map[string]any{"set": p.Set, "document": len(p.Document) > 0, "reason": p.Reason}
 		if !replace {
-			if !billing.CanTransition(orig.Status, store.ClaimDraft) {
+			if !claim.CanTransition(orig.Status, claim.StatusDraft) {
 				return fmt.Errorf("%w: claim %d is %s: it cannot be corrected in place, and without the payer's claim control number it cannot be replaced",
 					ErrNotAllowed, orig.ID, orig.Status)
 			}
@@ -107,9 +107,9 @@ func (s *Service) Correct(ctx context.Context, p CorrectParams) (ClaimActionResu
 			if err := adjustCharge(ctx, tx, orig, orig.ID, total-orig.TotalChargeCents, s.today(), "correction"); err != nil {
 				return err
 			}
-			if orig.Status != store.ClaimDraft {
+			if orig.Status != claim.StatusDraft {
 				if _, err := tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: clinicID, ID: orig.ID, From: orig.Status,
-					Status: store.ClaimDraft, Reason: reasonOr(p.Reason, "corrected"), Actor: p.Actor}); err != nil {
+					Status: claim.StatusDraft, Reason: reasonOr(p.Reason, "corrected"), Actor: p.Actor}); err != nil {
 					return err
 				}
 			}
@@ -123,7 +123,7 @@ func (s *Service) Correct(ctx context.Context, p CorrectParams) (ClaimActionResu
 			details["resolvedItems"] = res.ResolvedItems
 			return audit(ctx, tx, p.Actor, "claim.correct", "claim", orig.ID, details)
 		}
-		nc, err := s.successor(ctx, tx, orig, doc, claim.FrequencyReplacement, billing.ClaimReplaced, p.Reason, p.Actor)
+		nc, err := s.successor(ctx, tx, orig, doc, claim.FrequencyReplacement, claim.StatusReplaced, p.Reason, p.Actor)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (s *Service) Void(ctx context.Context, p VoidParams) (ClaimActionResult, er
 		if err != nil {
 			return err
 		}
-		if !billing.CanTransition(orig.Status, store.ClaimVoided) || orig.Status == store.ClaimVoided {
+		if !claim.CanTransition(orig.Status, claim.StatusVoided) || orig.Status == claim.StatusVoided {
 			return fmt.Errorf("%w: claim %d is %s and cannot be voided", ErrNotAllowed, orig.ID, orig.Status)
 		}
 		details := map[string]any{"reason": p.Reason}
@@ -187,7 +187,7 @@ func (s *Service) Void(ctx context.Context, p VoidParams) (ClaimActionResult, er
 			if err != nil {
 				return err
 			}
-			nc, err := s.successor(ctx, tx, orig, doc, claim.FrequencyVoid, store.ClaimVoided, p.Reason, p.Actor)
+			nc, err := s.successor(ctx, tx, orig, doc, claim.FrequencyVoid, claim.StatusVoided, p.Reason, p.Actor)
 			if err != nil {
 				return err
 			}
@@ -195,7 +195,7 @@ func (s *Service) Void(ctx context.Context, p VoidParams) (ClaimActionResult, er
 			details["newClaim"] = nc.ID
 			details["payerClaimControlNumber"] = orig.PayerClaimControlNumber
 		} else if _, err := tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: clinicID, ID: orig.ID, From: orig.Status,
-			Status: store.ClaimVoided, Reason: reasonOr(p.Reason, "voided"), Actor: p.Actor}); err != nil {
+			Status: claim.StatusVoided, Reason: reasonOr(p.Reason, "voided"), Actor: p.Actor}); err != nil {
 			return err
 		}
 		bal, err := claimBalance(ctx, tx, orig.ID, billing.AccountInsuranceAR)
@@ -301,7 +301,7 @@ func (s *Service) Appeal(ctx context.Context, p AppealParams) (ClaimActionResult
 				return fmt.Errorf("%w: claim %d already has an open appeal (item %d)", ErrNotAllowed, c.ID, open.ID)
 			}
 			switch c.Status {
-			case store.ClaimDenied, store.ClaimPartiallyPaid, store.ClaimPaid, store.ClaimClosed:
+			case claim.StatusDenied, claim.StatusPartiallyPaid, claim.StatusPaid, claim.StatusClosed:
 			default:
 				return fmt.Errorf("%w: claim %d is %s: only an adjudicated claim (denied, paid, partially paid, closed) can be appealed",
 					ErrNotAllowed, c.ID, c.Status)
@@ -476,8 +476,8 @@ func reasonOr(reason, def string) string {
 
 // successor creates the replacement (7) or void (8) claim of orig and moves
 // orig to status.
-func (s *Service) successor(ctx context.Context, tx store.Tx, orig store.Claim, doc *claim.Claim, freq, status, reason, actor string) (store.Claim, error) {
-	if !billing.CanTransition(orig.Status, status) {
+func (s *Service) successor(ctx context.Context, tx store.Tx, orig store.Claim, doc *claim.Claim, freq string, status claim.Status, reason, actor string) (store.Claim, error) {
+	if !claim.CanTransition(orig.Status, status) {
 		return store.Claim{}, fmt.Errorf("%w: claim %d is %s and cannot become %s", ErrNotAllowed, orig.ID, orig.Status, status)
 	}
 	suffix := "R"
@@ -497,7 +497,7 @@ func (s *Service) successor(ctx context.Context, tx store.Tx, orig store.Claim, 
 	}
 	from, to := doc.ServiceSpan()
 	p := store.CreateClaimParams{PayerID: orig.PayerID, PatientID: orig.PatientID, EncounterID: orig.EncounterID,
-		PatientControlNumber: pcn, Kind: orig.Kind, Status: store.ClaimDraft, FrequencyCode: freq, OriginalClaimID: &orig.ID,
+		PatientControlNumber: pcn, Kind: orig.Kind, Status: claim.StatusDraft, FrequencyCode: freq, OriginalClaimID: &orig.ID,
 		PayerClaimControlNumber: orig.PayerClaimControlNumber, TotalChargeCents: doc.TotalChargeCents,
 		ServiceDateFrom: orig.ServiceDateFrom, ServiceDateTo: orig.ServiceDateTo, Document: raw, Actor: actor}
 	if !from.IsZero() {

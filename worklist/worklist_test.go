@@ -250,11 +250,11 @@ func TestCorrectReplacement(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The store does not record "replaced" yet; the original is closed.
-		if (res.Original.Status != billing.ClaimReplaced && res.Original.Status != store.ClaimClosed) || res.New == nil {
+		if (res.Original.Status != claim.StatusReplaced && res.Original.Status != claim.StatusClosed) || res.New == nil {
 			t.Fatalf("result %+v", res)
 		}
 		nc := *res.New
-		if nc.Status != store.ClaimDraft || nc.FrequencyCode != claim.FrequencyReplacement || nc.PatientControlNumber != "E102R1" ||
+		if nc.Status != claim.StatusDraft || nc.FrequencyCode != claim.FrequencyReplacement || nc.PatientControlNumber != "E102R1" ||
 			nc.PayerClaimControlNumber != "KHP-0002" || nc.OriginalClaimID == nil || *nc.OriginalClaimID != orig.ID || nc.TotalChargeCents != 21000 {
 			t.Fatalf("new claim %+v", nc)
 		}
@@ -316,7 +316,7 @@ func TestCorrectInPlaceAndErrors(t *testing.T) {
 		if err := json.Unmarshal(res.Original.Document, &got); err != nil || got.PriorAuthorization != "PA77" || got.PatientControlNumber != "E109" {
 			t.Fatalf("document %+v %v", got, err)
 		}
-		if res.New != nil || res.Original.Status != store.ClaimDraft {
+		if res.New != nil || res.Original.Status != claim.StatusDraft {
 			t.Fatalf("result %+v", res)
 		}
 		if len(res.ResolvedItems) != 1 || res.ResolvedItems[0] != f.seed.Items["reject999"].ID {
@@ -351,8 +351,8 @@ func TestVoid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Original.Status != store.ClaimVoided || res.New == nil || res.New.FrequencyCode != "8" || res.New.PatientControlNumber != "E104V1" ||
-			res.New.PayerClaimControlNumber != "MCR-0004" || res.New.Status != store.ClaimDraft {
+		if res.Original.Status != claim.StatusVoided || res.New == nil || res.New.FrequencyCode != "8" || res.New.PatientControlNumber != "E104V1" ||
+			res.New.PayerClaimControlNumber != "MCR-0004" || res.New.Status != claim.StatusDraft {
 			t.Fatalf("void %+v new %+v", res.Original, res.New)
 		}
 		b, err := f.st.LedgerBalance(f.ctx, store.LedgerBalanceParams{ClinicID: f.seed.Clinic.ID, Account: billing.AccountInsuranceAR, ClaimID: c4.ID})
@@ -365,7 +365,7 @@ func TestVoid(t *testing.T) {
 		// A claim the payer never had is voided without a void claim.
 		c9 := f.seed.Claims[9]
 		res, err = f.svc.Void(f.ctx, worklist.VoidParams{ClaimID: c9.ID, Actor: "sam"})
-		if err != nil || res.New != nil || res.Original.Status != store.ClaimVoided {
+		if err != nil || res.New != nil || res.Original.Status != claim.StatusVoided {
 			t.Fatalf("void unsent: %+v %v", res, err)
 		}
 		if got := auditActions(t, f); len(got) != 2 || got[1] != "sam claim.void claim:"+fmt.Sprint(c9.ID) {

@@ -154,23 +154,23 @@ type claimSpec struct {
 	charge  int64
 	proc    string
 	// path is the statuses after draft, each a day after the last.
-	path []string
+	path []claim.Status
 	icn  string
 }
 
 func (s *seeder) specs() []claimSpec {
 	o := s.out
-	acc := []string{store.ClaimReady, store.ClaimSubmitted, store.ClaimAccepted}
+	acc := []claim.Status{claim.StatusReady, claim.StatusSubmitted, claim.StatusAccepted}
 	return []claimSpec{
-		{1, &o.KHP, 0, Day(2026, 3, 2), 12500, "99213", append(acc, store.ClaimPaid), "KHP-0001"},
-		{2, &o.KHP, 1, Day(2026, 3, 3), 20000, "99214", []string{store.ClaimScrubFailed, store.ClaimDraft, store.ClaimReady, store.ClaimSubmitted, store.ClaimAccepted, store.ClaimDenied}, "KHP-0002"},
-		{3, &o.MCR, 2, Day(2026, 3, 5), 15000, "99213", []string{store.ClaimReady, store.ClaimSubmitted, store.ClaimRejected, store.ClaimReady, store.ClaimSubmitted, store.ClaimAccepted}, "MCR-0003"},
+		{1, &o.KHP, 0, Day(2026, 3, 2), 12500, "99213", append(acc, claim.StatusPaid), "KHP-0001"},
+		{2, &o.KHP, 1, Day(2026, 3, 3), 20000, "99214", []claim.Status{claim.StatusScrubFailed, claim.StatusDraft, claim.StatusReady, claim.StatusSubmitted, claim.StatusAccepted, claim.StatusDenied}, "KHP-0002"},
+		{3, &o.MCR, 2, Day(2026, 3, 5), 15000, "99213", []claim.Status{claim.StatusReady, claim.StatusSubmitted, claim.StatusRejected, claim.StatusReady, claim.StatusSubmitted, claim.StatusAccepted}, "MCR-0003"},
 		{4, &o.MCR, 2, Day(2026, 1, 10), 30000, "99215", acc, "MCR-0004"},
 		{5, &o.KHP, 3, Day(2025, 11, 10), 40000, "99215", acc, "KHP-0005"},
-		{6, &o.KHP, 0, Day(2026, 3, 10), 10000, "99212", append(acc, store.ClaimPaid), "KHP-0006"},
-		{7, &o.MCR, 2, Day(2026, 3, 12), 18000, "99213", append(acc, store.ClaimDenied), "MCR-0007"},
-		{8, &o.KHP, 1, Day(2026, 2, 15), 25000, "99214", append(acc, store.ClaimPaid), "KHP-0008"},
-		{9, &o.KHP, 3, Day(2026, 3, 20), 9000, "99213", []string{store.ClaimReady, store.ClaimSubmitted, store.ClaimRejected}, ""},
+		{6, &o.KHP, 0, Day(2026, 3, 10), 10000, "99212", append(acc, claim.StatusPaid), "KHP-0006"},
+		{7, &o.MCR, 2, Day(2026, 3, 12), 18000, "99213", append(acc, claim.StatusDenied), "MCR-0007"},
+		{8, &o.KHP, 1, Day(2026, 2, 15), 25000, "99214", append(acc, claim.StatusPaid), "KHP-0008"},
+		{9, &o.KHP, 3, Day(2026, 3, 20), 9000, "99213", []claim.Status{claim.StatusReady, claim.StatusSubmitted, claim.StatusRejected}, ""},
 	}
 }
 
@@ -214,14 +214,14 @@ func (s *seeder) claims(ctx context.Context) error {
 		day := sp.dos.Add(20 * time.Hour)
 		acks := 0
 		for _, to := range sp.path {
-			if to == store.ClaimPaid || to == store.ClaimDenied {
+			if to == claim.StatusPaid || to == claim.StatusDenied {
 				continue // the remittance moves it
 			}
 			day = day.Add(24 * time.Hour)
 			s.clock.Set(day)
-			if to == store.ClaimAccepted || (to == store.ClaimRejected && sp.n == 3) {
+			if to == claim.StatusAccepted || (to == claim.StatusRejected && sp.n == 3) {
 				acks++
-				accepted := to == store.ClaimAccepted
+				accepted := to == claim.StatusAccepted
 				code := "A1:20:PR"
 				if !accepted {
 					code = "A7:562:85"
@@ -259,7 +259,7 @@ type paySpec struct {
 	paid, pr   int64
 	adjs       []store.ClaimAdjustment
 	remarks    []string
-	finalState string
+	finalState claim.Status
 }
 
 func (s *seeder) remittances(ctx context.Context) error {
@@ -271,13 +271,13 @@ func (s *seeder) remittances(ctx context.Context) error {
 		pays  []paySpec
 	}{
 		{&o.KHP, "T100", Day(2026, 3, 20), []paySpec{
-			{1, "1", 9000, 2000, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: 1500}, {GroupCode: "PR", ReasonCode: "2", AmountCents: 2000}}, nil, store.ClaimPaid},
-			{2, "4", 0, 0, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "16", AmountCents: 20000}}, []string{"M51"}, store.ClaimDenied},
-			{6, "1", 6000, 0, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: 4000}}, nil, store.ClaimPaid},
-			{8, "1", 15000, 10000, []store.ClaimAdjustment{{GroupCode: "PR", ReasonCode: "1", AmountCents: 10000}}, nil, store.ClaimPaid},
+			{1, "1", 9000, 2000, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: 1500}, {GroupCode: "PR", ReasonCode: "2", AmountCents: 2000}}, nil, claim.StatusPaid},
+			{2, "4", 0, 0, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "16", AmountCents: 20000}}, []string{"M51"}, claim.StatusDenied},
+			{6, "1", 6000, 0, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: 4000}}, nil, claim.StatusPaid},
+			{8, "1", 15000, 10000, []store.ClaimAdjustment{{GroupCode: "PR", ReasonCode: "1", AmountCents: 10000}}, nil, claim.StatusPaid},
 		}},
 		{&o.MCR, "T200", Day(2026, 3, 25), []paySpec{
-			{7, "4", 0, 0, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "29", AmountCents: 18000}}, nil, store.ClaimDenied},
+			{7, "4", 0, 0, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "29", AmountCents: 18000}}, nil, claim.StatusDenied},
 			{0, "1", 4500, 0, []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: 1500}}, nil, ""},
 		}},
 	}

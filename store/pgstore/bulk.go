@@ -66,7 +66,7 @@ func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []s
 			e.nullInt8(p.EncounterID)
 			e.text(p.PatientControlNumber)
 			e.text(p.Kind)
-			e.text(p.Status)
+			e.text(string(p.Status))
 			e.text(p.Actor)
 			e.text(p.FrequencyCode)
 			e.nullInt8(p.OriginalClaimID)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/pgstore"
 )
@@ -36,7 +37,7 @@ func TestRowLevelSecurity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: c.ID, ID: cl.ID, Status: store.ClaimReady}); err != nil {
+		if _, err := s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: c.ID, ID: cl.ID, Status: claim.StatusReady}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.AppendAuditEvent(ctx, store.AppendAuditEventParams{ClinicID: c.ID, Actor: "a", Action: "b"}); err != nil {

@@ -179,7 +179,7 @@ func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []s
 				next++
 				batchIDs = append(batchIDs, next)
 				c.args = append(c.args, clinicID, now, now, next, p.PayerID, p.PatientID, int64Arg(p.EncounterID), p.PatientControlNumber, p.Kind,
-					p.Status, p.Status, p.Actor, p.FrequencyCode, int64Arg(p.OriginalClaimID), p.PayerClaimControlNumber,
+					string(p.Status), string(p.Status), p.Actor, p.FrequencyCode, int64Arg(p.OriginalClaimID), p.PayerClaimControlNumber,
 					p.TotalChargeCents, from.arg(p.ServiceDateFrom), to.arg(p.ServiceDateTo), string(p.Document))
 				if !c.isFull() && i < len(batch)-1 {
 					continue
@@ -210,7 +210,7 @@ func (s *Store) claimAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, st
 			payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at,
 			updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
 			query.ConvertArgs(query.SQLite, []any{clinicID, p.PayerID, p.PatientID, p.EncounterID, p.PatientControlNumber,
-				p.Kind, p.Status, p.Actor, p.FrequencyCode, p.OriginalClaimID, p.PayerClaimControlNumber, p.TotalChargeCents,
+				p.Kind, string(p.Status), p.Actor, p.FrequencyCode, p.OriginalClaimID, p.PayerClaimControlNumber, p.TotalChargeCents,
 				query.Date(p.ServiceDateFrom), query.Date(p.ServiceDateTo), p.Document, now})...)
 		if err != nil {
 			return fmt.Errorf("claim %d (%q): %w", start+chunkStart+j, p.PatientControlNumber, mapErr(err))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
 )
@@ -31,12 +32,12 @@ type SubmitBatchWorker struct {
 func (w *SubmitBatchWorker) Work(ctx context.Context, job *river.Job[SubmitBatchArgs]) error {
 	n := 0
 	err := w.Store.InTx(ctx, job.Args.ClinicID, func(tx store.Tx) error {
-		claims, err := tx.ListClaims(ctx, store.ListClaimsParams{Statuses: []string{store.ClaimReady}, PayerID: job.Args.PayerID})
+		claims, err := tx.ListClaims(ctx, store.ListClaimsParams{Statuses: []claim.Status{claim.StatusReady}, PayerID: job.Args.PayerID})
 		if err != nil {
 			return err
 		}
 		for _, c := range claims {
-			if _, err := tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ID: c.ID, From: store.ClaimReady, Status: store.ClaimSubmitted, Actor: "worker"}); err != nil {
+			if _, err := tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ID: c.ID, From: claim.StatusReady, Status: claim.StatusSubmitted, Actor: "worker"}); err != nil {
 				return err
 			}
 			n++
@@ -75,7 +76,7 @@ func Example() {
 	// The claim and the job that will submit it commit together.
 	err = s.InTx(ctx, clinic.ID, func(tx store.Tx) error {
 		if _, err := tx.CreateClaim(ctx, store.CreateClaimParams{PayerID: payer.ID, PatientID: patient.ID,
-			PatientControlNumber: "A100-1", Status: store.ClaimReady, TotalChargeCents: 12500,
+			PatientControlNumber: "A100-1", Status: claim.StatusReady, TotalChargeCents: 12500,
 			Document: []byte(`{"kind":"837P"}`)}); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -30,7 +31,7 @@ func BenchmarkBulkInsertClaims(b *testing.B, s store.Store) {
 		benchSeq++
 		for i := range claims {
 			claims[i] = store.CreateClaimParams{PayerID: f.payer.ID, PatientID: f.patient.ID,
-				PatientControlNumber: fmt.Sprintf("B%d-%06d", benchSeq, i), Status: store.ClaimSubmitted,
+				PatientControlNumber: fmt.Sprintf("B%d-%06d", benchSeq, i), Status: claim.StatusSubmitted,
 				TotalChargeCents: 12500, ServiceDateFrom: date(2025, 3, 4), ServiceDateTo: date(2025, 3, 4), Document: benchDocument}
 		}
 		b.StartTimer()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -307,7 +308,7 @@ func testClaims(t *testing.T, h Harness) {
 	f := newFixture(t, h)
 	s, cid := f.s, f.clinic.ID
 	c := f.claim(t, "PCN-1", 15075)
-	eq(t, "status", c.Status, store.ClaimDraft)
+	eq(t, "status", c.Status, claim.StatusDraft)
 	eq(t, "frequency", c.FrequencyCode, "1")
 	eq(t, "kind", c.Kind, store.ClaimProfessional)
 	eq(t, "cents", c.TotalChargeCents, int64(15075))
@@ -337,7 +338,7 @@ func testClaims(t *testing.T, h Harness) {
 	eq(t, "by icn", got.ID, c.ID)
 
 	replacement, err := s.CreateClaim(ctx, store.CreateClaimParams{ClinicID: cid, PayerID: f.payer.ID, PatientID: f.patient.ID,
-		PatientControlNumber: "PCN-1R", FrequencyCode: "7", OriginalClaimID: &c.ID, PayerClaimControlNumber: "ICN-77", Status: store.ClaimReady})
+		PatientControlNumber: "PCN-1R", FrequencyCode: "7", OriginalClaimID: &c.ID, PayerClaimControlNumber: "ICN-77", Status: claim.StatusReady})
 	must(t, err)
 	eq(t, "original", *replacement.OriginalClaimID, c.ID)
 
@@ -345,13 +346,13 @@ func testClaims(t *testing.T, h Harness) {
 	must(t, err)
 	for i := range 5 {
 		_, err := s.CreateClaim(ctx, store.CreateClaimParams{ClinicID: cid, PayerID: payer2.ID, PatientID: f.patient.ID,
-			PatientControlNumber: fmt.Sprintf("PCN-P2-%d", i), Status: store.ClaimReady})
+			PatientControlNumber: fmt.Sprintf("PCN-P2-%d", i), Status: claim.StatusReady})
 		must(t, err)
 	}
-	ready, err := s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []string{store.ClaimReady}})
+	ready, err := s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []claim.Status{claim.StatusReady}})
 	must(t, err)
 	eq(t, "ready", len(ready), 6)
-	ready, err = s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []string{store.ClaimReady, store.ClaimDraft}, PayerID: payer2.ID, Limit: 3})
+	ready, err = s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []claim.Status{claim.StatusReady, claim.StatusDraft}, PayerID: payer2.ID, Limit: 3})
 	must(t, err)
 	eq(t, "ready for payer2 page 1", len(ready), 3)
 	ready, err = s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, PayerID: payer2.ID, AfterID: ready[2].ID})
@@ -367,33 +368,33 @@ func testClaimStatus(t *testing.T, h Harness) {
 	f := newFixture(t, h)
 	s, cid := f.s, f.clinic.ID
 	c := f.claim(t, "PCN-S", 100)
-	steps := []struct{ from, to string }{
-		{store.ClaimDraft, store.ClaimReady},
-		{store.ClaimReady, store.ClaimSubmitted},
-		{store.ClaimSubmitted, store.ClaimAccepted},
-		{"", store.ClaimPaid},
+	steps := []struct{ from, to claim.Status }{
+		{claim.StatusDraft, claim.StatusReady},
+		{claim.StatusReady, claim.StatusSubmitted},
+		{claim.StatusSubmitted, claim.StatusAccepted},
+		{"", claim.StatusPaid},
 	}
 	for _, st := range steps {
-		_, err := s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: cid, ID: c.ID, From: st.from, Status: st.to, Reason: "step " + st.to, Actor: "biller"})
+		_, err := s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: cid, ID: c.ID, From: st.from, Status: st.to, Reason: "step " + string(st.to), Actor: "biller"})
 		must(t, err)
 	}
-	_, err := s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: cid, ID: c.ID, From: store.ClaimSubmitted, Status: store.ClaimDenied})
+	_, err := s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: cid, ID: c.ID, From: claim.StatusSubmitted, Status: claim.StatusDenied})
 	wantErr(t, err, store.ErrConflict)
 	_, err = s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: cid, ID: c.ID, Status: "lost"})
 	wantErr(t, err, store.ErrInvalid)
-	_, err = s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: cid, ID: 1 << 40, Status: store.ClaimPaid})
+	_, err = s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: cid, ID: 1 << 40, Status: claim.StatusPaid})
 	wantErr(t, err, store.ErrNotFound)
 	hist, err := s.ListClaimStatusHistory(ctx, f.ref(c.ID))
 	must(t, err)
 	want := []string{"->draft", "draft->ready", "ready->submitted", "submitted->accepted", "accepted->paid"}
 	eq(t, "history length", len(hist), len(want))
 	for i, hc := range hist {
-		eq(t, "history", hc.FromStatus+"->"+hc.ToStatus, want[i])
+		eq(t, "history", string(hc.FromStatus)+"->"+string(hc.ToStatus), want[i])
 	}
 	eq(t, "actor", hist[1].Actor, "biller")
 	got, err := s.GetClaim(ctx, f.ref(c.ID))
 	must(t, err)
-	eq(t, "status", got.Status, store.ClaimPaid)
+	eq(t, "status", got.Status, claim.StatusPaid)
 }
 
 func testControlNumbers(t *testing.T, h Harness) {

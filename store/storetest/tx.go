@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -42,7 +43,7 @@ func testIsolation(t *testing.T, h Harness) {
 	// Changing them fails the same way.
 	_, err = s.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: aid, ID: bClaim.ID, TotalChargeCents: ptr(int64(1))})
 	wantErr(t, err, store.ErrNotFound)
-	_, err = s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: aid, ID: bClaim.ID, Status: store.ClaimVoided})
+	_, err = s.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: aid, ID: bClaim.ID, Status: claim.StatusVoided})
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.UpdatePatient(ctx, store.UpdatePatientParams{ClinicID: aid, ID: b.patient.ID, MRN: "X", FirstName: "X", LastName: "X"})
 	wantErr(t, err, store.ErrNotFound)
@@ -77,7 +78,7 @@ func testIsolation(t *testing.T, h Harness) {
 	// Clinic B's rows are untouched.
 	got, err := s.GetClaim(ctx, b.ref(bClaim.ID))
 	must(t, err)
-	eq(t, "B's claim status", got.Status, store.ClaimDraft)
+	eq(t, "B's claim status", got.Status, claim.StatusDraft)
 	eq(t, "B's claim charge", got.TotalChargeCents, int64(999))
 	pt, err := s.GetPatient(ctx, b.ref(b.patient.ID))
 	must(t, err)
@@ -111,7 +112,7 @@ func testTransactions(t *testing.T, h Harness) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ID: c.ID, Status: store.ClaimReady}); err != nil {
+		if _, err := tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ID: c.ID, Status: claim.StatusReady}); err != nil {
 			return err
 		}
 		committed = c
@@ -121,7 +122,7 @@ func testTransactions(t *testing.T, h Harness) {
 	must(t, err)
 	got, err := s.GetClaim(ctx, f.ref(committed.ID))
 	must(t, err)
-	eq(t, "committed status", got.Status, store.ClaimReady)
+	eq(t, "committed status", got.Status, claim.StatusReady)
 	eq(t, "job committed with the claim", countJobs(), int64(1))
 
 	var rolledBack int64
@@ -178,7 +179,7 @@ type submitWorker struct {
 func (w *submitWorker) Work(ctx context.Context, job *river.Job[submitJob]) error {
 	var pcn string
 	err := w.s.InTx(ctx, job.Args.ClinicID, func(tx store.Tx) error {
-		c, err := tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ID: job.Args.ClaimID, From: store.ClaimReady, Status: store.ClaimSubmitted, Actor: "worker"})
+		c, err := tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ID: job.Args.ClaimID, From: claim.StatusReady, Status: claim.StatusSubmitted, Actor: "worker"})
 		pcn = c.PatientControlNumber
 		return err
 	})
@@ -218,7 +219,7 @@ func testQueue(t *testing.T, h Harness) {
 	for i := range 3 {
 		must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
 			c, err := tx.CreateClaim(ctx, store.CreateClaimParams{PayerID: f.payer.ID, PatientID: f.patient.ID,
-				PatientControlNumber: fmt.Sprintf("PCN-Q%d", i), Status: store.ClaimReady})
+				PatientControlNumber: fmt.Sprintf("PCN-Q%d", i), Status: claim.StatusReady})
 			if err != nil {
 				return err
 			}
@@ -245,7 +246,7 @@ func testQueue(t *testing.T, h Harness) {
 			t.Fatalf("%d of 3 completion events", completed)
 		}
 	}
-	submitted, err := s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []string{store.ClaimSubmitted}})
+	submitted, err := s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []claim.Status{claim.StatusSubmitted}})
 	must(t, err)
 	eq(t, "submitted by the worker", len(submitted), 3)
 
@@ -263,7 +264,7 @@ func testBulk(t *testing.T, h Harness) {
 	claims := make([]store.CreateClaimParams, n)
 	for i := range claims {
 		claims[i] = store.CreateClaimParams{PayerID: f.payer.ID, PatientID: f.patient.ID, PatientControlNumber: fmt.Sprintf("BULK-%05d", i),
-			Status: store.ClaimSubmitted, TotalChargeCents: int64(1000 + i), ServiceDateFrom: date(2025, 2, 1), ServiceDateTo: date(2025, 2, 1),
+			Status: claim.StatusSubmitted, TotalChargeCents: int64(1000 + i), ServiceDateFrom: date(2025, 2, 1), ServiceDateTo: date(2025, 2, 1),
 			Document: []byte(`{"lines":1}`), Actor: "import"}
 	}
 	ids, err := s.BulkInsertClaims(ctx, cid, claims)
@@ -277,8 +278,8 @@ func testBulk(t *testing.T, h Harness) {
 	hist, err := s.ListClaimStatusHistory(ctx, f.ref(ids[7]))
 	must(t, err)
 	eq(t, "history", len(hist), 1)
-	eq(t, "history status", hist[0].ToStatus, store.ClaimSubmitted)
-	listed, err := s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []string{store.ClaimSubmitted}})
+	eq(t, "history status", hist[0].ToStatus, claim.StatusSubmitted)
+	listed, err := s.ListClaims(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []claim.Status{claim.StatusSubmitted}})
 	must(t, err)
 	eq(t, "listed", len(listed), n)
 

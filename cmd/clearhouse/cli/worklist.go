@@ -284,7 +284,7 @@ func writeDetail(env *Env, d *worklist.Detail) error {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, h := range d.History {
-			fmt.Fprintf(tw, "  %s\t%s -> %s\t%s\t%s\n", h.At.UTC().Format(timeLayout), orDash(h.FromStatus), h.ToStatus, h.Reason, h.Actor)
+			fmt.Fprintf(tw, "  %s\t%s -> %s\t%s\t%s\n", h.At.UTC().Format(timeLayout), orDash(string(h.FromStatus)), h.ToStatus, h.Reason, h.Actor)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -394,11 +394,11 @@ func writeDetailJSON(env *Env, d *worklist.Detail) error {
 		v.Problems = []worklist.Problem{}
 	}
 	if c := d.Claim; c != nil {
-		cv := &claimView{ID: c.ID, PatientControlNumber: c.PatientControlNumber, Status: c.Status, Kind: c.Kind, FrequencyCode: c.FrequencyCode,
+		cv := &claimView{ID: c.ID, PatientControlNumber: c.PatientControlNumber, Status: string(c.Status), Kind: c.Kind, FrequencyCode: c.FrequencyCode,
 			PayerClaimControlNumber: c.PayerClaimControlNumber, OriginalClaimID: c.OriginalClaimID, TotalChargeCents: c.TotalChargeCents,
 			ServiceDateFrom: c.ServiceDateFrom.Format(time.DateOnly), ServiceDateTo: c.ServiceDateTo.Format(time.DateOnly)}
 		for _, h := range d.History {
-			cv.History = append(cv.History, history{At: h.At.UTC(), From: h.FromStatus, To: h.ToStatus, Reason: h.Reason, Actor: h.Actor})
+			cv.History = append(cv.History, history{At: h.At.UTC(), From: string(h.FromStatus), To: string(h.ToStatus), Reason: h.Reason, Actor: h.Actor})
 		}
 		v.Claim = cv
 	}

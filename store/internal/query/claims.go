@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -21,9 +22,7 @@ func scanClaim(r Row) (store.Claim, error) {
 }
 
 // ClaimStatuses are the valid claim statuses.
-var ClaimStatuses = []string{store.ClaimDraft, store.ClaimScrubFailed, store.ClaimReady, store.ClaimSubmitted,
-	store.ClaimAccepted, store.ClaimRejected, store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied,
-	store.ClaimVoided, store.ClaimReplaced, store.ClaimClosed}
+var ClaimStatuses = claim.Statuses()
 
 // NormalizeClaim validates claim params and fills their defaults; the bulk
 // paths share it.
@@ -42,7 +41,7 @@ func NormalizeClaim(p store.CreateClaimParams) (store.CreateClaimParams, error) 
 	if err := oneOf("Kind", p.Kind, store.ClaimProfessional, store.ClaimInstitutional); err != nil {
 		return p, err
 	}
-	p.Status = def(p.Status, store.ClaimDraft)
+	p.Status = def(p.Status, claim.StatusDraft)
 	if err := oneOf("Status", p.Status, ClaimStatuses...); err != nil {
 		return p, err
 	}
@@ -70,7 +69,7 @@ func (q *Queries) CreateClaim(ctx context.Context, p store.CreateClaimParams) (s
 		patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
 		payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING `+claimCols,
-		cid, p.PayerID, p.PatientID, p.EncounterID, p.PatientControlNumber, p.Kind, p.Status, p.Actor, p.FrequencyCode,
+		cid, p.PayerID, p.PatientID, p.EncounterID, p.PatientControlNumber, p.Kind, string(p.Status), p.Actor, p.FrequencyCode,
 		p.OriginalClaimID, p.PayerClaimControlNumber, p.TotalChargeCents, Date(p.ServiceDateFrom), Date(p.ServiceDateTo),
 		p.Document, now))
 	if err != nil {
@@ -79,9 +78,9 @@ func (q *Queries) CreateClaim(ctx context.Context, p store.CreateClaimParams) (s
 	return c, nil
 }
 
-func (q *Queries) addHistory(ctx context.Context, claimID int64, from, to, reason, actor string, at any) error {
+func (q *Queries) addHistory(ctx context.Context, claimID int64, from, to claim.Status, reason, actor string, at any) error {
 	_, err := q.c.Exec(ctx, `INSERT INTO claim_status_history (clinic_id, claim_id, from_status, to_status, reason, actor, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, q.clinic, claimID, from, to, reason, actor, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, q.clinic, claimID, string(from), string(to), reason, actor, at)
 	return err
 }
 
@@ -130,7 +129,7 @@ func (q *Queries) ListClaims(ctx context.Context, p store.ListClaimsParams) ([]s
 	var b builder
 	b.add("SELECT " + claimCols + " FROM claims")
 	b.cond("clinic_id = ?", cid)
-	b.in("status", p.Statuses)
+	b.in("status", statusStrings(p.Statuses))
 	if p.PayerID != 0 {
 		b.cond("payer_id = ?", p.PayerID)
 	}
@@ -199,7 +198,7 @@ func (q *Queries) SetClaimStatus(ctx context.Context, p store.SetClaimStatusPara
 	if err := oneOf("Status", p.Status, ClaimStatuses...); err != nil {
 		return store.Claim{}, err
 	}
-	var current string
+	var current claim.Status
 	if err := q.c.QueryRow(ctx, "SELECT status FROM claims WHERE clinic_id = $1 AND id = $2", cid, p.ID).Scan(&current); err != nil {
 		return store.Claim{}, wrap("claim", p.ID, err)
 	}
@@ -208,7 +207,7 @@ func (q *Queries) SetClaimStatus(ctx context.Context, p store.SetClaimStatusPara
 	}
 	now := q.Now()
 	c, err := scanClaim(q.c.QueryRow(ctx, `UPDATE claims SET status = $3, updated_at = $4
-		WHERE clinic_id = $1 AND id = $2 AND status = $5 RETURNING `+claimCols, cid, p.ID, p.Status, now, current))
+		WHERE clinic_id = $1 AND id = $2 AND status = $5 RETURNING `+claimCols, cid, p.ID, string(p.Status), now, string(current)))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Claim{}, fmt.Errorf("claim %d changed status concurrently: %w", p.ID, store.ErrConflict)
 	}
@@ -247,4 +246,12 @@ func (q *Queries) ListClaimStatusHistory(ctx context.Context, ref store.Ref) ([]
 		return nil, err
 	}
 	return append([]store.ClaimStatusChange{first}, changes...), nil
+}
+
+func statusStrings(ss []claim.Status) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
 }

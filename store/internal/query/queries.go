@@ -44,13 +44,17 @@ func required(field, v string) error {
 	return nil
 }
 
-func oneOf(field, v string, allowed ...string) error {
+func oneOf[S ~string](field string, v S, allowed ...S) error {
 	for _, a := range allowed {
 		if v == a {
 			return nil
 		}
 	}
-	return &store.FieldError{Field: fmt.Sprintf("%s (%q is not one of %s)", field, v, strings.Join(allowed, ", ")), Err: store.ErrInvalid}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	return &store.FieldError{Field: fmt.Sprintf("%s (%q is not one of %s)", field, v, strings.Join(names, ", ")), Err: store.ErrInvalid}
 }
 
 // collect scans every row of a result.
@@ -77,7 +81,7 @@ func wrap(what string, id int64, err error) error {
 	return fmt.Errorf("%s %d: %w", what, id, err)
 }
 
-func def(v, d string) string {
+func def[S ~string](v, d S) S {
 	if v == "" {
 		return d
 	}
