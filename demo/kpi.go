@@ -268,7 +268,7 @@ func (r *runner) report(ctx context.Context, k *KPIs) error {
 	if err != nil {
 		return err
 	}
-	items, err := wl.List(ctx, worklist.Filter{ClinicIDs: []int64{r.clinic.ID}, Sort: worklist.SortAmount, Limit: 10})
+	items, err := wl.List(ctx, worklist.Filter{ClinicIDs: []int64{r.clinic.ID}, Sort: "-" + worklist.SortAmount, Limit: 10})
 	if err != nil {
 		return err
 	}

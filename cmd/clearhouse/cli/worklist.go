@@ -128,7 +128,8 @@ func newWorklistCmd(env *Env) *cobra.Command {
 		Use:   "worklist",
 		Short: "List the billing team's work items (scrub failures, rejections, denials, underpayments, ...)",
 		Long: "List open work items, oldest first, with filters and sorting. Kinds: " + strings.Join(worklist.Kinds(), ", ") + ".\n" +
-			"Sort by age, amount, priority, id, payer, kind or assignee; a leading - reverses.\n" +
+			"Sort by age, amount, priority, id, payer, kind or assignee, ascending; a leading - sorts descending\n" +
+			"(--sort -amount puts the largest amounts first; the default, -age, the oldest items).\n" +
 			"Subcommands show an item and assign, annotate and resolve it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -168,7 +169,7 @@ func newWorklistCmd(env *Env) *cobra.Command {
 	fl.IntVar(&maxAge, "max-age", 0, "only items at most this many days old")
 	fl.StringVar(&minAmt, "min-amount", "", "only items of at least this amount (dollars)")
 	fl.StringVar(&maxAmt, "max-amount", "", "only items of at most this amount (dollars)")
-	fl.StringVar(&sortBy, "sort", worklist.SortAge, "sort order: age, amount, priority, id, payer, kind, assignee (prefix - to reverse)")
+	fl.StringVar(&sortBy, "sort", "-"+worklist.SortAge, "sort field, ascending: age, amount, priority, id, payer, kind, assignee; -field sorts descending")
 	fl.IntVar(&limit, "limit", 0, "show at most this many items")
 	fl.StringVarP(&out, "output", "o", "table", "output: table, json or csv")
 	fl.StringVar(&f.now, "now", "", "the current time, RFC 3339 (for reproducible output)")

@@ -105,7 +105,8 @@ func TestWorklistCommands(t *testing.T) {
 			runCases(t, db, "worklist", []cliCase{
 				{"list", []string{"worklist", now}, nil},
 				{"list-denials-json", []string{"worklist", now, "--kind", "denial", "-o", "json"}, nil},
-				{"list-csv-amount", []string{"worklist", now, "--sort", "amount", "--min-amount", "45", "-o", "csv"}, nil},
+				{"list-csv-amount", []string{"worklist", now, "--sort", "-amount", "--min-amount", "45", "-o", "csv"}, nil},
+				{"list-amount-ascending", []string{"worklist", now, "--sort", "amount", "--min-amount", "45"}, nil},
 				{"list-filters", []string{"worklist", now, "--payer", "MCRJX", "--max-age", "7", "--clinic", "1"}, nil},
 				{"list-resolved", []string{"worklist", now, "--status", "resolved"}, nil},
 				{"list-bad-kind", []string{"worklist", "--kind", "nope"}, nil},
