@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/report"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 	"github.com/clearhouse/clearhouse/store/storetest"
@@ -98,7 +99,7 @@ func runSmall(t *testing.T, database string) *Result {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
-	for _, want := range []string{"clean-claim rate", "first-pass acceptance", "Denial rate by payer", "Top of the worklist", "clearhouse worklist --database"} {
+	for _, want := range []string{"clean-claim rate", "first-pass acceptance", "Denials by payer", "Top of the worklist", "clearhouse worklist --sort -amount --database"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -134,8 +135,8 @@ func checkRun(t *testing.T, res *Result) {
 	primary := map[int64]bool{}
 	for _, c := range claims {
 		switch c.Status {
-		case claim.StatusPaid, claim.StatusPartiallyPaid, claim.StatusDenied, claim.StatusRejected, claim.StatusScrubFailed:
-		case claim.StatusDraft, claim.StatusReady:
+		case store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied, store.ClaimRejected, store.ClaimScrubFailed:
+		case store.ClaimDraft, store.ClaimReady:
 			if !isSecondary(c) {
 				t.Errorf("primary claim %s left %s", c.PatientControlNumber, c.Status)
 			}
@@ -145,7 +146,7 @@ func checkRun(t *testing.T, res *Result) {
 		if !isSecondary(c) && c.EncounterID != nil {
 			primary[*c.EncounterID] = true
 		}
-		if c.Status == claim.StatusScrubFailed || c.Status == claim.StatusRejected || c.Status == claim.StatusDenied {
+		if c.Status == store.ClaimScrubFailed || c.Status == store.ClaimRejected || c.Status == store.ClaimDenied {
 			items, err := st.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: cid, ClaimID: c.ID})
 			if err != nil {
 				t.Fatal(err)
@@ -160,11 +161,27 @@ func checkRun(t *testing.T, res *Result) {
 			t.Errorf("encounter %d (%s) has no claim", e.ID, e.Status)
 		}
 	}
-	if !res.KPIs.LedgerBalanced {
+	if !res.Summary.LedgerBalanced {
 		t.Error("ledger entries do not sum to zero")
 	}
-	if res.KPIs.ByStatus[string(claim.StatusScrubFailed)] == 0 || res.KPIs.ByStatus[string(claim.StatusPaid)] == 0 {
-		t.Errorf("claims by status %v", res.KPIs.ByStatus)
+	if res.Summary.ByStatus[string(claim.StatusScrubFailed)] == 0 || res.Summary.ByStatus[string(claim.StatusPaid)] == 0 {
+		t.Errorf("claims by status %v", res.Summary.ByStatus)
+	}
+	if len(res.Summary.ClaimsOutOfBalance) > 0 {
+		t.Errorf("claims out of balance: %v", res.Summary.ClaimsOutOfBalance)
+	}
+	// The summary's KPIs are package report's for the demo's period, as
+	// `clearhouse report kpis --from --to` computes them (issue 19).
+	p := report.Params{From: res.Summary.Period.From, To: res.Summary.Period.To}
+	d, err := report.Load(ctx, st, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Summary.KPIs, report.ComputeKPIs(d); !reflect.DeepEqual(got, want) {
+		t.Errorf("summary KPIs %+v\nreport kpis   %+v", got, want)
+	}
+	if res.Summary.KPIs.CleanClaimRate.Den == 0 || res.Summary.KPIs.DenialRate.Den == 0 || res.Summary.KPIs.DaysInAR == 0 {
+		t.Errorf("empty KPIs: %+v", res.Summary.KPIs)
 	}
 }
 
@@ -172,10 +189,13 @@ func TestRunSQLite(t *testing.T) {
 	t.Parallel()
 	a := runSmall(t, "")
 	b := runSmall(t, "")
-	ka, kb := *a.KPIs, *b.KPIs
 	var wa, wb bytes.Buffer
-	WriteKPIs(&wa, &ka)
-	WriteKPIs(&wb, &kb)
+	if err := WriteSummary(&wa, a.Summary); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSummary(&wb, b.Summary); err != nil {
+		t.Fatal(err)
+	}
 	if wa.String() != wb.String() {
 		t.Errorf("two runs with the same seed differ:\n%s\n---\n%s", wa.String(), wb.String())
 	}

@@ -59,7 +59,9 @@ type Options struct {
 type Result struct {
 	Database string
 	ClinicID int64
-	KPIs     *KPIs
+	Summary  *Summary
+	// TryNext are the commands the run printed to try next.
+	TryNext []string
 }
 
 // Timeline of the simulated clock (clinic time):
@@ -169,15 +171,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	r.stopPipeline()
-	k, err := r.kpis(ctx)
+	sum, err := r.summary(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.report(ctx, k); err != nil {
+	next, err := r.report(ctx, sum)
+	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(opts.Stderr, "demo finished in %v\n", opts.Wall().Sub(began).Round(100*time.Millisecond))
-	return &Result{Database: opts.Database, ClinicID: r.clinic.ID, KPIs: k}, nil
+	return &Result{Database: opts.Database, ClinicID: r.clinic.ID, Summary: sum, TryNext: next}, nil
 }
 
 // at is the day's hh:mm in the day's location.

@@ -35,7 +35,7 @@ func Example() {
 		return
 	}
 	svc, _ := worklist.New(worklist.Config{Store: st, Now: clock.Now})
-	items, _ := svc.List(ctx, worklist.Filter{Kinds: []string{store.WorkDenial}, Sort: worklist.SortAmount})
+	items, _ := svc.List(ctx, worklist.Filter{Kinds: []string{store.WorkDenial}, Sort: "-" + worklist.SortAmount})
 	for _, it := range items {
 		fmt.Printf("%s %s %d days: %s\n", it.PatientControlNumber, it.PayerCode, it.AgeDays, it.Action)
 	}

@@ -75,11 +75,13 @@ func New(cfg Config) (*Service, error) {
 	return &Service{st: cfg.Store, now: cfg.Now}, nil
 }
 
-// Sort orders of List. A leading "-" reverses any of them.
+// Sort orders of List: each field sorts ascending, and a leading "-" sorts
+// it descending ("-amount" puts the largest amounts first, "age" the
+// newest items). The empty order lists the oldest items first, as "-age".
 const (
-	// SortAge puts the oldest items first (the default).
+	// SortAge sorts by age in days; "-age" puts the oldest items first.
 	SortAge = "age"
-	// SortAmount puts the largest amounts first.
+	// SortAmount sorts by amount; "-amount" puts the largest first.
 	SortAmount   = "amount"
 	SortPriority = "priority"
 	SortID       = "id"
@@ -300,9 +302,9 @@ func sortItems(items []Item, order string) {
 	var less func(a, b Item) int
 	switch key {
 	case SortAmount:
-		less = func(a, b Item) int { return cmp.Compare(b.AmountCents, a.AmountCents) }
+		less = func(a, b Item) int { return cmp.Compare(a.AmountCents, b.AmountCents) }
 	case SortPriority:
-		less = func(a, b Item) int { return cmp.Compare(b.Priority, a.Priority) }
+		less = func(a, b Item) int { return cmp.Compare(a.Priority, b.Priority) }
 	case SortID:
 		less = byID
 	case SortPayer:
@@ -311,16 +313,22 @@ func sortItems(items []Item, order string) {
 		less = func(a, b Item) int { return cmp.Compare(a.Kind, b.Kind) }
 	case SortAssignee:
 		less = func(a, b Item) int { return cmp.Compare(a.Assignee, b.Assignee) }
+	case SortAge:
+		// Age ascending: the newest (youngest) items first.
+		less = func(a, b Item) int { return b.CreatedAt.Compare(a.CreatedAt) }
 	default:
+		// The default order: the oldest items first.
 		less = func(a, b Item) int { return a.CreatedAt.Compare(b.CreatedAt) }
 	}
+	// Ties keep ID order in both directions, so "-age" lists exactly as
+	// the default order does.
 	slices.SortStableFunc(items, func(a, b Item) int {
 		c := less(a, b)
+		if desc {
+			c = -c
+		}
 		if c == 0 {
 			c = byID(a, b)
-		}
-		if desc {
-			return -c
 		}
 		return c
 	})

@@ -85,17 +85,18 @@ func TestList(t *testing.T) {
 			want   []string
 		}{
 			{"open by age", worklist.Filter{}, []string{"denial16", "underpaid", "reject999", "denial29", "unmatched", "eligibility"}},
-			{"newest first", worklist.Filter{Sort: "-age"}, []string{"eligibility", "unmatched", "denial29", "reject999", "underpaid", "denial16"}},
+			{"oldest first", worklist.Filter{Sort: "-age"}, []string{"denial16", "underpaid", "reject999", "denial29", "unmatched", "eligibility"}},
+			{"newest first", worklist.Filter{Sort: "age"}, []string{"eligibility", "denial29", "unmatched", "reject999", "denial16", "underpaid"}},
 			{"denials", worklist.Filter{Kinds: []string{store.WorkDenial}}, []string{"denial16", "denial29"}},
 			{"payer", worklist.Filter{Payer: "mcrjx"}, []string{"denial29", "unmatched", "eligibility"}},
 			{"assignee", worklist.Filter{Assignee: "dana"}, []string{"eligibility"}},
-			{"unassigned amount", worklist.Filter{Unassigned: true, Sort: worklist.SortAmount}, []string{"denial16", "denial29", "reject999", "unmatched", "underpaid"}},
+			{"unassigned amount", worklist.Filter{Unassigned: true, Sort: "-" + worklist.SortAmount}, []string{"denial16", "denial29", "reject999", "unmatched", "underpaid"}},
 			{"amount range", worklist.Filter{MinAmountCents: 4500, MaxAmountCents: 18000}, []string{"reject999", "denial29", "unmatched"}},
 			{"at least 10 days old", worklist.Filter{MinAgeDays: 10}, []string{"denial16", "underpaid", "reject999"}},
 			{"at least 11 days old", worklist.Filter{MinAgeDays: 11}, []string{"denial16", "underpaid"}},
 			{"at most 7 days", worklist.Filter{MaxAgeDays: 7}, []string{"denial29", "unmatched", "eligibility"}},
 			{"resolved", worklist.Filter{Statuses: []string{store.WorkResolved}}, []string{"scrub", "reject277"}},
-			{"limit", worklist.Filter{Sort: worklist.SortPriority, Limit: 2}, []string{"denial16", "reject999"}},
+			{"limit", worklist.Filter{Sort: "-" + worklist.SortPriority, Limit: 2}, []string{"denial16", "reject999"}},
 			{"clinic", worklist.Filter{ClinicIDs: clinic, Kinds: []string{store.WorkEligibility}}, []string{"eligibility"}},
 			{"unknown payer", worklist.Filter{Payer: "NOPE"}, nil},
 		} {

@@ -145,7 +145,7 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 			"read. FILE - reads standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
+			if err := checkOutput(&format, formatTable, formatJSON); err != nil {
 				return err
 			}
 			raw, file, done, err := openRawInput(env, args[0])
@@ -201,7 +201,7 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", formatTable, "output format: table or json")
+	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
 	return cmd
 }
 

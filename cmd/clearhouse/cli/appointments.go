@@ -26,17 +26,33 @@ type schedulingFlags struct {
 }
 
 func (f *schedulingFlags) register(c *cobra.Command) {
-	c.Flags().Int64Var(&f.clinic, "clinic", 0, "clinic ID (required)")
-	c.Flags().StringVar(&f.tz, "tz", "UTC", "the clinic's time zone (IANA name) for times given and shown")
-	_ = c.MarkFlagRequired("clinic")
+	c.Flags().Int64Var(&f.clinic, "clinic", 0, "clinic ID (default: the only clinic of the database)")
+	c.Flags().StringVar(&f.tz, "tz", "", "the clinic's time zone (IANA name) for times given and shown (default: $CLEARHOUSE_TZ, else the system's zone)")
 }
 
-// open opens the store and builds the scheduling service; close the store
-// when done.
-func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Service, store.Store, *time.Location, error) {
-	loc, err := time.LoadLocation(f.tz)
+// location is --tz, else $CLEARHOUSE_TZ, else the system's local zone: the
+// store keeps times in UTC and the clinic's zone is the operator's to say.
+func (f *schedulingFlags) location(env *Env) (*time.Location, error) {
+	name, flag := f.tz, "--tz"
+	if name == "" {
+		name, flag = env.Getenv("CLEARHOUSE_TZ"), "CLEARHOUSE_TZ"
+	}
+	if name == "" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, nil, nil, &ExitError{Code: 2, Err: fmt.Errorf("--tz: %w", err)}
+		return nil, &ExitError{Code: 2, Err: fmt.Errorf("%s %q: not a known time zone", flag, name)}
+	}
+	return loc, nil
+}
+
+// open opens the store and builds the scheduling service, and settles
+// --clinic (the only clinic when not given); close the store when done.
+func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Service, store.Store, *time.Location, error) {
+	loc, err := f.location(env)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	var reg *payers.Registry
 	if f.payersDir != "" {
@@ -51,12 +67,73 @@ func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Servi
 	if err != nil {
 		return nil, nil, nil, &ExitError{Code: 2, Err: err}
 	}
+	if f.clinic, err = clinicOrOnly(ctx, st, f.clinic); err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
 	svc, err := scheduling.New(scheduling.Config{Store: st, Payers: reg, Location: loc})
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, &ExitError{Code: 2, Err: err}
 	}
 	return svc, st, loc, nil
+}
+
+// appointmentID is the ID argument, or the older --id flag.
+func appointmentID(args []string, flagID int64) (int64, error) {
+	switch {
+	case len(args) == 1 && flagID != 0:
+		return 0, exitf(2, "give the appointment ID once: as the argument (--id is its older form)")
+	case len(args) == 1:
+		return parseID(args[0], "appointment")
+	case flagID > 0:
+		return flagID, nil
+	}
+	return 0, exitf(2, "no appointment: give its ID as the argument")
+}
+
+// idFlag registers the older --id form of the ID argument, hidden.
+func idFlag(c *cobra.Command, p *int64) {
+	c.Flags().Int64Var(p, "id", 0, "appointment ID (the older form of the ID argument)")
+	_ = c.Flags().MarkHidden("id")
+}
+
+// people names a clinic's providers and patients for listings.
+type people struct {
+	providers map[int64]string
+	patients  map[int64]string
+}
+
+// loadPeople reads the names of the clinic's providers and of the patients
+// with the given IDs.
+func loadPeople(ctx context.Context, st store.Store, clinicID int64, patientIDs []int64) (people, error) {
+	p := people{providers: map[int64]string{}, patients: map[int64]string{}}
+	prs, err := st.ListProviders(ctx, store.ListProvidersParams{ClinicID: clinicID})
+	if err != nil {
+		return p, err
+	}
+	for _, pr := range prs {
+		p.providers[pr.ID] = personName(pr.LastName, pr.FirstName)
+	}
+	for _, id := range patientIDs {
+		if _, ok := p.patients[id]; ok {
+			continue
+		}
+		pt, err := st.GetPatient(ctx, store.Ref{ClinicID: clinicID, ID: id})
+		if err != nil {
+			return p, err
+		}
+		p.patients[id] = personName(pt.LastName, pt.FirstName)
+	}
+	return p, nil
+}
+
+// named is "name (#id)", or "#id" for a name not known.
+func named(names map[int64]string, id int64) string {
+	if n := names[id]; n != "" {
+		return fmt.Sprintf("%s (#%d)", n, id)
+	}
+	return fmt.Sprintf("#%d", id)
 }
 
 // schedulingError maps a scheduling error to an exit status: 1 for refusals
@@ -107,8 +184,8 @@ func printAppointment(env *Env, a store.Appointment, loc *time.Location) {
 	if a.CoverageID != nil {
 		cov = fmt.Sprint(*a.CoverageID)
 	}
-	fmt.Fprintf(env.Stdout, "appointment %d: %s %s-%s provider %d patient %d coverage %s %q\n", a.ID, a.Status,
-		a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"), a.ProviderID, a.PatientID, cov, a.Reason)
+	fmt.Fprintf(env.Stdout, "appointment %d: %s %s-%s %s provider %d patient %d coverage %s %q\n", a.ID, a.Status,
+		a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"), a.StartsAt.In(loc).Format("MST"), a.ProviderID, a.PatientID, cov, a.Reason)
 }
 
 // parseAt reads an --at flag, a clinic-local date and time.
@@ -196,11 +273,19 @@ func newApptListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return schedulingError(err)
 			}
+			ids := make([]int64, len(as))
+			for i, a := range as {
+				ids[i] = a.PatientID
+			}
+			names, err := loadPeople(ctx, st, f.clinic, ids)
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
 			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTART\tEND\tSTATUS\tPROVIDER\tPATIENT\tREASON")
+			fmt.Fprintf(tw, "ID\tSTART (%s)\tEND\tSTATUS\tPROVIDER\tPATIENT\tREASON\n", loc)
 			for _, a := range as {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\n", a.ID, a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"),
-					a.Status, a.ProviderID, a.PatientID, a.Reason)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"),
+					a.Status, named(names.providers, a.ProviderID), named(names.patients, a.PatientID), a.Reason)
 			}
 			return tw.Flush()
 		},
@@ -220,10 +305,14 @@ func newApptRescheduleCmd(env *Env) *cobra.Command {
 	var minutes int
 	var anyHours bool
 	c := &cobra.Command{
-		Use:   "reschedule",
+		Use:   "reschedule ID",
 		Short: "Move a booked appointment to another time (or provider)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := appointmentID(args, id)
+			if err != nil {
+				return err
+			}
 			ctx := cmdContext(cmd)
 			svc, st, loc, err := f.open(ctx, env)
 			if err != nil {
@@ -244,7 +333,7 @@ func newApptRescheduleCmd(env *Env) *cobra.Command {
 		},
 	}
 	f.register(c)
-	c.Flags().Int64Var(&id, "id", 0, "appointment ID")
+	idFlag(c, &id)
 	c.Flags().Int64Var(&provider, "provider", 0, "move to this provider")
 	c.Flags().StringVar(&at, "at", "", `new start, "YYYY-MM-DD HH:MM" in --tz`)
 	c.Flags().IntVar(&minutes, "minutes", 0, "new length in minutes (default: unchanged)")
@@ -260,10 +349,14 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 	var note, serviceType, pos string
 	var diagnoses []string
 	c := &cobra.Command{
-		Use:   name,
+		Use:   name + " ID",
 		Short: short,
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := appointmentID(args, id)
+			if err != nil {
+				return err
+			}
 			ctx := cmdContext(cmd)
 			svc, st, loc, err := f.open(ctx, env)
 			if err != nil {
@@ -303,7 +396,7 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 		},
 	}
 	f.register(c)
-	c.Flags().Int64Var(&id, "id", 0, "appointment ID")
+	idFlag(c, &id)
 	switch name {
 	case "cancel", "noshow":
 		c.Flags().StringVar(&note, "note", "", "note kept in the audit log")

@@ -66,15 +66,15 @@ func TestAppointmentsCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "already booked") {
 		t.Fatalf("double booking: %d %q", code, errOut)
 	}
-	code, _, errOut = run(t, append(base, "appointments", "checkout", "--clinic", cl, "--id", "1")...)
+	code, _, errOut = run(t, append(base, "appointments", "checkout", "--clinic", cl, "1")...)
 	if code != 1 || !strings.Contains(errOut, "cannot check out: appointment is booked") {
 		t.Fatalf("checkout before checkin: %d %q", code, errOut)
 	}
-	code, out, _ = run(t, append(base, "appointments", "checkin", "--clinic", cl, "--id", "1")...)
+	code, out, _ = run(t, append(base, "appointments", "checkin", "--clinic", cl, "--id", "1")...) // the older --id form
 	if code != 0 || !strings.Contains(out, "checked_in") || !strings.Contains(out, "eligibility not verified") {
 		t.Fatalf("checkin: %d %q", code, out)
 	}
-	code, out, _ = run(t, append(base, "appointments", "checkout", "--clinic", cl, "--id", "1", "--dx", "J06.9")...)
+	code, out, _ = run(t, append(base, "appointments", "checkout", "1", "--dx", "J06.9")...)
 	if code != 0 || !strings.Contains(out, "encounter 1: ready, date of service 2026-03-03, place of service 11") {
 		t.Fatalf("checkout: %d %q", code, out)
 	}
@@ -90,9 +90,17 @@ func TestAppointmentsCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "imported 1 appointment") {
 		t.Fatalf("import: %d %q", code, out)
 	}
-	code, out, _ = run(t, append(base, "appointments", "list", "--clinic", cl, "--from", "2026-03-01", "--to", "2026-03-31")...)
-	if code != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(out, "completed") {
+	// The only clinic of the database needs no --clinic; names stand
+	// beside IDs, times in --tz (issue 19).
+	code, out, _ = run(t, append(base, "appointments", "list", "--tz", "America/New_York", "--from", "2026-03-01", "--to", "2026-03-31")...)
+	if code != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(out, "completed") || !strings.Contains(out, "KIM (#1)") ||
+		!strings.Contains(out, "DOE, JANE (#1)") || !strings.Contains(out, "START (America/New_York)") || !strings.Contains(out, "2026-03-03 04:00") {
 		t.Fatalf("list: %d %q", code, out)
+	}
+	for _, args := range [][]string{{"cancel"}, {"cancel", "2", "--id", "2"}, {"cancel", "x"}, {"list", "--tz", "Mars/Olympus"}} {
+		if code, _, errOut := run(t, append(append(base, "appointments"), args...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
+		}
 	}
 
 	dir := t.TempDir()

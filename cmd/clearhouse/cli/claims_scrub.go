@@ -33,8 +33,8 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			"Prints every finding with its claim, rule, severity, X12 location and suggested fix.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return exitf(2, "--output %q: want table or json", output)
+			if err := checkOutput(&output, formatTable, formatJSON); err != nil {
+				return err
 			}
 			day := claim.DateOf(time.Now())
 			if today != "" {
@@ -88,7 +88,7 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 		},
 	}
 	c.Flags().StringVar(&payerID, "payer", "", "payer ID whose rules apply (default: each claim's payer, Loop 2010BB NM109)")
-	c.Flags().StringVar(&output, "output", "table", "output format: table or json")
+	outputFlag(c, &output, []string{formatTable, formatJSON}, "")
 	c.Flags().StringVar(&today, "today", "", "submission date YYYY-MM-DD for timely filing and future dates (default: today)")
 	c.Flags().StringVar(&rulesDir, "rules", "", "rules directory holding common/ and payers/ (default: the embedded rules)")
 	c.Flags().StringVar(&codesDirFlag, "codes-dir", "", "directory of imported code set releases")

@@ -63,7 +63,7 @@ func newClaimsEncodeCmd(env *Env) *cobra.Command {
 		Use:   "encode --format 837p|837i CLAIMS.json",
 		Short: "Write claims (JSON, one or an array) as an 837P or 837I interchange",
 		Long: "Write claims in the claim model's JSON form as an 837P (005010X222A1) or 837I (005010X223A2)\n" +
-			"interchange, to standard output or -o FILE. Claims without a kind take the format's; a claim of\n" +
+			"interchange, to standard output or --out FILE. Claims without a kind take the format's; a claim of\n" +
 			"the other kind is an error. Every claim is checked against the guide first: on any problem\n" +
 			"nothing is written and each problem is listed with its claim, loop, segment and element.\n" +
 			"The receiver (1000B) defaults to the first claim's payer.",
@@ -145,7 +145,11 @@ func newClaimsEncodeCmd(env *Env) *cobra.Command {
 	}
 	f := c.Flags()
 	f.StringVar(&format, "format", "", "837p or 837i (required)")
+	f.StringVar(&output, "out", "", "write to FILE instead of standard output")
+	// -o and --output named the file before -o meant the output format
+	// everywhere; both stay, hidden, for old scripts.
 	f.StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
+	_ = f.MarkHidden("output")
 	f.StringVar(&at, "time", "", "creation time, RFC 3339 (default now)")
 	f.StringVar(&usage, "usage", "T", "ISA15: T test or P production")
 	f.Int64Var(&control, "control-number", 1, "first ISA13, GS06 and ST02 control number")

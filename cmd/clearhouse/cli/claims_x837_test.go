@@ -91,3 +91,27 @@ func TestClaimsDecodeErrors(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// TestClaimsEncodeOut: --out FILE writes the interchange there; -o, which
+// named the file before it meant the output format, still does (issue 19).
+func TestClaimsEncodeOut(t *testing.T) {
+	want, err := os.ReadFile(filepath.Join("testdata", "golden", "claims-encode-office-visit.x12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, flag := range []string{"--out", "-o", "--output"} {
+		path := filepath.Join(t.TempDir(), "out.x12")
+		args := append(append([]string{"claims", "encode", "--format", "837p"}, encodeArgs...), flag, path, "testdata/claims/office-visit.json")
+		code, out, errOut := run(t, args...)
+		if code != 0 || out != "" {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %s", flag, code, out, errOut)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: the file differs from the golden encoding", flag)
+		}
+	}
+}

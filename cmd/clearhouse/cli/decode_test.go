@@ -26,13 +26,13 @@ func TestDecodeCommands(t *testing.T) {
 		code int
 	}{
 		{"remit-table", []string{"remit", "decode", x835 + "professional_and_institutional.x12"}, 0},
-		{"remit-json", []string{"remit", "decode", "--format", "json", x835 + "professional_and_institutional.x12"}, 0},
+		{"remit-json", []string{"remit", "decode", "-o", "json", x835 + "professional_and_institutional.x12"}, 0},
 		{"remit-unbalanced", []string{"remit", "decode", "testdata/decode/unbalanced.835"}, 1},
 		{"remit-unbalanced-skip", []string{"remit", "decode", "--no-balance", "testdata/decode/unbalanced.835"}, 0},
 		{"eligibility-active", []string{"eligibility", "decode", x270 + "eligibility_active.x12"}, 0},
 		{"eligibility-dependent", []string{"eligibility", "decode", x270 + "eligibility_dependent.x12"}, 0},
 		{"eligibility-errors", []string{"eligibility", "decode", x270 + "eligibility_errors.x12"}, 0},
-		{"eligibility-json", []string{"eligibility", "decode", "--format", "json", x270 + "eligibility_inactive.x12"}, 0},
+		{"eligibility-json", []string{"eligibility", "decode", "--output", "json", x270 + "eligibility_inactive.x12"}, 0},
 		{"ack-277ca", []string{"ack", "decode", x277 + "accepted_and_rejected.x12"}, 0},
 		{"ack-277ca-json", []string{"ack", "decode", "--format", "json", x277 + "rejected_batch.x12"}, 0},
 		{"ack-999", []string{"ack", "decode", x999 + "999-partial.x12"}, 0},
@@ -81,6 +81,7 @@ func TestDecodeCommandErrors(t *testing.T) {
 		{[]string{"remit", "decode", x277}, 2, "not an 835"},
 		{[]string{"eligibility", "decode", x277}, 2, "not a 271"},
 		{[]string{"ack", "decode", "../../../edi/x835/testdata/golden/professional_and_institutional.x12"}, 2, "not an acknowledgment"},
+		{[]string{"remit", "decode", "-o", "xml", x277}, 2, "want table or json"},
 		{[]string{"remit", "decode", "--format", "xml", x277}, 2, "want table or json"},
 	}
 	for _, tt := range tests {

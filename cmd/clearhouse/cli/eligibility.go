@@ -136,7 +136,7 @@ func newEligibilityDecodeCmd(env *Env) *cobra.Command {
 			"2 when it cannot be read as a 271. FILE - reads standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
+			if err := checkOutput(&format, formatTable, formatJSON); err != nil {
 				return err
 			}
 			r, done, err := openDecodeInput(env, args[0])
@@ -191,7 +191,7 @@ func newEligibilityDecodeCmd(env *Env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", formatTable, "output format: table or json")
+	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
 	return cmd
 }
 

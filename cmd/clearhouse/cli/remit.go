@@ -17,12 +17,6 @@ import (
 	"github.com/clearhouse/clearhouse/edi/x835"
 )
 
-// Output formats of the decode commands.
-const (
-	formatTable = "table"
-	formatJSON  = "json"
-)
-
 // openRawInput opens FILE for a decode command, or standard input for "-";
 // failure is exit status 2. It returns the name to use in error positions.
 func openRawInput(env *Env, name string) (io.Reader, string, func(), error) {
@@ -46,13 +40,6 @@ func openDecodeInput(env *Env, name string) (*edi.Reader, func(), error) {
 	r := edi.NewReader(in)
 	r.File = file
 	return r, done, nil
-}
-
-func checkFormat(f string) error {
-	if f != formatTable && f != formatJSON {
-		return exitf(2, "--format %q: want table or json", f)
-	}
-	return nil
 }
 
 // money formats cents as a decimal with two places: -250 is "-2.50".
@@ -254,12 +241,12 @@ func newRemitDecodeCmd(env *Env) *cobra.Command {
 		Long: "Reads an 835 claim by claim (any size, in constant memory) and lists each claim payment\n" +
 			"and, after each transaction, its payment and provider adjustments (PLB). Amounts are checked\n" +
 			"to balance (lines, claims, and BPR02 against the claims and PLB); each failure is listed with\n" +
-			"its position. --format json writes one JSON object per line: claims, then their remittance.\n" +
+			"its position. -o json writes one JSON object per line: claims, then their remittance.\n" +
 			"Exit status: 0 clean, 1 when errors were listed, 2 when the file cannot be read as an 835.\n" +
 			"FILE - reads standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
+			if err := checkOutput(&format, formatTable, formatJSON); err != nil {
 				return err
 			}
 			r, done, err := openDecodeInput(env, args[0])
@@ -320,7 +307,7 @@ func newRemitDecodeCmd(env *Env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", formatTable, "output format: table or json")
+	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
 	cmd.Flags().BoolVar(&noBalance, "no-balance", false, "skip the balancing checks (SNIP type 3)")
 	return cmd
 }

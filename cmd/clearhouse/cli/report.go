@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,14 +26,16 @@ func newReportCmd(env *Env) *cobra.Command {
 	type render struct {
 		name, short string
 		build       func(d *report.Dataset) (tables []report.Table, v any)
+		// tables names the tables build returns, for --table.
+		tables []string
 	}
 	for _, r := range []render{
 		{"kpis", "Clean-claim rate, first-pass acceptance, denial rate, days in A/R, collections, revenue per visit, no-show rate",
-			func(d *report.Dataset) ([]report.Table, any) { k := report.ComputeKPIs(d); return k.Tables(), k }},
+			func(d *report.Dataset) ([]report.Table, any) { k := report.ComputeKPIs(d); return k.Tables(), k }, nil},
 		{"aging", "A/R aging (0-30, 31-60, 61-90, 91-120, over 120 days) by payer and for patient responsibility",
-			func(d *report.Dataset) ([]report.Table, any) { a := report.ComputeAging(d); return a.Tables(), a }},
+			func(d *report.Dataset) ([]report.Table, any) { a := report.ComputeAging(d); return a.Tables(), a }, nil},
 		{"denials", "Denial rate by payer and by CARC, with the suggested action",
-			func(d *report.Dataset) ([]report.Table, any) { x := report.ComputeDenials(d); return x.Tables(), x }},
+			func(d *report.Dataset) ([]report.Table, any) { x := report.ComputeDenials(d); return x.Tables(), x }, []string{"payer", "reason"}},
 		{"payers", "Claims, charges, clean-claim, first-pass and denial rates, payments and A/R by payer",
 			func(d *report.Dataset) ([]report.Table, any) {
 				rows := report.ComputePayers(d)
@@ -45,27 +48,34 @@ func newReportCmd(env *Env) *cobra.Command {
 					To     string            `json:"to"`
 					Payers []report.PayerRow `json:"payers"`
 				}{from, to, rows}
-			}},
+			}, nil},
 		{"no-shows", "No-show rate by provider",
-			func(d *report.Dataset) ([]report.Table, any) { n := report.ComputeNoShows(d); return n.Tables(), n }},
+			func(d *report.Dataset) ([]report.Table, any) { n := report.ComputeNoShows(d); return n.Tables(), n }, nil},
 	} {
-		c.AddCommand(newReportSubCmd(env, r.name, r.short, r.build))
+		c.AddCommand(newReportSubCmd(env, r.name, r.short, r.build, r.tables))
 	}
 	return c
 }
 
-func newReportSubCmd(env *Env, name, short string, build func(d *report.Dataset) ([]report.Table, any)) *cobra.Command {
+func newReportSubCmd(env *Env, name, short string, build func(d *report.Dataset) ([]report.Table, any), tableNames []string) *cobra.Command {
 	var (
-		clinics          []int64
-		from, to, out, n string
+		clinics                 []int64
+		from, to, out, n, table string
 	)
 	c := &cobra.Command{
 		Use:   name,
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out != "table" && out != "csv" && out != "json" {
-				return exitf(2, "--output %q: want table, csv or json", out)
+			if err := checkOutput(&out, formatTable, formatCSV, formatJSON); err != nil {
+				return err
+			}
+			pick := 0
+			if table != "" {
+				pick = slices.Index(tableNames, table)
+				if pick < 0 {
+					return exitf(2, "--table %q: want %s", table, joinOr(tableNames))
+				}
 			}
 			today := time.Now().UTC()
 			if n != "" {
@@ -110,6 +120,11 @@ func newReportSubCmd(env *Env, name, short string, build func(d *report.Dataset)
 				enc.SetIndent("", "  ")
 				return enc.Encode(v)
 			case "csv":
+				// One CSV table: a report of several tables writes the
+				// one --table names.
+				if len(tables) > 1 {
+					tables = tables[pick : pick+1]
+				}
 				return report.WriteCSV(env.Stdout, tables...)
 			}
 			if err := report.WriteText(env.Stdout, tables...); err != nil {
@@ -122,7 +137,10 @@ func newReportSubCmd(env *Env, name, short string, build func(d *report.Dataset)
 	fl.Int64SliceVar(&clinics, "clinic", nil, "only these clinics (repeatable; default every clinic)")
 	fl.StringVar(&from, "from", "", "first date of the period, YYYY-MM-DD (default the first of this month)")
 	fl.StringVar(&to, "to", "", "last date of the period and as-of date, YYYY-MM-DD (default today)")
-	fl.StringVarP(&out, "output", "o", "table", "output: table, csv or json")
+	outputFlag(c, &out, []string{formatTable, formatCSV, formatJSON}, "")
+	if len(tableNames) > 1 {
+		fl.StringVar(&table, "table", "", "with -o csv, the table to write: "+joinOr(tableNames)+" (default "+tableNames[0]+")")
+	}
 	fl.StringVar(&n, "now", "", "the current time, RFC 3339 (for reproducible defaults)")
 	_ = fl.MarkHidden("now")
 	return c

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -54,9 +55,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
 	root := NewRootCmd(env)
 	root.SetArgs(args)
+	// A command that only groups subcommands shows its help when run;
+	// an unknown word after it is a usage error, not a request for help.
+	if c, rest, err := root.Find(args); err == nil && c != root && !c.Runnable() && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		fmt.Fprintf(stderr, "clearhouse: unknown command %q for %q\n", rest[0], c.CommandPath())
+		return 2
+	}
 	err := root.Execute()
 	if err == nil {
 		return 0
+	}
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		// cobra's own message for an unknown subcommand of the root.
+		err = &ExitError{Code: 2, Err: err}
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {
@@ -110,7 +121,34 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newChargesCmd(env),
 		newStatementsCmd(env),
 	)
+	usageErrors(root)
 	return root
+}
+
+// usageErrors makes every argument and flag error of the tree a usage
+// error: exit status 2, as the README reserves for input the command does
+// not expect.
+func usageErrors(root *cobra.Command) {
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: 2, Err: err} })
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if args := c.Args; args != nil {
+			c.Args = func(cmd *cobra.Command, a []string) error {
+				if err := args(cmd, a); err != nil {
+					var ee *ExitError
+					if errors.As(err, &ee) {
+						return err
+					}
+					return &ExitError{Code: 2, Err: err}
+				}
+				return nil
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }
 
 // Version is the release this binary was built from.

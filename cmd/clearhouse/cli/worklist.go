@@ -128,12 +128,13 @@ func newWorklistCmd(env *Env) *cobra.Command {
 		Use:   "worklist",
 		Short: "List the billing team's work items (scrub failures, rejections, denials, underpayments, ...)",
 		Long: "List open work items, oldest first, with filters and sorting. Kinds: " + strings.Join(worklist.Kinds(), ", ") + ".\n" +
-			"Sort by age, amount, priority, id, payer, kind or assignee; a leading - reverses.\n" +
+			"Sort by age, amount, priority, id, payer, kind or assignee, ascending; a leading - sorts descending\n" +
+			"(--sort -amount puts the largest amounts first; the default, -age, the oldest items).\n" +
 			"Subcommands show an item and assign, annotate and resolve it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out != "table" && out != "json" && out != "csv" {
-				return exitf(2, "--output %q: want table, json or csv", out)
+			if err := checkOutput(&out, formatTable, formatJSON, formatCSV); err != nil {
+				return err
 			}
 			lo, err := parseDollars("min-amount", minAmt)
 			if err != nil {
@@ -168,9 +169,9 @@ func newWorklistCmd(env *Env) *cobra.Command {
 	fl.IntVar(&maxAge, "max-age", 0, "only items at most this many days old")
 	fl.StringVar(&minAmt, "min-amount", "", "only items of at least this amount (dollars)")
 	fl.StringVar(&maxAmt, "max-amount", "", "only items of at most this amount (dollars)")
-	fl.StringVar(&sortBy, "sort", worklist.SortAge, "sort order: age, amount, priority, id, payer, kind, assignee (prefix - to reverse)")
+	fl.StringVar(&sortBy, "sort", "-"+worklist.SortAge, "sort field, ascending: age, amount, priority, id, payer, kind, assignee; -field sorts descending")
 	fl.IntVar(&limit, "limit", 0, "show at most this many items")
-	fl.StringVarP(&out, "output", "o", "table", "output: table, json or csv")
+	outputFlag(c, &out, []string{formatTable, formatJSON, formatCSV}, "")
 	fl.StringVar(&f.now, "now", "", "the current time, RFC 3339 (for reproducible output)")
 	_ = fl.MarkHidden("now")
 	c.AddCommand(newWorklistShowCmd(env), newWorklistAssignCmd(env), newWorklistNoteCmd(env), newWorklistResolveCmd(env))
@@ -194,15 +195,7 @@ func writeItems(env *Env, out string, items []worklist.Item) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(items)
 	case "csv":
-		w := csv.NewWriter(env.Stdout)
-		_ = w.Write([]string{"id", "clinic", "kind", "status", "priority", "age_days", "payer", "claim", "amount", "assignee", "created", "title", "action"})
-		for _, it := range items {
-			_ = w.Write([]string{strconv.FormatInt(it.ID, 10), strconv.FormatInt(it.ClinicID, 10), it.Kind, it.Status, strconv.Itoa(it.Priority),
-				strconv.Itoa(it.AgeDays), it.PayerCode, it.PatientControlNumber, edi.FormatAmount(it.AmountCents), it.Assignee,
-				it.CreatedAt.UTC().Format(time.RFC3339), it.Title, it.Action})
-		}
-		w.Flush()
-		return w.Error()
+		return writeItemsCSV(env, items)
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tAGE\tPAYER\tCLAIM\tAMOUNT\tASSIGNEE\tTITLE")
@@ -217,6 +210,20 @@ func writeItems(env *Env, out string, items []worklist.Item) error {
 	return err
 }
 
+// writeItemsCSV writes items as CSV, one row each, amounts with two
+// decimals as in the table.
+func writeItemsCSV(env *Env, items []worklist.Item) error {
+	w := csv.NewWriter(env.Stdout)
+	_ = w.Write([]string{"id", "clinic", "kind", "status", "priority", "age_days", "payer", "claim", "amount", "assignee", "created", "title", "action"})
+	for _, it := range items {
+		_ = w.Write([]string{strconv.FormatInt(it.ID, 10), strconv.FormatInt(it.ClinicID, 10), it.Kind, it.Status, strconv.Itoa(it.Priority),
+			strconv.Itoa(it.AgeDays), it.PayerCode, it.PatientControlNumber, money(it.AmountCents), it.Assignee,
+			it.CreatedAt.UTC().Format(time.RFC3339), it.Title, it.Action})
+	}
+	w.Flush()
+	return w.Error()
+}
+
 func newWorklistShowCmd(env *Env) *cobra.Command {
 	var f workFlags
 	var out string
@@ -225,8 +232,8 @@ func newWorklistShowCmd(env *Env) *cobra.Command {
 		Short: "Show an item: its claim, status history, latest 835 payment, the X12 location of a rejection and the suggested action",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out != "text" && out != "json" {
-				return exitf(2, "--output %q: want text or json", out)
+			if err := checkOutput(&out, formatTable, formatJSON, formatCSV); err != nil {
+				return err
 			}
 			id, err := parseID(args[0], "item")
 			if err != nil {
@@ -242,14 +249,17 @@ func newWorklistShowCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return workError(err)
 			}
-			if out == "json" {
+			switch out {
+			case formatJSON:
 				return writeDetailJSON(env, d)
+			case formatCSV:
+				return writeItemsCSV(env, []worklist.Item{d.Item})
 			}
 			return writeDetail(env, d)
 		},
 	}
 	f.register(c, false)
-	c.Flags().StringVarP(&out, "output", "o", "text", "output: text or json")
+	outputFlag(c, &out, []string{formatTable, formatJSON, formatCSV}, "")
 	return c
 }
 
