@@ -17,6 +17,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/pem"
 	"errors"
@@ -46,19 +47,39 @@ const (
 // ErrInvalidConfig is wrapped by every ServerConfig validation error.
 var ErrInvalidConfig = errors.New("paysim: invalid configuration")
 
-// User is an account on the simulator's SFTP server.
+// User is an account on the simulator's SFTP server. Each user has its own
+// credentials: no two users may share a password or a key, so no credential
+// opens more than one account.
 type User struct {
 	// Name is the SSH user name.
 	Name string
 	// Password, when set, allows password (and keyboard-interactive) login.
 	Password string
-	// AuthorizedKeys are the public keys allowed to log in.
+	// AuthorizedKeys are the public keys allowed to log in as this user.
 	AuthorizedKeys []ssh.PublicKey
 	// Payer, when set, confines the user to <root>/<Payer>: the user sees
 	// /inbound, /outbound and /archive. Without it the user sees the whole
 	// root: /<payer>/inbound and so on.
 	Payer string
 }
+
+// String describes u without its password.
+func (u User) String() string {
+	scope := "every payer"
+	if u.Payer != "" {
+		scope = "payer " + u.Payer
+	}
+	return fmt.Sprintf("user %s (%s, password set: %t, %d keys)", u.Name, scope, u.Password != "", len(u.AuthorizedKeys))
+}
+
+// LogValue logs u without its password.
+func (u User) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", u.Name), slog.String("payer", u.Payer),
+		slog.Bool("password", u.Password != ""), slog.Int("keys", len(u.AuthorizedKeys)))
+}
+
+// DefaultMaxFileSize is ServerConfig.MaxFileSize's default: 64 MiB.
+const DefaultMaxFileSize = 64 << 20
 
 // Arrival is a file completely written into a payer's inbound folder.
 type Arrival struct {
@@ -97,6 +118,17 @@ type ServerConfig struct {
 	// ArrivalQueue is how many arrivals may wait for OnArrival before
 	// writers block. Default 64.
 	ArrivalQueue int
+	// MaxFileSize is the largest file a client may write, in bytes. A write
+	// reaching past it fails with a "file too large" status naming the
+	// limit, and the file is removed; it is never an arrival. Files are
+	// written to disk as they come, never held in memory. Default
+	// DefaultMaxFileSize.
+	MaxFileSize int64
+	// LoginDelay slows password guessing. Defaults: see LoginDelay.
+	LoginDelay LoginDelay
+	// Sleep waits out login delays, returning early when ctx ends.
+	// Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration)
 
 	// OnArrival is called for each Arrival, one at a time, from a goroutine
 	// the server owns; ctx ends when the server stops. Optional.
@@ -105,7 +137,7 @@ type ServerConfig struct {
 	// Logger receives connection and file events (never passwords).
 	// Default: discard.
 	Logger *slog.Logger
-	// Now is the clock for arrival times. Default time.Now.
+	// Now is the clock for arrival times and login delays. Default time.Now.
 	Now func() time.Time
 }
 
@@ -118,6 +150,7 @@ type Server struct {
 	root     *os.Root
 	rootPath string
 	users    map[string]*User
+	throttle *loginThrottle
 
 	mu       sync.Mutex
 	started  bool
@@ -147,6 +180,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxFileSize == 0 {
+		cfg.MaxFileSize = DefaultMaxFileSize
+	}
+	cfg.LoginDelay = cfg.LoginDelay.withDefaults()
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -193,6 +233,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		root:     root,
 		rootPath: rootPath,
 		users:    make(map[string]*User, len(cfg.Users)),
+		throttle: newLoginThrottle(cfg.LoginDelay, cfg.Now),
 	}
 	for i := range cfg.Users {
 		s.users[cfg.Users[i].Name] = &cfg.Users[i]
@@ -248,7 +289,57 @@ func (cfg *ServerConfig) validate() error {
 	if cfg.ArrivalQueue < 0 {
 		bad("ArrivalQueue is negative")
 	}
+	if cfg.MaxFileSize < 0 {
+		bad("MaxFileSize is negative")
+	}
+	if d := cfg.LoginDelay; d.Initial < 0 || d.Max < d.Initial || d.Forget < 0 {
+		bad("LoginDelay: want 0 <= Initial <= Max and Forget >= 0")
+	}
+	errs = append(errs, sharedCredentials(cfg.Users)...)
 	return errors.Join(errs...)
+}
+
+// sharedCredentials reports every password and key given to more than one
+// user, naming the users (and a key's fingerprint), never the password.
+func sharedCredentials(users []User) []error {
+	var errs []error
+	passwords := map[string]string{} // password -> first user
+	keys := map[string]string{}      // marshaled key -> first user
+	for _, u := range users {
+		if u.Password != "" {
+			if first, ok := passwords[u.Password]; ok && first != u.Name {
+				errs = append(errs, fmt.Errorf("%w: users %s and %s share a password: each user needs its own", ErrInvalidConfig, first, u.Name))
+			} else if !ok {
+				passwords[u.Password] = u.Name
+			}
+		}
+		for _, k := range u.AuthorizedKeys {
+			if k == nil {
+				errs = append(errs, fmt.Errorf("%w: user %s has a nil authorized key", ErrInvalidConfig, u.Name))
+				continue
+			}
+			m := string(k.Marshal())
+			if first, ok := keys[m]; ok && first != u.Name {
+				errs = append(errs, fmt.Errorf("%w: users %s and %s share the key %s: each user needs its own", ErrInvalidConfig, first, u.Name, ssh.FingerprintSHA256(k)))
+			} else if !ok {
+				keys[m] = u.Name
+			}
+		}
+	}
+	return errs
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // checkPayerName accepts a payer ID usable as one directory name: letters,
@@ -437,6 +528,7 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	nc.SetDeadline(time.Time{})
 	defer conn.Close()
 	user := s.users[conn.User()]
+	s.throttle.succeeded(user.Name, remoteHost(nc.RemoteAddr()))
 	log := s.log.With("user", conn.User(), "remote", nc.RemoteAddr().String())
 	log.Debug("paysim ssh login")
 
@@ -490,13 +582,42 @@ func subsystemName(payload []byte) string {
 	return p.Name
 }
 
+// checkPassword checks a password attempt, after waiting out the delay the
+// user's and the address's earlier failures imposed; a refusal is answered
+// after a delay that doubles with each failure in a row (LoginDelay).
 func (s *Server) checkPassword(meta ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
 	u := s.users[meta.User()]
-	if u != nil && u.Password != "" && subtle.ConstantTimeCompare([]byte(u.Password), password) == 1 {
+	name := ""
+	if u != nil {
+		name = u.Name
+	}
+	addr := remoteHost(meta.RemoteAddr())
+	if wait := s.throttle.pending(name, addr); wait > 0 {
+		s.cfg.Sleep(s.runCtx, wait)
+	}
+	if u != nil && u.Password != "" && samePassword(u.Password, password) {
 		return &ssh.Permissions{}, nil
 	}
-	s.log.Info("paysim password refused", "user", meta.User(), "remote", meta.RemoteAddr().String())
+	delay := s.throttle.failed(name, addr)
+	s.log.Info("paysim password refused", s.userAttr(meta.User()), "remote", meta.RemoteAddr().String(), "delay", delay)
+	s.cfg.Sleep(s.runCtx, delay)
 	return nil, errors.New("password refused")
+}
+
+// samePassword compares in constant time, whatever the lengths.
+func samePassword(want string, got []byte) bool {
+	a, b := sha256.Sum256([]byte(want)), sha256.Sum256(got)
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// userAttr logs a login's user name when it is an account. Other names are
+// left out: a password typed into the user name field must not reach the
+// log.
+func (s *Server) userAttr(name string) slog.Attr {
+	if s.users[name] == nil {
+		return slog.String("user", "(not an account)")
+	}
+	return slog.String("user", name)
 }
 
 func (s *Server) checkKeyboardInteractive(meta ssh.ConnMetadata, challenge ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
@@ -516,7 +637,7 @@ func (s *Server) checkPublicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.
 			}
 		}
 	}
-	s.log.Info("paysim public key refused", "user", meta.User(), "remote", meta.RemoteAddr().String(),
+	s.log.Info("paysim public key refused", s.userAttr(meta.User()), "remote", meta.RemoteAddr().String(),
 		"key", ssh.FingerprintSHA256(key))
 	return nil, errors.New("public key refused")
 }

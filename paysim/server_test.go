@@ -61,11 +61,12 @@ func newKey(t *testing.T) ssh.Signer {
 }
 
 // setup starts a server with payers ACME and GLOBEX, a user "acme" bound to
-// ACME (password and key) and an unbound user "admin".
-func setup(t *testing.T) *testServer {
+// ACME (password and key) and an unbound user "admin", with the changes of
+// mutate applied to its configuration.
+func setup(t *testing.T, mutate ...func(*ServerConfig)) *testServer {
 	t.Helper()
 	ts := &testServer{arrivals: make(chan Arrival, 16), userKey: newKey(t), log: &lockedBuffer{}}
-	srv, err := NewServer(ServerConfig{
+	cfg := ServerConfig{
 		Root:   t.TempDir(),
 		Payers: []string{"GLOBEX"},
 		Users: []User{
@@ -74,7 +75,11 @@ func setup(t *testing.T) *testServer {
 		},
 		OnArrival: func(_ context.Context, a Arrival) { ts.arrivals <- a },
 		Logger:    slog.New(slog.NewTextHandler(ts.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	srv, err := NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +251,7 @@ func TestPathsConfined(t *testing.T) {
 
 func TestAuth(t *testing.T) {
 	t.Parallel()
-	ts := setup(t)
+	ts := setup(t, func(c *ServerConfig) { c.LoginDelay = LoginDelay{Initial: time.Millisecond, Max: 2 * time.Millisecond} })
 	cases := []struct {
 		name string
 		user string
@@ -259,6 +264,10 @@ func TestAuth(t *testing.T) {
 		{"unknown key", "acme", ssh.PublicKeys(newKey(t)), false},
 		{"unknown user", "mallory", ssh.Password(testPassword), false},
 		{"admin has no key", "admin", ssh.PublicKeys(ts.userKey), false},
+		// Regression (issue 14): one password or key opened every account.
+		{"acme's password is not admin's", "admin", ssh.Password(testPassword), false},
+		{"admin's password is not acme's", "acme", ssh.Password("admin-pw"), false},
+		{"admin", "admin", ssh.Password("admin-pw"), true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -413,6 +422,10 @@ func TestConfigValidation(t *testing.T) {
 		{"duplicate user", ServerConfig{Root: "x", Users: []User{{Name: "u", Password: "p"}, {Name: "u", AuthorizedKeys: []ssh.PublicKey{key}}}}, "listed twice"},
 		{"bad payer", ServerConfig{Root: "x", Payers: []string{"../etc"}, Users: []User{{Name: "u", Password: "p"}}}, `payer "../etc"`},
 		{"bad user payer", ServerConfig{Root: "x", Users: []User{{Name: "u", Password: "p", Payer: "a/b"}}}, `payer "a/b"`},
+		{"shared password", ServerConfig{Root: "x", Users: []User{{Name: "u", Password: "sim-password-9", Payer: "A"}, {Name: "admin", Password: "sim-password-9"}}}, "users u and admin share a password"},
+		{"shared key", ServerConfig{Root: "x", Users: []User{{Name: "u", AuthorizedKeys: []ssh.PublicKey{key}}, {Name: "v", Password: "p", AuthorizedKeys: []ssh.PublicKey{key}}}}, "users u and v share the key SHA256:"},
+		{"negative size limit", ServerConfig{Root: "x", MaxFileSize: -1, Users: []User{{Name: "u", Password: "p"}}}, "MaxFileSize"},
+		{"login delay", ServerConfig{Root: "x", LoginDelay: LoginDelay{Initial: time.Second, Max: time.Millisecond}, Users: []User{{Name: "u", Password: "p"}}}, "LoginDelay"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,12 +3,14 @@ package paysim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/pkg/sftp"
@@ -169,13 +171,40 @@ func (h *fsHandler) open(r *sftp.Request) (*writtenFile, error) {
 
 // writtenFile is an open file that reports an arrival when it is closed
 // after writing under a final name in an inbound folder, unless the
-// transfer broke off.
+// transfer broke off or went past ServerConfig.MaxFileSize.
 type writtenFile struct {
 	*os.File
 	h           *fsHandler
 	rel         string
 	payer, name string // set when closing it is an arrival
 	broken      atomic.Bool
+	tooLarge    atomic.Bool
+	removeOnce  sync.Once
+}
+
+// tooLargeError is the status a client gets for a write past the limit.
+func tooLargeError(limit int64) error {
+	return fmt.Errorf("file too large: the limit is %d bytes", limit)
+}
+
+// WriteAt writes p at off unless that reaches past the size limit: then
+// the file is emptied and removed, and this and every later write fails.
+func (f *writtenFile) WriteAt(p []byte, off int64) (int, error) {
+	limit := f.h.srv.cfg.MaxFileSize
+	if f.tooLarge.Load() {
+		return 0, tooLargeError(limit)
+	}
+	if off < 0 || off > limit-int64(len(p)) {
+		f.tooLarge.Store(true)
+		f.removeOnce.Do(func() {
+			f.File.Truncate(0)
+			f.h.srv.root.Remove(filepath.FromSlash(f.rel))
+			f.h.srv.log.Warn("paysim upload refused: over the size limit", "user", f.h.user.Name,
+				"path", "/"+f.rel, "limit", limit)
+		})
+		return 0, tooLargeError(limit)
+	}
+	return f.File.WriteAt(p, off)
 }
 
 // TransferError is called by the SFTP server when the session ends with
@@ -184,7 +213,7 @@ func (f *writtenFile) TransferError(error) { f.broken.Store(true) }
 
 func (f *writtenFile) Close() error {
 	err := f.File.Close()
-	if err == nil && f.name != "" && !f.broken.Load() {
+	if err == nil && f.name != "" && !f.broken.Load() && !f.tooLarge.Load() {
 		f.h.notify(f.payer, f.name, f.rel)
 	}
 	return err
@@ -194,6 +223,13 @@ func (f *writtenFile) Close() error {
 func (h *fsHandler) notify(payer, name, rel string) {
 	st, err := h.srv.root.Stat(filepath.FromSlash(rel))
 	if err != nil || !st.Mode().IsRegular() {
+		return
+	}
+	if limit := h.srv.cfg.MaxFileSize; st.Size() > limit {
+		// Put there by other means than an SFTP write (writes stop at
+		// the limit): left alone, not answered.
+		h.srv.log.Warn("paysim inbound file ignored: over the size limit", "payer", payer, "name", name,
+			"size", st.Size(), "limit", limit)
 		return
 	}
 	h.srv.arrived(h.ctx, Arrival{
@@ -217,7 +253,7 @@ func (h *fsHandler) Filecmd(r *sftp.Request) error {
 	root := h.srv.root
 	switch r.Method {
 	case "Setstat":
-		return h.setstat(r, local)
+		return h.setstat(r, rel)
 	case "Rename":
 		// SFTP v3 (and OpenSSH) rename does not replace an existing file.
 		return h.rename(r, rel, false)
@@ -283,10 +319,35 @@ func (h *fsHandler) rename(r *sftp.Request, from string, replace bool) error {
 	return nil
 }
 
-func (h *fsHandler) setstat(r *sftp.Request, local string) error {
+// setstat serves SETSTAT and FSETSTAT. The simulator's files and folders
+// are real ones on the server's disk: their owners and modes stay as the
+// server made them, for every user; a user confined to a payer may not set
+// times either. The all-payers account may set a regular file's times. A
+// file's size may change (truncate) within MaxFileSize. A request asking
+// for anything refused changes nothing.
+func (h *fsHandler) setstat(r *sftp.Request, rel string) error {
 	flags := r.AttrFlags()
 	attrs := r.Attributes()
 	root := h.srv.root
+	local := filepath.FromSlash(rel)
+	if flags.UidGid || flags.Permissions {
+		return sftp.ErrSSHFxPermissionDenied
+	}
+	if flags.Acmodtime || flags.Size {
+		if structural(rel) || flags.Acmodtime && h.user.Payer != "" {
+			return sftp.ErrSSHFxPermissionDenied
+		}
+		st, err := root.Lstat(local)
+		if err != nil {
+			return fsError(err)
+		}
+		if !st.Mode().IsRegular() {
+			return sftp.ErrSSHFxPermissionDenied
+		}
+	}
+	if limit := h.srv.cfg.MaxFileSize; flags.Size && attrs.Size > uint64(limit) {
+		return tooLargeError(limit)
+	}
 	if flags.Size {
 		f, err := root.OpenFile(local, os.O_WRONLY, 0)
 		if err != nil {
@@ -295,11 +356,6 @@ func (h *fsHandler) setstat(r *sftp.Request, local string) error {
 		err = f.Truncate(int64(attrs.Size))
 		f.Close()
 		if err != nil {
-			return fsError(err)
-		}
-	}
-	if flags.Permissions {
-		if err := root.Chmod(local, attrs.FileMode()&fs.ModePerm); err != nil {
 			return fsError(err)
 		}
 	}

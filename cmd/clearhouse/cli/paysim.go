@@ -23,17 +23,19 @@ import (
 
 func newPaysimCmd(env *Env) *cobra.Command {
 	var (
-		listen, root, hostKey, passwordEnv, authorizedKeys string
-		users, payerIDs                                    []string
-		serveFor                                           time.Duration
-		rosterPath, payersDir, statePath, paymentMethod    string
-		seed                                               uint64
-		rates                                              paysim.Rates
-		plb                                                paysim.ProviderAdjustmentRates
-		delay, jitter, releaseEvery                        time.Duration
-		rejectUnknown                                      bool
-		copay                                              string
-		coinsurance                                        int64
+		listen, root, hostKey                           string
+		users, payerIDs                                 []string
+		passwordEnvs, authorizedKeys                    []string
+		maxFileSize                                     int64
+		serveFor                                        time.Duration
+		rosterPath, payersDir, statePath, paymentMethod string
+		seed                                            uint64
+		rates                                           paysim.Rates
+		plb                                             paysim.ProviderAdjustmentRates
+		delay, jitter, releaseEvery                     time.Duration
+		rejectUnknown                                   bool
+		copay                                           string
+		coinsurance                                     int64
 	)
 	cmd := &cobra.Command{
 		Use:   "paysim",
@@ -51,30 +53,26 @@ CSV). Decisions are drawn from --seed, so a run can be repeated. The state
 --state, so a restart neither answers a file twice nor loses an 835.
 
 Users are given as --user NAME:PAYER (confined to that payer's folders) or
---user NAME (sees every payer). They log in with the password in the
-environment variable named by --password-env, or with a key listed in the
---authorized-keys file. The host key is loaded from --host-key, or generated
+--user NAME (sees every payer). Each user has its own credentials, and no
+password or key may open two accounts: --password-env NAME=VAR gives user NAME
+the password in $VAR, --authorized-keys NAME=FILE the keys of an
+authorized_keys file. A bare --password-env VAR (by default
+CLEARHOUSE_PAYSIM_PASSWORD) is the password of the only user or, with several
+users, means $VAR_NAME for each (NAME upper-cased, other characters than
+letters and digits as _); a bare --authorized-keys FILE is for the only user.
+Failed password logins are answered after a delay that doubles from 100ms
+to 4s per user and per address. Uploads past --max-file-size are refused and
+removed. The host key is loaded from --host-key, or generated
 and saved there on first run; its fingerprint and a known_hosts line are
 printed at start. The server runs until interrupted (or for --serve-for).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			password := ""
-			if passwordEnv != "" {
-				password = env.Getenv(passwordEnv)
-			}
-			var keys []ssh.PublicKey
-			if authorizedKeys != "" {
-				var err error
-				keys, err = readAuthorizedKeys(authorizedKeys)
-				if err != nil {
-					return &ExitError{Code: 2, Err: err}
-				}
-			}
-			if password == "" && len(keys) == 0 {
-				return exitf(2, "paysim: no credentials: set $%s or give --authorized-keys", passwordEnv)
-			}
 			if len(users) == 0 {
 				return exitf(2, "paysim: give at least one --user NAME:PAYER")
+			}
+			accounts, err := paysimUsers(users, passwordEnvs, authorizedKeys, env.Getenv)
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
 			}
 			logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
 			cfg := paysim.ServerConfig{
@@ -82,14 +80,11 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 				Root:        root,
 				Payers:      payerIDs,
 				HostKeyPath: hostKey,
+				Users:       accounts,
+				MaxFileSize: maxFileSize,
 				Logger:      logger,
 			}
-			for _, u := range users {
-				name, payer, _ := strings.Cut(u, ":")
-				cfg.Users = append(cfg.Users, paysim.User{Name: name, Payer: payer, Password: password, AuthorizedKeys: keys})
-			}
 			var reg *payers.Registry
-			var err error
 			if payersDir != "" {
 				reg, err = payers.LoadDir(payersDir)
 			} else {
@@ -167,8 +162,9 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 	f.StringVar(&hostKey, "host-key", "paysim_host_ed25519_key", "host key file (generated and saved if missing)")
 	f.StringArrayVar(&users, "user", nil, "user NAME:PAYER, or NAME for access to every payer (repeatable)")
 	f.StringArrayVar(&payerIDs, "payer", nil, "payer whose folders to create besides the users' payers (repeatable)")
-	f.StringVar(&passwordEnv, "password-env", "CLEARHOUSE_PAYSIM_PASSWORD", "environment variable holding the users' password")
-	f.StringVar(&authorizedKeys, "authorized-keys", "", "authorized_keys file with the users' public keys")
+	f.StringArrayVar(&passwordEnvs, "password-env", []string{"CLEARHOUSE_PAYSIM_PASSWORD"}, "NAME=VAR: environment variable holding user NAME's password; a bare VAR: the only user's, or VAR_NAME per user (repeatable)")
+	f.StringArrayVar(&authorizedKeys, "authorized-keys", nil, "NAME=FILE: authorized_keys file of user NAME; a bare FILE: the only user's (repeatable)")
+	f.Int64Var(&maxFileSize, "max-file-size", paysim.DefaultMaxFileSize, "largest file a client may upload, in bytes")
 	f.DurationVar(&serveFor, "serve-for", 0, "stop after this long (0: until interrupted)")
 	f.StringVar(&payersDir, "payers", "", "directory of payer definitions giving each payer's ISA/GS IDs (default: the fixture payers)")
 	f.StringVar(&rosterPath, "roster", "", "member roster for 271s and cost sharing: a .json or .csv file")
@@ -187,6 +183,95 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 	f.StringVar(&paymentMethod, "payment-method", "CHK", "BPR04 of payments: CHK or ACH")
 	f.StringVar(&statePath, "state", "", "state file (default <root>/.paysim-state.json)")
 	return cmd
+}
+
+// paysimUsers gives each --user NAME[:PAYER] its own credentials from
+// --password-env and --authorized-keys (see the command's help).
+func paysimUsers(users, passwordEnvs, keyFiles []string, getenv func(string) string) ([]paysim.User, error) {
+	accounts := make([]paysim.User, 0, len(users))
+	index := map[string]int{}
+	for _, u := range users {
+		name, payer, _ := strings.Cut(u, ":")
+		index[name] = len(accounts)
+		accounts = append(accounts, paysim.User{Name: name, Payer: payer})
+	}
+	single := len(accounts) == 1
+
+	var bareEnv string
+	explicit := map[string]string{} // user -> variable
+	for _, spec := range passwordEnvs {
+		name, variable, ok := strings.Cut(spec, "=")
+		switch {
+		case !ok && bareEnv != "":
+			return nil, fmt.Errorf("paysim: --password-env %s and %s: give one bare variable at most, or NAME=VAR per user", bareEnv, spec)
+		case !ok:
+			bareEnv = spec
+		case variable == "":
+			return nil, fmt.Errorf("paysim: --password-env %s: want NAME=VAR", spec)
+		default:
+			if _, known := index[name]; !known {
+				return nil, fmt.Errorf("paysim: --password-env %s: no --user %s", spec, name)
+			}
+			explicit[name] = variable
+		}
+	}
+	for i := range accounts {
+		u := &accounts[i]
+		variable, ok := explicit[u.Name]
+		switch {
+		case ok:
+		case bareEnv == "":
+		case single:
+			variable = bareEnv
+		default:
+			variable = bareEnv + "_" + envSuffix(u.Name)
+		}
+		if variable != "" {
+			u.Password = getenv(variable)
+		}
+	}
+
+	for _, spec := range keyFiles {
+		name, file, ok := strings.Cut(spec, "=")
+		i, known := index[name]
+		if !ok || !known {
+			// A bare file (which may hold '=' in its name).
+			if !single {
+				return nil, fmt.Errorf("paysim: --authorized-keys %s: with several users give --authorized-keys NAME=FILE for each", spec)
+			}
+			i, file = 0, spec
+		}
+		keys, err := readAuthorizedKeys(file)
+		if err != nil {
+			return nil, err
+		}
+		accounts[i].AuthorizedKeys = append(accounts[i].AuthorizedKeys, keys...)
+	}
+
+	for _, u := range accounts {
+		if u.Password == "" && len(u.AuthorizedKeys) == 0 {
+			hint := "--password-env " + u.Name + "=VAR"
+			if bareEnv != "" && !single {
+				hint = "$" + bareEnv + "_" + envSuffix(u.Name)
+			} else if bareEnv != "" {
+				hint = "$" + bareEnv
+			}
+			return nil, fmt.Errorf("paysim: no credentials for user %s: set %s or give --authorized-keys %s=FILE", u.Name, hint, u.Name)
+		}
+	}
+	return accounts, nil
+}
+
+// envSuffix turns a user name into the end of an environment variable name:
+// upper case, characters other than letters and digits as '_'.
+func envSuffix(name string) string {
+	b := []byte(strings.ToUpper(name))
+	for i, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // readAuthorizedKeys parses an OpenSSH authorized_keys file.
