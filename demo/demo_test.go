@@ -135,8 +135,8 @@ func checkRun(t *testing.T, res *Result) {
 	primary := map[int64]bool{}
 	for _, c := range claims {
 		switch c.Status {
-		case store.ClaimPaid, store.ClaimPartiallyPaid, store.ClaimDenied, store.ClaimRejected, store.ClaimScrubFailed:
-		case store.ClaimDraft, store.ClaimReady:
+		case claim.StatusPaid, claim.StatusPartiallyPaid, claim.StatusDenied, claim.StatusRejected, claim.StatusScrubFailed:
+		case claim.StatusDraft, claim.StatusReady:
 			if !isSecondary(c) {
 				t.Errorf("primary claim %s left %s", c.PatientControlNumber, c.Status)
 			}
@@ -146,7 +146,7 @@ func checkRun(t *testing.T, res *Result) {
 		if !isSecondary(c) && c.EncounterID != nil {
 			primary[*c.EncounterID] = true
 		}
-		if c.Status == store.ClaimScrubFailed || c.Status == store.ClaimRejected || c.Status == store.ClaimDenied {
+		if c.Status == claim.StatusScrubFailed || c.Status == claim.StatusRejected || c.Status == claim.StatusDenied {
 			items, err := st.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: cid, ClaimID: c.ID})
 			if err != nil {
 				t.Fatal(err)
