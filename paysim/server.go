@@ -242,6 +242,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		PasswordCallback:            s.checkPassword,
 		PublicKeyCallback:           s.checkPublicKey,
 		KeyboardInteractiveCallback: s.checkKeyboardInteractive,
+		AuthLogCallback:             s.authenticated,
 		ServerVersion:               "SSH-2.0-ClearhousePayerSim",
 		MaxAuthTries:                6,
 	}
@@ -528,7 +529,6 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	nc.SetDeadline(time.Time{})
 	defer conn.Close()
 	user := s.users[conn.User()]
-	s.throttle.succeeded(user.Name, remoteHost(nc.RemoteAddr()))
 	log := s.log.With("user", conn.User(), "remote", nc.RemoteAddr().String())
 	log.Debug("paysim ssh login")
 
@@ -602,6 +602,15 @@ func (s *Server) checkPassword(meta ssh.ConnMetadata, password []byte) (*ssh.Per
 	s.log.Info("paysim password refused", s.userAttr(meta.User()), "remote", meta.RemoteAddr().String(), "delay", delay)
 	s.cfg.Sleep(s.runCtx, delay)
 	return nil, errors.New("password refused")
+}
+
+// authenticated is called after each authentication attempt; a login that
+// succeeded (by password or by a key whose signature checked) resets the
+// delays of its user and address before the client hears of it.
+func (s *Server) authenticated(meta ssh.ConnMetadata, _ string, err error) {
+	if err == nil {
+		s.throttle.succeeded(meta.User(), remoteHost(meta.RemoteAddr()))
+	}
 }
 
 // samePassword compares in constant time, whatever the lengths.

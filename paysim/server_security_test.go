@@ -428,7 +428,10 @@ func TestLoginDelayStopsWithServer(t *testing.T) {
 	ts := setup(t, func(c *ServerConfig) { c.LoginDelay = LoginDelay{Initial: time.Hour, Max: time.Hour} })
 	refused := make(chan error, 1)
 	go func() { refused <- ts.dialFrom("127.0.0.1", "acme", ssh.Password("wrong")) }()
-	for !strings.Contains(ts.log.String(), "password refused") {
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(ts.log.String(), "password refused"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the wrong password was not refused")
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	closed := make(chan struct{})
