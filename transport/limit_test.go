@@ -1,6 +1,7 @@
 package transport_test
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -73,5 +74,26 @@ func TestMaxInboundSizeValidated(t *testing.T) {
 	_, err := transport.New(s.endpoint(s.port()), transport.Options{MaxInboundSize: -1})
 	if !errors.Is(err, transport.ErrInvalidConfig) || !strings.Contains(err.Error(), "MaxInboundSize") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// TestUploadOverServerLimit checks what the clearinghouse sees when a
+// payer's server refuses an upload for its size (the simulator's
+// MaxFileSize): an error carrying the server's message and the limit, and
+// no file left under the final name nor under a temporary one.
+func TestUploadOverServerLimit(t *testing.T) {
+	t.Parallel()
+	const limit = 2048
+	s := startSimWith(t, func(c *paysim.ServerConfig) { c.MaxFileSize = limit })
+	h := newClient(t, s.endpoint(s.port()))
+	_, err := h.client.Upload(t.Context(), "claims.x12", bytes.NewReader(content(limit+1)))
+	if err == nil || !strings.Contains(err.Error(), "file too large: the limit is 2048 bytes") {
+		t.Fatalf("err %v", err)
+	}
+	if in := files(t, s.Dir(payer, paysim.Inbound)); len(in) != 0 {
+		t.Fatalf("inbound after a refused upload: %v", in)
+	}
+	if _, err := h.client.Upload(t.Context(), "small.x12", bytes.NewReader(content(limit))); err != nil {
+		t.Fatalf("upload at the limit: %v", err)
 	}
 }
