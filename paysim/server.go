@@ -126,6 +126,9 @@ type ServerConfig struct {
 	MaxFileSize int64
 	// LoginDelay slows password guessing. Defaults: see LoginDelay.
 	LoginDelay LoginDelay
+	// Wall is the wall clock of login delays, which stays real when Now
+	// is a simulated clock. Default time.Now.
+	Wall func() time.Time
 	// Sleep waits out login delays, returning early when ctx ends.
 	// Default: a timer.
 	Sleep func(ctx context.Context, d time.Duration)
@@ -137,7 +140,7 @@ type ServerConfig struct {
 	// Logger receives connection and file events (never passwords).
 	// Default: discard.
 	Logger *slog.Logger
-	// Now is the clock for arrival times and login delays. Default time.Now.
+	// Now is the clock for arrival times. Default time.Now.
 	Now func() time.Time
 }
 
@@ -185,6 +188,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		cfg.MaxFileSize = DefaultMaxFileSize
 	}
 	cfg.LoginDelay = cfg.LoginDelay.withDefaults()
+	if cfg.Wall == nil {
+		cfg.Wall = time.Now
+	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
@@ -233,7 +239,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		root:     root,
 		rootPath: rootPath,
 		users:    make(map[string]*User, len(cfg.Users)),
-		throttle: newLoginThrottle(cfg.LoginDelay, cfg.Now),
+		throttle: newLoginThrottle(cfg.LoginDelay, cfg.Wall),
 	}
 	for i := range cfg.Users {
 		s.users[cfg.Users[i].Name] = &cfg.Users[i]

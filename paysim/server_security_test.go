@@ -301,7 +301,7 @@ func TestLoginDelay(t *testing.T) {
 	t.Parallel()
 	clock := &loginClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	ts := setup(t, func(c *ServerConfig) {
-		c.Now = clock.Now
+		c.Wall = clock.Now
 		c.Sleep = clock.Sleep
 		c.LoginDelay = LoginDelay{Max: 2 * time.Second}
 	})
