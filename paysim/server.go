@@ -126,6 +126,9 @@ type ServerConfig struct {
 	MaxFileSize int64
 	// LoginDelay slows password guessing. Defaults: see LoginDelay.
 	LoginDelay LoginDelay
+	// Wall is the wall clock of login delays, which stays real when Now
+	// is a simulated clock. Default time.Now.
+	Wall func() time.Time
 	// Sleep waits out login delays, returning early when ctx ends.
 	// Default: a timer.
 	Sleep func(ctx context.Context, d time.Duration)
@@ -137,7 +140,7 @@ type ServerConfig struct {
 	// Logger receives connection and file events (never passwords).
 	// Default: discard.
 	Logger *slog.Logger
-	// Now is the clock for arrival times and login delays. Default time.Now.
+	// Now is the clock for arrival times. Default time.Now.
 	Now func() time.Time
 }
 
@@ -185,6 +188,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		cfg.MaxFileSize = DefaultMaxFileSize
 	}
 	cfg.LoginDelay = cfg.LoginDelay.withDefaults()
+	if cfg.Wall == nil {
+		cfg.Wall = time.Now
+	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
@@ -233,7 +239,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		root:     root,
 		rootPath: rootPath,
 		users:    make(map[string]*User, len(cfg.Users)),
-		throttle: newLoginThrottle(cfg.LoginDelay, cfg.Now),
+		throttle: newLoginThrottle(cfg.LoginDelay, cfg.Wall),
 	}
 	for i := range cfg.Users {
 		s.users[cfg.Users[i].Name] = &cfg.Users[i]
@@ -242,6 +248,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		PasswordCallback:            s.checkPassword,
 		PublicKeyCallback:           s.checkPublicKey,
 		KeyboardInteractiveCallback: s.checkKeyboardInteractive,
+		AuthLogCallback:             s.authenticated,
 		ServerVersion:               "SSH-2.0-ClearhousePayerSim",
 		MaxAuthTries:                6,
 	}
@@ -528,7 +535,6 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	nc.SetDeadline(time.Time{})
 	defer conn.Close()
 	user := s.users[conn.User()]
-	s.throttle.succeeded(user.Name, remoteHost(nc.RemoteAddr()))
 	log := s.log.With("user", conn.User(), "remote", nc.RemoteAddr().String())
 	log.Debug("paysim ssh login")
 
@@ -602,6 +608,15 @@ func (s *Server) checkPassword(meta ssh.ConnMetadata, password []byte) (*ssh.Per
 	s.log.Info("paysim password refused", s.userAttr(meta.User()), "remote", meta.RemoteAddr().String(), "delay", delay)
 	s.cfg.Sleep(s.runCtx, delay)
 	return nil, errors.New("password refused")
+}
+
+// authenticated is called after each authentication attempt; a login that
+// succeeded (by password or by a key whose signature checked) resets the
+// delays of its user and address before the client hears of it.
+func (s *Server) authenticated(meta ssh.ConnMetadata, _ string, err error) {
+	if err == nil {
+		s.throttle.succeeded(meta.User(), remoteHost(meta.RemoteAddr()))
+	}
 }
 
 // samePassword compares in constant time, whatever the lengths.

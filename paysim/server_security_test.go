@@ -301,7 +301,7 @@ func TestLoginDelay(t *testing.T) {
 	t.Parallel()
 	clock := &loginClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	ts := setup(t, func(c *ServerConfig) {
-		c.Now = clock.Now
+		c.Wall = clock.Now
 		c.Sleep = clock.Sleep
 		c.LoginDelay = LoginDelay{Max: 2 * time.Second}
 	})
@@ -428,7 +428,10 @@ func TestLoginDelayStopsWithServer(t *testing.T) {
 	ts := setup(t, func(c *ServerConfig) { c.LoginDelay = LoginDelay{Initial: time.Hour, Max: time.Hour} })
 	refused := make(chan error, 1)
 	go func() { refused <- ts.dialFrom("127.0.0.1", "acme", ssh.Password("wrong")) }()
-	for !strings.Contains(ts.log.String(), "password refused") {
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(ts.log.String(), "password refused"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the wrong password was not refused")
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	closed := make(chan struct{})

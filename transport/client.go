@@ -31,6 +31,13 @@ type Options struct {
 	Recorder InboundRecorder
 	// InboxDir is the local directory downloaded files are written to.
 	InboxDir string
+	// MaxInboundSize is the largest file Poll downloads, in bytes. A larger
+	// file is neither downloaded nor recorded nor acknowledged: it stays on
+	// the server and Poll reports it with ErrTooLarge, naming the file and
+	// the limit. Downloads stream to InboxDir in any case; the limit keeps
+	// what the rest of the system reads bounded. Default
+	// DefaultMaxInboundSize.
+	MaxInboundSize int64
 
 	// Getenv reads credentials named by environment variable. Default os.Getenv.
 	Getenv func(string) string
@@ -45,6 +52,9 @@ type Options struct {
 	// DialContext opens the TCP connection. Default: net.Dialer.
 	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
 }
+
+// DefaultMaxInboundSize is Options.MaxInboundSize's default: 64 MiB.
+const DefaultMaxInboundSize = 64 << 20
 
 // Client exchanges files with one payer's SFTP server. It keeps one SSH
 // connection open between operations and reconnects when it drops.
@@ -97,6 +107,12 @@ func New(ep Endpoint, opts Options) (*Client, error) {
 	}
 	if (opts.Recorder == nil) != (opts.InboxDir == "") {
 		return nil, &FieldError{Field: "Options", Reason: "Recorder and InboxDir go together: set both to poll, or neither"}
+	}
+	if opts.MaxInboundSize < 0 {
+		return nil, &FieldError{Field: "Options.MaxInboundSize", Reason: fmt.Sprintf("%d is negative", opts.MaxInboundSize)}
+	}
+	if opts.MaxInboundSize == 0 {
+		opts.MaxInboundSize = DefaultMaxInboundSize
 	}
 	if opts.InboxDir != "" {
 		st, err := os.Stat(opts.InboxDir)

@@ -17,7 +17,9 @@
 // each one through an InboundRecorder and only then acknowledges it: moves it
 // to the archive folder when the payer allows that, otherwise remembers it.
 // A file the recorder has seen before (same payer, name, size and checksum) is
-// never returned twice.
+// never returned twice. A file larger than Options.MaxInboundSize is left on
+// the server and reported with ErrTooLarge; downloads stream to disk and are
+// never held in memory whole.
 //
 // Operations have timeouts and bounded retries and report Prometheus metrics
 // (files, bytes, failures, latency) on a Registerer the caller supplies.

@@ -29,6 +29,8 @@ var (
 	ErrUnsafeName = errors.New("transport: unsafe file name")
 	// ErrClosed: the Client was closed.
 	ErrClosed = errors.New("transport: client closed")
+	// ErrTooLarge: an inbound file is larger than Options.MaxInboundSize.
+	ErrTooLarge = errors.New("transport: file too large")
 )
 
 // FieldError reports one invalid configuration field. It wraps

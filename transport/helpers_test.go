@@ -72,14 +72,15 @@ type sim struct {
 }
 
 // startSim starts the simulator on addr ("" for any port) over root ("" for
-// a new directory) with host key hk.
-func startSim(t testing.TB, addr, root string, hk sftptest.Key, userKey sftptest.Key) *sim {
+// a new directory) with host key hk, with the changes of mutate applied to
+// its configuration.
+func startSim(t testing.TB, addr, root string, hk sftptest.Key, userKey sftptest.Key, mutate ...func(*paysim.ServerConfig)) *sim {
 	t.Helper()
 	if root == "" {
 		root = t.TempDir()
 	}
 	s := &sim{root: root, hostKey: hk, userKey: userKey, arrivals: make(chan paysim.Arrival, 64)}
-	srv, err := paysim.NewServer(paysim.ServerConfig{
+	cfg := paysim.ServerConfig{
 		Addr:    addr,
 		Root:    root,
 		HostKey: hk.Signer,
@@ -88,7 +89,11 @@ func startSim(t testing.TB, addr, root string, hk sftptest.Key, userKey sftptest
 			AuthorizedKeys: []ssh.PublicKey{userKey.Public()},
 		}},
 		OnArrival: func(_ context.Context, a paysim.Arrival) { s.arrivals <- a },
-	})
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	srv, err := paysim.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +108,13 @@ func startSim(t testing.TB, addr, root string, hk sftptest.Key, userKey sftptest
 func newSim(t testing.TB) *sim {
 	t.Helper()
 	return startSim(t, "", "", sftptest.NewKey(t), sftptest.NewKey(t))
+}
+
+// startSimWith starts a simulator with the changes of mutate applied to its
+// configuration.
+func startSimWith(t testing.TB, mutate ...func(*paysim.ServerConfig)) *sim {
+	t.Helper()
+	return startSim(t, "", "", sftptest.NewKey(t), sftptest.NewKey(t), mutate...)
 }
 
 func (s *sim) port() int { return s.Addr().(*net.TCPAddr).Port }

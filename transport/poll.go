@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -160,10 +161,16 @@ func inProgressName(name string) bool {
 		strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".filepart")
 }
 
-// fetch downloads the remote file e into the inbox.
+// fetch downloads the remote file e into the inbox, streaming it to disk,
+// unless it is larger than Options.MaxInboundSize, as listed or as read.
 func (c *Client) fetch(ctx context.Context, s *session, e os.FileInfo) (InboundFile, error) {
 	name := e.Name()
 	remote := path.Join(c.ep.DownloadDir, name)
+	limit := c.opts.MaxInboundSize
+	if e.Size() > limit {
+		return InboundFile{}, permanent(fmt.Errorf("%w: %s is %d bytes, over the limit of %d bytes (Options.MaxInboundSize); left on the server",
+			ErrTooLarge, remote, e.Size(), limit))
+	}
 	tmp, err := os.CreateTemp(c.opts.InboxDir, "."+name+".*.part")
 	if err != nil {
 		return InboundFile{}, permanent(fmt.Errorf("creating a file in the inbox: %w", err))
@@ -184,7 +191,9 @@ func (c *Client) fetch(ctx context.Context, s *session, e os.FileInfo) (InboundF
 			return fmt.Errorf("opening %s: %w", remote, err)
 		}
 		defer rf.Close()
-		n, err = io.Copy(io.MultiWriter(tmp, h), rf)
+		// One byte past the limit tells a file that grew since it was
+		// listed.
+		n, err = io.Copy(io.MultiWriter(tmp, h), io.LimitReader(rf, min(limit, math.MaxInt64-1)+1))
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", remote, err)
 		}
@@ -193,6 +202,10 @@ func (c *Client) fetch(ctx context.Context, s *session, e os.FileInfo) (InboundF
 	c.metrics.observe(c.ep.PayerID, OpDownload, c.opts.Now().Sub(start))
 	if err != nil {
 		return InboundFile{}, err
+	}
+	if n > limit {
+		return InboundFile{}, permanent(fmt.Errorf("%w: %s grew past the limit of %d bytes (Options.MaxInboundSize) while read; left on the server",
+			ErrTooLarge, remote, limit))
 	}
 	if n != e.Size() {
 		return InboundFile{}, fmt.Errorf("%w: read %d bytes of %s, listed as %d", ErrSizeMismatch, n, remote, e.Size())
