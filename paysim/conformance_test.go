@@ -148,7 +148,7 @@ func checkWritten(dir string) int {
 	case errors.As(err, &ee) && ee.ExitCode() == 3:
 		return skip(strings.TrimSpace(string(out)))
 	case errors.As(err, &ee) && ee.ExitCode() == 1:
-		fmt.Fprintf(os.Stderr, "paysim: files written by the simulator fail x12valid:\n%s", failures(out))
+		fmt.Fprintf(os.Stderr, "paysim: files written by the simulator fail x12valid:\n%s", failingReports(out))
 		return 1
 	default:
 		fmt.Fprintf(os.Stderr, "paysim: x12valid: %v\n%s", err, out)
@@ -156,8 +156,8 @@ func checkWritten(dir string) int {
 	}
 }
 
-// failures keeps the report lines of the files that did not pass.
-func failures(out []byte) string {
+// failingReports keeps the report lines of the files that did not pass.
+func failingReports(out []byte) string {
 	var b strings.Builder
 	on := false
 	for _, line := range strings.Split(string(out), "\n") {
