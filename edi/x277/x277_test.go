@@ -185,6 +185,12 @@ func TestEncodeRefuses(t *testing.T) {
 	if err := Encode(&bytes.Buffer{}, isa, gs, a); !errors.Is(err, edi.ErrImplementation) {
 		t.Fatalf("accepted line in 2220D: %v", err)
 	}
+	a = goldenMixed()
+	c := &a.Sources[0].Receivers[0].Providers[0].Claims[0]
+	c.Lines = a.Sources[0].Receivers[0].Providers[0].Claims[2].Lines
+	if err := Encode(&bytes.Buffer{}, isa, gs, a); !errors.Is(err, edi.ErrImplementation) {
+		t.Fatalf("rejected line under an accepted claim: %v", err)
+	}
 }
 
 func TestDecodeErrors(t *testing.T) {
