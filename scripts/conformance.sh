@@ -69,6 +69,7 @@ if ! "$CH" demo --dir "$WORK/demo" --seed 20260914 --appointments 200 --patients
 	exit 1
 fi
 find "$WORK/demo/paysim" -type f \( -path '*/inbound/*' -o -path '*/archive/*' \) ! -name '.*' | sort >>"$WORK/files"
+echo "conformance: $(grep -vc "^$WORK/" "$WORK/files") goldens, $(grep -c "^$WORK/encode/" "$WORK/files") claims encode outputs, $(grep -c "^$WORK/demo/" "$WORK/files") demo files"
 
 # kind FILE prints the file's transaction (837P, 837I, 835, 999, 277CA, 270,
 # 271, 276, 277), TA1 for an interchange with TA1s and no group, or "-" for

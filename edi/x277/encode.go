@@ -83,6 +83,11 @@ func check(a *Acknowledgment) error {
 					if err := checkStatuses(c.Statuses, levelClaim); err != nil {
 						return err
 					}
+					// 2220D is not used when the claim is accepted into
+					// adjudication (X214 2220D SVC note; X12 RFI 1211).
+					if len(c.Lines) > 0 && c.Accepted() {
+						return bad("claim %q is accepted, so no service line is reported (Loop 2220D)", c.PatientControlNumber)
+					}
 					for _, l := range c.Lines {
 						if l.Qualifier == "" || l.Procedure == "" || len(l.Statuses) == 0 {
 							return bad("claim %q: a service line needs SVC01 and STC", c.PatientControlNumber)

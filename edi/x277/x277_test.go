@@ -68,7 +68,8 @@ func goldenMixed() *Acknowledgment {
 							Statuses: []Status{{Codes: []StatusCode{{Category: "A7", Code: "33", Entity: "IL"}, {Category: "A7", Code: "164", Entity: "IL"}},
 								Date: day(2026, 2, 3), Action: "U", AmountCents: 17500, Message: "SUBSCRIBER ID NOT FOUND"}},
 							ClearinghouseTrace: "CH0000003", ServiceFrom: day(2026, 1, 6), ServiceTo: day(2026, 1, 6),
-							// X214 Loop 2220D reports rejected lines only (STC03 U; STC04 not used).
+							// X214 Loop 2220D reports only a line that caused the claim's rejection
+							// (STC03 U; STC04 not used; X12 RFI 1211, 2220D SVC note 1).
 							Lines: []LineStatus{{Qualifier: "HC", Procedure: "99214", ChargeCents: 17500, Units: "1", Statuses: []Status{st("A7", "454", "", 0)},
 								LineItemControlNumber: "L1003-1", ServiceFrom: day(2026, 1, 6), ServiceTo: day(2026, 1, 6)}}},
 					},
@@ -80,7 +81,9 @@ func goldenMixed() *Acknowledgment {
 	return a
 }
 
-// goldenRejected acknowledges a one-claim batch rejected as unprocessable.
+// goldenRejected acknowledges a one-claim batch whose claim is rejected as
+// unprocessable (the provider level only acknowledges receipt: claim
+// rejections belong in 2000D, X12 RFI 1211).
 func goldenRejected() *Acknowledgment {
 	a := &Acknowledgment{ReferenceID: "ACK000202", Created: envTime,
 		Sources: []InformationSource{{
@@ -93,7 +96,7 @@ func goldenRejected() *Acknowledgment {
 				Providers: []BillingProvider{{
 					Name:        Entity{EntityCode: "85", EntityType: "2", Last: "RIVERSIDE CLINIC", IDQualifier: "XX", ID: "1234567893"},
 					TraceNumber: "PRV0002",
-					Statuses:    []Status{provider(st("A3", "21", "85", 0))},
+					Statuses:    []Status{provider(st("A1", "19", "85", 0))},
 					Claims: []ClaimStatus{{
 						Patient:              Entity{EntityCode: "QC", EntityType: "1", Last: "LANE", First: "LOIS", IDQualifier: "MI", ID: "MBR500"},
 						PatientControlNumber: "PCN5001", Statuses: []Status{st("A3", "562", "85", 9900)},
@@ -181,6 +184,12 @@ func TestEncodeRefuses(t *testing.T) {
 	a.Sources[0].Receivers[0].Providers[0].Claims[2].Lines[0].Statuses = []Status{st("A2", "20", "PR", 0)}
 	if err := Encode(&bytes.Buffer{}, isa, gs, a); !errors.Is(err, edi.ErrImplementation) {
 		t.Fatalf("accepted line in 2220D: %v", err)
+	}
+	a = goldenMixed()
+	c := &a.Sources[0].Receivers[0].Providers[0].Claims[0]
+	c.Lines = a.Sources[0].Receivers[0].Providers[0].Claims[2].Lines
+	if err := Encode(&bytes.Buffer{}, isa, gs, a); !errors.Is(err, edi.ErrImplementation) {
+		t.Fatalf("rejected line under an accepted claim: %v", err)
 	}
 }
 
