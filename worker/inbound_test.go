@@ -14,6 +14,7 @@ import (
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
+	"github.com/clearhouse/clearhouse/edi/x999"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/worker"
 )
@@ -178,6 +179,56 @@ func TestProcessInboundContentErrorsNotRetried(t *testing.T) {
 		must(t, err)
 		if len(quarantined) != 0 {
 			t.Errorf("quarantine items %+v", quarantined)
+		}
+	})
+}
+
+// TestProcessInboundMalformed999 (issue 14, finding 4): a 999 whose IK501
+// is not a code of the guide is quarantined at once with one item, before
+// it touches a claim.
+func TestProcessInboundMalformed999(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		sim := simulator(t, t.TempDir(), 3)
+		_, p := newPipeline(t, st, targetOf(sim), pipelineOptions{inbox: t.TempDir()})
+		pr := newPractice(t, st, 1)
+		var buf bytes.Buffer
+		w := edi.NewWriter(&buf, edi.DefaultDelimiters)
+		g := x999.FunctionalGroupResponse{FunctionalID: "HC", GroupControlNumber: "3", Version: "005010X222A1", Ack: "R", Included: 1, Received: 1,
+			Sets: []x999.TransactionSetResponse{{ID: "837", ControlNumber: "0001", ImplRef: "005010X222A1", Ack: "R", Codes: []string{"5"}}}}
+		now := time.Now().UTC()
+		must(t, x999.Encode(w, x999.Envelope{ISA: edi.ISAHeader{SenderQualifier: "ZZ", SenderID: "KEYSTONEHP", ReceiverQualifier: "ZZ",
+			ReceiverID: "CLEARHOUSE", Time: now, ControlNumber: 903, Usage: "T"},
+			GS: edi.GSHeader{SenderCode: "KHP01", ReceiverCode: "CLEARHOUSE", Time: now, ControlNumber: 903}}, nil, []x999.FunctionalGroupResponse{g}))
+		must(t, w.Flush())
+		bad := bytes.Replace(buf.Bytes(), []byte("IK5*R*5~"), []byte("IK5*Q*5~"), 1)
+		if bytes.Equal(bad, buf.Bytes()) {
+			t.Fatalf("fixture changed: %s", bad)
+		}
+		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "bad.999", Source: "KHP01", Content: bad})
+		must(t, err)
+		q := runQueue(t, st, p)
+		events, cancel := q.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+		defer cancel()
+		_, err = st.InsertJob(ctx, worker.ProcessInboundArgs{ClinicID: pr.clinic.ID, InboundFileID: f.ID}, nil)
+		must(t, err)
+		select {
+		case ev := <-events:
+			if ev.Kind != river.EventKindJobCompleted || ev.Job.Attempt != 1 {
+				t.Fatalf("job %s after %d attempts: %v", ev.Kind, ev.Job.Attempt, ev.Job.Errors)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("job did not finish")
+		}
+		got, err := st.GetInboundFile(ctx, store.Ref{ClinicID: pr.clinic.ID, ID: f.ID})
+		must(t, err)
+		if got.State != store.InboundQuarantined || got.QuarantineReason != worker.ReasonContent || !strings.Contains(got.Error, `IK501 "Q"`) {
+			t.Fatalf("file %s %s %q", got.State, got.QuarantineReason, got.Error)
+		}
+		items, err := st.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: pr.clinic.ID})
+		must(t, err)
+		if len(items) != 1 || items[0].Kind != store.WorkQuarantinedFile {
+			t.Fatalf("items %+v", items)
 		}
 	})
 }
