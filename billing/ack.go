@@ -35,10 +35,17 @@ type AckResult struct {
 // ApplyAcknowledgment applies a received TA1/999 or 277CA file, in one
 // transaction, idempotently (a file already applied changes nothing):
 //
-//   - TA1 (ISA13 in TA101) and 999 (GS06 in AK102, ST02 in AK202): an
-//     interchange, group or transaction set rejected rejects its claims, each
-//     with a worklist item naming the error codes and X12 locations; the
-//     interchange is marked accepted or rejected.
+//   - TA1 (ISA13 in TA101) and 999 (GS06 in AK102, ST02 in AK202): a 999
+//     is first checked against its guide (Check999) and refused with a
+//     positioned error when it breaks it; a group response applies only to
+//     the batch whose group (AK102), functional group (AK101) and
+//     transaction sets (AK201, AK202) it names. An interchange, group or
+//     transaction set rejected rejects its claims, with one worklist item
+//     for the batch listing them with the error codes and X12 locations;
+//     the interchange is marked accepted or rejected. A 999 or TA1 for a
+//     batch another file acknowledged already (a replay), or naming what
+//     the batch does not hold, changes nothing and raises one item for the
+//     file.
 //   - 277CA: each claim (TRN02 = CLM01) accepted into adjudication moves to
 //     accepted and keeps the payer's claim control number (REF*1K); a
 //     rejected claim moves to rejected with a worklist item carrying the STC
@@ -46,9 +53,9 @@ type AckResult struct {
 //
 // A claim already adjudicated (an 835 came first; see Adjudicated) keeps its
 // status: an acknowledgment never moves it back. The 277CA is recorded and
-// only sets the payer's claim control number when the claim has none; a
-// rejection of such a claim raises a rejection worklist item that asks staff
-// to confirm with the payer, and changes nothing else. Any other claim
+// only sets the payer's claim control number when the claim has none; the
+// rejections of such claims raise one rejection worklist item per file that
+// asks staff to confirm with the payer, and change nothing else. Any other claim
 // further along than the acknowledgment is left as it is.
 func (s *Service) ApplyAcknowledgment(ctx context.Context, clinicID, inboundFileID int64) (AckResult, error) {
 	var res AckResult

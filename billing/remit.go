@@ -86,6 +86,19 @@ type paidLine struct {
 // PostRemittance reads an 835 from r (recorded as inbound file
 // inboundFileID, or 0) claim payment by claim payment and posts it.
 //
+// The file is read in full once before anything posts: a file that cannot
+// be read fails with the decoder's positioned error, and a transaction set
+// that CheckRemittance holds (BPR02 not the sum of its claim payments less
+// its provider adjustments, a payee that is not the clinic) holds the whole
+// file: nothing posts, the file is marked held and one worklist item
+// (WorkHeldRemittance) gives the reasons. Then each claim payment is checked
+// with CheckClaimPayment against its claim and the payments recorded before
+// it: a suspected duplicate (posted before under another trace, not after a
+// reversal of it), a payment above the charge, a negative contractual
+// adjustment, or a claim the payment cannot move (never submitted, rejected
+// by the 277CA) is held: nothing of it posts and one worklist item
+// (WorkHeldPayment) says why, with the amounts; the rest of the file posts.
+//
 // Each transaction set (one payment, BPR/TRN) is posted in one store
 // transaction, keyed by the payer's TRN03 and trace number TRN02: a file
 // posted again, or the same payment resent in another file, posts nothing
