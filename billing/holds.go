@@ -183,7 +183,7 @@ func CheckClaimPayment(cp *x835.ClaimPayment, pc PaymentContext) []Hold {
 			neg(i+1, cp.ServiceLines[i].Position, cp.ServiceLines[i].Adjustments)
 		}
 	}
-	if pc.Claim != nil {
+	if pc.Claim != nil && !(!reversal && adjudicable(pc.Claim.Status)) {
 		to := store.ClaimAccepted
 		if !reversal {
 			params, doc := claimPaymentParams(store.Remittance{}, cp)
@@ -206,11 +206,37 @@ func CheckClaimPayment(cp *x835.ClaimPayment, pc PaymentContext) []Hold {
 	return out
 }
 
+// adjudicable reports whether a claim status may move to any adjudicated
+// status (paid, partially paid, denied), so a payment needs no closer look.
+func adjudicable(status string) bool {
+	return CanTransition(status, store.ClaimPaid) && CanTransition(status, store.ClaimPartiallyPaid) && CanTransition(status, store.ClaimDenied)
+}
+
 // duplicateOf returns the payment among prior that cp repeats: not a
 // reversal, not reversed or superseded since, with the same payer claim
 // control number (or, when neither has one, the same patient control
 // number), paid amount and dates of service.
 func duplicateOf(cp *x835.ClaimPayment, prior []store.ClaimPayment) *store.ClaimPayment {
+	// Candidates first, by the columns: the documents are read only when
+	// one may repeat cp.
+	var candidates []int
+	for i := range prior {
+		p := &prior[i]
+		if p.StatusCode == x835.StatusReversal || p.PaidCents != cp.PaidCents {
+			continue
+		}
+		if cp.PayerClaimControlNumber != "" || p.PayerClaimControlNumber != "" {
+			if p.PayerClaimControlNumber != cp.PayerClaimControlNumber {
+				continue
+			}
+		} else if p.PatientControlNumber != cp.PatientControlNumber {
+			continue
+		}
+		candidates = append(candidates, i)
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
 	reversed := make(map[int64]bool)
 	docs := make([]paymentDocument, len(prior))
 	for i, p := range prior {
@@ -223,23 +249,12 @@ func duplicateOf(cp *x835.ClaimPayment, prior []store.ClaimPayment) *store.Claim
 		}
 	}
 	from, through := serviceSpan(cp)
-	for i := range prior {
-		p := &prior[i]
-		if p.StatusCode == x835.StatusReversal || reversed[p.ID] || p.PaidCents != cp.PaidCents {
-			continue
-		}
-		if cp.PayerClaimControlNumber != "" || p.PayerClaimControlNumber != "" {
-			if p.PayerClaimControlNumber != cp.PayerClaimControlNumber {
-				continue
-			}
-		} else if p.PatientControlNumber != cp.PatientControlNumber {
-			continue
-		}
+	for _, i := range candidates {
 		d := docs[i]
-		if d.ServiceDate != from || (d.ServiceThrough != "" && d.ServiceThrough != through) {
+		if reversed[prior[i].ID] || d.ServiceDate != from || (d.ServiceThrough != "" && d.ServiceThrough != through) {
 			continue
 		}
-		return p
+		return &prior[i]
 	}
 	return nil
 }
