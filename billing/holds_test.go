@@ -3,12 +3,16 @@ package billing_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
+	"github.com/clearhouse/clearhouse/edi/x999"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -319,4 +323,42 @@ func TestAbsurdPaymentsHeld(t *testing.T) {
 		}
 		checkLedger(t, w)
 	})
+}
+
+// TestSamplesPassChecks: the real 999s and 835s of the sample corpus break
+// none of the rules Check999, CheckRemittance and CheckClaimPayment apply
+// (the payee is not compared: the samples pay other providers).
+func TestSamplesPassChecks(t *testing.T) {
+	for _, set := range []string{"999", "835"} {
+		files, err := filepath.Glob(filepath.Join("..", "fixtures", "x12", "samples", set, "*"))
+		must(t, err)
+		if len(files) == 0 {
+			t.Fatalf("no %s samples", set)
+		}
+		for _, p := range files {
+			raw, err := os.ReadFile(p)
+			must(t, err)
+			name := filepath.Base(p)
+			if set == "999" {
+				f, err := x999.Decode(edi.NewReader(bytes.NewReader(raw)))
+				must(t, err)
+				if err := billing.Check999(f, name).Err(); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+				continue
+			}
+			dec := x835.NewDecoder(bytes.NewReader(raw))
+			for dec.Next() {
+				if hs := billing.CheckClaimPayment(dec.Claim(), billing.PaymentContext{}); len(hs) > 0 {
+					t.Errorf("%s: %+v", name, hs)
+				}
+			}
+			must(t, dec.Err())
+			for _, r := range dec.Remittances() {
+				if hs := billing.CheckRemittance(r, billing.ClinicIdentity{}); len(hs) > 0 {
+					t.Errorf("%s: %+v", name, hs)
+				}
+			}
+		}
+	}
 }
