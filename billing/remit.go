@@ -425,7 +425,8 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 	if matched {
 		pc.Claim = &c
 	}
-	if pc.Prior, err = p.priorPayments(ctx, c, matched, cp); err != nil {
+	claimPays, err := p.priorPayments(ctx, c, matched, cp, &pc)
+	if err != nil {
 		return err
 	}
 	if holds := CheckClaimPayment(cp, pc); len(holds) > 0 {
@@ -446,10 +447,7 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 	}
 	var reversed, superseded *store.ClaimPayment
 	if matched && cp.Kind == x835.Reversal {
-		if reversed, err = p.reversedPayment(ctx, c, cp); err != nil {
-			return err
-		}
-		if reversed != nil {
+		if reversed = lastOpenPayment(claimPays); reversed != nil {
 			doc.Reverses = reversed.ID
 		}
 	}
@@ -459,9 +457,7 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 		}
 		// A payment after a denial the payer did not reverse (an appeal
 		// won, a reprocessed claim) replaces the denial.
-		if prev, err := p.reversedPayment(ctx, c, cp); err != nil {
-			return err
-		} else if prev != nil && isDenial(*prev) {
+		if prev := lastOpenPayment(claimPays); prev != nil && isDenial(*prev) {
 			superseded = prev
 			doc.Supersedes = prev.ID
 		}
@@ -516,35 +512,30 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 }
 
 // priorPayments loads the claim payments already recorded for the matched
-// claim and for the same payer claim control number (CLP07), for
-// CheckClaimPayment.
-func (p *poster) priorPayments(ctx context.Context, c store.Claim, matched bool, cp *x835.ClaimPayment) ([]store.ClaimPayment, error) {
-	var out []store.ClaimPayment
-	seen := make(map[int64]bool)
-	add := func(ps []store.ClaimPayment) {
-		for _, x := range ps {
-			if !seen[x.ID] {
-				seen[x.ID] = true
-				out = append(out, x)
-			}
-		}
-	}
+// claim (returned, in order) and, with those, for the same payer claim
+// control number (CLP07) into pc.Prior, for CheckClaimPayment.
+func (p *poster) priorPayments(ctx context.Context, c store.Claim, matched bool, cp *x835.ClaimPayment, pc *PaymentContext) ([]store.ClaimPayment, error) {
+	var claimPays []store.ClaimPayment
 	if matched {
-		ps, err := p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID, ClaimID: c.ID})
-		if err != nil {
+		var err error
+		if claimPays, err = p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID, ClaimID: c.ID}); err != nil {
 			return nil, err
 		}
-		add(ps)
 	}
+	pc.Prior = claimPays
 	if cp.PayerClaimControlNumber != "" {
 		ps, err := p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID,
 			PayerClaimControlNumbers: []string{cp.PayerClaimControlNumber}})
 		if err != nil {
 			return nil, err
 		}
-		add(ps)
+		for _, x := range ps {
+			if x.ClaimID == nil || !matched || *x.ClaimID != c.ID {
+				pc.Prior = append(pc.Prior[:len(pc.Prior):len(pc.Prior)], x)
+			}
+		}
 	}
-	return out, nil
+	return claimPays, nil
 }
 
 // holdPayment keeps a claim payment from posting: no claim payment row, no
@@ -1006,14 +997,10 @@ func (p *poster) unmatched(ctx context.Context, row store.Remittance, cp store.C
 	return err
 }
 
-// reversedPayment finds the claim's latest non-reversal payment not yet
-// reversed or superseded: the payment a reversal takes back, or the denial a
-// new payment replaces.
-func (p *poster) reversedPayment(ctx context.Context, c store.Claim, cp *x835.ClaimPayment) (*store.ClaimPayment, error) {
-	cps, err := p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID, ClaimID: c.ID})
-	if err != nil {
-		return nil, err
-	}
+// lastOpenPayment finds, among a claim's payments in order, the latest
+// non-reversal payment not yet reversed or superseded: the payment a
+// reversal takes back, or the denial a new payment replaces.
+func lastOpenPayment(cps []store.ClaimPayment) *store.ClaimPayment {
 	reversed := make(map[int64]bool)
 	for _, x := range cps {
 		var d paymentDocument
@@ -1030,10 +1017,10 @@ func (p *poster) reversedPayment(ctx context.Context, c store.Claim, cp *x835.Cl
 	for i := len(cps) - 1; i >= 0; i-- {
 		x := cps[i]
 		if x.StatusCode != x835.StatusReversal && !reversed[x.ID] {
-			return &x, nil
+			return &x
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 func (p *poster) reversal(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, orig *store.ClaimPayment) error {
