@@ -1,12 +1,15 @@
 package billing_test
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
 )
@@ -128,6 +131,154 @@ func TestLateInterchangeRejection(t *testing.T) {
 		}
 		if items := w.worklist(store.WorkRejection); len(items) != 1 || !strings.Contains(items[0].Title, "after adjudication (paid): 999 rejected") {
 			t.Fatalf("items %+v", items)
+		}
+	})
+}
+
+// TestMalformed999NotApplied (issue 14, finding 4): a 999 that breaks its
+// guide (IK5 missing, IK501 Q, AK901 accepting a rejected set) is refused
+// with a positioned error before anything is applied: no claim moves, no
+// item is raised per claim.
+func TestMalformed999NotApplied(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		cs := []store.Claim{w.visit(w.pat), w.visit(w.pat), w.visit(w.pat2)}
+		sub := w.submitAll()
+		rejection := string(ack999(t, sub.Interchange, false))
+		if !strings.Contains(rejection, "IK5*R*5~") || !strings.Contains(rejection, "AK9*R*") {
+			t.Fatalf("fixture changed: %s", rejection)
+		}
+		for _, tt := range []struct {
+			name, from, to, want string
+		}{
+			{"IK5 missing", "IK5*R*5~", "", "has no IK5"},
+			{"IK501 Q", "IK5*R*5~", "IK5*Q*5~", `IK501 "Q"`},
+			{"AK901 A with a rejected set", "AK9*R*", "AK9*A*", "AK901 A accepts group"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				f := w.inbound(tt.name+".999", []byte(strings.Replace(rejection, tt.from, tt.to, 1)))
+				_, err := w.svc.ApplyAcknowledgment(w.ctx, w.clinic.ID, f.ID)
+				var ee *edi.Error
+				if !errors.As(err, &ee) || !errors.Is(err, edi.ErrImplementation) || !strings.Contains(err.Error(), tt.want) ||
+					ee.Pos.File != f.FileName || ee.Pos.SegmentID == "" {
+					t.Fatalf("error %v, want a positioned %q", err, tt.want)
+				}
+				for _, c := range cs {
+					if got := w.claim(c.ID).Status; got != claim.StatusSubmitted {
+						t.Errorf("claim %d %s", c.ID, got)
+					}
+				}
+				if items := w.worklist(store.WorkRejection); len(items) != 0 {
+					t.Errorf("items %+v", items)
+				}
+			})
+		}
+	})
+}
+
+// TestAcknowledgmentBurst (issue 14, finding 4): a 999 applies only to the
+// submission it names, rejects a batch with one item listing its claims and
+// a title in words, and a 999 replayed (or arriving late) against a batch
+// already paid raises one item for the file, not one per claim.
+func TestAcknowledgmentBurst(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		first := []store.Claim{w.visit(w.pat), w.visit(w.pat), w.visit(w.pat)}
+		sub1 := w.submitAll()
+		second := []store.Claim{w.visit(w.pat), w.visit(w.pat)}
+		sub2 := w.submitAll()
+		apply := func(name string, raw []byte) billing.AckResult {
+			t.Helper()
+			res, err := w.svc.ApplyAcknowledgment(w.ctx, w.clinic.ID, w.inbound(name, raw).ID)
+			must(t, err)
+			return res
+		}
+		statuses := func(cs []store.Claim) []claim.Status {
+			var out []claim.Status
+			for _, c := range cs {
+				out = append(out, w.claim(c.ID).Status)
+			}
+			return out
+		}
+
+		// A 999 naming batch 1's group but a transaction set it does not
+		// hold: not applied.
+		other := sub1.Interchange
+		other.FirstSetControlNumber += 7
+		res := apply("other-set.999", ack999(t, other, false))
+		if len(res.Rejected) != 0 || len(res.Unknown) != 1 || !strings.Contains(res.Unknown[0], "AK202") {
+			t.Fatalf("mismatched 999: %+v", res)
+		}
+		if got := statuses(first); slices.ContainsFunc(got, func(s claim.Status) bool { return s != claim.StatusSubmitted }) {
+			t.Fatalf("statuses after a mismatched 999: %v", got)
+		}
+		items := w.worklist(store.WorkRejection)
+		if len(items) != 1 || !strings.Contains(items[0].Title, "not applied") || !strings.Contains(items[0].Title, "AK202") {
+			t.Fatalf("mismatch items %+v", items)
+		}
+
+		// Batch 2 rejected: its claims move, one item lists them.
+		res = apply("reject-2.999", ack999(t, sub2.Interchange, false))
+		if len(res.Rejected) != 2 {
+			t.Fatalf("rejection: %+v", res)
+		}
+		items = w.worklist(store.WorkRejection)
+		want := fmt.Sprintf("Rejected: 999 rejected transaction set %04d of batch %d (AK901 R): 2 claims", sub2.Interchange.FirstSetControlNumber,
+			sub2.Interchange.GroupControlNumber)
+		if len(items) != 2 || items[1].Title != want || items[1].AmountCents != 35000 ||
+			!strings.Contains(string(items[1].Details), second[0].PatientControlNumber) || !strings.Contains(string(items[1].Details), `"IK403:7"`) {
+			t.Fatalf("rejection items %+v, want %q", items, want)
+		}
+
+		// Batch 1 accepted and paid; the rejection replayed under a new
+		// interchange: nothing moves, one item for the file.
+		apply("accept-1.999", ack999(t, sub1.Interchange, true))
+		var pays []*x835.ClaimPayment
+		for _, c := range first {
+			pays = append(pays, paidVisit(c.PatientControlNumber, "ICN-"+c.PatientControlNumber, 10000))
+		}
+		w.post("CHK1", pays...)
+		replay := strings.Replace(string(ack999(t, sub1.Interchange, false)), fmt.Sprintf("*%09d*", 900+sub1.Interchange.ControlNumber),
+			fmt.Sprintf("*%09d*", 950+sub1.Interchange.ControlNumber), 1)
+		res = apply("replay-1.999", []byte(replay))
+		if len(res.Rejected) != 0 {
+			t.Fatalf("replay: %+v", res)
+		}
+		if got := statuses(first); slices.ContainsFunc(got, func(s claim.Status) bool { return s != claim.StatusPaid }) {
+			t.Fatalf("statuses after the replay: %v", got)
+		}
+		items = w.worklist(store.WorkRejection)
+		if len(items) != 3 || !strings.Contains(items[2].Title, "already acknowledged") {
+			t.Fatalf("replay items %+v", items)
+		}
+
+		// Without an earlier 999, a rejection of a paid batch: one item
+		// listing its three claims.
+		w2 := newWorld(t, st)
+		paid := []store.Claim{w2.visit(w2.pat), w2.visit(w2.pat), w2.visit(w2.pat)}
+		sub := w2.submitAll()
+		pays = nil
+		for _, c := range paid {
+			pays = append(pays, paidVisit(c.PatientControlNumber, "ICN-"+c.PatientControlNumber, 10000))
+		}
+		w2.post("CHK2", pays...)
+		res, err := w2.svc.ApplyAcknowledgment(w2.ctx, w2.clinic.ID, w2.inbound("late.999", ack999(t, sub.Interchange, false)).ID)
+		must(t, err)
+		if len(res.Rejected) != 0 || len(res.AlreadyAdjudicated) != 3 {
+			t.Fatalf("late 999: %+v", res)
+		}
+		items = w2.worklist(store.WorkRejection)
+		if len(items) != 1 || items[0].ClaimID != nil || !strings.Contains(items[0].Title, "Rejected after adjudication: 3 claims in late.999: 999 rejected transaction set") ||
+			items[0].AmountCents != 3*17500 {
+			t.Fatalf("late items %+v", items)
+		}
+		for _, c := range paid {
+			if !strings.Contains(string(items[0].Details), c.PatientControlNumber) {
+				t.Errorf("claim %s not listed: %s", c.PatientControlNumber, items[0].Details)
+			}
+			if got := w2.claim(c.ID).Status; got != claim.StatusPaid {
+				t.Errorf("claim %d %s", c.ID, got)
+			}
 		}
 	})
 }

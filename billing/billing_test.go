@@ -298,9 +298,11 @@ func TestMatchFallbacksAndBalanceErrors(t *testing.T) {
 		if w.claim(c1.ID).Status != claim.StatusPaid || w.claim(c2.ID).Status != claim.StatusPaid {
 			t.Fatal("fallback-matched claims not paid")
 		}
-		// A claim payment that does not balance is not posted.
+		// A claim payment that does not balance is not posted (its BPR02
+		// agrees with it, or the whole file would be held).
 		raw = []byte(strings.Replace(string(remit835{trace: "CHK8", claims: []*x835.ClaimPayment{paidVisit(c2.PatientControlNumber, "", 10000)}}.bytes(t)),
 			"CLP*"+c2.PatientControlNumber+"*1*175*120", "CLP*"+c2.PatientControlNumber+"*1*175*121", 1))
+		raw = bytes.Replace(raw, []byte("BPR*I*120*"), []byte("BPR*I*121*"), 1)
 		rr, err = w.svc.PostRemittance(w.ctx, w.clinic.ID, 0, bytes.NewReader(raw))
 		must(t, err)
 		if rr.NotPosted != 1 || rr.Posted != 0 {

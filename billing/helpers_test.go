@@ -206,6 +206,8 @@ func (w *world) submitAll() *billing.Submission {
 type remit835 struct {
 	trace  string
 	claims []*x835.ClaimPayment
+	// isa is ISA13 and GS06; 41 when zero.
+	isa int64
 }
 
 func (r remit835) bytes(t testing.TB) []byte {
@@ -216,8 +218,12 @@ func (r remit835) bytes(t testing.TB) []byte {
 	}
 	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	var out bytes.Buffer
-	e := x835.NewEncoder(&out, edi.ISAHeader{SenderID: "KEYSTONEHP", ReceiverID: "CLEARHOUSE", Time: day, ControlNumber: 41, Usage: "T"},
-		edi.GSHeader{SenderCode: "KHP01", ReceiverCode: "CLEARHOUSE", Time: day, ControlNumber: 41})
+	isa := r.isa
+	if isa == 0 {
+		isa = 41
+	}
+	e := x835.NewEncoder(&out, edi.ISAHeader{SenderID: "KEYSTONEHP", ReceiverID: "CLEARHOUSE", Time: day, ControlNumber: isa, Usage: "T"},
+		edi.GSHeader{SenderCode: "KHP01", ReceiverCode: "CLEARHOUSE", Time: day, ControlNumber: isa})
 	method := "CHK"
 	if total == 0 {
 		method = "NON"

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,13 @@ type RemitResult struct {
 	Denials   int
 	// Underpayments counts claims paid below the expected allowed amount.
 	Underpayments int
+	// Held counts claim payments held for review and not posted (see
+	// CheckClaimPayment); HeldFile is set when the whole file was held
+	// (see CheckRemittance) and nothing of it posted. Holds are the
+	// reasons, file holds first.
+	Held     int
+	HeldFile bool
+	Holds    []Hold
 	// SecondaryClaims are the secondary claims built after primaries paid.
 	SecondaryClaims []int64
 }
@@ -48,6 +56,9 @@ type paymentDocument struct {
 	// ServiceDate is the claim's first date of service (DTM*232 or the
 	// lines' DTM*472).
 	ServiceDate string `json:"serviceDate,omitempty"`
+	// ServiceThrough is its last date of service (DTM*233, or the lines'
+	// latest DTM*472 or 151).
+	ServiceThrough string `json:"serviceThrough,omitempty"`
 	// PriorPayerCents is, on a secondary (or tertiary) claim, the part of
 	// the charge the prior payers already settled: the charge less the
 	// patient responsibility transferred to this claim's insurance A/R.
@@ -74,6 +85,19 @@ type paidLine struct {
 
 // PostRemittance reads an 835 from r (recorded as inbound file
 // inboundFileID, or 0) claim payment by claim payment and posts it.
+//
+// The file is read in full once before anything posts: a file that cannot
+// be read fails with the decoder's positioned error, and a transaction set
+// that CheckRemittance holds (BPR02 not the sum of its claim payments less
+// its provider adjustments, a payee that is not the clinic) holds the whole
+// file: nothing posts, the file is marked held and one worklist item
+// (WorkHeldRemittance) gives the reasons. Then each claim payment is checked
+// with CheckClaimPayment against its claim and the payments recorded before
+// it: a suspected duplicate (posted before under another trace, not after a
+// reversal of it), a payment above the charge, a negative contractual
+// adjustment, or a claim the payment cannot move (never submitted, rejected
+// by the 277CA) is held: nothing of it posts and one worklist item
+// (WorkHeldPayment) says why, with the amounts; the rest of the file posts.
 //
 // Each transaction set (one payment, BPR/TRN) is posted in one store
 // transaction, keyed by the payer's TRN03 and trace number TRN02: a file
@@ -112,7 +136,26 @@ func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID in
 		}
 		file = fs[0]
 	}
-	er := edi.NewReader(r)
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return res, err
+		}
+		rs = bytes.NewReader(b)
+	}
+	start, err := rs.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return res, err
+	}
+	// First pass: the file-level checks, before anything posts.
+	if held, err := s.holdFile(ctx, clinicID, file, rs, &res); err != nil || held {
+		return res, err
+	}
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
+		return res, err
+	}
+	er := edi.NewReader(rs)
 	er.File = file.FileName
 	dec := x835.NewDecoderReader(er)
 	prof, _ := s.profile(ctx, clinicID)
@@ -186,7 +229,77 @@ func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID in
 	return res, nil
 }
 
+// holdFile reads the whole 835 once and checks each transaction set with
+// CheckRemittance. When a check fails, nothing of the file posts: the file
+// is marked held (when recorded) and one worklist item lists every reason
+// with its amounts. A file that cannot be read fails with the decoder's
+// positioned error, before anything posts.
+func (s *Service) holdFile(ctx context.Context, clinicID int64, file store.InboundFile, r io.Reader, res *RemitResult) (bool, error) {
+	er := edi.NewReader(r)
+	er.File = file.FileName
+	dec := x835.NewDecoderReader(er)
+	for dec.Next() {
+	}
+	if err := dec.Err(); err != nil {
+		return false, err
+	}
+	clinic, err := s.st.GetClinic(ctx, clinicID)
+	if err != nil {
+		return false, err
+	}
+	id := ClinicIdentity{TaxID: clinic.TaxID}
+	if clinic.NPI != "" {
+		id.NPIs = []string{clinic.NPI}
+	}
+	var holds []Hold
+	var traces []string
+	var total int64
+	for _, rem := range dec.Remittances() {
+		traces = append(traces, rem.TraceNumber)
+		total += rem.TotalPaidCents
+		holds = append(holds, CheckRemittance(rem, id)...)
+	}
+	if len(holds) == 0 {
+		return false, nil
+	}
+	res.Remittances = len(dec.Remittances())
+	res.HeldFile = true
+	res.Holds = holds
+	name := file.FileName
+	if name == "" {
+		name = "835 trace " + strings.Join(traces, ", ")
+	}
+	key := "held-file:" + strconv.FormatInt(file.ID, 10)
+	if file.ID == 0 {
+		key = "held-file:trace:" + strings.Join(traces, ",")
+	}
+	title := fmt.Sprintf("835 %s held, nothing posted (%s): %s", name, edi.FormatAmount(total), holds[0].Message)
+	if len(holds) > 1 {
+		title += fmt.Sprintf(" (and %d more)", len(holds)-1)
+	}
+	raw, err := json.Marshal(map[string]any{"inboundFileId": file.ID, "file": file.FileName, "traces": traces, "paymentCents": total,
+		"holds": holds, "position": holds[0].Position,
+		"action": "check the 835 with the payer; release it to post as it is, or discard it and ask for a corrected 835"})
+	if err != nil {
+		return false, err
+	}
+	err = s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
+		if file.ID != 0 {
+			if _, err := tx.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: clinicID, ID: file.ID, State: store.InboundHeld,
+				FileType: "835", Error: holds[0].Message}); err != nil {
+				return err
+			}
+		}
+		_, _, err := tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: WorkHeldRemittance, Priority: 3, AmountCents: total,
+			Title: title, Details: raw, DedupeKey: key})
+		return err
+	})
+	return true, err
+}
+
 func (r *RemitResult) add(p RemitResult) {
+	r.Held += p.Held
+	r.Holds = append(r.Holds, p.Holds...)
 	r.AlreadyPosted += p.AlreadyPosted
 	r.Posted += p.Posted
 	r.Unmatched += p.Unmatched
@@ -205,6 +318,9 @@ type poster struct {
 	file     store.InboundFile
 	profile  *ClinicProfile
 	res      *RemitResult
+	// reversed holds the patient and payer claim control numbers of the
+	// reversals (CLP02 22) read so far in the transaction set.
+	reversed map[string]bool
 }
 
 func (p *poster) remittance(ctx context.Context, rem *x835.Remittance) (store.Remittance, bool, error) {
@@ -305,16 +421,33 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 	if err != nil {
 		return err
 	}
+	pc := PaymentContext{AfterReversal: p.reversed[cp.PatientControlNumber] || cp.PayerClaimControlNumber != "" && p.reversed[cp.PayerClaimControlNumber]}
+	if matched {
+		pc.Claim = &c
+	}
+	claimPays, err := p.priorPayments(ctx, c, matched, cp, &pc)
+	if err != nil {
+		return err
+	}
+	if holds := CheckClaimPayment(cp, pc); len(holds) > 0 {
+		return p.holdPayment(ctx, row, pc.Claim, cp, holds)
+	}
+	if cp.Kind == x835.Reversal {
+		if p.reversed == nil {
+			p.reversed = make(map[string]bool)
+		}
+		p.reversed[cp.PatientControlNumber] = true
+		if cp.PayerClaimControlNumber != "" {
+			p.reversed[cp.PayerClaimControlNumber] = true
+		}
+	}
 	params, doc := claimPaymentParams(row, cp)
 	if matched {
 		params.ClaimID = &c.ID
 	}
 	var reversed, superseded *store.ClaimPayment
 	if matched && cp.Kind == x835.Reversal {
-		if reversed, err = p.reversedPayment(ctx, c, cp); err != nil {
-			return err
-		}
-		if reversed != nil {
+		if reversed = lastOpenPayment(claimPays); reversed != nil {
 			doc.Reverses = reversed.ID
 		}
 	}
@@ -324,9 +457,7 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 		}
 		// A payment after a denial the payer did not reverse (an appeal
 		// won, a reprocessed claim) replaces the denial.
-		if prev, err := p.reversedPayment(ctx, c, cp); err != nil {
-			return err
-		} else if prev != nil && isDenial(*prev) {
+		if prev := lastOpenPayment(claimPays); prev != nil && isDenial(*prev) {
 			superseded = prev
 			doc.Supersedes = prev.ID
 		}
@@ -380,14 +511,72 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 	return nil
 }
 
+// priorPayments loads the claim payments already recorded for the matched
+// claim (returned, in order) and, with those, for the same payer claim
+// control number (CLP07) into pc.Prior, for CheckClaimPayment.
+func (p *poster) priorPayments(ctx context.Context, c store.Claim, matched bool, cp *x835.ClaimPayment, pc *PaymentContext) ([]store.ClaimPayment, error) {
+	var claimPays []store.ClaimPayment
+	if matched {
+		var err error
+		if claimPays, err = p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID, ClaimID: c.ID}); err != nil {
+			return nil, err
+		}
+	}
+	pc.Prior = claimPays
+	if cp.PayerClaimControlNumber != "" {
+		ps, err := p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID,
+			PayerClaimControlNumbers: []string{cp.PayerClaimControlNumber}})
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range ps {
+			if x.ClaimID == nil || !matched || *x.ClaimID != c.ID {
+				pc.Prior = append(pc.Prior[:len(pc.Prior):len(pc.Prior)], x)
+			}
+		}
+	}
+	return claimPays, nil
+}
+
+// holdPayment keeps a claim payment from posting: no claim payment row, no
+// ledger line, no status change; one worklist item says why, with the
+// amounts and what the payment held.
+func (p *poster) holdPayment(ctx context.Context, row store.Remittance, c *store.Claim, cp *x835.ClaimPayment, holds []Hold) error {
+	p.res.Held++
+	p.res.Holds = append(p.res.Holds, holds...)
+	params, doc := claimPaymentParams(row, cp)
+	reasons := make([]string, len(holds))
+	for i, h := range holds {
+		reasons[i] = h.Reason
+	}
+	details := map[string]any{"remittance": row.ID, "trace": row.TraceNumber, "file": p.file.FileName, "inboundFileId": p.file.ID,
+		"position": cp.Position.String(), "patientControlNumber": cp.PatientControlNumber, "payerClaimControlNumber": cp.PayerClaimControlNumber,
+		"claimStatusCode": cp.Status, "chargeCents": cp.ChargeCents, "paidCents": cp.PaidCents, "patientResponsibilityCents": cp.PatientResponsibilityCents,
+		"adjustments": params.Adjustments, "lines": doc.Lines, "serviceDate": doc.ServiceDate, "serviceThrough": doc.ServiceThrough, "holds": holds,
+		"action": "compare with the payer and the claim's payments; post it by hand if it stands, or ask the payer for a corrected 835"}
+	item := store.CreateWorklistItemParams{Kind: WorkHeldPayment, Priority: 3, PayerID: row.PayerID, AmountCents: cp.PaidCents,
+		Title: fmt.Sprintf("835 payment %s of %s held (%s), not posted: %s", edi.FormatAmount(cp.PaidCents), cp.PatientControlNumber,
+			strings.Join(reasons, ", "), holds[0].Message),
+		DedupeKey: "held-payment:" + strconv.FormatInt(row.ID, 10) + ":" + strconv.Itoa(cp.Position.Segment)}
+	if c != nil {
+		item.ClaimID, item.PatientID = &c.ID, &c.PatientID
+		details["claimStatus"] = c.Status
+	}
+	raw, err := json.Marshal(details)
+	if err != nil {
+		return err
+	}
+	item.Details = raw
+	_, _, err = p.tx.CreateWorklistItem(ctx, item)
+	return err
+}
+
 func claimPaymentParams(row store.Remittance, cp *x835.ClaimPayment) (store.CreateClaimPaymentParams, paymentDocument) {
 	params := store.CreateClaimPaymentParams{RemittanceID: row.ID, PatientControlNumber: cp.PatientControlNumber, StatusCode: cp.Status,
 		ChargeCents: cp.ChargeCents, PaidCents: cp.PaidCents, PatientResponsibilityCents: cp.PatientResponsibilityCents,
 		PayerClaimControlNumber: cp.PayerClaimControlNumber}
 	doc := paymentDocument{Kind: strings.ToLower(cp.Kind.String()), Remarks: cp.RemarkCodes(), Position: cp.Position.String()}
-	if d := serviceDate(cp); !d.IsZero() {
-		doc.ServiceDate = d.String()
-	}
+	doc.ServiceDate, doc.ServiceThrough = serviceSpan(cp)
 	for _, a := range cp.Adjustments {
 		params.Adjustments = append(params.Adjustments, adjustment(0, a))
 	}
@@ -808,14 +997,10 @@ func (p *poster) unmatched(ctx context.Context, row store.Remittance, cp store.C
 	return err
 }
 
-// reversedPayment finds the claim's latest non-reversal payment not yet
-// reversed or superseded: the payment a reversal takes back, or the denial a
-// new payment replaces.
-func (p *poster) reversedPayment(ctx context.Context, c store.Claim, cp *x835.ClaimPayment) (*store.ClaimPayment, error) {
-	cps, err := p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID, ClaimID: c.ID})
-	if err != nil {
-		return nil, err
-	}
+// lastOpenPayment finds, among a claim's payments in order, the latest
+// non-reversal payment not yet reversed or superseded: the payment a
+// reversal takes back, or the denial a new payment replaces.
+func lastOpenPayment(cps []store.ClaimPayment) *store.ClaimPayment {
 	reversed := make(map[int64]bool)
 	for _, x := range cps {
 		var d paymentDocument
@@ -832,10 +1017,10 @@ func (p *poster) reversedPayment(ctx context.Context, c store.Claim, cp *x835.Cl
 	for i := len(cps) - 1; i >= 0; i-- {
 		x := cps[i]
 		if x.StatusCode != x835.StatusReversal && !reversed[x.ID] {
-			return &x, nil
+			return &x
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 func (p *poster) reversal(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, orig *store.ClaimPayment) error {

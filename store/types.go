@@ -700,6 +700,10 @@ const (
 	InboundProcessed   = "processed"
 	InboundFailed      = "failed"
 	InboundQuarantined = "quarantined"
+	// InboundHeld: the file was read and is held for review (an 835 whose
+	// payment total does not balance or that pays another payee): nothing
+	// of it was applied until staff release it.
+	InboundHeld = "held"
 )
 
 // InboundFile is a file received from a payer (999, TA1, 277CA, 271, 835).
@@ -898,14 +902,16 @@ type CreateClaimPaymentParams struct {
 }
 
 // ListClaimPaymentsParams filters claim payments; Unmatched keeps those
-// without a claim.
+// without a claim. PayerClaimControlNumbers keeps those whose CLP07 is one
+// of them (a chunk's duplicate check loads them in one query).
 type ListClaimPaymentsParams struct {
-	ClinicID     int64
-	RemittanceID int64
-	ClaimID      int64
-	Unmatched    bool
-	AfterID      int64
-	Limit        int
+	ClinicID                 int64
+	RemittanceID             int64
+	ClaimID                  int64
+	Unmatched                bool
+	PayerClaimControlNumbers []string
+	AfterID                  int64
+	Limit                    int
 }
 
 // MatchClaimPaymentParams links a claim payment to its claim.

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
@@ -26,6 +27,9 @@ const (
 	InboundOutcomeRecorded    = "recorded"
 	InboundOutcomeProcessed   = "processed"
 	InboundOutcomeQuarantined = "quarantined"
+	// InboundOutcomeHeld: an 835 read in full and held for review, nothing
+	// of it posted (billing.CheckRemittance).
+	InboundOutcomeHeld = "held"
 )
 
 // RecordInbound implements transport.InboundRecorder: it stores a
@@ -189,7 +193,7 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 	if err != nil {
 		return err
 	}
-	if f.State == store.InboundProcessed || f.State == store.InboundQuarantined {
+	if f.State == store.InboundProcessed || f.State == store.InboundQuarantined || f.State == store.InboundHeld {
 		return nil
 	}
 	kind, qerr := p.inspect(f)
@@ -213,7 +217,13 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 				return river.JobSnooze(time.Second)
 			}
 		}
-		_, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
+		var res billing.RemitResult
+		res, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
+		if err == nil && res.HeldFile {
+			p.metrics.inbound.WithLabelValues(InboundOutcomeHeld).Inc()
+			p.log.Warn("inbound file held", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", res.Holds[0].Reason)
+			return nil
+		}
 	case kind271:
 		if p.cfg.Scheduling == nil {
 			return p.quarantine(ctx, f, ReasonUnsupported, errors.New("a 271 arrived and no eligibility service is configured"))
@@ -222,9 +232,12 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 	}
 	if err != nil {
 		if ctx.Err() == nil && isContentError(err) {
-			// Each apply runs in one transaction (an 835 one per payment,
-			// and its syntax was checked in full first), so nothing of the
-			// file was applied.
+			// Retrying cannot help: the file is set aside at once, with
+			// its item (and the job completes). Each apply runs in one
+			// transaction (an 835 one per payment, read and checked in
+			// full first), so nothing of the failing part was applied.
+			// Should setting it aside fail (the database is down), the
+			// job fails and is retried.
 			return p.quarantine(ctx, f, ReasonContent, err)
 		}
 		return err
@@ -234,10 +247,17 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 }
 
 // isContentError reports whether err is about the file rather than the
-// database or the network: retrying cannot help.
+// database or the network: retrying cannot help. That is a positioned
+// X12 error, a file that is not X12 or not a response billing applies, a
+// claim status change the file asks for that the state machine refuses
+// (an 835 paying a claim that is not awaiting adjudication, when no hold
+// caught it), and params the store refuses as invalid (values read from
+// the file). Anything else (a lost connection, a serialization conflict,
+// a deadline) is transient and the job is retried.
 func isContentError(err error) bool {
 	var ee *edi.Error
-	return errors.As(err, &ee) || errors.Is(err, billing.ErrUnknownFile) || errors.Is(err, edi.ErrNotX12)
+	return errors.As(err, &ee) || errors.Is(err, billing.ErrUnknownFile) || errors.Is(err, edi.ErrNotX12) ||
+		errors.Is(err, claim.ErrIllegalTransition) || errors.Is(err, store.ErrInvalid)
 }
 
 type quarantineError struct {

@@ -21,7 +21,7 @@ const (
 //
 //	clearhouse_jobs_total{kind,outcome}      job runs by outcome (ok, snoozed, failed)
 //	clearhouse_job_seconds{kind}             run time of jobs
-//	clearhouse_inbound_files_total{outcome}  inbound files recorded, processed or quarantined
+//	clearhouse_inbound_files_total{outcome}  inbound files recorded, processed, held or quarantined
 //	clearhouse_claims_submitted_total        claims put into uploaded 837 files
 type Metrics struct {
 	jobs      *prometheus.CounterVec

@@ -191,6 +191,7 @@ func problems(w store.WorklistItem) []Problem {
 		Errors   []billing.AckErrorLocation   `json:"errors"`
 		Statuses []billing.StatusCodeDetail   `json:"statuses"`
 		Reasons  []billing.DenialReason       `json:"reasons"`
+		Holds    []billing.Hold               `json:"holds"`
 		Position string                       `json:"position"`
 	}
 	if json.Unmarshal(w.Details, &d) != nil {
@@ -216,6 +217,10 @@ func problems(w store.WorklistItem) []Problem {
 			loc = fmt.Sprintf("Loop 2110 CAS (service line %d)", r.Line)
 		}
 		out = append(out, Problem{Source: "835", Location: loc, Code: r.Group + "-" + r.Reason, Message: r.Note, Action: r.Action, AmountCents: r.Amount})
+	}
+	for _, h := range d.Holds {
+		out = append(out, Problem{Source: "835", Location: h.Position, Code: "hold:" + h.Reason, Message: h.Message, Action: d.Action,
+			AmountCents: h.AmountCents})
 	}
 	if len(out) == 0 && d.Position != "" {
 		out = append(out, Problem{Source: "835", Location: d.Position, Code: w.Kind, Message: w.Title, Action: d.Action})

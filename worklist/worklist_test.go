@@ -456,3 +456,34 @@ func TestWriteOff(t *testing.T) {
 		}
 	})
 }
+
+// TestShowHeldPayment: a held 835 claim payment shows each hold as a
+// problem with its position and amount; the hold kinds are listed kinds.
+func TestShowHeldPayment(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		hold := billing.Hold{Reason: billing.HoldDuplicate, Message: "claim E102: payment 120.00 of payer claim ICN1 was posted before",
+			Position: "ISA13 000000042, GS06 42, ST02 0001, segment 12, CLP", AmountCents: 12000, PatientControlNumber: "E102", PriorPaymentID: 7}
+		raw, err := json.Marshal(map[string]any{"holds": []billing.Hold{hold}, "position": hold.Position, "action": "compare with the payer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _, err := f.st.CreateWorklistItem(f.ctx, store.CreateWorklistItemParams{ClinicID: f.seed.Clinic.ID, Kind: billing.WorkHeldPayment,
+			Priority: 3, AmountCents: 12000, Title: "835 payment 120.00 of E102 held (duplicate), not posted", Details: raw, DedupeKey: "held-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := f.svc.Show(f.ctx, 0, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := worklist.Problem{Source: "835", Location: hold.Position, Code: "hold:duplicate", Message: hold.Message, Action: "compare with the payer",
+			AmountCents: 12000}
+		if len(d.Problems) != 1 || d.Problems[0] != want {
+			t.Fatalf("problems %+v", d.Problems)
+		}
+		items, err := f.svc.List(f.ctx, worklist.Filter{ClinicIDs: []int64{f.seed.Clinic.ID}, Kinds: []string{billing.WorkHeldPayment, billing.WorkHeldRemittance}})
+		if err != nil || len(items) != 1 || items[0].ID != w.ID {
+			t.Fatalf("held items %+v %v", items, err)
+		}
+	})
+}

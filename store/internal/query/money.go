@@ -211,6 +211,7 @@ func (q *Queries) ListClaimPayments(ctx context.Context, p store.ListClaimPaymen
 	if p.Unmatched {
 		b.cond("claim_id IS NULL")
 	}
+	b.in("payer_claim_control_number", p.PayerClaimControlNumbers)
 	if p.AfterID > 0 {
 		b.cond("id > ?", p.AfterID)
 	}
