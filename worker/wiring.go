@@ -29,8 +29,11 @@ type Wiring struct {
 	// Profiles are the clinics' billing profiles (billing address, fee
 	// schedule); claims cannot be built without one.
 	Profiles billing.ProfileSource
-	// Scrubber checks claims; default NewScrubber(Payers), the embedded
-	// code sets and rule files.
+	// Codes are the code sets; default the embedded ones. The nightly run
+	// warns (one operations item) when one is out of date.
+	Codes *codes.Sets
+	// Scrubber checks claims; default one of Codes and the embedded rule
+	// files.
 	Scrubber *scrub.Scrubber
 	// Billing are the billing service's options; Wire sets their Store,
 	// Scrubber, Payers, Profiles, Logger and Now.
@@ -39,7 +42,7 @@ type Wiring struct {
 	// Store, Payers, Location, Logger and Now.
 	Scheduling scheduling.Config
 	// Pipeline is the pipeline's configuration; Wire sets its Store,
-	// Billing, Scheduling, Payers, Location, Logger and Now.
+	// Billing, Scheduling, Payers, Codes, Location, Logger and Now.
 	Pipeline Config
 	// Workers is how many jobs run at once; zero takes the store's default.
 	Workers int
@@ -93,11 +96,14 @@ func (w *Wiring) validate() error {
 	return errors.Join(errs...)
 }
 
-// NewScrubber builds the scrubber of the embedded code sets and rule files.
-func NewScrubber(reg *payers.Registry) (*scrub.Scrubber, error) {
-	sets, err := codes.LoadEmbedded()
-	if err != nil {
-		return nil, err
+// NewScrubber builds the scrubber of the code sets (nil: the embedded
+// ones) and the embedded rule files.
+func NewScrubber(reg *payers.Registry, sets *codes.Sets) (*scrub.Scrubber, error) {
+	if sets == nil {
+		var err error
+		if sets, err = codes.LoadEmbedded(); err != nil {
+			return nil, err
+		}
 	}
 	files, err := scrub.LoadRuleFiles(rules.Files())
 	if err != nil {
@@ -125,9 +131,15 @@ func Wire(w Wiring) (*Wired, error) {
 		w.Now = time.Now
 	}
 	out := &Wired{Scrubber: w.Scrubber}
+	if w.Codes == nil {
+		var err error
+		if w.Codes, err = codes.LoadEmbedded(); err != nil {
+			return nil, fmt.Errorf("code sets: %w", err)
+		}
+	}
 	if out.Scrubber == nil {
 		var err error
-		if out.Scrubber, err = NewScrubber(w.Payers); err != nil {
+		if out.Scrubber, err = NewScrubber(w.Payers, w.Codes); err != nil {
 			return nil, fmt.Errorf("scrubber: %w", err)
 		}
 	}
@@ -144,6 +156,7 @@ func Wire(w Wiring) (*Wired, error) {
 	}
 	pc := w.Pipeline
 	pc.Store, pc.Billing, pc.Scheduling, pc.Payers, pc.Location, pc.Logger, pc.Now = w.Store, out.Billing, out.Scheduling, w.Payers, w.Location, w.Logger, w.Now
+	pc.Codes = w.Codes
 	if out.Pipeline, err = New(pc); err != nil {
 		return nil, err
 	}
