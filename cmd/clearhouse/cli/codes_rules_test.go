@@ -145,9 +145,15 @@ func TestCodesImportRoutine(t *testing.T) {
 		"G0008,0100,3,\"Administration of influenza virus vaccine\",Admin influenza virus vac,\n"+
 		"G0009,0100,3,\"Administration of pneumococcal vaccine\",Admin pneumococcal vaccine,20261231\n"+
 		"25,0100,7,\"Significant, separately identifiable evaluation and management service\",Sig sep e/m ser same day,\n")
-	ptp := write("ccipra-v331r0-f1.txt", "CPT codes, descriptions and other data only are copyright American Medical Association.\n"+
-		"Column 1\tColumn 2\t*=in existence prior to 1996\tEffective Date\tDeletion Date *=no data\tModifier 0=not allowed 1=allowed 9=not applicable\tPTP Edit Rationale\n"+
-		"20610\t99213\t\t20200101\t*\t1\tStandards of medical / surgical practice\n")
+	// The practitioner PTP edits come in parts, each with its notice and
+	// header; the README joins them with cat before the import.
+	ptpPart := func(row string) string {
+		return "CPT codes, descriptions and other data only are copyright American Medical Association.\n" +
+			"Column 1\tColumn 2\t*=in existence prior to 1996\tEffective Date\tDeletion Date *=no data\tModifier 0=not allowed 1=allowed 9=not applicable\tPTP Edit Rationale\n" +
+			row + "\n"
+	}
+	ptp := write("ccipra-v331r0.txt", ptpPart("20610\t99213\t\t20200101\t*\t1\tStandards of medical / surgical practice")+
+		ptpPart("29881\t29880\t\t20200101\t*\t0\tMutually exclusive procedures"))
 	mue := write("MCR_MUE_PractitionerServices_Eff_01-01-2027.txt", "HCPCS/CPT Code\tPractitioner Services MUE Values\tMUE Adjudication Indicator\tMUE Rationale\n"+
 		"99213\t1\t2 Date of Service Edit: Policy\tCode Descriptor / CPT Instruction\n")
 	for _, args := range [][]string{
@@ -157,7 +163,7 @@ func TestCodesImportRoutine(t *testing.T) {
 		{"import", "mue", mue, "--name", "2027Q1"},
 	} {
 		code, out, errOut := run(t, append([]string{"codes", "--dir", data}, args...)...)
-		if code != 0 || !strings.Contains(out, "imported "+args[1]+" release") {
+		if code != 0 || !strings.Contains(out, "imported "+args[1]+" release") || (args[1] == "ncci-ptp" && !strings.Contains(out, ": 2 entries")) {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
