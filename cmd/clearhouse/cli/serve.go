@@ -71,7 +71,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.noPoll, "no-poll", false, "poll no payer (submissions still run)")
 	fl.StringVar(&f.nightly, "nightly", fmt.Sprintf("%02d:00", worker.DefaultNightlyHour), "time of the nightly run, HH:MM in --tz")
 	fl.BoolVar(&f.noNightly, "no-nightly", false, "leave the nightly run out of the schedule")
-	fl.StringVar(&f.tz, "tz", "UTC", "time zone of the nightly run and of the clinics (IANA name)")
+	fl.StringVar(&f.tz, "tz", "", "time zone of the nightly run and of the clinics, IANA name (default: $CLEARHOUSE_TZ, else the system's zone)")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on shutdown, how long running jobs may finish before they are cancelled")
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -111,8 +111,8 @@ func (f *serveFlags) check(env *Env) (serveSettings, error) {
 		bad("--listen %q: want host:port", f.listen)
 	}
 	var err error
-	if s.loc, err = time.LoadLocation(f.tz); err != nil {
-		bad("--tz %q: not a known time zone", f.tz)
+	if s.loc, err = clinicLocation(env, f.tz); err != nil {
+		errs = append(errs, errors.Unwrap(err))
 	}
 	if t, err := time.Parse("15:04", f.nightly); err != nil {
 		bad("--nightly %q: want HH:MM", f.nightly)
