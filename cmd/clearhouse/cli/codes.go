@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -177,6 +178,11 @@ func newCodesCmd(env *Env) *cobra.Command {
 				Kind: kind, Source: args[1], Data: f, Dir: d,
 				Name: name, From: from, To: to, Setting: codes.Setting(setting),
 			})
+			if errors.Is(err, codes.ErrImport) {
+				// Wrong or missing options (--from, --to, --setting, the
+				// release name): a usage error.
+				return exitf(2, "%v", err)
+			}
 			if err != nil {
 				return exitf(1, "%v", err)
 			}

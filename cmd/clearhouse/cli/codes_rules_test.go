@@ -167,6 +167,16 @@ func TestCodesImportRoutine(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
+	// Options the import cannot use are usage errors; nothing is imported.
+	for _, args := range [][]string{
+		{"import", "icd10cm", icd, "--name", "FY2028"},
+		{"import", "icd10cm", icd, "--name", "FY2028", "--from", "2027-10-01", "--to", "2027-09-30"},
+		{"import", "mue", mue, "--setting", "clinic"},
+	} {
+		if code, _, errOut := run(t, append([]string{"codes", "--dir", data}, args...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
+		}
+	}
 	code, out, errOut := run(t, "codes", "--dir", data, "releases", "--today", "2026-12-07")
 	if code != 0 || errOut != "" || !regexpMatch(t, `icd10cm\s+FY2027\s+2026-10-01\s+2027-09-30\s+3\s+in effect`, out) ||
 		!strings.Contains(out, "2027Q1 (practitioner)") {
