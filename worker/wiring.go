@@ -69,6 +69,7 @@ type Wiring struct {
 // Wired is what Wire built. Start Queue to work the pipeline; on shutdown
 // stop Queue, then Close.
 type Wired struct {
+	Codes      *codes.Sets
 	Scrubber   *scrub.Scrubber
 	Billing    *billing.Service
 	Scheduling *scheduling.Service
@@ -137,6 +138,7 @@ func Wire(w Wiring) (*Wired, error) {
 			return nil, fmt.Errorf("code sets: %w", err)
 		}
 	}
+	out.Codes = w.Codes
 	if out.Scrubber == nil {
 		var err error
 		if out.Scrubber, err = NewScrubber(w.Payers, w.Codes); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
@@ -343,6 +344,12 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		return &ExitError{Code: 2, Err: err}
 	}
 	s.queue = s.wired.Queue
+	// The nightly run raises a worklist item for a stale code set; say it
+	// at start too.
+	for _, c := range s.wired.Codes.Stale(codes.DayOf(time.Now().In(set.loc))) {
+		s.log.Warn("code set out of date: claims of later dates are checked against its latest release", "set", c.Kind,
+			"release", c.Release.Name, "ended", c.Ended.String(), "import", c.Import)
+	}
 	return nil
 }
 
