@@ -212,8 +212,8 @@ func (r *runner) open(ctx context.Context) error {
 
 func (r *runner) close() {
 	r.stopPipeline()
-	if r.pipe != nil {
-		r.pipe.Close()
+	if r.wired != nil {
+		r.wired.Close()
 	}
 	if r.sim != nil {
 		r.sim.Close()
