@@ -18,13 +18,10 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
-	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/paysim"
-	"github.com/clearhouse/clearhouse/rules"
 	"github.com/clearhouse/clearhouse/scheduling"
-	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 	"github.com/clearhouse/clearhouse/transport"
@@ -98,6 +95,8 @@ type runner struct {
 	pipe  *worker.Pipeline
 	queue store.Queue
 	jobs  *jobWatch
+	wired *worker.Wired
+	simAt simulator
 
 	clinic    store.Clinic
 	providers []store.Provider
@@ -213,8 +212,8 @@ func (r *runner) open(ctx context.Context) error {
 
 func (r *runner) close() {
 	r.stopPipeline()
-	if r.pipe != nil {
-		r.pipe.Close()
+	if r.wired != nil {
+		r.wired.Close()
 	}
 	if r.sim != nil {
 		r.sim.Close()
@@ -295,37 +294,77 @@ func (r *runner) load(ctx context.Context) error {
 	}
 	p.Finish("")
 
-	sets, err := codes.LoadEmbedded()
-	if err != nil {
-		return err
-	}
-	files, err := scrub.LoadRuleFiles(rules.Files())
-	if err != nil {
-		return err
-	}
-	scr, err := scrub.New(scrub.Config{Codes: sets, Payers: reg, RuleFiles: files})
-	if err != nil {
-		return err
-	}
 	r.prof, err = billing.ParseClinicProfile("demo-profile.yaml", ds.ProfileYAML())
 	if err != nil {
 		return err
 	}
-	profiles := billing.StaticProfiles(map[int64]*billing.ClinicProfile{cid: r.prof})
-	r.bill, err = billing.New(r.st, billing.Options{Now: r.clock.Now, Logger: r.opts.Logger, Scrubber: scr, Payers: reg, Profiles: profiles,
-		Actor: "demo", UnderpaymentToleranceCents: 100})
-	if err != nil {
-		return err
-	}
+	return r.wire()
+}
+
+// simulator is where the payer simulator listens, for the pipeline's
+// endpoints; startPipeline sets it before the queue starts.
+type simulator struct {
+	host     string
+	port     int
+	pin      transport.HostKeyPin
+	password string
+}
+
+// passwordEnv names the simulator's SFTP password to the pipeline's
+// transport, which reads it from the runner, not the environment.
+const passwordEnv = "CLEARHOUSE_DEMO_SFTP_PASSWORD"
+
+// wire builds the services, the pipeline and its queue with
+// worker.Wire, as `clearhouse serve` does; the demo's differences are
+// settings: its clock, its calendars, the simulator's endpoint and no
+// periodic jobs (it runs the nights on its own clock).
+func (r *runner) wire() error {
 	cal := ProviderCalendar()
 	cals := make(map[int64]scheduling.Calendar)
 	for _, pr := range r.providers {
 		cals[pr.ID] = cal
 	}
-	r.sched, err = scheduling.New(scheduling.Config{Store: r.st, Payers: reg, Location: ds.Location, Now: r.clock.Now, Logger: r.opts.Logger,
-		DefaultCalendar: cal, Calendars: cals, NoReminders: true, ClinicName: c.Name,
-		EnrollmentKey: func(store.Clinic) string { return EnrollmentKey }})
-	return err
+	w, err := worker.Wire(worker.Wiring{
+		Store:    r.st,
+		Payers:   r.reg,
+		Profiles: billing.StaticProfiles(map[int64]*billing.ClinicProfile{r.clinic.ID: r.prof}),
+		Billing:  billing.Options{Actor: "demo", UnderpaymentToleranceCents: 100},
+		Scheduling: scheduling.Config{DefaultCalendar: cal, Calendars: cals, NoReminders: true, ClinicName: r.ds.Clinic.Name,
+			EnrollmentKey: func(store.Clinic) string { return EnrollmentKey }},
+		Pipeline: worker.Config{
+			Endpoint: func(py *payers.Payer) (transport.Endpoint, error) {
+				// The fixture payers name port 2222 and a placeholder key:
+				// the demo points them at the simulator it started and pins
+				// its key.
+				ep := worker.EndpointFor(py, transport.Auth{PasswordEnv: passwordEnv}, true)
+				ep.Host, ep.Port, ep.HostKey = r.simAt.host, r.simAt.port, r.simAt.pin
+				ep.Retry = transport.RetryPolicy{MaxAttempts: 3, InitialBackoff: 50 * time.Millisecond}
+				return ep, nil
+			},
+			Transport: transport.Options{InboxDir: filepath.Join(r.opts.Dir, "inbox"), Logger: r.opts.Logger, Now: r.clock.Now,
+				Getenv: func(name string) string {
+					if name == passwordEnv {
+						return r.simAt.password
+					}
+					return ""
+				}},
+			PollPayers:              Payers(),
+			NoNightly:               true,
+			EligibilityBusinessDays: eligibilityDays,
+			Retry:                   worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second, MaxAttempts: 5},
+		},
+		Workers:           4,
+		NoPeriodic:        true, // the demo drives the schedule on its own clock
+		FetchPollInterval: 20 * time.Millisecond,
+		Location:          r.ds.Location,
+		Logger:            r.opts.Logger,
+		Now:               r.clock.Now,
+	})
+	if err != nil {
+		return err
+	}
+	r.wired, r.bill, r.sched, r.pipe, r.queue = w, w.Billing, w.Scheduling, w.Pipeline, w.Queue
+	return nil
 }
 
 // book books both weeks; a cancelled appointment is cancelled right away
@@ -469,43 +508,8 @@ func (r *runner) startPipeline(ctx context.Context) error {
 		return err
 	}
 	pin := transport.HostKeyPin{Fingerprint: ssh.FingerprintSHA256(r.sim.Server().HostKey())}
-	const passwordEnv = "CLEARHOUSE_DEMO_SFTP_PASSWORD"
-	r.pipe, err = worker.New(worker.Config{
-		Store: r.st, Billing: r.bill, Scheduling: r.sched, Payers: r.reg,
-		Endpoint: func(py *payers.Payer) (transport.Endpoint, error) {
-			// The fixture payers name port 2222 and a placeholder key: the
-			// demo points them at the simulator it started and pins its key.
-			ep := worker.EndpointFor(py, transport.Auth{PasswordEnv: passwordEnv}, true)
-			ep.Host, ep.Port, ep.HostKey = host, port, pin
-			ep.Retry = transport.RetryPolicy{MaxAttempts: 3, InitialBackoff: 50 * time.Millisecond}
-			return ep, nil
-		},
-		Transport: transport.Options{InboxDir: filepath.Join(r.opts.Dir, "inbox"), Logger: r.opts.Logger, Now: r.clock.Now,
-			Getenv: func(name string) string {
-				if name == passwordEnv {
-					return password
-				}
-				return ""
-			}},
-		PollPayers:              Payers(),
-		NoNightly:               true,
-		EligibilityBusinessDays: eligibilityDays,
-		Retry:                   worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second, MaxAttempts: 5},
-		Logger:                  r.opts.Logger,
-		Now:                     r.clock.Now,
-	})
-	if err != nil {
-		return err
-	}
+	r.simAt = simulator{host: host, port: port, pin: pin, password: password}
 	p.Set(1)
-	qc := r.pipe.QueueConfig(4)
-	qc.PeriodicJobs = nil // the demo drives the schedule on its own clock
-	qc.FetchPollInterval = 20 * time.Millisecond
-	qc.Logger = r.opts.Logger
-	r.queue, err = r.st.NewQueue(qc)
-	if err != nil {
-		return err
-	}
 	r.jobs = watchJobs(r.queue)
 	if err := r.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -529,7 +533,11 @@ func (r *runner) stopPipeline() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r.queue.Stop(ctx)
-	r.jobs.stop()
+	if r.jobs != nil {
+		// Started: stop it. A queue built but never started needs
+		// nothing.
+		r.queue.Stop(ctx)
+		r.jobs.stop()
+	}
 	r.queue = nil
 }

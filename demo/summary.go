@@ -146,8 +146,11 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	if err := report.WriteText(w, append(s.KPIs.Tables(), s.Denials.Tables()[0])...); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nLedger balanced: %v; claims out of balance: %d %s\n", s.LedgerBalanced, len(s.ClaimsOutOfBalance),
-		oneLine(strings.Join(s.ClaimsOutOfBalance, " "), 60))
+	fmt.Fprintf(w, "\nLedger balanced: %v; claims out of balance: %d", s.LedgerBalanced, len(s.ClaimsOutOfBalance))
+	if len(s.ClaimsOutOfBalance) > 0 {
+		fmt.Fprintf(w, " (%s)", oneLine(strings.Join(s.ClaimsOutOfBalance, " "), 60))
+	}
+	fmt.Fprintln(w)
 	var kinds []string
 	for kind, n := range s.OpenWork {
 		kinds = append(kinds, fmt.Sprintf("%s %d", kind, n))

@@ -999,6 +999,9 @@ const (
 	WorkUnmatchedPayment = "unmatched_payment"
 	WorkQuarantinedFile  = "quarantined_file"
 	WorkPatientStatement = "patient_balance"
+	// WorkCodeSet is an operations item: a code set is out of date and a
+	// newer release must be imported.
+	WorkCodeSet = "code_set"
 )
 
 // Worklist item statuses.

@@ -125,6 +125,9 @@ func (w *nightlyWorker) Work(ctx context.Context, job *river.Job[NightlyArgs]) e
 func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 	start := p.cfg.Now()
 	st := p.cfg.Store
+	if err := p.checkCodeSets(ctx, a.ClinicID); err != nil {
+		return err
+	}
 	encs, err := st.ListEncounters(ctx, store.ListEncountersParams{ClinicID: a.ClinicID, Statuses: []string{store.EncounterReady}})
 	if err != nil {
 		return err

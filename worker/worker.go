@@ -39,6 +39,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
@@ -118,6 +119,10 @@ type Config struct {
 	// the clinic whose submitter ID is the file's ISA08, or the only clinic
 	// of the database.
 	ClinicFor func(ctx context.Context, payerID string, content []byte) (int64, error)
+	// Codes are the code sets the scrubber checks claims against; when
+	// set, the nightly run raises an operations worklist item for a stale
+	// set (see codes.Sets.Stale).
+	Codes *codes.Sets
 	// Metrics counts jobs; default a private unregistered set.
 	Metrics *Metrics
 	// Logger receives one line per job outcome (never PHI). Default

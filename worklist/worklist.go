@@ -49,7 +49,7 @@ const KindAppeal = "appeal"
 func Kinds() []string {
 	return []string{store.WorkScrubFailure, store.WorkRejection, store.WorkDenial, store.WorkUnderpayment, store.WorkEligibility,
 		store.WorkUnmatchedPayment, billing.WorkRemittanceError, billing.WorkHeldPayment, billing.WorkHeldRemittance, store.WorkQuarantinedFile,
-		store.WorkPatientStatement, KindAppeal}
+		store.WorkPatientStatement, KindAppeal, store.WorkCodeSet}
 }
 
 // Config configures New.

@@ -30,10 +30,17 @@ func (f *schedulingFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.tz, "tz", "", "the clinic's time zone (IANA name) for times given and shown (default: $CLEARHOUSE_TZ, else the system's zone)")
 }
 
-// location is --tz, else $CLEARHOUSE_TZ, else the system's local zone: the
-// store keeps times in UTC and the clinic's zone is the operator's to say.
+// location is --tz, else $CLEARHOUSE_TZ, else the system's local zone.
 func (f *schedulingFlags) location(env *Env) (*time.Location, error) {
-	name, flag := f.tz, "--tz"
+	return clinicLocation(env, f.tz)
+}
+
+// clinicLocation is the clinics' time zone for every command that shows or
+// reads clinic times (appointments, serve's nightly run): tz (--tz), else
+// $CLEARHOUSE_TZ, else the system's local zone. The store keeps times in
+// UTC and the clinic's zone is the operator's to say.
+func clinicLocation(env *Env, tz string) (*time.Location, error) {
+	name, flag := tz, "--tz"
 	if name == "" {
 		name, flag = env.Getenv("CLEARHOUSE_TZ"), "CLEARHOUSE_TZ"
 	}

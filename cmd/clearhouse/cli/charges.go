@@ -31,14 +31,14 @@ type chargeFlags struct {
 func (f *chargeFlags) register(c *cobra.Command) {
 	c.Flags().Int64Var(&f.clinic, "clinic", 0, "clinic ID (default: the only clinic of the database)")
 	c.Flags().StringVar(&f.profile, "profile", "", "billing profile (YAML) whose fee schedule prices lines given without a charge")
-	c.Flags().StringVarP(&f.output, "output", "o", "table", "output: table or json")
+	outputFlag(c, &f.output, []string{formatTable, formatJSON}, "")
 }
 
 // open checks the flags, opens the store and builds billing; close the
 // store when done.
 func (f *chargeFlags) open(ctx context.Context, env *Env) (*billing.Service, store.Store, int64, error) {
-	if f.output != "table" && f.output != "json" {
-		return nil, nil, 0, exitf(2, "--output %q: want table or json", f.output)
+	if err := checkOutput(&f.output, formatTable, formatJSON); err != nil {
+		return nil, nil, 0, err
 	}
 	var opts billing.Options
 	if f.profile != "" {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,5 +29,24 @@ func TestClaimsScrubCoverage(t *testing.T) {
 				t.Fatalf("exit %d, want %d with %q:\n%s%s", code, tc.code, tc.want, out, errOut)
 			}
 		})
+	}
+}
+
+// TestClaimsScrubStaleCodeSet: a date of service after the embedded
+// ICD-10-CM release ended (2026-09-30) draws a CODESET-RELEASE warning,
+// not a reject, even for SUMMT, whose rule file used to tighten it
+// (issue 19).
+func TestClaimsScrubStaleCodeSet(t *testing.T) {
+	data, err := os.ReadFile("testdata/scrub/clean.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "october.json")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(data), "2026-02-16", "2026-10-15")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runScrub(t, path, "--today", "2026-10-20", "--payer", "SUMMT")
+	if code != 0 || !strings.Contains(out, "CODESET-RELEASE") || !strings.Contains(out, "warn") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
 	}
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -82,35 +84,66 @@ func newCodesCmd(env *Env) *cobra.Command {
 	}
 	lookup.Flags().StringVar(&date, "date", "", "date of service YYYY-MM-DD (default: the latest release)")
 
+	var today string
 	releases := &cobra.Command{
 		Use:   "releases",
-		Short: "List the loaded releases with their effective dates and sources",
-		Args:  cobra.NoArgs,
+		Short: "List the loaded releases with their effective dates and sources, and which covers today",
+		Long: "releases lists every loaded release (embedded and imported with `codes import`) with its effective\n" +
+			"dates, marks the release in effect on --today (default: today) and warns when a set is stale: its\n" +
+			"latest release ended before --today, so claims of later dates are checked against an out-of-date\n" +
+			"release. The warning names the release to import and the command that imports it.",
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			day := codes.DayOf(time.Now())
+			if today != "" {
+				d, err := codes.ParseDay(today)
+				if err != nil || d == 0 {
+					return exitf(2, "--today %q: want YYYY-MM-DD", today)
+				}
+				day = d
+			}
 			sets, err := codes.Load(codes.LoadOptions{Dir: codesDir(env, dir)})
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SET\tRELEASE\tFROM\tTO\tENTRIES\tSOURCE")
+			fmt.Fprintf(tw, "SET\tRELEASE\tFROM\tTO\tENTRIES\tON %s\tSOURCE\n", day)
 			for _, k := range codes.AllKinds() {
-				if set := sets.Set(k); set != nil {
-					for _, r := range set.Releases() {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", k, r.Name, r.From, r.To, r.Len(), r.Source)
+				set := sets.Set(k)
+				if set == nil {
+					continue
+				}
+				cur := set.CurrencyOn(day)
+				for _, r := range set.Releases() {
+					mark := ""
+					switch {
+					case r == cur.Release && cur.Covered:
+						mark = "in effect"
+					case r == cur.Release && cur.Stale:
+						mark = "ENDED " + cur.Ended.String()
 					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", k, r.Name, r.From, r.To, r.Len(), mark, r.Source)
 				}
 			}
 			for _, st := range []codes.Setting{codes.Practitioner, codes.Hospital} {
 				if t := sets.PTP(st); t != nil {
-					fmt.Fprintf(tw, "ncci-ptp\t%s (%s)\t\t\t%d\t%s\n", t.Release, st, t.Len(), sampleNote(t.Sample))
+					fmt.Fprintf(tw, "ncci-ptp\t%s (%s)\t\t\t%d\t\t%s\n", t.Release, st, t.Len(), sampleNote(t.Sample))
 				}
 				if t := sets.MUE(st); t != nil {
-					fmt.Fprintf(tw, "mue\t%s (%s)\t\t\t%d\t%s\n", t.Release, st, t.Len(), sampleNote(t.Sample))
+					fmt.Fprintf(tw, "mue\t%s (%s)\t\t\t%d\t\t%s\n", t.Release, st, t.Len(), sampleNote(t.Sample))
 				}
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, c := range sets.Stale(day) {
+				fmt.Fprintf(env.Stderr, "warning: %s is out of date: its latest release, %s, ended %s, and no release covers %s; "+
+					"claims of later dates are checked against %s. Import %s\n", c.Kind, c.Release.Name, c.Ended, day, c.Release.Name, c.Import)
+			}
+			return nil
 		},
 	}
+	releases.Flags().StringVar(&today, "today", "", "the day to check the releases against, YYYY-MM-DD (default: today)")
 
 	provenance := &cobra.Command{
 		Use:   "provenance",
@@ -145,6 +178,11 @@ func newCodesCmd(env *Env) *cobra.Command {
 				Kind: kind, Source: args[1], Data: f, Dir: d,
 				Name: name, From: from, To: to, Setting: codes.Setting(setting),
 			})
+			if errors.Is(err, codes.ErrImport) {
+				// Wrong or missing options (--from, --to, --setting, the
+				// release name): a usage error.
+				return exitf(2, "%v", err)
+			}
 			if err != nil {
 				return exitf(1, "%v", err)
 			}

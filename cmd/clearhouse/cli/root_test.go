@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // run executes the CLI in-process and returns its exit status and output.
@@ -47,4 +50,33 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
 		}
 	}
+}
+
+// TestFlagConventions keeps the command line consistent (issue 19): -o is
+// --output and means the output format wherever it appears; files are
+// written with --out; no visible flag takes an ID a command could take as
+// its argument.
+func TestFlagConventions(t *testing.T) {
+	root := NewRootCmd(&Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }})
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if f.Hidden {
+				return
+			}
+			if f.Shorthand == "o" && f.Name != "output" {
+				t.Errorf("%s: -o is --%s, want --output", c.CommandPath(), f.Name)
+			}
+			if f.Name == "output" && (f.Shorthand != "o" || !strings.HasPrefix(f.Usage, "output format: ")) {
+				t.Errorf("%s: --output (-%s) %q: want -o, the output format", c.CommandPath(), f.Shorthand, f.Usage)
+			}
+			if f.Name == "id" {
+				t.Errorf("%s: --id: take the ID as an argument", c.CommandPath())
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

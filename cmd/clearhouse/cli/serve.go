@@ -18,16 +18,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
-	"github.com/clearhouse/clearhouse/rules"
 	"github.com/clearhouse/clearhouse/scheduling"
-	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 	"github.com/clearhouse/clearhouse/transport"
@@ -75,7 +72,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.noPoll, "no-poll", false, "poll no payer (submissions still run)")
 	fl.StringVar(&f.nightly, "nightly", fmt.Sprintf("%02d:00", worker.DefaultNightlyHour), "time of the nightly run, HH:MM in --tz")
 	fl.BoolVar(&f.noNightly, "no-nightly", false, "leave the nightly run out of the schedule")
-	fl.StringVar(&f.tz, "tz", "UTC", "time zone of the nightly run and of the clinics (IANA name)")
+	fl.StringVar(&f.tz, "tz", "", "time zone of the nightly run and of the clinics, IANA name (default: $CLEARHOUSE_TZ, else the system's zone)")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on shutdown, how long running jobs may finish before they are cancelled")
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -115,8 +112,8 @@ func (f *serveFlags) check(env *Env) (serveSettings, error) {
 		bad("--listen %q: want host:port", f.listen)
 	}
 	var err error
-	if s.loc, err = time.LoadLocation(f.tz); err != nil {
-		bad("--tz %q: not a known time zone", f.tz)
+	if s.loc, err = clinicLocation(env, f.tz); err != nil {
+		errs = append(errs, errors.Unwrap(err))
 	}
 	if t, err := time.Parse("15:04", f.nightly); err != nil {
 		bad("--nightly %q: want HH:MM", f.nightly)
@@ -214,7 +211,7 @@ type server struct {
 	env      *Env
 	log      *slog.Logger
 	st       store.Store
-	pipeline *worker.Pipeline
+	wired    *worker.Wired
 	queue    store.Queue
 	http     *http.Server
 	registry *prometheus.Registry
@@ -298,10 +295,6 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 			return &ExitError{Code: 2, Err: err}
 		}
 	}
-	scr, err := newScrubber(reg)
-	if err != nil {
-		return exitf(1, "scrubber: %v", err)
-	}
 	inbox := f.inboxDir(s.env.Database)
 	if err := os.MkdirAll(inbox, 0o700); err != nil {
 		return exitf(2, "--inbox: %v", err)
@@ -318,72 +311,46 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		}
 		s.log.Info("migrated", "applied", len(applied))
 	}
-	bill, err := billing.New(s.st, billing.Options{Logger: s.log, Scrubber: scr, Payers: reg, Profiles: profiles, Actor: "worker"})
-	if err != nil {
-		return exitf(2, "billing: %v", err)
-	}
-	sched, err := scheduling.New(scheduling.Config{Store: s.st, Payers: reg, Location: set.loc, Logger: s.log, NoReminders: true})
-	if err != nil {
-		return exitf(2, "scheduling: %v", err)
-	}
 	var jobMetrics *worker.Metrics
 	var transferMetrics *transport.Metrics
 	if s.registry, jobMetrics, transferMetrics, err = newServeMetrics(); err != nil {
 		return exitf(1, "metrics: %v", err)
 	}
-	s.pipeline, err = worker.New(worker.Config{
-		Store: s.st, Billing: bill, Scheduling: sched, Payers: reg,
-		Endpoint:      endpoint,
-		Transport:     transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics},
-		Metrics:       jobMetrics,
-		PollPayers:    f.pollPayers,
-		PollInterval:  f.pollInterval,
-		NightlyHour:   set.nightlyHour,
-		NightlyMinute: set.nightlyMinute,
-		Location:      set.loc,
-		NoNightly:     f.noNightly,
-		Logger:        s.log,
+	s.wired, err = worker.Wire(worker.Wiring{
+		Store:      s.st,
+		Payers:     reg,
+		Profiles:   profiles,
+		Billing:    billing.Options{Actor: "worker"},
+		Scheduling: scheduling.Config{NoReminders: true},
+		Pipeline: worker.Config{
+			Endpoint:      endpoint,
+			Transport:     transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics},
+			Metrics:       jobMetrics,
+			PollPayers:    f.pollPayers,
+			PollInterval:  f.pollInterval,
+			NightlyHour:   set.nightlyHour,
+			NightlyMinute: set.nightlyMinute,
+			NoNightly:     f.noNightly,
+		},
+		Workers:         f.workers,
+		NoPoll:          f.noPoll,
+		SoftStopTimeout: f.shutdownTimeout,
+		Location:        set.loc,
+		Logger:          s.log,
+		// River logs its own start and stop at info; keep only its warnings.
+		QueueLogger: slog.New(slog.NewTextHandler(s.env.Stderr, &slog.HandlerOptions{Level: max(set.level, slog.LevelWarn)})),
 	})
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
-	qc := s.pipeline.QueueConfig(f.workers)
-	if f.noPoll {
-		// The pipeline schedules polling for every payer when none is
-		// named; without polling the schedule is the nightly run alone.
-		qc.PeriodicJobs = nil
-		if !f.noNightly {
-			qc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(worker.DailyAt(set.nightlyHour, set.nightlyMinute, set.loc),
-				func() (river.JobArgs, *river.InsertOpts) { return worker.NightlyAllArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "nightly_all"})}
-		}
-	}
-	// River logs its own start and stop at info; keep only its warnings.
-	qc.Logger = slog.New(slog.NewTextHandler(s.env.Stderr, &slog.HandlerOptions{Level: max(set.level, slog.LevelWarn)}))
-	configure := qc.Configure
-	qc.Configure = func(c *river.Config) {
-		if configure != nil {
-			configure(c)
-		}
-		c.SoftStopTimeout = f.shutdownTimeout
-	}
-	if s.queue, err = s.st.NewQueue(qc); err != nil {
-		return exitf(2, "job queue: %v", err)
+	s.queue = s.wired.Queue
+	// The nightly run raises a worklist item for a stale code set; say it
+	// at start too.
+	for _, c := range s.wired.Codes.Stale(codes.DayOf(time.Now().In(set.loc))) {
+		s.log.Warn("code set out of date: claims of later dates are checked against its latest release", "set", c.Kind,
+			"release", c.Release.Name, "ended", c.Ended.String(), "import", c.Import)
 	}
 	return nil
-}
-
-// newScrubber builds the scrubber from the embedded code sets and rules.
-func newScrubber(reg *payers.Registry) (*scrub.Scrubber, error) {
-	sets, err := codes.LoadEmbedded()
-	if err != nil {
-		return nil, err
-	}
-	files, err := scrub.LoadRuleFiles(rules.Files())
-	if err != nil {
-		return nil, err
-	}
-	return scrub.New(scrub.Config{Codes: sets, Payers: reg, RuleFiles: files})
 }
 
 // newServeMetrics builds the registry /metrics serves: the job and SFTP
@@ -501,8 +468,8 @@ func (s *server) close() {
 		_ = s.queue.Stop(ctx)
 		cancel()
 	}
-	if s.pipeline != nil {
-		if err := s.pipeline.Close(); err != nil {
+	if s.wired != nil {
+		if err := s.wired.Close(); err != nil {
 			s.log.Warn("closing SFTP clients", "err", err)
 		}
 	}
