@@ -107,10 +107,14 @@ func TestGolden(t *testing.T) {
 			if err := Encode(&buf, isa, gs, a); err != nil {
 				t.Fatal(err)
 			}
-			if *update {
-				os.WriteFile(path, buf.Bytes(), 0o644)
-			}
 			want, err := os.ReadFile(path)
+			if *update && (err != nil || !bytes.Equal(buf.Bytes(), want)) {
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("rewrote %s", path)
+				want, err = buf.Bytes(), nil
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -179,12 +179,14 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", "golden", name)
 			got := encodeTxns(t, txns)
-			if *update {
+			want, err := os.ReadFile(path)
+			if *update && (err != nil || !bytes.Equal(got, want)) {
 				if err := os.WriteFile(path, got, 0o644); err != nil {
 					t.Fatal(err)
 				}
+				t.Logf("rewrote %s", path)
+				want, err = got, nil
 			}
-			want, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}

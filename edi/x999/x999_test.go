@@ -59,12 +59,14 @@ func encode(t *testing.T, a Acknowledgment, ta1 bool) []byte {
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", "golden", name)
-	if *update {
+	want, err := os.ReadFile(path)
+	if *update && (err != nil || !bytes.Equal(got, want)) {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("rewrote %s", path)
+		return
 	}
-	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
