@@ -274,6 +274,9 @@ func TestGolden(t *testing.T) {
 // TestGoldenFilesHaveClaims keeps every golden file tied to a claim file.
 func TestGoldenFilesHaveClaims(t *testing.T) {
 	files, _ := filepath.Glob("testdata/golden/*")
+	if len(files) == 0 {
+		t.Fatal("no golden files in testdata/golden")
+	}
 	for _, f := range files {
 		if filepath.Ext(f) != ".x12" {
 			t.Errorf("%s: golden files must end in .x12", f)

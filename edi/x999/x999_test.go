@@ -189,10 +189,15 @@ func TestDecodeErrors(t *testing.T) {
 func Fuzz999Decode(f *testing.F) {
 	for _, p := range []string{"../../fixtures/x12/samples/999/*", "testdata/golden/*.x12"} {
 		files, _ := filepath.Glob(p)
+		if len(files) == 0 {
+			f.Fatalf("no seed files %s", p)
+		}
 		for _, file := range files {
-			if b, err := os.ReadFile(file); err == nil {
-				f.Add(b)
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
 			}
+			f.Add(b)
 		}
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
