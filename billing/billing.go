@@ -163,5 +163,3 @@ func (s *Service) profile(ctx context.Context, clinicID int64) (*ClinicProfile, 
 	}
 	return s.opts.Profiles(ctx, clinicID)
 }
-
-func ptr[T any](v T) *T { return &v }

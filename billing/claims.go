@@ -337,19 +337,6 @@ func loadDocument(c store.Claim) (*claim.Claim, error) {
 	return &doc, nil
 }
 
-// saveDocument writes a changed document back to the claim row.
-func saveDocument(ctx context.Context, q store.Queries, c store.Claim, doc *claim.Claim) (store.Claim, error) {
-	id := doc.ID
-	doc.ID = ""
-	raw, err := json.Marshal(doc)
-	doc.ID = id
-	if err != nil {
-		return c, err
-	}
-	total := doc.TotalChargeCents
-	return q.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: c.ClinicID, ID: c.ID, Document: raw, TotalChargeCents: &total})
-}
-
 // buildSecondary builds the secondary claim of a primary claim whose payment
 // cp (from a remittance paid on paidDate) left patient responsibility, when
 // the patient has a secondary coverage: the same lines billed to the

@@ -94,13 +94,6 @@ func (t *PTPTable) Lookup(column1, column2 string, dos Day) (PTPEdit, bool) {
 	return PTPEdit{}, false
 }
 
-func (t *PTPTable) merge(o *PTPTable) {
-	for k, es := range o.edits {
-		t.edits[k] = append(t.edits[k], es...)
-		t.n += len(es)
-	}
-}
-
 // MUEAdjudication is the MUE adjudication indicator (MAI).
 type MUEAdjudication byte
 

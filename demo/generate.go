@@ -77,15 +77,14 @@ type Provider struct {
 
 // Patient is a person of the practice with the coverages to bill.
 type Patient struct {
-	MRN        string
-	FirstName  string
-	LastName   string
-	BirthDate  time.Time
-	Sex        string
-	Address    claim.Address
-	Phone      string
-	Coverages  []Coverage
-	primaryIdx int
+	MRN       string
+	FirstName string
+	LastName  string
+	BirthDate time.Time
+	Sex       string
+	Address   claim.Address
+	Phone     string
+	Coverages []Coverage
 }
 
 // Coverage is a patient's insurance with one payer. For a dependent the

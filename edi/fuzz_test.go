@@ -17,11 +17,15 @@ func addSeeds(f *testing.F) {
 	f.Add([]byte(strings.ReplaceAll(sample837, "~", "~\r\n")))
 	f.Add([]byte("\xEF\xBB\xBF" + sample837 + strings.NewReplacer("*", "|", "~", "\n", ":", ">").Replace(sample837)))
 	f.Add([]byte(strings.Replace(sample837, "SE*4*", "SE*7*", 1)))
-	if files, _ := filepath.Glob("../fixtures/x12/samples/999/*"); len(files) > 0 {
-		if b, err := os.ReadFile(files[0]); err == nil {
-			f.Add(b)
-		}
+	files, _ := filepath.Glob("../fixtures/x12/samples/999/*")
+	if len(files) == 0 {
+		f.Fatal("no 999 samples in fixtures/x12/samples")
 	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
 }
 
 func FuzzReader(f *testing.F) {

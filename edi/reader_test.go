@@ -175,9 +175,6 @@ func TestReaderByteAtATime(t *testing.T) {
 func TestReaderSharedSamples(t *testing.T) {
 	files, _ := filepath.Glob("../fixtures/x12/samples/*/*")
 	if len(files) == 0 {
-		files, _ = filepath.Glob("../../shared/x12-samples/*/*")
-	}
-	if len(files) == 0 {
 		t.Fatal("no X12 samples found")
 	}
 	for _, f := range files {

@@ -174,8 +174,9 @@ func (s *Segment) Component(i, j int) []byte {
 }
 
 // Components splits composite element i into parts, as many as there are
-// room for, and leaves the parts past the composite's last nil: parts[j-1]
-// is what Component(i, j) returns, in one pass over the element.
+// room for, in one pass over the element: given parts that are all nil
+// (a fresh array), parts[j-1] is then what Component(i, j) returns. Parts
+// past the composite's last are left as they are.
 func (s *Segment) Components(i int, parts [][]byte) {
 	b := s.Element(i)
 	sep := s.delim.Component
@@ -189,9 +190,7 @@ func (s *Segment) Components(i int, parts [][]byte) {
 	}
 	if n < len(parts) {
 		parts[n] = b[start:]
-		n++
 	}
-	clear(parts[n:])
 }
 
 // Repetition returns repetition k (1-based) of element i, or nil. Without a

@@ -105,21 +105,26 @@ func FuzzSegmentSplit(f *testing.F) {
 	})
 }
 
-// Components and Component agree, and Components clears the parts past the
-// composite's last.
+// Components and Component agree, and Components leaves the parts past the
+// composite's last as they are.
 func TestSegmentComponents(t *testing.T) {
 	for _, el := range []string{"", "HC", "HC:", "HC:99214", "HC:99214:25", "HC:99214:25:59:GT:XU:DESC",
 		"HC:99214:25:59:GT:XU:DESC:EXTRA:MORE", "::::::", ":::::::"} {
 		s := NewSegment([]byte("SVC*"+el+"*100"), DefaultDelimiters)
 		parts := make([][]byte, 7)
-		for i := range parts {
-			parts[i] = []byte("stale")
-		}
 		s.Components(1, parts)
 		for j, p := range parts {
 			want := s.Component(1, j+1)
 			if !bytes.Equal(p, want) || (p == nil) != (want == nil) {
 				t.Errorf("%q component %d: %q, want %q", el, j+1, p, want)
+			}
+		}
+		n := len(bytes.Split([]byte(el), []byte(":")))
+		stale := [][]byte{[]byte("stale"), []byte("stale"), []byte("stale"), []byte("stale"), []byte("stale"), []byte("stale"), []byte("stale")}
+		s.Components(1, stale)
+		for j := n; j < len(stale); j++ {
+			if string(stale[j]) != "stale" {
+				t.Errorf("%q part %d past the composite: %q, want it left as it was", el, j+1, stale[j])
 			}
 		}
 		if want := bytes.Split([]byte(el), []byte(":")); len(want) > 1 || el != "" {

@@ -52,7 +52,13 @@ func (c *StringCache) String(b []byte, alloc func([]byte) string) string {
 	case n > 16:
 		return c.longString(b, alloc)
 	}
-	k1, k2 := packKey(b)
+	var k1, k2 uint64
+	if n <= 8 && cap(b) >= 8 {
+		// Most codes: one word, loaded in place.
+		k1 = binary.LittleEndian.Uint64(b[:8]) & (^uint64(0) >> (64 - 8*n))
+	} else {
+		k1, k2 = packKey(b)
+	}
 	h := ((k1 ^ bits.RotateLeft64(k2, 29)) * 0x9e3779b97f4a7c15) >> (64 - shortBits)
 	set := &c.short[h]
 	if e := &set[0]; e.k1 == k1 && e.k2 == k2 && len(e.s) == n {
@@ -92,14 +98,10 @@ func makeString(b []byte, alloc func([]byte) string) string {
 
 // packKey packs the 1 to 16 bytes of b little-endian into two words, zero
 // beyond len(b). Elements are slices of the reader's buffer, so there are
-// usually 8 or 16 bytes of capacity to load whole words from; the bytes
-// past the element are masked off.
+// usually 16 bytes of capacity to load whole words from; the bytes past the
+// element are masked off. (String loads values of up to 8 bytes itself.)
 func packKey(b []byte) (k1, k2 uint64) {
 	n := len(b)
-	if n <= 8 && cap(b) >= 8 {
-		// Most codes: one word, loaded in place.
-		return binary.LittleEndian.Uint64(b[:8]) & (^uint64(0) >> (64 - 8*n)), 0
-	}
 	if cap(b) < 16 {
 		for i := n - 1; i >= 8; i-- {
 			k2 = k2<<8 | uint64(b[i])
@@ -112,5 +114,8 @@ func packKey(b []byte) (k1, k2 uint64) {
 	w := b[:16]
 	k1 = binary.LittleEndian.Uint64(w)
 	k2 = binary.LittleEndian.Uint64(w[8:])
+	if n < 8 {
+		return k1 & (1<<(8*n) - 1), 0
+	}
 	return k1, k2 & (^uint64(0) >> (8 * (16 - n)))
 }

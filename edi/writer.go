@@ -69,13 +69,12 @@ type Writer struct {
 	// isDelim marks the delimiters, to check short values byte by byte.
 	isDelim [256]bool
 
-	isa       int64
-	gs        int64
-	st        string
-	groups    int
-	sets      int
-	setSegs   int
-	stSegment bool
+	isa     int64
+	gs      int64
+	st      string
+	groups  int
+	sets    int
+	setSegs int
 }
 
 const (

@@ -68,8 +68,7 @@ func TestFreeSlots(t *testing.T) {
 			{Weekday: time.Wednesday, Start: scheduling.MustClock("09:00"), End: scheduling.MustClock("11:00")},
 			{Weekday: time.Wednesday, Start: scheduling.MustClock("13:00"), End: scheduling.MustClock("14:00")},
 		}}
-		var f *fixture
-		f = newFixture(t, st, func(c *scheduling.Config) { c.Calendars = map[int64]scheduling.Calendar{} })
+		f := newFixture(t, st, func(c *scheduling.Config) { c.Calendars = map[int64]scheduling.Calendar{} })
 		// The calendar is keyed by provider ID, known only now.
 		cfg := f.svc.Config()
 		cfg.Calendars = map[int64]scheduling.Calendar{f.drKim.ID: lunch}

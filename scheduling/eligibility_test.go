@@ -21,19 +21,22 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// golden compares got with testdata/<name>, or rewrites it with -update.
+// golden compares got with testdata/<name>; with -update it rewrites a
+// golden that differs (or is missing) and says so.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	want, err := os.ReadFile(path)
+	if *update && (err != nil || !bytes.Equal(got, want)) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("rewrote %s", path)
+		return
 	}
-	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,9 +127,9 @@ func TestDirectFieldsMatchNative(t *testing.T) {
 	)
 	for _, expr := range exprs {
 		env := direct.lineEnv
-		d := eval(t, env, expr, act)
+		eval(t, env, expr, act)
 		// Twice: the second evaluation reads the cached values.
-		d = eval(t, env, expr, act)
+		d := eval(t, env, expr, act)
 		n := eval(t, native.lineEnv, expr, nativeAct)
 		if !same(d, n) {
 			t.Errorf("%s: direct %v (%T), native %v (%T)", expr, d, d, n, n)

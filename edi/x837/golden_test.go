@@ -230,12 +230,14 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("%d placements for %d claims", len(placements), len(claims))
 			}
 			golden := filepath.Join("testdata", "golden", name+".x12")
-			if *update {
+			want, err := os.ReadFile(golden)
+			if *update && (err != nil || !bytes.Equal(out.Bytes(), want)) {
 				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
 				}
+				t.Logf("rewrote %s", golden)
+				want, err = out.Bytes(), nil
 			}
-			want, err := os.ReadFile(golden)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,6 +274,9 @@ func TestGolden(t *testing.T) {
 // TestGoldenFilesHaveClaims keeps every golden file tied to a claim file.
 func TestGoldenFilesHaveClaims(t *testing.T) {
 	files, _ := filepath.Glob("testdata/golden/*")
+	if len(files) == 0 {
+		t.Fatal("no golden files in testdata/golden")
+	}
 	for _, f := range files {
 		if filepath.Ext(f) != ".x12" {
 			t.Errorf("%s: golden files must end in .x12", f)

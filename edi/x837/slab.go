@@ -41,7 +41,7 @@ func openRun[T any](slab *[]T, minRoom int) []T {
 		s = block[T](minRoom)
 		*slab = s
 	}
-	return s[len(s):len(s)]
+	return s[len(s):]
 }
 
 // closeRun ends a run opened by openRun: it returns the run capped at its

@@ -59,12 +59,14 @@ func encode(t *testing.T, a Acknowledgment, ta1 bool) []byte {
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", "golden", name)
-	if *update {
+	want, err := os.ReadFile(path)
+	if *update && (err != nil || !bytes.Equal(got, want)) {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("rewrote %s", path)
+		return
 	}
-	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,10 +189,15 @@ func TestDecodeErrors(t *testing.T) {
 func Fuzz999Decode(f *testing.F) {
 	for _, p := range []string{"../../fixtures/x12/samples/999/*", "testdata/golden/*.x12"} {
 		files, _ := filepath.Glob(p)
+		if len(files) == 0 {
+			f.Fatalf("no seed files %s", p)
+		}
 		for _, file := range files {
-			if b, err := os.ReadFile(file); err == nil {
-				f.Add(b)
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
 			}
+			f.Add(b)
 		}
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {

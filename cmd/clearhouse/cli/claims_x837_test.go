@@ -8,7 +8,9 @@ import (
 	"testing"
 )
 
-var updateClaims = flag.Bool("update-claims", false, "rewrite the golden outputs of claims encode and decode")
+// update rewrites the goldens of this package's tests that differ from
+// what the commands print now; each is compared first.
+var update = flag.Bool("update", false, "rewrite the golden files that differ")
 
 // encodeArgs are the envelope flags of the golden encodings.
 var encodeArgs = []string{"--time", "2026-11-03T10:30:00Z", "--submitter-name", "CLEARHOUSE BILLING",
@@ -16,17 +18,19 @@ var encodeArgs = []string{"--time", "2026-11-03T10:30:00Z", "--submitter-name", 
 
 func checkGolden(t *testing.T, path, got string) {
 	t.Helper()
-	if *updateClaims {
+	want, err := os.ReadFile(path)
+	if *update && (err != nil || got != string(want)) {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("rewrote %s", path)
+		return
 	}
-	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != string(want) {
-		t.Errorf("output differs from %s (run with -update-claims to accept):\n%s", path, got)
+		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, got)
 	}
 }
 

@@ -2,14 +2,11 @@ package cli
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-var updateEDI = flag.Bool("update-edi", false, "rewrite the edi command golden files")
 
 const (
 	demoClean  = "../../../fixtures/x12/demo/837p-clean.x12"
@@ -20,12 +17,14 @@ const (
 func ediGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", "edi", name)
-	if *updateEDI {
+	want, err := os.ReadFile(path)
+	if *update && (err != nil || !bytes.Equal(got, want)) {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("rewrote %s", path)
+		return
 	}
-	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,8 +14,6 @@ import (
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
 	"github.com/clearhouse/clearhouse/store/storetest"
 )
-
-var updateWorkGolden = flag.Bool("update-work", false, "rewrite the worklist and report goldens")
 
 // seededDB returns a --database holding the reporttest clinic (IDs from 1):
 // a SQLite file, or a fresh PostgreSQL database.
@@ -76,16 +73,17 @@ func runCases(t *testing.T, db, dir string, cases []cliCase) {
 		}
 		got := fmt.Sprintf("$ clearhouse %s\nexit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(tc.args, " "), code, out.String(), errb.String())
 		path := filepath.Join("testdata", dir, tc.name+".golden")
-		if *updateWorkGolden {
+		want, err := os.ReadFile(path)
+		if *update && (err != nil || got != string(want)) {
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("rewrote %s", path)
 			continue
 		}
-		want, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
