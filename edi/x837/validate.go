@@ -15,10 +15,11 @@ type checker struct {
 // add records a problem. Messages are built only on this path, so a valid
 // claim is checked without allocating.
 func (k *checker) add(loop, seg, elem, msg string) {
+	loc := claim.Location{Loop: loop, Segment: seg, Element: elem}
 	if k.line > 0 && (loop == "2400" || loop == "2410" || loop == "2420A" || loop == "2420C" || loop == "2430") {
-		loop += " (line " + strconv.Itoa(k.line) + ")"
+		loc.Line = k.line
 	}
-	k.probs = append(k.probs, FieldError{Loop: loop, Segment: seg, Element: elem, Msg: msg})
+	k.probs = append(k.probs, FieldError{Location: loc, Msg: msg})
 }
 
 func (k *checker) required(v, loop, seg, elem, what string) {
@@ -108,7 +109,9 @@ func oneOf(v string, set ...string) bool {
 	return false
 }
 
-func (k *checker) address(a *claim.Address, loop, what string, zip9 bool) {
+// address checks an N3/N4 pair; the billing provider's ZIP (billing true)
+// is a guide rule of package claim.
+func (k *checker) address(a *claim.Address, loop, what string, billing bool) {
 	if a == nil {
 		k.add(loop, "N3", "", what+" address is required")
 		return
@@ -117,10 +120,7 @@ func (k *checker) address(a *claim.Address, loop, what string, zip9 bool) {
 	k.requiredIn(a.City, loop, "N4", "N401", what, "city")
 	if a.Country == "" {
 		k.requiredIn(a.State, loop, "N4", "N402", what, "state")
-		switch {
-		case zip9 && !isDigits(a.PostalCode, 9):
-			k.add(loop, "N4", "N403", what+" ZIP code must be the 9-digit ZIP+4, got "+strconv.Quote(a.PostalCode))
-		case !zip9 && !isDigits(a.PostalCode, 5) && !isDigits(a.PostalCode, 9):
+		if !billing && !isDigits(a.PostalCode, 5) && !isDigits(a.PostalCode, 9) {
 			k.add(loop, "N4", "N403", what+" ZIP code must be 5 or 9 digits, got "+strconv.Quote(a.PostalCode))
 		}
 	}
@@ -147,16 +147,15 @@ func (k *checker) providerName(p *claim.Provider, loop, what string, personOnly,
 	} else if personOnly {
 		k.add(loop, "NM1", "NM102", what+" must be a person (NM102 1), not an organization")
 	}
-	switch {
-	case p.NPI == "" && npiRequired:
+	// A sent NPI's digits are a guide rule of package claim.
+	if p.NPI == "" && npiRequired {
 		k.add(loop, "NM1", "NM109", what+" NPI is required")
-	case p.NPI != "" && !isDigits(p.NPI, 10):
-		k.add(loop, "NM1", "NM109", what+" NPI must be 10 digits, got "+strconv.Quote(p.NPI))
 	}
 }
 
 // validate returns every problem that keeps c from being written as a valid
-// 837 of its kind.
+// 837 of its kind: the guide rules the scrubber shares
+// (claim.CheckGuideRules), then the encoder's own.
 func validate(c *claim.Claim) []FieldError {
 	var k checker
 	prof := c.Kind == claim.Professional
@@ -165,14 +164,14 @@ func validate(c *claim.Claim) []FieldError {
 		k.add("ST", "ST", "ST03", "claim kind must be 837P or 837I, got "+strconv.Quote(string(c.Kind)))
 		return k.probs
 	}
+	for _, f := range claim.CheckGuideRules(c) {
+		k.probs = append(k.probs, FieldError{Location: f.Location, Msg: f.Message, Balance: f.Rule == claim.GuideTotalCharge})
+	}
 
 	// 2010AA billing provider.
 	bp := &c.BillingProvider
 	k.providerName(bp, "2010AA", "billing provider", false, true)
 	k.address(bp.Address, "2010AA", "billing provider", true)
-	if bp.Address != nil && hasPOBox(bp.Address.Line1) {
-		k.add("2010AA", "N3", "N301", "billing provider address must be a street address, not a post office box (use payToAddress)")
-	}
 	if bp.TaxID == "" {
 		k.add("2010AA", "REF", "REF02", "billing provider tax ID (EIN or SSN) is required")
 	} else if !isDigits(bp.TaxID, 9) {
@@ -224,23 +223,11 @@ func validate(c *claim.Claim) []FieldError {
 	}
 
 	// 2300 claim.
-	if c.PatientControlNumber == "" {
-		k.add("2300", "CLM", "CLM01", "patient control number is required")
-	} else if len(c.PatientControlNumber) > 20 {
-		k.add("2300", "CLM", "CLM01", "patient control number is longer than 20 characters")
-	}
 	if c.TotalChargeCents < 0 {
 		k.add("2300", "CLM", "CLM02", "total charge must not be negative")
 	}
-	if t := c.LineChargeTotal(); t != c.TotalChargeCents {
-		k.probs = append(k.probs, FieldError{Loop: "2300", Segment: "CLM", Element: "CLM02", Balance: true,
-			Msg: "total charge " + strconv.FormatInt(c.TotalChargeCents, 10) + " cents does not equal the sum of the line charges, " + strconv.FormatInt(t, 10) + " cents"})
-	}
 	if !frequencyOK(c.FrequencyCode) {
 		k.add("2300", "CLM", "CLM05-3", "claim frequency code must be one digit, got "+strconv.Quote(c.FrequencyCode))
-	}
-	if (c.FrequencyCode == claim.FrequencyReplacement || c.FrequencyCode == claim.FrequencyVoid) && c.PayerClaimControlNumber == "" {
-		k.add("2300", "REF", "REF02", "payer claim control number (REF*F8) is required for frequency code "+c.FrequencyCode)
 	}
 	if !assignmentOK(c.AssignmentParticipation) {
 		k.add("2300", "CLM", "CLM07", "assignment participation must be A, B or C")
@@ -289,9 +276,6 @@ func validate(c *claim.Claim) []FieldError {
 			loop = "2310E"
 		}
 		k.required(f.Name, loop, "NM1", "NM103", "service facility name")
-		if f.NPI != "" && !isDigits(f.NPI, 10) {
-			k.add(loop, "NM1", "NM109", "service facility NPI must be 10 digits")
-		}
 		k.address(&f.Address, loop, "service facility", false)
 	}
 
@@ -322,38 +306,11 @@ func validate(c *claim.Claim) []FieldError {
 		}
 	}
 
-	// 2400 lines.
-	if len(c.Lines) == 0 {
-		k.add("2400", "LX", "", "a claim needs at least one service line")
-	}
-	maxLines := 50
-	if inst {
-		maxLines = 999
-	}
-	if len(c.Lines) > maxLines {
-		k.add("2400", "LX", "", "a claim holds at most "+strconv.Itoa(maxLines)+" service lines")
-	}
+	// 2400 lines (their number is a guide rule of package claim).
 	for i := range c.Lines {
 		validateLine(&k, c, i)
 	}
 	return k.probs
-}
-
-func hasPOBox(s string) bool {
-	n := 0
-	var b [16]byte
-	for i := 0; i < len(s) && n < len(b); i++ {
-		ch := s[i]
-		if ch >= 'a' && ch <= 'z' {
-			ch -= 'a' - 'A'
-		}
-		if ch == '.' || ch == ' ' {
-			continue
-		}
-		b[n] = ch
-		n++
-	}
-	return n >= 5 && string(b[:5]) == "POBOX"
 }
 
 func validateProfessional(k *checker, c *claim.Claim) {
@@ -386,12 +343,6 @@ func validateProfessional(k *checker, c *claim.Claim) {
 	k.notUsed(c.Attending != nil, "2310A", "NM1", "", "attending provider", kind)
 	k.notUsed(c.Operating != nil, "2310B", "NM1", "", "operating physician", kind)
 
-	if len(c.Diagnoses) == 0 {
-		k.add("2300", "HI", "HI01", "the principal diagnosis is required")
-	}
-	if len(c.Diagnoses) > 12 {
-		k.add("2300", "HI", "", "a professional claim holds at most 12 diagnoses")
-	}
 	for i := range c.Diagnoses {
 		d := &c.Diagnoses[i]
 		if d.Code == "" {
@@ -451,9 +402,6 @@ func validateInstitutional(k *checker, c *claim.Claim) {
 		k.add("2300", "DTP", "DTP03", "admission hour without an admission date")
 	}
 
-	if len(c.Diagnoses) == 0 {
-		k.add("2300", "HI", "HI01", "the principal diagnosis is required")
-	}
 	var count [5]int
 	for i := range c.Diagnoses {
 		d := &c.Diagnoses[i]
@@ -559,9 +507,6 @@ func validateLine(k *checker, c *claim.Claim, i int) {
 	if l.Units <= 0 {
 		k.add(loop, seg, "", "units must be positive")
 	}
-	if len(l.Modifiers) > 4 {
-		k.add(loop, seg, "", "at most four procedure modifiers")
-	}
 	if l.ProcedureCode == "" && (len(l.Modifiers) > 0 || l.ProcedureQualifier != "") {
 		k.add(loop, seg, "", "modifiers or a procedure qualifier without a procedure code")
 	}
@@ -572,17 +517,6 @@ func validateLine(k *checker, c *claim.Claim, i int) {
 		}
 		if l.ServiceDate.IsZero() {
 			k.add(loop, "DTP", "DTP03", "service date (DTP*472) is required")
-		}
-		if len(l.DiagnosisPointers) == 0 {
-			k.add(loop, "SV1", "SV107", "at least one diagnosis pointer is required")
-		}
-		if len(l.DiagnosisPointers) > 4 {
-			k.add(loop, "SV1", "SV107", "at most four diagnosis pointers")
-		}
-		for _, p := range l.DiagnosisPointers {
-			if p < 1 || p > len(c.Diagnoses) || p > 12 {
-				k.add(loop, "SV1", "SV107", "diagnosis pointer "+strconv.Itoa(p)+" does not point at a diagnosis")
-			}
 		}
 		if l.RevenueCode != "" {
 			k.notUsed(true, loop, "SV1", "", "revenue code", claim.Professional)

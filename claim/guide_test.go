@@ -1,0 +1,95 @@
+package claim
+
+import (
+	"reflect"
+	"testing"
+)
+
+func guideClaim(kind Kind) *Claim {
+	c := &Claim{Kind: kind, PatientControlNumber: "PCN1", FrequencyCode: FrequencyOriginal, TotalChargeCents: 12500,
+		BillingProvider: Provider{Organization: "CLINIC", NPI: "1234567893",
+			Address: &Address{Line1: "100 MAIN ST", City: "SPRINGFIELD", State: "PA", PostalCode: "190641234"}},
+		Diagnoses: []Diagnosis{{Code: "E119"}},
+		Lines:     []ServiceLine{{ProcedureCode: "99213", ChargeCents: 12500, Units: Units(1), DiagnosisPointers: []int{1}}},
+	}
+	if kind == Institutional {
+		c.Lines[0].DiagnosisPointers = nil
+		c.Lines[0].RevenueCode = "0510"
+	}
+	return c
+}
+
+func TestCheckGuideRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		kind   Kind
+		change func(c *Claim)
+		want   []GuideFinding
+	}{
+		{"clean 837P", Professional, func(*Claim) {}, nil},
+		{"clean 837I", Institutional, func(*Claim) {}, nil},
+		{"foreign billing address", Professional, func(c *Claim) {
+			c.BillingProvider.Address.Country, c.BillingProvider.Address.PostalCode = "CA", "K1A0B1"
+		}, nil},
+		{"ZIP with a sign", Professional, func(c *Claim) { c.BillingProvider.Address.PostalCode = "+19064123" }, []GuideFinding{
+			{GuideBillingZIP, Location{"2010AA", "N4", "N403", 0}, `billing provider ZIP code must be the 9-digit ZIP+4, got "+19064123"`}}},
+		{"PO box without dots", Professional, func(c *Claim) { c.BillingProvider.Address.Line1 = "pobox 7" }, []GuideFinding{
+			{GuideBillingStreet, Location{"2010AA", "N3", "N301", 0}, "billing provider address must be a street address, not a post office box (use payToAddress)"}}},
+		{"attending NPI on an 837I", Institutional, func(c *Claim) { c.Attending = &Provider{LastName: "DOC", NPI: "1234567890"} }, []GuideFinding{
+			{GuideNPI, Location{"2310A", "NM1", "NM109", 0}, `attending provider NPI "1234567890" is not 10 digits with a valid check digit`}}},
+		{"13 diagnoses on an 837I", Institutional, func(c *Claim) {
+			for len(c.Diagnoses) < 13 {
+				c.Diagnoses = append(c.Diagnoses, Diagnosis{Code: "I10", Kind: DiagnosisOther})
+			}
+		}, nil},
+		{"51 lines on an 837I", Institutional, func(c *Claim) {
+			for len(c.Lines) < 51 {
+				c.Lines = append(c.Lines, c.Lines[0])
+			}
+			c.TotalChargeCents = c.LineChargeTotal()
+		}, nil},
+		{"1000 lines on an 837I", Institutional, func(c *Claim) {
+			for len(c.Lines) < 1000 {
+				c.Lines = append(c.Lines, c.Lines[0])
+			}
+			c.TotalChargeCents = c.LineChargeTotal()
+		}, []GuideFinding{{GuideLineLimit, Location{"2400", "LX", "", 0}, "1000 service lines: an 837I holds at most 999"}}},
+		{"modifiers on an 837I", Institutional, func(c *Claim) { c.Lines[0].Modifiers = []string{"a", "b", "c", "d", "e"} }, []GuideFinding{
+			{GuideModifierLimit, Location{"2400", "SV2", "SV202-3", 1}, "5 procedure modifiers: a line holds at most 4"}}},
+		{"negative total", Professional, func(c *Claim) { c.TotalChargeCents = -150 }, []GuideFinding{
+			{GuideTotalCharge, Location{"2300", "CLM", "CLM02", 0}, "total charge -1.50 does not equal the sum of the line charges, 125.00"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := guideClaim(tt.kind)
+			tt.change(c)
+			if got := CheckGuideRules(c); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLocationString(t *testing.T) {
+	for loc, want := range map[Location]string{
+		{"2300", "CLM", "CLM02", 0}:   "2300 CLM CLM02",
+		{"2400", "SV1", "SV107-1", 2}: "2400 SV1 SV107-1 (line 2)",
+		{"2300", "HI", "", 0}:         "2300 HI",
+		{"ST", "", "", 0}:             "ST",
+		{"2420A", "NM1", "NM109", 12}: "2420A NM1 NM109 (line 12)",
+	} {
+		if got := loc.String(); got != want {
+			t.Errorf("%#v: %q, want %q", loc, got, want)
+		}
+	}
+}
+
+func BenchmarkCheckGuideRules(b *testing.B) {
+	c := guideClaim(Professional)
+	b.ReportAllocs()
+	for b.Loop() {
+		if fs := CheckGuideRules(c); fs != nil {
+			b.Fatal(fs)
+		}
+	}
+}
