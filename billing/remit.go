@@ -326,7 +326,7 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 		// won, a reprocessed claim) replaces the denial.
 		if prev, err := p.reversedPayment(ctx, c, cp); err != nil {
 			return err
-		} else if prev != nil && isDenial(*prev) {
+		} else if prev != nil && prev.Adjudication().Denied() {
 			superseded = prev
 			doc.Supersedes = prev.ID
 		}
@@ -609,28 +609,6 @@ func (p *poster) reopenDenial(ctx context.Context, row store.Remittance, c store
 	return err
 }
 
-// isDenial: CLP02 4, or nothing paid and nothing left to the patient for a
-// reason other than a contractual reduction (a secondary payer that pays
-// nothing because the prior payer paid more than it allows, CARC 23 and 45,
-// has not denied the claim).
-func isDenial(cp store.ClaimPayment) bool {
-	if cp.StatusCode == x835.StatusReversal {
-		return false
-	}
-	if cp.StatusCode == x835.StatusDenied {
-		return true
-	}
-	if cp.PaidCents != 0 || cp.PatientResponsibilityCents != 0 || cp.ChargeCents <= 0 {
-		return false
-	}
-	for _, a := range cp.Adjustments {
-		if a.AmountCents != 0 && !isContractual(a.ReasonCode) {
-			return true
-		}
-	}
-	return len(cp.Adjustments) == 0
-}
-
 func (p *poster) post(ctx context.Context, cp store.ClaimPayment, desc string, date time.Time, lines []store.LedgerLine) error {
 	if len(lines) < 2 {
 		return nil
@@ -643,7 +621,7 @@ func (p *poster) post(ctx context.Context, cp store.ClaimPayment, desc string, d
 // adjudicatedStatus is the claim status after a payment, and the 1-based
 // lines the payer denied (paid nothing, left nothing to the patient).
 func adjudicatedStatus(cp store.ClaimPayment, lines []paidLine) (claim.Status, []int) {
-	if isDenial(cp) {
+	if cp.Adjudication().Denied() {
 		return claim.StatusDenied, nil
 	}
 	var denied []int
@@ -656,7 +634,7 @@ func adjudicatedStatus(cp store.ClaimPayment, lines []paidLine) (claim.Status, [
 		for _, a := range l.Adjustments {
 			if a.GroupCode == "PR" {
 				pr += a.AmountCents
-			} else if !isContractual(a.ReasonCode) {
+			} else if !claim.ContractualCARC(a.ReasonCode) {
 				contractualOnly = false
 			}
 		}
@@ -682,7 +660,7 @@ type DenialReason struct {
 func (p *poster) denialItem(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, doc paymentDocument, lines []int) error {
 	var reasons []DenialReason
 	for _, a := range cp.Adjustments {
-		if a.GroupCode == "PR" || isContractual(a.ReasonCode) {
+		if a.GroupCode == "PR" || claim.ContractualCARC(a.ReasonCode) {
 			continue
 		}
 		if len(lines) > 0 && !containsInt(lines, a.ServiceLine) {

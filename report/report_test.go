@@ -174,12 +174,20 @@ func TestDenialDefinition(t *testing.T) {
 		{"only contractual reasons are kept", store.ClaimPayment{StatusCode: "4", ChargeCents: 100, Adjustments: []store.ClaimAdjustment{co("45", 100)}},
 			report.Ratio{Num: 1, Den: 1}, []string{"CO-45"}},
 		{"reversal is not adjudication", store.ClaimPayment{StatusCode: "22", ChargeCents: -100}, report.Ratio{}, nil},
+		// Regression: billing does not call a zero-pay secondary whose only
+		// adjustment is CO-23 (the prior payer paid more than it allows) a
+		// denial, and the report counted it.
+		{"zero-pay secondary with CO-23 is no denial", store.ClaimPayment{StatusCode: "2", ChargeCents: 100, Adjustments: []store.ClaimAdjustment{co("23", 100)}},
+			report.Ratio{Num: 0, Den: 1}, nil},
 	} {
 		d := dataset()
 		d.Payments = []report.Payment{{ClaimPayment: tc.cp, PaymentDate: day(3, 3), PayerID: 1}}
 		den := report.ComputeDenials(d)
 		if den.Total != tc.rate {
 			t.Errorf("%s: rate %+v", tc.name, den.Total)
+		}
+		if k := report.ComputeKPIs(d); k.DenialRate != tc.rate {
+			t.Errorf("%s: KPI denial rate %+v, denials report %+v", tc.name, k.DenialRate, tc.rate)
 		}
 		var got []string
 		for _, r := range den.ByReason {
