@@ -14,6 +14,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/clock"
 	"github.com/clearhouse/clearhouse/report"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
@@ -38,7 +39,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, d *report.Dataset)) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			clock := reporttest.NewClock(reporttest.End)
+			clock := clock.New(reporttest.End)
 			var st store.Store
 			if name == "sqlite" {
 				st = storetest.OpenSQLite(t, storetest.Options{Now: clock.Now})
