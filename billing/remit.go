@@ -13,6 +13,7 @@ import (
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -357,7 +358,7 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 		return err
 	}
 	status, deniedLines := adjudicatedStatus(stored, doc.Lines)
-	c, err = p.s.transition(ctx, p.tx, c, status, fmt.Sprintf("835 trace %s: paid %s", row.TraceNumber, edi.FormatAmount(stored.PaidCents)))
+	c, err = p.s.transition(ctx, p.tx, c, status, fmt.Sprintf("835 trace %s: paid %s", row.TraceNumber, money.Cents(stored.PaidCents)))
 	if err != nil {
 		return err
 	}
@@ -756,7 +757,7 @@ func (p *poster) underpayment(ctx context.Context, row store.Remittance, c store
 	}
 	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkUnderpayment, Priority: 2, ClaimID: &c.ID,
 		PatientID: &c.PatientID, PayerID: &c.PayerID, AmountCents: total,
-		Title:   fmt.Sprintf("Underpaid by %s against the expected allowed amount", edi.FormatAmount(total)),
+		Title:   fmt.Sprintf("Underpaid by %s against the expected allowed amount", money.Cents(total)),
 		Details: raw, DedupeKey: "underpaid:" + strconv.FormatInt(cp.ID, 10)})
 	return err
 }

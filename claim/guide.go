@@ -3,6 +3,8 @@ package claim
 import (
 	"strconv"
 	"strings"
+
+	"github.com/clearhouse/clearhouse/money"
 )
 
 // Location is a place in an 837: its loop, segment and element, and for a
@@ -243,7 +245,7 @@ func (g *guideChecker) totalCharge() {
 	c := g.c
 	if sum := c.LineChargeTotal(); sum != c.TotalChargeCents {
 		g.add(GuideTotalCharge, Location{"2300", "CLM", "CLM02", 0},
-			"total charge "+formatCents(c.TotalChargeCents)+" does not equal the sum of the line charges, "+formatCents(sum))
+			"total charge "+money.Cents(c.TotalChargeCents).String()+" does not equal the sum of the line charges, "+money.Cents(sum).String())
 	}
 }
 
@@ -293,13 +295,4 @@ func (g *guideChecker) lines() {
 			}
 		}
 	}
-}
-
-// formatCents writes cents as a decimal amount, such as 125.00 or -1.50.
-func formatCents(v int64) string {
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return sign + strconv.FormatInt(v/100, 10) + "." + string(rune('0'+v%100/10)) + string(rune('0'+v%10))
 }

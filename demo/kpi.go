@@ -15,6 +15,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/worklist"
 )
@@ -208,18 +209,6 @@ func (r *runner) kpis(ctx context.Context) (*KPIs, error) {
 	return k, nil
 }
 
-func money(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	d := fmt.Sprintf("%d", c/100)
-	for i := len(d) - 3; i > 0; i -= 3 {
-		d = d[:i] + "," + d[i:]
-	}
-	return fmt.Sprintf("%s$%s.%02d", sign, d, c%100)
-}
-
 func pct(bp int64) string { return fmt.Sprintf("%d.%02d%%", bp/100, bp%100) }
 
 // WriteKPIs prints the KPIs as plain text.
@@ -236,13 +225,13 @@ func WriteKPIs(w io.Writer, k *KPIs) {
 	fmt.Fprintf(tw, "  claims\t%d (%d secondary, drafts wait for the next night): %s\n", k.Claims, k.Secondary, strings.Join(st, ", "))
 	fmt.Fprintf(tw, "  clean-claim rate\t%s\n", pct(k.CleanClaimBP))
 	fmt.Fprintf(tw, "  first-pass acceptance\t%s\n", pct(k.FirstPassBP))
-	fmt.Fprintf(tw, "  charges\t%s\n", money(k.ChargesCents))
-	fmt.Fprintf(tw, "  insurance payments\t%s\n", money(k.PaidCents))
-	fmt.Fprintf(tw, "  adjustments\t%s\n", money(k.AdjustedCents))
-	fmt.Fprintf(tw, "  patient responsibility\t%s\n", money(k.PatientRespCents))
-	fmt.Fprintf(tw, "  A/R insurance / patient\t%s / %s\n", money(k.InsuranceARCents), money(k.PatientARCents))
+	fmt.Fprintf(tw, "  charges\t%s\n", money.Cents(k.ChargesCents).Dollars())
+	fmt.Fprintf(tw, "  insurance payments\t%s\n", money.Cents(k.PaidCents).Dollars())
+	fmt.Fprintf(tw, "  adjustments\t%s\n", money.Cents(k.AdjustedCents).Dollars())
+	fmt.Fprintf(tw, "  patient responsibility\t%s\n", money.Cents(k.PatientRespCents).Dollars())
+	fmt.Fprintf(tw, "  A/R insurance / patient\t%s / %s\n", money.Cents(k.InsuranceARCents).Dollars(), money.Cents(k.PatientARCents).Dollars())
 	fmt.Fprintf(tw, "  days in A/R\t%d.%02d\n", k.DaysInARHundredths/100, k.DaysInARHundredths%100)
-	fmt.Fprintf(tw, "  insurance A/R aging\t0-30 %s, 31-60 %s, 61-90 %s, 91+ %s\n", money(k.Aging[0]), money(k.Aging[1]), money(k.Aging[2]), money(k.Aging[3]))
+	fmt.Fprintf(tw, "  insurance A/R aging\t0-30 %s, 31-60 %s, 61-90 %s, 91+ %s\n", money.Cents(k.Aging[0]).Dollars(), money.Cents(k.Aging[1]).Dollars(), money.Cents(k.Aging[2]).Dollars(), money.Cents(k.Aging[3]).Dollars())
 	fmt.Fprintf(tw, "  ledger balanced\t%v\n", k.LedgerBalanced)
 	fmt.Fprintf(tw, "  claims out of balance\t%d %s\n", len(k.ClaimsOutOfBalance), oneLine(strings.Join(k.ClaimsOutOfBalance, " "), 60))
 	tw.Flush()
@@ -250,7 +239,7 @@ func WriteKPIs(w io.Writer, k *KPIs) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  payer\tclaims\tadjudicated\tdenied\tdenial rate\trejected\tpaid\t")
 	for _, p := range k.Payers {
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%d\t%s\t\n", p.Payer, p.Claims, p.Adjudicated, p.Denied, pct(bp(p.Denied, p.Adjudicated)), p.Rejected, money(p.PaidCents))
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%d\t%s\t\n", p.Payer, p.Claims, p.Adjudicated, p.Denied, pct(bp(p.Denied, p.Adjudicated)), p.Rejected, money.Cents(p.PaidCents).Dollars())
 	}
 	tw.Flush()
 	var kinds []string
@@ -277,7 +266,7 @@ func (r *runner) report(ctx context.Context, k *KPIs) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ID\tKIND\tPAYER\tCLAIM\tAMOUNT\tTITLE")
 	for _, it := range items {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Kind, it.PayerCode, it.PatientControlNumber, money(it.AmountCents), oneLine(it.Title, 70))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Kind, it.PayerCode, it.PatientControlNumber, money.Cents(it.AmountCents).Dollars(), oneLine(it.Title, 70))
 	}
 	tw.Flush()
 	db := shellQuote(r.opts.Database)

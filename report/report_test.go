@@ -251,11 +251,6 @@ func TestRatioAndMoney(t *testing.T) {
 	if string(raw) != `{"numerator":0,"denominator":0,"percent":null}` {
 		t.Errorf("json %s", raw)
 	}
-	for cents, want := range map[int64]string{0: "0.00", 5: "0.05", -1205: "-12.05", 142000: "1420.00"} {
-		if got := report.Money(cents); got != want {
-			t.Errorf("Money(%d) = %s, want %s", cents, got, want)
-		}
-	}
 }
 
 func TestNoShows(t *testing.T) {
