@@ -5,14 +5,23 @@ import (
 	"testing"
 )
 
+// guideClaim is a claim of kind that breaks no guide rule.
 func guideClaim(kind Kind) *Claim {
+	dos := NewDate(2026, 3, 2)
 	c := &Claim{Kind: kind, PatientControlNumber: "PCN1", FrequencyCode: FrequencyOriginal, TotalChargeCents: 12500,
-		BillingProvider: Provider{Organization: "CLINIC", NPI: "1234567893",
+		BillingProvider: Provider{Organization: "CLINIC", NPI: "1234567893", TaxID: "123456789", TaxIDType: "EI",
 			Address: &Address{Line1: "100 MAIN ST", City: "SPRINGFIELD", State: "PA", PostalCode: "190641234"}},
+		Subscriber: Subscriber{PayerResponsibility: "P", ClaimFilingIndicator: "CI", MemberID: "W1", LastName: "DOE", FirstName: "JANE",
+			Address: &Address{Line1: "1 ELM ST", City: "SPRINGFIELD", State: "PA", PostalCode: "19064"}, BirthDate: NewDate(1980, 4, 12), Gender: "F"},
+		Payer:                   Payer{Name: "KEYSTONE", ID: "KHP01"},
+		AssignmentParticipation: "A", ReleaseOfInformation: "Y", PlaceOfService: "11",
 		Diagnoses: []Diagnosis{{Code: "E119"}},
-		Lines:     []ServiceLine{{ProcedureCode: "99213", ChargeCents: 12500, Units: Units(1), DiagnosisPointers: []int{1}}},
+		Lines: []ServiceLine{{ProcedureCode: "99213", ChargeCents: 12500, UnitType: "UN", Units: Units(1), DiagnosisPointers: []int{1},
+			ServiceDate: dos}},
 	}
 	if kind == Institutional {
+		c.PlaceOfService, c.FacilityType, c.PatientStatus = "", "13", "01"
+		c.StatementFrom, c.StatementTo = dos, dos
 		c.Lines[0].DiagnosisPointers = nil
 		c.Lines[0].RevenueCode = "0510"
 	}
@@ -54,9 +63,20 @@ func TestCheckGuideRules(t *testing.T) {
 			}
 			c.TotalChargeCents = c.LineChargeTotal()
 		}, []GuideFinding{{GuideLineLimit, Location{"2400", "LX", "", 0}, "1000 service lines: an 837I holds at most 999"}}},
-		{"modifiers on an 837I", Institutional, func(c *Claim) { c.Lines[0].Modifiers = []string{"a", "b", "c", "d", "e"} }, []GuideFinding{
+		{"modifiers on an 837I", Institutional, func(c *Claim) {
+			c.Lines[0].ProcedureCode, c.Lines[0].Modifiers = "99213", []string{"a", "b", "c", "d", "e"}
+		}, []GuideFinding{
 			{GuideModifierLimit, Location{"2400", "SV2", "SV202-3", 1}, "5 procedure modifiers: a line holds at most 4"}}},
+		{"unknown kind", Kind("837D"), func(*Claim) {}, []GuideFinding{
+			{GuideKind, Location{"ST", "ST", "ST03", 0}, `claim kind must be 837P or 837I, got "837D"`}}},
+		{"line dates out of order", Professional, func(c *Claim) { c.Lines[0].ServiceDateEnd = NewDate(2026, 3, 1) }, []GuideFinding{
+			{GuideDateOrder, Location{"2400", "DTP", "DTP03", 1}, "service dates end before they start"}}},
+		{"dependent without demographics", Professional, func(c *Claim) { c.Patient = &Patient{Relationship: "19", LastName: "DOE"} }, []GuideFinding{
+			{GuidePatient, Location{"2010CA", "N3", "", 0}, "patient address is required"},
+			{GuidePatient, Location{"2010CA", "DMG", "DMG02", 0}, "patient birth date is required"},
+			{GuidePatient, Location{"2010CA", "DMG", "DMG03", 0}, "patient gender must be F, M or U"}}},
 		{"negative total", Professional, func(c *Claim) { c.TotalChargeCents = -150 }, []GuideFinding{
+			{GuideClaim, Location{"2300", "CLM", "CLM02", 0}, "total charge must not be negative"},
 			{GuideTotalCharge, Location{"2300", "CLM", "CLM02", 0}, "total charge -1.50 does not equal the sum of the line charges, 125.00"}}},
 	}
 	for _, tt := range tests {

@@ -58,6 +58,7 @@ const (
 	eCodeRelease
 	eNCCIPTP
 	eMUE
+	eGuide
 	numEdits
 )
 
@@ -130,6 +131,8 @@ var edits = [numEdits]Edit{
 		"Remove the column 2 code, or, when the services were distinct and the modifier indicator allows it, add an NCCI-associated modifier (59, XE, XS, XP, XU, 25...)."},
 	eMUE: {"MUE", 5, Reject, "units exceed the medically unlikely edit", Location{Loop: "2400", Segment: "SV1", Element: "SV104"},
 		"Check the units; bill no more than the MUE per date of service, or appeal with documentation."},
+	eGuide: {"GUIDE", 2, Reject, "837 implementation guide rule broken", Location{Loop: "2300", Segment: "CLM"},
+		"Correct the claim as the finding says: the 837 encoder refuses a claim that breaks an implementation guide rule."},
 }
 
 // Builtins returns the built-in edits with their default severities.
@@ -232,19 +235,29 @@ func (k *checker) run() {
 
 // guideEdits is the built-in edit that reports each of the claim's guide
 // rules (claim.CheckGuideRules), the rules the 837 encoder enforces too.
+// Rules with no edit of their own are reported under eGuide.
 var guideEdits = map[claim.GuideRule]editIndex{
-	claim.GuidePatientControlNumber: eReqPCN,
+	claim.GuideBillingProvider:      eReqBilling,
 	claim.GuideBillingZIP:           eReqBilling,
 	claim.GuideBillingStreet:        eReqBilling,
-	claim.GuideNPI:                  eNPI,
+	claim.GuideSubscriber:           eReqSubscriber,
+	claim.GuideSubscriberName:       eDemoSubscriber,
+	claim.GuidePatient:              eDemoPatient,
+	claim.GuidePayer:                eReqPayer,
+	claim.GuidePatientControlNumber: eReqPCN,
+	claim.GuideTotalCharge:          eBalance,
+	claim.GuideFrequency:            eReqFrequency,
+	claim.GuideReplacementReference: eFrequencyRef,
+	claim.GuidePlaceOfService:       eReqPOS,
+	claim.GuideDateOrder:            eDateOrder,
 	claim.GuideDiagnosisRequired:    eDxRequired,
 	claim.GuideDiagnosisLimit:       eLimits,
+	claim.GuideNPI:                  eNPI,
 	claim.GuideLinesRequired:        eReqLines,
 	claim.GuideLineLimit:            eLimits,
+	claim.GuideLine:                 eReqLine,
 	claim.GuideModifierLimit:        eModifier,
 	claim.GuideDiagnosisPointer:     eDxPointer,
-	claim.GuideTotalCharge:          eBalance,
-	claim.GuideReplacementReference: eFrequencyRef,
 }
 
 // guide reports the claim's guide rules, each under its edit's ID,
@@ -254,7 +267,7 @@ func (k *checker) guide() {
 	for _, f := range claim.CheckGuideRules(k.c) {
 		e, ok := guideEdits[f.Rule]
 		if !ok {
-			e = eLimits
+			e = eGuide
 		}
 		sev := k.prof.severity[e]
 		if sev == 0 {
@@ -268,60 +281,15 @@ func (k *checker) guide() {
 	}
 }
 
-// required reports the parts of a claim every 837 needs that the guide rules
-// leave to the scrubber's own edits.
+// required reports what the scrubber asks of a claim beyond the guide
+// rules.
 func (k *checker) required() {
 	c := k.c
-	if k.on(eReqBilling) {
-		b := &c.BillingProvider
-		var miss []string
-		if b.Organization == "" && b.LastName == "" {
-			miss = append(miss, "name (NM103)")
-		}
-		if b.NPI == "" {
-			miss = append(miss, "NPI (NM109)")
-		}
-		if b.TaxID == "" {
-			miss = append(miss, "tax ID (REF*EI)")
-		}
-		// A PO box and the 9-digit ZIP are guide rules (see guide).
-		if b.Address == nil || b.Address.Line1 == "" || b.Address.City == "" || b.Address.State == "" {
-			miss = append(miss, "address (N3/N4)")
-		}
-		if len(miss) > 0 {
-			k.add(eReqBilling, Location{}, "missing "+strings.Join(miss, ", "))
-		}
-	}
-	if k.on(eReqPayer) && (c.Payer.ID == "" || c.Payer.Name == "") {
-		k.add(eReqPayer, Location{}, "")
-	}
-	if k.on(eReqSubscriber) {
-		s := &c.Subscriber
-		switch {
-		case s.PayerResponsibility == "":
-			k.add(eReqSubscriber, Location{Loop: "2000B", Segment: "SBR", Element: "SBR01"}, "payer responsibility (SBR01) missing")
-		case !strings.Contains("PSTABCDEFGHU", s.PayerResponsibility) || len(s.PayerResponsibility) != 1:
-			k.add(eReqSubscriber, Location{Loop: "2000B", Segment: "SBR", Element: "SBR01"}, fmt.Sprintf("payer responsibility %q", s.PayerResponsibility))
-		}
-		if s.ClaimFilingIndicator == "" {
-			k.add(eReqSubscriber, Location{Loop: "2000B", Segment: "SBR", Element: "SBR09"}, "claim filing indicator (SBR09) missing")
-		}
-	}
-	if k.on(eReqFrequency) {
-		switch c.FrequencyCode {
-		case claim.FrequencyOriginal, claim.FrequencyReplacement, claim.FrequencyVoid:
-		default:
-			k.add(eReqFrequency, Location{}, fmt.Sprintf("%q", c.FrequencyCode))
-		}
-	}
-	if k.on(eReqPOS) {
-		if k.institutional() {
-			if len(c.FacilityType) != 2 || !isDigits(c.FacilityType) {
-				k.add(eReqPOS, Location{}, fmt.Sprintf("facility type %q: want two digits of the type of bill", c.FacilityType))
-			}
-		} else if c.PlaceOfService == "" {
-			k.add(eReqPOS, Location{}, "")
-		}
+	// Any single digit passes the guide rule; the scrubber also wants a
+	// frequency billing sends (1, 7 or 8).
+	if f := c.FrequencyCode; k.on(eReqFrequency) && len(f) == 1 && f[0] >= '1' && f[0] <= '9' &&
+		f != claim.FrequencyOriginal && f != claim.FrequencyReplacement && f != claim.FrequencyVoid {
+		k.add(eReqFrequency, Location{}, fmt.Sprintf("%q", c.FrequencyCode))
 	}
 }
 
@@ -395,8 +363,7 @@ func (k *checker) diagnoses() {
 	for i := range c.Diagnoses {
 		code := c.Diagnoses[i].Code
 		if code == "" {
-			k.add(eDxExists, Location{Loop: "2300", Segment: "HI", Element: hiElement(i)}, fmt.Sprintf("diagnosis %d is empty", i+1))
-			continue
+			continue // a guide rule
 		}
 		e, ok := rel.Lookup(code)
 		switch {
@@ -434,28 +401,6 @@ func (k *checker) lines() {
 		l := &c.Lines[i]
 		n := i + 1
 		day := k.lineDay(l)
-		if k.on(eReqLine) {
-			var miss []string
-			if k.institutional() {
-				if l.RevenueCode == "" {
-					miss = append(miss, "revenue code (SV201)")
-				}
-			} else if l.ProcedureCode == "" {
-				miss = append(miss, "procedure code (SV101-2)")
-			}
-			if l.Units <= 0 {
-				miss = append(miss, "units (SV104)")
-			}
-			if l.ServiceDate.IsZero() && (!k.institutional() || c.StatementFrom.IsZero()) {
-				miss = append(miss, "date of service (DTP*472)")
-			}
-			if l.ChargeCents < 0 {
-				miss = append(miss, "a charge that is not negative")
-			}
-			if len(miss) > 0 {
-				k.add(eReqLine, Location{Loop: "2400", Segment: seg, Line: n}, "missing "+strings.Join(miss, ", "))
-			}
-		}
 		if l.ProcedureCode != "" && k.on(eProcedure) && (l.ProcedureQualifier == "" || l.ProcedureQualifier == "HC") {
 			code := l.ProcedureCode
 			switch {
@@ -531,9 +476,6 @@ func (k *checker) dates() {
 		if k.on(eDateFuture) && !today.IsZero() && end.After(today) {
 			k.add(eDateFuture, loc, fmt.Sprintf("%s is after %s", end, today))
 		}
-		if k.on(eDateOrder) && end.Before(l.ServiceDate) {
-			k.add(eDateOrder, loc, fmt.Sprintf("%s to %s", l.ServiceDate, end))
-		}
 		if k.on(eDateRange) {
 			if !birth.IsZero() && l.ServiceDate.Before(birth) {
 				k.add(eDateRange, loc, fmt.Sprintf("service %s before the patient's birth %s", l.ServiceDate, birth))
@@ -551,9 +493,6 @@ func (k *checker) dates() {
 			}
 		}
 	}
-	if k.on(eDateOrder) && !c.StatementFrom.IsZero() && !c.StatementTo.IsZero() && c.StatementTo.Before(c.StatementFrom) {
-		k.add(eDateOrder, Location{Loop: "2300", Segment: "DTP", Element: "DTP03"}, fmt.Sprintf("statement period %s to %s", c.StatementFrom, c.StatementTo))
-	}
 	if k.on(eDateOrder) && !c.AdmissionDate.IsZero() && !c.DischargeDate.IsZero() && c.DischargeDate.Before(c.AdmissionDate) {
 		k.add(eDateOrder, Location{Loop: "2300", Segment: "DTP", Element: "DTP03"}, fmt.Sprintf("discharge %s before admission %s", c.DischargeDate, c.AdmissionDate))
 	}
@@ -565,62 +504,17 @@ func (k *checker) dates() {
 	}
 }
 
+// demographics asks for the patient's first name, which the guide leaves
+// situational and payers match on; the rest of the patient's and the
+// subscriber's demographics are guide rules.
 func (k *checker) demographics() {
 	c := k.c
-	s := &c.Subscriber
-	if k.on(eDemoSubscriber) {
-		var miss []string
-		if s.LastName == "" {
-			miss = append(miss, "last name (NM103)")
-		}
-		if s.MemberID == "" {
-			miss = append(miss, "member ID (NM109)")
-		}
-		if len(miss) > 0 {
-			k.add(eDemoSubscriber, Location{}, "missing "+strings.Join(miss, ", "))
-		}
-	}
-	if !k.on(eDemoPatient) {
-		return
-	}
-	var (
-		last, first, gender string
-		birth               claim.Date
-		addr                *claim.Address
-		loop                = "2010BA"
-	)
+	first, loop := c.Subscriber.FirstName, "2010BA"
 	if p := c.Patient; p != nil {
-		last, first, gender, birth, addr, loop = p.LastName, p.FirstName, p.Gender, p.BirthDate, p.Address, "2010CA"
-		switch p.Relationship {
-		case "01", "19", "20", "21", "39", "40", "53", "G8":
-		default:
-			k.add(eDemoPatient, Location{Loop: "2000C", Segment: "PAT", Element: "PAT01"}, fmt.Sprintf("relationship to the subscriber %q", p.Relationship))
-		}
-	} else {
-		last, first, gender, birth, addr = s.LastName, s.FirstName, s.Gender, s.BirthDate, s.Address
+		first, loop = p.FirstName, "2010CA"
 	}
-	var miss []string
-	if last == "" {
-		miss = append(miss, "last name")
-	}
-	if first == "" {
-		miss = append(miss, "first name")
-	}
-	if addr == nil || addr.Line1 == "" || addr.City == "" {
-		miss = append(miss, "address (N3/N4)")
-	}
-	if birth.IsZero() {
-		miss = append(miss, "birth date (DMG02)")
-	}
-	switch gender {
-	case "F", "M", "U":
-	case "":
-		miss = append(miss, "gender (DMG03)")
-	default:
-		miss = append(miss, fmt.Sprintf("a valid gender (DMG03 %q: F, M or U)", gender))
-	}
-	if len(miss) > 0 {
-		k.add(eDemoPatient, Location{Loop: loop, Segment: "NM1"}, "missing "+strings.Join(miss, ", "))
+	if k.on(eDemoPatient) && first == "" {
+		k.add(eDemoPatient, Location{Loop: loop, Segment: "NM1", Element: "NM104"}, "missing first name")
 	}
 }
 

@@ -98,6 +98,30 @@ func TestGuideRulesScrubberAndEncoderAgree(t *testing.T) {
 		{"CLM02 not the line sum", claim.GuideTotalCharge, "BAL-TOTAL", "2300 CLM CLM02", func(c *claim.Claim) { c.TotalChargeCents += 150 }},
 		{"replacement without F8", claim.GuideReplacementReference, "FREQ-ORIGINAL-REF", "2300 REF REF02", func(c *claim.Claim) { c.FrequencyCode = claim.FrequencyReplacement }},
 		{"void without F8", claim.GuideReplacementReference, "FREQ-ORIGINAL-REF", "2300 REF REF02", func(c *claim.Claim) { c.FrequencyCode = claim.FrequencyVoid }},
+		{"unknown kind", claim.GuideKind, "GUIDE", "ST ST ST03", func(c *claim.Claim) { c.Kind = "837D" }},
+		{"billing tax ID", claim.GuideBillingProvider, "REQ-BILLING", "2010AA REF REF02", func(c *claim.Claim) { c.BillingProvider.TaxID = "12-3456789" }},
+		{"billing NPI missing", claim.GuideBillingProvider, "REQ-BILLING", "2010AA NM1 NM109", func(c *claim.Claim) { c.BillingProvider.NPI = "" }},
+		{"payer responsibility", claim.GuideSubscriber, "REQ-SUBSCRIBER", "2000B SBR SBR01", func(c *claim.Claim) { c.Subscriber.PayerResponsibility = "X" }},
+		{"member ID", claim.GuideSubscriberName, "DEMO-SUBSCRIBER", "2010BA NM1 NM109", func(c *claim.Claim) { c.Subscriber.MemberID = "" }},
+		{"patient ZIP", claim.GuidePatient, "DEMO-PATIENT", "2010BA N4 N403", func(c *claim.Claim) { c.Subscriber.Address.PostalCode = "1906" }},
+		{"payer ID", claim.GuidePayer, "REQ-PAYER", "2010BB NM1 NM109", func(c *claim.Claim) { c.Payer.ID = "" }},
+		{"frequency", claim.GuideFrequency, "REQ-FREQUENCY", "2300 CLM CLM05-3", func(c *claim.Claim) { c.FrequencyCode = "X" }},
+		{"place of service", claim.GuidePlaceOfService, "REQ-POS", "2300 CLM CLM05-1", func(c *claim.Claim) { c.PlaceOfService = "" }},
+		{"assignment", claim.GuideClaim, "GUIDE", "2300 CLM CLM07", func(c *claim.Claim) { c.AssignmentParticipation = "Z" }},
+		{"institutional field on an 837P", claim.GuideNotUsed, "GUIDE", "2300 CL1", func(c *claim.Claim) { c.PatientStatus = "01" }},
+		{"line dates out of order", claim.GuideDateOrder, "DATE-ORDER", "2400 DTP DTP03 (line 1)", func(c *claim.Claim) {
+			c.Lines[0].ServiceDateEnd = claim.NewDate(2026, 2, 1)
+		}},
+		{"empty diagnosis code", claim.GuideDiagnosis, "GUIDE", "2300 HI HI02-2", func(c *claim.Claim) { c.Diagnoses[1].Code = "" }},
+		{"rendering provider address", claim.GuideProvider, "GUIDE", "2310B N3", func(c *claim.Claim) { c.Rendering.Address = c.BillingProvider.Address }},
+		{"other payer without a name", claim.GuideOtherPayer, "GUIDE", "2330B NM1 NM103", func(c *claim.Claim) {
+			c.OtherPayers = []claim.OtherPayer{{PayerResponsibility: "S", Relationship: "18", ClaimFilingIndicator: "CI", ReleaseOfInformation: "Y",
+				SubscriberLastName: "SAMPLE", SubscriberMemberID: "M1", Payer: claim.Payer{ID: "OTHER1"}}}
+		}},
+		{"zero units", claim.GuideLine, "REQ-LINE", "2400 SV1 (line 2)", func(c *claim.Claim) { c.Lines[1].Units = 0 }},
+		{"NDC", claim.GuideDrug, "GUIDE", "2410 LIN LIN03 (line 1)", func(c *claim.Claim) {
+			c.Lines[0].Drug = &claim.Drug{NDC: "0002-1433", Quantity: claim.Units(1), UnitType: "UN"}
+		}},
 	}
 	seen := map[claim.GuideRule]bool{}
 	for _, tt := range tests {
@@ -140,11 +164,31 @@ func TestGuideRulesScrubberAndEncoderAgree(t *testing.T) {
 			if !found {
 				t.Errorf("the encoder does not refuse with %q at %s: %v", rule.Message, rule.Location, probs)
 			}
+			// Every other guide finding of the claim is in both too.
+			all := claim.CheckGuideRules(c)
+			if len(probs) != len(all) {
+				t.Errorf("the encoder reports %d problems, the guide rules %d", len(probs), len(all))
+			}
+			fs := s.Scrub(c, scrub.Options{Today: today})
+			for _, g := range all {
+				n := 0
+				for _, f := range fs {
+					if f.Message == g.Message && f.Location == g.Location {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("the scrubber reports %s %q at %s %d times", g.Rule, g.Message, g.Location, n)
+				}
+			}
 		})
 	}
-	for _, r := range []claim.GuideRule{claim.GuidePatientControlNumber, claim.GuideBillingZIP, claim.GuideBillingStreet, claim.GuideNPI,
-		claim.GuideDiagnosisRequired, claim.GuideDiagnosisLimit, claim.GuideLinesRequired, claim.GuideLineLimit, claim.GuideModifierLimit,
-		claim.GuideDiagnosisPointer, claim.GuideTotalCharge, claim.GuideReplacementReference} {
+	for _, r := range []claim.GuideRule{claim.GuideKind, claim.GuideBillingProvider, claim.GuideBillingZIP, claim.GuideBillingStreet,
+		claim.GuideSubscriber, claim.GuideSubscriberName, claim.GuidePatient, claim.GuidePayer, claim.GuidePatientControlNumber,
+		claim.GuideTotalCharge, claim.GuideFrequency, claim.GuideReplacementReference, claim.GuidePlaceOfService, claim.GuideClaim,
+		claim.GuideNotUsed, claim.GuideDateOrder, claim.GuideDiagnosisRequired, claim.GuideDiagnosisLimit, claim.GuideDiagnosis,
+		claim.GuideProvider, claim.GuideNPI, claim.GuideOtherPayer, claim.GuideLinesRequired, claim.GuideLineLimit, claim.GuideLine,
+		claim.GuideModifierLimit, claim.GuideDiagnosisPointer, claim.GuideDrug} {
 		if !seen[r] {
 			t.Errorf("no case breaks guide rule %s", r)
 		}
