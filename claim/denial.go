@@ -5,10 +5,10 @@ package claim
 // call denied is not counted as a denial either.
 
 // CLP02 claim status codes the denial rule reads (005010X221A1, Loop 2100
-// CLP02).
+// CLP02; package edi/x835 names them for its decoder).
 const (
-	RemitStatusDenied   = "4"
-	RemitStatusReversal = "22"
+	clpDenied   = "4"
+	clpReversal = "22"
 )
 
 // ContractualCARC reports whether a claim adjustment reason code (CARC, code
@@ -43,9 +43,9 @@ type Adjudication struct {
 // denial.
 func (a Adjudication) Denied() bool {
 	switch a.StatusCode {
-	case RemitStatusReversal:
+	case clpReversal:
 		return false
-	case RemitStatusDenied:
+	case clpDenied:
 		return true
 	}
 	if a.PaidCents != 0 || a.PatientResponsibilityCents != 0 || a.ChargeCents <= 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -95,7 +96,7 @@ func (d *Dataset) scrubbed(c store.Claim) bool {
 	return true
 }
 
-func isReversal(cp store.ClaimPayment) bool { return cp.StatusCode == claim.RemitStatusReversal }
+func isReversal(cp store.ClaimPayment) bool { return cp.StatusCode == x835.StatusReversal }
 
 // KPIs are the headline numbers of a period.
 type KPIs struct {
