@@ -260,23 +260,21 @@ var guideEdits = map[claim.GuideRule]editIndex{
 	claim.GuideDiagnosisPointer:     eDxPointer,
 }
 
-// guide reports the claim's guide rules, each under its edit's ID,
-// severity and fix, with the rule's own message and location: the words
-// the encoder would refuse the claim with.
+// guide reports the claim's guide rules, each under its edit's ID and fix,
+// with the rule's own message and location: the words the encoder would
+// refuse the claim with. They are always rejects: a payer's builtins
+// overrides (off, warn) do not reach them, since the encoder refuses the
+// claim whatever the payer's rule file says.
 func (k *checker) guide() {
 	for _, f := range claim.CheckGuideRules(k.c) {
 		e, ok := guideEdits[f.Rule]
 		if !ok {
 			e = eGuide
 		}
-		sev := k.prof.severity[e]
-		if sev == 0 {
-			continue
-		}
 		ed := &edits[e]
 		k.out = append(k.out, Finding{
 			ClaimID: k.claimID, PatientControlNumber: k.c.PatientControlNumber,
-			RuleID: ed.ID, SNIP: ed.SNIP, Severity: sev, Message: f.Message, Location: f.Location, Fix: ed.Fix, Source: "builtin",
+			RuleID: ed.ID, SNIP: ed.SNIP, Severity: Reject, Message: f.Message, Location: f.Location, Fix: ed.Fix, Source: "builtin",
 		})
 	}
 }

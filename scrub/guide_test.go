@@ -210,3 +210,43 @@ func TestGuideRulesBalanceError(t *testing.T) {
 		t.Fatalf("problems %+v", ce)
 	}
 }
+
+// TestGuideRulesIgnoreOverrides checks that a rule file that switches an
+// edit off or to a warning does not let a claim the encoder refuses pass:
+// the guide rules reported under that edit stay rejects, while the edit's
+// own checks follow the file.
+func TestGuideRulesIgnoreOverrides(t *testing.T) {
+	rf, err := scrub.ParseRuleFile("rules/common/lenient.yaml",
+		[]byte("builtins:\n  off: [BAL-TOTAL]\n  severity:\n    REQ-BILLING: warn\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := fuzzCodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scrub.New(scrub.Config{Codes: sets, RuleFiles: []*scrub.RuleFile{rf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := officeVisit(t)
+	c.TotalChargeCents++
+	c.BillingProvider.Address.PostalCode = "19064"
+	want := map[string]bool{"BAL-TOTAL": false, "REQ-BILLING": false}
+	for _, f := range s.Scrub(c, scrub.Options{Today: today}) {
+		if _, ok := want[f.RuleID]; ok {
+			want[f.RuleID] = true
+			if f.Severity != scrub.Reject {
+				t.Errorf("%s %q is a %v, want a reject", f.RuleID, f.Message, f.Severity)
+			}
+		}
+	}
+	for id, seen := range want {
+		if !seen {
+			t.Errorf("%s not reported", id)
+		}
+	}
+	if probs := encodeProblems(t, c); len(probs) != 2 {
+		t.Errorf("encoder problems %v", probs)
+	}
+}
