@@ -52,15 +52,3 @@ func ActionFor(group, reason string) DenialAction {
 	}
 	return DenialAction{"review and resubmit or appeal", "see the reason and remark codes and the payer's policy"}
 }
-
-// isContractual reports whether a reason is an ordinary contractual
-// reduction rather than a denial: 45 (charge exceeds the fee schedule), 253
-// (sequestration), 23 (impact of prior payer adjudication), 42 and 59
-// (reductions by rule), 94 (processed in excess of charges).
-func isContractual(reason string) bool {
-	switch reason {
-	case "45", "253", "23", "42", "59", "94", "131", "144":
-		return true
-	}
-	return false
-}

@@ -10,7 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/clearhouse/clearhouse/claim"
-	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/money"
 )
 
 // ClinicProfile is what billing needs of a clinic beyond its store row: the
@@ -275,18 +275,18 @@ func LoadProfiles(file string, data []byte) (ProfileSource, error) {
 	return func(context.Context, int64) (*ClinicProfile, error) { return p, nil }, nil
 }
 
-// parseMoney parses a decimal dollar amount ("125", "125.5", "125.00") to
-// cents exactly.
+// parseMoney parses a decimal dollar amount ("125", "125.5", "125.00",
+// "$1,250.00") to cents exactly (money.Parse).
 func parseMoney(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, fmt.Errorf("%w: empty amount", ErrInput)
 	}
-	c, err := edi.ParseAmount([]byte(s))
+	c, err := money.Parse(s)
 	if err != nil {
-		return 0, fmt.Errorf("%w: amount %q: %v", ErrInput, s, err)
+		return 0, fmt.Errorf("%w: %v", ErrInput, err)
 	}
-	return c, nil
+	return int64(c), nil
 }
 
 // parseBasisPoints parses a percentage with up to two decimals to hundredths

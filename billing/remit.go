@@ -14,6 +14,7 @@ import (
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -457,7 +458,7 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 		}
 		// A payment after a denial the payer did not reverse (an appeal
 		// won, a reprocessed claim) replaces the denial.
-		if prev := lastOpenPayment(claimPays); prev != nil && isDenial(*prev) {
+		if prev := lastOpenPayment(claimPays); prev != nil && prev.Adjudication().Denied() {
 			superseded = prev
 			doc.Supersedes = prev.ID
 		}
@@ -488,7 +489,7 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 		return err
 	}
 	status, deniedLines := adjudicatedStatus(stored, doc.Lines)
-	c, err = p.s.transition(ctx, p.tx, c, status, fmt.Sprintf("835 trace %s: paid %s", row.TraceNumber, formatCents(stored.PaidCents)))
+	c, err = p.s.transition(ctx, p.tx, c, status, fmt.Sprintf("835 trace %s: paid %s", row.TraceNumber, money.Cents(stored.PaidCents)))
 	if err != nil {
 		return err
 	}
@@ -798,28 +799,6 @@ func (p *poster) reopenDenial(ctx context.Context, row store.Remittance, c store
 	return err
 }
 
-// isDenial: CLP02 4, or nothing paid and nothing left to the patient for a
-// reason other than a contractual reduction (a secondary payer that pays
-// nothing because the prior payer paid more than it allows, CARC 23 and 45,
-// has not denied the claim).
-func isDenial(cp store.ClaimPayment) bool {
-	if cp.StatusCode == x835.StatusReversal {
-		return false
-	}
-	if cp.StatusCode == x835.StatusDenied {
-		return true
-	}
-	if cp.PaidCents != 0 || cp.PatientResponsibilityCents != 0 || cp.ChargeCents <= 0 {
-		return false
-	}
-	for _, a := range cp.Adjustments {
-		if a.AmountCents != 0 && !isContractual(a.ReasonCode) {
-			return true
-		}
-	}
-	return len(cp.Adjustments) == 0
-}
-
 func (p *poster) post(ctx context.Context, cp store.ClaimPayment, desc string, date time.Time, lines []store.LedgerLine) error {
 	if len(lines) < 2 {
 		return nil
@@ -832,7 +811,7 @@ func (p *poster) post(ctx context.Context, cp store.ClaimPayment, desc string, d
 // adjudicatedStatus is the claim status after a payment, and the 1-based
 // lines the payer denied (paid nothing, left nothing to the patient).
 func adjudicatedStatus(cp store.ClaimPayment, lines []paidLine) (claim.Status, []int) {
-	if isDenial(cp) {
+	if cp.Adjudication().Denied() {
 		return claim.StatusDenied, nil
 	}
 	var denied []int
@@ -845,7 +824,7 @@ func adjudicatedStatus(cp store.ClaimPayment, lines []paidLine) (claim.Status, [
 		for _, a := range l.Adjustments {
 			if a.GroupCode == "PR" {
 				pr += a.AmountCents
-			} else if !isContractual(a.ReasonCode) {
+			} else if !claim.ContractualCARC(a.ReasonCode) {
 				contractualOnly = false
 			}
 		}
@@ -871,7 +850,7 @@ type DenialReason struct {
 func (p *poster) denialItem(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, doc paymentDocument, lines []int) error {
 	var reasons []DenialReason
 	for _, a := range cp.Adjustments {
-		if a.GroupCode == "PR" || isContractual(a.ReasonCode) {
+		if a.GroupCode == "PR" || claim.ContractualCARC(a.ReasonCode) {
 			continue
 		}
 		if len(lines) > 0 && !containsInt(lines, a.ServiceLine) {
@@ -967,7 +946,7 @@ func (p *poster) underpayment(ctx context.Context, row store.Remittance, c store
 	}
 	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkUnderpayment, Priority: 2, ClaimID: &c.ID,
 		PatientID: &c.PatientID, PayerID: &c.PayerID, AmountCents: total,
-		Title:   fmt.Sprintf("Underpaid by %s against the expected allowed amount", formatCents(total)),
+		Title:   fmt.Sprintf("Underpaid by %s against the expected allowed amount", money.Cents(total)),
 		Details: raw, DedupeKey: "underpaid:" + strconv.FormatInt(cp.ID, 10)})
 	return err
 }

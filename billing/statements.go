@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -203,23 +203,12 @@ func (s *Service) Statements(ctx context.Context, clinicID int64) ([]*Statement,
 	}
 }
 
-// money formats cents as dollars: $1,234.50 or -$20.00.
-func money(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	whole := strconv.FormatInt(c/100, 10)
-	for i := len(whole) - 3; i > 0; i -= 3 {
-		whole = whole[:i] + "," + whole[i:]
-	}
-	return fmt.Sprintf("%s$%s.%02d", sign, whole, c%100)
-}
-
 // WriteStatement prints a statement as plain text, 72 columns wide.
 func WriteStatement(w io.Writer, st *Statement) error {
 	bw := bufio.NewWriter(w)
-	row := func(label string, cents int64) { fmt.Fprintf(bw, "    %-44s %14s\n", label, money(cents)) }
+	row := func(label string, cents int64) {
+		fmt.Fprintf(bw, "    %-44s %14s\n", label, money.Cents(cents).Dollars())
+	}
 	fmt.Fprintf(bw, "STATEMENT  %s\n", st.Clinic.Name)
 	fmt.Fprintf(bw, "Date: %s\n", st.Date.Format(time.DateOnly))
 	fmt.Fprintf(bw, "Patient: %s, %s (MRN %s)\n", st.Patient.LastName, st.Patient.FirstName, st.Patient.MRN)
@@ -230,7 +219,7 @@ func WriteStatement(w io.Writer, st *Statement) error {
 	for _, v := range st.Visits {
 		fmt.Fprintf(bw, "Visit %s\n", v.ServiceDate.Format(time.DateOnly))
 		for _, l := range v.Lines {
-			fmt.Fprintf(bw, "  %-46s %14s\n", l.Procedure, money(l.ChargeCents))
+			fmt.Fprintf(bw, "  %-46s %14s\n", l.Procedure, money.Cents(l.ChargeCents).Dollars())
 		}
 		row("Charges", v.ChargeCents)
 		row("Insurance paid", -v.InsurancePaidCents)
@@ -241,7 +230,7 @@ func WriteStatement(w io.Writer, st *Statement) error {
 		row("Your responsibility", v.PatientResponsibilityCents)
 	}
 	fmt.Fprintln(bw, strings.Repeat("-", 72))
-	fmt.Fprintf(bw, "%-48s %14s\n", "Payments and credits", money(-st.PatientPaymentCents))
-	fmt.Fprintf(bw, "%-48s %14s\n", "BALANCE DUE", money(st.BalanceDueCents))
+	fmt.Fprintf(bw, "%-48s %14s\n", "Payments and credits", money.Cents(-st.PatientPaymentCents).Dollars())
+	fmt.Fprintf(bw, "%-48s %14s\n", "BALANCE DUE", money.Cents(st.BalanceDueCents).Dollars())
 	return bw.Flush()
 }

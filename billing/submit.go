@@ -307,7 +307,7 @@ func (s *Service) encodeFailure(ctx context.Context, q store.Queries, c store.Cl
 	fs := make([]scrub.Finding, 0, len(ce.Problems))
 	for _, p := range ce.Problems {
 		fs = append(fs, scrub.Finding{RuleID: "X837", SNIP: 2, Severity: scrub.Reject, Message: p.Msg,
-			Location: scrub.Location{Loop: p.Loop, Segment: p.Segment, Element: p.Element}, Fix: "correct the claim and scrub it again"})
+			Location: p.Location, Fix: "correct the claim and scrub it again"})
 	}
 	if len(fs) == 0 {
 		fs = append(fs, scrub.Finding{RuleID: "X837", SNIP: 2, Severity: scrub.Reject, Message: ce.Error()})

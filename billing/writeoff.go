@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -44,8 +45,8 @@ type WriteOffError struct {
 
 func (e *WriteOffError) Error() string {
 	if e.BalanceCents > 0 {
-		return fmt.Sprintf("claim %d has %s outstanding in %s; cannot write off %s", e.ClaimID, formatCents(e.BalanceCents), e.Account,
-			formatCents(e.AmountCents))
+		return fmt.Sprintf("claim %d has %s outstanding in %s; cannot write off %s", e.ClaimID, money.Cents(e.BalanceCents).String(), e.Account,
+			money.Cents(e.AmountCents).String())
 	}
 	which, why := "insurance", ""
 	if e.Account == AccountPatientAR {
@@ -58,7 +59,7 @@ func (e *WriteOffError) Error() string {
 	}
 	if e.BalanceCents < 0 {
 		return fmt.Sprintf("claim %d (%s): the %s balance is a credit of %s%s; nothing to write off (refund it instead)", e.ClaimID,
-			e.PatientControlNumber, which, formatCents(-e.BalanceCents), why)
+			e.PatientControlNumber, which, money.Cents(-e.BalanceCents).String(), why)
 	}
 	return fmt.Sprintf("claim %d (%s): the %s balance is already zero%s; nothing to write off", e.ClaimID, e.PatientControlNumber, which, why)
 }
@@ -204,17 +205,4 @@ func (s *Service) WriteOffTx(ctx context.Context, tx store.Tx, p WriteOffParams)
 	}
 	res.AmountCents = amount
 	return res, nil
-}
-
-// formatCents spells cents as a decimal amount (1234 -> 12.34).
-func formatCents(v int64) string {
-	sign := ""
-	if v < 0 {
-		sign = "-"
-	}
-	u := uint64(v)
-	if v < 0 {
-		u = -u
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
 }

@@ -1,32 +1,14 @@
 package demo
 
 import (
-	"sync"
 	"time"
+
+	"github.com/clearhouse/clearhouse/clock"
 )
 
 // simClock is the simulated clock every service of a demo run reads: the
 // run sets it to each moment of the timeline (an appointment's start, the
-// night's batch, the next morning's remittances).
-type simClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// night's batch, the next morning's remittances); it never goes back.
+type simClock = clock.Settable
 
-func newSimClock(t time.Time) *simClock { return &simClock{t: t} }
-
-// Now returns the simulated time.
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t; it never goes back.
-func (c *simClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.t) {
-		c.t = t
-	}
-}
+func newSimClock(t time.Time) *simClock { return clock.NewForward(t) }

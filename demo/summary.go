@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/report"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/worklist"
@@ -203,7 +204,7 @@ func (r *runner) report(ctx context.Context, s *Summary) ([]string, error) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ID\tKIND\tPAYER\tCLAIM\tAMOUNT\tTITLE")
 	for _, it := range items {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Kind, it.PayerCode, it.PatientControlNumber, report.Money(it.AmountCents), oneLine(it.Title, 70))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Kind, it.PayerCode, it.PatientControlNumber, money.Cents(it.AmountCents), oneLine(it.Title, 70))
 	}
 	tw.Flush()
 	next := r.tryNext(items)

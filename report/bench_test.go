@@ -8,6 +8,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/clock"
 	"github.com/clearhouse/clearhouse/report"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
@@ -22,7 +23,7 @@ const benchClaims = 5000
 // and computes every report: the cost of one `clearhouse report` run.
 func BenchmarkLoadAndCompute(b *testing.B) {
 	ctx := context.Background()
-	clock := reporttest.NewClock(reporttest.End)
+	clock := clock.New(reporttest.End)
 	st, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(b.TempDir(), "bench.db"), Now: clock.Now})
 	if err != nil {
 		b.Fatal(err)

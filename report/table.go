@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/clearhouse/clearhouse/money"
 )
 
 // Table is a report section as rows of text, for the text and CSV forms.
@@ -75,15 +77,6 @@ func WriteCSV(w io.Writer, tables ...Table) error {
 	return cw.Error()
 }
 
-// Money formats cents as dollars with two decimals ("-12.05").
-func Money(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return sign + strconv.FormatInt(cents/100, 10) + "." + fmt.Sprintf("%02d", cents%100)
-}
-
 func ratioCells(r Ratio) []string {
 	return []string{r.Percent(), strconv.FormatInt(r.Num, 10), strconv.FormatInt(r.Den, 10)}
 }
@@ -96,15 +89,15 @@ func (k KPIs) Tables() []Table {
 	add("clean-claim rate %", ratioCells(k.CleanClaimRate)...)
 	add("first-pass acceptance % (277CA)", ratioCells(k.FirstPassAcceptance)...)
 	add("denial rate %", ratioCells(k.DenialRate)...)
-	add("days in A/R", k.DaysInAR.String(), Money(k.ARCents), Money(k.ChargesCents))
-	add("A/R insurance", Money(k.InsuranceARCents), "", "")
-	add("A/R patient", Money(k.PatientARCents), "", "")
-	add("charges", Money(k.ChargesCents), "", "")
-	add("collections", Money(k.CollectionsCents), "", "")
-	add("collections insurance", Money(k.InsuranceCollectionsCents), "", "")
-	add("collections patient", Money(k.PatientCollectionsCents), "", "")
+	add("days in A/R", k.DaysInAR.String(), money.Cents(k.ARCents).String(), money.Cents(k.ChargesCents).String())
+	add("A/R insurance", money.Cents(k.InsuranceARCents).String(), "", "")
+	add("A/R patient", money.Cents(k.PatientARCents).String(), "", "")
+	add("charges", money.Cents(k.ChargesCents).String(), "", "")
+	add("collections", money.Cents(k.CollectionsCents).String(), "", "")
+	add("collections insurance", money.Cents(k.InsuranceCollectionsCents).String(), "", "")
+	add("collections patient", money.Cents(k.PatientCollectionsCents).String(), "", "")
 	add("visits", strconv.FormatInt(k.Visits, 10), "", "")
-	add("revenue per visit", Money(k.RevenuePerVisitCents), Money(k.CollectionsCents), strconv.FormatInt(k.Visits, 10))
+	add("revenue per visit", money.Cents(k.RevenuePerVisitCents).String(), money.Cents(k.CollectionsCents).String(), strconv.FormatInt(k.Visits, 10))
 	add("no-show rate %", ratioCells(k.NoShowRate)...)
 	return []Table{t}
 }
@@ -116,9 +109,9 @@ func (a Aging) Tables() []Table {
 	row := func(code, name string, r AgingRow) {
 		cells := []string{code, name}
 		for _, v := range r.BucketCents {
-			cells = append(cells, Money(v))
+			cells = append(cells, money.Cents(v).String())
 		}
-		t.Rows = append(t.Rows, append(cells, Money(r.TotalCents), Money(r.CreditCents)))
+		t.Rows = append(t.Rows, append(cells, money.Cents(r.TotalCents).String(), money.Cents(r.CreditCents).String()))
 	}
 	for _, r := range a.Insurance {
 		row(r.Payer, r.PayerName, r)
@@ -134,12 +127,12 @@ func (Aging) bucketColumns() []string { return AgingBuckets[:] }
 func (d Denials) Tables() []Table {
 	p := Table{Title: "Denials by payer " + d.From + " to " + d.To, Columns: []string{"payer", "name", "rate %", "denied", "adjudicated", "denied charges"}}
 	for _, r := range d.ByPayer {
-		p.Rows = append(p.Rows, append(append([]string{r.Payer, r.PayerName}, ratioCells(r.Rate)...), Money(r.DeniedCents)))
+		p.Rows = append(p.Rows, append(append([]string{r.Payer, r.PayerName}, ratioCells(r.Rate)...), money.Cents(r.DeniedCents).String()))
 	}
 	p.Rows = append(p.Rows, append(append([]string{"total", ""}, ratioCells(d.Total)...), ""))
 	c := Table{Title: "Denials by reason (CARC)", Columns: []string{"reason", "rate %", "denials", "adjudicated", "amount", "suggested action"}}
 	for _, r := range d.ByReason {
-		c.Rows = append(c.Rows, append(append([]string{r.Group + "-" + r.Reason}, ratioCells(r.Rate)...), Money(r.AmountCents), r.Action))
+		c.Rows = append(c.Rows, append(append([]string{r.Group + "-" + r.Reason}, ratioCells(r.Rate)...), money.Cents(r.AmountCents).String(), r.Action))
 	}
 	return []Table{p, c}
 }
@@ -149,8 +142,8 @@ func PayerTables(from, to string, rows []PayerRow) []Table {
 	t := Table{Title: "Payers " + from + " to " + to, Columns: []string{"payer", "name", "claims", "charges", "clean %", "first-pass %",
 		"denial %", "paid", "insurance A/R"}}
 	for _, r := range rows {
-		t.Rows = append(t.Rows, []string{r.Payer, r.PayerName, strconv.FormatInt(r.Claims, 10), Money(r.ChargesCents), r.CleanClaimRate.Percent(),
-			r.FirstPassAcceptance.Percent(), r.DenialRate.Percent(), Money(r.PaidCents), Money(r.InsuranceARCents)})
+		t.Rows = append(t.Rows, []string{r.Payer, r.PayerName, strconv.FormatInt(r.Claims, 10), money.Cents(r.ChargesCents).String(), r.CleanClaimRate.Percent(),
+			r.FirstPassAcceptance.Percent(), r.DenialRate.Percent(), money.Cents(r.PaidCents).String(), money.Cents(r.InsuranceARCents).String()})
 	}
 	return []Table{t}
 }

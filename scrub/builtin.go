@@ -58,78 +58,81 @@ const (
 	eCodeRelease
 	eNCCIPTP
 	eMUE
+	eGuide
 	numEdits
 )
 
 var edits = [numEdits]Edit{
-	eReqPCN: {"REQ-PCN", 2, Reject, "patient control number missing", Location{"2300", "CLM", "CLM01", 0},
+	eReqPCN: {"REQ-PCN", 2, Reject, "patient control number missing", Location{Loop: "2300", Segment: "CLM", Element: "CLM01"},
 		"Set the claim's patient control number (CLM01, up to 20 characters)."},
-	eReqBilling: {"REQ-BILLING", 2, Reject, "billing provider incomplete", Location{"2010AA", "NM1", "", 0},
+	eReqBilling: {"REQ-BILLING", 2, Reject, "billing provider incomplete", Location{Loop: "2010AA", Segment: "NM1"},
 		"Enter the billing provider's name, NPI, tax ID (REF*EI/SY) and street address with a 9-digit ZIP (N3/N4)."},
-	eReqPayer: {"REQ-PAYER", 2, Reject, "payer name or ID missing", Location{"2010BB", "NM1", "NM109", 0},
+	eReqPayer: {"REQ-PAYER", 2, Reject, "payer name or ID missing", Location{Loop: "2010BB", Segment: "NM1", Element: "NM109"},
 		"Choose the patient's payer so its name (NM103) and payer ID (NM109) are filled."},
-	eReqSubscriber: {"REQ-SUBSCRIBER", 2, Reject, "subscriber information incomplete", Location{"2000B", "SBR", "", 0},
+	eReqSubscriber: {"REQ-SUBSCRIBER", 2, Reject, "subscriber information incomplete", Location{Loop: "2000B", Segment: "SBR"},
 		"Enter the payer responsibility (SBR01 P, S or T) and the claim filing indicator (SBR09)."},
-	eReqFrequency: {"REQ-FREQUENCY", 2, Reject, "claim frequency code invalid", Location{"2300", "CLM", "CLM05-3", 0},
+	eReqFrequency: {"REQ-FREQUENCY", 2, Reject, "claim frequency code invalid", Location{Loop: "2300", Segment: "CLM", Element: "CLM05-3"},
 		"Use 1 for an original claim, 7 for a replacement or 8 for a void."},
-	eReqLines: {"REQ-LINES", 2, Reject, "claim has no service lines", Location{"2400", "LX", "", 0},
+	eReqLines: {"REQ-LINES", 2, Reject, "claim has no service lines", Location{Loop: "2400", Segment: "LX"},
 		"Add at least one service line."},
-	eReqLine: {"REQ-LINE", 2, Reject, "service line incomplete", Location{"2400", "SV1", "", 0},
+	eReqLine: {"REQ-LINE", 2, Reject, "service line incomplete", Location{Loop: "2400", Segment: "SV1"},
 		"Enter the procedure code (revenue code on institutional lines), units greater than zero and the date of service."},
-	eReqPOS: {"REQ-POS", 2, Reject, "place of service or facility type missing", Location{"2300", "CLM", "CLM05-1", 0},
+	eReqPOS: {"REQ-POS", 2, Reject, "place of service or facility type missing", Location{Loop: "2300", Segment: "CLM", Element: "CLM05-1"},
 		"Enter the place of service (837P) or the facility type of the type of bill (837I)."},
-	eLimits: {"LIMITS", 2, Reject, "more repetitions than the implementation guide allows", Location{"2300", "HI", "", 0},
+	eLimits: {"LIMITS", 2, Reject, "more repetitions than the implementation guide allows", Location{Loop: "2300", Segment: "HI"},
 		"Split the claim: an 837P carries at most 12 diagnoses and 50 lines, 4 modifiers and 4 diagnosis pointers per line."},
-	eNPI: {"NPI-INVALID", 2, Reject, "NPI invalid", Location{"2010AA", "NM1", "NM109", 0},
+	eNPI: {"NPI-INVALID", 2, Reject, "NPI invalid", Location{Loop: "2010AA", Segment: "NM1", Element: "NM109"},
 		"Correct the NPI: 10 digits whose last is the Luhn check digit over 80840 and the first nine (check NPPES)."},
-	eTaxonomy: {"TAXONOMY-INVALID", 5, Reject, "provider taxonomy code not in the NUCC code set", Location{"2000A", "PRV", "PRV03", 0},
+	eTaxonomy: {"TAXONOMY-INVALID", 5, Reject, "provider taxonomy code not in the NUCC code set", Location{Loop: "2000A", Segment: "PRV", Element: "PRV03"},
 		"Use the provider's NUCC taxonomy code as registered in NPPES (10 characters, e.g. 207Q00000X)."},
-	eDxRequired: {"DX-REQUIRED", 2, Reject, "no diagnosis", Location{"2300", "HI", "HI01-2", 0},
+	eDxRequired: {"DX-REQUIRED", 2, Reject, "no diagnosis", Location{Loop: "2300", Segment: "HI", Element: "HI01-2"},
 		"Enter at least the principal diagnosis (ICD-10-CM)."},
-	eDxExists: {"DX-INVALID", 5, Reject, "ICD-10-CM code not valid on the date of service", Location{"2300", "HI", "", 0},
+	eDxExists: {"DX-INVALID", 5, Reject, "ICD-10-CM code not valid on the date of service", Location{Loop: "2300", Segment: "HI"},
 		"Use a code of the ICD-10-CM release in effect on the date of service (October 1 to September 30), without the dot."},
-	eDxBillable: {"DX-NOT-BILLABLE", 5, Reject, "ICD-10-CM header code is not billable", Location{"2300", "HI", "", 0},
+	eDxBillable: {"DX-NOT-BILLABLE", 5, Reject, "ICD-10-CM header code is not billable", Location{Loop: "2300", Segment: "HI"},
 		"Code to the highest specificity: choose a billable subcode of the header (e.g. E119, not E11)."},
-	eDxPointer: {"DX-POINTER", 2, Reject, "diagnosis pointer does not point at a diagnosis", Location{"2400", "SV1", "SV107", 0},
+	eDxPointer: {"DX-POINTER", 2, Reject, "diagnosis pointer does not point at a diagnosis", Location{Loop: "2400", Segment: "SV1", Element: "SV107"},
 		"Point each line at 1 to 4 of the claim's diagnoses, by their position in the HI list."},
-	eProcedure: {"PROC-INVALID", 5, Reject, "procedure code invalid", Location{"2400", "SV1", "SV101-2", 0},
+	eProcedure: {"PROC-INVALID", 5, Reject, "procedure code invalid", Location{Loop: "2400", Segment: "SV1", Element: "SV101-2"},
 		"Use a HCPCS Level II code valid on the date of service or a 5-character CPT code."},
-	eModifier: {"MOD-INVALID", 5, Reject, "procedure modifier invalid", Location{"2400", "SV1", "SV101-3", 0},
+	eModifier: {"MOD-INVALID", 5, Reject, "procedure modifier invalid", Location{Loop: "2400", Segment: "SV1", Element: "SV101-3"},
 		"Use a CPT or HCPCS Level II modifier (two characters), at most four per line."},
-	ePOS: {"POS-INVALID", 5, Reject, "place of service code invalid", Location{"2300", "CLM", "CLM05-1", 0},
+	ePOS: {"POS-INVALID", 5, Reject, "place of service code invalid", Location{Loop: "2300", Segment: "CLM", Element: "CLM05-1"},
 		"Use a CMS place of service code (e.g. 11 office, 22 outpatient hospital, 02/10 telehealth)."},
-	eBalance: {"BAL-TOTAL", 3, Reject, "line charges do not sum to the claim total", Location{"2300", "CLM", "CLM02", 0},
+	eBalance: {"BAL-TOTAL", 3, Reject, "line charges do not sum to the claim total", Location{Loop: "2300", Segment: "CLM", Element: "CLM02"},
 		"Make the claim total charge (CLM02) equal the sum of the line charges (SV102/SV203)."},
-	eDateFuture: {"DATE-FUTURE", 2, Reject, "date of service in the future", Location{"2400", "DTP", "DTP03", 0},
+	eDateFuture: {"DATE-FUTURE", 2, Reject, "date of service in the future", Location{Loop: "2400", Segment: "DTP", Element: "DTP03"},
 		"Bill services only after they are rendered; check the date of service."},
-	eDateOrder: {"DATE-ORDER", 2, Reject, "date range ends before it starts", Location{"2400", "DTP", "DTP03", 0},
+	eDateOrder: {"DATE-ORDER", 2, Reject, "date range ends before it starts", Location{Loop: "2400", Segment: "DTP", Element: "DTP03"},
 		"Put the start date first in the range (from-to)."},
-	eDateRange: {"DATE-RANGE", 2, Reject, "date outside the claim's period or the patient's life", Location{"2400", "DTP", "DTP03", 0},
+	eDateRange: {"DATE-RANGE", 2, Reject, "date outside the claim's period or the patient's life", Location{Loop: "2400", Segment: "DTP", Element: "DTP03"},
 		"Check the date of service against the statement period (DTP*434) and the patient's birth date."},
-	eDateCoverage: {"DATE-COVERAGE", 2, Reject, "date of service outside the patient's coverage", Location{"2400", "DTP", "DTP03", 0},
+	eDateCoverage: {"DATE-COVERAGE", 2, Reject, "date of service outside the patient's coverage", Location{Loop: "2400", Segment: "DTP", Element: "DTP03"},
 		"Check the patient's eligibility on the date of service (270/271): bill the payer that covered the patient on that date, or the patient."},
-	eDemoPatient: {"DEMO-PATIENT", 2, Reject, "patient demographics incomplete", Location{"2010CA", "NM1", "", 0},
+	eDemoPatient: {"DEMO-PATIENT", 2, Reject, "patient demographics incomplete", Location{Loop: "2010CA", Segment: "NM1"},
 		"Enter the patient's last and first name, address, birth date and gender (F, M or U)."},
-	eDemoSubscriber: {"DEMO-SUBSCRIBER", 2, Reject, "subscriber demographics incomplete", Location{"2010BA", "NM1", "", 0},
+	eDemoSubscriber: {"DEMO-SUBSCRIBER", 2, Reject, "subscriber demographics incomplete", Location{Loop: "2010BA", Segment: "NM1"},
 		"Enter the subscriber's last name and member ID as on the insurance card."},
-	eFrequencyRef: {"FREQ-ORIGINAL-REF", 4, Reject, "replacement or void claim lacks the payer claim control number", Location{"2300", "REF", "REF02", 0},
+	eFrequencyRef: {"FREQ-ORIGINAL-REF", 4, Reject, "replacement or void claim lacks the payer claim control number", Location{Loop: "2300", Segment: "REF", Element: "REF02"},
 		"Enter the payer's claim control number of the claim being replaced or voided (REF*F8), from the 835 or 277CA."},
-	eDuplicate: {"DUPLICATE", 7, Reject, "duplicate of a claim already submitted", Location{"2300", "CLM", "CLM01", 0},
+	eDuplicate: {"DUPLICATE", 7, Reject, "duplicate of a claim already submitted", Location{Loop: "2300", Segment: "CLM", Element: "CLM01"},
 		"Do not resubmit: check the status of the earlier claim; to correct it send a replacement (frequency 7)."},
-	eTimely: {"TIMELY-FILING", 7, Reject, "past the payer's timely filing limit", Location{"2400", "DTP", "DTP03", 0},
+	eTimely: {"TIMELY-FILING", 7, Reject, "past the payer's timely filing limit", Location{Loop: "2400", Segment: "DTP", Element: "DTP03"},
 		"Submit with proof of timely filing or a delay reason code (CLM20) if an exception applies; otherwise write off."},
-	eTimelyNear: {"TIMELY-FILING-NEAR", 7, Warn, "close to the payer's timely filing limit", Location{"2400", "DTP", "DTP03", 0},
+	eTimelyNear: {"TIMELY-FILING-NEAR", 7, Warn, "close to the payer's timely filing limit", Location{Loop: "2400", Segment: "DTP", Element: "DTP03"},
 		"Submit this claim now."},
-	ePayerKnown: {"PAYER-UNKNOWN", 7, Reject, "payer not in the payer registry", Location{"2010BB", "NM1", "NM109", 0},
+	ePayerKnown: {"PAYER-UNKNOWN", 7, Reject, "payer not in the payer registry", Location{Loop: "2010BB", Segment: "NM1", Element: "NM109"},
 		"Pick the payer from the registry or add its definition."},
-	ePayerAccepts: {"PAYER-TRANSACTION", 7, Reject, "payer does not accept this claim type", Location{"2010BB", "NM1", "NM109", 0},
+	ePayerAccepts: {"PAYER-TRANSACTION", 7, Reject, "payer does not accept this claim type", Location{Loop: "2010BB", Segment: "NM1", Element: "NM109"},
 		"Send this claim type to a payer that accepts it, or bill on the other claim form (837P/837I)."},
-	eCodeRelease: {"CODESET-RELEASE", 5, Warn, "no code set release loaded for the date of service", Location{"2300", "HI", "", 0},
+	eCodeRelease: {"CODESET-RELEASE", 5, Warn, "no code set release loaded for the date of service", Location{Loop: "2300", Segment: "HI"},
 		"Import the code set release in effect on the date of service (clearhouse codes import)."},
-	eNCCIPTP: {"NCCI-PTP", 5, Reject, "NCCI procedure-to-procedure edit", Location{"2400", "SV1", "SV101-2", 0},
+	eNCCIPTP: {"NCCI-PTP", 5, Reject, "NCCI procedure-to-procedure edit", Location{Loop: "2400", Segment: "SV1", Element: "SV101-2"},
 		"Remove the column 2 code, or, when the services were distinct and the modifier indicator allows it, add an NCCI-associated modifier (59, XE, XS, XP, XU, 25...)."},
-	eMUE: {"MUE", 5, Reject, "units exceed the medically unlikely edit", Location{"2400", "SV1", "SV104", 0},
+	eMUE: {"MUE", 5, Reject, "units exceed the medically unlikely edit", Location{Loop: "2400", Segment: "SV1", Element: "SV104"},
 		"Check the units; bill no more than the MUE per date of service, or appeal with documentation."},
+	eGuide: {"GUIDE", 2, Reject, "837 implementation guide rule broken", Location{Loop: "2300", Segment: "CLM"},
+		"Correct the claim as the finding says: the 837 encoder refuses a claim that breaks an implementation guide rule."},
 }
 
 // Builtins returns the built-in edits with their default severities.
@@ -218,11 +221,11 @@ func (k *checker) run() {
 	if from.IsZero() {
 		k.dosFrom = 0
 	}
+	k.guide()
 	k.required()
 	k.providers()
 	k.diagnoses()
 	k.lines()
-	k.balance()
 	k.dates()
 	k.demographics()
 	k.frequency()
@@ -230,79 +233,61 @@ func (k *checker) run() {
 	k.ncci()
 }
 
+// guideEdits is the built-in edit that reports each of the claim's guide
+// rules (claim.CheckGuideRules), the rules the 837 encoder enforces too.
+// Rules with no edit of their own are reported under eGuide.
+var guideEdits = map[claim.GuideRule]editIndex{
+	claim.GuideBillingProvider:      eReqBilling,
+	claim.GuideBillingZIP:           eReqBilling,
+	claim.GuideBillingStreet:        eReqBilling,
+	claim.GuideSubscriber:           eReqSubscriber,
+	claim.GuideSubscriberName:       eDemoSubscriber,
+	claim.GuidePatient:              eDemoPatient,
+	claim.GuidePayer:                eReqPayer,
+	claim.GuidePatientControlNumber: eReqPCN,
+	claim.GuideTotalCharge:          eBalance,
+	claim.GuideFrequency:            eReqFrequency,
+	claim.GuideReplacementReference: eFrequencyRef,
+	claim.GuidePlaceOfService:       eReqPOS,
+	claim.GuideDateOrder:            eDateOrder,
+	claim.GuideDiagnosisRequired:    eDxRequired,
+	claim.GuideDiagnosisLimit:       eLimits,
+	claim.GuideNPI:                  eNPI,
+	claim.GuideLinesRequired:        eReqLines,
+	claim.GuideLineLimit:            eLimits,
+	claim.GuideLine:                 eReqLine,
+	claim.GuideModifierLimit:        eModifier,
+	claim.GuideDiagnosisPointer:     eDxPointer,
+}
+
+// guide reports the claim's guide rules, each under its edit's ID and fix,
+// with the rule's own message and location: the words the encoder would
+// refuse the claim with. They are always rejects: a payer's builtins
+// overrides (off, warn) do not reach them, since the encoder refuses the
+// claim whatever the payer's rule file says.
+func (k *checker) guide() {
+	for _, f := range claim.CheckGuideRules(k.c) {
+		e, ok := guideEdits[f.Rule]
+		if !ok {
+			e = eGuide
+		}
+		ed := &edits[e]
+		k.out = append(k.out, Finding{
+			ClaimID: k.claimID, PatientControlNumber: k.c.PatientControlNumber,
+			RuleID: ed.ID, SNIP: ed.SNIP, Severity: Reject, Message: f.Message, Location: f.Location, Fix: ed.Fix, Source: "builtin",
+		})
+	}
+}
+
+// required reports what the scrubber asks of a claim beyond the guide
+// rules.
 func (k *checker) required() {
 	c := k.c
-	if k.on(eReqPCN) && strings.TrimSpace(c.PatientControlNumber) == "" {
-		k.add(eReqPCN, Location{}, "")
-	} else if k.on(eReqPCN) && len(c.PatientControlNumber) > 20 {
-		k.add(eReqPCN, Location{}, fmt.Sprintf("%q is longer than 20 characters", c.PatientControlNumber))
-	}
-	if k.on(eReqBilling) {
-		b := &c.BillingProvider
-		var miss []string
-		if b.Organization == "" && b.LastName == "" {
-			miss = append(miss, "name (NM103)")
-		}
-		if b.NPI == "" {
-			miss = append(miss, "NPI (NM109)")
-		}
-		if b.TaxID == "" {
-			miss = append(miss, "tax ID (REF*EI)")
-		}
-		if b.Address == nil || b.Address.Line1 == "" || b.Address.City == "" || b.Address.State == "" || b.Address.PostalCode == "" {
-			miss = append(miss, "address (N3/N4)")
-		} else if strings.HasPrefix(strings.ToUpper(b.Address.Line1), "PO BOX") || strings.HasPrefix(strings.ToUpper(b.Address.Line1), "P.O. BOX") {
-			miss = append(miss, "a street address (a PO box is not allowed in 2010AA)")
-		} else if len(b.Address.PostalCode) != 9 {
-			miss = append(miss, "the 9-digit ZIP code (N403)")
-		}
-		if len(miss) > 0 {
-			k.add(eReqBilling, Location{}, "missing "+strings.Join(miss, ", "))
-		}
-	}
-	if k.on(eReqPayer) && (c.Payer.ID == "" || c.Payer.Name == "") {
-		k.add(eReqPayer, Location{}, "")
-	}
-	if k.on(eReqSubscriber) {
-		s := &c.Subscriber
-		switch {
-		case s.PayerResponsibility == "":
-			k.add(eReqSubscriber, Location{"2000B", "SBR", "SBR01", 0}, "payer responsibility (SBR01) missing")
-		case !strings.Contains("PSTABCDEFGHU", s.PayerResponsibility) || len(s.PayerResponsibility) != 1:
-			k.add(eReqSubscriber, Location{"2000B", "SBR", "SBR01", 0}, fmt.Sprintf("payer responsibility %q", s.PayerResponsibility))
-		}
-		if s.ClaimFilingIndicator == "" {
-			k.add(eReqSubscriber, Location{"2000B", "SBR", "SBR09", 0}, "claim filing indicator (SBR09) missing")
-		}
-	}
-	if k.on(eReqFrequency) {
-		switch c.FrequencyCode {
-		case claim.FrequencyOriginal, claim.FrequencyReplacement, claim.FrequencyVoid:
-		default:
-			k.add(eReqFrequency, Location{}, fmt.Sprintf("%q", c.FrequencyCode))
-		}
-	}
-	if k.on(eReqLines) && len(c.Lines) == 0 {
-		k.add(eReqLines, Location{}, "")
-	}
-	if k.on(eReqPOS) {
-		if k.institutional() {
-			if len(c.FacilityType) != 2 || !isDigits(c.FacilityType) {
-				k.add(eReqPOS, Location{}, fmt.Sprintf("facility type %q: want two digits of the type of bill", c.FacilityType))
-			}
-		} else if c.PlaceOfService == "" {
-			k.add(eReqPOS, Location{}, "")
-		}
-	}
-	if k.on(eLimits) && !k.institutional() {
-		if n := len(c.Diagnoses); n > 12 {
-			k.add(eLimits, Location{}, fmt.Sprintf("%d diagnoses (at most 12 on an 837P)", n))
-		}
-		if n := len(c.Lines); n > 50 {
-			k.add(eLimits, Location{"2400", "LX", "", 0}, fmt.Sprintf("%d service lines (at most 50 on an 837P)", n))
-		}
-	} else if k.on(eLimits) && len(c.Lines) > 999 {
-		k.add(eLimits, Location{"2400", "LX", "", 0}, fmt.Sprintf("%d service lines (at most 999 on an 837I)", len(c.Lines)))
+	// Any single digit passes the guide rule; the scrubber also wants a
+	// frequency billing sends (1, 7 or 8).
+	if f := c.FrequencyCode; k.on(eReqFrequency) && len(f) == 1 && f[0] >= '1' && f[0] <= '9' &&
+		f != claim.FrequencyOriginal && f != claim.FrequencyReplacement && f != claim.FrequencyVoid {
+		k.add(eReqFrequency, Location{}, fmt.Sprintf("%q", c.FrequencyCode))
 	}
 }
 
@@ -325,28 +310,22 @@ func (k *checker) providers() {
 		if w.p == nil {
 			continue
 		}
-		if k.on(eNPI) && w.p.NPI != "" && !claim.ValidNPI(w.p.NPI) {
-			k.add(eNPI, Location{w.loop, "NM1", "NM109", 0}, fmt.Sprintf("%s NPI %q", w.name, w.p.NPI))
-		}
 		if k.on(eTaxonomy) && w.p.Taxonomy != "" {
 			if _, ok := k.s.codes.Set(codes.Taxonomy).Lookup(w.p.Taxonomy, k.dosFrom); !ok {
 				loop := w.loop
 				if loop == "2010AA" {
 					loop = "2000A"
 				}
-				k.add(eTaxonomy, Location{loop, "PRV", "PRV03", 0}, fmt.Sprintf("%s taxonomy %q", w.name, w.p.Taxonomy))
+				k.add(eTaxonomy, Location{Loop: loop, Segment: "PRV", Element: "PRV03"}, fmt.Sprintf("%s taxonomy %q", w.name, w.p.Taxonomy))
 			}
 		}
-	}
-	if k.on(eNPI) && c.ServiceFacility != nil && c.ServiceFacility.NPI != "" && !claim.ValidNPI(c.ServiceFacility.NPI) {
-		k.add(eNPI, Location{pick(k.institutional(), "2310E", "2310C"), "NM1", "NM109", 0}, fmt.Sprintf("service facility NPI %q", c.ServiceFacility.NPI))
 	}
 	if k.on(eTaxonomy) && !k.institutional() && c.BillingProvider.Taxonomy == "" {
 		// The 837P guide requires PRV in 2000A when the payer needs it;
 		// most do, so a missing one is a warning.
 		k.out = append(k.out, Finding{ClaimID: k.claimID, PatientControlNumber: c.PatientControlNumber,
 			RuleID: edits[eTaxonomy].ID, SNIP: 5, Severity: Warn, Message: "billing provider taxonomy (PRV03) missing",
-			Location: Location{"2000A", "PRV", "PRV03", 0}, Fix: edits[eTaxonomy].Fix, Source: "builtin"})
+			Location: Location{Loop: "2000A", Segment: "PRV", Element: "PRV03"}, Fix: edits[eTaxonomy].Fix, Source: "builtin"})
 	}
 }
 
@@ -372,31 +351,27 @@ func isDigits(s string) bool {
 func (k *checker) diagnoses() {
 	c := k.c
 	if len(c.Diagnoses) == 0 {
-		if k.on(eDxRequired) {
-			k.add(eDxRequired, Location{}, "")
-		}
-		return
+		return // a guide rule
 	}
 	icd := k.s.codes.Set(codes.ICD10CM)
 	rel, covered := icd.Release(k.dosFrom)
 	if !covered && k.on(eCodeRelease) && k.dosFrom != 0 {
-		k.add(eCodeRelease, Location{"2300", "HI", "", 0}, fmt.Sprintf("ICD-10-CM on %s (checked against %s)", k.dosFrom, rel.Name))
+		k.add(eCodeRelease, Location{Loop: "2300", Segment: "HI"}, fmt.Sprintf("ICD-10-CM on %s (checked against %s)", k.dosFrom, rel.Name))
 	}
 	for i := range c.Diagnoses {
 		code := c.Diagnoses[i].Code
 		if code == "" {
-			k.add(eDxExists, Location{"2300", "HI", hiElement(i), 0}, fmt.Sprintf("diagnosis %d is empty", i+1))
-			continue
+			continue // a guide rule
 		}
 		e, ok := rel.Lookup(code)
 		switch {
 		case !ok:
 			if k.on(eDxExists) {
-				k.add(eDxExists, Location{"2300", "HI", hiElement(i), 0}, fmt.Sprintf("%s (release %s)", code, rel.Name))
+				k.add(eDxExists, Location{Loop: "2300", Segment: "HI", Element: hiElement(i)}, fmt.Sprintf("%s (release %s)", code, rel.Name))
 			}
 		case !e.Billable:
 			if k.on(eDxBillable) {
-				k.add(eDxBillable, Location{"2300", "HI", hiElement(i), 0}, fmt.Sprintf("%s %s", code, e.Description))
+				k.add(eDxBillable, Location{Loop: "2300", Segment: "HI", Element: hiElement(i)}, fmt.Sprintf("%s %s", code, e.Description))
 			}
 		}
 	}
@@ -424,28 +399,6 @@ func (k *checker) lines() {
 		l := &c.Lines[i]
 		n := i + 1
 		day := k.lineDay(l)
-		if k.on(eReqLine) {
-			var miss []string
-			if k.institutional() {
-				if l.RevenueCode == "" {
-					miss = append(miss, "revenue code (SV201)")
-				}
-			} else if l.ProcedureCode == "" {
-				miss = append(miss, "procedure code (SV101-2)")
-			}
-			if l.Units <= 0 {
-				miss = append(miss, "units (SV104)")
-			}
-			if l.ServiceDate.IsZero() && (!k.institutional() || c.StatementFrom.IsZero()) {
-				miss = append(miss, "date of service (DTP*472)")
-			}
-			if l.ChargeCents < 0 {
-				miss = append(miss, "a charge that is not negative")
-			}
-			if len(miss) > 0 {
-				k.add(eReqLine, Location{"2400", seg, "", n}, "missing "+strings.Join(miss, ", "))
-			}
-		}
 		if l.ProcedureCode != "" && k.on(eProcedure) && (l.ProcedureQualifier == "" || l.ProcedureQualifier == "HC") {
 			code := l.ProcedureCode
 			switch {
@@ -456,41 +409,25 @@ func (k *checker) lines() {
 				rel, covered := hcpcs.Release(day)
 				if !covered && !reportedRelease && k.on(eCodeRelease) {
 					reportedRelease = true
-					k.add(eCodeRelease, Location{"2400", seg, "", n}, fmt.Sprintf("HCPCS on %s (checked against %s)", day, rel.Name))
+					k.add(eCodeRelease, Location{Loop: "2400", Segment: seg, Line: n}, fmt.Sprintf("HCPCS on %s (checked against %s)", day, rel.Name))
 				}
 				if _, ok := rel.Lookup(code); !ok {
-					k.add(eProcedure, Location{"2400", seg, procElement(k.institutional(), 2), n}, fmt.Sprintf("HCPCS %s not in release %s", code, rel.Name))
+					k.add(eProcedure, Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 2), Line: n}, fmt.Sprintf("HCPCS %s not in release %s", code, rel.Name))
 				}
 			default:
-				k.add(eProcedure, Location{"2400", seg, procElement(k.institutional(), 2), n}, fmt.Sprintf("%q is neither a CPT nor a HCPCS Level II code", code))
+				k.add(eProcedure, Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 2), Line: n}, fmt.Sprintf("%q is neither a CPT nor a HCPCS Level II code", code))
 			}
 		}
 		if k.on(eModifier) {
-			if len(l.Modifiers) > 4 {
-				k.add(eModifier, Location{"2400", seg, procElement(k.institutional(), 3), n}, fmt.Sprintf("%d modifiers (at most 4)", len(l.Modifiers)))
-			}
 			for j, m := range l.Modifiers {
 				if _, ok := mods.Lookup(m, day); !ok {
-					k.add(eModifier, Location{"2400", seg, procElement(k.institutional(), 3+j), n}, fmt.Sprintf("%q", m))
+					k.add(eModifier, Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 3+j), Line: n}, fmt.Sprintf("%q", m))
 				}
 			}
 		}
 		if l.PlaceOfService != "" && k.on(ePOS) {
 			if _, ok := pos.Lookup(l.PlaceOfService, day); !ok {
-				k.add(ePOS, Location{"2400", "SV1", "SV105", n}, fmt.Sprintf("%q", l.PlaceOfService))
-			}
-		}
-		if k.on(eDxPointer) && !k.institutional() {
-			if len(l.DiagnosisPointers) == 0 {
-				k.add(eDxPointer, Location{"2400", "SV1", "SV107-1", n}, "no diagnosis pointer")
-			}
-			if len(l.DiagnosisPointers) > 4 {
-				k.add(eDxPointer, Location{"2400", "SV1", "SV107", n}, fmt.Sprintf("%d pointers (at most 4)", len(l.DiagnosisPointers)))
-			}
-			for j, p := range l.DiagnosisPointers {
-				if p < 1 || p > len(c.Diagnoses) || p > 12 {
-					k.add(eDxPointer, Location{"2400", "SV1", fmt.Sprintf("SV107-%d", j+1), n}, fmt.Sprintf("pointer %d, the claim has %d diagnoses", p, len(c.Diagnoses)))
-				}
+				k.add(ePOS, Location{Loop: "2400", Segment: "SV1", Element: "SV105", Line: n}, fmt.Sprintf("%q", l.PlaceOfService))
 			}
 		}
 	}
@@ -519,23 +456,6 @@ func isHCPCSLevelII(code string) bool {
 	return len(code) == 5 && code[0] >= 'A' && code[0] <= 'Z' && isDigits(code[1:])
 }
 
-func (k *checker) balance() {
-	if !k.on(eBalance) {
-		return
-	}
-	if sum := k.c.LineChargeTotal(); sum != k.c.TotalChargeCents {
-		k.add(eBalance, Location{}, fmt.Sprintf("total %s, lines sum to %s", cents(k.c.TotalChargeCents), cents(sum)))
-	}
-}
-
-func cents(v int64) string {
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
-}
-
 func (k *checker) dates() {
 	c := k.c
 	today := k.opts.Today
@@ -550,12 +470,9 @@ func (k *checker) dates() {
 		if end.IsZero() {
 			end = l.ServiceDate
 		}
-		loc := Location{"2400", "DTP", "DTP03", n}
+		loc := Location{Loop: "2400", Segment: "DTP", Element: "DTP03", Line: n}
 		if k.on(eDateFuture) && !today.IsZero() && end.After(today) {
 			k.add(eDateFuture, loc, fmt.Sprintf("%s is after %s", end, today))
-		}
-		if k.on(eDateOrder) && end.Before(l.ServiceDate) {
-			k.add(eDateOrder, loc, fmt.Sprintf("%s to %s", l.ServiceDate, end))
 		}
 		if k.on(eDateRange) {
 			if !birth.IsZero() && l.ServiceDate.Before(birth) {
@@ -574,85 +491,33 @@ func (k *checker) dates() {
 			}
 		}
 	}
-	if k.on(eDateOrder) && !c.StatementFrom.IsZero() && !c.StatementTo.IsZero() && c.StatementTo.Before(c.StatementFrom) {
-		k.add(eDateOrder, Location{"2300", "DTP", "DTP03", 0}, fmt.Sprintf("statement period %s to %s", c.StatementFrom, c.StatementTo))
-	}
 	if k.on(eDateOrder) && !c.AdmissionDate.IsZero() && !c.DischargeDate.IsZero() && c.DischargeDate.Before(c.AdmissionDate) {
-		k.add(eDateOrder, Location{"2300", "DTP", "DTP03", 0}, fmt.Sprintf("discharge %s before admission %s", c.DischargeDate, c.AdmissionDate))
+		k.add(eDateOrder, Location{Loop: "2300", Segment: "DTP", Element: "DTP03"}, fmt.Sprintf("discharge %s before admission %s", c.DischargeDate, c.AdmissionDate))
 	}
 	if k.on(eDateFuture) && !today.IsZero() && !c.StatementTo.IsZero() && c.StatementTo.After(today) {
-		k.add(eDateFuture, Location{"2300", "DTP", "DTP03", 0}, fmt.Sprintf("statement period ends %s, after %s", c.StatementTo, today))
+		k.add(eDateFuture, Location{Loop: "2300", Segment: "DTP", Element: "DTP03"}, fmt.Sprintf("statement period ends %s, after %s", c.StatementTo, today))
 	}
 	if k.on(eDateRange) && !today.IsZero() && !birth.IsZero() && birth.After(today) {
-		k.add(eDateRange, Location{pick(c.Patient != nil, "2010CA", "2010BA"), "DMG", "DMG02", 0}, fmt.Sprintf("birth date %s in the future", birth))
+		k.add(eDateRange, Location{Loop: pick(c.Patient != nil, "2010CA", "2010BA"), Segment: "DMG", Element: "DMG02"}, fmt.Sprintf("birth date %s in the future", birth))
 	}
 }
 
+// demographics asks for the patient's first name, which the guide leaves
+// situational and payers match on; the rest of the patient's and the
+// subscriber's demographics are guide rules.
 func (k *checker) demographics() {
 	c := k.c
-	s := &c.Subscriber
-	if k.on(eDemoSubscriber) {
-		var miss []string
-		if s.LastName == "" {
-			miss = append(miss, "last name (NM103)")
-		}
-		if s.MemberID == "" {
-			miss = append(miss, "member ID (NM109)")
-		}
-		if len(miss) > 0 {
-			k.add(eDemoSubscriber, Location{}, "missing "+strings.Join(miss, ", "))
-		}
-	}
-	if !k.on(eDemoPatient) {
-		return
-	}
-	var (
-		last, first, gender string
-		birth               claim.Date
-		addr                *claim.Address
-		loop                = "2010BA"
-	)
+	first, loop := c.Subscriber.FirstName, "2010BA"
 	if p := c.Patient; p != nil {
-		last, first, gender, birth, addr, loop = p.LastName, p.FirstName, p.Gender, p.BirthDate, p.Address, "2010CA"
-		switch p.Relationship {
-		case "01", "19", "20", "21", "39", "40", "53", "G8":
-		default:
-			k.add(eDemoPatient, Location{"2000C", "PAT", "PAT01", 0}, fmt.Sprintf("relationship to the subscriber %q", p.Relationship))
-		}
-	} else {
-		last, first, gender, birth, addr = s.LastName, s.FirstName, s.Gender, s.BirthDate, s.Address
+		first, loop = p.FirstName, "2010CA"
 	}
-	var miss []string
-	if last == "" {
-		miss = append(miss, "last name")
-	}
-	if first == "" {
-		miss = append(miss, "first name")
-	}
-	if addr == nil || addr.Line1 == "" || addr.City == "" {
-		miss = append(miss, "address (N3/N4)")
-	}
-	if birth.IsZero() {
-		miss = append(miss, "birth date (DMG02)")
-	}
-	switch gender {
-	case "F", "M", "U":
-	case "":
-		miss = append(miss, "gender (DMG03)")
-	default:
-		miss = append(miss, fmt.Sprintf("a valid gender (DMG03 %q: F, M or U)", gender))
-	}
-	if len(miss) > 0 {
-		k.add(eDemoPatient, Location{loop, "NM1", "", 0}, "missing "+strings.Join(miss, ", "))
+	if k.on(eDemoPatient) && first == "" {
+		k.add(eDemoPatient, Location{Loop: loop, Segment: "NM1", Element: "NM104"}, "missing first name")
 	}
 }
 
 func (k *checker) frequency() {
 	c := k.c
-	if k.on(eFrequencyRef) && (c.FrequencyCode == claim.FrequencyReplacement || c.FrequencyCode == claim.FrequencyVoid) &&
-		strings.TrimSpace(c.PayerClaimControlNumber) == "" {
-		k.add(eFrequencyRef, Location{}, "frequency "+c.FrequencyCode)
-	}
 	if k.on(eDuplicate) && k.opts.History != nil && c.FrequencyCode != claim.FrequencyReplacement && c.FrequencyCode != claim.FrequencyVoid {
 		if id, ok := k.opts.History.Seen(DuplicateKeyOf(c)); ok && id != k.claimID {
 			k.add(eDuplicate, Location{}, "same patient, provider, date and codes as claim "+id)

@@ -66,7 +66,7 @@ func (k *checker) ncci() {
 				if ptp.Sample {
 					detail += " [SAMPLE NCCI table]"
 				}
-				k.add(eNCCIPTP, Location{"2400", seg, procElement(k.institutional(), 2), j + 1}, detail)
+				k.add(eNCCIPTP, Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 2), Line: j + 1}, detail)
 			}
 		}
 	}
@@ -109,7 +109,7 @@ func (k *checker) ncci() {
 			if mue.Sample {
 				detail += " [SAMPLE MUE table]"
 			}
-			k.add(eMUE, Location{"2400", seg, pick(k.institutional(), "SV205", "SV104"), i + 1}, detail)
+			k.add(eMUE, Location{Loop: "2400", Segment: seg, Element: pick(k.institutional(), "SV205", "SV104"), Line: i + 1}, detail)
 		}
 	}
 }

@@ -54,26 +54,9 @@ func ParseSeverity(s string) (Severity, error) {
 // MarshalText implements encoding.TextMarshaler.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// Location is where in the 837 a finding points.
-type Location struct {
-	Loop    string `json:"loop"`              // 2300, 2400, 2010AA...
-	Segment string `json:"segment"`           // CLM, SV1, HI...
-	Element string `json:"element,omitempty"` // CLM02, SV101-2...
-	// Line is the 1-based service line (LX01) for findings in a 2400 loop,
-	// 0 for the claim.
-	Line int `json:"line,omitempty"`
-}
-
-func (l Location) String() string {
-	s := l.Loop + " " + l.Segment
-	if l.Element != "" {
-		s += " " + l.Element
-	}
-	if l.Line > 0 {
-		s += fmt.Sprintf(" (line %d)", l.Line)
-	}
-	return s
-}
+// Location is where in the 837 a finding points: the one location type the
+// scrubber and the 837 encoder share.
+type Location = claim.Location
 
 // Finding is one problem with a claim.
 type Finding struct {

@@ -106,10 +106,10 @@ func TestBuiltins(t *testing.T) {
 		{"future", func(c *claim.Claim) { c.Lines[0].ServiceDate = claim.NewDate(2026, 3, 2) }, scrub.Options{Today: today}, "DATE-FUTURE", scrub.Reject, "2400 DTP DTP03 (line 1)", false},
 		{"order", func(c *claim.Claim) { c.Lines[0].ServiceDateEnd = claim.NewDate(2026, 2, 1) }, scrub.Options{}, "DATE-ORDER", scrub.Reject, "", false},
 		{"before birth", func(c *claim.Claim) { c.Subscriber.BirthDate = claim.NewDate(2026, 2, 20) }, scrub.Options{}, "DATE-RANGE", scrub.Reject, "", false},
-		{"patient gender", func(c *claim.Claim) { c.Subscriber.Gender = "" }, scrub.Options{}, "DEMO-PATIENT", scrub.Reject, "2010BA NM1", false},
+		{"patient gender", func(c *claim.Claim) { c.Subscriber.Gender = "" }, scrub.Options{}, "DEMO-PATIENT", scrub.Reject, "2010BA DMG DMG03", false},
 		{"dependent", func(c *claim.Claim) {
 			c.Patient = &claim.Patient{Relationship: "19", LastName: "SAMPLE", FirstName: "KID"}
-		}, scrub.Options{}, "DEMO-PATIENT", scrub.Reject, "2010CA NM1", false},
+		}, scrub.Options{}, "DEMO-PATIENT", scrub.Reject, "2010CA DMG DMG03", false},
 		{"member id", func(c *claim.Claim) { c.Subscriber.MemberID = "" }, scrub.Options{}, "DEMO-SUBSCRIBER", scrub.Reject, "", false},
 		{"void", func(c *claim.Claim) { c.FrequencyCode = claim.FrequencyVoid }, scrub.Options{}, "FREQ-ORIGINAL-REF", scrub.Reject, "2300 REF REF02", false},
 		{"void with ref", func(c *claim.Claim) {

@@ -886,6 +886,17 @@ type ClaimPayment struct {
 	CreatedAt time.Time
 }
 
+// Adjudication is the payment as the denial rule reads it
+// (claim.Adjudication.Denied).
+func (cp ClaimPayment) Adjudication() claim.Adjudication {
+	adjs := make([]claim.Adjustment, len(cp.Adjustments))
+	for i, a := range cp.Adjustments {
+		adjs[i] = claim.Adjustment{Group: a.GroupCode, Reason: a.ReasonCode, AmountCents: a.AmountCents}
+	}
+	return claim.Adjudication{StatusCode: cp.StatusCode, ChargeCents: cp.ChargeCents, PaidCents: cp.PaidCents,
+		PatientResponsibilityCents: cp.PatientResponsibilityCents, Adjustments: adjs}
+}
+
 // CreateClaimPaymentParams records a claim payment with its adjustments.
 type CreateClaimPaymentParams struct {
 	ClinicID                   int64

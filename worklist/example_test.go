@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/clearhouse/clearhouse/clock"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
@@ -18,7 +19,7 @@ func Example() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "worklist-example")
 	defer os.RemoveAll(dir)
-	clock := reporttest.NewClock(reporttest.End)
+	clock := clock.New(reporttest.End)
 	st, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(dir, "w.db"), Now: clock.Now})
 	if err != nil {
 		fmt.Println(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/clock"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storetest"
@@ -28,7 +29,7 @@ func TestMain(m *testing.M) {
 
 type fixture struct {
 	st    store.Store
-	clock *reporttest.Clock
+	clock *clock.Settable
 	seed  *reporttest.Seeded
 	svc   *worklist.Service
 	ctx   context.Context
@@ -37,11 +38,11 @@ type fixture struct {
 // eachBackend runs fn against a seeded SQLite store and a seeded clinic in
 // the PostgreSQL database.
 func eachBackend(t *testing.T, fn func(t *testing.T, f *fixture)) {
-	open := map[string]func(t *testing.T, clock *reporttest.Clock) store.Store{
-		"sqlite": func(t *testing.T, clock *reporttest.Clock) store.Store {
+	open := map[string]func(t *testing.T, clock *clock.Settable) store.Store{
+		"sqlite": func(t *testing.T, clock *clock.Settable) store.Store {
 			return storetest.OpenSQLite(t, storetest.Options{Now: clock.Now})
 		},
-		"postgres": func(t *testing.T, clock *reporttest.Clock) store.Store {
+		"postgres": func(t *testing.T, clock *clock.Settable) store.Store {
 			return storetest.OpenPostgresAt(t, pgURL, storetest.Options{Now: clock.Now, MaxConns: 2})
 		},
 	}
@@ -49,7 +50,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, f *fixture)) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			clock := reporttest.NewClock(reporttest.End)
+			clock := clock.New(reporttest.End)
 			st := open[name](t, clock)
 			seed, err := reporttest.Seed(ctx, st, clock)
 			if err != nil {

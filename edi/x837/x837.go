@@ -138,32 +138,17 @@ var (
 	ErrClosed = errors.New("837 encoder is closed")
 )
 
-// FieldError is one problem of a claim, located by its 837 loop, segment
-// and element.
+// FieldError is one problem of a claim, located by its 837 loop, segment,
+// element and service line (claim.Location, the scrubber's location type).
 type FieldError struct {
-	Loop    string // such as 2010AA
-	Segment string // such as N4
-	Element string // such as N403, or "" for the whole segment
-	Msg     string
+	claim.Location
+	Msg string
 	// Balance marks amounts that do not balance (SNIP type 3).
 	Balance bool
 }
 
-func (f FieldError) String() string {
-	var b strings.Builder
-	b.WriteString(f.Loop)
-	if f.Segment != "" {
-		b.WriteByte(' ')
-		b.WriteString(f.Segment)
-	}
-	if f.Element != "" {
-		b.WriteByte(' ')
-		b.WriteString(f.Element)
-	}
-	b.WriteString(": ")
-	b.WriteString(f.Msg)
-	return b.String()
-}
+// String is the location and the problem: "2300 CLM CLM02: total charge ...".
+func (f FieldError) String() string { return f.Location.String() + ": " + f.Msg }
 
 // ClaimError lists every problem found in one claim that keeps it from
 // being encoded. Nothing of the claim was written.

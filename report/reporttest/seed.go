@@ -10,37 +10,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/clock"
 	"github.com/clearhouse/clearhouse/store"
 )
-
-// Clock is a settable clock for the store, so seeded rows get the times of
-// the events they stand for.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // Day returns midnight UTC of a date.
 func Day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -69,7 +45,7 @@ type Seeded struct {
 	Items map[string]store.WorklistItem
 }
 
-// Seed writes the clinic. The clock must be the store's; Seed moves it and
+// Seed writes the clinic. The clock (clock.New) must be the store's; Seed moves it and
 // leaves it at End. The expected numbers for March 2026 (as of 2026-03-31):
 //
 //	claim  payer  DOS         charge  path                                   ins A/R  pat A/R
@@ -91,7 +67,7 @@ type Seeded struct {
 // 1420*31/845 = 52.1. Collections 300.00 + 45.00 insurance, 20.00 patient;
 // six visits, 60.83 per visit. Appointments in March: 6 completed, 2 no-shows
 // (both provider 2), 1 cancelled: no-show rate 25.0%.
-func Seed(ctx context.Context, st store.Store, clock *Clock) (*Seeded, error) {
+func Seed(ctx context.Context, st store.Store, clock *clock.Settable) (*Seeded, error) {
 	s := &seeder{st: st, clock: clock, out: &Seeded{Items: map[string]store.WorklistItem{}}}
 	if err := s.run(ctx); err != nil {
 		return nil, err
@@ -102,7 +78,7 @@ func Seed(ctx context.Context, st store.Store, clock *Clock) (*Seeded, error) {
 
 type seeder struct {
 	st    store.Store
-	clock *Clock
+	clock *clock.Settable
 	out   *Seeded
 	cid   int64
 	encs  map[int]store.Encounter

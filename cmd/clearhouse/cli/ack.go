@@ -14,6 +14,7 @@ import (
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x277"
 	"github.com/clearhouse/clearhouse/edi/x999"
+	"github.com/clearhouse/clearhouse/money"
 )
 
 // maxAckSize caps an acknowledgment file read into memory (they are small;
@@ -109,18 +110,18 @@ func view277(acks []*x277.Acknowledgment, v *ackView) {
 			for _, r := range s.Receivers {
 				t := r.Totals
 				v.Totals = append(v.Totals, totalsView{"receiver", r.Name.Last, r.TraceNumber, t.AcceptedQuantity, t.RejectedQuantity,
-					money(t.AcceptedAmountCents), money(t.RejectedAmountCents)})
+					money.Cents(t.AcceptedAmountCents).String(), money.Cents(t.RejectedAmountCents).String()})
 				for _, p := range r.Providers {
 					t := p.Totals
 					v.Totals = append(v.Totals, totalsView{"provider", p.Name.Last, p.TraceNumber, t.AcceptedQuantity, t.RejectedQuantity,
-						money(t.AcceptedAmountCents), money(t.RejectedAmountCents)})
+						money.Cents(t.AcceptedAmountCents).String(), money.Cents(t.RejectedAmountCents).String()})
 				}
 			}
 		}
 		a.Claims(func(p *x277.BillingProvider, c *x277.ClaimStatus) {
 			codes, msgs := statusCodes(c.Statuses)
 			v.Claims = append(v.Claims, claimAckView{
-				PatientControlNumber: c.PatientControlNumber, Accepted: c.Accepted(), Statuses: codes, Charge: money(c.ChargeCents()),
+				PatientControlNumber: c.PatientControlNumber, Accepted: c.Accepted(), Statuses: codes, Charge: money.Cents(c.ChargeCents()).String(),
 				PayerClaimControlNumber: c.PayerClaimControlNumber, ClearinghouseTrace: c.ClearinghouseTrace,
 				Patient: personName(c.Patient.Last, c.Patient.First), BillingProvider: strings.TrimSpace(p.Name.Last + " " + p.Name.ID),
 				ServiceFrom: day(c.ServiceFrom), ServiceTo: day(c.ServiceTo), Messages: msgs,

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clearhouse/clearhouse/fixtures"
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
@@ -348,8 +349,6 @@ func newApptRescheduleCmd(env *Env) *cobra.Command {
 	return c
 }
 
-func cents(n int64) string { return fmt.Sprintf("$%d.%02d", n/100, n%100) }
-
 func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 	var f schedulingFlags
 	var id int64
@@ -433,10 +432,10 @@ func printResponsibility(env *Env, r *scheduling.Responsibility) {
 		}
 		fmt.Fprintf(w, "  %-24s %s\n", label, v)
 	}
-	show("copay (service "+r.ServiceType+")", r.HasCopay, cents(r.CopayCents))
+	show("copay (service "+r.ServiceType+")", r.HasCopay, money.Cents(r.CopayCents).Dollars())
 	show("coinsurance", r.HasCoinsurance, fmt.Sprintf("%d.%02d%%", r.CoinsuranceBasisPoints/100, r.CoinsuranceBasisPoints%100))
-	show("deductible remaining", r.HasDeductibleRemaining, cents(r.DeductibleRemainingCents))
-	show("out of pocket remaining", r.HasOutOfPocketRemaining, cents(r.OutOfPocketRemainingCents))
+	show("deductible remaining", r.HasDeductibleRemaining, money.Cents(r.DeductibleRemainingCents).Dollars())
+	show("out of pocket remaining", r.HasOutOfPocketRemaining, money.Cents(r.OutOfPocketRemainingCents).Dollars())
 	if r.AuthorizationRequired {
 		fmt.Fprintln(w, "  prior authorization required")
 	}

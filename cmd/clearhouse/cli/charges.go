@@ -17,6 +17,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 )
@@ -380,7 +381,7 @@ func newChargesImportCmd(env *Env) *cobra.Command {
 			for _, ce := range res.Encounters {
 				e := ce.Encounter
 				fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\t%d\t%s\n", e.ID, e.Status, e.PatientID, e.ProviderID,
-					e.ServiceDate.Format(time.DateOnly), strings.Join(e.DiagnosisCodes, " "), len(ce.Charges), cents(totalCharges(ce.Charges)))
+					e.ServiceDate.Format(time.DateOnly), strings.Join(e.DiagnosisCodes, " "), len(ce.Charges), money.Cents(totalCharges(ce.Charges)).Dollars())
 			}
 			return tw.Flush()
 		},
@@ -411,9 +412,9 @@ func writeEncounter(env *Env, ce billing.CapturedEncounter) error {
 	fmt.Fprintln(tw, "LINE\tCHARGE ID\tPROCEDURE\tMODIFIERS\tUNITS\tPOINTERS\tCHARGE\t")
 	for _, c := range ce.Charges {
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", c.LineNumber, c.ID, c.ProcedureCode, dash(strings.Join(c.Modifiers, " ")),
-			claim.Quantity(c.UnitsMilli), joinInts(c.DiagnosisPointers), cents(c.ChargeCents))
+			claim.Quantity(c.UnitsMilli), joinInts(c.DiagnosisPointers), money.Cents(c.ChargeCents).Dollars())
 	}
-	fmt.Fprintf(tw, "\t\t\t\t\ttotal\t%s\t\n", cents(totalCharges(ce.Charges)))
+	fmt.Fprintf(tw, "\t\t\t\t\ttotal\t%s\t\n", money.Cents(totalCharges(ce.Charges)).Dollars())
 	return tw.Flush()
 }
 

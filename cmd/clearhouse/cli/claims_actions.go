@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/worklist"
 )
 
@@ -49,7 +50,7 @@ func printClaimAction(env *Env, verb string, res worklist.ClaimActionResult) err
 	fmt.Fprintf(env.Stdout, "claim %d (%s) %s: now %s\n", o.ID, o.PatientControlNumber, verb, o.Status)
 	if n := res.New; n != nil {
 		fmt.Fprintf(env.Stdout, "new claim %d (%s): %s, frequency %s, REF*F8 %s, charge %s\n", n.ID, n.PatientControlNumber, n.Status,
-			n.FrequencyCode, n.PayerClaimControlNumber, money(n.TotalChargeCents))
+			n.FrequencyCode, n.PayerClaimControlNumber, money.Cents(n.TotalChargeCents).String())
 	}
 	if len(res.ResolvedItems) > 0 {
 		fmt.Fprintf(env.Stdout, "resolved items %s\n", joinIDs(res.ResolvedItems))
@@ -249,7 +250,7 @@ func newClaimsWriteOffCmd(env *Env) *cobra.Command {
 					from = "patient"
 				}
 				fmt.Fprintf(env.Stdout, "claim %d (%s): wrote off %s of %s balance: %s\n", res.Claim.ID, res.Claim.PatientControlNumber,
-					money(res.AmountCents), from, reason)
+					money.Cents(res.AmountCents).String(), from, reason)
 				if len(res.ResolvedItems) > 0 {
 					fmt.Fprintf(env.Stdout, "resolved items %s\n", joinIDs(res.ResolvedItems))
 				}

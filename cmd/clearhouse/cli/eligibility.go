@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clearhouse/clearhouse/edi/x270"
+	"github.com/clearhouse/clearhouse/money"
 )
 
 // newEligibilityCmd builds "clearhouse eligibility": 270/271 eligibility.
@@ -92,7 +93,7 @@ func viewBenefit(b x270.Benefit) benefitView {
 		v.TimePeriod = "EB06 " + b.TimePeriod
 	}
 	if b.HasAmount {
-		v.Amount = money(b.AmountCents)
+		v.Amount = money.Cents(b.AmountCents).String()
 	}
 	if b.HasPercent {
 		v.Percent = percent(b.PercentBasisPoints)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
+	"github.com/clearhouse/clearhouse/money"
 )
 
 // openRawInput opens FILE for a decode command, or standard input for "-";
@@ -40,15 +41,6 @@ func openDecodeInput(env *Env, name string) (*edi.Reader, func(), error) {
 	r := edi.NewReader(in)
 	r.File = file
 	return r, done, nil
-}
-
-// money formats cents as a decimal with two places: -250 is "-2.50".
-func money(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
 }
 
 func day(t time.Time) string {
@@ -158,7 +150,7 @@ type remittanceView struct {
 func adjustments(as []x835.Adjustment) []adjustmentView {
 	var out []adjustmentView
 	for _, a := range as {
-		out = append(out, adjustmentView{a.Group, a.Reason, money(a.AmountCents), a.Quantity})
+		out = append(out, adjustmentView{a.Group, a.Reason, money.Cents(a.AmountCents).String(), a.Quantity})
 	}
 	return out
 }
@@ -166,7 +158,7 @@ func adjustments(as []x835.Adjustment) []adjustmentView {
 func viewClaim(c *x835.ClaimPayment) claimView {
 	v := claimView{
 		Type: "claim", PatientControlNumber: c.PatientControlNumber, Status: c.Status, Kind: c.Kind.String(),
-		Charge: money(c.ChargeCents), Paid: money(c.PaidCents), PatientResponsibility: money(c.PatientResponsibilityCents),
+		Charge: money.Cents(c.ChargeCents).String(), Paid: money.Cents(c.PaidCents).String(), PatientResponsibility: money.Cents(c.PatientResponsibilityCents).String(),
 		FilingIndicator: c.FilingIndicator, PayerClaimControlNumber: c.PayerClaimControlNumber,
 		FacilityType: c.FacilityType, Frequency: c.Frequency,
 		Patient: personName(c.Patient.Last, c.Patient.First), MemberID: c.Patient.ID,
@@ -183,7 +175,7 @@ func viewClaim(c *x835.ClaimPayment) claimView {
 	}
 	for i := range c.ServiceLines {
 		l := &c.ServiceLines[i]
-		lv := lineView{Procedure: l.Procedure.Code, RevenueCode: l.RevenueCode, Charge: money(l.ChargeCents), Paid: money(l.PaidCents),
+		lv := lineView{Procedure: l.Procedure.Code, RevenueCode: l.RevenueCode, Charge: money.Cents(l.ChargeCents).String(), Paid: money.Cents(l.PaidCents).String(),
 			Units: l.Units, Adjustments: adjustments(l.Adjustments), ControlNumber: l.Reference("6R")}
 		for _, m := range l.Procedure.Modifiers {
 			if m != "" {
@@ -211,10 +203,10 @@ func viewClaim(c *x835.ClaimPayment) claimView {
 
 func viewRemittance(r *x835.Remittance, claims int) remittanceView {
 	v := remittanceView{Type: "remittance", ControlNumber: r.ControlNumber, Handling: r.HandlingCode, Method: r.PaymentMethod,
-		Total: money(r.TotalPaidCents), CreditDebit: r.CreditDebit, PaymentDate: day(r.PaymentDate), Trace: r.TraceNumber,
+		Total: money.Cents(r.TotalPaidCents).String(), CreditDebit: r.CreditDebit, PaymentDate: day(r.PaymentDate), Trace: r.TraceNumber,
 		Payer: r.Payer.Name, Payee: r.Payee.Name, PayeeID: r.Payee.ID, Claims: claims}
 	for _, a := range r.ProviderAdjustments {
-		v.ProviderAdjustments = append(v.ProviderAdjustments, providerAdjustmentView{a.ProviderID, a.Reason, a.Reference, money(a.AmountCents)})
+		v.ProviderAdjustments = append(v.ProviderAdjustments, providerAdjustmentView{a.ProviderID, a.Reason, a.Reference, money.Cents(a.AmountCents).String()})
 	}
 	for _, e := range r.Errors {
 		v.Errors = append(v.Errors, viewError(e))
@@ -358,15 +350,15 @@ func (p *remitTable) claim(c *x835.ClaimPayment) error {
 	}
 	var adj []string
 	for _, a := range c.Adjustments {
-		adj = append(adj, a.Group+"-"+a.Reason+" "+money(a.AmountCents))
+		adj = append(adj, a.Group+"-"+a.Reason+" "+money.Cents(a.AmountCents).String())
 	}
 	for _, l := range c.ServiceLines {
 		for _, a := range l.Adjustments {
-			adj = append(adj, a.Group+"-"+a.Reason+" "+money(a.AmountCents))
+			adj = append(adj, a.Group+"-"+a.Reason+" "+money.Cents(a.AmountCents).String())
 		}
 	}
 	_, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.PatientControlNumber, c.Status, c.Kind,
-		money(c.ChargeCents), money(c.PaidCents), money(c.PatientResponsibilityCents), c.PayerClaimControlNumber,
+		money.Cents(c.ChargeCents).String(), money.Cents(c.PaidCents).String(), money.Cents(c.PatientResponsibilityCents).String(), c.PayerClaimControlNumber,
 		personName(c.Patient.Last, c.Patient.First), len(c.ServiceLines), strings.Join(adj, " "), strings.Join(c.RemarkCodes(), " "))
 	p.keep(c.Errors)
 	return err
@@ -378,9 +370,9 @@ func (p *remitTable) remittance(r *x835.Remittance, n int) error {
 		p.tw = nil
 	}
 	fmt.Fprintf(p.w, "payment %s %s %s %s on %s from %s to %s (%s): %s\n", r.TraceNumber, r.PaymentMethod, r.CreditDebit,
-		money(r.TotalPaidCents), day(r.PaymentDate), r.Payer.Name, r.Payee.Name, r.Payee.ID, plural(n, "claim", "claims"))
+		money.Cents(r.TotalPaidCents).String(), day(r.PaymentDate), r.Payer.Name, r.Payee.Name, r.Payee.ID, plural(n, "claim", "claims"))
 	for _, a := range r.ProviderAdjustments {
-		fmt.Fprintf(p.w, "  provider adjustment %s %s %s %s\n", a.ProviderID, a.Reason, a.Reference, money(a.AmountCents))
+		fmt.Fprintf(p.w, "  provider adjustment %s %s %s %s\n", a.ProviderID, a.Reason, a.Reference, money.Cents(a.AmountCents).String())
 	}
 	p.keep(r.Errors)
 	for _, e := range p.errs {

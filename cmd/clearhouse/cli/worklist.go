@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 	"github.com/clearhouse/clearhouse/worklist"
@@ -201,7 +202,7 @@ func writeItems(env *Env, out string, items []worklist.Item) error {
 	fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tAGE\tPAYER\tCLAIM\tAMOUNT\tASSIGNEE\tTITLE")
 	for _, it := range items {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%dd\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Kind, it.Status, it.AgeDays, orDash(it.PayerCode),
-			orDash(it.PatientControlNumber), money(it.AmountCents), orDash(it.Assignee), it.Title)
+			orDash(it.PatientControlNumber), money.Cents(it.AmountCents).String(), orDash(it.Assignee), it.Title)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -217,7 +218,7 @@ func writeItemsCSV(env *Env, items []worklist.Item) error {
 	_ = w.Write([]string{"id", "clinic", "kind", "status", "priority", "age_days", "payer", "claim", "amount", "assignee", "created", "title", "action"})
 	for _, it := range items {
 		_ = w.Write([]string{strconv.FormatInt(it.ID, 10), strconv.FormatInt(it.ClinicID, 10), it.Kind, it.Status, strconv.Itoa(it.Priority),
-			strconv.Itoa(it.AgeDays), it.PayerCode, it.PatientControlNumber, money(it.AmountCents), it.Assignee,
+			strconv.Itoa(it.AgeDays), it.PayerCode, it.PatientControlNumber, money.Cents(it.AmountCents).String(), it.Assignee,
 			it.CreatedAt.UTC().Format(time.RFC3339), it.Title, it.Action})
 	}
 	w.Flush()
@@ -268,7 +269,7 @@ func writeDetail(env *Env, d *worklist.Detail) error {
 	it := d.Item
 	fmt.Fprintf(w, "Item %d: %s, %s, priority %d, %d days old, assigned to %s\n", it.ID, it.Kind, it.Status, it.Priority, it.AgeDays, orDash(it.Assignee))
 	fmt.Fprintf(w, "  %s\n", it.Title)
-	fmt.Fprintf(w, "  amount %s", money(it.AmountCents))
+	fmt.Fprintf(w, "  amount %s", money.Cents(it.AmountCents).String())
 	if it.PayerCode != "" {
 		fmt.Fprintf(w, ", payer %s (%s)", it.PayerCode, it.PayerName)
 	}
@@ -281,7 +282,7 @@ func writeDetail(env *Env, d *worklist.Detail) error {
 	}
 	if c := d.Claim; c != nil {
 		fmt.Fprintf(w, "\nClaim %d %s: %s, %s frequency %s, charge %s, service %s", c.ID, c.PatientControlNumber, c.Status, c.Kind,
-			c.FrequencyCode, money(c.TotalChargeCents), c.ServiceDateFrom.Format(time.DateOnly))
+			c.FrequencyCode, money.Cents(c.TotalChargeCents).String(), c.ServiceDateFrom.Format(time.DateOnly))
 		if !c.ServiceDateTo.Equal(c.ServiceDateFrom) {
 			fmt.Fprintf(w, " to %s", c.ServiceDateTo.Format(time.DateOnly))
 		}
@@ -302,7 +303,7 @@ func writeDetail(env *Env, d *worklist.Detail) error {
 	}
 	if p := d.Payment; p != nil {
 		fmt.Fprintf(w, "\n835 payment, trace %s dated %s: CLP02 %s, charge %s, paid %s, patient responsibility %s",
-			p.TraceNumber, p.PaymentDate.Format(time.DateOnly), p.StatusCode, money(p.ChargeCents), money(p.PaidCents), money(p.PatientResponsibilityCents))
+			p.TraceNumber, p.PaymentDate.Format(time.DateOnly), p.StatusCode, money.Cents(p.ChargeCents).String(), money.Cents(p.PaidCents).String(), money.Cents(p.PatientResponsibilityCents).String())
 		if p.PayerClaimControlNumber != "" {
 			fmt.Fprintf(w, ", CLP07 %s", p.PayerClaimControlNumber)
 		}
@@ -312,7 +313,7 @@ func writeDetail(env *Env, d *worklist.Detail) error {
 			if a.ServiceLine > 0 {
 				where = fmt.Sprintf("line %d", a.ServiceLine)
 			}
-			fmt.Fprintf(w, "  CAS %s-%s %s (%s)\n", a.GroupCode, a.ReasonCode, money(a.AmountCents), where)
+			fmt.Fprintf(w, "  CAS %s-%s %s (%s)\n", a.GroupCode, a.ReasonCode, money.Cents(a.AmountCents).String(), where)
 		}
 		if len(p.Remarks) > 0 {
 			fmt.Fprintf(w, "  RARC %s\n", strings.Join(p.Remarks, " "))
@@ -325,7 +326,7 @@ func writeDetail(env *Env, d *worklist.Detail) error {
 		for _, p := range d.Problems {
 			amt := ""
 			if p.AmountCents != 0 {
-				amt = money(p.AmountCents)
+				amt = money.Cents(p.AmountCents).String()
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", p.Source, orDash(p.Location), p.Code, orDash(amt), orDash(p.Message), orDash(p.Action))
 		}

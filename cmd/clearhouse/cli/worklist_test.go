@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clearhouse/clearhouse/clock"
 	"github.com/clearhouse/clearhouse/report/reporttest"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/pgstore"
@@ -20,7 +21,7 @@ import (
 func seededDB(t *testing.T, backend string) string {
 	t.Helper()
 	ctx := context.Background()
-	clock := reporttest.NewClock(reporttest.End)
+	clock := clock.New(reporttest.End)
 	var st store.Store
 	var db string
 	var err error

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -95,27 +96,7 @@ func (d *Dataset) scrubbed(c store.Claim) bool {
 	return true
 }
 
-// isDenial is billing's denial test on a claim payment: CLP02 4 (denied),
-// or nothing paid and nothing left to the patient on a claim with charges.
-// Reversals (CLP02 22) are not adjudications.
-func isDenial(cp store.ClaimPayment) bool {
-	return cp.StatusCode == "4" || (cp.PaidCents == 0 && cp.PatientResponsibilityCents == 0 && cp.ChargeCents > 0)
-}
-
-func isReversal(cp store.ClaimPayment) bool { return cp.StatusCode == "22" }
-
-// contractual reports whether a CARC is an ordinary contractual reduction
-// rather than a denial reason (the list billing uses: 45 charge exceeds the
-// fee schedule, 253 sequestration, 23 prior payer's adjudication, 42 and 59
-// reductions by rule, 94 processed in excess of charges, 131 and 144
-// negotiated discounts and incentive adjustments).
-func contractual(reason string) bool {
-	switch reason {
-	case "45", "253", "23", "42", "59", "94", "131", "144":
-		return true
-	}
-	return false
-}
+func isReversal(cp store.ClaimPayment) bool { return cp.StatusCode == x835.StatusReversal }
 
 // KPIs are the headline numbers of a period.
 type KPIs struct {
@@ -131,8 +112,9 @@ type KPIs struct {
 	FirstPassAcceptance Ratio `json:"firstPassAcceptance"`
 	// DenialRate: denied claim payments / adjudicated claim payments, over
 	// the 835 claim payments (Loop 2100 CLP, reversals aside) of
-	// remittances dated in the period. Denied is CLP02 4, or nothing paid
-	// and nothing left to the patient.
+	// remittances dated in the period. Denied is billing's rule
+	// (claim.Adjudication.Denied): CLP02 4, or nothing paid and nothing
+	// left to the patient for a reason other than a contractual reduction.
 	DenialRate Ratio `json:"denialRate"`
 	// ChargesCents are gross charges posted in the period (revenue
 	// credited, net of charge corrections).
@@ -188,7 +170,7 @@ func ComputeKPIs(d *Dataset) KPIs {
 			continue
 		}
 		k.DenialRate.Den++
-		if isDenial(p.ClaimPayment) {
+		if p.Adjudication().Denied() {
 			k.DenialRate.Num++
 		}
 	}
@@ -404,7 +386,7 @@ func ComputeDenials(d *Dataset) Denials {
 		}
 		row.Rate.Den++
 		out.Total.Den++
-		if !isDenial(p.ClaimPayment) {
+		if !p.Adjudication().Denied() {
 			continue
 		}
 		row.Rate.Num++
@@ -412,7 +394,7 @@ func ComputeDenials(d *Dataset) Denials {
 		row.DeniedCents += p.ChargeCents
 		var adjs []store.ClaimAdjustment
 		for _, a := range p.Adjustments {
-			if a.GroupCode != "PR" && !contractual(a.ReasonCode) {
+			if a.GroupCode != "PR" && !claim.ContractualCARC(a.ReasonCode) {
 				adjs = append(adjs, a)
 			}
 		}
@@ -519,7 +501,7 @@ func ComputePayers(d *Dataset) []PayerRow {
 			continue
 		}
 		r.DenialRate.Den++
-		if isDenial(p.ClaimPayment) {
+		if p.Adjudication().Denied() {
 			r.DenialRate.Num++
 		}
 	}
