@@ -602,7 +602,7 @@ type StatusCodeDetail struct {
 }
 
 func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.InboundFile, cs *x277.ClaimStatus, b *ackBurst, res *AckResult) error {
-	c, err := tx.GetClaimByPatientControlNumber(ctx, f.ClinicID, cs.PatientControlNumber)
+	c, err := tx.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: f.ClinicID, PatientControlNumber: cs.PatientControlNumber})
 	if errors.Is(err, store.ErrNotFound) {
 		res.Unknown = append(res.Unknown, "CLM01 "+cs.PatientControlNumber)
 		return nil

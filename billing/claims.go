@@ -207,7 +207,7 @@ func (s *Service) storeClaim(ctx context.Context, q store.Queries, doc *claim.Cl
 func (s *Service) freePCN(ctx context.Context, q store.Queries, clinicID int64, base string) (string, error) {
 	pcn := base
 	for n := 2; ; n++ {
-		_, err := q.GetClaimByPatientControlNumber(ctx, clinicID, pcn)
+		_, err := q.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: clinicID, PatientControlNumber: pcn})
 		if errors.Is(err, store.ErrNotFound) {
 			return pcn, nil
 		}
@@ -221,7 +221,7 @@ func (s *Service) freePCN(ctx context.Context, q store.Queries, clinicID int64, 
 func (s *Service) parties(ctx context.Context, q store.Queries, clinicID int64, enc store.Encounter) (claimParties, error) {
 	var p claimParties
 	var err error
-	if p.clinic, err = q.GetClinic(ctx, clinicID); err != nil {
+	if p.clinic, err = q.GetClinic(ctx, store.GetClinicParams{ClinicID: clinicID}); err != nil {
 		return p, err
 	}
 	if p.profile, err = s.profile(ctx, clinicID); err != nil {

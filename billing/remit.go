@@ -244,7 +244,7 @@ func (s *Service) holdFile(ctx context.Context, clinicID int64, file store.Inbou
 	if err := dec.Err(); err != nil {
 		return false, err
 	}
-	clinic, err := s.st.GetClinic(ctx, clinicID)
+	clinic, err := s.st.GetClinic(ctx, store.GetClinicParams{ClinicID: clinicID})
 	if err != nil {
 		return false, err
 	}
@@ -327,7 +327,7 @@ type poster struct {
 func (p *poster) remittance(ctx context.Context, rem *x835.Remittance) (store.Remittance, bool, error) {
 	var payerID *int64
 	for _, id := range payerIdentifiers(rem) {
-		py, err := p.tx.GetPayerByPayerID(ctx, p.clinicID, id)
+		py, err := p.tx.GetPayerByPayerID(ctx, store.GetPayerByPayerIDParams{ClinicID: p.clinicID, PayerID: id})
 		if err == nil {
 			payerID = &py.ID
 			break
@@ -635,7 +635,7 @@ func serviceDate(cp *x835.ClaimPayment) claim.Date {
 // total charge (only when exactly one claim fits).
 func (p *poster) match(ctx context.Context, cp *x835.ClaimPayment) (store.Claim, bool, error) {
 	if cp.PatientControlNumber != "" {
-		c, err := p.tx.GetClaimByPatientControlNumber(ctx, p.clinicID, cp.PatientControlNumber)
+		c, err := p.tx.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: p.clinicID, PatientControlNumber: cp.PatientControlNumber})
 		if err == nil {
 			return c, true, nil
 		}
@@ -644,7 +644,7 @@ func (p *poster) match(ctx context.Context, cp *x835.ClaimPayment) (store.Claim,
 		}
 	}
 	if cp.PayerClaimControlNumber != "" {
-		c, err := p.tx.GetClaimByPayerClaimControlNumber(ctx, p.clinicID, cp.PayerClaimControlNumber)
+		c, err := p.tx.GetClaimByPayerClaimControlNumber(ctx, store.GetClaimByPayerClaimControlNumberParams{ClinicID: p.clinicID, PayerClaimControlNumber: cp.PayerClaimControlNumber})
 		if err == nil {
 			return c, true, nil
 		}

@@ -94,7 +94,7 @@ func (s *Service) RecordPatientPayment(ctx context.Context, p PatientPaymentPara
 func (s *Service) Statement(ctx context.Context, clinicID, patientID int64) (*Statement, error) {
 	st := &Statement{Date: s.today()}
 	var err error
-	if st.Clinic, err = s.st.GetClinic(ctx, clinicID); err != nil {
+	if st.Clinic, err = s.st.GetClinic(ctx, store.GetClinicParams{ClinicID: clinicID}); err != nil {
 		return nil, err
 	}
 	if st.Patient, err = s.st.GetPatient(ctx, store.Ref{ClinicID: clinicID, ID: patientID}); err != nil {

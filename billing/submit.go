@@ -223,7 +223,7 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 	if !reg.Accepts(tx837) {
 		return nil, fmt.Errorf("%w: payer %s does not accept %s", ErrNotBillable, reg.ID, tx837)
 	}
-	clinic, err := tx.GetClinic(ctx, p.ClinicID)
+	clinic, err := tx.GetClinic(ctx, store.GetClinicParams{ClinicID: p.ClinicID})
 	if err != nil {
 		return nil, err
 	}

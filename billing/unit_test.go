@@ -136,7 +136,7 @@ func BenchmarkPostRemittance(b *testing.B) {
 			w.submitAll()
 		} else {
 			for _, pcn := range pcns {
-				c, _ := w.st.GetClaimByPatientControlNumber(w.ctx, w.clinic.ID, pcn)
+				c, _ := w.st.GetClaimByPatientControlNumber(w.ctx, store.GetClaimByPatientControlNumberParams{ClinicID: w.clinic.ID, PatientControlNumber: pcn})
 				if _, err := w.svc.SetClaimStatus(w.ctx, w.clinic.ID, c.ID, claim.StatusAccepted, "bench reversal stand-in"); err != nil {
 					b.Fatal(err)
 				}

@@ -43,7 +43,7 @@ func BenchmarkLoadAndCompute(b *testing.B) {
 		claims[i] = store.CreateClaimParams{PayerID: seed.KHP.ID, PatientID: seed.Patients[i%4].ID, PatientControlNumber: fmt.Sprintf("B%05d", i),
 			Status: claim.StatusPaid, TotalChargeCents: 12500, ServiceDateFrom: dos, ServiceDateTo: dos}
 	}
-	ids, err := st.BulkInsertClaims(ctx, cid, claims)
+	ids, err := st.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: cid, Claims: claims})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func BenchmarkLoadAndCompute(b *testing.B) {
 		pays[i] = store.CreateClaimPaymentParams{RemittanceID: r.ID, ClaimID: &ids[i], PatientControlNumber: claims[i].PatientControlNumber,
 			StatusCode: "1", ChargeCents: 12500, PaidCents: 9000, Adjustments: []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: 3500}}}
 	}
-	if _, err := st.BulkInsertClaimPayments(ctx, cid, pays); err != nil {
+	if _, err := st.BulkInsertClaimPayments(ctx, store.BulkInsertClaimPaymentsParams{ClinicID: cid, Payments: pays}); err != nil {
 		b.Fatal(err)
 	}
 	for i, id := range ids {

@@ -141,7 +141,7 @@ func (s *Service) PrepareEligibilityBatches(ctx context.Context, clinicID int64,
 		return PrepareResult{}, fmt.Errorf("%w: business days %d must be 1 to 30", ErrInvalid, businessDays)
 	}
 	st := s.cfg.Store
-	clinic, err := st.GetClinic(ctx, clinicID)
+	clinic, err := st.GetClinic(ctx, store.GetClinicParams{ClinicID: clinicID})
 	if err != nil {
 		return PrepareResult{}, fmt.Errorf("clinic %d: %w", clinicID, err)
 	}

@@ -308,7 +308,7 @@ func (s *Service) importCoverage(ctx context.Context, clinicID, patientID int64,
 	if payerID == "" || member == "" {
 		return nil, fmt.Errorf("%w: payer_id and member_id are both required to name a coverage", ErrInvalid)
 	}
-	payer, err := s.cfg.Store.GetPayerByPayerID(ctx, clinicID, payerID)
+	payer, err := s.cfg.Store.GetPayerByPayerID(ctx, store.GetPayerByPayerIDParams{ClinicID: clinicID, PayerID: payerID})
 	if err != nil {
 		return nil, fmt.Errorf("payer %q: %w", payerID, err)
 	}

@@ -81,7 +81,7 @@ func (s *Service) DueReminders(ctx context.Context, clinicID int64, now time.Tim
 	if len(appts) == 0 {
 		return nil, nil
 	}
-	clinic, err := s.cfg.Store.GetClinic(ctx, clinicID)
+	clinic, err := s.cfg.Store.GetClinic(ctx, store.GetClinicParams{ClinicID: clinicID})
 	if err != nil {
 		return nil, err
 	}

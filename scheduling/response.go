@@ -117,7 +117,7 @@ func (a *applier) payer(ctx context.Context, id string) (store.Payer, error) {
 	if p, ok := a.payers[id]; ok {
 		return p, nil
 	}
-	p, err := a.tx.GetPayerByPayerID(ctx, a.clinicID, id)
+	p, err := a.tx.GetPayerByPayerID(ctx, store.GetPayerByPayerIDParams{ClinicID: a.clinicID, PayerID: id})
 	if err != nil {
 		return p, fmt.Errorf("%w: payer %q (Loop 2100A NM109): %w", ErrResponse, id, err)
 	}

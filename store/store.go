@@ -8,7 +8,8 @@
 // clinic isolation, and the embedded SQLite default (package sqlitestore).
 // Package storedb opens either from a --database string.
 //
-// Every clinic-owned call takes the clinic in its params. Calls on a Store run
+// Every call takes its arguments in one params struct (a Ref for reads by ID),
+// and every clinic-owned call takes the clinic there. Calls on a Store run
 // in a transaction of their own; InTx runs several calls atomically for one
 // clinic, and a Tx may also insert River jobs that commit with its rows.
 //
@@ -74,10 +75,10 @@ type Store interface {
 	// PostgreSQL, batched transactions on SQLite) and returns their IDs in
 	// order. It is not atomic on SQLite: a failure leaves earlier batches
 	// committed.
-	BulkInsertClaims(ctx context.Context, clinicID int64, claims []CreateClaimParams) ([]int64, error)
+	BulkInsertClaims(ctx context.Context, p BulkInsertClaimsParams) ([]int64, error)
 	// BulkInsertClaimPayments inserts many claim payments (with their
 	// adjustments) of one clinic, like BulkInsertClaims.
-	BulkInsertClaimPayments(ctx context.Context, clinicID int64, payments []CreateClaimPaymentParams) ([]int64, error)
+	BulkInsertClaimPayments(ctx context.Context, p BulkInsertClaimPaymentsParams) ([]int64, error)
 
 	// InsertJob inserts a River job outside any store transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
@@ -109,7 +110,7 @@ type Tx interface {
 // Queries are the calls available both on a Store (each in its own
 // transaction) and on a Tx.
 type Queries interface {
-	GetClinic(ctx context.Context, clinicID int64) (Clinic, error)
+	GetClinic(ctx context.Context, p GetClinicParams) (Clinic, error)
 	UpdateClinic(ctx context.Context, p UpdateClinicParams) (Clinic, error)
 
 	CreateProvider(ctx context.Context, p CreateProviderParams) (Provider, error)
@@ -119,7 +120,7 @@ type Queries interface {
 
 	CreatePayer(ctx context.Context, p CreatePayerParams) (Payer, error)
 	GetPayer(ctx context.Context, ref Ref) (Payer, error)
-	GetPayerByPayerID(ctx context.Context, clinicID int64, payerID string) (Payer, error)
+	GetPayerByPayerID(ctx context.Context, p GetPayerByPayerIDParams) (Payer, error)
 	ListPayers(ctx context.Context, p ListPayersParams) ([]Payer, error)
 	UpdatePayer(ctx context.Context, p UpdatePayerParams) (Payer, error)
 
@@ -151,8 +152,8 @@ type Queries interface {
 
 	CreateClaim(ctx context.Context, p CreateClaimParams) (Claim, error)
 	GetClaim(ctx context.Context, ref Ref) (Claim, error)
-	GetClaimByPatientControlNumber(ctx context.Context, clinicID int64, pcn string) (Claim, error)
-	GetClaimByPayerClaimControlNumber(ctx context.Context, clinicID int64, payerClaimControlNumber string) (Claim, error)
+	GetClaimByPatientControlNumber(ctx context.Context, p GetClaimByPatientControlNumberParams) (Claim, error)
+	GetClaimByPayerClaimControlNumber(ctx context.Context, p GetClaimByPayerClaimControlNumberParams) (Claim, error)
 	ListClaims(ctx context.Context, p ListClaimsParams) ([]Claim, error)
 	UpdateClaim(ctx context.Context, p UpdateClaimParams) (Claim, error)
 	SetClaimStatus(ctx context.Context, p SetClaimStatusParams) (Claim, error)
@@ -192,7 +193,7 @@ type Queries interface {
 
 	AppendAuditEvent(ctx context.Context, p AppendAuditEventParams) (AuditEvent, error)
 	ListAuditEvents(ctx context.Context, p ListAuditEventsParams) ([]AuditEvent, error)
-	VerifyAuditChain(ctx context.Context, clinicID int64) (AuditVerification, error)
+	VerifyAuditChain(ctx context.Context, p VerifyAuditChainParams) (AuditVerification, error)
 }
 
 // Ref names one clinic-owned row.

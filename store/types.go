@@ -42,6 +42,12 @@ type CreateClinicParams struct {
 	SubmitterID string
 }
 
+// GetClinicParams names the clinic to read. ClinicID is required on a
+// Store; on a Tx zero means the transaction's clinic.
+type GetClinicParams struct {
+	ClinicID int64
+}
+
 // UpdateClinicParams replaces a clinic's fields.
 type UpdateClinicParams struct {
 	ClinicID    int64
@@ -118,6 +124,14 @@ type CreatePayerParams struct {
 	Name            string
 	ReceiverID      string
 	ClaimFilingCode string
+}
+
+// GetPayerByPayerIDParams finds a payer by its payer ID (the ID the payer
+// is known by in 837 Loop 2010BB NM109). Every payer has one, so an empty
+// PayerID finds nothing (ErrNotFound).
+type GetPayerByPayerIDParams struct {
+	ClinicID int64
+	PayerID  string
 }
 
 // ListPayersParams filters payers.
@@ -523,6 +537,29 @@ type CreateClaimParams struct {
 	Actor string
 }
 
+// GetClaimByPatientControlNumberParams finds a claim by its patient
+// control number (CLM01, echoed in 835 CLP01 and 277CA TRN02). Every claim
+// has one, so an empty PatientControlNumber finds nothing (ErrNotFound).
+type GetClaimByPatientControlNumberParams struct {
+	ClinicID             int64
+	PatientControlNumber string
+}
+
+// GetClaimByPayerClaimControlNumberParams finds the newest claim carrying the
+// payer's claim control number (835 CLP07, 277CA REF*1K).
+// PayerClaimControlNumber is required: claims not yet adjudicated have none.
+type GetClaimByPayerClaimControlNumberParams struct {
+	ClinicID                int64
+	PayerClaimControlNumber string
+}
+
+// BulkInsertClaimsParams inserts many claims of one clinic. ClinicID is
+// required; each claim's ClinicID must be it or zero.
+type BulkInsertClaimsParams struct {
+	ClinicID int64
+	Claims   []CreateClaimParams
+}
+
 // ListClaimsParams filters claims; zero fields do not filter. Results are
 // ordered by ID; page with AfterID.
 type ListClaimsParams struct {
@@ -912,6 +949,13 @@ type CreateClaimPaymentParams struct {
 	Document                   json.RawMessage
 }
 
+// BulkInsertClaimPaymentsParams inserts many claim payments of one clinic.
+// ClinicID is required; each payment's ClinicID must be it or zero.
+type BulkInsertClaimPaymentsParams struct {
+	ClinicID int64
+	Payments []CreateClaimPaymentParams
+}
+
 // ListClaimPaymentsParams filters claim payments; Unmatched keeps those
 // without a claim. PayerClaimControlNumbers keeps those whose CLP07 is one
 // of them (a chunk's duplicate check loads them in one query).
@@ -1138,4 +1182,9 @@ type ListAuditEventsParams struct {
 	ClinicID int64
 	AfterSeq int64
 	Limit    int
+}
+
+// VerifyAuditChainParams names the clinic whose audit log is verified.
+type VerifyAuditChainParams struct {
+	ClinicID int64
 }

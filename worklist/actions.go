@@ -540,7 +540,7 @@ func rootNumber(pcn string) string {
 func nextControlNumber(ctx context.Context, tx store.Tx, root, suffix string) (string, error) {
 	for n := 1; n < 1000; n++ {
 		pcn := root + suffix + strconv.Itoa(n)
-		_, err := tx.GetClaimByPatientControlNumber(ctx, tx.ClinicID(), pcn)
+		_, err := tx.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: tx.ClinicID(), PatientControlNumber: pcn})
 		if errors.Is(err, store.ErrNotFound) {
 			return pcn, nil
 		}

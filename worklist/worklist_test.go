@@ -188,7 +188,7 @@ func auditActions(t *testing.T, f *fixture) []string {
 	for _, e := range evs {
 		out = append(out, e.Actor+" "+e.Action+" "+e.EntityType+":"+e.EntityID)
 	}
-	v, err := f.st.VerifyAuditChain(f.ctx, f.seed.Clinic.ID)
+	v, err := f.st.VerifyAuditChain(f.ctx, store.VerifyAuditChainParams{ClinicID: f.seed.Clinic.ID})
 	if err != nil || !v.OK() {
 		t.Fatalf("audit chain: %v %+v", err, v.Problem)
 	}

@@ -25,7 +25,11 @@ import (
 // into one reused buffer (copyStream), which costs no allocation per row.
 
 // BulkInsertClaims inserts claims with COPY in one transaction.
-func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []store.CreateClaimParams) ([]int64, error) {
+func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertClaimsParams) ([]int64, error) {
+	clinicID, claims := params.ClinicID, params.Claims
+	if err := query.RequireClinic(clinicID); err != nil {
+		return nil, err
+	}
 	norm := make([]store.CreateClaimParams, len(claims))
 	for i, p := range claims {
 		if p.ClinicID != 0 && p.ClinicID != clinicID {
@@ -99,7 +103,11 @@ func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []s
 
 // BulkInsertClaimPayments inserts claim payments and their adjustments
 // with COPY in one transaction.
-func (s *Store) BulkInsertClaimPayments(ctx context.Context, clinicID int64, payments []store.CreateClaimPaymentParams) ([]int64, error) {
+func (s *Store) BulkInsertClaimPayments(ctx context.Context, params store.BulkInsertClaimPaymentsParams) ([]int64, error) {
+	clinicID, payments := params.ClinicID, params.Payments
+	if err := query.RequireClinic(clinicID); err != nil {
+		return nil, err
+	}
 	norm := make([]store.CreateClaimPaymentParams, len(payments))
 	adjustments := 0
 	for i, p := range payments {

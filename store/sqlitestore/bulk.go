@@ -148,7 +148,11 @@ func int64Arg(v *int64) any {
 
 // BulkInsertClaims inserts claims Config.BatchSize per transaction with
 // multi-row prepared statements.
-func (s *Store) BulkInsertClaims(ctx context.Context, clinicID int64, claims []store.CreateClaimParams) ([]int64, error) {
+func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertClaimsParams) ([]int64, error) {
+	clinicID, claims := params.ClinicID, params.Claims
+	if err := query.RequireClinic(clinicID); err != nil {
+		return nil, err
+	}
 	norm := make([]store.CreateClaimParams, len(claims))
 	for i, p := range claims {
 		if p.ClinicID != 0 && p.ClinicID != clinicID {
@@ -222,7 +226,11 @@ func (s *Store) claimAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, st
 // BulkInsertClaimPayments inserts claim payments and their adjustments
 // Config.BatchSize payments per transaction with multi-row prepared
 // statements.
-func (s *Store) BulkInsertClaimPayments(ctx context.Context, clinicID int64, payments []store.CreateClaimPaymentParams) ([]int64, error) {
+func (s *Store) BulkInsertClaimPayments(ctx context.Context, params store.BulkInsertClaimPaymentsParams) ([]int64, error) {
+	clinicID, payments := params.ClinicID, params.Payments
+	if err := query.RequireClinic(clinicID); err != nil {
+		return nil, err
+	}
 	norm := make([]store.CreateClaimPaymentParams, len(payments))
 	for i, p := range payments {
 		if p.ClinicID != 0 && p.ClinicID != clinicID {

@@ -107,7 +107,7 @@ func Example() {
 		fmt.Println(err)
 	}
 
-	v, _ := s.VerifyAuditChain(ctx, clinic.ID)
+	v, _ := s.VerifyAuditChain(ctx, store.VerifyAuditChainParams{ClinicID: clinic.ID})
 	fmt.Println("audit ok:", v.OK(), "events:", v.Events)
 	// Output:
 	// submitted: 1

@@ -35,7 +35,7 @@ func BenchmarkBulkInsertClaims(b *testing.B, s store.Store) {
 				TotalChargeCents: 12500, ServiceDateFrom: date(2025, 3, 4), ServiceDateTo: date(2025, 3, 4), Document: benchDocument}
 		}
 		b.StartTimer()
-		if _, err := s.BulkInsertClaims(ctx, f.clinic.ID, claims); err != nil {
+		if _, err := s.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: f.clinic.ID, Claims: claims}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -52,7 +52,7 @@ func BenchmarkBulkInsertClaimPayments(b *testing.B, s store.Store) {
 	for i := range claims {
 		claims[i] = store.CreateClaimParams{PayerID: f.payer.ID, PatientID: f.patient.ID, PatientControlNumber: fmt.Sprintf("P%d-%06d", benchSeq, i)}
 	}
-	ids, err := s.BulkInsertClaims(ctx, f.clinic.ID, claims)
+	ids, err := s.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: f.clinic.ID, Claims: claims})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func BenchmarkBulkInsertClaimPayments(b *testing.B, s store.Store) {
 				Adjustments: []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: 1500}, {GroupCode: "PR", ReasonCode: "2", AmountCents: 2000}}}
 		}
 		b.StartTimer()
-		if _, err := s.BulkInsertClaimPayments(ctx, f.clinic.ID, payments); err != nil {
+		if _, err := s.BulkInsertClaimPayments(ctx, store.BulkInsertClaimPaymentsParams{ClinicID: f.clinic.ID, Payments: payments}); err != nil {
 			b.Fatal(err)
 		}
 	}

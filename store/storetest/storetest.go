@@ -41,6 +41,7 @@ func Run(t *testing.T, h Harness) {
 		{"Coverages", testCoverages},
 		{"AppointmentsEncountersCharges", testVisits},
 		{"Claims", testClaims},
+		{"Lookups", testLookups},
 		{"ClaimStatus", testClaimStatus},
 		{"ControlNumbers", testControlNumbers},
 		{"ControlNumbersParallel", testControlNumbersParallel},
@@ -136,7 +137,7 @@ func testClinics(t *testing.T, h Harness) {
 	_, err := s.CreateClinic(ctx, store.CreateClinicParams{})
 	wantErr(t, err, store.ErrInvalid)
 	f := newFixture(t, h)
-	got, err := s.GetClinic(ctx, f.clinic.ID)
+	got, err := s.GetClinic(ctx, store.GetClinicParams{ClinicID: f.clinic.ID})
 	must(t, err)
 	eq(t, "name", got.Name, f.clinic.Name)
 	eq(t, "created location", got.CreatedAt.Location(), time.UTC)
@@ -161,7 +162,7 @@ func testProvidersPayersPatients(t *testing.T, h Harness) {
 
 	_, err := s.CreatePayer(ctx, store.CreatePayerParams{ClinicID: cid, PayerID: "87726", Name: "Duplicate"})
 	wantErr(t, err, store.ErrConflict)
-	p, err := s.GetPayerByPayerID(ctx, cid, "87726")
+	p, err := s.GetPayerByPayerID(ctx, store.GetPayerByPayerIDParams{ClinicID: cid, PayerID: "87726"})
 	must(t, err)
 	eq(t, "payer", p.ID, f.payer.ID)
 	p, err = s.UpdatePayer(ctx, store.UpdatePayerParams{ClinicID: cid, ID: p.ID, PayerID: "87726", Name: "Renamed", Active: false})
@@ -324,7 +325,7 @@ func testClaims(t *testing.T, h Harness) {
 	_, err = s.CreateClaim(ctx, store.CreateClaimParams{ClinicID: cid, PayerID: f.payer.ID, PatientID: 1 << 40, PatientControlNumber: "PCN-Y"})
 	wantErr(t, err, store.ErrInvalidReference)
 
-	got, err := s.GetClaimByPatientControlNumber(ctx, cid, "PCN-1")
+	got, err := s.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: cid, PatientControlNumber: "PCN-1"})
 	must(t, err)
 	eq(t, "by pcn", got.ID, c.ID)
 	got, err = s.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: cid, ID: c.ID, PayerClaimControlNumber: ptr("ICN-77"),
@@ -333,7 +334,7 @@ func testClaims(t *testing.T, h Harness) {
 	eq(t, "icn", got.PayerClaimControlNumber, "ICN-77")
 	eq(t, "cents", got.TotalChargeCents, int64(16000))
 	eq(t, "kept from", got.ServiceDateFrom, date(2025, 3, 4))
-	got, err = s.GetClaimByPayerClaimControlNumber(ctx, cid, "ICN-77")
+	got, err = s.GetClaimByPayerClaimControlNumber(ctx, store.GetClaimByPayerClaimControlNumberParams{ClinicID: cid, PayerClaimControlNumber: "ICN-77"})
 	must(t, err)
 	eq(t, "by icn", got.ID, c.ID)
 
@@ -781,7 +782,7 @@ func testAudit(t *testing.T, h Harness) {
 	ctx := context.Background()
 	f := newFixture(t, h)
 	s, cid := f.s, f.clinic.ID
-	v, err := s.VerifyAuditChain(ctx, cid)
+	v, err := s.VerifyAuditChain(ctx, store.VerifyAuditChainParams{ClinicID: cid})
 	must(t, err)
 	eq(t, "empty chain ok", v.OK(), true)
 	var last store.AuditEvent
@@ -797,7 +798,7 @@ func testAudit(t *testing.T, h Harness) {
 	eq(t, "events after 2", len(events), 3)
 	eq(t, "linked", events[0].PrevHash != "" && events[1].PrevHash == events[0].Hash, true)
 	eq(t, "hash", store.AuditHash(events[2]), events[2].Hash)
-	v, err = s.VerifyAuditChain(ctx, cid)
+	v, err = s.VerifyAuditChain(ctx, store.VerifyAuditChainParams{ClinicID: cid})
 	must(t, err)
 	eq(t, "chain ok", v.OK(), true)
 	eq(t, "events", v.Events, int64(5))
@@ -819,7 +820,7 @@ func testAudit(t *testing.T, h Harness) {
 		}()
 	}
 	wg.Wait()
-	v, err = s.VerifyAuditChain(ctx, cid)
+	v, err = s.VerifyAuditChain(ctx, store.VerifyAuditChainParams{ClinicID: cid})
 	must(t, err)
 	eq(t, "chain ok after concurrent appends", v.OK(), true)
 	eq(t, "events", v.Events, int64(25))
@@ -884,7 +885,7 @@ func testAuditTamper(t *testing.T, h Harness) {
 			events, err := f.s.ListAuditEvents(ctx, store.ListAuditEventsParams{ClinicID: cid})
 			must(t, err)
 			c.tamper(t, cid, events)
-			v, err := f.s.VerifyAuditChain(ctx, cid)
+			v, err := f.s.VerifyAuditChain(ctx, store.VerifyAuditChainParams{ClinicID: cid})
 			must(t, err)
 			if v.OK() {
 				t.Fatal("tampered chain verified")
@@ -901,4 +902,96 @@ func insertAudit(t *testing.T, h Harness, e store.AuditEvent) {
 	h.Exec(t, `INSERT INTO audit_events (clinic_id, seq, actor, action, entity_type, entity_id, at, details, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		e.ClinicID, e.Seq, e.Actor, e.Action, e.EntityType, e.EntityID, e.At, string(e.Details), e.PrevHash, e.Hash)
+}
+
+// testLookups: the calls that find one row by a key other than its ID (and
+// the clinic and audit reads) validate their params alike, on a Store and on
+// a Tx, where a zero ClinicID means the transaction's clinic.
+func testLookups(t *testing.T, h Harness) {
+	ctx := context.Background()
+	f := newFixture(t, h)
+	other := newFixture(t, h)
+	cid, oid := f.clinic.ID, other.clinic.ID
+	c := f.claim(t, "PCN-L1", 100)
+	_, err := f.s.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: cid, ID: c.ID, PayerClaimControlNumber: ptr("ICN-L1")})
+	must(t, err)
+	_, err = f.s.AppendAuditEvent(ctx, store.AppendAuditEventParams{ClinicID: cid, Actor: "test", Action: "lookup"})
+	must(t, err)
+	events, err := f.s.ListAuditEvents(ctx, store.ListAuditEventsParams{ClinicID: cid})
+	must(t, err)
+
+	// lookup runs one call for clinic and returns the ID of what it found.
+	type lookup func(q store.Queries, clinic int64) (int64, error)
+	tests := []struct {
+		name string
+		fn   lookup
+		want int64
+		// empty runs the call with an empty key; emptyErr is what it returns.
+		empty    lookup
+		emptyErr error
+	}{
+		{"GetClinic", func(q store.Queries, clinic int64) (int64, error) {
+			v, err := q.GetClinic(ctx, store.GetClinicParams{ClinicID: clinic})
+			return v.ID, err
+		}, cid, nil, nil},
+		{"GetPayerByPayerID", func(q store.Queries, clinic int64) (int64, error) {
+			v, err := q.GetPayerByPayerID(ctx, store.GetPayerByPayerIDParams{ClinicID: clinic, PayerID: "87726"})
+			return v.ID, err
+		}, f.payer.ID, func(q store.Queries, clinic int64) (int64, error) {
+			v, err := q.GetPayerByPayerID(ctx, store.GetPayerByPayerIDParams{ClinicID: clinic})
+			return v.ID, err
+		}, store.ErrNotFound},
+		{"GetClaimByPatientControlNumber", func(q store.Queries, clinic int64) (int64, error) {
+			v, err := q.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: clinic, PatientControlNumber: "PCN-L1"})
+			return v.ID, err
+		}, c.ID, func(q store.Queries, clinic int64) (int64, error) {
+			v, err := q.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: clinic})
+			return v.ID, err
+		}, store.ErrNotFound},
+		{"GetClaimByPayerClaimControlNumber", func(q store.Queries, clinic int64) (int64, error) {
+			v, err := q.GetClaimByPayerClaimControlNumber(ctx, store.GetClaimByPayerClaimControlNumberParams{ClinicID: clinic, PayerClaimControlNumber: "ICN-L1"})
+			return v.ID, err
+		}, c.ID, func(q store.Queries, clinic int64) (int64, error) {
+			v, err := q.GetClaimByPayerClaimControlNumber(ctx, store.GetClaimByPayerClaimControlNumberParams{ClinicID: clinic})
+			return v.ID, err
+		}, store.ErrInvalid},
+		{"VerifyAuditChain", func(q store.Queries, clinic int64) (int64, error) {
+			v, err := q.VerifyAuditChain(ctx, store.VerifyAuditChainParams{ClinicID: clinic})
+			if err == nil && !v.OK() {
+				err = fmt.Errorf("chain of clinic %d broken: %+v", clinic, v)
+			}
+			return v.Events, err
+		}, int64(len(events)), nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.fn(f.s, cid)
+			must(t, err)
+			eq(t, "store", got, tt.want)
+			must(t, f.s.InTx(ctx, cid, func(tx store.Tx) error {
+				for _, clinic := range []int64{cid, 0} {
+					got, err := tt.fn(tx, clinic)
+					if err != nil {
+						return err
+					}
+					eq(t, fmt.Sprintf("tx, params clinic %d", clinic), got, tt.want)
+				}
+				return nil
+			}))
+			err = f.s.InTx(ctx, cid, func(tx store.Tx) error {
+				_, err := tt.fn(tx, oid)
+				return err
+			})
+			wantErr(t, err, store.ErrClinicMismatch)
+			if tt.empty != nil {
+				_, err = tt.empty(f.s, cid)
+				wantErr(t, err, tt.emptyErr)
+			}
+		})
+	}
+	// Another clinic's claim keys find nothing.
+	_, err = f.s.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: oid, PatientControlNumber: "PCN-L1"})
+	wantErr(t, err, store.ErrNotFound)
+	_, err = f.s.GetClaimByPayerClaimControlNumber(ctx, store.GetClaimByPayerClaimControlNumberParams{ClinicID: oid, PayerClaimControlNumber: "ICN-L1"})
+	wantErr(t, err, store.ErrNotFound)
 }

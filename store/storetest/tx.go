@@ -28,7 +28,7 @@ func testIsolation(t *testing.T, h Harness) {
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.GetPayer(ctx, store.Ref{ClinicID: aid, ID: b.payer.ID})
 	wantErr(t, err, store.ErrNotFound)
-	_, err = s.GetClaimByPatientControlNumber(ctx, aid, "PCN-B")
+	_, err = s.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: aid, PatientControlNumber: "PCN-B"})
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.ListClaimStatusHistory(ctx, store.Ref{ClinicID: aid, ID: bClaim.ID})
 	must(t, err)
@@ -68,11 +68,11 @@ func testIsolation(t *testing.T, h Harness) {
 	})
 	wantErr(t, err, store.ErrClinicMismatch)
 	err = s.InTx(ctx, aid, func(tx store.Tx) error {
-		_, err := tx.GetClinic(ctx, b.clinic.ID)
+		_, err := tx.GetClinic(ctx, store.GetClinicParams{ClinicID: b.clinic.ID})
 		return err
 	})
 	wantErr(t, err, store.ErrClinicMismatch)
-	_, err = s.GetClinic(ctx, b.clinic.ID+1_000_000)
+	_, err = s.GetClinic(ctx, store.GetClinicParams{ClinicID: b.clinic.ID + 1_000_000})
 	wantErr(t, err, store.ErrNotFound)
 
 	// Clinic B's rows are untouched.
@@ -151,7 +151,7 @@ func testTransactions(t *testing.T, h Harness) {
 		return err
 	})
 	wantErr(t, err, store.ErrConflict)
-	_, err = s.GetClaimByPatientControlNumber(ctx, cid, "PCN-T3")
+	_, err = s.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: cid, PatientControlNumber: "PCN-T3"})
 	wantErr(t, err, store.ErrNotFound)
 
 	err = s.InTx(ctx, 0, func(store.Tx) error { return nil })
@@ -267,7 +267,7 @@ func testBulk(t *testing.T, h Harness) {
 			Status: claim.StatusSubmitted, TotalChargeCents: int64(1000 + i), ServiceDateFrom: date(2025, 2, 1), ServiceDateTo: date(2025, 2, 1),
 			Document: []byte(`{"lines":1}`), Actor: "import"}
 	}
-	ids, err := s.BulkInsertClaims(ctx, cid, claims)
+	ids, err := s.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: cid, Claims: claims})
 	must(t, err)
 	eq(t, "ids", len(ids), n)
 	c, err := s.GetClaim(ctx, f.ref(ids[1234]))
@@ -283,13 +283,17 @@ func testBulk(t *testing.T, h Harness) {
 	must(t, err)
 	eq(t, "listed", len(listed), n)
 
-	_, err = s.BulkInsertClaims(ctx, cid, claims[:1])
+	_, err = s.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: cid, Claims: claims[:1]})
 	wantErr(t, err, store.ErrConflict)
 	other := newFixture(t, h)
-	_, err = s.BulkInsertClaims(ctx, cid, []store.CreateClaimParams{{PayerID: other.payer.ID, PatientID: f.patient.ID, PatientControlNumber: "BULK-X"}})
+	_, err = s.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: cid, Claims: []store.CreateClaimParams{{PayerID: other.payer.ID, PatientID: f.patient.ID, PatientControlNumber: "BULK-X"}}})
 	wantErr(t, err, store.ErrInvalidReference)
-	_, err = s.BulkInsertClaims(ctx, cid, []store.CreateClaimParams{{ClinicID: other.clinic.ID, PayerID: f.payer.ID, PatientID: f.patient.ID, PatientControlNumber: "BULK-Y"}})
+	_, err = s.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: cid, Claims: []store.CreateClaimParams{{ClinicID: other.clinic.ID, PayerID: f.payer.ID, PatientID: f.patient.ID, PatientControlNumber: "BULK-Y"}}})
 	wantErr(t, err, store.ErrClinicMismatch)
+	_, err = s.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{Claims: claims[:1]})
+	wantErr(t, err, store.ErrInvalid)
+	_, err = s.BulkInsertClaimPayments(ctx, store.BulkInsertClaimPaymentsParams{})
+	wantErr(t, err, store.ErrInvalid)
 
 	r, _, err := s.CreateRemittance(ctx, store.CreateRemittanceParams{ClinicID: cid, PayerIdentifier: "1870000001", TraceNumber: "BULK", PaymentCents: 1})
 	must(t, err)
@@ -299,7 +303,7 @@ func testBulk(t *testing.T, h Harness) {
 			StatusCode: "1", ChargeCents: int64(1000 + i), PaidCents: 800, PatientResponsibilityCents: 100,
 			Adjustments: []store.ClaimAdjustment{{GroupCode: "CO", ReasonCode: "45", AmountCents: int64(100 + i)}}}
 	}
-	pids, err := s.BulkInsertClaimPayments(ctx, cid, pays)
+	pids, err := s.BulkInsertClaimPayments(ctx, store.BulkInsertClaimPaymentsParams{ClinicID: cid, Payments: pays})
 	must(t, err)
 	eq(t, "payment ids", len(pids), n)
 	byClaim, err := s.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: cid, ClaimID: ids[42]})

@@ -41,7 +41,7 @@ altered, inserted or deleted event, and then exits with status 1.`,
 			defer s.Close()
 			var clinics []store.Clinic
 			if clinicID != 0 {
-				c, err := s.GetClinic(ctx, clinicID)
+				c, err := s.GetClinic(ctx, store.GetClinicParams{ClinicID: clinicID})
 				if err != nil {
 					return &ExitError{Code: 2, Err: err}
 				}
@@ -52,7 +52,7 @@ altered, inserted or deleted event, and then exits with status 1.`,
 			var events int64
 			damaged := 0
 			for _, c := range clinics {
-				v, err := s.VerifyAuditChain(ctx, c.ID)
+				v, err := s.VerifyAuditChain(ctx, store.VerifyAuditChainParams{ClinicID: c.ID})
 				if err != nil {
 					return &ExitError{Code: 2, Err: fmt.Errorf("clinic %d: %w", c.ID, err)}
 				}

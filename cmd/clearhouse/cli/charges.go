@@ -76,7 +76,7 @@ func clinicOrOnly(ctx context.Context, st store.Store, id int64) (int64, error) 
 		return 0, exitf(2, "--clinic %d: want a positive clinic ID", id)
 	}
 	if id > 0 {
-		if _, err := st.GetClinic(ctx, id); err != nil {
+		if _, err := st.GetClinic(ctx, store.GetClinicParams{ClinicID: id}); err != nil {
 			return 0, &ExitError{Code: 1, Err: err}
 		}
 		return id, nil

@@ -42,8 +42,8 @@ func run2[T any](ctx context.Context, r Runner, clinicID int64, fn func(q *Queri
 	return v, ok, err
 }
 
-func (a Auto) GetClinic(ctx context.Context, clinicID int64) (store.Clinic, error) {
-	return run1(ctx, a.R, clinicID, func(q *Queries) (store.Clinic, error) { return q.GetClinic(ctx, clinicID) })
+func (a Auto) GetClinic(ctx context.Context, p store.GetClinicParams) (store.Clinic, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Clinic, error) { return q.GetClinic(ctx, p) })
 }
 
 func (a Auto) UpdateClinic(ctx context.Context, p store.UpdateClinicParams) (store.Clinic, error) {
@@ -74,8 +74,8 @@ func (a Auto) GetPayer(ctx context.Context, ref store.Ref) (store.Payer, error) 
 	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Payer, error) { return q.GetPayer(ctx, ref) })
 }
 
-func (a Auto) GetPayerByPayerID(ctx context.Context, clinicID int64, payerID string) (store.Payer, error) {
-	return run1(ctx, a.R, clinicID, func(q *Queries) (store.Payer, error) { return q.GetPayerByPayerID(ctx, clinicID, payerID) })
+func (a Auto) GetPayerByPayerID(ctx context.Context, p store.GetPayerByPayerIDParams) (store.Payer, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Payer, error) { return q.GetPayerByPayerID(ctx, p) })
 }
 
 func (a Auto) ListPayers(ctx context.Context, p store.ListPayersParams) ([]store.Payer, error) {
@@ -178,14 +178,12 @@ func (a Auto) GetClaim(ctx context.Context, ref store.Ref) (store.Claim, error) 
 	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.Claim, error) { return q.GetClaim(ctx, ref) })
 }
 
-func (a Auto) GetClaimByPatientControlNumber(ctx context.Context, clinicID int64, pcn string) (store.Claim, error) {
-	return run1(ctx, a.R, clinicID, func(q *Queries) (store.Claim, error) { return q.GetClaimByPatientControlNumber(ctx, clinicID, pcn) })
+func (a Auto) GetClaimByPatientControlNumber(ctx context.Context, p store.GetClaimByPatientControlNumberParams) (store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Claim, error) { return q.GetClaimByPatientControlNumber(ctx, p) })
 }
 
-func (a Auto) GetClaimByPayerClaimControlNumber(ctx context.Context, clinicID int64, payerClaimControlNumber string) (store.Claim, error) {
-	return run1(ctx, a.R, clinicID, func(q *Queries) (store.Claim, error) {
-		return q.GetClaimByPayerClaimControlNumber(ctx, clinicID, payerClaimControlNumber)
-	})
+func (a Auto) GetClaimByPayerClaimControlNumber(ctx context.Context, p store.GetClaimByPayerClaimControlNumberParams) (store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Claim, error) { return q.GetClaimByPayerClaimControlNumber(ctx, p) })
 }
 
 func (a Auto) ListClaims(ctx context.Context, p store.ListClaimsParams) ([]store.Claim, error) {
@@ -316,6 +314,6 @@ func (a Auto) ListAuditEvents(ctx context.Context, p store.ListAuditEventsParams
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.AuditEvent, error) { return q.ListAuditEvents(ctx, p) })
 }
 
-func (a Auto) VerifyAuditChain(ctx context.Context, clinicID int64) (store.AuditVerification, error) {
-	return run1(ctx, a.R, clinicID, func(q *Queries) (store.AuditVerification, error) { return q.VerifyAuditChain(ctx, clinicID) })
+func (a Auto) VerifyAuditChain(ctx context.Context, p store.VerifyAuditChainParams) (store.AuditVerification, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.AuditVerification, error) { return q.VerifyAuditChain(ctx, p) })
 }

@@ -93,30 +93,31 @@ func (q *Queries) GetClaim(ctx context.Context, ref store.Ref) (store.Claim, err
 	return c, wrap("claim", ref.ID, err)
 }
 
-func (q *Queries) GetClaimByPatientControlNumber(ctx context.Context, clinicID int64, pcn string) (store.Claim, error) {
-	cid, err := q.check(clinicID)
+func (q *Queries) GetClaimByPatientControlNumber(ctx context.Context, p store.GetClaimByPatientControlNumberParams) (store.Claim, error) {
+	cid, err := q.check(p.ClinicID)
 	if err != nil {
 		return store.Claim{}, err
 	}
-	c, err := scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+" FROM claims WHERE clinic_id = $1 AND patient_control_number = $2", cid, pcn))
+	c, err := scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+" FROM claims WHERE clinic_id = $1 AND patient_control_number = $2",
+		cid, p.PatientControlNumber))
 	if err != nil {
-		return c, fmt.Errorf("claim %q: %w", pcn, err)
+		return c, fmt.Errorf("claim %q: %w", p.PatientControlNumber, err)
 	}
 	return c, nil
 }
 
-func (q *Queries) GetClaimByPayerClaimControlNumber(ctx context.Context, clinicID int64, icn string) (store.Claim, error) {
-	cid, err := q.check(clinicID)
+func (q *Queries) GetClaimByPayerClaimControlNumber(ctx context.Context, p store.GetClaimByPayerClaimControlNumberParams) (store.Claim, error) {
+	cid, err := q.check(p.ClinicID)
 	if err != nil {
 		return store.Claim{}, err
 	}
-	if icn == "" {
-		return store.Claim{}, &store.FieldError{Field: "payer claim control number (required)", Err: store.ErrInvalid}
+	if err := required("PayerClaimControlNumber", p.PayerClaimControlNumber); err != nil {
+		return store.Claim{}, err
 	}
 	c, err := scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+` FROM claims WHERE clinic_id = $1 AND payer_claim_control_number = $2
-		ORDER BY id DESC LIMIT 1`, cid, icn))
+		ORDER BY id DESC LIMIT 1`, cid, p.PayerClaimControlNumber))
 	if err != nil {
-		return c, fmt.Errorf("claim with payer control number %q: %w", icn, err)
+		return c, fmt.Errorf("claim with payer control number %q: %w", p.PayerClaimControlNumber, err)
 	}
 	return c, nil
 }

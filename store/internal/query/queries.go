@@ -37,6 +37,15 @@ func (q *Queries) check(id int64) (int64, error) {
 	return 0, fmt.Errorf("%w: params clinic %d, transaction clinic %d", store.ErrClinicMismatch, id, q.clinic)
 }
 
+// RequireClinic validates the ClinicID of a call that runs outside InTx (the
+// bulk inserts), where zero cannot stand for the transaction's clinic.
+func RequireClinic(id int64) error {
+	if id <= 0 {
+		return &store.FieldError{Field: "ClinicID (required)", Err: store.ErrInvalid}
+	}
+	return nil
+}
+
 func required(field, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return &store.FieldError{Field: field + " (required)", Err: store.ErrInvalid}
@@ -119,8 +128,8 @@ func ListClinics(ctx context.Context, c Conn, from string) ([]store.Clinic, erro
 	return collect(rows, err, scanClinic)
 }
 
-func (q *Queries) GetClinic(ctx context.Context, clinicID int64) (store.Clinic, error) {
-	id, err := q.check(clinicID)
+func (q *Queries) GetClinic(ctx context.Context, p store.GetClinicParams) (store.Clinic, error) {
+	id, err := q.check(p.ClinicID)
 	if err != nil {
 		return store.Clinic{}, err
 	}
@@ -243,16 +252,16 @@ func (q *Queries) GetPayer(ctx context.Context, ref store.Ref) (store.Payer, err
 	return p, wrap("payer", ref.ID, err)
 }
 
-func (q *Queries) GetPayerByPayerID(ctx context.Context, clinicID int64, payerID string) (store.Payer, error) {
-	cid, err := q.check(clinicID)
+func (q *Queries) GetPayerByPayerID(ctx context.Context, p store.GetPayerByPayerIDParams) (store.Payer, error) {
+	cid, err := q.check(p.ClinicID)
 	if err != nil {
 		return store.Payer{}, err
 	}
-	p, err := scanPayer(q.c.QueryRow(ctx, "SELECT "+payerCols+" FROM payers WHERE clinic_id = $1 AND payer_id = $2", cid, payerID))
+	v, err := scanPayer(q.c.QueryRow(ctx, "SELECT "+payerCols+" FROM payers WHERE clinic_id = $1 AND payer_id = $2", cid, p.PayerID))
 	if err != nil {
-		return p, fmt.Errorf("payer %q: %w", payerID, err)
+		return v, fmt.Errorf("payer %q: %w", p.PayerID, err)
 	}
-	return p, nil
+	return v, nil
 }
 
 func (q *Queries) ListPayers(ctx context.Context, p store.ListPayersParams) ([]store.Payer, error) {

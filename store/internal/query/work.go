@@ -238,8 +238,8 @@ func (q *Queries) ListAuditEvents(ctx context.Context, p store.ListAuditEventsPa
 	return collect(rows, err, scanAudit)
 }
 
-func (q *Queries) VerifyAuditChain(ctx context.Context, clinicID int64) (store.AuditVerification, error) {
-	cid, err := q.check(clinicID)
+func (q *Queries) VerifyAuditChain(ctx context.Context, p store.VerifyAuditChainParams) (store.AuditVerification, error) {
+	cid, err := q.check(p.ClinicID)
 	if err != nil {
 		return store.AuditVerification{}, err
 	}
