@@ -95,7 +95,7 @@ type Dataset struct {
 const page = 2000
 
 // Load reads the dataset of p from st.
-func Load(ctx context.Context, st store.Store, p Params) (*Dataset, error) {
+func Load(ctx context.Context, st Store, p Params) (*Dataset, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func Load(ctx context.Context, st store.Store, p Params) (*Dataset, error) {
 	return d, nil
 }
 
-func (d *Dataset) load(ctx context.Context, st store.Store, cid int64) error {
+func (d *Dataset) load(ctx context.Context, st Store, cid int64) error {
 	payers, err := st.ListPayers(ctx, store.ListPayersParams{ClinicID: cid})
 	if err != nil {
 		return err
