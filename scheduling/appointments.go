@@ -116,7 +116,7 @@ func (s *Service) span(providerID int64, start time.Time, d time.Duration, anyHo
 
 // coverageFor checks the coverage named for the patient, or picks the
 // patient's primary coverage in effect on the visit's date.
-func (s *Service) coverageFor(ctx context.Context, q store.Queries, clinicID, patientID int64, id *int64, at time.Time) (*int64, error) {
+func (s *Service) coverageFor(ctx context.Context, q coverageReader, clinicID, patientID int64, id *int64, at time.Time) (*int64, error) {
 	if id != nil {
 		c, err := q.GetCoverage(ctx, store.Ref{ClinicID: clinicID, ID: *id})
 		if err != nil {

@@ -103,7 +103,7 @@ func DefaultReminderLeads() []time.Duration { return []time.Duration{72 * time.H
 // them; New validates the result.
 type Config struct {
 	// Store is the clinic data. Required.
-	Store store.Store
+	Store Store
 	// Payers is the payer registry: which payers accept 270 and their
 	// envelope identifiers. Required for eligibility batches.
 	Payers *payers.Registry

@@ -4,9 +4,9 @@
 // eligibility batches and the application of their 271 answers, and
 // appointment reminders.
 //
-// A Service works over a store.Store. Every call takes the clinic it acts
-// for; the clock, the logger and the payer registry are injected through
-// Config. Calls that change the book run in one store transaction each and
+// A Service works over a Store, the part of store.Store it uses. Every call
+// takes the clinic it acts for; the clock, the logger and the payer registry
+// are injected through Config. Calls that change the book run in one store transaction each and
 // hold the provider's row lock while they check for overlaps, so a provider
 // is never double-booked, on PostgreSQL as on SQLite.
 //
