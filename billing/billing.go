@@ -4,7 +4,7 @@
 // state machine, scrubbing, 837 batching, acknowledgments (TA1, 999, 277CA),
 // 835 posting to a double-entry ledger, patient balances and statements.
 //
-// A Service is built once with New over a store.Store; its methods are what the
+// A Service is built once with New over a Store; its methods are what the
 // worker pipeline and the CLI call. Every method that changes several rows does
 // so in one store transaction, and every method that a job may run twice (an
 // acknowledgment, a remittance, a submission) is idempotent.
@@ -22,7 +22,6 @@ import (
 
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scrub"
-	"github.com/clearhouse/clearhouse/store"
 )
 
 // Sentinel errors. Errors of the package wrap one of these (or a store
@@ -135,12 +134,12 @@ func (o *Options) validate() error {
 
 // Service is the billing API. It is safe for concurrent use.
 type Service struct {
-	st   store.Store
+	st   Store
 	opts Options
 }
 
 // New returns a Service over st.
-func New(st store.Store, opts Options) (*Service, error) {
+func New(st Store, opts Options) (*Service, error) {
 	if st == nil {
 		return nil, fmt.Errorf("%w: store is nil", ErrConfig)
 	}
