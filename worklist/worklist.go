@@ -54,14 +54,14 @@ func Kinds() []string {
 
 // Config configures New.
 type Config struct {
-	Store store.Store
+	Store Store
 	// Now is the clock. Required.
 	Now func() time.Time
 }
 
 // Service is the worklist API. It is safe for concurrent use.
 type Service struct {
-	st  store.Store
+	st  Store
 	now func() time.Time
 }
 
