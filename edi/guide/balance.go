@@ -47,8 +47,8 @@ func (c *Checker) endClaim() {
 	if c.claimBad || c.claimCharge == c.lineCharges {
 		return
 	}
-	e := &edi.Error{Pos: c.claimPos, Err: edi.ErrBalance, Level: edi.LevelElement, Code: edi.IK4InvalidCode,
-		DataElement: "782", Unit: "CLM01", UnitRef: c.unitRef,
+	e := &edi.Error{Pos: c.claimPos, Err: ErrGuideBalance, Level: edi.LevelElement, Code: edi.IK4InvalidCode,
+		DataElement: "782", Unit: "CLM01", UnitRef: string(c.unitRef),
 		Msg: "CLM02 Total Claim Charge Amount " + edi.FormatAmount(c.claimCharge) + " does not equal the sum of the service line charges " + edi.FormatAmount(c.lineCharges)}
 	e.Pos.SegmentID = "CLM"
 	c.set.Errors.Add(e)

@@ -41,6 +41,8 @@ type cseg struct {
 	keyCodes        codeSet
 	elems           []celem
 	syntax          []syntaxRule
+	// lastRequired is the position of the last required element.
+	lastRequired int
 }
 
 type celem struct {
@@ -88,6 +90,7 @@ func (cs codeSet) has(v []byte) bool {
 type syntaxRule struct {
 	kind  byte // P, R, E, C or L
 	elems []int
+	mask  uint64 // bit i for each element i
 }
 
 var indexMu sync.Mutex
@@ -131,6 +134,9 @@ func (x *index) compileSegment(s *Segment) *cseg {
 	cs := &cseg{def: s}
 	for i := range s.Elements {
 		cs.elems = append(cs.elems, compileElement(&s.Elements[i]))
+		if s.Elements[i].Usage == Required {
+			cs.lastRequired = i + 1
+		}
 	}
 	for _, r := range s.Syntax {
 		if len(r) < 5 || (len(r)-1)%2 != 0 {
@@ -139,11 +145,14 @@ func (x *index) compileSegment(s *Segment) *cseg {
 		sr := syntaxRule{kind: r[0]}
 		for i := 1; i+2 <= len(r); i += 2 {
 			n, err := strconv.Atoi(r[i : i+2])
-			if err == nil {
+			if err == nil && n > 0 && n < 64 {
 				sr.elems = append(sr.elems, n)
+				sr.mask |= 1 << n
 			}
 		}
-		cs.syntax = append(cs.syntax, sr)
+		if len(sr.elems) >= 2 {
+			cs.syntax = append(cs.syntax, sr)
+		}
 	}
 	// The qualifier, as the maps use it to tell same-ID segments apart: a
 	// required ID element 01 with codes, the first component of composite

@@ -69,12 +69,16 @@ type Checker struct {
 	set   *edi.SetReport
 	pos   edi.Position
 	stack []frame
+	keys  segmentKeys
+	raw   []byte  // the segment being placed
+	ends  []int32 // its element boundaries (split)
 	// hl is the last HL01 of the set.
 	hl int
 	// unit is the business unit (999 CTX) errors are in: CLM01 in an 837
 	// claim; unitDepth is the depth of the loop that set it.
-	unit, unitRef string
-	unitDepth     int
+	unit      string
+	unitRef   []byte
+	unitDepth int
 	// 837 claim balance (SNIP 3): CLM02 against the sum of line charges.
 	claimCharge, lineCharges int64
 	claimPos                 edi.Position
@@ -134,7 +138,7 @@ func (c *Checker) start(seg *edi.Segment, set *edi.SetReport) {
 	c.stack[0].cur = -1
 	c.stack[0].counts[0] = 0
 	c.hl = 0
-	c.unit, c.unitRef, c.unitDepth = "", "", 0
+	c.unit, c.unitRef, c.unitDepth = "", c.unitRef[:0], 0
 	c.claimOpen = false
 }
 
@@ -172,16 +176,18 @@ func (c *Checker) add(sentinel error, level edi.Level, code, loop string, elem, 
 		p.SegmentID = segID
 	}
 	e := &edi.Error{Pos: p, Err: sentinel, Msg: fmt.Sprintf(format, args...), Level: level, Code: code,
-		Unit: c.unit, UnitRef: c.unitRef}
+		Unit: c.unit, UnitRef: string(c.unitRef)}
 	c.set.Errors.Add(e)
 	return e
 }
 
 func (c *Checker) segment(seg *edi.Segment) {
-	id := seg.ID()
+	c.split(seg.Raw(), seg.Delimiters().Element)
+	id := c.raw[:c.ends[0]]
 	if !validSegmentID(id) {
 		return // edi.Validate reports it (IK304 1)
 	}
+	c.keys = segmentKeys{}
 	d, i := c.find(seg, id, true)
 	if d < 0 {
 		d, i = c.find(seg, id, false)
@@ -211,11 +217,11 @@ func (c *Checker) segment(seg *edi.Segment) {
 	if c.level >= LevelGuide {
 		switch {
 		case n.usage == NotUsed:
-			c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3ImplNotUsed, loop, 0, 0, 0, "", "%s %s is not used in loop %s", n.id, n.seg.def.Name, loopName(loop))
+			c.add(ErrGuide, edi.LevelSegment, edi.IK3ImplNotUsed, loop, 0, 0, 0, "", "%s %s is not used in loop %s", n.id, n.seg.def.Name, loopName(loop))
 		case over && n.loop != nil:
-			c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3LoopOverMax, loop, 0, 0, 0, "", "loop %s %s occurs %d times, at most %d", loop, n.loop.def.Name, f.counts[i], n.max)
+			c.add(ErrGuide, edi.LevelSegment, edi.IK3LoopOverMax, loop, 0, 0, 0, "", "loop %s %s occurs %d times, at most %d", loop, n.loop.def.Name, f.counts[i], n.max)
 		case over:
-			c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3SegmentOverMaxUse, loop, 0, 0, 0, "", "%s %s occurs %d times in loop %s, at most %d", n.id, n.seg.def.Name, f.counts[i], loopName(loop), n.max)
+			c.add(ErrGuide, edi.LevelSegment, edi.IK3SegmentOverMaxUse, loop, 0, 0, 0, "", "%s %s occurs %d times in loop %s, at most %d", n.id, n.seg.def.Name, f.counts[i], loopName(loop), n.max)
 		}
 	}
 	c.businessUnit(seg, n.seg, d)
@@ -258,7 +264,7 @@ func (c *Checker) find(seg *edi.Segment, id []byte, keyed bool) (int, int) {
 			if n.id != string(id) {
 				continue
 			}
-			if keyed && !n.seg.matches(seg) {
+			if keyed && !c.keyMatches(n.seg, seg) {
 				continue
 			}
 			if !keyed && n.loop != nil {
@@ -286,6 +292,69 @@ func (s *cseg) matches(seg *edi.Segment) bool {
 	return s.keyCodes.has(v)
 }
 
+// segmentKeys caches the qualifier values of the segment being placed:
+// element 01, component 01-1 and element 03 (HL03).
+type segmentKeys struct {
+	e1, c11, e3       []byte
+	has1, has11, has3 bool
+}
+
+func (c *Checker) keyMatches(s *cseg, seg *edi.Segment) bool {
+	k := &c.keys
+	var v []byte
+	switch {
+	case s.keyEle == 0:
+		return true
+	case s.keyEle == 1 && s.keyComp == 0:
+		if !k.has1 {
+			k.e1, k.has1 = c.elem(1), true
+		}
+		v = k.e1
+	case s.keyEle == 1 && s.keyComp == 1:
+		if !k.has11 {
+			e := c.elem(1)
+			comp := seg.Delimiters().Component
+			for i, ch := range e {
+				if ch == comp {
+					e = e[:i]
+					break
+				}
+			}
+			k.c11, k.has11 = e, true
+		}
+		v = k.c11
+	case s.keyEle == 3 && s.keyComp == 0:
+		if !k.has3 {
+			k.e3, k.has3 = c.elem(3), true
+		}
+		v = k.e3
+	default:
+		return s.matches(seg)
+	}
+	return s.keyCodes.has(v)
+}
+
+// split finds the element boundaries of the segment being placed, once:
+// ends[0] ends the segment ID, ends[i] element i.
+func (c *Checker) split(raw []byte, sep byte) {
+	ends := c.ends[:0]
+	for i, ch := range raw {
+		if ch == sep {
+			ends = append(ends, int32(i))
+		}
+	}
+	c.ends = append(ends, int32(len(raw)))
+	c.raw = raw
+}
+
+// elem returns element i (1-based) of the segment being placed, or nil.
+func (c *Checker) elem(i int) []byte {
+	if i < 1 || i >= len(c.ends) {
+		return nil
+	}
+	return c.raw[c.ends[i-1]+1 : c.ends[i]]
+}
+
 // unexpected reports a segment that fits nowhere the walk can go.
 func (c *Checker) unexpected(seg *edi.Segment, id []byte) {
 	if c.level < LevelGuide {
@@ -296,17 +365,17 @@ func (c *Checker) unexpected(seg *edi.Segment, id []byte) {
 	f := &c.stack[d]
 	if f.cur >= 0 {
 		for j := 0; j < f.loop.nodes[f.cur].first; j++ {
-			if f.loop.nodes[j].id == string(id) && f.loop.nodes[j].seg.matches(seg) {
-				c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3OutOfSequence, loop, 0, 0, 0, "", "%s is out of sequence in loop %s", id, loopName(loop))
+			if f.loop.nodes[j].id == string(id) && c.keyMatches(f.loop.nodes[j].seg, seg) {
+				c.add(ErrGuide, edi.LevelSegment, edi.IK3OutOfSequence, loop, 0, 0, 0, "", "%s is out of sequence in loop %s", id, loopName(loop))
 				return
 			}
 		}
 	}
 	if !c.x.known[string(id)] {
-		c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3UnrecognizedSegment, loop, 0, 0, 0, "", "%s is not a segment of %s (%s)", id, c.g.Ref, c.g.Name)
+		c.add(ErrGuide, edi.LevelSegment, edi.IK3UnrecognizedSegment, loop, 0, 0, 0, "", "%s is not a segment of %s (%s)", id, c.g.Ref, c.g.Name)
 		return
 	}
-	c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3UnexpectedSegment, loop, 0, 0, 0, "", "%s*%s is not expected here (in loop %s)", id, printable(seg.Element(1)), loopName(loop))
+	c.add(ErrGuide, edi.LevelSegment, edi.IK3UnexpectedSegment, loop, 0, 0, 0, "", "%s*%s is not expected here (in loop %s)", id, printable(seg.Element(1)), loopName(loop))
 }
 
 // pop closes the loops deeper than d, reporting what they miss.
@@ -322,7 +391,7 @@ func (c *Checker) pop(d int) {
 		}
 		if c.unitDepth >= k {
 			c.endClaim()
-			c.unit, c.unitRef, c.unitDepth = "", "", 0
+			c.unit, c.unitRef, c.unitDepth = "", c.unitRef[:0], 0
 		}
 		c.stack = c.stack[:k]
 	}
@@ -353,17 +422,17 @@ func (c *Checker) missing(d, j int) {
 	loop := c.loopID(d)
 	if n.loop != nil {
 		loop = n.loop.def.ID
-		c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3RequiredMissing, loop, 0, 0, 0, n.id, "required loop %s %s is missing (no %s)", loop, n.loop.def.Name, n.id)
+		c.add(ErrGuide, edi.LevelSegment, edi.IK3RequiredMissing, loop, 0, 0, 0, n.id, "required loop %s %s is missing (no %s)", loop, n.loop.def.Name, n.id)
 		return
 	}
-	c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3RequiredMissing, loop, 0, 0, 0, n.id, "required segment %s %s is missing from loop %s", n.id, n.seg.def.Name, loopName(loop))
+	c.add(ErrGuide, edi.LevelSegment, edi.IK3RequiredMissing, loop, 0, 0, 0, n.id, "required segment %s %s is missing from loop %s", n.id, n.seg.def.Name, loopName(loop))
 }
 
 // businessUnit tracks the claim an 837 error is in, for the 999's CTX
 // (005010X231A1 Loop 2100 CTX, business unit identifier CLM01).
 func (c *Checker) businessUnit(seg *edi.Segment, s *cseg, d int) {
 	if s.def.ID == "CLM" && c.g.Set == "837" {
-		c.unit, c.unitRef, c.unitDepth = "CLM01", string(seg.Element(1)), d
+		c.unit, c.unitRef, c.unitDepth = "CLM01", append(c.unitRef[:0], seg.Element(1)...), d
 	}
 }
 
@@ -374,7 +443,7 @@ func (c *Checker) hierarchy(seg *edi.Segment, d int, loop string) {
 	c.hl++
 	id, ok := atoi(seg.Element(1))
 	if !ok || id != c.hl {
-		c.add(edi.ErrImplementation, edi.LevelElement, edi.IK4InvalidCode, loop, 1, 0, 0, "", "HL01 Hierarchical ID Number %q: the HL IDs of a transaction set start at 1 and increase by 1, want %d", printable(seg.Element(1)), c.hl).DataElement = "628"
+		c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 1, 0, 0, "", "HL01 Hierarchical ID Number %q: the HL IDs of a transaction set start at 1 and increase by 1, want %d", printable(seg.Element(1)), c.hl).DataElement = "628"
 		if ok {
 			c.hl = id
 		}
@@ -396,9 +465,9 @@ func (c *Checker) hierarchy(seg *edi.Segment, d int, loop string) {
 	switch {
 	case !ok:
 	case pid >= c.hl:
-		c.add(edi.ErrImplementation, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d refers to itself or a later HL (HL01 is %d)", pid, c.hl).DataElement = "734"
+		c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d refers to itself or a later HL (HL01 is %d)", pid, c.hl).DataElement = "734"
 	case parent > 0 && pid != parent:
-		c.add(edi.ErrImplementation, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d is not the HL01 of the enclosing level (%d)", pid, parent).DataElement = "734"
+		c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d is not the HL01 of the enclosing level (%d)", pid, parent).DataElement = "734"
 	}
 }
 
