@@ -24,6 +24,7 @@ type cloop struct {
 
 type cnode struct {
 	id    string // segment ID, the trigger segment's for a loop
+	key   uint32 // id packed by packID
 	seg   *cseg  // the segment, or the loop's trigger
 	loop  *cloop // nil for a segment
 	pos   int
@@ -46,6 +47,12 @@ type cseg struct {
 }
 
 type celem struct {
+	// Copies of the definition's hot fields, to spare the walk a pointer.
+	usage    Usage
+	kind     byte // N numeric (N0-N9), R decimal, D date, T time, other 0
+	min, max int
+	repeat   int
+
 	def     *Element
 	codes   codeSet
 	pattern *regexp.Regexp
@@ -119,6 +126,7 @@ func (x *index) compileLoop(l *Loop) *cloop {
 			}
 			c = cnode{id: sub.nodes[0].id, seg: sub.nodes[0].seg, loop: sub, pos: n.Loop.Pos, usage: n.Loop.Usage, max: n.Loop.Repeat}
 		}
+		c.key = packID([]byte(c.id))
 		c.first = len(cl.nodes)
 		if k := len(cl.nodes) - 1; k >= 0 && cl.nodes[k].pos == c.pos {
 			c.first = cl.nodes[k].first
@@ -171,7 +179,19 @@ func (x *index) compileSegment(s *Segment) *cseg {
 }
 
 func compileElement(e *Element) celem {
-	ce := celem{def: e, codes: newCodeSet(e.Codes)}
+	ce := celem{def: e, codes: newCodeSet(e.Codes), usage: e.Usage, min: e.Min, max: e.Max, repeat: e.Repeat}
+	switch t := e.Type; {
+	case len(t) == 2 && t[0] == 'N' && t[1] >= '0' && t[1] <= '9':
+		ce.kind = 'N'
+	case t == "R":
+		ce.kind = 'R'
+	case t == "DT":
+		ce.kind = 'D'
+	case t == "TM":
+		ce.kind = 'T'
+	case t == "B":
+		ce.kind = 'B'
+	}
 	if e.Pattern != "" {
 		ce.pattern = regexp.MustCompile("^(?:" + e.Pattern + ")$")
 	}
@@ -179,4 +199,17 @@ func compileElement(e *Element) celem {
 		ce.comps = append(ce.comps, compileElement(&e.Components[i]))
 	}
 	return ce
+}
+
+// packID packs a segment ID of up to three bytes into an integer, so
+// placing a segment compares integers, not strings.
+func packID(id []byte) uint32 {
+	if len(id) > 3 {
+		return 0xFFFFFFFF
+	}
+	var k uint32
+	for _, c := range id {
+		k = k<<8 | uint32(c)
+	}
+	return k | uint32(len(id))<<24
 }

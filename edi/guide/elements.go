@@ -26,7 +26,7 @@ func (c *Checker) elements(seg *edi.Segment, s *cseg, loop string) {
 		i++
 		v := c.raw[c.ends[i-1]+1 : c.ends[i]]
 		if len(v) == 0 {
-			if i <= len(defs) && defs[i-1].def.Usage == Required {
+			if i <= len(defs) && defs[i-1].usage == Required {
 				c.elemErr(&defs[i-1], loop, i, 0, 0, ErrGuide, edi.IK4RequiredMissing, nil, "is required in loop %s and missing", loopName(loop))
 			}
 			continue
@@ -40,18 +40,18 @@ func (c *Checker) elements(seg *edi.Segment, s *cseg, loop string) {
 		}
 		e := &defs[i-1]
 		switch {
-		case e.def.Usage == NotUsed:
+		case e.usage == NotUsed:
 			if c.level >= LevelGuide {
 				c.elemErr(e, loop, i, 0, 0, ErrGuide, edi.IK4ImplNotUsed, v, "is not used in loop %s, present", loopName(loop))
 			}
-		case e.def.Repeat > 1 && d.Repetition != 0 && hasByte(v, d.Repetition):
+		case e.repeat > 1 && d.Repetition != 0 && hasByte(v, d.Repetition):
 			c.repeated(e, v, loop, i, d)
 		default:
 			c.value(e, v, loop, i, 0, d.Component)
 		}
 	}
 	for i++; i <= len(defs) && i <= s.lastRequired; i++ {
-		if defs[i-1].def.Usage == Required {
+		if defs[i-1].usage == Required {
 			c.elemErr(&defs[i-1], loop, i, 0, 0, ErrGuide, edi.IK4RequiredMissing, nil, "is required in loop %s and missing", loopName(loop))
 		}
 	}
@@ -106,7 +106,7 @@ func (c *Checker) period(seg *edi.Segment, e *celem, loop string) {
 // value checks one (repetition of an) element.
 func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte) {
 	if e.comps == nil {
-		if hasByte(v, comp) && e.def.Type != "B" {
+		if e.kind != 'B' && hasByte(v, comp) {
 			c.elemErr(e, loop, pos, 0, rep, ErrGuideSyntax, edi.IK4TooManyComponents, v, "is a simple element and holds a component separator")
 			return
 		}
@@ -156,8 +156,8 @@ func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte
 func (c *Checker) simple(e *celem, v []byte, loop string, pos, comp, rep int) {
 	def := e.def
 	n := len(v)
-	switch t := def.Type; {
-	case len(t) == 2 && t[0] == 'N' && t[1] >= '0' && t[1] <= '9':
+	switch e.kind {
+	case 'N':
 		digits := v
 		if len(digits) > 0 && digits[0] == '-' {
 			digits = digits[1:]
@@ -167,30 +167,30 @@ func (c *Checker) simple(e *celem, v []byte, loop string, pos, comp, rep int) {
 			return
 		}
 		n = len(digits)
-	case t == "R":
+	case 'R':
 		digits, ok := decimalDigits(v)
 		if !ok {
 			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidCharacter, v, "%q is not a decimal number", printable(v))
 			return
 		}
 		n = digits
-	case t == "DT":
+	case 'D':
 		if !validDate(v) {
 			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidDate, v, "%q is not a CCYYMMDD date", printable(v))
 			return
 		}
-	case t == "TM":
+	case 'T':
 		if !validTime(v) {
 			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidTime, v, "%q is not an HHMM[SS[DD]] time", printable(v))
 			return
 		}
 	}
-	if def.Max > 0 && n > def.Max {
-		c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4TooLong, v, "%q is %d characters, at most %d", printable(v), n, def.Max)
+	if e.max > 0 && n > e.max {
+		c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4TooLong, v, "%q is %d characters, at most %d", printable(v), n, e.max)
 		return
 	}
-	if n < def.Min {
-		c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4TooShort, v, "%q is %d characters, at least %d", printable(v), n, def.Min)
+	if n < e.min {
+		c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4TooShort, v, "%q is %d characters, at least %d", printable(v), n, e.min)
 		return
 	}
 	if c.level < LevelGuide {

@@ -247,6 +247,7 @@ func loopName(id string) string {
 // innermost loop only, so a segment with a wrong qualifier is still checked
 // where it stands.
 func (c *Checker) find(seg *edi.Segment, id []byte, keyed bool) (int, int) {
+	key := packID(id)
 	for d := len(c.stack) - 1; d >= 0; d-- {
 		f := &c.stack[d]
 		start := 0
@@ -261,7 +262,7 @@ func (c *Checker) find(seg *edi.Segment, id []byte, keyed bool) (int, int) {
 		nodes := f.loop.nodes
 		for j := start; j < len(nodes); j++ {
 			n := &nodes[j]
-			if n.id != string(id) {
+			if n.key != key {
 				continue
 			}
 			if keyed && !c.keyMatches(n.seg, seg) {
