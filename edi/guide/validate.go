@@ -444,7 +444,8 @@ func (c *Checker) hierarchy(seg *edi.Segment, d int, loop string) {
 	c.hl++
 	id, ok := atoi(seg.Element(1))
 	if !ok || id != c.hl {
-		c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 1, 0, 0, "", "HL01 Hierarchical ID Number %q: the HL IDs of a transaction set start at 1 and increase by 1, want %d", printable(seg.Element(1)), c.hl).DataElement = "628"
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 1, 0, 0, "", "HL01 Hierarchical ID Number %q: the HL IDs of a transaction set start at 1 and increase by 1, want %d", printable(seg.Element(1)), c.hl)
+		e.DataElement, e.Value = "628", string(seg.Element(1))
 		if ok {
 			c.hl = id
 		}
@@ -466,9 +467,11 @@ func (c *Checker) hierarchy(seg *edi.Segment, d int, loop string) {
 	switch {
 	case !ok:
 	case pid >= c.hl:
-		c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d refers to itself or a later HL (HL01 is %d)", pid, c.hl).DataElement = "734"
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d refers to itself or a later HL (HL01 is %d)", pid, c.hl)
+		e.DataElement, e.Value = "734", string(p)
 	case parent > 0 && pid != parent:
-		c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d is not the HL01 of the enclosing level (%d)", pid, parent).DataElement = "734"
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d is not the HL01 of the enclosing level (%d)", pid, parent)
+		e.DataElement, e.Value = "734", string(p)
 	}
 }
 
