@@ -208,6 +208,7 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&level, "level", guide.IntakeLevel, "validation depth, SNIP type 1 to 5")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: 2, Err: err} })
 	cmd.Flags().StringVar(&out999, "999", "", "write the 999 acknowledgments (or a TA1 for a rejected interchange) to this file")
 	cmd.Flags().StringVar(&outTA1, "ta1", "", "write the TA1 acknowledgments to this file")
 	cmd.Flags().Int64Var(&control, "control-number", 1, "first ISA13/GS06 control number of the acknowledgments")
