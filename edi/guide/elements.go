@@ -35,6 +35,9 @@ func (c *Checker) elements(seg *edi.Segment, s *cseg, loop string) {
 			present |= 1 << i
 		}
 		if i > len(defs) {
+			if c.g.Partial {
+				break
+			}
 			c.add(ErrGuideSyntax, edi.LevelElement, edi.IK4TooManyElements, loop, i, 0, 0, "", "%s has more elements than the %d the guide defines", s.def.ID, len(defs))
 			break
 		}

@@ -58,6 +58,11 @@ type Guide struct {
 	// Root is the transaction set itself: ST, the header, detail and
 	// summary segments and loops, SE.
 	Root *Loop
+	// Partial marks a table written by hand that covers the envelope, the
+	// hierarchy and the segments and elements Clearhouse reads and writes,
+	// not every one the guide defines: a segment or element it does not
+	// list is not an error.
+	Partial bool
 
 	idx *index // built on first use
 }

@@ -69,7 +69,7 @@ func TestSamples(t *testing.T) {
 
 func hasTable(txn string) bool {
 	switch txn {
-	case "837P", "837I", "835", "277CA", "999":
+	case "837P", "837I", "835", "277CA", "999", "270", "271":
 		return true
 	}
 	return false

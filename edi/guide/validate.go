@@ -358,11 +358,24 @@ func (c *Checker) elem(i int) []byte {
 
 // unexpected reports a segment that fits nowhere the walk can go.
 func (c *Checker) unexpected(seg *edi.Segment, id []byte) {
+	if string(id) == "HL" {
+		c.hl++ // keep counting, so the next HL01 is judged on its own
+	}
 	if c.level < LevelGuide {
 		return
 	}
 	d := len(c.stack) - 1
 	loop := c.loopID(d)
+	if string(id) == "HL" {
+		// The level code names a level that cannot follow here (HL03,
+		// 005010 hierarchical level codes of the guide).
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 3, 0, 0, "", "HL03 Hierarchical Level Code %q is not a level that can follow loop %s", printable(c.elem(3)), loopName(loop))
+		e.DataElement, e.Value = "735", string(c.elem(3))
+		return
+	}
+	if c.g.Partial {
+		return
+	}
 	f := &c.stack[d]
 	if f.cur >= 0 {
 		for j := 0; j < f.loop.nodes[f.cur].first; j++ {

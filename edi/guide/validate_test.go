@@ -192,3 +192,59 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+// response271 is the body of a small 271 that passes the 005010X279A1
+// table.
+var response271 = []string{
+	"BHT*0022*11*ELG1*20260302*2205",
+	"HL*1**20*1",
+	"NM1*PR*2*ACME HEALTH PLAN*****PI*ACME01",
+	"HL*2*1*21*1",
+	"NM1*1P*2*RIVERSIDE CLINIC*****XX*1234567893",
+	"HL*3*2*22*0",
+	"TRN*2*TRN0002*9CLRHOUSE1",
+	"NM1*IL*1*ROE*RICHARD****MI*MBR200",
+	"DMG*D8*19750930*M",
+	"EB*1*IND*30^33*PR*GOLD PPO",
+	"MSG*SPECIALIST VISITS 50.00",
+	"LS*2120",
+	"NM1*PRP*2*SECOND CHANCE INSURANCE*****PI*SCI22",
+	"LE*2120",
+}
+
+func file271(body []string) string {
+	return interchange("HB", "005010X279A1", "271", body)
+}
+
+// TestValidate271 breaks the rules the hand-written 005010X279A1 table
+// enforces.
+func TestValidate271(t *testing.T) {
+	if rep := validate(t, file271(response271), 0); !rep.Clean() {
+		t.Fatalf("clean 271 has errors:\n%v", rep.Err())
+	}
+	tests := []struct {
+		name, x12, want string
+	}{
+		{"HL02 at the information source level (2000A HL02 not used)", file271(edit(response271, 1, "HL*1*1*20*1", false)), "element I10 3 2000A HL 2"},
+		{"BHT02 of a 270 (a 271 is 06 or 11)", file271(edit(response271, 0, "BHT*0022*13*ELG1*20260302*2205", false)), "element 7 2  BHT 2"},
+		{"EB01 missing (2110C EB01 required)", file271(edit(response271, 9, "EB**IND*30", false)), "element 1 11 2110C EB 1"},
+		{"subscriber NM1 missing (2100C required)", file271(edit(response271, 7, "", false)), "segment 3 15 2100C NM1 0"},
+		{"LS01 not 2120", file271(edit(response271, 11, "LS*2100", false)), "element 7 13 2110C LS 1"},
+		{"TRN past max use (2000C TRN max 3)", file271(edit(edit(edit(response271, 6, "TRN*1*A*9CLRHOUSE1", true), 6, "TRN*1*B*9CLRHOUSE1", true), 6, "TRN*1*C*9CLRHOUSE1", true)), "segment 5 11 2000C TRN 0"},
+		{"HL level code not 22 at the subscriber (HL03)", file271(edit(response271, 5, "HL*3*2*24*0", false)), "element 7 7 2100B HL 3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := validate(t, tc.x12, 0)
+			errs := rep.AllErrors()
+			if len(errs) == 0 {
+				t.Fatal("no error")
+			}
+			e := errs[0]
+			got := fmt.Sprintf("%s %s %d %s %s %d", e.Level, e.Code, e.Pos.SetSegment, e.Pos.Loop, e.Pos.SegmentID, e.Pos.Element)
+			if got != tc.want {
+				t.Errorf("got %q, want %q\n%v", got, tc.want, rep.Err())
+			}
+		})
+	}
+}
