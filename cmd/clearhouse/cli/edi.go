@@ -147,7 +147,7 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 		Use:   "validate FILE",
 		Short: "Check an X12 file against its implementation guide; optionally write the 999 and TA1",
 		Long: "Checks the ISA/GS/ST envelopes and every transaction set against its 005010 implementation\n" +
-			"guide (837P, 837I, 835, 277CA, 999), and prints each error with its position: interchange,\n" +
+			"guide (837P, 837I, 835, 277CA, 999, 270, 271), and prints each error with its position: interchange,\n" +
 			"group and set control numbers, segment, loop ID, element and its name.\n" +
 			"--level picks how deep, after the WEDI SNIP types: 1 syntax, 2 implementation guide (the\n" +
 			"default, what Clearhouse applies to every file it receives), 3 claim balancing, 5 state codes.\n" +
