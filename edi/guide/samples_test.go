@@ -2,6 +2,7 @@ package guide_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +70,7 @@ func TestSamples(t *testing.T) {
 
 func hasTable(txn string) bool {
 	switch txn {
-	case "837P", "837I", "835", "277CA", "999", "270", "271":
+	case "837P", "837I", "835", "277CA", "999", "270", "271", "276", "277":
 		return true
 	}
 	return false
@@ -93,4 +94,51 @@ func TestNineDigitZIP(t *testing.T) {
 		}
 	}
 	t.Fatalf("no I12 on 2010AA N403:\n%v", rep.Err())
+}
+
+// TestValidateX212 breaks rules of the hand-written 005010X212 tables in
+// real 276 and 277 files.
+func TestValidateX212(t *testing.T) {
+	tests := []struct {
+		name, file, old, new, want string
+	}{
+		{"277 TRN01 must be 2 (referenced trace number)", "277/LinuxForHealth-x12__demo-file_demo.277",
+			"TRN*2*ABCXYZ1", "TRN*1*ABCXYZ1", "element 7 11 2200D TRN 1"},
+		{"277 STC01-2 status code required", "277/LinuxForHealth-x12__demo-file_demo.277",
+			"STC*P3:317*", "STC*P3*", "element 1 12 2200D STC 1"},
+		{"276 subscriber name required (2100D)", "276/LinuxForHealth-x12__demo-file_demo.276",
+			"NM1*IL*1*SMITH*FRED****MI*123456789A~", "", "segment 3 11 2100D NM1 0"},
+		{"276 BHT02 must be 13", "276/LinuxForHealth-x12__demo-file_demo.276",
+			"BHT*0010*13*", "BHT*0010*08*", "element 7 2  BHT 2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(samples, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := strings.ReplaceAll(string(data), "\n", "")
+			if !strings.Contains(s, tc.old) {
+				t.Fatalf("%q not in the sample", tc.old)
+			}
+			s = strings.Replace(s, tc.old, tc.new, 1)
+			if tc.new == "" {
+				// Keep SE01 right: one segment fewer.
+				s = strings.Replace(s, "SE*36*", "SE*35*", 1)
+			}
+			rep, err := guide.Validate(strings.NewReader(s), guide.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := rep.AllErrors()
+			if len(errs) == 0 {
+				t.Fatal("no error")
+			}
+			e := errs[0]
+			got := fmt.Sprintf("%s %s %d %s %s %d", e.Level, e.Code, e.Pos.SetSegment, e.Pos.Loop, e.Pos.SegmentID, e.Pos.Element)
+			if got != tc.want {
+				t.Errorf("got %q, want %q\n%v", got, tc.want, rep.Err())
+			}
+		})
+	}
 }

@@ -243,9 +243,12 @@ func loopName(id string) string {
 
 // find looks for the node seg starts: in the innermost open loop first,
 // from the position of the child matched last on, then in each enclosing
-// loop. keyed requires the qualifier to match; unkeyed looks in the
-// innermost loop only, so a segment with a wrong qualifier is still checked
-// where it stands.
+// loop. keyed requires the qualifier to match; unkeyed, tried when keyed
+// finds nothing, goes by the segment ID alone, so a segment with a wrong
+// qualifier is still placed and its qualifier reported as a bad code: in
+// the innermost loop's segments for a full table (elsewhere the segment is
+// reported as unexpected), in every open loop and loop trigger for a
+// Partial one (whose layout is looser).
 func (c *Checker) find(seg *edi.Segment, id []byte, keyed bool) (int, int) {
 	key := packID(id)
 	for d := len(c.stack) - 1; d >= 0; d-- {
@@ -268,12 +271,12 @@ func (c *Checker) find(seg *edi.Segment, id []byte, keyed bool) (int, int) {
 			if keyed && !c.keyMatches(n.seg, seg) {
 				continue
 			}
-			if !keyed && n.loop != nil {
+			if !keyed && n.loop != nil && !c.g.Partial {
 				continue
 			}
 			return d, j
 		}
-		if !keyed {
+		if !keyed && !c.g.Partial {
 			break
 		}
 	}
@@ -373,7 +376,8 @@ func (c *Checker) unexpected(seg *edi.Segment, id []byte) {
 		e.DataElement, e.Value = "735", string(c.elem(3))
 		return
 	}
-	if c.g.Partial {
+	if c.g.Partial && !c.x.known[string(id)] {
+		// A segment a hand-written table does not list at all.
 		return
 	}
 	f := &c.stack[d]

@@ -228,10 +228,10 @@ func TestValidate271(t *testing.T) {
 		{"HL02 at the information source level (2000A HL02 not used)", file271(edit(response271, 1, "HL*1*1*20*1", false)), "element I10 3 2000A HL 2"},
 		{"BHT02 of a 270 (a 271 is 06 or 11)", file271(edit(response271, 0, "BHT*0022*13*ELG1*20260302*2205", false)), "element 7 2  BHT 2"},
 		{"EB01 missing (2110C EB01 required)", file271(edit(response271, 9, "EB**IND*30", false)), "element 1 11 2110C EB 1"},
-		{"subscriber NM1 missing (2100C required)", file271(edit(response271, 7, "", false)), "segment 3 15 2100C NM1 0"},
+		{"subscriber NM1 missing (2100C required)", file271(edit(response271, 7, "", false)), "segment 2 9 2000C DMG 0"},
 		{"LS01 not 2120", file271(edit(response271, 11, "LS*2100", false)), "element 7 13 2110C LS 1"},
 		{"TRN past max use (2000C TRN max 3)", file271(edit(edit(edit(response271, 6, "TRN*1*A*9CLRHOUSE1", true), 6, "TRN*1*B*9CLRHOUSE1", true), 6, "TRN*1*C*9CLRHOUSE1", true)), "segment 5 11 2000C TRN 0"},
-		{"HL level code not 22 at the subscriber (HL03)", file271(edit(response271, 5, "HL*3*2*24*0", false)), "element 7 7 2100B HL 3"},
+		{"HL level code not 22 at the subscriber (HL03)", file271(edit(response271, 5, "HL*3*2*24*0", false)), "element 7 7 2000C HL 3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
