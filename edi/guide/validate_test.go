@@ -248,3 +248,30 @@ func TestValidate271(t *testing.T) {
 		})
 	}
 }
+
+// TestValidate999 checks a 999 against 005010X231A1: the business unit
+// CTX (Loop 2100) may appear once per IK3.
+func TestValidate999(t *testing.T) {
+	body := []string{
+		"AK1*HC*1*005010X222A1",
+		"AK2*837*0001*005010X222A1",
+		"IK3*CLM*17*2300*8",
+		"CTX*CLM01:PCN1",
+		"IK4*10*1351*7*X",
+		"IK5*R*5",
+		"AK9*R*1*1*0",
+	}
+	file999 := func(body []string) string { return interchange("FA", "005010X231A1", "999", body) }
+	if rep := validate(t, file999(body), 0); !rep.Clean() {
+		t.Fatalf("clean 999 has errors:\n%v", rep.Err())
+	}
+	rep := validate(t, file999(edit(body, 4, "CTX*CLM01:PCN1", true)), 0)
+	errs := rep.AllErrors()
+	if len(errs) == 0 {
+		t.Fatal("no error for a second business unit CTX")
+	}
+	e := errs[0]
+	if got := fmt.Sprintf("%s %s %d %s %s", e.Level, e.Code, e.Pos.SetSegment, e.Pos.Loop, e.Pos.SegmentID); got != "segment 5 6 2100 CTX" {
+		t.Errorf("got %q\n%v", got, rep.Err())
+	}
+}
