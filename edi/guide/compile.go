@@ -50,8 +50,9 @@ type celem struct {
 	// Copies of the definition's hot fields, to spare the walk a pointer.
 	usage    Usage
 	kind     byte // N numeric (N0-N9), R decimal, D date, T time, other 0
-	min, max int
-	repeat   int
+	states   bool // codes from the external "states" list (SNIP 5)
+	min, max int32
+	repeat   int32
 
 	def     *Element
 	codes   codeSet
@@ -179,7 +180,8 @@ func (x *index) compileSegment(s *Segment) *cseg {
 }
 
 func compileElement(e *Element) celem {
-	ce := celem{def: e, codes: newCodeSet(e.Codes), usage: e.Usage, min: e.Min, max: e.Max, repeat: e.Repeat}
+	ce := celem{def: e, codes: newCodeSet(e.Codes), usage: e.Usage,
+		min: int32(e.Min), max: int32(e.Max), repeat: int32(e.Repeat), states: e.External == "states"}
 	switch t := e.Type; {
 	case len(t) == 2 && t[0] == 'N' && t[1] >= '0' && t[1] <= '9':
 		ce.kind = 'N'

@@ -77,8 +77,8 @@ func (c *Checker) repeated(e *celem, v []byte, loop string, pos int, d edi.Delim
 		} else {
 			v = nil
 		}
-		if k > e.def.Repeat {
-			c.elemErr(e, loop, pos, 0, k, ErrGuideSyntax, edi.IK4TooManyRepetitions, nil, "repeats more than %d times", e.def.Repeat)
+		if k > int(e.repeat) {
+			c.elemErr(e, loop, pos, 0, k, ErrGuideSyntax, edi.IK4TooManyRepetitions, nil, "repeats more than %d times", e.repeat)
 			return
 		}
 		c.value(e, r, loop, pos, k, d.Component)
@@ -133,10 +133,10 @@ func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte
 		ce := &e.comps[k-1]
 		switch {
 		case len(part) == 0:
-			if ce.def.Usage == Required {
+			if ce.usage == Required {
 				c.elemErr(ce, loop, pos, k, rep, ErrGuide, edi.IK4RequiredMissing, nil, "is required and missing")
 			}
-		case ce.def.Usage == NotUsed:
+		case ce.usage == NotUsed:
 			if c.level >= LevelGuide {
 				c.elemErr(ce, loop, pos, k, rep, ErrGuide, edi.IK4ImplNotUsed, part, "is not used in loop %s, present", loopName(loop))
 			}
@@ -148,7 +148,7 @@ func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte
 		}
 	}
 	for k++; k <= len(e.comps); k++ {
-		if e.comps[k-1].def.Usage == Required {
+		if e.comps[k-1].usage == Required {
 			c.elemErr(&e.comps[k-1], loop, pos, k, rep, ErrGuide, edi.IK4RequiredMissing, nil, "is required and missing")
 		}
 	}
@@ -157,8 +157,7 @@ func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte
 // simple checks a non-empty simple element or component: data type,
 // length, codes and pattern.
 func (c *Checker) simple(e *celem, v []byte, loop string, pos, comp, rep int) {
-	def := e.def
-	n := len(v)
+	n := int32(len(v))
 	switch e.kind {
 	case 'N':
 		digits := v
@@ -169,14 +168,14 @@ func (c *Checker) simple(e *celem, v []byte, loop string, pos, comp, rep int) {
 			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidCharacter, v, "%q is not a number", printable(v))
 			return
 		}
-		n = len(digits)
+		n = int32(len(digits))
 	case 'R':
 		digits, ok := decimalDigits(v)
 		if !ok {
 			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidCharacter, v, "%q is not a decimal number", printable(v))
 			return
 		}
-		n = digits
+		n = int32(digits)
 	case 'D':
 		if !validDate(v) {
 			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidDate, v, "%q is not a CCYYMMDD date", printable(v))
@@ -199,15 +198,15 @@ func (c *Checker) simple(e *celem, v []byte, loop string, pos, comp, rep int) {
 	if c.level < LevelGuide {
 		return
 	}
-	if !e.codes.empty() && !e.codes.has(v) && !c.baseRef(def, v) {
+	if !e.codes.empty() && !e.codes.has(v) && !c.baseRef(e.def, v) {
 		c.elemErr(e, loop, pos, comp, rep, ErrGuide, edi.IK4InvalidCode, v, "%q is not a code this guide allows here (%s)", printable(v), codeList(e.codes.list))
 		return
 	}
 	if e.pattern != nil && !e.pattern.Match(v) {
-		c.elemErr(e, loop, pos, comp, rep, ErrGuide, edi.IK4ImplPatternMismatch, v, "%q does not have the form the guide requires (%s)", printable(v), def.Pattern)
+		c.elemErr(e, loop, pos, comp, rep, ErrGuide, edi.IK4ImplPatternMismatch, v, "%q does not have the form the guide requires (%s)", printable(v), e.def.Pattern)
 		return
 	}
-	if c.level >= LevelCodeSets && def.External == "states" && !validState(v) {
+	if e.states && c.level >= LevelCodeSets && !validState(v) {
 		c.elemErr(e, loop, pos, comp, rep, ErrGuide, edi.IK4InvalidCode, v, "%q is not a US state or Canadian province code", printable(v))
 	}
 }
