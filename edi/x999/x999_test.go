@@ -273,3 +273,16 @@ func TestGenerateGuideErrors(t *testing.T) {
 		t.Errorf("decoded CTX %q %q", got.Unit, got.UnitRef)
 	}
 }
+
+// TestGenerateSkipsAcknowledgments: a 999 is not acknowledged by a 999
+// (005010X231A1 AK101 does not list FA).
+func TestGenerateSkipsAcknowledgments(t *testing.T) {
+	rep := &edi.Report{Interchanges: []*edi.InterchangeReport{{ControlNumber: "000000001", Groups: []*edi.GroupReport{
+		{FunctionalID: "FA", ControlNumber: "1", Version: "005010X231A1", SetCount: 1, Sets: []*edi.SetReport{{ID: "999", ControlNumber: "0001"}}},
+		{FunctionalID: "HC", ControlNumber: "2", Version: "005010X222A1", SetCount: 1, Sets: []*edi.SetReport{{ID: "837", ControlNumber: "0001"}}},
+	}}}}
+	acks := Generate(rep)
+	if len(acks) != 1 || len(acks[0].Responses) != 1 || acks[0].Responses[0].FunctionalID != "HC" {
+		t.Fatalf("got %+v", acks)
+	}
+}
