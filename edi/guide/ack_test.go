@@ -38,9 +38,9 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 // ack999 validates x12 and writes the 999s of its first interchange.
-func ack999(t *testing.T, x12 string) []byte {
+func ack999(t *testing.T, x12 string, level int) []byte {
 	t.Helper()
-	rep := validate(t, x12, guide.IntakeLevel)
+	rep := validate(t, x12, level)
 	acks := x999.Generate(rep)
 	var b bytes.Buffer
 	w := edi.NewWriter(&b, edi.DefaultDelimiters)
@@ -59,15 +59,17 @@ func Test999Golden(t *testing.T) {
 	twoClaims := append(append([]string(nil), claim837P...), "CLM*PCN2*50***11:B:1*Y*A*Y*Y", "HI*ABK:R69", "LX*1", "SV1*HC:99213*50*UN*1***1", "DTP*472*D8*2024010")
 	tests := []struct {
 		name, x12 string
+		level     int
 	}{
-		{"999-guide-errors.x12", file837P(edit(edit(edit(twoClaims, 16, "CLM*PCN1*100***11:B:1*Y*A*Y*Y*X", false), 10, "SBR*X*18*******CI", false), 6, "", false))},
-		{"999-hierarchy.x12", file837P(edit(claim837P, 9, "HL*3*3*22*0", false))},
-		{"999-accepted.x12", file837P(claim837P)},
-		{"999-sets.x12", interchange("HC", "005010X222A1", "837", claim837P, edit(claim837P, 18, "HI*ABK:R51", true))},
+		{"999-situational.x12", file837P(edit(claim837P, 16, "CLM*PCN1*100***11:B:7*Y*A*Y*Y", false)), guide.LevelSituational},
+		{"999-guide-errors.x12", file837P(edit(edit(edit(twoClaims, 16, "CLM*PCN1*100***11:B:1*Y*A*Y*Y*X", false), 10, "SBR*X*18*******CI", false), 6, "", false)), guide.IntakeLevel},
+		{"999-hierarchy.x12", file837P(edit(claim837P, 9, "HL*3*3*22*0", false)), guide.IntakeLevel},
+		{"999-accepted.x12", file837P(claim837P), guide.IntakeLevel},
+		{"999-sets.x12", interchange("HC", "005010X222A1", "837", claim837P, edit(claim837P, 18, "HI*ABK:R51", true)), guide.IntakeLevel},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ack999(t, tc.x12)
+			got := ack999(t, tc.x12, tc.level)
 			golden(t, tc.name, got)
 			rep, err := guide.Validate(bytes.NewReader(got), guide.Options{Level: guide.LevelCodeSets})
 			if err != nil {

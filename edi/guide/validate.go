@@ -20,8 +20,9 @@ const (
 	// LevelBalance adds balancing: an 837 claim's charge against its
 	// service lines (SNIP 3).
 	LevelBalance = 3
-	// LevelSituational is reserved for situational inter-segment rules
-	// (SNIP 4); it checks what LevelBalance does.
+	// LevelSituational adds the situational inter-segment rules that can
+	// be checked mechanically (SNIP 4), such as 2300 REF*F8 when CLM05-3
+	// is 7 or 8 (situationalRules).
 	LevelSituational = 4
 	// LevelCodeSets adds external code sets the guides name that are
 	// cheap to check here: state and province codes (SNIP 5).
@@ -70,7 +71,9 @@ type Checker struct {
 	pos   edi.Position
 	stack []frame
 	keys  segmentKeys
-	raw   []byte  // the segment being placed
+	// pending are the situational rules triggered in open loops.
+	pending []pendingRule
+	raw     []byte // the segment being placed
 	ends  []int32 // its element boundaries (split)
 	// hl is the last HL01 of the set.
 	hl int
@@ -140,6 +143,7 @@ func (c *Checker) start(seg *edi.Segment, set *edi.SetReport) {
 	c.hl = 0
 	c.unit, c.unitRef, c.unitDepth = "", c.unitRef[:0], 0
 	c.claimOpen = false
+	c.pending = c.pending[:0]
 }
 
 // push opens loop l with its trigger matched.
@@ -231,6 +235,9 @@ func (c *Checker) segment(seg *edi.Segment) {
 	}
 	if c.level >= LevelBalance {
 		c.balance(seg, n.seg, d)
+	}
+	if c.level >= LevelSituational {
+		c.situational(seg, d, loop)
 	}
 }
 
@@ -401,6 +408,9 @@ func (c *Checker) pop(d int) {
 	for len(c.stack)-1 > d {
 		k := len(c.stack) - 1
 		f := &c.stack[k]
+		if len(c.pending) > 0 {
+			c.judge(k)
+		}
 		c.skipped(k, f.cur+1, len(f.loop.nodes), -1)
 		for j := 0; j <= f.cur && j < len(f.counts); j++ {
 			if f.counts[j] == 0 && f.loop.nodes[j].usage == Required && c.level >= LevelGuide {

@@ -130,6 +130,8 @@ func TestValidateRules(t *testing.T) {
 			"segment 2 5 1000A CUR 0", edi.ErrImplementation, ""},
 		{"claim out of balance (SNIP 3)", file837P(edit(claim837P, 16, "CLM*PCN1*150***11:B:1*Y*A*Y*Y", false)), guide.LevelBalance,
 			"element 7 18 2300 CLM 2", edi.ErrBalance, "PCN1"},
+		{"replacement claim without REF*F8 (SNIP 4)", file837P(edit(claim837P, 16, "CLM*PCN1*100***11:B:7*Y*A*Y*Y", false)), guide.LevelSituational,
+			"segment I6 23 2300 REF 0", edi.ErrImplementation, "PCN1"},
 		{"SE01 wrong", strings.Replace(file837P(claim837P), "SE*23*", "SE*22*", 1), 0,
 			"set 4 23  SE 1", edi.ErrEnvelope, ""},
 		{"GS01 HC on a 271", interchange("HC", "005010X279A1", "271", []string{"BHT*0022*11*1*20240102*1200"}), 0,
@@ -273,5 +275,19 @@ func TestValidate999(t *testing.T) {
 	e := errs[0]
 	if got := fmt.Sprintf("%s %s %d %s %s", e.Level, e.Code, e.Pos.SetSegment, e.Pos.Loop, e.Pos.SegmentID); got != "segment 5 6 2100 CTX" {
 		t.Errorf("got %q\n%v", got, rep.Err())
+	}
+}
+
+// TestSituationalTrigger: the error of a situational rule names its
+// trigger, CLM05-3 in loop 2300, for the 999's CTX; a claim with the
+// REF*F8 the rule asks for is clean.
+func TestSituationalTrigger(t *testing.T) {
+	replacement := edit(claim837P, 16, "CLM*PCN1*100***11:B:7*Y*A*Y*Y", false)
+	e := validate(t, file837P(replacement), guide.LevelSituational).AllErrors()[0]
+	if e.Trigger == nil || e.Trigger.SegmentID != "CLM" || e.Trigger.SetSegment != 18 || e.Trigger.Loop != "2300" || e.Trigger.Element != 5 || e.Trigger.Component != 3 {
+		t.Fatalf("trigger %+v", e.Trigger)
+	}
+	if rep := validate(t, file837P(edit(replacement, 17, "REF*F8*ICN123", true)), guide.LevelSituational); !rep.Clean() {
+		t.Errorf("replacement claim with REF*F8:\n%v", rep.Err())
 	}
 }

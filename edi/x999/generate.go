@@ -107,6 +107,10 @@ func GenerateSet(s *edi.SetReport) TransactionSetResponse {
 				Loop: echo(e.Pos.Loop, 4, false)})
 		}
 		sg := &r.Segments[i]
+		if sg.Trigger == nil && e.Trigger != nil && e.Trigger.SetSegment > 0 {
+			sg.Trigger = &Trigger{SegmentID: segmentID(e.Trigger.SegmentID), Position: e.Trigger.SetSegment,
+				Loop: echo(e.Trigger.Loop, 4, false), Element: e.Trigger.Element, Component: e.Trigger.Component}
+		}
 		if sg.Unit == "" && e.Unit != "" {
 			sg.Unit, sg.UnitRef = echo(e.Unit, 35, false), echoValue(e.UnitRef, 35)
 		}

@@ -244,11 +244,12 @@ func TestGenerateGuideErrors(t *testing.T) {
 	e1 := &edi.Error{Pos: at(17, "CLM", "2300"), Level: edi.LevelElement, Code: edi.IK4InvalidCode, DataElement: "1351", Value: "X*~", Unit: "CLM01", UnitRef: "PCN:1"}
 	e1.Pos.Element = 10
 	set.Errors.Add(e1)
-	set.Errors.Add(&edi.Error{Pos: at(8, "N3", "2010AA"), Level: edi.LevelSegment, Code: edi.IK3RequiredMissing})
+	set.Errors.Add(&edi.Error{Pos: at(8, "N3", "2010AA"), Level: edi.LevelSegment, Code: edi.IK3RequiredMissing,
+		Trigger: &edi.Position{SetSegment: 5, SegmentID: "NM1", Loop: "2010AA", Element: 2}})
 	set.Errors.Add(&edi.Error{Pos: at(8, "N4", "2010AA"), Level: edi.LevelSegment, Code: edi.IK3SegmentOverMaxUse})
 	r := GenerateSet(set)
 	want := []SegmentError{
-		{SegmentID: "N3", Position: 8, Loop: "2010", Code: "3"},
+		{SegmentID: "N3", Position: 8, Loop: "2010", Code: "3", Trigger: &Trigger{SegmentID: "NM1", Position: 5, Loop: "2010", Element: 2}},
 		{SegmentID: "N4", Position: 8, Loop: "2010", Code: "5"},
 		{SegmentID: "CLM", Position: 17, Loop: "2300", Code: "8", Unit: "CLM01", UnitRef: "PCN1",
 			Elements: []ElementError{{Position: 10, Reference: "1351", Code: "7", Value: "X"}}},
@@ -262,7 +263,8 @@ func TestGenerateGuideErrors(t *testing.T) {
 	if err := Encode(w, Envelope{ISA: edi.ISAHeader{SenderQualifier: "ZZ", SenderID: "A", ReceiverQualifier: "ZZ", ReceiverID: "B", Time: time.Date(2024, 1, 2, 9, 0, 0, 0, time.UTC), ControlNumber: 1, Usage: "T"}, GS: edi.GSHeader{SenderCode: "A", ReceiverCode: "B", ControlNumber: 1}}, nil, []FunctionalGroupResponse{resp}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "IK3*CLM*17*2300*8~CTX*CLM01:PCN1~IK4*10*1351*7*X~") {
+	if !strings.Contains(b.String(), "IK3*CLM*17*2300*8~CTX*CLM01:PCN1~IK4*10*1351*7*X~") ||
+		!strings.Contains(b.String(), "IK3*N3*8*2010*3~CTX*SITUATIONAL TRIGGER*NM1*5*2010*2~") {
 		t.Fatalf("999 lacks the IK3/CTX/IK4 of CLM:\n%s", b.String())
 	}
 	f, err := Decode(edi.NewReader(&b))
@@ -271,6 +273,9 @@ func TestGenerateGuideErrors(t *testing.T) {
 	}
 	if got := f.Responses[0].Sets[0].Segments[2]; got.Unit != "CLM01" || got.UnitRef != "PCN1" {
 		t.Errorf("decoded CTX %q %q", got.Unit, got.UnitRef)
+	}
+	if got := f.Responses[0].Sets[0].Segments[0].Trigger; got == nil || *got != *want[0].Trigger {
+		t.Errorf("decoded situational trigger %+v", got)
 	}
 }
 

@@ -150,7 +150,8 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 			"guide (837P, 837I, 835, 277CA, 999, 270, 271), and prints each error with its position: interchange,\n" +
 			"group and set control numbers, segment, loop ID, element and its name.\n" +
 			"--level picks how deep, after the WEDI SNIP types: 1 syntax, 2 implementation guide (the\n" +
-			"default, what Clearhouse applies to every file it receives), 3 claim balancing, 5 state codes.\n" +
+			"default, what Clearhouse applies to every file it receives), 3 claim balancing, 4 situational\n" +
+			"rules (such as REF*F8 on a replacement claim), 5 state codes.\n" +
 			"Exit status: 0 clean, 1 errors found, 2 usage error, not X12 or unreadable.\n" +
 			"--999 writes the acknowledgment of every interchange: a 999 per functional group, or a TA1\n" +
 			"when the interchange envelope (ISA/IEA) itself is in error. --ta1 writes the TA1 of every\n" +
