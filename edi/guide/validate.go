@@ -73,8 +73,8 @@ type Checker struct {
 	keys  segmentKeys
 	// pending are the situational rules triggered in open loops.
 	pending []pendingRule
-	raw     []byte // the segment being placed
-	ends  []int32 // its element boundaries (split)
+	raw     []byte  // the segment being placed
+	ends    []int32 // its element boundaries (split)
 	// hl is the last HL01 of the set.
 	hl int
 	// unit is the business unit (999 CTX) errors are in: CLM01 in an 837
