@@ -2,6 +2,7 @@ package guide_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -138,6 +139,54 @@ func TestValidateX212(t *testing.T) {
 			got := fmt.Sprintf("%s %s %d %s %s %d", e.Level, e.Code, e.Pos.SetSegment, e.Pos.Loop, e.Pos.SegmentID, e.Pos.Element)
 			if got != tc.want {
 				t.Errorf("got %q, want %q\n%v", got, tc.want, rep.Err())
+			}
+		})
+	}
+}
+
+// TestBalance835 breaks the 835 balancing rules (SNIP 3) in a real 835
+// that balances: a line's paid amount, a claim's paid amount and BPR02.
+func TestBalance835(t *testing.T) {
+	const file = "835/jdavisp3-TigerShark__tests_5010-835-example-1.txt"
+	data, err := os.ReadFile(filepath.Join(samples, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := guide.Validate(bytes.NewReader(data), guide.Options{Level: guide.LevelBalance}); err != nil || !rep.Clean() {
+		t.Fatalf("%v %v", err, rep.Err())
+	}
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"line paid", "SVC*AD|D1110*90*80**1", "SVC*AD|D1110*90*81**1", "SVC 3 2110"},
+		{"claim paid", "CLP*PRECERTIFICATION*25*3790*0**12", "CLP*PRECERTIFICATION*25*3790*1**12", "CLP 4 2100"},
+		{"BPR02", "BPR*I*1790*C", "BPR*I*1791*C", "BPR 2 "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := strings.Replace(string(data), tc.old, tc.new, 1)
+			if s == string(data) {
+				t.Fatalf("%q not in the sample", tc.old)
+			}
+			for _, level := range []int{guide.LevelGuide, guide.LevelBalance} {
+				rep, err := guide.Validate(strings.NewReader(s), guide.Options{Level: level})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if level < guide.LevelBalance {
+					if !rep.Clean() {
+						t.Errorf("level %d checks balance: %v", level, rep.Err())
+					}
+					continue
+				}
+				errs := rep.AllErrors()
+				if len(errs) == 0 {
+					t.Fatal("no error")
+				}
+				e := errs[0]
+				if got := fmt.Sprintf("%s %d %s", e.Pos.SegmentID, e.Pos.Element, e.Pos.Loop); got != tc.want || !errors.Is(e, edi.ErrBalance) {
+					t.Errorf("got %q (%v), want %q", got, e, tc.want)
+				}
 			}
 		})
 	}

@@ -86,6 +86,18 @@ type Checker struct {
 	claimCharge, lineCharges int64
 	claimPos                 edi.Position
 	claimOpen, claimBad      bool
+	claimDepth               int
+	claimErrs, lineErrs      int // set errors when the claim or line began
+	segErrs                  int // set errors before the current segment
+	// 835 balance (SNIP 3): claim and line paid against charge less
+	// adjustments, BPR02 against the claims' payments less PLB.
+	claimAdjust, claimPaid           int64
+	lineCharge, linePaid, lineAdjust int64
+	linePos                          edi.Position
+	lineOpen, lineBad                bool
+	setPayment, setPaid              int64
+	setPos                           edi.Position
+	setBad                           bool
 }
 
 // frame is an open loop: the child matched last and the uses of each.
@@ -142,7 +154,8 @@ func (c *Checker) start(seg *edi.Segment, set *edi.SetReport) {
 	c.stack[0].counts[0] = 0
 	c.hl = 0
 	c.unit, c.unitRef, c.unitDepth = "", c.unitRef[:0], 0
-	c.claimOpen = false
+	c.claimOpen, c.lineOpen = false, false
+	c.setPos = edi.Position{}
 	c.pending = c.pending[:0]
 }
 
@@ -186,6 +199,7 @@ func (c *Checker) add(sentinel error, level edi.Level, code, loop string, elem, 
 }
 
 func (c *Checker) segment(seg *edi.Segment) {
+	c.segErrs = c.set.Errors.Len()
 	c.split(seg.Raw(), seg.Delimiters().Element)
 	id := c.raw[:c.ends[0]]
 	if !validSegmentID(id) {
@@ -417,8 +431,10 @@ func (c *Checker) pop(d int) {
 				c.missing(k, j)
 			}
 		}
-		if c.unitDepth >= k {
+		if c.claimOpen && c.claimDepth >= k {
 			c.endClaim()
+		}
+		if c.unitDepth >= k {
 			c.unit, c.unitRef, c.unitDepth = "", c.unitRef[:0], 0
 		}
 		c.stack = c.stack[:k]
