@@ -139,12 +139,13 @@ func (c *Checker) Check(seg *edi.Segment, pos edi.Position, set *edi.SetReport) 
 
 func (c *Checker) start(seg *edi.Segment, set *edi.SetReport) {
 	c.g = Lookup(set.ID, set.ImplRef)
-	if c.g == nil && set.ImplRef != "" {
-		// An ST03 this package has no guide for: check nothing beyond
-		// the envelope.
-		return
+	if c.g == nil && set.ImplRef == "" {
+		// No ST03 (an envelope error but for an 835): GS08 names the
+		// guide.
+		c.g = Lookup(set.ID, set.GroupVersion)
 	}
 	if c.g == nil {
+		// A guide this package has no table for: the envelope only.
 		return
 	}
 	c.x = c.g.index()

@@ -291,3 +291,16 @@ func TestSituationalTrigger(t *testing.T) {
 		t.Errorf("replacement claim with REF*F8:\n%v", rep.Err())
 	}
 }
+
+// TestGuideFromGS08: a set without ST03 (an envelope error of its own) is
+// still checked against the guide GS08 names.
+func TestGuideFromGS08(t *testing.T) {
+	x12 := strings.Replace(file837P(edit(claim837P, 10, "SBR*X*18*******CI", false)), "ST*837*0001*005010X222A1~", "ST*837*0001~", 1)
+	var codes []string
+	for _, e := range validate(t, x12, 0).AllErrors() {
+		codes = append(codes, e.Pos.SegmentID+" "+e.Code)
+	}
+	if got := strings.Join(codes, ", "); got != "ST 1, SBR 7" {
+		t.Errorf("errors %s, want ST03 missing and SBR01 bad code", got)
+	}
+}

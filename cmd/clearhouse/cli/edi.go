@@ -183,6 +183,7 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 			if n := rep.ErrorCount() - len(rep.AllErrors()); n > 0 {
 				fmt.Fprintf(w, "(%d more errors not shown)\n", n)
 			}
+			writeUnguided(w, rep)
 			if rep.Clean() {
 				fmt.Fprintf(w, "%s: clean, %s\n", rep.File, plural(rep.Segments, "segment", "segments"))
 			} else {
@@ -215,6 +216,25 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 	cmd.Flags().Int64Var(&control, "control-number", 1, "first ISA13/GS06 control number of the acknowledgments")
 	cmd.Flags().StringVar(&at, "at", "", "acknowledgment date and time, RFC 3339 (default now)")
 	return cmd
+}
+
+// writeUnguided notes the transaction sets whose guide has no table, so
+// only their envelopes were checked.
+func writeUnguided(w io.Writer, rep *edi.Report) {
+	for _, ic := range rep.Interchanges {
+		for _, g := range ic.Groups {
+			for _, s := range g.Sets {
+				ref := s.ImplRef
+				if ref == "" {
+					ref = g.Version
+				}
+				if guide.Lookup(s.ID, ref) == nil {
+					fmt.Fprintf(w, "note: ISA13 %s, GS06 %s, ST02 %s: no implementation guide table for %s %s; envelope checked only\n",
+						ic.ControlNumber, g.ControlNumber, s.ControlNumber, s.ID, ref)
+				}
+			}
+		}
+	}
 }
 
 // ackName names the acknowledgment element a level's code goes in.
