@@ -174,6 +174,9 @@ type QuarantineDetails struct {
 	Segment   int    `json:"segment,omitempty"`
 	SegmentID string `json:"segmentId,omitempty"`
 	Element   int    `json:"element,omitempty"`
+	// Loop is the implementation guide loop ID, such as 2100, when the
+	// error is a guide error.
+	Loop string `json:"loop,omitempty"`
 }
 
 // Quarantine reasons.
@@ -347,7 +350,7 @@ func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, reason s
 	var ee *edi.Error
 	if errors.As(cause, &ee) {
 		d.Interchange, d.Group, d.Set = ee.Pos.Interchange, ee.Pos.Group, ee.Pos.Set
-		d.Segment, d.SegmentID, d.Element = ee.Pos.Segment, ee.Pos.SegmentID, ee.Pos.Element
+		d.Segment, d.SegmentID, d.Element, d.Loop = ee.Pos.Segment, ee.Pos.SegmentID, ee.Pos.Element, ee.Pos.Loop
 	}
 	details, err := json.Marshal(d)
 	if err != nil {
