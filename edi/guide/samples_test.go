@@ -191,3 +191,38 @@ func TestBalance835(t *testing.T) {
 		})
 	}
 }
+
+// TestSamplesSituational: at LevelSituational, the real 837Ps that pass
+// pyx12 differ from it by one rule only, which the X222A1 map lacks:
+// 2010AA N403 "when reporting the ZIP code for U.S. addresses, the full
+// nine-digit ZIP code is required".
+func TestSamplesSituational(t *testing.T) {
+	index, err := os.ReadFile(filepath.Join(samples, "INDEX.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	differ := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(index)), "\n")[1:] {
+		f := strings.Split(line, "\t")
+		if f[0] != "837P" || f[8] != "OK" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(samples, f[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := guide.Validate(bytes.NewReader(data), guide.Options{Level: guide.LevelSituational})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Clean() {
+			differ++
+		}
+		for _, e := range rep.AllErrors() {
+			if e.Pos.Loop != "2010AA" || e.Pos.SegmentID != "N4" || e.Pos.Element != 3 || e.Code != edi.IK4ImplPatternMismatch {
+				t.Errorf("%s: %v", f[1], e)
+			}
+		}
+	}
+	t.Logf("%d 837P samples that pass pyx12 have a 5-digit billing provider ZIP", differ)
+}

@@ -93,3 +93,37 @@ func (c *Checker) judge(d int) {
 	}
 	c.pending = kept
 }
+
+// zipRule is an address whose ZIP code must have nine digits when the
+// address is in the United States (N404 country code absent).
+type zipRule struct {
+	guide, loop string
+	note        string
+}
+
+// nineDigitZIPs are the 005010X222A1 addresses that need the ZIP+4. The
+// X223A2 map demands it of 2010AA N403 unconditionally (a pattern of
+// the table); the X222A1 map does not, so it is checked here as the
+// situational rule it is.
+var nineDigitZIPs = []zipRule{
+	{guide: "005010X222A1", loop: "2010AA",
+		note: "2010AA N403: when reporting the ZIP code for U.S. addresses, the full nine-digit ZIP code is required"},
+}
+
+// zip checks an N4 against nineDigitZIPs.
+func (c *Checker) zip(s *cseg, loop string) {
+	if s.def.ID != "N4" || len(c.elem(4)) > 0 {
+		return
+	}
+	for _, r := range nineDigitZIPs {
+		if r.guide != c.g.Ref || r.loop != loop {
+			continue
+		}
+		v := c.elem(3)
+		if len(v) == 0 || len(v) == 9 && allDigits(v) {
+			return
+		}
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4ImplPatternMismatch, loop, 3, 0, 0, "", "N403 Postal Code %q is not a nine-digit ZIP code (%s)", printable(v), r.note)
+		e.DataElement, e.Value = "116", string(v)
+	}
+}

@@ -20,9 +20,10 @@ const (
 	// LevelBalance adds balancing: an 837 claim's charge against its
 	// service lines (SNIP 3).
 	LevelBalance = 3
-	// LevelSituational adds the situational inter-segment rules that can
-	// be checked mechanically (SNIP 4), such as 2300 REF*F8 when CLM05-3
-	// is 7 or 8 (situationalRules).
+	// LevelSituational adds the situational rules that can be checked
+	// mechanically (SNIP 4), such as 2300 REF*F8 when CLM05-3 is 7 or 8
+	// (situationalRules) and the nine-digit billing provider ZIP code of a
+	// US address (nineDigitZIPs).
 	LevelSituational = 4
 	// LevelCodeSets adds external code sets the guides name that are
 	// cheap to check here: state and province codes (SNIP 5).
@@ -253,6 +254,7 @@ func (c *Checker) segment(seg *edi.Segment) {
 	}
 	if c.level >= LevelSituational {
 		c.situational(seg, d, loop)
+		c.zip(n.seg, loop)
 	}
 }
 

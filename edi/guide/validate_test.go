@@ -132,6 +132,8 @@ func TestValidateRules(t *testing.T) {
 			"element 7 18 2300 CLM 2", edi.ErrBalance, "PCN1"},
 		{"replacement claim without REF*F8 (SNIP 4)", file837P(edit(claim837P, 16, "CLM*PCN1*100***11:B:7*Y*A*Y*Y", false)), guide.LevelSituational,
 			"segment I6 23 2300 REF 0", edi.ErrImplementation, "PCN1"},
+		{"5-digit billing provider ZIP (X222A1 2010AA N403, SNIP 4)", file837P(edit(claim837P, 7, "N4*RALEIGH*NC*27607", false)), guide.LevelSituational,
+			"element I12 9 2010AA N4 3", edi.ErrImplementation, ""},
 		{"SE01 wrong", strings.Replace(file837P(claim837P), "SE*23*", "SE*22*", 1), 0,
 			"set 4 23  SE 1", edi.ErrEnvelope, ""},
 		{"GS01 HC on a 271", interchange("HC", "005010X279A1", "271", []string{"BHT*0022*11*1*20240102*1200"}), 0,
