@@ -48,9 +48,12 @@ type cseg struct {
 
 type celem struct {
 	// Copies of the definition's hot fields, to spare the walk a pointer.
-	usage    Usage
-	kind     byte // N numeric (N0-N9), R decimal, D date, T time, other 0
-	states   bool // codes from the external "states" list (SNIP 5)
+	usage  Usage
+	kind   byte // N numeric (N0-N9), R decimal, D date, T time, other 0
+	states bool // codes from the external "states" list (SNIP 5)
+	// plain is a simple element whose value needs only its length
+	// checked: no data type, codes, pattern or code source to look at.
+	plain    bool
 	min, max int32
 	repeat   int32
 
@@ -200,6 +203,7 @@ func compileElement(e *Element) celem {
 	for i := range e.Components {
 		ce.comps = append(ce.comps, compileElement(&e.Components[i]))
 	}
+	ce.plain = e.Components == nil && ce.kind == 0 && len(e.Codes) == 0 && ce.pattern == nil && !ce.states && e.Max > 0
 	return ce
 }
 

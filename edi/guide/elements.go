@@ -49,6 +49,9 @@ func (c *Checker) elements(seg *edi.Segment, s *cseg, loop string) {
 			}
 		case e.repeat > 1 && d.Repetition != 0 && hasByte(v, d.Repetition):
 			c.repeated(e, v, loop, i, d)
+		case e.plain && int32(len(v)) >= e.min && int32(len(v)) <= e.max && !hasByte(v, d.Component):
+			// An AN or ID element without codes, of a fitting length:
+			// nothing more to check.
 		default:
 			c.value(e, v, loop, i, 0, d.Component)
 		}
