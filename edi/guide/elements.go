@@ -217,7 +217,7 @@ func (c *Checker) simple(e *celem, v []byte, loop string, pos, comp, rep int) {
 func codeList(codes []string) string {
 	var b bytes.Buffer
 	for i, s := range codes {
-		if i == 8 {
+		if i == 12 {
 			b.WriteString(", ...")
 			break
 		}
