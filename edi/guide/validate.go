@@ -76,8 +76,8 @@ type Checker struct {
 	pending []pendingRule
 	raw     []byte  // the segment being placed
 	ends    []int32 // its element boundaries (split)
-	// hl is the last HL01 of the set.
-	hl int
+	// hl is the last HL01 of the set, lx the last 2400 LX01 of the claim.
+	hl, lx int
 	// unit is the business unit (999 CTX) errors are in: CLM01 in an 837
 	// claim; unitDepth is the depth of the loop that set it.
 	unit      string
@@ -248,6 +248,9 @@ func (c *Checker) segment(seg *edi.Segment) {
 	c.elements(seg, n.seg, loop)
 	if n.id == "HL" && c.level >= LevelGuide {
 		c.hierarchy(seg, d, loop)
+	}
+	if c.g.Set == "837" && c.level >= LevelGuide {
+		c.lineNumber(n.id, loop)
 	}
 	if c.level >= LevelBalance {
 		c.balance(seg, n.seg, d)
@@ -518,6 +521,28 @@ func (c *Checker) hierarchy(seg *edi.Segment, d int, loop string) {
 	case parent > 0 && pid != parent:
 		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d is not the HL01 of the enclosing level (%d)", pid, parent)
 		e.DataElement, e.Value = "734", string(p)
+	}
+}
+
+// lineNumber checks an 837's service line numbers: 2400 LX01 "begins
+// with 1 and is incremented by one for each service line of a claim"
+// (005010X222A1 and 005010X223A2 LX01).
+func (c *Checker) lineNumber(id, loop string) {
+	switch id {
+	case "CLM":
+		c.lx = 0
+	case "LX":
+		c.lx++
+		v := c.elem(1)
+		n, ok := atoi(v)
+		if ok && n == c.lx {
+			return
+		}
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 1, 0, 0, "", "LX01 Assigned Number %q: the service lines of a claim are numbered from 1 up by 1, want %d", printable(v), c.lx)
+		e.DataElement, e.Value = "554", string(v)
+		if ok {
+			c.lx = n
+		}
 	}
 }
 

@@ -134,6 +134,8 @@ func TestValidateRules(t *testing.T) {
 			"segment I6 23 2300 REF 0", edi.ErrImplementation, "PCN1"},
 		{"5-digit billing provider ZIP (X222A1 2010AA N403, SNIP 4)", file837P(edit(claim837P, 7, "N4*RALEIGH*NC*27607", false)), guide.LevelSituational,
 			"element I12 9 2010AA N4 3", edi.ErrImplementation, ""},
+		{"service line numbers not from 1 (2400 LX01)", file837P(edit(claim837P, 18, "LX*2", false)), 0,
+			"element 7 20 2400 LX 1", edi.ErrImplementation, "PCN1"},
 		{"SE01 wrong", strings.Replace(file837P(claim837P), "SE*23*", "SE*22*", 1), 0,
 			"set 4 23  SE 1", edi.ErrEnvelope, ""},
 		{"GS01 HC on a 271", interchange("HC", "005010X279A1", "271", []string{"BHT*0022*11*1*20240102*1200"}), 0,
