@@ -93,17 +93,20 @@ func (s *Segment) Is(id string) bool {
 	return len(s.raw) >= n && string(s.raw[:n]) == id && (len(s.raw) == n || s.raw[n] == s.delim.Element)
 }
 
-// splitElements scans the segment byte by byte: its elements are short,
-// so one pass beats a bytes.IndexByte call per element.
 func (s *Segment) splitElements() {
-	ends := s.ends[:0]
-	sep := s.delim.Element
-	for i, c := range s.raw {
-		if c == sep {
-			ends = append(ends, int32(i))
+	s.ends = s.ends[:0]
+	raw := s.raw
+	off := 0
+	for {
+		i := bytes.IndexByte(raw[off:], s.delim.Element)
+		if i < 0 {
+			s.ends = append(s.ends, int32(len(raw)))
+			break
 		}
+		off += i
+		s.ends = append(s.ends, int32(off))
+		off++
 	}
-	s.ends = append(ends, int32(len(s.raw)))
 	s.split = true
 }
 
