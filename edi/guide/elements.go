@@ -11,12 +11,6 @@ import (
 // segment's bytes once, element by element.
 func (c *Checker) elements(seg *edi.Segment, s *cseg, loop string) {
 	d := seg.Delimiters()
-	raw := c.raw
-	if len(raw) > 0 && raw[len(raw)-1] == d.Element {
-		// X12.6 3.7: a segment ends after its last element with data;
-		// trailing element separators are not allowed.
-		c.add(ErrGuideSyntax, edi.LevelSegment, edi.IK3ElementErrors, loop, 0, 0, 0, "", "%s ends with an element separator (trailing empty elements are not allowed)", s.def.ID)
-	}
 	defs := s.elems
 	// present has bit i set when element i (1-based, up to 63) has data.
 	var present uint64

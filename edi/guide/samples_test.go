@@ -17,7 +17,10 @@ const samples = "../../fixtures/x12/samples"
 
 // verdictDiffers names, per sample file, the guide rule on which this
 // package's verdict differs from the third-party one in INDEX.tsv.
-var verdictDiffers = map[string]string{}
+var verdictDiffers = map[string]string{
+	"835/moov-io-x12__examples_example_5010_835_sample1.txt": "trailing element separators (X12.6 leaves trailing empty elements out), " +
+		"which real trading partners send and Clearhouse reads as harmless (a warning of the envelope check, not a rejection); pyx12 counts them as errors",
+}
 
 // TestSamples checks every real sample file whose transaction this package
 // has a table for against the verdict_2026_12 column of INDEX.tsv (OK or

@@ -140,8 +140,6 @@ func TestValidateRules(t *testing.T) {
 			"set 4 23  SE 1", edi.ErrEnvelope, ""},
 		{"GS01 HC on a 271", interchange("HC", "005010X279A1", "271", []string{"BHT*0022*11*1*20240102*1200"}), 0,
 			"set 6 1  ST 1", edi.ErrEnvelope, ""},
-		{"trailing element separator", file837P(edit(claim837P, 6, "N3*1 MAIN ST*", false)), 0,
-			"segment 8 8 2010AA N3 0", edi.ErrSyntax, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
