@@ -137,6 +137,10 @@ type Error struct {
 	// it: Unit is the context name (such as CLM01) and UnitRef its value
 	// (the claim's submitter identifier).
 	Unit, UnitRef string
+	// Trigger, for the error of a situational rule, is the segment and
+	// element whose value makes the one in error required or not used (a
+	// 999 CTX situational trigger); nil otherwise.
+	Trigger *Position
 }
 
 func (e *Error) Error() string {

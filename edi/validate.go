@@ -122,6 +122,7 @@ type SetReport struct {
 	ID            string   // ST01, such as 837
 	ControlNumber string   // ST02
 	ImplRef       string   // ST03, such as 005010X222A1
+	GroupVersion  string   // GS08 of the enclosing group
 	// Segments is the number of segments counted, ST and SE included.
 	Segments int
 	// DeclaredSegments is SE01 as sent, or -1 when the SE is missing or SE01
@@ -634,6 +635,7 @@ func (v *validator) st(seg *Segment) {
 		ID:               seg.String(1),
 		ControlNumber:    seg.String(2),
 		ImplRef:          seg.String(3),
+		GroupVersion:     v.grp.Version,
 		Segments:         1,
 		DeclaredSegments: -1,
 		Errors:           v.newList(),

@@ -16,6 +16,7 @@ import (
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/guide"
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/transport"
@@ -177,6 +178,9 @@ type QuarantineDetails struct {
 	Segment   int    `json:"segment,omitempty"`
 	SegmentID string `json:"segmentId,omitempty"`
 	Element   int    `json:"element,omitempty"`
+	// Loop is the implementation guide loop ID, such as 2100, when the
+	// error is a guide error.
+	Loop string `json:"loop,omitempty"`
 }
 
 // Quarantine reasons.
@@ -265,21 +269,38 @@ type quarantineError struct {
 	err    error
 }
 
-// inspect checks a file's syntax and envelopes in full (SNIP 1) and says
-// which transaction it holds; an 835 is also decoded in full, so that
-// posting, which commits one payment at a time, never stops half-way on a
-// file that cannot be read.
+// inspect checks a file's syntax, envelopes and implementation guide in
+// full (SNIP 1 and 2, guide.IntakeLevel) and says which transaction it
+// holds; an 835 is also decoded in full, so that posting, which commits one
+// payment at a time, never stops half-way on a file that cannot be read.
+//
+// Envelope errors quarantine any file, guide errors an 835 or 271: they
+// post money and change coverage. An acknowledgment (999, 277CA) that
+// breaks its guide but has sound envelopes is applied and its guide errors
+// logged: it carries the payer's verdict on claims already sent, and
+// setting it aside would hide rejections from the billing team.
 func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
-	rep, err := edi.Validate(bytes.NewReader(f.Content), edi.ValidateOpts{File: f.FileName})
+	rep, err := guide.Validate(bytes.NewReader(f.Content), guide.Options{File: f.FileName, Level: guide.IntakeLevel})
 	if err != nil {
 		return "", &quarantineError{ReasonSyntax, err}
 	}
 	if !rep.Clean() {
-		errs := rep.AllErrors()
-		if len(errs) > 0 {
-			return "", &quarantineError{ReasonSyntax, errs[0]}
+		var blocking, logged []*edi.Error
+		for _, e := range rep.AllErrors() {
+			if guide.FromGuide(e) && isAcknowledgmentSet(e.Pos, rep) {
+				logged = append(logged, e)
+			} else {
+				blocking = append(blocking, e)
+			}
 		}
-		return "", &quarantineError{ReasonSyntax, rep.Err()}
+		switch {
+		case len(blocking) > 0:
+			return "", &quarantineError{ReasonSyntax, blocking[0]}
+		case len(logged) == 0 || rep.ErrorCount() > len(logged):
+			return "", &quarantineError{ReasonSyntax, rep.Err()}
+		}
+		p.log.Warn("acknowledgment breaks its implementation guide; applied", "clinic", f.ClinicID, "file", f.ID,
+			"name", f.FileName, "errors", len(logged), "first", logged[0])
 	}
 	kind := ""
 	for _, ic := range rep.Interchanges {
@@ -321,6 +342,27 @@ func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
 	return kind, nil
 }
 
+// isAcknowledgmentSet reports whether the transaction set at pos is a 999
+// or 277 (claim acknowledgment).
+func isAcknowledgmentSet(pos edi.Position, rep *edi.Report) bool {
+	for _, ic := range rep.Interchanges {
+		if ic.ControlNumber != pos.Interchange {
+			continue
+		}
+		for _, g := range ic.Groups {
+			if g.ControlNumber != pos.Group {
+				continue
+			}
+			for _, s := range g.Sets {
+				if s.ControlNumber == pos.Set {
+					return s.ID == "999" || s.ID == "277"
+				}
+			}
+		}
+	}
+	return false
+}
+
 // quarantine sets a file aside: state quarantined with the reason and the
 // positioned error, and an operations worklist item, in one transaction.
 func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, reason string, cause error) error {
@@ -328,7 +370,7 @@ func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, reason s
 	var ee *edi.Error
 	if errors.As(cause, &ee) {
 		d.Interchange, d.Group, d.Set = ee.Pos.Interchange, ee.Pos.Group, ee.Pos.Set
-		d.Segment, d.SegmentID, d.Element = ee.Pos.Segment, ee.Pos.SegmentID, ee.Pos.Element
+		d.Segment, d.SegmentID, d.Element, d.Loop = ee.Pos.Segment, ee.Pos.SegmentID, ee.Pos.Element, ee.Pos.Loop
 	}
 	details, err := json.Marshal(d)
 	if err != nil {

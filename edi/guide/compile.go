@@ -24,6 +24,7 @@ type cloop struct {
 
 type cnode struct {
 	id    string // segment ID, the trigger segment's for a loop
+	key   uint32 // id packed by packID
 	seg   *cseg  // the segment, or the loop's trigger
 	loop  *cloop // nil for a segment
 	pos   int
@@ -41,9 +42,21 @@ type cseg struct {
 	keyCodes        codeSet
 	elems           []celem
 	syntax          []syntaxRule
+	// lastRequired is the position of the last required element.
+	lastRequired int
 }
 
 type celem struct {
+	// Copies of the definition's hot fields, to spare the walk a pointer.
+	usage  Usage
+	kind   byte // N numeric (N0-N9), R decimal, D date, T time, other 0
+	states bool // codes from the external "states" list (SNIP 5)
+	// plain is a simple element whose value needs only its length
+	// checked: no data type, codes, pattern or code source to look at.
+	plain    bool
+	min, max int32
+	repeat   int32
+
 	def     *Element
 	codes   codeSet
 	pattern *regexp.Regexp
@@ -88,6 +101,7 @@ func (cs codeSet) has(v []byte) bool {
 type syntaxRule struct {
 	kind  byte // P, R, E, C or L
 	elems []int
+	mask  uint64 // bit i for each element i
 }
 
 var indexMu sync.Mutex
@@ -116,6 +130,7 @@ func (x *index) compileLoop(l *Loop) *cloop {
 			}
 			c = cnode{id: sub.nodes[0].id, seg: sub.nodes[0].seg, loop: sub, pos: n.Loop.Pos, usage: n.Loop.Usage, max: n.Loop.Repeat}
 		}
+		c.key = packID([]byte(c.id))
 		c.first = len(cl.nodes)
 		if k := len(cl.nodes) - 1; k >= 0 && cl.nodes[k].pos == c.pos {
 			c.first = cl.nodes[k].first
@@ -131,6 +146,9 @@ func (x *index) compileSegment(s *Segment) *cseg {
 	cs := &cseg{def: s}
 	for i := range s.Elements {
 		cs.elems = append(cs.elems, compileElement(&s.Elements[i]))
+		if s.Elements[i].Usage == Required {
+			cs.lastRequired = i + 1
+		}
 	}
 	for _, r := range s.Syntax {
 		if len(r) < 5 || (len(r)-1)%2 != 0 {
@@ -139,11 +157,14 @@ func (x *index) compileSegment(s *Segment) *cseg {
 		sr := syntaxRule{kind: r[0]}
 		for i := 1; i+2 <= len(r); i += 2 {
 			n, err := strconv.Atoi(r[i : i+2])
-			if err == nil {
+			if err == nil && n > 0 && n < 64 {
 				sr.elems = append(sr.elems, n)
+				sr.mask |= 1 << n
 			}
 		}
-		cs.syntax = append(cs.syntax, sr)
+		if len(sr.elems) >= 2 {
+			cs.syntax = append(cs.syntax, sr)
+		}
 	}
 	// The qualifier, as the maps use it to tell same-ID segments apart: a
 	// required ID element 01 with codes, the first component of composite
@@ -162,12 +183,39 @@ func (x *index) compileSegment(s *Segment) *cseg {
 }
 
 func compileElement(e *Element) celem {
-	ce := celem{def: e, codes: newCodeSet(e.Codes)}
+	ce := celem{def: e, codes: newCodeSet(e.Codes), usage: e.Usage,
+		min: int32(e.Min), max: int32(e.Max), repeat: int32(e.Repeat), states: e.External == "states"}
+	switch t := e.Type; {
+	case len(t) == 2 && t[0] == 'N' && t[1] >= '0' && t[1] <= '9':
+		ce.kind = 'N'
+	case t == "R":
+		ce.kind = 'R'
+	case t == "DT":
+		ce.kind = 'D'
+	case t == "TM":
+		ce.kind = 'T'
+	case t == "B":
+		ce.kind = 'B'
+	}
 	if e.Pattern != "" {
 		ce.pattern = regexp.MustCompile("^(?:" + e.Pattern + ")$")
 	}
 	for i := range e.Components {
 		ce.comps = append(ce.comps, compileElement(&e.Components[i]))
 	}
+	ce.plain = e.Components == nil && ce.kind == 0 && len(e.Codes) == 0 && ce.pattern == nil && !ce.states && e.Max > 0
 	return ce
+}
+
+// packID packs a segment ID of up to three bytes into an integer, so
+// placing a segment compares integers, not strings.
+func packID(id []byte) uint32 {
+	if len(id) > 3 {
+		return 0xFFFFFFFF
+	}
+	var k uint32
+	for _, c := range id {
+		k = k<<8 | uint32(c)
+	}
+	return k | uint32(len(id))<<24
 }

@@ -7,62 +7,78 @@ import (
 )
 
 // elements checks the data elements of seg against s: count, usage,
-// length, data type, codes and the segment's syntax rules.
+// length, data type, codes and the segment's syntax rules. It walks the
+// segment's bytes once, element by element.
 func (c *Checker) elements(seg *edi.Segment, s *cseg, loop string) {
-	n := seg.Len()
+	d := seg.Delimiters()
 	defs := s.elems
-	for i := len(defs) + 1; i <= n; i++ {
-		if len(seg.Element(i)) > 0 {
-			c.add(edi.ErrSyntax, edi.LevelElement, edi.IK4TooManyElements, loop, i, 0, 0, "", "%s has %d elements, the guide defines %d", s.def.ID, n, len(defs))
+	// present has bit i set when element i (1-based, up to 63) has data.
+	var present uint64
+	n := len(c.ends) - 1
+	i := 0
+	for i < n {
+		i++
+		v := c.raw[c.ends[i-1]+1 : c.ends[i]]
+		if len(v) == 0 {
+			if i <= len(defs) && defs[i-1].usage == Required {
+				c.elemErr(&defs[i-1], loop, i, 0, 0, ErrGuide, edi.IK4RequiredMissing, nil, "is required in loop %s and missing", loopName(loop))
+			}
+			continue
+		}
+		if i < 64 {
+			present |= 1 << i
+		}
+		if i > len(defs) {
+			if c.g.Partial {
+				break
+			}
+			c.add(ErrGuideSyntax, edi.LevelElement, edi.IK4TooManyElements, loop, i, 0, 0, "", "%s has more elements than the %d the guide defines", s.def.ID, len(defs))
 			break
 		}
-	}
-	d := seg.Delimiters()
-	if raw := seg.Raw(); len(raw) > 0 && raw[len(raw)-1] == d.Element {
-		// X12.6 3.7: a segment ends after its last element with data;
-		// trailing element separators are not allowed.
-		c.add(edi.ErrSyntax, edi.LevelSegment, edi.IK3ElementErrors, loop, 0, 0, 0, "", "%s ends with an element separator (trailing empty elements are not allowed)", s.def.ID)
-	}
-	for i := range defs {
-		e := &defs[i]
-		v := seg.Element(i + 1)
-		if len(v) == 0 {
-			if e.def.Usage == Required && c.level >= LevelSyntax {
-				c.elemErr(e, loop, i+1, 0, 0, edi.ErrImplementation, edi.IK4RequiredMissing, nil, "is required in loop %s and missing", loopName(loop))
-			}
-			continue
-		}
-		if e.def.Usage == NotUsed {
+		e := &defs[i-1]
+		switch {
+		case e.usage == NotUsed:
 			if c.level >= LevelGuide {
-				c.elemErr(e, loop, i+1, 0, 0, edi.ErrImplementation, edi.IK4ImplNotUsed, v, "is not used in loop %s, present", loopName(loop))
+				c.elemErr(e, loop, i, 0, 0, ErrGuide, edi.IK4ImplNotUsed, v, "is not used in loop %s, present", loopName(loop))
 			}
-			continue
+		case e.repeat > 1 && d.Repetition != 0 && hasByte(v, d.Repetition):
+			c.repeated(e, v, loop, i, d)
+		case e.plain && int32(len(v)) >= e.min && int32(len(v)) <= e.max && !hasByte(v, d.Component):
+			// An AN or ID element without codes, of a fitting length:
+			// nothing more to check.
+		default:
+			c.value(e, v, loop, i, 0, d.Component)
 		}
-		if e.def.Repeat > 1 && d.Repetition != 0 && bytes.IndexByte(v, d.Repetition) >= 0 {
-			k := 0
-			for len(v) > 0 || k == 0 {
-				k++
-				r := v
-				if j := bytes.IndexByte(v, d.Repetition); j >= 0 {
-					r, v = v[:j], v[j+1:]
-				} else {
-					v = nil
-				}
-				if k > e.def.Repeat {
-					c.elemErr(e, loop, i+1, 0, k, edi.ErrSyntax, edi.IK4TooManyRepetitions, nil, "repeats more than %d times", e.def.Repeat)
-					break
-				}
-				c.value(e, r, loop, i+1, k, d.Component)
-			}
-			continue
+	}
+	for i++; i <= len(defs) && i <= s.lastRequired; i++ {
+		if defs[i-1].usage == Required {
+			c.elemErr(&defs[i-1], loop, i, 0, 0, ErrGuide, edi.IK4RequiredMissing, nil, "is required in loop %s and missing", loopName(loop))
 		}
-		c.value(e, v, loop, i+1, 0, d.Component)
 	}
 	for _, r := range s.syntax {
-		c.syntaxRule(seg, s, r, loop)
+		c.syntaxRule(present, s, r, loop)
 	}
 	if s.def.ID == "DTP" && len(defs) >= 3 {
 		c.period(seg, &defs[2], loop)
+	}
+}
+
+// repeated checks each repetition of a repeating element.
+func (c *Checker) repeated(e *celem, v []byte, loop string, pos int, d edi.Delimiters) {
+	k := 0
+	for len(v) > 0 || k == 0 {
+		k++
+		r := v
+		if j := bytes.IndexByte(v, d.Repetition); j >= 0 {
+			r, v = v[:j], v[j+1:]
+		} else {
+			v = nil
+		}
+		if k > int(e.repeat) {
+			c.elemErr(e, loop, pos, 0, k, ErrGuideSyntax, edi.IK4TooManyRepetitions, nil, "repeats more than %d times", e.repeat)
+			return
+		}
+		c.value(e, r, loop, pos, k, d.Component)
 	}
 }
 
@@ -83,15 +99,15 @@ func (c *Checker) period(seg *edi.Segment, e *celem, loop string) {
 		return
 	}
 	if !ok {
-		c.elemErr(e, loop, 3, 0, 0, edi.ErrSyntax, edi.IK4InvalidDate, v, "%q is not a date in the format DTP02 %s names", printable(v), seg.Element(2))
+		c.elemErr(e, loop, 3, 0, 0, ErrGuideSyntax, edi.IK4InvalidDate, v, "%q is not a date in the format DTP02 %s names", printable(v), seg.Element(2))
 	}
 }
 
 // value checks one (repetition of an) element.
 func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte) {
 	if e.comps == nil {
-		if bytes.IndexByte(v, comp) >= 0 && e.def.Type != "B" {
-			c.elemErr(e, loop, pos, 0, rep, edi.ErrSyntax, edi.IK4TooManyComponents, v, "is a simple element and holds a component separator")
+		if e.kind != 'B' && hasByte(v, comp) {
+			c.elemErr(e, loop, pos, 0, rep, ErrGuideSyntax, edi.IK4TooManyComponents, v, "is a simple element and holds a component separator")
 			return
 		}
 		c.simple(e, v, loop, pos, 0, rep)
@@ -107,19 +123,19 @@ func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte
 		}
 		if k > len(e.comps) {
 			if len(part) > 0 || j >= 0 {
-				c.elemErr(e, loop, pos, k, rep, edi.ErrSyntax, edi.IK4TooManyComponents, nil, "has more than %d components", len(e.comps))
+				c.elemErr(e, loop, pos, k, rep, ErrGuideSyntax, edi.IK4TooManyComponents, nil, "has more than %d components", len(e.comps))
 			}
 			break
 		}
 		ce := &e.comps[k-1]
 		switch {
 		case len(part) == 0:
-			if ce.def.Usage == Required {
-				c.elemErr(ce, loop, pos, k, rep, edi.ErrImplementation, edi.IK4RequiredMissing, nil, "is required and missing")
+			if ce.usage == Required {
+				c.elemErr(ce, loop, pos, k, rep, ErrGuide, edi.IK4RequiredMissing, nil, "is required and missing")
 			}
-		case ce.def.Usage == NotUsed:
+		case ce.usage == NotUsed:
 			if c.level >= LevelGuide {
-				c.elemErr(ce, loop, pos, k, rep, edi.ErrImplementation, edi.IK4ImplNotUsed, part, "is not used in loop %s, present", loopName(loop))
+				c.elemErr(ce, loop, pos, k, rep, ErrGuide, edi.IK4ImplNotUsed, part, "is not used in loop %s, present", loopName(loop))
 			}
 		default:
 			c.simple(ce, part, loop, pos, k, rep)
@@ -129,8 +145,8 @@ func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte
 		}
 	}
 	for k++; k <= len(e.comps); k++ {
-		if e.comps[k-1].def.Usage == Required {
-			c.elemErr(&e.comps[k-1], loop, pos, k, rep, edi.ErrImplementation, edi.IK4RequiredMissing, nil, "is required and missing")
+		if e.comps[k-1].usage == Required {
+			c.elemErr(&e.comps[k-1], loop, pos, k, rep, ErrGuide, edi.IK4RequiredMissing, nil, "is required and missing")
 		}
 	}
 }
@@ -138,65 +154,64 @@ func (c *Checker) value(e *celem, v []byte, loop string, pos, rep int, comp byte
 // simple checks a non-empty simple element or component: data type,
 // length, codes and pattern.
 func (c *Checker) simple(e *celem, v []byte, loop string, pos, comp, rep int) {
-	def := e.def
-	n := len(v)
-	switch t := def.Type; {
-	case len(t) == 2 && t[0] == 'N' && t[1] >= '0' && t[1] <= '9':
+	n := int32(len(v))
+	switch e.kind {
+	case 'N':
 		digits := v
 		if len(digits) > 0 && digits[0] == '-' {
 			digits = digits[1:]
 		}
 		if !allDigits(digits) {
-			c.elemErr(e, loop, pos, comp, rep, edi.ErrSyntax, edi.IK4InvalidCharacter, v, "%q is not a number", printable(v))
+			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidCharacter, v, "%q is not a number", printable(v))
 			return
 		}
-		n = len(digits)
-	case t == "R":
+		n = int32(len(digits))
+	case 'R':
 		digits, ok := decimalDigits(v)
 		if !ok {
-			c.elemErr(e, loop, pos, comp, rep, edi.ErrSyntax, edi.IK4InvalidCharacter, v, "%q is not a decimal number", printable(v))
+			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidCharacter, v, "%q is not a decimal number", printable(v))
 			return
 		}
-		n = digits
-	case t == "DT":
+		n = int32(digits)
+	case 'D':
 		if !validDate(v) {
-			c.elemErr(e, loop, pos, comp, rep, edi.ErrSyntax, edi.IK4InvalidDate, v, "%q is not a CCYYMMDD date", printable(v))
+			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidDate, v, "%q is not a CCYYMMDD date", printable(v))
 			return
 		}
-	case t == "TM":
+	case 'T':
 		if !validTime(v) {
-			c.elemErr(e, loop, pos, comp, rep, edi.ErrSyntax, edi.IK4InvalidTime, v, "%q is not an HHMM[SS[DD]] time", printable(v))
+			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidTime, v, "%q is not an HHMM[SS[DD]] time", printable(v))
 			return
 		}
 	}
-	if def.Max > 0 && n > def.Max {
-		c.elemErr(e, loop, pos, comp, rep, edi.ErrSyntax, edi.IK4TooLong, v, "%q is %d characters, at most %d", printable(v), n, def.Max)
+	if e.max > 0 && n > e.max {
+		c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4TooLong, v, "%q is %d characters, at most %d", printable(v), n, e.max)
 		return
 	}
-	if n < def.Min {
-		c.elemErr(e, loop, pos, comp, rep, edi.ErrSyntax, edi.IK4TooShort, v, "%q is %d characters, at least %d", printable(v), n, def.Min)
+	if n < e.min {
+		c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4TooShort, v, "%q is %d characters, at least %d", printable(v), n, e.min)
 		return
 	}
 	if c.level < LevelGuide {
 		return
 	}
-	if !e.codes.empty() && !e.codes.has(v) && !c.baseRef(def, v) {
-		c.elemErr(e, loop, pos, comp, rep, edi.ErrImplementation, edi.IK4InvalidCode, v, "%q is not a code this guide allows here (%s)", printable(v), codeList(e.codes.list))
+	if !e.codes.empty() && !e.codes.has(v) && !c.baseRef(e.def, v) {
+		c.elemErr(e, loop, pos, comp, rep, ErrGuide, edi.IK4InvalidCode, v, "%q is not a code this guide allows here (%s)", printable(v), codeList(e.codes.list))
 		return
 	}
 	if e.pattern != nil && !e.pattern.Match(v) {
-		c.elemErr(e, loop, pos, comp, rep, edi.ErrImplementation, edi.IK4ImplPatternMismatch, v, "%q does not have the form the guide requires (%s)", printable(v), def.Pattern)
+		c.elemErr(e, loop, pos, comp, rep, ErrGuide, edi.IK4ImplPatternMismatch, v, "%q does not have the form the guide requires (%s)", printable(v), e.def.Pattern)
 		return
 	}
-	if c.level >= LevelCodeSets && def.External == "states" && !validState(v) {
-		c.elemErr(e, loop, pos, comp, rep, edi.ErrImplementation, edi.IK4InvalidCode, v, "%q is not a US state or Canadian province code", printable(v))
+	if e.states && c.level >= LevelCodeSets && !validState(v) {
+		c.elemErr(e, loop, pos, comp, rep, ErrGuide, edi.IK4InvalidCode, v, "%q is not a US state or Canadian province code", printable(v))
 	}
 }
 
 func codeList(codes []string) string {
 	var b bytes.Buffer
 	for i, s := range codes {
-		if i == 8 {
+		if i == 12 {
 			b.WriteString(", ...")
 			break
 		}
@@ -221,9 +236,10 @@ func (c *Checker) elemErr(e *celem, loop string, pos, comp, rep int, sentinel er
 	}
 }
 
-// syntaxRule checks one X12 relational condition.
-func (c *Checker) syntaxRule(seg *edi.Segment, s *cseg, r syntaxRule, loop string) {
-	has := func(i int) bool { return len(seg.Element(i)) > 0 }
+// syntaxRule checks one X12 relational condition against the elements
+// present (bit i for element i).
+func (c *Checker) syntaxRule(present uint64, s *cseg, r syntaxRule, loop string) {
+	has := func(i int) bool { return i < 64 && present&(1<<i) != 0 }
 	first := r.elems[0]
 	switch r.kind {
 	case 'P':
@@ -242,10 +258,8 @@ func (c *Checker) syntaxRule(seg *edi.Segment, s *cseg, r syntaxRule, loop strin
 			}
 		}
 	case 'R':
-		for _, i := range r.elems {
-			if has(i) {
-				return
-			}
+		if present&r.mask != 0 {
+			return
 		}
 		c.ruleErr(s, loop, first, edi.IK4ConditionalMissing, "or one of %s is required", refs(s, r.elems, first))
 	case 'E':
@@ -284,11 +298,11 @@ func (c *Checker) syntaxRule(seg *edi.Segment, s *cseg, r syntaxRule, loop strin
 
 func (c *Checker) ruleErr(s *cseg, loop string, i int, code, format string, args ...any) {
 	if i < 1 || i > len(s.elems) {
-		c.add(edi.ErrSyntax, edi.LevelElement, code, loop, i, 0, 0, "", "%s "+format, append([]any{ref(s, i)}, args...)...)
+		c.add(ErrGuideSyntax, edi.LevelElement, code, loop, i, 0, 0, "", "%s "+format, append([]any{ref(s, i)}, args...)...)
 		return
 	}
 	e := &s.elems[i-1]
-	c.elemErr(e, loop, i, 0, 0, edi.ErrSyntax, code, nil, format, args...)
+	c.elemErr(e, loop, i, 0, 0, ErrGuideSyntax, code, nil, format, args...)
 }
 
 func ref(s *cseg, i int) string {
@@ -386,4 +400,15 @@ func validTime(v []byte) bool {
 // chose this guide for it, so it is a tolerated variant, not a bad code.
 func (c *Checker) baseRef(def *Element, v []byte) bool {
 	return def.Ref == "ST03" && len(v) >= 10 && len(c.g.Ref) >= 10 && string(v[:10]) == c.g.Ref[:10]
+}
+
+// hasByte reports whether b holds c; elements are short, so a loop beats
+// bytes.IndexByte's call.
+func hasByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
 }

@@ -16,6 +16,13 @@
 // loop ID and the 999 codes (IK3, IK4, CTX) that package edi/x999 writes.
 package guide
 
+import (
+	"errors"
+	"fmt"
+
+	"github.com/clearhouse/clearhouse/edi"
+)
+
 //go:generate go run ./internal/gen -maps ../../../shared/tools/x12-oracle/pyx12/map -out .
 
 // Usage is a segment's, loop's or element's usage in a guide.
@@ -51,6 +58,11 @@ type Guide struct {
 	// Root is the transaction set itself: ST, the header, detail and
 	// summary segments and loops, SE.
 	Root *Loop
+	// Partial marks a table written by hand that covers the envelope, the
+	// hierarchy and the segments and elements Clearhouse reads and writes,
+	// not every one the guide defines: a segment or element it does not
+	// list is not an error.
+	Partial bool
 
 	idx *index // built on first use
 }
@@ -147,4 +159,25 @@ func Lookup(set, ref string) *Guide {
 		return only
 	}
 	return nil
+}
+
+// Sentinels of the guide checks. Each wraps the edi sentinel of its kind
+// (and prints as it), so errors.Is works with either: an error from the
+// guide walk is distinguishable from an envelope error of edi.Validate.
+var (
+	// ErrGuideSyntax is an element's data type, length or relational
+	// condition (SNIP 1); it wraps edi.ErrSyntax.
+	ErrGuideSyntax = fmt.Errorf("%w", edi.ErrSyntax)
+	// ErrGuide is a guide rule: loop and segment order, usage, maximum use,
+	// codes, the HL hierarchy (SNIP 2); it wraps edi.ErrImplementation.
+	ErrGuide = fmt.Errorf("%w", edi.ErrImplementation)
+	// ErrGuideBalance is an amount that does not balance (SNIP 3); it
+	// wraps edi.ErrBalance.
+	ErrGuideBalance = fmt.Errorf("%w", edi.ErrBalance)
+)
+
+// FromGuide reports whether err is one the guide walk found, as opposed to
+// an envelope or read error.
+func FromGuide(err error) bool {
+	return errors.Is(err, ErrGuideSyntax) || errors.Is(err, ErrGuide) || errors.Is(err, ErrGuideBalance)
 }

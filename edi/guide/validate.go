@@ -20,8 +20,10 @@ const (
 	// LevelBalance adds balancing: an 837 claim's charge against its
 	// service lines (SNIP 3).
 	LevelBalance = 3
-	// LevelSituational is reserved for situational inter-segment rules
-	// (SNIP 4); it checks what LevelBalance does.
+	// LevelSituational adds the situational rules that can be checked
+	// mechanically (SNIP 4), such as 2300 REF*F8 when CLM05-3 is 7 or 8
+	// (situationalRules) and the nine-digit billing provider ZIP code of a
+	// US address (nineDigitZIPs).
 	LevelSituational = 4
 	// LevelCodeSets adds external code sets the guides name that are
 	// cheap to check here: state and province codes (SNIP 5).
@@ -69,16 +71,34 @@ type Checker struct {
 	set   *edi.SetReport
 	pos   edi.Position
 	stack []frame
-	// hl is the last HL01 of the set.
-	hl int
+	keys  segmentKeys
+	// pending are the situational rules triggered in open loops.
+	pending []pendingRule
+	raw     []byte  // the segment being placed
+	ends    []int32 // its element boundaries (split)
+	// hl is the last HL01 of the set, lx the last 2400 LX01 of the claim.
+	hl, lx int
 	// unit is the business unit (999 CTX) errors are in: CLM01 in an 837
 	// claim; unitDepth is the depth of the loop that set it.
-	unit, unitRef string
-	unitDepth     int
+	unit      string
+	unitRef   []byte
+	unitDepth int
 	// 837 claim balance (SNIP 3): CLM02 against the sum of line charges.
 	claimCharge, lineCharges int64
 	claimPos                 edi.Position
 	claimOpen, claimBad      bool
+	claimDepth               int
+	claimErrs, lineErrs      int // set errors when the claim or line began
+	segErrs                  int // set errors before the current segment
+	// 835 balance (SNIP 3): claim and line paid against charge less
+	// adjustments, BPR02 against the claims' payments less PLB.
+	claimAdjust, claimPaid           int64
+	lineCharge, linePaid, lineAdjust int64
+	linePos                          edi.Position
+	lineOpen, lineBad                bool
+	setPayment, setPaid              int64
+	setPos                           edi.Position
+	setBad                           bool
 }
 
 // frame is an open loop: the child matched last and the uses of each.
@@ -120,12 +140,13 @@ func (c *Checker) Check(seg *edi.Segment, pos edi.Position, set *edi.SetReport) 
 
 func (c *Checker) start(seg *edi.Segment, set *edi.SetReport) {
 	c.g = Lookup(set.ID, set.ImplRef)
-	if c.g == nil && set.ImplRef != "" {
-		// An ST03 this package has no guide for: check nothing beyond
-		// the envelope.
-		return
+	if c.g == nil && set.ImplRef == "" {
+		// No ST03 (an envelope error but for an 835): GS08 names the
+		// guide.
+		c.g = Lookup(set.ID, set.GroupVersion)
 	}
 	if c.g == nil {
+		// A guide this package has no table for: the envelope only.
 		return
 	}
 	c.x = c.g.index()
@@ -134,8 +155,10 @@ func (c *Checker) start(seg *edi.Segment, set *edi.SetReport) {
 	c.stack[0].cur = -1
 	c.stack[0].counts[0] = 0
 	c.hl = 0
-	c.unit, c.unitRef, c.unitDepth = "", "", 0
-	c.claimOpen = false
+	c.unit, c.unitRef, c.unitDepth = "", c.unitRef[:0], 0
+	c.claimOpen, c.lineOpen = false, false
+	c.setPos = edi.Position{}
+	c.pending = c.pending[:0]
 }
 
 // push opens loop l with its trigger matched.
@@ -172,16 +195,19 @@ func (c *Checker) add(sentinel error, level edi.Level, code, loop string, elem, 
 		p.SegmentID = segID
 	}
 	e := &edi.Error{Pos: p, Err: sentinel, Msg: fmt.Sprintf(format, args...), Level: level, Code: code,
-		Unit: c.unit, UnitRef: c.unitRef}
+		Unit: c.unit, UnitRef: string(c.unitRef)}
 	c.set.Errors.Add(e)
 	return e
 }
 
 func (c *Checker) segment(seg *edi.Segment) {
-	id := seg.ID()
+	c.segErrs = c.set.Errors.Len()
+	c.split(seg.Raw(), seg.Delimiters().Element)
+	id := c.raw[:c.ends[0]]
 	if !validSegmentID(id) {
 		return // edi.Validate reports it (IK304 1)
 	}
+	c.keys = segmentKeys{}
 	d, i := c.find(seg, id, true)
 	if d < 0 {
 		d, i = c.find(seg, id, false)
@@ -211,11 +237,11 @@ func (c *Checker) segment(seg *edi.Segment) {
 	if c.level >= LevelGuide {
 		switch {
 		case n.usage == NotUsed:
-			c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3ImplNotUsed, loop, 0, 0, 0, "", "%s %s is not used in loop %s", n.id, n.seg.def.Name, loopName(loop))
+			c.add(ErrGuide, edi.LevelSegment, edi.IK3ImplNotUsed, loop, 0, 0, 0, "", "%s %s is not used in loop %s", n.id, n.seg.def.Name, loopName(loop))
 		case over && n.loop != nil:
-			c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3LoopOverMax, loop, 0, 0, 0, "", "loop %s %s occurs %d times, at most %d", loop, n.loop.def.Name, f.counts[i], n.max)
+			c.add(ErrGuide, edi.LevelSegment, edi.IK3LoopOverMax, loop, 0, 0, 0, "", "loop %s %s occurs %d times, at most %d", loop, n.loop.def.Name, f.counts[i], n.max)
 		case over:
-			c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3SegmentOverMaxUse, loop, 0, 0, 0, "", "%s %s occurs %d times in loop %s, at most %d", n.id, n.seg.def.Name, f.counts[i], loopName(loop), n.max)
+			c.add(ErrGuide, edi.LevelSegment, edi.IK3SegmentOverMaxUse, loop, 0, 0, 0, "", "%s %s occurs %d times in loop %s, at most %d", n.id, n.seg.def.Name, f.counts[i], loopName(loop), n.max)
 		}
 	}
 	c.businessUnit(seg, n.seg, d)
@@ -223,8 +249,15 @@ func (c *Checker) segment(seg *edi.Segment) {
 	if n.id == "HL" && c.level >= LevelGuide {
 		c.hierarchy(seg, d, loop)
 	}
+	if c.g.Set == "837" && c.level >= LevelGuide {
+		c.lineNumber(n.id, loop)
+	}
 	if c.level >= LevelBalance {
 		c.balance(seg, n.seg, d)
+	}
+	if c.level >= LevelSituational {
+		c.situational(seg, d, loop)
+		c.zip(n.seg, loop)
 	}
 }
 
@@ -237,10 +270,14 @@ func loopName(id string) string {
 
 // find looks for the node seg starts: in the innermost open loop first,
 // from the position of the child matched last on, then in each enclosing
-// loop. keyed requires the qualifier to match; unkeyed looks in the
-// innermost loop only, so a segment with a wrong qualifier is still checked
-// where it stands.
+// loop. keyed requires the qualifier to match; unkeyed, tried when keyed
+// finds nothing, goes by the segment ID alone, so a segment with a wrong
+// qualifier is still placed and its qualifier reported as a bad code: in
+// the innermost loop's segments for a full table (elsewhere the segment is
+// reported as unexpected), in every open loop and loop trigger for a
+// Partial one (whose layout is looser).
 func (c *Checker) find(seg *edi.Segment, id []byte, keyed bool) (int, int) {
+	key := packID(id)
 	for d := len(c.stack) - 1; d >= 0; d-- {
 		f := &c.stack[d]
 		start := 0
@@ -255,18 +292,18 @@ func (c *Checker) find(seg *edi.Segment, id []byte, keyed bool) (int, int) {
 		nodes := f.loop.nodes
 		for j := start; j < len(nodes); j++ {
 			n := &nodes[j]
-			if n.id != string(id) {
+			if n.key != key {
 				continue
 			}
-			if keyed && !n.seg.matches(seg) {
+			if keyed && !c.keyMatches(n.seg, seg) {
 				continue
 			}
-			if !keyed && n.loop != nil {
+			if !keyed && n.loop != nil && !c.g.Partial {
 				continue
 			}
 			return d, j
 		}
-		if !keyed {
+		if !keyed && !c.g.Partial {
 			break
 		}
 	}
@@ -286,27 +323,104 @@ func (s *cseg) matches(seg *edi.Segment) bool {
 	return s.keyCodes.has(v)
 }
 
+// segmentKeys caches the qualifier values of the segment being placed:
+// element 01, component 01-1 and element 03 (HL03).
+type segmentKeys struct {
+	e1, c11, e3       []byte
+	has1, has11, has3 bool
+}
+
+func (c *Checker) keyMatches(s *cseg, seg *edi.Segment) bool {
+	k := &c.keys
+	var v []byte
+	switch {
+	case s.keyEle == 0:
+		return true
+	case s.keyEle == 1 && s.keyComp == 0:
+		if !k.has1 {
+			k.e1, k.has1 = c.elem(1), true
+		}
+		v = k.e1
+	case s.keyEle == 1 && s.keyComp == 1:
+		if !k.has11 {
+			e := c.elem(1)
+			comp := seg.Delimiters().Component
+			for i, ch := range e {
+				if ch == comp {
+					e = e[:i]
+					break
+				}
+			}
+			k.c11, k.has11 = e, true
+		}
+		v = k.c11
+	case s.keyEle == 3 && s.keyComp == 0:
+		if !k.has3 {
+			k.e3, k.has3 = c.elem(3), true
+		}
+		v = k.e3
+	default:
+		return s.matches(seg)
+	}
+	return s.keyCodes.has(v)
+}
+
+// split finds the element boundaries of the segment being placed, once:
+// ends[0] ends the segment ID, ends[i] element i.
+func (c *Checker) split(raw []byte, sep byte) {
+	ends := c.ends[:0]
+	for i, ch := range raw {
+		if ch == sep {
+			ends = append(ends, int32(i))
+		}
+	}
+	c.ends = append(ends, int32(len(raw)))
+	c.raw = raw
+}
+
+// elem returns element i (1-based) of the segment being placed, or nil.
+func (c *Checker) elem(i int) []byte {
+	if i < 1 || i >= len(c.ends) {
+		return nil
+	}
+	return c.raw[c.ends[i-1]+1 : c.ends[i]]
+}
+
 // unexpected reports a segment that fits nowhere the walk can go.
 func (c *Checker) unexpected(seg *edi.Segment, id []byte) {
+	if string(id) == "HL" {
+		c.hl++ // keep counting, so the next HL01 is judged on its own
+	}
 	if c.level < LevelGuide {
 		return
 	}
 	d := len(c.stack) - 1
 	loop := c.loopID(d)
+	if string(id) == "HL" {
+		// The level code names a level that cannot follow here (HL03,
+		// 005010 hierarchical level codes of the guide).
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 3, 0, 0, "", "HL03 Hierarchical Level Code %q is not a level that can follow loop %s", printable(c.elem(3)), loopName(loop))
+		e.DataElement, e.Value = "735", string(c.elem(3))
+		return
+	}
+	if c.g.Partial && !c.x.known[string(id)] {
+		// A segment a hand-written table does not list at all.
+		return
+	}
 	f := &c.stack[d]
 	if f.cur >= 0 {
 		for j := 0; j < f.loop.nodes[f.cur].first; j++ {
-			if f.loop.nodes[j].id == string(id) && f.loop.nodes[j].seg.matches(seg) {
-				c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3OutOfSequence, loop, 0, 0, 0, "", "%s is out of sequence in loop %s", id, loopName(loop))
+			if f.loop.nodes[j].id == string(id) && c.keyMatches(f.loop.nodes[j].seg, seg) {
+				c.add(ErrGuide, edi.LevelSegment, edi.IK3OutOfSequence, loop, 0, 0, 0, "", "%s is out of sequence in loop %s", id, loopName(loop))
 				return
 			}
 		}
 	}
 	if !c.x.known[string(id)] {
-		c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3UnrecognizedSegment, loop, 0, 0, 0, "", "%s is not a segment of %s (%s)", id, c.g.Ref, c.g.Name)
+		c.add(ErrGuide, edi.LevelSegment, edi.IK3UnrecognizedSegment, loop, 0, 0, 0, "", "%s is not a segment of %s (%s)", id, c.g.Ref, c.g.Name)
 		return
 	}
-	c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3UnexpectedSegment, loop, 0, 0, 0, "", "%s*%s is not expected here (in loop %s)", id, printable(seg.Element(1)), loopName(loop))
+	c.add(ErrGuide, edi.LevelSegment, edi.IK3UnexpectedSegment, loop, 0, 0, 0, "", "%s*%s is not expected here (in loop %s)", id, printable(seg.Element(1)), loopName(loop))
 }
 
 // pop closes the loops deeper than d, reporting what they miss.
@@ -314,15 +428,20 @@ func (c *Checker) pop(d int) {
 	for len(c.stack)-1 > d {
 		k := len(c.stack) - 1
 		f := &c.stack[k]
+		if len(c.pending) > 0 {
+			c.judge(k)
+		}
 		c.skipped(k, f.cur+1, len(f.loop.nodes), -1)
 		for j := 0; j <= f.cur && j < len(f.counts); j++ {
 			if f.counts[j] == 0 && f.loop.nodes[j].usage == Required && c.level >= LevelGuide {
 				c.missing(k, j)
 			}
 		}
-		if c.unitDepth >= k {
+		if c.claimOpen && c.claimDepth >= k {
 			c.endClaim()
-			c.unit, c.unitRef, c.unitDepth = "", "", 0
+		}
+		if c.unitDepth >= k {
+			c.unit, c.unitRef, c.unitDepth = "", c.unitRef[:0], 0
 		}
 		c.stack = c.stack[:k]
 	}
@@ -353,17 +472,17 @@ func (c *Checker) missing(d, j int) {
 	loop := c.loopID(d)
 	if n.loop != nil {
 		loop = n.loop.def.ID
-		c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3RequiredMissing, loop, 0, 0, 0, n.id, "required loop %s %s is missing (no %s)", loop, n.loop.def.Name, n.id)
+		c.add(ErrGuide, edi.LevelSegment, edi.IK3RequiredMissing, loop, 0, 0, 0, n.id, "required loop %s %s is missing (no %s)", loop, n.loop.def.Name, n.id)
 		return
 	}
-	c.add(edi.ErrImplementation, edi.LevelSegment, edi.IK3RequiredMissing, loop, 0, 0, 0, n.id, "required segment %s %s is missing from loop %s", n.id, n.seg.def.Name, loopName(loop))
+	c.add(ErrGuide, edi.LevelSegment, edi.IK3RequiredMissing, loop, 0, 0, 0, n.id, "required segment %s %s is missing from loop %s", n.id, n.seg.def.Name, loopName(loop))
 }
 
 // businessUnit tracks the claim an 837 error is in, for the 999's CTX
 // (005010X231A1 Loop 2100 CTX, business unit identifier CLM01).
 func (c *Checker) businessUnit(seg *edi.Segment, s *cseg, d int) {
 	if s.def.ID == "CLM" && c.g.Set == "837" {
-		c.unit, c.unitRef, c.unitDepth = "CLM01", string(seg.Element(1)), d
+		c.unit, c.unitRef, c.unitDepth = "CLM01", append(c.unitRef[:0], seg.Element(1)...), d
 	}
 }
 
@@ -374,7 +493,8 @@ func (c *Checker) hierarchy(seg *edi.Segment, d int, loop string) {
 	c.hl++
 	id, ok := atoi(seg.Element(1))
 	if !ok || id != c.hl {
-		c.add(edi.ErrImplementation, edi.LevelElement, edi.IK4InvalidCode, loop, 1, 0, 0, "", "HL01 Hierarchical ID Number %q: the HL IDs of a transaction set start at 1 and increase by 1, want %d", printable(seg.Element(1)), c.hl).DataElement = "628"
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 1, 0, 0, "", "HL01 Hierarchical ID Number %q: the HL IDs of a transaction set start at 1 and increase by 1, want %d", printable(seg.Element(1)), c.hl)
+		e.DataElement, e.Value = "628", string(seg.Element(1))
 		if ok {
 			c.hl = id
 		}
@@ -396,9 +516,33 @@ func (c *Checker) hierarchy(seg *edi.Segment, d int, loop string) {
 	switch {
 	case !ok:
 	case pid >= c.hl:
-		c.add(edi.ErrImplementation, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d refers to itself or a later HL (HL01 is %d)", pid, c.hl).DataElement = "734"
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d refers to itself or a later HL (HL01 is %d)", pid, c.hl)
+		e.DataElement, e.Value = "734", string(p)
 	case parent > 0 && pid != parent:
-		c.add(edi.ErrImplementation, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d is not the HL01 of the enclosing level (%d)", pid, parent).DataElement = "734"
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 2, 0, 0, "", "HL02 Hierarchical Parent ID Number %d is not the HL01 of the enclosing level (%d)", pid, parent)
+		e.DataElement, e.Value = "734", string(p)
+	}
+}
+
+// lineNumber checks an 837's service line numbers: 2400 LX01 "begins
+// with 1 and is incremented by one for each service line of a claim"
+// (005010X222A1 and 005010X223A2 LX01).
+func (c *Checker) lineNumber(id, loop string) {
+	switch id {
+	case "CLM":
+		c.lx = 0
+	case "LX":
+		c.lx++
+		v := c.elem(1)
+		n, ok := atoi(v)
+		if ok && n == c.lx {
+			return
+		}
+		e := c.add(ErrGuide, edi.LevelElement, edi.IK4InvalidCode, loop, 1, 0, 0, "", "LX01 Assigned Number %q: the service lines of a claim are numbered from 1 up by 1, want %d", printable(v), c.lx)
+		e.DataElement, e.Value = "554", string(v)
+		if ok {
+			c.lx = n
+		}
 	}
 }
 

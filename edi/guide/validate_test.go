@@ -130,12 +130,16 @@ func TestValidateRules(t *testing.T) {
 			"segment 2 5 1000A CUR 0", edi.ErrImplementation, ""},
 		{"claim out of balance (SNIP 3)", file837P(edit(claim837P, 16, "CLM*PCN1*150***11:B:1*Y*A*Y*Y", false)), guide.LevelBalance,
 			"element 7 18 2300 CLM 2", edi.ErrBalance, "PCN1"},
+		{"replacement claim without REF*F8 (SNIP 4)", file837P(edit(claim837P, 16, "CLM*PCN1*100***11:B:7*Y*A*Y*Y", false)), guide.LevelSituational,
+			"segment I6 23 2300 REF 0", edi.ErrImplementation, "PCN1"},
+		{"5-digit billing provider ZIP (X222A1 2010AA N403, SNIP 4)", file837P(edit(claim837P, 7, "N4*RALEIGH*NC*27607", false)), guide.LevelSituational,
+			"element I12 9 2010AA N4 3", edi.ErrImplementation, ""},
+		{"service line numbers not from 1 (2400 LX01)", file837P(edit(claim837P, 18, "LX*2", false)), 0,
+			"element 7 20 2400 LX 1", edi.ErrImplementation, "PCN1"},
 		{"SE01 wrong", strings.Replace(file837P(claim837P), "SE*23*", "SE*22*", 1), 0,
 			"set 4 23  SE 1", edi.ErrEnvelope, ""},
 		{"GS01 HC on a 271", interchange("HC", "005010X279A1", "271", []string{"BHT*0022*11*1*20240102*1200"}), 0,
 			"set 6 1  ST 1", edi.ErrEnvelope, ""},
-		{"trailing element separator", file837P(edit(claim837P, 6, "N3*1 MAIN ST*", false)), 0,
-			"segment 8 8 2010AA N3 0", edi.ErrSyntax, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,5 +194,115 @@ func TestLookup(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("Lookup(%s, %s) = %q, want %q", tc.set, tc.ref, got, tc.want)
 		}
+	}
+}
+
+// response271 is the body of a small 271 that passes the 005010X279A1
+// table.
+var response271 = []string{
+	"BHT*0022*11*ELG1*20260302*2205",
+	"HL*1**20*1",
+	"NM1*PR*2*ACME HEALTH PLAN*****PI*ACME01",
+	"HL*2*1*21*1",
+	"NM1*1P*2*RIVERSIDE CLINIC*****XX*1234567893",
+	"HL*3*2*22*0",
+	"TRN*2*TRN0002*9CLRHOUSE1",
+	"NM1*IL*1*ROE*RICHARD****MI*MBR200",
+	"DMG*D8*19750930*M",
+	"EB*1*IND*30^33*PR*GOLD PPO",
+	"MSG*SPECIALIST VISITS 50.00",
+	"LS*2120",
+	"NM1*PRP*2*SECOND CHANCE INSURANCE*****PI*SCI22",
+	"LE*2120",
+}
+
+func file271(body []string) string {
+	return interchange("HB", "005010X279A1", "271", body)
+}
+
+// TestValidate271 breaks the rules the hand-written 005010X279A1 table
+// enforces.
+func TestValidate271(t *testing.T) {
+	if rep := validate(t, file271(response271), 0); !rep.Clean() {
+		t.Fatalf("clean 271 has errors:\n%v", rep.Err())
+	}
+	tests := []struct {
+		name, x12, want string
+	}{
+		{"HL02 at the information source level (2000A HL02 not used)", file271(edit(response271, 1, "HL*1*1*20*1", false)), "element I10 3 2000A HL 2"},
+		{"BHT02 of a 270 (a 271 is 06 or 11)", file271(edit(response271, 0, "BHT*0022*13*ELG1*20260302*2205", false)), "element 7 2  BHT 2"},
+		{"EB01 missing (2110C EB01 required)", file271(edit(response271, 9, "EB**IND*30", false)), "element 1 11 2110C EB 1"},
+		{"subscriber NM1 missing (2100C required)", file271(edit(response271, 7, "", false)), "segment 2 9 2000C DMG 0"},
+		{"LS01 not 2120", file271(edit(response271, 11, "LS*2100", false)), "element 7 13 2110C LS 1"},
+		{"TRN past max use (2000C TRN max 3)", file271(edit(edit(edit(response271, 6, "TRN*1*A*9CLRHOUSE1", true), 6, "TRN*1*B*9CLRHOUSE1", true), 6, "TRN*1*C*9CLRHOUSE1", true)), "segment 5 11 2000C TRN 0"},
+		{"HL level code not 22 at the subscriber (HL03)", file271(edit(response271, 5, "HL*3*2*24*0", false)), "element 7 7 2000C HL 3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := validate(t, tc.x12, 0)
+			errs := rep.AllErrors()
+			if len(errs) == 0 {
+				t.Fatal("no error")
+			}
+			e := errs[0]
+			got := fmt.Sprintf("%s %s %d %s %s %d", e.Level, e.Code, e.Pos.SetSegment, e.Pos.Loop, e.Pos.SegmentID, e.Pos.Element)
+			if got != tc.want {
+				t.Errorf("got %q, want %q\n%v", got, tc.want, rep.Err())
+			}
+		})
+	}
+}
+
+// TestValidate999 checks a 999 against 005010X231A1: the business unit
+// CTX (Loop 2100) may appear once per IK3.
+func TestValidate999(t *testing.T) {
+	body := []string{
+		"AK1*HC*1*005010X222A1",
+		"AK2*837*0001*005010X222A1",
+		"IK3*CLM*17*2300*8",
+		"CTX*CLM01:PCN1",
+		"IK4*10*1351*7*X",
+		"IK5*R*5",
+		"AK9*R*1*1*0",
+	}
+	file999 := func(body []string) string { return interchange("FA", "005010X231A1", "999", body) }
+	if rep := validate(t, file999(body), 0); !rep.Clean() {
+		t.Fatalf("clean 999 has errors:\n%v", rep.Err())
+	}
+	rep := validate(t, file999(edit(body, 4, "CTX*CLM01:PCN1", true)), 0)
+	errs := rep.AllErrors()
+	if len(errs) == 0 {
+		t.Fatal("no error for a second business unit CTX")
+	}
+	e := errs[0]
+	if got := fmt.Sprintf("%s %s %d %s %s", e.Level, e.Code, e.Pos.SetSegment, e.Pos.Loop, e.Pos.SegmentID); got != "segment 5 6 2100 CTX" {
+		t.Errorf("got %q\n%v", got, rep.Err())
+	}
+}
+
+// TestSituationalTrigger: the error of a situational rule names its
+// trigger, CLM05-3 in loop 2300, for the 999's CTX; a claim with the
+// REF*F8 the rule asks for is clean.
+func TestSituationalTrigger(t *testing.T) {
+	replacement := edit(claim837P, 16, "CLM*PCN1*100***11:B:7*Y*A*Y*Y", false)
+	e := validate(t, file837P(replacement), guide.LevelSituational).AllErrors()[0]
+	if e.Trigger == nil || e.Trigger.SegmentID != "CLM" || e.Trigger.SetSegment != 18 || e.Trigger.Loop != "2300" || e.Trigger.Element != 5 || e.Trigger.Component != 3 {
+		t.Fatalf("trigger %+v", e.Trigger)
+	}
+	if rep := validate(t, file837P(edit(replacement, 17, "REF*F8*ICN123", true)), guide.LevelSituational); !rep.Clean() {
+		t.Errorf("replacement claim with REF*F8:\n%v", rep.Err())
+	}
+}
+
+// TestGuideFromGS08: a set without ST03 (an envelope error of its own) is
+// still checked against the guide GS08 names.
+func TestGuideFromGS08(t *testing.T) {
+	x12 := strings.Replace(file837P(edit(claim837P, 10, "SBR*X*18*******CI", false)), "ST*837*0001*005010X222A1~", "ST*837*0001~", 1)
+	var codes []string
+	for _, e := range validate(t, x12, 0).AllErrors() {
+		codes = append(codes, e.Pos.SegmentID+" "+e.Code)
+	}
+	if got := strings.Join(codes, ", "); got != "ST 1, SBR 7" {
+		t.Errorf("errors %s, want ST03 missing and SBR01 bad code", got)
 	}
 }

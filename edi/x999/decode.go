@@ -96,9 +96,17 @@ func Decode(r *edi.Reader) (*File, error) {
 			set.Segments = append(set.Segments, SegmentError{SegmentID: s.String(1), Position: pos, Loop: s.String(3), Code: s.String(4)})
 			seg = &set.Segments[len(set.Segments)-1]
 		case s.Is("CTX"):
-			// Loop 2100 CTX: the business unit of the segment in error
-			// (the situational trigger CTX is skipped).
-			if seg != nil && len(seg.Elements) == 0 && string(s.Component(1, 1)) != "SITUATIONAL TRIGGER" {
+			// Loop 2100 CTX: the situational trigger or the business
+			// unit of the segment in error.
+			switch {
+			case seg == nil || len(seg.Elements) > 0:
+			case string(s.Component(1, 1)) == "SITUATIONAL TRIGGER":
+				t := &Trigger{SegmentID: s.String(2), Loop: s.String(4)}
+				t.Position, _ = strconv.Atoi(s.String(3))
+				t.Element, _ = strconv.Atoi(string(s.Component(5, 1)))
+				t.Component, _ = strconv.Atoi(string(s.Component(5, 2)))
+				seg.Trigger = t
+			default:
 				seg.Unit, seg.UnitRef = string(s.Component(1, 1)), string(s.Component(1, 2))
 			}
 		case s.Is("IK4"):

@@ -109,11 +109,28 @@ func WriteSet(w *edi.Writer, r FunctionalGroupResponse, controlNumber int64) {
 			w.Elem(sg.Loop)
 			w.Elem(sg.Code)
 			w.End()
+			// Loop 2100 CTX: the business unit, then the situational
+			// trigger (both at position 0500 of 005010X231A1).
 			if sg.Unit != "" && sg.UnitRef != "" {
 				w.Begin("CTX")
 				w.Composite()
 				w.Comp(sg.Unit)
 				w.Comp(sg.UnitRef)
+				w.End()
+			}
+			if t := sg.Trigger; t != nil {
+				w.Begin("CTX")
+				w.Elem("SITUATIONAL TRIGGER")
+				w.Elem(t.SegmentID)
+				w.ElemInt(int64(t.Position))
+				w.Elem(t.Loop)
+				if t.Element > 0 {
+					w.Composite()
+					w.Comp(strconv.Itoa(t.Element))
+					if t.Component > 0 {
+						w.Comp(strconv.Itoa(t.Component))
+					}
+				}
 				w.End()
 			}
 			for _, e := range sg.Elements {

@@ -19,12 +19,18 @@ const maxCodes = 5
 // its own), and its set-level errors IK502 codes, with 5 added when any
 // segment is in error. A set with any error is rejected (IK501 R); a group
 // is accepted (AK901 A) when every set is, partially accepted (P) when some
-// are, and rejected (R) when none is or the group itself is in error.
+// are, and rejected (R) when none is or the group itself is in error. A
+// group of acknowledgments (GS01 FA) gets no 999.
 func Generate(rep *edi.Report) []Acknowledgment {
 	acks := make([]Acknowledgment, 0, len(rep.Interchanges))
 	for _, ic := range rep.Interchanges {
 		a := Acknowledgment{Interchange: ic, TA1: generateTA1(ic)}
 		for _, g := range ic.Groups {
+			if g.FunctionalID == "FA" {
+				// Acknowledgments are not acknowledged: 005010X231A1
+				// AK101 does not list FA.
+				continue
+			}
 			a.Responses = append(a.Responses, GenerateGroup(g))
 		}
 		acks = append(acks, a)
@@ -101,6 +107,10 @@ func GenerateSet(s *edi.SetReport) TransactionSetResponse {
 				Loop: echo(e.Pos.Loop, 4, false)})
 		}
 		sg := &r.Segments[i]
+		if sg.Trigger == nil && e.Trigger != nil && e.Trigger.SetSegment > 0 {
+			sg.Trigger = &Trigger{SegmentID: segmentID(e.Trigger.SegmentID), Position: e.Trigger.SetSegment,
+				Loop: echo(e.Trigger.Loop, 4, false), Element: e.Trigger.Element, Component: e.Trigger.Component}
+		}
 		if sg.Unit == "" && e.Unit != "" {
 			sg.Unit, sg.UnitRef = echo(e.Unit, 35, false), echoValue(e.UnitRef, 35)
 		}

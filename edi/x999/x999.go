@@ -78,7 +78,21 @@ type SegmentError struct {
 	// 2100 CTX, business unit identifier: CTX01-1 and CTX01-2), such as
 	// CLM01 and the claim's submitter identifier; empty when none.
 	Unit, UnitRef string
-	Elements      []ElementError // Loop 2110 IK4
+	// Trigger, for a segment a situational rule requires or forbids, is
+	// the segment whose value decides it (Loop 2100 CTX, situational
+	// trigger: CTX02 segment ID, CTX03 its position, CTX04 its loop,
+	// CTX05 the element and component); nil when none.
+	Trigger  *Trigger
+	Elements []ElementError // Loop 2110 IK4
+}
+
+// Trigger locates the situational trigger of an error (999 CTX).
+type Trigger struct {
+	SegmentID string // CTX02
+	Position  int    // CTX03: position in the transaction set
+	Loop      string // CTX04
+	Element   int    // CTX05-1
+	Component int    // CTX05-2
 }
 
 // ElementError is an error in one element (IK4).

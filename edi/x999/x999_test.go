@@ -237,3 +237,64 @@ func TestGenerateEchoesOnlyValidCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateGuideErrors: a guide error becomes an IK3 with the loop ID
+// (cut to IK303's four characters), the CTX business unit, and an IK4
+// with the data element number and a copy of the bad value cleaned of
+// the 999's delimiters; a missing segment and an error in the segment at
+// the same position get an IK3 each; and the CTX survives Decode.
+func TestGenerateGuideErrors(t *testing.T) {
+	set := &edi.SetReport{ID: "837", ControlNumber: "0001", ImplRef: "005010X222A1"}
+	at := func(pos int, id, loop string) edi.Position {
+		return edi.Position{SetSegment: pos, SegmentID: id, Loop: loop}
+	}
+	e1 := &edi.Error{Pos: at(17, "CLM", "2300"), Level: edi.LevelElement, Code: edi.IK4InvalidCode, DataElement: "1351", Value: "X*~", Unit: "CLM01", UnitRef: "PCN:1"}
+	e1.Pos.Element = 10
+	set.Errors.Add(e1)
+	set.Errors.Add(&edi.Error{Pos: at(8, "N3", "2010AA"), Level: edi.LevelSegment, Code: edi.IK3RequiredMissing,
+		Trigger: &edi.Position{SetSegment: 5, SegmentID: "NM1", Loop: "2010AA", Element: 2}})
+	set.Errors.Add(&edi.Error{Pos: at(8, "N4", "2010AA"), Level: edi.LevelSegment, Code: edi.IK3SegmentOverMaxUse})
+	r := GenerateSet(set)
+	want := []SegmentError{
+		{SegmentID: "N3", Position: 8, Loop: "2010", Code: "3", Trigger: &Trigger{SegmentID: "NM1", Position: 5, Loop: "2010", Element: 2}},
+		{SegmentID: "N4", Position: 8, Loop: "2010", Code: "5"},
+		{SegmentID: "CLM", Position: 17, Loop: "2300", Code: "8", Unit: "CLM01", UnitRef: "PCN1",
+			Elements: []ElementError{{Position: 10, Reference: "1351", Code: "7", Value: "X"}}},
+	}
+	if !reflect.DeepEqual(r.Segments, want) {
+		t.Fatalf("got %+v\nwant %+v", r.Segments, want)
+	}
+	var b bytes.Buffer
+	w := edi.NewWriter(&b, edi.DefaultDelimiters)
+	resp := FunctionalGroupResponse{FunctionalID: "HC", GroupControlNumber: "1", Version: "005010X222A1", Sets: []TransactionSetResponse{r}, Ack: "R", Included: 1, Received: 1}
+	if err := Encode(w, Envelope{ISA: edi.ISAHeader{SenderQualifier: "ZZ", SenderID: "A", ReceiverQualifier: "ZZ", ReceiverID: "B", Time: time.Date(2024, 1, 2, 9, 0, 0, 0, time.UTC), ControlNumber: 1, Usage: "T"}, GS: edi.GSHeader{SenderCode: "A", ReceiverCode: "B", ControlNumber: 1}}, nil, []FunctionalGroupResponse{resp}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "IK3*CLM*17*2300*8~CTX*CLM01:PCN1~IK4*10*1351*7*X~") ||
+		!strings.Contains(b.String(), "IK3*N3*8*2010*3~CTX*SITUATIONAL TRIGGER*NM1*5*2010*2~") {
+		t.Fatalf("999 lacks the IK3/CTX/IK4 of CLM:\n%s", b.String())
+	}
+	f, err := Decode(edi.NewReader(&b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Responses[0].Sets[0].Segments[2]; got.Unit != "CLM01" || got.UnitRef != "PCN1" {
+		t.Errorf("decoded CTX %q %q", got.Unit, got.UnitRef)
+	}
+	if got := f.Responses[0].Sets[0].Segments[0].Trigger; got == nil || *got != *want[0].Trigger {
+		t.Errorf("decoded situational trigger %+v", got)
+	}
+}
+
+// TestGenerateSkipsAcknowledgments: a 999 is not acknowledged by a 999
+// (005010X231A1 AK101 does not list FA).
+func TestGenerateSkipsAcknowledgments(t *testing.T) {
+	rep := &edi.Report{Interchanges: []*edi.InterchangeReport{{ControlNumber: "000000001", Groups: []*edi.GroupReport{
+		{FunctionalID: "FA", ControlNumber: "1", Version: "005010X231A1", SetCount: 1, Sets: []*edi.SetReport{{ID: "999", ControlNumber: "0001"}}},
+		{FunctionalID: "HC", ControlNumber: "2", Version: "005010X222A1", SetCount: 1, Sets: []*edi.SetReport{{ID: "837", ControlNumber: "0001"}}},
+	}}}}
+	acks := Generate(rep)
+	if len(acks) != 1 || len(acks[0].Responses) != 1 || acks[0].Responses[0].FunctionalID != "HC" {
+		t.Fatalf("got %+v", acks)
+	}
+}

@@ -147,10 +147,11 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 		Use:   "validate FILE",
 		Short: "Check an X12 file against its implementation guide; optionally write the 999 and TA1",
 		Long: "Checks the ISA/GS/ST envelopes and every transaction set against its 005010 implementation\n" +
-			"guide (837P, 837I, 835, 277CA, 999), and prints each error with its position: interchange,\n" +
+			"guide (837P, 837I, 835, 277CA, 999, 270, 271), and prints each error with its position: interchange,\n" +
 			"group and set control numbers, segment, loop ID, element and its name.\n" +
 			"--level picks how deep, after the WEDI SNIP types: 1 syntax, 2 implementation guide (the\n" +
-			"default, what Clearhouse applies to every file it receives), 3 claim balancing, 5 state codes.\n" +
+			"default, what Clearhouse applies to every file it receives), 3 claim balancing, 4 situational\n" +
+			"rules (such as REF*F8 on a replacement claim), 5 state codes.\n" +
 			"Exit status: 0 clean, 1 errors found, 2 usage error, not X12 or unreadable.\n" +
 			"--999 writes the acknowledgment of every interchange: a 999 per functional group, or a TA1\n" +
 			"when the interchange envelope (ISA/IEA) itself is in error. --ta1 writes the TA1 of every\n" +
@@ -182,6 +183,7 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 			if n := rep.ErrorCount() - len(rep.AllErrors()); n > 0 {
 				fmt.Fprintf(w, "(%d more errors not shown)\n", n)
 			}
+			writeUnguided(w, rep)
 			if rep.Clean() {
 				fmt.Fprintf(w, "%s: clean, %s\n", rep.File, plural(rep.Segments, "segment", "segments"))
 			} else {
@@ -208,11 +210,31 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&level, "level", guide.IntakeLevel, "validation depth, SNIP type 1 to 5")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: 2, Err: err} })
 	cmd.Flags().StringVar(&out999, "999", "", "write the 999 acknowledgments (or a TA1 for a rejected interchange) to this file")
 	cmd.Flags().StringVar(&outTA1, "ta1", "", "write the TA1 acknowledgments to this file")
 	cmd.Flags().Int64Var(&control, "control-number", 1, "first ISA13/GS06 control number of the acknowledgments")
 	cmd.Flags().StringVar(&at, "at", "", "acknowledgment date and time, RFC 3339 (default now)")
 	return cmd
+}
+
+// writeUnguided notes the transaction sets whose guide has no table, so
+// only their envelopes were checked.
+func writeUnguided(w io.Writer, rep *edi.Report) {
+	for _, ic := range rep.Interchanges {
+		for _, g := range ic.Groups {
+			for _, s := range g.Sets {
+				ref := s.ImplRef
+				if ref == "" {
+					ref = g.Version
+				}
+				if guide.Lookup(s.ID, ref) == nil {
+					fmt.Fprintf(w, "note: ISA13 %s, GS06 %s, ST02 %s: no implementation guide table for %s %s; envelope checked only\n",
+						ic.ControlNumber, g.ControlNumber, s.ControlNumber, s.ID, ref)
+				}
+			}
+		}
+	}
 }
 
 // ackName names the acknowledgment element a level's code goes in.

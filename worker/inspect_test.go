@@ -1,0 +1,56 @@
+package worker
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/store"
+)
+
+// TestInspectAppliesTheGuide: intake checks every file against its
+// implementation guide; guide errors quarantine an 835 but not an
+// acknowledgment, and a real payer's 835 without ST03 passes.
+func TestInspectAppliesTheGuide(t *testing.T) {
+	const samples = "../fixtures/x12/samples/"
+	p := &Pipeline{log: slog.New(slog.DiscardHandler)}
+	tests := []struct {
+		name, file string
+		kind       string
+		reason     string // quarantine reason, "" when applied
+		errText    string
+	}{
+		{"real 835 without ST03", "835/jdavisp3-TigerShark__tests_5010-835-example-1.txt", kind835, "", ""},
+		{"835 missing BPR16", "835/LinuxForHealth-x12__src_tests_resources_835_005010X221A1_secondary-payment.835", "", ReasonSyntax, "BPR16 Check Issue or EFT Effective Date is required"},
+		{"277CA off its guide is applied", "277CA/imsweb-x12-parser__src_test_resources_277_5010_x12_277CA_rejected.txt", kindAck, "", ""},
+		{"999", "999/imsweb-x12-parser__src_test_resources_837_5010_x12_999_rejected.txt", kindAck, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			content, err := os.ReadFile(samples + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kind, qerr := p.inspect(store.InboundFile{FileName: tc.file, Content: content})
+			if tc.reason == "" {
+				if qerr != nil {
+					t.Fatalf("quarantined: %s %v", qerr.reason, qerr.err)
+				}
+				if kind != tc.kind {
+					t.Fatalf("kind %q, want %q", kind, tc.kind)
+				}
+				return
+			}
+			if qerr == nil || qerr.reason != tc.reason {
+				t.Fatalf("kind %q, quarantine %+v, want reason %s", kind, qerr, tc.reason)
+			}
+			var ee *edi.Error
+			if !errors.As(qerr.err, &ee) || ee.Pos.SegmentID == "" || !strings.Contains(qerr.err.Error(), tc.errText) {
+				t.Errorf("error %v lacks a position or %q", qerr.err, tc.errText)
+			}
+		})
+	}
+}
