@@ -313,7 +313,7 @@ func (d *decoder) begin(s *edi.Segment) {
 	}
 	d.level, d.ids = "", map[string]string{}
 	d.sum, d.inq, d.person, d.benefit, d.entity, d.in2120 = nil, nil, nil, nil, nil, false
-	if v := s.String(3); v != "" && v != Version {
+	if v := s.String(3); v != "" && v != Version && !edi.NamesBaseGuide(v, Version) {
 		d.report(edi.ErrImplementation, 3, "ST03 %q is not %s", v, Version)
 	}
 }

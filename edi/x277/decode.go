@@ -176,7 +176,7 @@ func (d *decoder) segment(s *edi.Segment) error {
 		d.acks = append(d.acks, d.ack)
 		d.src, d.rcv, d.prov, d.claim, d.line, d.level = nil, nil, nil, nil, nil, ""
 		d.ids = map[string]string{}
-		if v := s.String(3); v != "" && v != Version {
+		if v := s.String(3); v != "" && v != Version && !edi.NamesBaseGuide(v, Version) {
 			d.report(edi.ErrImplementation, 3, "ST03 %q is not %s (a 277CA)", v, Version)
 		}
 		return nil

@@ -495,7 +495,7 @@ func (d *Decoder) beginSet(s *edi.Segment) {
 		Position:      pos,
 	}
 	d.remittances = append(d.remittances, d.rem)
-	if v := s.Element(3); len(v) > 0 && string(v) != Version {
+	if v := s.Element(3); len(v) > 0 && string(v) != Version && !edi.NamesBaseGuide(string(v), Version) {
 		d.report(d.errorf(edi.ErrImplementation, 3, "ST03 %q is not %s", v, Version))
 	}
 	d.inSet = true

@@ -508,3 +508,30 @@ func TestClaimReuseClears(t *testing.T) {
 		t.Fatalf("second claim keeps data of the first: %+v", c)
 	}
 }
+
+// An ST03 naming the base guide of GS08's addenda (005010X221 under
+// 005010X221A1) is read without an error, as partners send it; another
+// guide's ST03 is still an error.
+func TestST03BaseGuide(t *testing.T) {
+	head := "ISA*00*          *00*          *ZZ*A              *ZZ*B              *260115*0930*^*00501*000000101*0*T*:~GS*HP*A*B*20260115*0930*1*X*005010X221A1~"
+	body := "*0001%s~BPR*I*0*C*NON************20260115~TRN*1*X*1~SE*4*0001~GE*1*1~IEA*1*000000101~"
+	for _, tt := range []struct {
+		st03 string
+		errs int
+	}{{"", 0}, {"*005010X221A1", 0}, {"*005010X221", 0}, {"*005010X222A1", 1}} {
+		in := head + "ST*835" + strings.Replace(body, "%s", tt.st03, 1)
+		d := NewDecoder(strings.NewReader(in))
+		for d.Next() {
+		}
+		if d.Err() != nil {
+			t.Fatalf("ST03 %q: %v", tt.st03, d.Err())
+		}
+		n := 0
+		for _, r := range d.Remittances() {
+			n += len(r.Errors)
+		}
+		if n != tt.errs {
+			t.Errorf("ST03 %q: %d errors, want %d", tt.st03, n, tt.errs)
+		}
+	}
+}
