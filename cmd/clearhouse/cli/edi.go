@@ -183,6 +183,9 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 			if n := rep.ErrorCount() - len(rep.AllErrors()); n > 0 {
 				fmt.Fprintf(w, "(%d more errors not shown)\n", n)
 			}
+			for _, e := range rep.Warnings.Errs {
+				fmt.Fprintf(w, "warning: %s\n", e.Error())
+			}
 			writeUnguided(w, rep)
 			if rep.Clean() {
 				fmt.Fprintf(w, "%s: clean, %s\n", rep.File, plural(rep.Segments, "segment", "segments"))

@@ -253,3 +253,24 @@ func checkTA1Interchange(t *testing.T, x12, isa13, ack, note string) {
 		t.Errorf("ISA %q not fixed width or IEA02 does not match", segs[0])
 	}
 }
+
+// An ST03 naming the base guide of GS08's addenda is a warning that edi
+// validate prints, not an error: the file is clean and exits 0.
+func TestEDIValidateWarnings(t *testing.T) {
+	raw, err := os.ReadFile(demoClean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.ReplaceAll(string(raw), "*005010X222A1~\nBHT", "*005010X222~\nBHT")
+	if in == string(raw) {
+		t.Fatal("fixture has no ST03 005010X222A1 before BHT")
+	}
+	path := filepath.Join(t.TempDir(), "base-guide.x12")
+	if err := os.WriteFile(path, []byte(in), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, "edi", "validate", path)
+	if code != 0 || !strings.Contains(out, "warning: ") || !strings.Contains(out, "ST03") || !strings.Contains(out, ": clean,") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
