@@ -30,10 +30,10 @@ type ValidateOpts struct {
 	Check func(seg *Segment, pos Position, set *SetReport)
 }
 
-// Report is what Validate found in an input: every interchange, group and
+// ValidationReport is what Validate found in an input: every interchange, group and
 // transaction set with its identifiers and counts, and the errors of each.
 // It is what the 999 and TA1 generator (package edi/x999) works from.
-type Report struct {
+type ValidationReport struct {
 	File         string
 	Segments     int // segments read
 	Interchanges []*InterchangeReport
@@ -167,10 +167,10 @@ func (ic *InterchangeReport) NoteCode() string {
 }
 
 // Clean reports whether the input has no errors at all.
-func (r *Report) Clean() bool { return r.ErrorCount() == 0 }
+func (r *ValidationReport) Clean() bool { return r.ErrorCount() == 0 }
 
 // ErrorCount is the number of errors found at every level, kept or dropped.
-func (r *Report) ErrorCount() int {
+func (r *ValidationReport) ErrorCount() int {
 	n := r.Errors.Len()
 	for _, ic := range r.Interchanges {
 		n += ic.Errors.Len()
@@ -185,7 +185,7 @@ func (r *Report) ErrorCount() int {
 }
 
 // AllErrors returns the kept errors of every level in input order.
-func (r *Report) AllErrors() []*Error {
+func (r *ValidationReport) AllErrors() []*Error {
 	var out []*Error
 	out = append(out, r.Errors.Errs...)
 	for _, ic := range r.Interchanges {
@@ -204,7 +204,7 @@ func (r *Report) AllErrors() []*Error {
 }
 
 // Err returns the report's errors as an error, or nil when it is clean.
-func (r *Report) Err() error {
+func (r *ValidationReport) Err() error {
 	all := r.AllErrors()
 	if len(all) == 0 && r.ErrorCount() == 0 {
 		return nil
@@ -248,7 +248,7 @@ var isaNotes = [17]string{"", TA1InvalidAuthQualifier, TA1InvalidAuthInfo, TA1In
 // validator is the state of one Validate walk.
 type validator struct {
 	opts   ValidateOpts
-	rep    *Report
+	rep    *ValidationReport
 	rd     *Reader
 	ic     *InterchangeReport
 	grp    *GroupReport
@@ -267,11 +267,11 @@ type validator struct {
 //
 // The error result is non-nil only when the input is not X12 (it does not
 // start with a readable ISA, ErrNotX12 or ErrBadISA) or cannot be read; all
-// other problems, including a damaged end of input, are in the Report.
-func Validate(r io.Reader, opts ValidateOpts) (*Report, error) {
+// other problems, including a damaged end of input, are in the ValidationReport.
+func Validate(r io.Reader, opts ValidateOpts) (*ValidationReport, error) {
 	v := &validator{
 		opts:  opts,
-		rep:   &Report{File: opts.File},
+		rep:   &ValidationReport{File: opts.File},
 		rd:    NewReader(r),
 		isa13: map[string]Position{},
 		gs06:  map[string]Position{},

@@ -11,7 +11,7 @@ import (
 )
 
 // codes lists the Level:Code pairs of a report's errors in input order.
-func codes(rep *Report) []string {
+func codes(rep *ValidationReport) []string {
 	var out []string
 	for _, e := range rep.AllErrors() {
 		out = append(out, e.Level.String()+":"+e.Code)

@@ -150,7 +150,7 @@ func outbound(t testing.TB, s *Simulator, payer, name string) []byte {
 
 // mustValid checks that b passes envelope and syntax validation cleanly and
 // is addressed from the payer to the clearinghouse.
-func mustValid(t testing.TB, name string, b []byte) *edi.Report {
+func mustValid(t testing.TB, name string, b []byte) *edi.ValidationReport {
 	t.Helper()
 	rep, err := edi.Validate(bytes.NewReader(b), edi.ValidateOpts{File: name})
 	if err != nil {

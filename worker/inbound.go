@@ -344,7 +344,7 @@ func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
 
 // isAcknowledgmentSet reports whether the transaction set at pos is a 999
 // or 277 (claim acknowledgment).
-func isAcknowledgmentSet(pos edi.Position, rep *edi.Report) bool {
+func isAcknowledgmentSet(pos edi.Position, rep *edi.ValidationReport) bool {
 	for _, ic := range rep.Interchanges {
 		if ic.ControlNumber != pos.Interchange {
 			continue

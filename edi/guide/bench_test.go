@@ -148,7 +148,7 @@ func benchValidate(b *testing.B, data []byte, full bool) {
 		}
 	}()
 	for i := 0; i < b.N; i++ {
-		var rep *edi.Report
+		var rep *edi.ValidationReport
 		var err error
 		if full {
 			rep, err = guide.Validate(bytes.NewReader(data), guide.Options{})

@@ -12,7 +12,7 @@
 //
 // Validate walks an X12 file once on edi.Reader (through edi.Validate's
 // Check hook), checks the envelopes and every transaction set it has a
-// guide for, and returns an edi.Report whose errors carry their position,
+// guide for, and returns an edi.ValidationReport whose errors carry their position,
 // loop ID and the 999 codes (IK3, IK4, CTX) that package edi/x999 writes.
 package guide
 

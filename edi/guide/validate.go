@@ -55,7 +55,7 @@ type Options struct {
 // Errors are in the report, each with its position (loop ID included) and
 // 999 code; the error result is non-nil only when the input is not X12 or
 // cannot be read, as for edi.Validate.
-func Validate(r io.Reader, opts Options) (*edi.Report, error) {
+func Validate(r io.Reader, opts Options) (*edi.ValidationReport, error) {
 	c := NewChecker(opts.Level)
 	return edi.Validate(r, edi.ValidateOpts{File: opts.File, MaxErrors: opts.MaxErrors,
 		MaxSegmentSize: opts.MaxSegmentSize, Check: c.Check})

@@ -70,7 +70,7 @@ func edit(body []string, i int, seg string, insert bool) []string {
 	return append(out, body[i+1:]...)
 }
 
-func validate(t *testing.T, x12 string, level int) *edi.Report {
+func validate(t *testing.T, x12 string, level int) *edi.ValidationReport {
 	t.Helper()
 	rep, err := guide.Validate(strings.NewReader(x12), guide.Options{File: "t.x12", Level: level})
 	if err != nil {

@@ -21,7 +21,7 @@ const maxCodes = 5
 // is accepted (AK901 A) when every set is, partially accepted (P) when some
 // are, and rejected (R) when none is or the group itself is in error. A
 // group of acknowledgments (GS01 FA) gets no 999.
-func Generate(rep *edi.Report) []Acknowledgment {
+func Generate(rep *edi.ValidationReport) []Acknowledgment {
 	acks := make([]Acknowledgment, 0, len(rep.Interchanges))
 	for _, ic := range rep.Interchanges {
 		a := Acknowledgment{Interchange: ic, TA1: generateTA1(ic)}

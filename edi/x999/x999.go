@@ -4,7 +4,7 @@
 // which segments and elements were in error, and the TA1 interchange
 // acknowledgment, which answers an interchange's ISA/IEA envelope.
 //
-// Generate turns an edi.Report (from edi.Validate) into the acknowledgments
+// Generate turns an edi.ValidationReport (from edi.Validate) into the acknowledgments
 // of each interchange; Encode writes them; Decode reads the 999s and TA1s a
 // trading partner sent back.
 package x999

@@ -289,7 +289,7 @@ func TestGenerateGuideErrors(t *testing.T) {
 // TestGenerateSkipsAcknowledgments: a 999 is not acknowledged by a 999
 // (005010X231A1 AK101 does not list FA).
 func TestGenerateSkipsAcknowledgments(t *testing.T) {
-	rep := &edi.Report{Interchanges: []*edi.InterchangeReport{{ControlNumber: "000000001", Groups: []*edi.GroupReport{
+	rep := &edi.ValidationReport{Interchanges: []*edi.InterchangeReport{{ControlNumber: "000000001", Groups: []*edi.GroupReport{
 		{FunctionalID: "FA", ControlNumber: "1", Version: "005010X231A1", SetCount: 1, Sets: []*edi.SetReport{{ID: "999", ControlNumber: "0001"}}},
 		{FunctionalID: "HC", ControlNumber: "2", Version: "005010X222A1", SetCount: 1, Sets: []*edi.SetReport{{ID: "837", ControlNumber: "0001"}}},
 	}}}}

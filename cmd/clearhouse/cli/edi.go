@@ -42,13 +42,13 @@ func openInput(env *Env, name string) (io.Reader, func(), error) {
 // validateFile checks FILE: its envelopes only (level 0), or against the
 // implementation guides to level (1 to 5, package edi/guide). Not X12 or
 // unreadable input is exit status 2.
-func validateFile(env *Env, name string, level int) (*edi.Report, error) {
+func validateFile(env *Env, name string, level int) (*edi.ValidationReport, error) {
 	in, done, err := openInput(env, name)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	var rep *edi.Report
+	var rep *edi.ValidationReport
 	if level == 0 {
 		rep, err = edi.Validate(in, edi.ValidateOpts{File: name})
 	} else {
@@ -93,7 +93,7 @@ func newEDIInspectCmd(env *Env) *cobra.Command {
 	}
 }
 
-func writeInspect(out io.Writer, rep *edi.Report) error {
+func writeInspect(out io.Writer, rep *edi.ValidationReport) error {
 	w := bufio.NewWriter(out)
 	groups, sets := 0, 0
 	for _, ic := range rep.Interchanges {
@@ -223,7 +223,7 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 
 // writeUnguided notes the transaction sets whose guide has no table, so
 // only their envelopes were checked.
-func writeUnguided(w io.Writer, rep *edi.Report) {
+func writeUnguided(w io.Writer, rep *edi.ValidationReport) {
 	for _, ic := range rep.Interchanges {
 		for _, g := range ic.Groups {
 			for _, s := range g.Sets {
