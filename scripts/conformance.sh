@@ -93,6 +93,21 @@ kind() {
 		END { if (!found) print (ta1 ? "TA1" : "-") }' "$1"
 }
 
+# groups_only FILE OUT writes FILE's interchanges that hold a functional
+# group to OUT and prints how many it left out (TA1-only interchanges).
+groups_only() {
+	local el term
+	el=$(head -c 4 "$1" | tail -c 1)
+	term=$(head -c 106 "$1" | tail -c 1)
+	LC_ALL=C awk -v RS="$term" -v FS="$el" -v ORS="$term" -v out="$2" '
+		{ id = $1; sub(/^[ \t\r\n]+/, "", id) }
+		id == "ISA" { buf = ""; gs = 0 }
+		id == "GS" { gs = 1 }
+		{ buf = buf $0 ORS }
+		id == "IEA" { if (gs) printf "%s", buf > out; else left++ ; buf = "" }
+		END { printf "%d\n", left + 0 > "/dev/stderr" }' "$1" 2>&1 >/dev/null
+}
+
 declare -A checked failed unchecked
 : >"$WORK/check"
 : >"$WORK/other"
@@ -102,6 +117,18 @@ while read -r f; do
 	k=$(kind "$f")
 	case "$k" in
 	837P | 837I | 835 | 999 | 277CA)
+		if grep -q "TA1" "$f"; then
+			# pyx12 cannot read a TA1-only interchange: check the file's
+			# other interchanges, and count the TA1s as skipped.
+			g="$WORK/groups/$(echo "$f" | tr '/' '_')"
+			mkdir -p "$WORK/groups"
+			n=$(groups_only "$f" "$g")
+			if [ "$n" -gt 0 ]; then
+				unchecked[TA1]=$((${unchecked[TA1]:-0} + n))
+				echo "$f: $n TA1-only interchanges left out, the rest checked as $g" >>"$WORK/groups.log"
+				f=$g
+			fi
+		fi
 		echo "$k $f" >>"$WORK/check"
 		checked[$k]=$((${checked[$k]:-0} + 1))
 		;;
