@@ -131,6 +131,7 @@ type LineStatus struct {
 	Procedure   string    // SVC01-2
 	Modifiers   [4]string // SVC01-3 to -6
 	ChargeCents int64     // SVC02
+	PaidCents   int64     // SVC03: line payment amount (X212 2220D/E; not used in a 277CA)
 	RevenueCode string    // SVC04
 	Units       string    // SVC07, decimal as sent
 	Statuses    []Status  // STC
@@ -160,6 +161,13 @@ type Status struct {
 	Action      string       // STC03: WQ accepted, U rejected (U only in 2220D)
 	AmountCents int64        // STC04: total submitted charges (2200B, 2200C) or total claim charge (2200D); not used in 2220D
 	Message     string       // STC12: free-form message (2200D only)
+
+	// The adjudication of a claim status response (X212 Loop 2200D/E STC;
+	// not used in a 277CA).
+	PaidCents       int64     // STC05: claim payment amount
+	AdjudicatedDate time.Time // STC06: adjudication or payment date
+	CheckDate       time.Time // STC08: check issue or EFT effective date
+	CheckNumber     string    // STC09: check or EFT trace number
 }
 
 // Category is the first code's category.
