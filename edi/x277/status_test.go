@@ -125,7 +125,9 @@ func TestStatusGolden(t *testing.T) {
 
 func TestStanding(t *testing.T) {
 	var got []Standing
-	goldenStatus().Claims(func(_ *StatusSubscriber, _ *StatusDependent, c *StatusClaim) { got = append(got, StandingOf(c.Category())) })
+	goldenStatus().Claims(func(_ *StatusSubscriber, _ *StatusDependent, c *StatusClaim) {
+		got = append(got, StandingOf(c.Category()))
+	})
 	want := []Standing{StandingPaid, StandingDenied, StandingPending, StandingReceived, StandingNotFound}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%v, want %v", got, want)
@@ -144,10 +146,18 @@ func TestStanding(t *testing.T) {
 func TestEncodeStatusRefuses(t *testing.T) {
 	isa, gs := envelope()
 	tests := map[string]func(r *StatusResponse){
-		"no trace":          func(r *StatusResponse) { r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[0].TraceNumber = "" },
-		"no STC02":          func(r *StatusResponse) { r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[1].Statuses[0].Date = time.Time{} },
-		"STC03 used":        func(r *StatusResponse) { r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[1].Statuses[0].Action = "WQ" },
-		"line without date": func(r *StatusResponse) { r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[0].Lines[0].ServiceFrom = time.Time{} },
+		"no trace": func(r *StatusResponse) {
+			r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[0].TraceNumber = ""
+		},
+		"no STC02": func(r *StatusResponse) {
+			r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[1].Statuses[0].Date = time.Time{}
+		},
+		"STC03 used": func(r *StatusResponse) {
+			r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[1].Statuses[0].Action = "WQ"
+		},
+		"line without date": func(r *StatusResponse) {
+			r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[0].Lines[0].ServiceFrom = time.Time{}
+		},
 		"line STC04": func(r *StatusResponse) {
 			r.Sources[0].Receivers[0].Providers[0].Subscribers[0].Claims[0].Lines[0].Statuses[0].AmountCents = 1
 		},
@@ -155,7 +165,7 @@ func TestEncodeStatusRefuses(t *testing.T) {
 			r.Sources[0].Receivers[0].Providers[0].Subscribers[1].Dependents[0].Claims = nil
 		},
 		"no payer ID": func(r *StatusResponse) { r.Sources[0].Name.ID = "" },
-		"2200B half": func(r *StatusResponse) { r.Sources[0].Receivers[0].TraceNumber = "X" },
+		"2200B half":  func(r *StatusResponse) { r.Sources[0].Receivers[0].TraceNumber = "X" },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
