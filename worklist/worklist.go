@@ -48,7 +48,7 @@ const KindAppeal = "appeal"
 // Kinds lists every item kind, in the order the CLI documents them.
 func Kinds() []string {
 	return []string{store.WorkScrubFailure, store.WorkRejection, store.WorkDenial, store.WorkUnderpayment, store.WorkEligibility,
-		store.WorkUnmatchedPayment, billing.WorkRemittanceError, store.WorkQuarantinedFile, store.WorkPatientStatement, KindAppeal}
+		store.WorkUnmatchedPayment, billing.WorkRemittanceError, billing.WorkClaimStatus, store.WorkQuarantinedFile, store.WorkPatientStatement, KindAppeal}
 }
 
 // Config configures New.

@@ -1,0 +1,98 @@
+package billing_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/x277"
+	"github.com/clearhouse/clearhouse/store"
+)
+
+// status277 answers a 276 about claims with one STC category each.
+func status277(t testing.TB, answers map[string]x277.StatusCode) []byte {
+	t.Helper()
+	sub := x277.StatusSubscriber{Name: x277.Entity{Last: "SAMPLE", First: "PAT", IDQualifier: "MI", ID: "KHP000111"}}
+	for pcn, code := range answers {
+		sub.Claims = append(sub.Claims, x277.StatusClaim{TraceNumber: pcn, PatientControlNumber: pcn,
+			Statuses: []x277.Status{{Codes: []x277.StatusCode{code}, Date: clock(), AmountCents: 17500}}})
+	}
+	resp := &x277.StatusResponse{ReferenceID: "STS1", Created: clock(),
+		Sources: []x277.StatusSource{{Name: x277.Entity{Last: "KEYSTONE HEALTH PLAN", IDQualifier: "PI", ID: "KHP01"},
+			Receivers: []x277.StatusReceiver{{Name: x277.Entity{Last: "CLEARHOUSE", ID: "CLEARHOUSE"},
+				Providers: []x277.StatusProvider{{Name: x277.Entity{Last: "RIVERBEND", IDQualifier: "XX", ID: "1234567893"},
+					Subscribers: []x277.StatusSubscriber{sub}}}}}}}}
+	var buf bytes.Buffer
+	isa := edi.ISAHeader{SenderID: "KEYSTONEHP", ReceiverID: "CLEARHOUSE", Time: clock(), ControlNumber: 77, Usage: "T"}
+	gs := edi.GSHeader{SenderCode: "KHP01", ReceiverCode: "CLEARHOUSE", Time: clock(), ControlNumber: 77}
+	if err := x277.EncodeStatus(&buf, isa, gs, resp); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestApplyClaimStatus(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		pending, missing := w.visit(w.pat), w.visit(w.pat2)
+		w.submitAll()
+		f := w.inbound("status.277", status277(t, map[string]x277.StatusCode{
+			pending.PatientControlNumber: {Category: "P1", Code: "20"},
+			missing.PatientControlNumber: {Category: "A4", Code: "35"},
+			"NOPE-1":                     {Category: "A4", Code: "35"},
+		}))
+		// Forty days after submission: past the 30-day pending limit.
+		later := func() time.Time { return clock().Add(40 * 24 * time.Hour) }
+		svc, err := billing.New(st, billing.Options{Now: later})
+		must(t, err)
+		res, err := svc.ApplyClaimStatus(w.ctx, w.clinic.ID, f.ID, billing.StatusOptions{})
+		must(t, err)
+		if res.Standing[x277.StandingPending] != 1 || res.Standing[x277.StandingNotFound] != 1 || len(res.Unknown) != 1 || res.Unknown[0] != "NOPE-1" {
+			t.Fatalf("result %+v", res)
+		}
+		if got := w.claim(pending.ID).Status; got != claim.StatusAccepted {
+			t.Errorf("pending claim is %s, want accepted", got)
+		}
+		if got := w.claim(missing.ID).Status; got != claim.StatusSubmitted {
+			t.Errorf("not-found claim is %s, want still submitted", got)
+		}
+		hist, err := st.ListClaimStatusHistory(w.ctx, store.Ref{ClinicID: w.clinic.ID, ID: pending.ID})
+		must(t, err)
+		if last := hist[len(hist)-1]; last.ToStatus != claim.StatusAccepted || last.Reason != "277 P1:20" {
+			t.Errorf("history ends %+v", last)
+		}
+		items := w.worklist(billing.WorkClaimStatus)
+		if len(items) != 2 {
+			t.Fatalf("%d claim status items, want 2 (pending, not found)", len(items))
+		}
+		byClaim := map[int64]string{}
+		for _, it := range items {
+			byClaim[*it.ClaimID] = it.Title
+		}
+		if byClaim[pending.ID] != "Pending at payer 40 days (277 P1:20)" || byClaim[missing.ID] != "Not found at payer (277 A4:35)" {
+			t.Errorf("items %v", byClaim)
+		}
+		acks, err := st.ListAcknowledgments(w.ctx, store.ListAcknowledgmentsParams{ClinicID: w.clinic.ID, InboundFileID: f.ID})
+		must(t, err)
+		if len(acks) != 2 {
+			t.Fatalf("%d acknowledgments, want one per known claim", len(acks))
+		}
+
+		again, err := svc.ApplyClaimStatus(w.ctx, w.clinic.ID, f.ID, billing.StatusOptions{})
+		must(t, err)
+		if !again.AlreadyApplied || len(w.worklist(billing.WorkClaimStatus)) != 2 {
+			t.Fatalf("second apply %+v", again)
+		}
+
+		// Within the limit, pending raises nothing.
+		f2 := w.inbound("status2.277", append(status277(t, map[string]x277.StatusCode{pending.PatientControlNumber: {Category: "P1", Code: "20"}}), '\n'))
+		res, err = w.svc.ApplyClaimStatus(w.ctx, w.clinic.ID, f2.ID, billing.StatusOptions{})
+		must(t, err)
+		if len(res.WorkItems) != 0 {
+			t.Fatalf("pending within the limit raised %v", res.WorkItems)
+		}
+	})
+}
