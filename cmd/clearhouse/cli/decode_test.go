@@ -36,6 +36,8 @@ func TestDecodeCommands(t *testing.T) {
 		{"ack-277ca", []string{"ack", "decode", x277 + "accepted_and_rejected.x12"}, 0},
 		{"ack-277ca-json", []string{"ack", "decode", "--format", "json", x277 + "rejected_batch.x12"}, 0},
 		{"ack-999", []string{"ack", "decode", x999 + "999-partial.x12"}, 0},
+		{"status-277", []string{"status", "decode", x277 + "status_response.x12"}, 0},
+		{"status-277-json", []string{"status", "decode", "--format", "json", x277 + "status_receiver_error.x12"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
