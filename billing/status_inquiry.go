@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/x276"
 	"github.com/clearhouse/clearhouse/edi/x277"
+	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -219,4 +222,182 @@ func submittedAt(ctx context.Context, tx store.Tx, c store.Claim) (time.Time, er
 		}
 	}
 	return at, nil
+}
+
+// statusRepeatDays is how often an unpaid claim is asked about again after
+// its first inquiry.
+const statusRepeatDays = 7
+
+// maxStatusClaims caps the claims of one 276 file.
+const maxStatusClaims = 1000
+
+// StatusInquiryParams chooses the claims of a 276.
+type StatusInquiryParams struct {
+	ClinicID int64
+	// PayerID is the clinic's payer row.
+	PayerID int64
+	// ClaimIDs asks about these claims (on demand), whatever their age;
+	// they must be the payer's and submitted (not draft). Empty: the
+	// nightly choice, see PrepareStatusInquiry.
+	ClaimIDs []int64
+}
+
+// StatusInquiry is a 276 recorded for upload.
+type StatusInquiry struct {
+	// Interchange is the recorded file (TransactionSet "276"), with its
+	// content; the submission job uploads it with the payer's other
+	// pending files.
+	Interchange store.Interchange
+	ClaimIDs    []int64
+}
+
+// PrepareStatusInquiry records a 276 claim status request (005010X212)
+// to the payer, or returns nil when there is nothing to ask. Without
+// ClaimIDs it asks about every claim of the payer still waiting for its
+// 835 (submitted or accepted) on the day its file reaches the payer's
+// status_inquiry_days (default 21) and every 7 days after: a nightly run
+// asks about each unpaid claim once a week from then on. Each claim's
+// TRN*1 trace is its patient control number, which the payer's 277 echoes
+// (ApplyClaimStatus).
+func (s *Service) PrepareStatusInquiry(ctx context.Context, p StatusInquiryParams) (*StatusInquiry, error) {
+	var out *StatusInquiry
+	err := s.st.InTx(ctx, p.ClinicID, func(tx store.Tx) error {
+		var err error
+		out, err = s.prepareStatusInquiry(ctx, tx, p)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) prepareStatusInquiry(ctx context.Context, tx store.Tx, p StatusInquiryParams) (*StatusInquiry, error) {
+	if s.opts.Payers == nil {
+		return nil, fmt.Errorf("%w: PrepareStatusInquiry needs Options.Payers", ErrConfig)
+	}
+	payer, err := tx.GetPayer(ctx, store.Ref{ClinicID: p.ClinicID, ID: p.PayerID})
+	if err != nil {
+		return nil, fmt.Errorf("payer %d: %w", p.PayerID, err)
+	}
+	reg, err := s.opts.Payers.Lookup(payer.PayerID)
+	if err != nil {
+		return nil, err
+	}
+	if !reg.Accepts(payers.Tx276) {
+		return nil, fmt.Errorf("%w: payer %s does not accept 276", ErrNotBillable, reg.ID)
+	}
+	now := s.now()
+	var claims []store.Claim
+	if len(p.ClaimIDs) > 0 {
+		for _, id := range p.ClaimIDs {
+			c, err := tx.GetClaim(ctx, store.Ref{ClinicID: p.ClinicID, ID: id})
+			if err != nil {
+				return nil, fmt.Errorf("claim %d: %w", id, err)
+			}
+			if c.PayerID != payer.ID {
+				return nil, fmt.Errorf("%w: claim %d is not billed to payer %s", ErrNotBillable, id, reg.ID)
+			}
+			if c.InterchangeID == nil {
+				return nil, fmt.Errorf("%w: claim %d (%s) was never submitted", ErrNotBillable, id, c.Status)
+			}
+			claims = append(claims, c)
+		}
+	} else {
+		// When each file was made: one list of the payer's interchanges.
+		sentAt := map[int64]time.Time{}
+		for after := int64(0); ; {
+			ics, err := tx.ListInterchanges(ctx, store.ListInterchangesParams{ClinicID: p.ClinicID, PayerID: payer.ID, AfterID: after, Limit: 1000})
+			if err != nil {
+				return nil, err
+			}
+			for _, ic := range ics {
+				at := ic.CreatedAt
+				if ic.UploadedAt != nil {
+					at = *ic.UploadedAt
+				}
+				sentAt[ic.ID] = at
+			}
+			if len(ics) < 1000 {
+				break
+			}
+			after = ics[len(ics)-1].ID
+		}
+		days := reg.StatusInquiryAfter()
+		for after := int64(0); len(claims) < maxStatusClaims; {
+			page, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.ClinicID, PayerID: payer.ID,
+				Statuses: []claim.Status{claim.StatusSubmitted, claim.StatusAccepted}, AfterID: after, Limit: 500})
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range page {
+				if c.InterchangeID == nil || len(claims) == maxStatusClaims {
+					continue
+				}
+				at, ok := sentAt[*c.InterchangeID]
+				if !ok {
+					continue
+				}
+				age := int(now.Sub(at) / (24 * time.Hour))
+				if age >= days && (age-days)%statusRepeatDays == 0 {
+					claims = append(claims, c)
+				}
+			}
+			if len(page) < 500 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+	}
+	if len(claims) == 0 {
+		return nil, nil
+	}
+	clinic, err := tx.GetClinic(ctx, p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	qs := make([]x276.ClaimInquiry, 0, len(claims))
+	for _, c := range claims {
+		doc, err := loadDocument(c)
+		if err != nil {
+			return nil, err
+		}
+		qs = append(qs, x276.ClaimInquiry{Claim: doc, PayerClaimControlNumber: c.PayerClaimControlNumber})
+	}
+	cn, err := tx.AllocateControlNumbers(ctx, store.AllocateControlNumbersParams{SenderID: reg.Envelope.SenderID, ReceiverID: reg.Envelope.ReceiverID, Groups: 1, TransactionSets: 1})
+	if err != nil {
+		return nil, err
+	}
+	submitter := clinic.SubmitterID
+	if submitter == "" {
+		submitter = reg.Envelope.SenderID
+	}
+	ref := fmt.Sprintf("CS%09d", cn.Interchange)
+	req := x276.RequestFor(ref, now,
+		x276.Entity{Last: strings.ToUpper(reg.Name), ID: reg.ID},
+		x276.Entity{Last: strings.ToUpper(clinic.Name), ID: submitter}, qs)
+	isa := edi.ISAHeader{SenderQualifier: reg.Envelope.SenderQualifier, SenderID: reg.Envelope.SenderID, ReceiverQualifier: reg.Envelope.ReceiverQualifier,
+		ReceiverID: reg.Envelope.ReceiverID, Time: now, ControlNumber: cn.Interchange, Usage: string(reg.Usage)}
+	gs := edi.GSHeader{SenderCode: reg.Envelope.GSSender, ReceiverCode: reg.Envelope.GSReceiver, Time: now, ControlNumber: cn.FirstGroup}
+	var buf bytes.Buffer
+	enc := edi.NewWriter(&buf, edi.DefaultDelimiters)
+	if err := x276.EncodeWriter(enc, isa, gs, req); err != nil {
+		return nil, err
+	}
+	if err := enc.Flush(); err != nil {
+		return nil, err
+	}
+	utc := now.UTC()
+	name := reg.FileName(payers.FileNameParams{Transaction: payers.Tx276, Date: utc.Format("20060102"), Time: utc.Format("150405"),
+		Control: fmt.Sprintf("%09d", cn.Interchange)})
+	ic, err := tx.CreateInterchange(ctx, store.CreateInterchangeParams{PayerID: &payer.ID, SenderID: reg.Envelope.SenderID,
+		ReceiverID: reg.Envelope.ReceiverID, ControlNumber: cn.Interchange, GroupControlNumber: cn.FirstGroup,
+		FirstSetControlNumber: cn.FirstTransactionSet, SetCount: 1, TransactionSet: string(payers.Tx276), ClaimCount: len(claims),
+		FileName: name, Content: buf.Bytes()})
+	if err != nil {
+		return nil, err
+	}
+	ic.Content = buf.Bytes()
+	out := &StatusInquiry{Interchange: ic}
+	for _, c := range claims {
+		out.ClaimIDs = append(out.ClaimIDs, c.ID)
+	}
+	return out, nil
 }

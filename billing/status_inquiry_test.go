@@ -2,12 +2,14 @@ package billing_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/x276"
 	"github.com/clearhouse/clearhouse/edi/x277"
 	"github.com/clearhouse/clearhouse/store"
 )
@@ -93,6 +95,59 @@ func TestApplyClaimStatus(t *testing.T) {
 		must(t, err)
 		if len(res.WorkItems) != 0 {
 			t.Fatalf("pending within the limit raised %v", res.WorkItems)
+		}
+	})
+}
+
+func TestPrepareStatusInquiry(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		a, b := w.visit(w.pat), w.visit(w.pat2)
+		w.submitAll()
+		at := func(days int) *billing.Service {
+			svc, err := billing.New(st, billing.Options{Payers: registry(t), Now: func() time.Time { return clock().Add(time.Duration(days) * 24 * time.Hour) }})
+			must(t, err)
+			return svc
+		}
+		ask := func(days int) *billing.StatusInquiry {
+			t.Helper()
+			q, err := at(days).PrepareStatusInquiry(w.ctx, billing.StatusInquiryParams{ClinicID: w.clinic.ID, PayerID: w.khp.ID})
+			must(t, err)
+			return q
+		}
+		// KHP01's status_inquiry_days is 21: asked on day 21 and weekly
+		// after, not in between.
+		for _, days := range []int{20, 22, 27} {
+			if q := ask(days); q != nil {
+				t.Fatalf("day %d: asked about %v", days, q.ClaimIDs)
+			}
+		}
+		for _, days := range []int{21, 28} {
+			q := ask(days)
+			if q == nil || len(q.ClaimIDs) != 2 || q.Interchange.TransactionSet != "276" {
+				t.Fatalf("day %d: %+v", days, q)
+			}
+			reqs, err := x276.Decode(bytes.NewReader(q.Interchange.Content))
+			if err != nil || len(reqs) != 1 || len(reqs[0].Errors) > 0 {
+				t.Fatalf("276: %v %v", err, reqs)
+			}
+			var traces []string
+			reqs[0].Claims(func(_ *x276.Provider, _ *x276.Subscriber, _ *x276.Dependent, c *x276.Claim) {
+				traces = append(traces, c.TraceNumber)
+			})
+			if len(traces) != 2 || traces[0] != a.PatientControlNumber || traces[1] != b.PatientControlNumber {
+				t.Fatalf("traces %v", traces)
+			}
+		}
+		// On demand, whatever the age.
+		q, err := at(1).PrepareStatusInquiry(w.ctx, billing.StatusInquiryParams{ClinicID: w.clinic.ID, PayerID: w.khp.ID, ClaimIDs: []int64{b.ID}})
+		must(t, err)
+		if q == nil || len(q.ClaimIDs) != 1 || q.ClaimIDs[0] != b.ID {
+			t.Fatalf("on demand: %+v", q)
+		}
+		// A payer without 276 in its definition is not asked.
+		if _, err := at(21).PrepareStatusInquiry(w.ctx, billing.StatusInquiryParams{ClinicID: w.clinic.ID, PayerID: w.summit.ID}); !errors.Is(err, billing.ErrNotBillable) {
+			t.Fatalf("SUMMT: %v", err)
 		}
 	})
 }
