@@ -23,6 +23,9 @@
 //   - nightly{clinic} builds the claims of ready encounters, scrubs the
 //     drafts, writes the eligibility batches and inserts a submission job
 //     for every payer with work. nightly_all fans out to every clinic.
+//   - claim_status{clinic} writes a 276 per payer for the claims with no
+//     835 after the payer's status_inquiry_days and inserts the payer's
+//     submission job to upload it; claim_status_all fans out nightly.
 //
 // Long jobs work in slices and snooze between them, so each run stays short
 // and a killed worker loses at most one slice.
@@ -230,10 +233,13 @@ func (p *Pipeline) Workers() *river.Workers {
 	river.AddWorker(ws, &submitWorker{p: p})
 	river.AddWorker(ws, &pollWorker{p: p})
 	river.AddWorker(ws, &processInboundWorker{p: p})
+	river.AddWorker(ws, &claimStatusAllWorker{p: p})
+	river.AddWorker(ws, &claimStatusWorker{p: p})
 	return ws
 }
 
-// PeriodicJobs returns the schedule: nightly_all at the nightly time and
+// PeriodicJobs returns the schedule: nightly_all and claim_status_all at
+// the nightly time and
 // poll_inbound for each polled payer every PollInterval (and at start).
 func (p *Pipeline) PeriodicJobs() []*river.PeriodicJob {
 	var jobs []*river.PeriodicJob
@@ -241,6 +247,9 @@ func (p *Pipeline) PeriodicJobs() []*river.PeriodicJob {
 		jobs = append(jobs, river.NewPeriodicJob(DailyAt(p.cfg.NightlyHour, p.cfg.NightlyMinute, p.cfg.Location),
 			func() (river.JobArgs, *river.InsertOpts) { return NightlyAllArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "nightly_all"}))
+		jobs = append(jobs, river.NewPeriodicJob(DailyAt(p.cfg.NightlyHour, p.cfg.NightlyMinute, p.cfg.Location),
+			func() (river.JobArgs, *river.InsertOpts) { return ClaimStatusAllArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "claim_status_all"}))
 	}
 	for _, id := range p.cfg.PollPayers {
 		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(p.cfg.PollInterval),
