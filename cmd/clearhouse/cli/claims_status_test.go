@@ -48,8 +48,8 @@ func submittedClaimDB(t *testing.T) (string, int64) {
 	dos := time.Date(2026, 2, 16, 0, 0, 0, 0, time.UTC)
 	doc := claim.Claim{Kind: claim.Professional, PatientControlNumber: "PCN-STATUS-1", TotalChargeCents: 12500,
 		BillingProvider: claim.Provider{Organization: "RIVERBEND FAMILY MEDICINE", NPI: "1234567893"},
-		Subscriber: claim.Subscriber{MemberID: "KHP000111", LastName: "SAMPLE", FirstName: "PAT", BirthDate: claim.DateOf(pat.BirthDate), Gender: "F"},
-		Lines:      []claim.ServiceLine{{ProcedureCode: "99213", ChargeCents: 12500, Units: claim.Units(1), ServiceDate: claim.DateOf(dos)}}}
+		Subscriber:      claim.Subscriber{MemberID: "KHP000111", LastName: "SAMPLE", FirstName: "PAT", BirthDate: claim.DateOf(pat.BirthDate), Gender: "F"},
+		Lines:           []claim.ServiceLine{{ProcedureCode: "99213", ChargeCents: 12500, Units: claim.Units(1), ServiceDate: claim.DateOf(dos)}}}
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,9 @@ func TestClaimsStatusCommand(t *testing.T) {
 		t.Fatalf("276: %v %v", err, reqs)
 	}
 	var traces []string
-	reqs[0].Claims(func(_ *x276.Provider, _ *x276.Subscriber, _ *x276.Dependent, c *x276.Claim) { traces = append(traces, c.TraceNumber) })
+	reqs[0].Claims(func(_ *x276.Provider, _ *x276.Subscriber, _ *x276.Dependent, c *x276.Claim) {
+		traces = append(traces, c.TraceNumber)
+	})
 	if len(traces) != 1 || traces[0] != "PCN-STATUS-1" {
 		t.Fatalf("traces %v", traces)
 	}
