@@ -303,3 +303,58 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+// segmentKeys lists the segment IDs of an X12 file with the qualifier
+// (first element) of the segments that have one: "REF*EJ", "NM1*IL".
+func segmentKeys(t *testing.T, b []byte) map[string]bool {
+	t.Helper()
+	r := edi.NewReader(bytes.NewReader(b))
+	keys := map[string]bool{}
+	for {
+		s, err := r.Next()
+		if err != nil {
+			break
+		}
+		k := string(s.ID())
+		switch k {
+		case "REF", "NM1", "TRN", "DTP", "AMT", "DMG":
+			k += "*" + s.String(1)
+		}
+		keys[k] = true
+	}
+	return keys
+}
+
+// Every segment and qualifier the encoder writes occurs in the real X212
+// 276 samples, but for REF*1K, REF*D9 and REF*FJ, which the samples do
+// not carry: X212 Loop 2200D REF (Payer Claim Control Number, REF01 1K),
+// REF (Claim Identification Number for Clearinghouses, REF01 D9) and
+// Loop 2210D REF (Service Line Item Identification, REF01 FJ) are
+// situational segments of the guide.
+func TestSegmentsMatchSamples(t *testing.T) {
+	names, err := fixtures.X12Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{"REF*1K": true, "REF*D9": true, "REF*FJ": true}
+	for _, n := range names {
+		if strings.HasPrefix(n, "276/") {
+			b, err := fixtures.X12Sample(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range segmentKeys(t, b) {
+				seen[k] = true
+			}
+		}
+	}
+	golden, err := os.ReadFile(filepath.Join("testdata", "golden", "request.x12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range segmentKeys(t, golden) {
+		if !seen[k] {
+			t.Errorf("%s is written but occurs in no real 276 sample", k)
+		}
+	}
+}

@@ -429,3 +429,53 @@ func BenchmarkEncodeStatus(b *testing.B) {
 		}
 	}
 }
+
+// Every segment and qualifier the claim status encoder writes occurs in
+// the real X212 277 samples (fixtures/x12/samples/277), but for REF*FJ,
+// which they do not carry: X212 Loop 2220D REF (Service Line Item
+// Identification, REF01 FJ; situational, pyx12 map 277.5010.X212.xml).
+func TestStatusSegmentsMatchSamples(t *testing.T) {
+	keys := func(b []byte) map[string]bool {
+		r := edi.NewReader(bytes.NewReader(b))
+		out := map[string]bool{}
+		for {
+			s, err := r.Next()
+			if err != nil {
+				return out
+			}
+			k := string(s.ID())
+			switch k {
+			case "REF", "NM1", "TRN", "DTP", "BHT":
+				k += "*" + s.String(1)
+			}
+			out[k] = true
+		}
+	}
+	names, err := fixtures.X12Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{"REF*FJ": true}
+	for _, n := range names {
+		if strings.HasPrefix(n, "277/") {
+			b, err := fixtures.X12Sample(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range keys(b) {
+				seen[k] = true
+			}
+		}
+	}
+	for _, g := range []string{"status_response.x12", "status_receiver_error.x12"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "golden", g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range keys(b) {
+			if !seen[k] {
+				t.Errorf("%s: %s is written but occurs in no real 277 sample", g, k)
+			}
+		}
+	}
+}
