@@ -2,6 +2,7 @@ package paysim
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -149,5 +150,46 @@ func TestClaimStatus(t *testing.T) {
 	}
 	if f1 == 0 || f2 == 0 {
 		t.Errorf("%d paid and %d denied; the seed should give some of each", f1, f2)
+	}
+}
+
+// TestStatusGolden answers a 276 about every claim of an 837 (and one
+// never sent) after the 835 went out, and compares the 277 with
+// testdata/golden/status-277.x12 (go test -run TestStatusGolden -update
+// rewrites it when it differs).
+func TestStatusGolden(t *testing.T) {
+	t.Parallel()
+	now := simClock
+	s := newTestSim(t, "", func(c *Config) { c.Now = func() time.Time { return now } })
+	claims := loadClaims(t, allClaimFiles...)
+	if _, err := s.HandleFile(t.Context(), simPayer, "claims.x12", encode837(t, 41, claims)); err != nil {
+		t.Fatal(err)
+	}
+	// Half the accepted claims are paid or denied, the rest still pending.
+	now = simClock.Add(50 * time.Hour)
+	if _, err := s.ReleaseDue(t.Context(), now); err != nil {
+		t.Fatal(err)
+	}
+	unknown := claims[0]
+	unknown.PatientControlNumber = "NEVERSENT1"
+	names, err := s.HandleFile(t.Context(), simPayer, "status.x12", encode276(t, 61, now, append(claims, unknown)))
+	if err != nil || len(names) != 1 {
+		t.Fatalf("responses %v, %v", names, err)
+	}
+	got := outbound(t, s, simPayer, names[0])
+	mustValid(t, names[0], got)
+	path := filepath.Join("testdata", "golden", "status-277.x12")
+	want, err := os.ReadFile(path)
+	if *update && !bytes.Equal(got, want) {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want, err = got, nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s:\n%s", names[0], path, got)
 	}
 }
