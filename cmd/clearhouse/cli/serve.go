@@ -57,6 +57,7 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	serveFor        time.Duration
 	logLevel        string
+	logFormat       string
 }
 
 func (f *serveFlags) register(c *cobra.Command) {
@@ -79,6 +80,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on shutdown, how long running jobs may finish before they are cancelled")
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
 }
 
 // serveSettings are the flags checked and parsed.
@@ -125,6 +127,9 @@ func (f *serveFlags) check(env *Env) (serveSettings, error) {
 	}
 	if err := s.level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		bad("--log-level %q: want debug, info, warn or error", f.logLevel)
+	}
+	if err := checkLogFormat(f.logFormat); err != nil {
+		errs = append(errs, err)
 	}
 	switch {
 	case f.sftpKey != "" && f.sftpPasswordEnv != "":
@@ -227,7 +232,7 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: set.level}))
+	log := slog.New(newLogHandler(env.Stderr, f.logFormat, set.level))
 	s := &server{env: env, log: log}
 	defer s.close()
 	if err := s.build(ctx, f, set); err != nil {
@@ -350,16 +355,19 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 	qc := s.pipeline.QueueConfig(f.workers)
 	if f.noPoll {
 		// The pipeline schedules polling for every payer when none is
-		// named; without polling the schedule is the nightly run alone.
+		// named; without polling the schedule is the nightly runs alone.
 		qc.PeriodicJobs = nil
 		if !f.noNightly {
 			qc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(worker.DailyAt(set.nightlyHour, set.nightlyMinute, set.loc),
 				func() (river.JobArgs, *river.InsertOpts) { return worker.NightlyAllArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "nightly_all"})}
+				&river.PeriodicJobOpts{ID: "nightly_all"}),
+				river.NewPeriodicJob(worker.DailyAt(set.nightlyHour, set.nightlyMinute, set.loc),
+					func() (river.JobArgs, *river.InsertOpts) { return worker.ClaimStatusAllArgs{}, nil },
+					&river.PeriodicJobOpts{ID: "claim_status_all"})}
 		}
 	}
 	// River logs its own start and stop at info; keep only its warnings.
-	qc.Logger = slog.New(slog.NewTextHandler(s.env.Stderr, &slog.HandlerOptions{Level: max(set.level, slog.LevelWarn)}))
+	qc.Logger = slog.New(newLogHandler(s.env.Stderr, f.logFormat, max(set.level, slog.LevelWarn)))
 	configure := qc.Configure
 	qc.Configure = func(c *river.Config) {
 		if configure != nil {
