@@ -6,6 +6,12 @@
 // The hierarchy (HL) is information source (20, the payer or
 // clearinghouse), information receiver (21, the submitter), billing
 // provider of service (19) and patient (PT), which carries the claim.
+//
+// The package also reads and writes the 277 health care claim status
+// response (ASC X12 005010X212, StatusResponse, DecodeStatus and
+// EncodeStatus), the payer's answer to a 276 inquiry (package x276). The
+// two share the parties (Entity), the STC segment (Status, StatusCode) and
+// the service line (LineStatus).
 package x277
 
 import (
