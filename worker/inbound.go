@@ -222,7 +222,7 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		_, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
 	case kindStatus:
 		var res billing.StatusResult
-		res, err = p.cfg.Billing.ApplyClaimStatus(ctx, a.ClinicID, f.ID, billing.StatusOptions{})
+		res, err = p.cfg.Billing.ApplyClaimStatus(ctx, a.ClinicID, f.ID, billing.StatusOptions{PendingDays: p.cfg.StatusPendingDays})
 		if err == nil {
 			p.log.Info("claim status applied", "clinic", a.ClinicID, "file", f.ID, "accepted", len(res.Accepted),
 				"work_items", len(res.WorkItems), "unknown", len(res.Unknown))

@@ -109,6 +109,10 @@ type Config struct {
 	// MaxClaimsPerFile caps the claims of one 837; zero means the payer's
 	// max_claims_per_file.
 	MaxClaimsPerFile int
+	// StatusPendingDays raises a worklist item for a claim a payer's 277
+	// reports pending this many days after submission; zero takes
+	// billing.DefaultStatusPendingDays.
+	StatusPendingDays int
 	// JobTimeout bounds one run of a job. Default 5 minutes. Stuck jobs
 	// (a worker killed mid-job) are rescued after RescueAfter, default
 	// JobTimeout plus one minute.
@@ -161,7 +165,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.NightlyHour < 0 || cfg.NightlyHour > 23 || cfg.NightlyMinute < 0 || cfg.NightlyMinute > 59 {
 		errs = append(errs, fmt.Errorf("%w: nightly time %02d:%02d is not a time of day", ErrConfig, cfg.NightlyHour, cfg.NightlyMinute))
 	}
-	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 {
+	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
 		errs = append(errs, fmt.Errorf("%w: durations and sizes must not be negative", ErrConfig))
 	}
 	for _, id := range cfg.PollPayers {
