@@ -288,8 +288,7 @@ func (d *decoder) segment(s *edi.Segment) error {
 func (d *decoder) hl(s *edi.Segment) {
 	r := d.req
 	id, parent, code := s.String(1), s.String(2), s.String(3)
-	want := map[string]string{"20": "", "21": "20", "19": "21", "22": "19", "23": "22"}
-	pl, ok := want[code]
+	pl, ok := parentLevel(code)
 	if !ok {
 		d.report(edi.ErrImplementation, 3, "HL level %q is not used in a 276", code)
 		d.level = ""
@@ -339,4 +338,22 @@ func (d *decoder) hl(s *edi.Segment) {
 		return
 	}
 	d.level = code
+}
+
+// parentLevel is the level a level's HL02 names: 21 under 20, 19 under 21, 22
+// under 19, 23 under 22; 20 has none.
+func parentLevel(code string) (string, bool) {
+	switch code {
+	case "20":
+		return "", true
+	case "21":
+		return "20", true
+	case "19":
+		return "21", true
+	case "22":
+		return "19", true
+	case "23":
+		return "22", true
+	}
+	return "", false
 }
