@@ -85,6 +85,9 @@ func TestDecodeCommandErrors(t *testing.T) {
 		{[]string{"ack", "decode", "../../../edi/x835/testdata/golden/professional_and_institutional.x12"}, 2, "not an acknowledgment"},
 		{[]string{"remit", "decode", "-o", "xml", x277}, 2, "want table or json"},
 		{[]string{"remit", "decode", "--format", "xml", x277}, 2, "want table or json"},
+		{[]string{"ack", "decode", "../../../edi/x277/testdata/golden/status_response.x12"}, 2, `read it with "clearhouse status decode"`},
+		{[]string{"status", "decode", x277}, 2, `read it with "clearhouse ack decode"`},
+		{[]string{"status", "decode", "../../../edi/x835/testdata/golden/professional_and_institutional.x12"}, 2, "not a 277 claim status response"},
 	}
 	for _, tt := range tests {
 		code, _, errOut := run(t, tt.args...)

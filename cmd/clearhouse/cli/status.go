@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -88,6 +89,35 @@ func viewStatus(resps []*x277.StatusResponse) statusView {
 	return v
 }
 
+// sniffStatus checks from the first ST that a file holds 277 claim status
+// responses, and names the command for a 277CA.
+func sniffStatus(data []byte, name string) error {
+	r := edi.NewReader(bytes.NewReader(data))
+	r.File = name
+	for {
+		s, err := r.Next()
+		if err == io.EOF {
+			return &edi.Error{Pos: edi.Position{File: name}, Err: edi.ErrEnvelope, Msg: "no transaction set found"}
+		}
+		if err != nil {
+			return err
+		}
+		if !s.Is("ST") {
+			continue
+		}
+		p := r.Position()
+		switch {
+		case s.String(1) != "277":
+			p.Element = 1
+			return &edi.Error{Pos: p, Err: edi.ErrImplementation, Msg: fmt.Sprintf("transaction set %s is not a 277 claim status response", s.Element(1))}
+		case s.String(3) == x277.Version:
+			p.Element = 3
+			return &edi.Error{Pos: p, Err: edi.ErrImplementation, Msg: "a 277CA (005010X214), not a claim status response: read it with \"clearhouse ack decode\""}
+		}
+		return nil
+	}
+}
+
 func newStatusDecodeCmd(env *Env) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
@@ -108,7 +138,17 @@ func newStatusDecodeCmd(env *Env) *cobra.Command {
 				return err
 			}
 			defer done()
-			in := edi.NewReader(io.LimitReader(raw, maxAckSize))
+			data, err := io.ReadAll(io.LimitReader(raw, maxAckSize+1))
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			if len(data) > maxAckSize {
+				return exitf(2, "%s: larger than %d bytes: not a claim status response", args[0], maxAckSize)
+			}
+			if err := sniffStatus(data, file); err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			in := edi.NewReader(bytes.NewReader(data))
 			in.File = file
 			resps, err := x277.DecodeStatusReader(in)
 			if err != nil {
