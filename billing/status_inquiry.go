@@ -66,6 +66,10 @@ type StatusResult struct {
 //   - pending PendingDays or more after submission: a WorkClaimStatus item;
 //   - not found (A4, D0): a WorkClaimStatus item to resubmit or call;
 //   - rejected (A3, A6-A8): the claim is rejected, as by a 277CA.
+//
+// Only claims submitted or accepted are moved or raise work items: a claim
+// already rejected, back in correction or adjudicated keeps its status and
+// work, and the answer is only recorded.
 func (s *Service) ApplyClaimStatus(ctx context.Context, clinicID, inboundFileID int64, opts StatusOptions) (StatusResult, error) {
 	if opts.PendingDays <= 0 {
 		opts.PendingDays = DefaultStatusPendingDays
@@ -169,11 +173,14 @@ func (s *Service) applyClaimStatus(ctx context.Context, tx store.Tx, f store.Inb
 		}
 		return err
 	}
+	// Only a claim the payer should hold (submitted or accepted) is moved or
+	// raises work: a claim since rejected, corrected or adjudicated keeps
+	// what it has, and the answer stays recorded above.
+	if c.Status != claim.StatusSubmitted && c.Status != claim.StatusAccepted {
+		return nil
+	}
 	switch standing {
 	case x277.StandingNotFound:
-		if c.Status.Adjudicated() {
-			return nil // the 835 came; the payer's search missed it
-		}
 		return work("Not found at payer (277 "+first+")", "status-not-found", 2,
 			map[string]any{"action": "confirm the payer received the claim; resubmit it if not"})
 	case x277.StandingRejected:

@@ -151,3 +151,39 @@ func TestPrepareStatusInquiry(t *testing.T) {
 		}
 	})
 }
+
+// Regression: a 277 about a claim already rejected (by its 277CA, or by an
+// earlier 277) records the answer and raises no second rejection item and
+// no not-found item.
+func TestApplyClaimStatusRejectedClaim(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		a, b := w.visit(w.pat), w.visit(w.pat2)
+		w.submitAll()
+		answers := map[string]x277.StatusCode{
+			a.PatientControlNumber: {Category: "A7", Code: "33", Entity: "IL"},
+			b.PatientControlNumber: {Category: "A4", Code: "35"},
+		}
+		f := w.inbound("first.277", status277(t, answers))
+		res, err := w.svc.ApplyClaimStatus(w.ctx, w.clinic.ID, f.ID, billing.StatusOptions{})
+		must(t, err)
+		if got := w.claim(a.ID).Status; got != claim.StatusRejected || len(res.WorkItems) != 2 {
+			t.Fatalf("first 277: claim %s, work items %v", got, res.WorkItems)
+		}
+		// The not-found claim is rejected by staff meanwhile.
+		_, err = w.svc.SetClaimStatus(w.ctx, w.clinic.ID, b.ID, claim.StatusRejected, "resubmit")
+		must(t, err)
+		rejections, notFound := len(w.worklist(store.WorkRejection)), len(w.worklist(billing.WorkClaimStatus))
+		f2 := w.inbound("second.277", append(status277(t, answers), '\n'))
+		res, err = w.svc.ApplyClaimStatus(w.ctx, w.clinic.ID, f2.ID, billing.StatusOptions{})
+		must(t, err)
+		if len(res.WorkItems) != 0 || len(w.worklist(store.WorkRejection)) != rejections || len(w.worklist(billing.WorkClaimStatus)) != notFound {
+			t.Fatalf("second 277 raised work: %v", res.WorkItems)
+		}
+		acks, err := st.ListAcknowledgments(w.ctx, store.ListAcknowledgmentsParams{ClinicID: w.clinic.ID, InboundFileID: f2.ID})
+		must(t, err)
+		if len(acks) != 2 {
+			t.Fatalf("%d answers recorded, want 2", len(acks))
+		}
+	})
+}
