@@ -68,11 +68,13 @@ type Result struct {
 //	Fri 09-18 22:00       night 1: week 1 billed (claims built, scrubbed,
 //	                      submitted), 270s for week 2 (five business days);
 //	                      999, 277CA and 271 answers collected and applied
+//	Sun 09-20 09:00       a 276 to each payer that takes 276 about its
+//	                      unpaid claims; the 277 answers applied
 //	Mon 09-21 07:00       week 1's 835s released by the payers, collected
 //	                      and posted
 //	Mon 09-21 .. Fri 09-25  week 2's visits
 //	Fri 09-25 22:00       night 2: week 2 billed, with the secondary claims
-//	                      the week 1 remittances opened
+//	                      the week 1 remittances opened; 276s on Sunday
 //	Mon 09-28 07:00       week 2's 835s released, collected and posted
 //
 // Payers answer 837s at once (999 and 277CA) and adjudicate 36 to 48
@@ -163,6 +165,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 		if err := r.night(ctx, night+1, at(monday.AddDate(0, 0, 4), 22, 0)); err != nil {
+			return nil, err
+		}
+		// Sunday 09:00, 35 hours after the night: every accepted claim is
+		// still waiting for its 835 (due 36 to 48 hours after its 277CA).
+		if err := r.claimStatus(ctx, night+1, at(monday.AddDate(0, 0, 6), 9, 0)); err != nil {
 			return nil, err
 		}
 		if err := r.remittances(ctx, night+1, at(monday.AddDate(0, 0, 7), 7, 0)); err != nil {

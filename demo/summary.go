@@ -180,6 +180,9 @@ func (r *runner) tryNext(items []worklist.Item) []string {
 	if f := r.findFile(filepath.Join(r.opts.Dir, "inbox"), "", ".835"); f != "" {
 		out = append(out, "clearhouse remit decode "+shellQuote(f))
 	}
+	if f := r.findFile(filepath.Join(r.opts.Dir, "inbox"), "-276-", ".277"); f != "" {
+		out = append(out, "clearhouse status decode "+shellQuote(f))
+	}
 	if f := r.findFile(filepath.Join(r.opts.Dir, "paysim", PayerKeystone, "inbound"), "-837P-", ".edi"); f != "" {
 		out = append(out, "clearhouse edi inspect "+shellQuote(f))
 	}

@@ -24,9 +24,13 @@ const (
 	Tx837I  Transaction = "837I"  // institutional claim (005010X223A2)
 	Tx835   Transaction = "835"   // remittance advice (005010X221A1)
 	Tx277CA Transaction = "277CA" // claim acknowledgment (005010X214)
+	Tx276   Transaction = "276"   // claim status inquiry, answered by a 277 (005010X212)
 )
 
-var knownTransactions = []Transaction{Tx270, Tx837P, Tx837I, Tx835, Tx277CA}
+var knownTransactions = []Transaction{Tx270, Tx837P, Tx837I, Tx835, Tx277CA, Tx276}
+
+// DefaultStatusInquiryDays is Payer.StatusInquiryDays when unset.
+const DefaultStatusInquiryDays = 21
 
 // EnrollmentStatus is a clinic's enrollment with a payer for EDI.
 type EnrollmentStatus string
@@ -72,6 +76,10 @@ type Payer struct {
 	TimelyFilingDays int `yaml:"timely_filing_days"`
 	// MaxClaimsPerFile caps the claims (CLM segments) in one file.
 	MaxClaimsPerFile int `yaml:"max_claims_per_file"`
+	// StatusInquiryDays is how many days after submission a claim with no
+	// 835 is asked about with a 276 (payers that accept 276). Optional:
+	// zero means DefaultStatusInquiryDays.
+	StatusInquiryDays int `yaml:"status_inquiry_days,omitempty"`
 
 	// File is the definition's file name, set by the loader.
 	File string `yaml:"-"`
@@ -118,6 +126,15 @@ func (p *Payer) Accepts(t Transaction) bool {
 		}
 	}
 	return false
+}
+
+// StatusInquiryAfter is how many days after submission an unpaid claim is
+// asked about: StatusInquiryDays, or DefaultStatusInquiryDays when unset.
+func (p *Payer) StatusInquiryAfter() int {
+	if p.StatusInquiryDays > 0 {
+		return p.StatusInquiryDays
+	}
+	return DefaultStatusInquiryDays
 }
 
 // EnrollmentOf returns the clinic's enrollment status with the payer; a

@@ -107,6 +107,7 @@ func TestValidationErrors(t *testing.T) {
 		{"several", "usage: T", "usage: X\ntimely_filing_days: 0", nil, nil},
 		{"relative path", "outbound_path: /TEST1/inbound", "outbound_path: TEST1/inbound", []string{"sftp.outbound_path"}, payers.ErrInvalid},
 		{"unknown field", "usage: T", "usage: T\ncolor: blue", []string{"field color not found"}, payers.ErrSyntax},
+		{"status inquiry days", "usage: T", "usage: T\nstatus_inquiry_days: -3", []string{"status_inquiry_days \"-3\": invalid"}, payers.ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,6 +128,26 @@ func TestValidationErrors(t *testing.T) {
 	}
 	if _, err := payers.Parse("p.yaml", []byte(good)); err != nil {
 		t.Fatalf("good: %v", err)
+	}
+}
+
+// status_inquiry_days is optional: left out, unpaid claims are asked
+// about after DefaultStatusInquiryDays; 276 is a transaction a payer may
+// list.
+func TestStatusInquiryDays(t *testing.T) {
+	p, err := payers.Parse("p.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.StatusInquiryAfter() != payers.DefaultStatusInquiryDays || p.Accepts(payers.Tx276) {
+		t.Fatalf("default: %d days, accepts 276 %v", p.StatusInquiryAfter(), p.Accepts(payers.Tx276))
+	}
+	src := strings.Replace(good, "[837P, 835]", "[837P, 835, 276]", 1) + "status_inquiry_days: 30\n"
+	if p, err = payers.Parse("p.yaml", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	if p.StatusInquiryAfter() != 30 || !p.Accepts(payers.Tx276) {
+		t.Fatalf("set: %d days, accepts 276 %v", p.StatusInquiryAfter(), p.Accepts(payers.Tx276))
 	}
 }
 

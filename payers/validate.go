@@ -102,14 +102,14 @@ func (p *Payer) validate() []*FieldError {
 		bad("name", p.Name, ErrInvalid, "longer than 60 characters (NM103)")
 	}
 	if len(p.Transactions) == 0 {
-		bad("transactions", "", ErrMissing, "list at least one of 270, 837P, 837I, 835, 277CA")
+		bad("transactions", "", ErrMissing, "list at least one of 270, 837P, 837I, 835, 277CA, 276")
 	}
 	seen := map[Transaction]bool{}
 	for i, t := range p.Transactions {
 		field := fmt.Sprintf("transactions[%d]", i)
 		switch {
 		case !isKnownTransaction(t):
-			bad(field, string(t), ErrInvalid, "want one of 270, 837P, 837I, 835, 277CA")
+			bad(field, string(t), ErrInvalid, "want one of 270, 837P, 837I, 835, 277CA, 276")
 		case seen[t]:
 			bad(field, string(t), ErrDuplicate, "")
 		}
@@ -175,6 +175,9 @@ func (p *Payer) validate() []*FieldError {
 	}
 	if p.MaxClaimsPerFile < 1 || p.MaxClaimsPerFile > maxClaimsPerTransaction {
 		bad("max_claims_per_file", fmt.Sprint(p.MaxClaimsPerFile), ErrInvalid, "want 1 to %d (837 guides: at most 5000 claims per transaction set)", maxClaimsPerTransaction)
+	}
+	if p.StatusInquiryDays < 0 || p.StatusInquiryDays > 3650 {
+		bad("status_inquiry_days", fmt.Sprint(p.StatusInquiryDays), ErrInvalid, "want 1 to 3650 days, or leave it out for %d", DefaultStatusInquiryDays)
 	}
 	return errs
 }

@@ -188,12 +188,14 @@ func (rc *responder) write277(ic *edi.InterchangeReport, sets []*claimSet) ([]by
 			}
 			if rej != nil {
 				cst.Statuses = []x277.Status{{Codes: rej.codes, Date: rc.now, Action: "U", AmountCents: c.TotalChargeCents, Message: rej.message}}
+				rc.st.recordClaim(rc.payer, c.PatientControlNumber, claimRecord{State: claimRejected, ChargeCents: c.TotalChargeCents, Received: rc.now.UTC(), Rejection: rej.codes[0]})
 			} else {
 				icn := fmt.Sprintf("%02d%03d%s", rc.now.Year()%100, rc.now.YearDay(),
 					dr.digits(9, "icn", rc.payer, rc.name, strconv.FormatInt(cs.key.isa, 10), strconv.FormatInt(cs.key.st, 10), strconv.Itoa(ci), c.PatientControlNumber))
 				cst.PayerClaimControlNumber = icn
 				cst.Statuses = []x277.Status{{Codes: []x277.StatusCode{statusAccepted}, Date: rc.now, Action: "WQ", AmountCents: c.TotalChargeCents}}
 				rc.queue(c, icn, reply)
+				rc.st.recordClaim(rc.payer, c.PatientControlNumber, claimRecord{State: claimAccepted, ChargeCents: c.TotalChargeCents, PayerClaimID: icn, Received: rc.now.UTC()})
 			}
 			recv.Providers[pi].Claims = append(recv.Providers[pi].Claims, cst)
 		}

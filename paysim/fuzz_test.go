@@ -13,6 +13,7 @@ import (
 func FuzzAnswer(f *testing.F) {
 	f.Add(encode837(f, 41, loadClaims(f, "office-visit-single-line", "institutional-outpatient")))
 	f.Add(encode270(f))
+	f.Add(encode276(f, 51, simClock, loadClaims(f, "office-visit-single-line", "dependent-patient")))
 	f.Add(bytes.Replace(encode837(f, 7, loadClaims(f, "office-visit-single-line")), []byte("IEA*1*000000007"), []byte("IEA*1*000000008"), 1))
 	s := newTestSim(f, "", func(c *Config) { c.Rates = Rates{Reject: 0.3, Deny: 0.3, Partial: 0.3} })
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -53,6 +53,9 @@ func (s *Simulator) ReleaseDue(ctx context.Context, now time.Time) (files int, e
 		if err != nil {
 			return 0, err
 		}
+		for i := range due[:n] {
+			st.recordRemit(due[i].Payer, &due[i].Claim, now)
+		}
 		out = append(out, f)
 		due = due[n:]
 	}

@@ -45,9 +45,10 @@ func (rc *responder) answer(ctx context.Context, content []byte) ([]responseFile
 		rc.sim.log.Warn("paysim input is not X12; not answered", "payer", rc.payer, "name", rc.name, "err", err)
 		return nil, nil
 	}
-	var ta1s, acks, claimAcks, eligibility [][]byte
+	var ta1s, acks, claimAcks, eligibility, statuses [][]byte
 	claimSets := map[setKey]bool{}
 	inquirySets := map[setKey]bool{}
+	statusSets := map[setKey]bool{}
 	reports := map[int64]*edi.InterchangeReport{}
 	for _, ack := range x999.Generate(rep) {
 		ic := ack.Interchange
@@ -80,7 +81,7 @@ func (rc *responder) answer(ctx context.Context, content []byte) ([]responseFile
 			switch g.FunctionalID {
 			case "HC":
 				needs999 = true
-			case "HS":
+			case "HS", "HR":
 				needs999 = needs999 || !g.Accepted()
 			default:
 				// A functional group this payer does not take: AK9 code 1,
@@ -99,6 +100,8 @@ func (rc *responder) answer(ctx context.Context, content []byte) ([]responseFile
 					claimSets[k] = true
 				case g.FunctionalID == "HS" && set.ID == "270":
 					inquirySets[k] = true
+				case g.FunctionalID == "HR" && set.ID == "276":
+					statusSets[k] = true
 				}
 			}
 		}
@@ -128,6 +131,13 @@ func (rc *responder) answer(ctx context.Context, content []byte) ([]responseFile
 		}
 		eligibility = parts
 	}
+	if len(statusSets) > 0 {
+		parts, err := rc.answerStatus(content, reports, statusSets)
+		if err != nil {
+			return nil, err
+		}
+		statuses = parts
+	}
 	var out []responseFile
 	add := func(ext string, parts [][]byte) {
 		parts = rc.keepValid(ext, parts)
@@ -139,6 +149,7 @@ func (rc *responder) answer(ctx context.Context, content []byte) ([]responseFile
 	add("999", acks)
 	add("277ca", claimAcks)
 	add("271", eligibility)
+	add("277", statuses)
 	return out, nil
 }
 

@@ -406,7 +406,11 @@ func (s *Simulator) onArrival(ctx context.Context, a Arrival) {
 //     groups, then a 277CA (<name>.277ca) accepting or rejecting each claim
 //     of the accepted transaction sets; accepted claims wait for ReleaseDue;
 //   - a 270: TA1 as above, a 999 only when a set is rejected, and a 271
-//     (<name>.271) for the inquiries of the accepted sets.
+//     (<name>.271) for the inquiries of the accepted sets;
+//   - a 276: TA1 and 999 as for a 270, and a 277 claim status response
+//     (<name>.277, 005010X212) whose STC categories follow each claim's
+//     state here: A2 received, P1 pending, F1 paid, F2 denied, the 277CA's
+//     rejection, A4 not found.
 //
 // A file whose content was answered before (same payer and SHA-256) is not
 // answered again: HandleFile returns no names. Input that is not X12 at all

@@ -27,6 +27,9 @@ type simState struct {
 	Processed map[string]processedFile `json:"processed"`
 	// Pending are adjudicated claims in order of adjudication.
 	Pending []pendingClaim `json:"pending"`
+	// Claims maps "<payer>/<patient control number>" to where the claim
+	// stands, for 276 inquiries.
+	Claims map[string]claimRecord `json:"claims,omitempty"`
 }
 
 type payerCounters struct {
@@ -107,7 +110,7 @@ func loadState(path string) (*simState, error) {
 // clone returns a copy that can be changed without touching s.
 func (s *simState) clone() *simState {
 	c := &simState{Version: s.Version, Counters: make(map[string]*payerCounters, len(s.Counters)),
-		Processed: maps.Clone(s.Processed), Pending: slices.Clone(s.Pending)}
+		Processed: maps.Clone(s.Processed), Pending: slices.Clone(s.Pending), Claims: maps.Clone(s.Claims)}
 	for k, v := range s.Counters {
 		cp := *v
 		c.Counters[k] = &cp

@@ -801,6 +801,9 @@ const (
 	AckTA1   = "TA1"
 	Ack999   = "999"
 	Ack277CA = "277CA"
+	// Ack277 is a claim's answer in a 277 claim status response
+	// (005010X212), per claim.
+	Ack277 = "277"
 )
 
 // Acknowledgment is one TA1, 999 (per transaction set) or 277CA (per

@@ -17,6 +17,7 @@ import (
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/guide"
+	"github.com/clearhouse/clearhouse/edi/x277"
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/transport"
@@ -120,6 +121,9 @@ func fileType(content []byte) string {
 		case s.Is("ST"):
 			switch id := s.String(1); id {
 			case "277":
+				if s.String(3) == x277.StatusVersion {
+					return store.Ack277
+				}
 				return store.Ack277CA
 			case "999", "835", "271":
 				return id
@@ -159,6 +163,8 @@ const (
 	kindAck = "ack" // TA1, 999, 277CA
 	kind835 = "835"
 	kind271 = "271"
+	// kindStatus is a 277 claim status response (005010X212).
+	kindStatus = "277"
 )
 
 // QuarantineDetails is what an operations worklist item says about a
@@ -227,6 +233,13 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 			p.metrics.inbound.WithLabelValues(InboundOutcomeHeld).Inc()
 			p.log.Warn("inbound file held", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", res.Holds[0].Reason)
 			return nil
+		}
+	case kindStatus:
+		var res billing.StatusResult
+		res, err = p.cfg.Billing.ApplyClaimStatus(ctx, a.ClinicID, f.ID, billing.StatusOptions{PendingDays: p.cfg.StatusPendingDays})
+		if err == nil {
+			p.log.Info("claim status applied", "clinic", a.ClinicID, "file", f.ID, "accepted", len(res.Accepted),
+				"work_items", len(res.WorkItems), "unknown", len(res.Unknown))
 		}
 	case kind271:
 		if p.cfg.Scheduling == nil {
@@ -308,7 +321,12 @@ func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
 			for _, s := range g.Sets {
 				k := ""
 				switch s.ID {
-				case "999", "277":
+				case "277":
+					k = kindAck
+					if s.ImplRef == x277.StatusVersion {
+						k = kindStatus
+					}
+				case "999":
 					k = kindAck
 				case "835":
 					k = kind835

@@ -173,7 +173,10 @@ func Wire(w Wiring) (*Wired, error) {
 		if c := out.Pipeline.cfg; !c.NoNightly {
 			qc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(DailyAt(c.NightlyHour, c.NightlyMinute, c.Location),
 				func() (river.JobArgs, *river.InsertOpts) { return NightlyAllArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "nightly_all"})}
+				&river.PeriodicJobOpts{ID: "nightly_all"}),
+				river.NewPeriodicJob(DailyAt(c.NightlyHour, c.NightlyMinute, c.Location),
+					func() (river.JobArgs, *river.InsertOpts) { return ClaimStatusAllArgs{}, nil },
+					&river.PeriodicJobOpts{ID: "claim_status_all"})}
 		}
 	}
 	qc.Logger = w.QueueLogger

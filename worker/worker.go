@@ -23,6 +23,9 @@
 //   - nightly{clinic} builds the claims of ready encounters, scrubs the
 //     drafts, writes the eligibility batches and inserts a submission job
 //     for every payer with work. nightly_all fans out to every clinic.
+//   - claim_status{clinic} writes a 276 per payer for the claims with no
+//     835 after the payer's status_inquiry_days and inserts the payer's
+//     submission job to upload it; claim_status_all fans out nightly.
 //
 // Long jobs work in slices and snooze between them, so each run stays short
 // and a killed worker loses at most one slice.
@@ -107,6 +110,10 @@ type Config struct {
 	// MaxClaimsPerFile caps the claims of one 837; zero means the payer's
 	// max_claims_per_file.
 	MaxClaimsPerFile int
+	// StatusPendingDays raises a worklist item for a claim a payer's 277
+	// reports pending this many days after submission; zero takes
+	// billing.DefaultStatusPendingDays.
+	StatusPendingDays int
 	// JobTimeout bounds one run of a job. Default 5 minutes. Stuck jobs
 	// (a worker killed mid-job) are rescued after RescueAfter, default
 	// JobTimeout plus one minute.
@@ -163,7 +170,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.NightlyHour < 0 || cfg.NightlyHour > 23 || cfg.NightlyMinute < 0 || cfg.NightlyMinute > 59 {
 		errs = append(errs, fmt.Errorf("%w: nightly time %02d:%02d is not a time of day", ErrConfig, cfg.NightlyHour, cfg.NightlyMinute))
 	}
-	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 {
+	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
 		errs = append(errs, fmt.Errorf("%w: durations and sizes must not be negative", ErrConfig))
 	}
 	for _, id := range cfg.PollPayers {
@@ -235,10 +242,13 @@ func (p *Pipeline) Workers() *river.Workers {
 	river.AddWorker(ws, &submitWorker{p: p})
 	river.AddWorker(ws, &pollWorker{p: p})
 	river.AddWorker(ws, &processInboundWorker{p: p})
+	river.AddWorker(ws, &claimStatusAllWorker{p: p})
+	river.AddWorker(ws, &claimStatusWorker{p: p})
 	return ws
 }
 
-// PeriodicJobs returns the schedule: nightly_all at the nightly time and
+// PeriodicJobs returns the schedule: nightly_all and claim_status_all at
+// the nightly time and
 // poll_inbound for each polled payer every PollInterval (and at start).
 func (p *Pipeline) PeriodicJobs() []*river.PeriodicJob {
 	var jobs []*river.PeriodicJob
@@ -246,6 +256,9 @@ func (p *Pipeline) PeriodicJobs() []*river.PeriodicJob {
 		jobs = append(jobs, river.NewPeriodicJob(DailyAt(p.cfg.NightlyHour, p.cfg.NightlyMinute, p.cfg.Location),
 			func() (river.JobArgs, *river.InsertOpts) { return NightlyAllArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "nightly_all"}))
+		jobs = append(jobs, river.NewPeriodicJob(DailyAt(p.cfg.NightlyHour, p.cfg.NightlyMinute, p.cfg.Location),
+			func() (river.JobArgs, *river.InsertOpts) { return ClaimStatusAllArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "claim_status_all"}))
 	}
 	for _, id := range p.cfg.PollPayers {
 		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(p.cfg.PollInterval),

@@ -48,8 +48,8 @@ const KindAppeal = "appeal"
 // Kinds lists every item kind, in the order the CLI documents them.
 func Kinds() []string {
 	return []string{store.WorkScrubFailure, store.WorkRejection, store.WorkDenial, store.WorkUnderpayment, store.WorkEligibility,
-		store.WorkUnmatchedPayment, billing.WorkRemittanceError, billing.WorkHeldPayment, billing.WorkHeldRemittance, store.WorkQuarantinedFile,
-		store.WorkPatientStatement, KindAppeal, store.WorkCodeSet}
+		store.WorkUnmatchedPayment, billing.WorkRemittanceError, billing.WorkHeldPayment, billing.WorkHeldRemittance, billing.WorkClaimStatus,
+		store.WorkQuarantinedFile, store.WorkPatientStatement, KindAppeal, store.WorkCodeSet}
 }
 
 // Config configures New.

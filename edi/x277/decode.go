@@ -52,6 +52,9 @@ type decoder struct {
 	line  *LineStatus
 	level string
 	ids   map[string]string // HL01 -> level code
+
+	// errs collects the open transaction set's errors (nil between sets).
+	errs *[]*edi.Error
 }
 
 func (d *decoder) errorf(sentinel error, elem int, format string, args ...any) *edi.Error {
@@ -61,8 +64,8 @@ func (d *decoder) errorf(sentinel error, elem int, format string, args ...any) *
 }
 
 func (d *decoder) report(sentinel error, elem int, format string, args ...any) {
-	if d.ack != nil && len(d.ack.Errors) < maxErrors {
-		d.ack.Errors = append(d.ack.Errors, d.errorf(sentinel, elem, format, args...))
+	if d.errs != nil && len(*d.errs) < maxErrors {
+		*d.errs = append(*d.errs, d.errorf(sentinel, elem, format, args...))
 	}
 }
 
@@ -174,6 +177,7 @@ func (d *decoder) segment(s *edi.Segment) error {
 		pos := d.r.Position()
 		d.ack = &Acknowledgment{Interchange: pos.Interchange, Group: pos.Group, ControlNumber: s.String(2), Position: pos}
 		d.acks = append(d.acks, d.ack)
+		d.errs = &d.ack.Errors
 		d.src, d.rcv, d.prov, d.claim, d.line, d.level = nil, nil, nil, nil, nil, ""
 		d.ids = map[string]string{}
 		if v := s.String(3); v != "" && v != Version && !edi.NamesBaseGuide(v, Version) {
@@ -190,7 +194,7 @@ func (d *decoder) segment(s *edi.Segment) error {
 		if a.Sources == nil {
 			d.report(edi.ErrImplementation, 0, "transaction set has no information source (HL*20)")
 		}
-		d.ack = nil
+		d.ack, d.errs = nil, nil
 	case "BHT":
 		a.ReferenceID = s.String(3)
 		a.Created = d.date(s, 4)

@@ -6,6 +6,12 @@
 // The hierarchy (HL) is information source (20, the payer or
 // clearinghouse), information receiver (21, the submitter), billing
 // provider of service (19) and patient (PT), which carries the claim.
+//
+// The package also reads and writes the 277 health care claim status
+// response (ASC X12 005010X212, StatusResponse, DecodeStatus and
+// EncodeStatus), the payer's answer to a 276 inquiry (package x276). The
+// two share the parties (Entity), the STC segment (Status, StatusCode) and
+// the service line (LineStatus).
 package x277
 
 import (
@@ -131,6 +137,7 @@ type LineStatus struct {
 	Procedure   string    // SVC01-2
 	Modifiers   [4]string // SVC01-3 to -6
 	ChargeCents int64     // SVC02
+	PaidCents   int64     // SVC03: line payment amount (X212 2220D/E; not used in a 277CA)
 	RevenueCode string    // SVC04
 	Units       string    // SVC07, decimal as sent
 	Statuses    []Status  // STC
@@ -160,6 +167,13 @@ type Status struct {
 	Action      string       // STC03: WQ accepted, U rejected (U only in 2220D)
 	AmountCents int64        // STC04: total submitted charges (2200B, 2200C) or total claim charge (2200D); not used in 2220D
 	Message     string       // STC12: free-form message (2200D only)
+
+	// The adjudication of a claim status response (X212 Loop 2200D/E STC;
+	// not used in a 277CA).
+	PaidCents       int64     // STC05: claim payment amount
+	AdjudicatedDate time.Time // STC06: adjudication or payment date
+	CheckDate       time.Time // STC08: check issue or EFT effective date
+	CheckNumber     string    // STC09: check or EFT trace number
 }
 
 // Category is the first code's category.

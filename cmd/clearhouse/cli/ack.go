@@ -49,7 +49,15 @@ func ackKind(data []byte, name string) (string, error) {
 			return "TA1", nil
 		case s.Is("ST"):
 			switch id := s.String(1); id {
-			case "999", "277":
+			case "277":
+				if s.String(3) == x277.StatusVersion {
+					p := r.Position()
+					p.Element = 3
+					return "", &edi.Error{Pos: p, Err: edi.ErrImplementation,
+						Msg: "a 277 claim status response (005010X212), not a 277CA: read it with \"clearhouse status decode\""}
+				}
+				return id, nil
+			case "999":
 				return id, nil
 			default:
 				p := r.Position()

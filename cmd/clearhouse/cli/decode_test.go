@@ -33,6 +33,8 @@ func TestDecodeCommands(t *testing.T) {
 		{"ack-277ca", []string{"ack", "decode", x277 + "accepted_and_rejected.x12"}, 0},
 		{"ack-277ca-json", []string{"ack", "decode", "--format", "json", x277 + "rejected_batch.x12"}, 0},
 		{"ack-999", []string{"ack", "decode", x999 + "999-partial.x12"}, 0},
+		{"status-277", []string{"status", "decode", x277 + "status_response.x12"}, 0},
+		{"status-277-json", []string{"status", "decode", "--format", "json", x277 + "status_receiver_error.x12"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +86,9 @@ func TestDecodeCommandErrors(t *testing.T) {
 		{[]string{"ack", "decode", "../../../edi/x835/testdata/golden/professional_and_institutional.x12"}, 2, "not an acknowledgment"},
 		{[]string{"remit", "decode", "-o", "xml", x277}, 2, "want table or json"},
 		{[]string{"remit", "decode", "--format", "xml", x277}, 2, "want table or json"},
+		{[]string{"ack", "decode", "../../../edi/x277/testdata/golden/status_response.x12"}, 2, `read it with "clearhouse status decode"`},
+		{[]string{"status", "decode", x277}, 2, `read it with "clearhouse ack decode"`},
+		{[]string{"status", "decode", "../../../edi/x835/testdata/golden/professional_and_institutional.x12"}, 2, "not a 277 claim status response"},
 	}
 	for _, tt := range tests {
 		code, _, errOut := run(t, tt.args...)

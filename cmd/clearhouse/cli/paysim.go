@@ -34,12 +34,12 @@ func newPaysimCmd(env *Env) *cobra.Command {
 		plb                                             paysim.ProviderAdjustmentRates
 		delay, jitter, releaseEvery                     time.Duration
 		rejectUnknown                                   bool
-		copay                                           string
+		copay, logFormat                                string
 		coinsurance                                     int64
 	)
 	cmd := &cobra.Command{
 		Use:   "paysim",
-		Short: "Run the payer simulator: an SFTP gateway answering 837s and 270s",
+		Short: "Run the payer simulator: an SFTP gateway answering 837s, 270s and 276s",
 		Long: `Paysim serves a payer's EDI gateway over SFTP for testing: for each payer,
 <root>/<payer>/inbound (the clearinghouse uploads there), <root>/<payer>/outbound
 (responses are dropped there) and <root>/<payer>/archive.
@@ -48,7 +48,9 @@ Each 837 that arrives is answered with a TA1 (envelope errors) or a 999, then a
 277CA accepting or rejecting each claim; accepted claims are paid, partly paid or
 denied in an 835 released --adjudication-delay later (checked every
 --release-interval). Each 270 is answered with a 271 from the --roster (JSON or
-CSV). Decisions are drawn from --seed, so a run can be repeated. The state
+CSV), and each 276 with a 277 claim status response that follows each claim
+here: received (A2), pending (P1), paid (F1), denied (F2), rejected by its
+277CA, or not found (A4). Decisions are drawn from --seed, so a run can be repeated. The state
 (control numbers, answered files, claims awaiting their 835) is kept in
 --state, so a restart neither answers a file twice nor loses an 835.
 
@@ -74,7 +76,10 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
-			logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
+			if err := checkLogFormat(logFormat); err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			logger := slog.New(newLogHandler(env.Stderr, logFormat, nil))
 			cfg := paysim.ServerConfig{
 				Addr:        listen,
 				Root:        root,
@@ -170,6 +175,7 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 	f.StringVar(&rosterPath, "roster", "", "member roster for 271s and cost sharing: a .json or .csv file")
 	f.BoolVar(&rejectUnknown, "reject-unknown-members", false, "277CA rejects claims of subscribers not in the roster")
 	f.StringVar(&copay, "default-copay", "0", "office visit copay of subscribers not in the roster, dollars")
+	f.StringVar(&logFormat, "log-format", "", logFormatUsage)
 	f.Int64Var(&coinsurance, "default-coinsurance", 0, "coinsurance percent of subscribers not in the roster")
 	f.Uint64Var(&seed, "seed", 1, "seed of every decision; the same seed and inputs give the same responses")
 	f.Float64Var(&rates.Reject, "reject-rate", 0.05, "share of clean claims the 277CA rejects anyway (0-1)")

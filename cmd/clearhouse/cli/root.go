@@ -110,6 +110,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newEligibilityCmd(env),
 		newRemitCmd(env),
 		newAckCmd(env),
+		newStatusCmd(env),
 		newMigrateCmd(env),
 		newAuditCmd(env),
 		newPaysimCmd(env),

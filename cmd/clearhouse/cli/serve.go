@@ -54,6 +54,7 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	serveFor        time.Duration
 	logLevel        string
+	logFormat       string
 }
 
 func (f *serveFlags) register(c *cobra.Command) {
@@ -76,6 +77,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on shutdown, how long running jobs may finish before they are cancelled")
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
 }
 
 // serveSettings are the flags checked and parsed.
@@ -122,6 +124,9 @@ func (f *serveFlags) check(env *Env) (serveSettings, error) {
 	}
 	if err := s.level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		bad("--log-level %q: want debug, info, warn or error", f.logLevel)
+	}
+	if err := checkLogFormat(f.logFormat); err != nil {
+		errs = append(errs, err)
 	}
 	switch {
 	case f.sftpKey != "" && f.sftpPasswordEnv != "":
@@ -224,7 +229,7 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: set.level}))
+	log := slog.New(newLogHandler(env.Stderr, f.logFormat, set.level))
 	s := &server{env: env, log: log}
 	defer s.close()
 	if err := s.build(ctx, f, set); err != nil {
@@ -338,7 +343,7 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		Location:        set.loc,
 		Logger:          s.log,
 		// River logs its own start and stop at info; keep only its warnings.
-		QueueLogger: slog.New(slog.NewTextHandler(s.env.Stderr, &slog.HandlerOptions{Level: max(set.level, slog.LevelWarn)})),
+		QueueLogger: slog.New(newLogHandler(s.env.Stderr, f.logFormat, max(set.level, slog.LevelWarn))),
 	})
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}

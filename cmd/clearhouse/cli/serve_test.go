@@ -88,7 +88,7 @@ func serveAndProbe(t *testing.T, db string, stop func(), extra ...string) {
 	}}
 	root := NewRootCmd(env)
 	root.SetArgs(append([]string{"--database", db, "serve", "--migrate", "--profile", "testdata/charges/profile.yaml", "--listen", "127.0.0.1:0",
-		"--sftp-password-env", "SERVE_TEST_SFTP_PASSWORD", "--no-poll", "--no-nightly", "--shutdown-timeout", "2s"}, extra...))
+		"--sftp-password-env", "SERVE_TEST_SFTP_PASSWORD", "--no-poll", "--no-nightly", "--shutdown-timeout", "2s", "--log-format", "text"}, extra...))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -203,7 +203,7 @@ func TestServeBadConfig(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, errOut)
 				}
 			}
-			if strings.Contains(errOut, "msg=serving") {
+			if strings.Contains(errOut, "msg=serving") || strings.Contains(errOut, `"msg":"serving"`) {
 				t.Errorf("served despite the bad configuration:\n%s", errOut)
 			}
 		})
@@ -238,4 +238,49 @@ func TestHealthzUnavailable(t *testing.T) {
 	st.Close()
 	s.running.Store(true)
 	check(http.StatusServiceUnavailable, "unavailable", "unavailable", "running")
+}
+
+// serve logs JSON lines by default when stderr is not a terminal (here a
+// buffer) or with --log-format json, logfmt text with --log-format text,
+// and refuses any other format.
+func TestServeLogFormat(t *testing.T) {
+	t.Setenv("SERVE_LOG_TEST_PASSWORD", "x")
+	for _, tc := range []struct {
+		name   string
+		format []string
+		json   bool
+	}{
+		{"default", nil, true},
+		{"json", []string{"--log-format", "json"}, true},
+		{"text", []string{"--log-format", "text"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "serve.db")
+			args := append([]string{"--database", db, "serve", "--migrate", "--profile", "testdata/charges/profile.yaml", "--listen", "127.0.0.1:0",
+				"--sftp-password-env", "SERVE_LOG_TEST_PASSWORD", "--no-poll", "--serve-for", "200ms"}, tc.format...)
+			code, _, errOut := run(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+			}
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			for _, l := range lines {
+				var v map[string]any
+				isJSON := json.Unmarshal([]byte(l), &v) == nil && v["msg"] != nil
+				if isJSON != tc.json {
+					t.Fatalf("line %q: JSON %v, want %v", l, isJSON, tc.json)
+				}
+			}
+			if want := "msg=serving"; tc.json {
+				if !strings.Contains(errOut, `"msg":"serving"`) {
+					t.Errorf("no serving line:\n%s", errOut)
+				}
+			} else if !strings.Contains(errOut, want) {
+				t.Errorf("no serving line:\n%s", errOut)
+			}
+		})
+	}
+	code, _, errOut := run(t, "--database", filepath.Join(t.TempDir(), "x.db"), "serve", "--log-format", "xml", "--serve-for", "1ms")
+	if code != 2 || !strings.Contains(errOut, `--log-format "xml": want json or text`) {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
 }

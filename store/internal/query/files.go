@@ -302,7 +302,7 @@ func (q *Queries) CreateAcknowledgment(ctx context.Context, p store.CreateAcknow
 	if err != nil {
 		return store.Acknowledgment{}, err
 	}
-	if err := oneOf("Kind", p.Kind, store.AckTA1, store.Ack999, store.Ack277CA); err != nil {
+	if err := oneOf("Kind", p.Kind, store.AckTA1, store.Ack999, store.Ack277CA, store.Ack277); err != nil {
 		return store.Acknowledgment{}, err
 	}
 	details, err := docArg("Details", p.Details, "{}")
