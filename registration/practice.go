@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -320,4 +321,74 @@ func letters(s string) bool {
 		}
 	}
 	return true
+}
+
+// Practice is the minimum a new practice registers: its clinic, a provider
+// and a payer (init asks for one of each; more are allowed).
+type Practice struct {
+	Clinic    ClinicInput
+	Providers []ProviderInput
+	Payers    []PayerInput
+}
+
+// SetupResult is what Setup registered.
+type SetupResult struct {
+	Clinic    store.Clinic
+	Providers []store.Provider
+	Payers    []store.Payer
+}
+
+// Setup registers a practice: everything is checked first, then the clinic
+// is created and its providers and payers are added in one transaction.
+func (s *Service) Setup(ctx context.Context, p Practice) (SetupResult, error) {
+	var e errs
+	if err := s.checkClinic(&p.Clinic); err != nil {
+		e = append(e, err)
+	}
+	if len(p.Providers) == 0 {
+		e.add("provider", "", "at least one provider is required")
+	}
+	for i := range p.Providers {
+		if err := s.checkProvider(&p.Providers[i]); err != nil {
+			e = append(e, fmt.Errorf("provider %d: %w", i+1, err))
+		}
+	}
+	if len(p.Payers) == 0 {
+		e.add("payer", "", "at least one payer is required")
+	}
+	for i := range p.Payers {
+		if _, err := s.checkPayer(&p.Payers[i]); err != nil {
+			e = append(e, fmt.Errorf("payer %d: %w", i+1, err))
+		}
+	}
+	if err := e.err(); err != nil {
+		return SetupResult{}, err
+	}
+	var res SetupResult
+	var err error
+	if res.Clinic, err = s.AddClinic(ctx, p.Clinic); err != nil {
+		return SetupResult{}, err
+	}
+	err = s.cfg.Store.InTx(ctx, res.Clinic.ID, func(tx store.Tx) error {
+		res.Providers, res.Payers = nil, nil
+		for _, in := range p.Providers {
+			pr, err := s.addProvider(ctx, tx, in)
+			if err != nil {
+				return err
+			}
+			res.Providers = append(res.Providers, pr)
+		}
+		for _, in := range p.Payers {
+			py, err := s.addPayer(ctx, tx, in)
+			if err != nil {
+				return err
+			}
+			res.Payers = append(res.Payers, py)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("clinic %d was created, its providers and payers were not: %w", res.Clinic.ID, err)
+	}
+	return res, nil
 }
