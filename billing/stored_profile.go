@@ -35,19 +35,40 @@ func ProfileOfClinic(c store.Clinic) (*ClinicProfile, error) {
 	return p, nil
 }
 
-// StoredProfiles is a ProfileSource that reads each clinic's profile from
-// the store (ProfileOfClinic), so serve and the charges commands need no
-// profile file. A clinic without a billing address has no usable profile:
-// claims could not carry Loop 2010AA N3/N4.
-func StoredProfiles(st store.Store) ProfileSource {
-	return func(ctx context.Context, clinicID int64) (*ClinicProfile, error) {
-		c, err := st.GetClinic(ctx, clinicID)
+// StoredProfiles is a ProfileSource over the profiles the clinics keep in
+// the store (ProfileOfClinic), read once, now: serve and the charges
+// commands then need no profile file. Profiles are asked for inside store
+// transactions, and the embedded SQLite store has one connection, so they
+// cannot be read lazily; a clinic added or changed later is seen by the
+// next process. A clinic without a billing address or profile has none
+// (claims could not carry Loop 2010AA N3/N4): asking for it is an ErrConfig
+// error, as is a profile that no longer parses.
+func StoredProfiles(ctx context.Context, st store.Store) (ProfileSource, error) {
+	clinics, err := st.ListClinics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	profiles := make(map[int64]*ClinicProfile, len(clinics))
+	problems := make(map[int64]error)
+	for _, c := range clinics {
+		if c.AddressLine1 == "" && strings.TrimSpace(c.Profile) == "" {
+			problems[c.ID] = fmt.Errorf("%w: clinic %d keeps no billing address or profile (clearhouse clinics update --profile FILE)", ErrConfig, c.ID)
+			continue
+		}
+		p, err := ProfileOfClinic(c)
 		if err != nil {
+			problems[c.ID] = fmt.Errorf("%w: clinic %d: %v", ErrConfig, c.ID, err)
+			continue
+		}
+		profiles[c.ID] = p
+	}
+	return func(_ context.Context, clinicID int64) (*ClinicProfile, error) {
+		if p, ok := profiles[clinicID]; ok {
+			return p, nil
+		}
+		if err := problems[clinicID]; err != nil {
 			return nil, err
 		}
-		if c.AddressLine1 == "" && c.Profile == "" {
-			return nil, fmt.Errorf("%w: clinic %d has no billing address or profile (set them with clearhouse clinics update)", ErrConfig, clinicID)
-		}
-		return ProfileOfClinic(c)
-	}
+		return nil, fmt.Errorf("%w: no billing profile for clinic %d (added after this process started?)", ErrConfig, clinicID)
+	}, nil
 }

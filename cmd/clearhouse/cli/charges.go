@@ -59,6 +59,12 @@ func (f *chargeFlags) open(ctx context.Context, env *Env) (*billing.Service, sto
 		st.Close()
 		return nil, nil, 0, err
 	}
+	if opts.Profiles == nil {
+		if opts.Profiles, err = billing.StoredProfiles(ctx, st); err != nil {
+			st.Close()
+			return nil, nil, 0, &ExitError{Code: 2, Err: err}
+		}
+	}
 	opts.Actor = "cli"
 	svc, err := billing.New(st, opts)
 	if err != nil {

@@ -12,5 +12,6 @@ func newClaimsCmd(env *Env) *cobra.Command {
 	addClaimsScrubCmd(c, env)
 	addClaimsX837Cmds(c, env)
 	addClaimsActionCmds(c, env)
+	addClaimsShowCmd(c, env)
 	return c
 }
