@@ -117,6 +117,35 @@ func (e *rowErrs) add(line int, err error) {
 
 func (e *rowErrs) err() error { return errors.Join(e.list...) }
 
+// duplicateRowError is a row that looks like an earlier row of the same
+// file. It wraps ErrDuplicate.
+type duplicateRowError struct {
+	reason string
+	line   int
+}
+
+func (e *duplicateRowError) Error() string {
+	return fmt.Sprintf("possible duplicate: same %s as line %d of this file", e.reason, e.line)
+}
+
+func (e *duplicateRowError) Unwrap() error { return ErrDuplicate }
+
+// dropField removes the field errors of one field from a joined error.
+func dropField(err error, name string) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return err
+	}
+	var keep []error
+	for _, x := range j.Unwrap() {
+		if fe, ok := x.(*FieldError); ok && fe.Field == name {
+			continue
+		}
+		keep = append(keep, x)
+	}
+	return errors.Join(keep...)
+}
+
 // ParseDate reads a date as YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD (X12 D8);
 // empty is the zero time.
 func ParseDate(s string) (time.Time, error) {
@@ -258,6 +287,7 @@ func (s *Service) ImportPatients(ctx context.Context, clinicID int64, name strin
 	e := rowErrs{file: name}
 	ins := make([]PatientInput, len(rows))
 	for i, row := range rows {
+		before := len(e.list)
 		ins[i] = PatientInput{MRN: row.get("mrn"), FirstName: row.get("first_name"), LastName: row.get("last_name"),
 			BirthDate: dateField(&e, row.line, "birth_date", row.get("birth_date")), Sex: row.get("sex"),
 			AddressLine1: row.get("address_line1"), AddressLine2: row.get("address_line2"), City: row.get("city"),
@@ -265,14 +295,28 @@ func (s *Service) ImportPatients(ctx context.Context, clinicID int64, name strin
 			GuarantorName: row.get("guarantor_name"), GuarantorRelationship: row.get("guarantor_relationship"),
 			MemberID: row.get("member_id"), AllowDuplicate: allowDuplicates}
 		if err := s.checkPatient(&ins[i]); err != nil {
+			if len(e.list) > before && ins[i].BirthDate.IsZero() {
+				err = dropField(err, "birth-date") // already reported as unreadable
+			}
 			e.add(row.line, err)
 		}
 	}
 	if err := e.err(); err != nil {
 		return ImportResult{}, err
 	}
+	lineOf := map[int64]int{} // patients of this file, by the line that added them
+	next := 0
 	return importRows(ctx, s, clinicID, name, rows, ins, func(ctx context.Context, tx store.Tx, in PatientInput) (int64, error) {
+		line := rows[next].line
+		next++
 		p, err := s.addPatient(ctx, tx, in)
+		var de *DuplicateError
+		if errors.As(err, &de) {
+			if l, ok := lineOf[de.Existing.ID]; ok {
+				return 0, &duplicateRowError{reason: de.Reason, line: l}
+			}
+		}
+		lineOf[p.ID] = line
 		return p.ID, err
 	})
 }

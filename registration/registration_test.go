@@ -269,7 +269,7 @@ func TestImportRowErrors(t *testing.T) {
 	}
 	// A duplicate inside one file fails the whole file, naming the row.
 	_, err = svc.ImportPatients(ctx, c.ID, "p.csv", strings.NewReader("mrn,first_name,last_name,birth_date\nA1,Ann,Lee,1990-01-02\nA2,ANN,LEE,01/02/1990\n"), false)
-	if !errors.Is(err, registration.ErrDuplicate) || !strings.Contains(err.Error(), "p.csv:3: possible duplicate of patient") {
+	if !errors.Is(err, registration.ErrDuplicate) || err.Error() != "p.csv:3: possible duplicate: same name and birth date as line 2 of this file" {
 		t.Errorf("duplicate row: %v", err)
 	}
 	if ps, _ := st.ListPatients(ctx, store.ListPatientsParams{ClinicID: c.ID}); len(ps) != 0 {

@@ -90,6 +90,9 @@ func clinicOrOnly(ctx context.Context, st store.Store, id int64) (int64, error) 
 	if err != nil {
 		return 0, &ExitError{Code: 2, Err: err}
 	}
+	if len(clinics) == 0 {
+		return 0, exitf(2, "the database has no clinic yet: set up the practice with clearhouse init (or clinics add)")
+	}
 	if len(clinics) != 1 {
 		return 0, exitf(2, "the database has %d clinics: name one with --clinic", len(clinics))
 	}

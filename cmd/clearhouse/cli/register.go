@@ -99,6 +99,10 @@ func regError(err error) error {
 	if errors.As(err, &ee) {
 		return err
 	}
+	var re *registration.RowError
+	if errors.As(err, &re) && errors.Is(err, registration.ErrDuplicate) {
+		return &ExitError{Code: 1, Err: fmt.Errorf("%w\nnothing was imported; import anyway with --allow-duplicates, or drop the row", err)}
+	}
 	var de *registration.DuplicateError
 	if errors.As(err, &de) {
 		return &ExitError{Code: 1, Err: fmt.Errorf("%w\nregister anyway with --allow-duplicate, or use patient %d (clearhouse patients show %d)", err, de.Existing.ID, de.Existing.ID)}
