@@ -252,8 +252,12 @@ func writeClaimDetail(w io.Writer, d claimDetail) error {
 		}
 		kv("payer", fmt.Sprintf("%s %s", doc.Payer.ID, doc.Payer.Name))
 		s := doc.Subscriber
-		kv("subscriber", fmt.Sprintf("%s, %s member %s group %s (SBR01 %s, SBR09 %s)", s.LastName, s.FirstName, s.MemberID, orDash(s.GroupNumber),
-			s.PayerResponsibility, s.ClaimFilingIndicator))
+		if s.MemberID == "" && s.LastName == "" {
+			kv("subscriber", "")
+		} else {
+			kv("subscriber", fmt.Sprintf("%s, %s member %s group %s (SBR01 %s, SBR09 %s)", s.LastName, s.FirstName, s.MemberID, orDash(s.GroupNumber),
+				s.PayerResponsibility, s.ClaimFilingIndicator))
+		}
 		if doc.Patient != nil {
 			kv("patient relationship", doc.Patient.Relationship)
 		}
@@ -347,6 +351,9 @@ func acceptedWord(ok bool) string {
 }
 
 func providerLine(p claim.Provider) string {
+	if p.Organization == "" && p.LastName == "" && p.NPI == "" {
+		return ""
+	}
 	name := p.Organization
 	if name == "" {
 		name = strings.TrimSpace(p.LastName + ", " + p.FirstName)
