@@ -357,3 +357,53 @@ func (s *Service) UpdateCoverage(ctx context.Context, clinicID, id int64, in Cov
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// PatientRegistration is a patient with the coverages registered with
+// them; the coverages' PatientID is set by RegisterPatients.
+type PatientRegistration struct {
+	Patient   PatientInput
+	Coverages []CoverageInput
+}
+
+// RegisterPatients registers patients with their coverages in one
+// transaction: every one is checked first, then all are written or none.
+func (s *Service) RegisterPatients(ctx context.Context, clinicID int64, regs []PatientRegistration) ([]store.Patient, error) {
+	var e errs
+	for i := range regs {
+		r := &regs[i]
+		if err := s.checkPatient(&r.Patient); err != nil {
+			e = append(e, fmt.Errorf("patient %s: %w", r.Patient.MRN, err))
+		}
+		for j := range r.Coverages {
+			r.Coverages[j].PatientID = 1 // settled when the patient is added
+			if err := s.checkCoverage(&r.Coverages[j]); err != nil {
+				e = append(e, fmt.Errorf("patient %s coverage %d: %w", r.Patient.MRN, j+1, err))
+			}
+		}
+	}
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	out := make([]store.Patient, 0, len(regs))
+	err := s.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
+		out = out[:0]
+		for _, r := range regs {
+			p, err := s.addPatient(ctx, tx, r.Patient)
+			if err != nil {
+				return fmt.Errorf("patient %s: %w", r.Patient.MRN, err)
+			}
+			for j, c := range r.Coverages {
+				c.PatientID = p.ID
+				if _, err := s.addCoverage(ctx, tx, c); err != nil {
+					return fmt.Errorf("patient %s coverage %d: %w", r.Patient.MRN, j+1, err)
+				}
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
