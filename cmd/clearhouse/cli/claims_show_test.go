@@ -20,8 +20,33 @@ import (
 func TestClaimsShow(t *testing.T) {
 	t.Parallel()
 	db := seededDB(t, "sqlite")
+	// Claim 1 went out in an interchange that a TA1 and a 999 accepted.
+	ctx := context.Background()
+	st, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: db, Now: func() time.Time { return time.Date(2026, 3, 4, 21, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := st.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: 1, SenderID: "CLEARHOUSE", ReceiverID: "KHP01", ControlNumber: 17,
+		GroupControlNumber: 17, FirstSetControlNumber: 1, SetCount: 1, TransactionSet: "837P", ClaimCount: 1, FileName: "837P-KHP01-17.x12",
+		Content: []byte("ISA*...~")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: 1, ID: 1, InterchangeID: &ix.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []store.CreateAcknowledgmentParams{
+		{ClinicID: 1, InterchangeID: &ix.ID, Kind: store.AckTA1, ControlNumber: "000000017", Code: "A", Accepted: true, Details: []byte(`{}`)},
+		{ClinicID: 1, InterchangeID: &ix.ID, Kind: store.Ack999, ControlNumber: "0001", Code: "A", Accepted: true, Details: []byte(`{"group":17}`)},
+	} {
+		if _, err := st.CreateAcknowledgment(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
 	runSetupCases(t, db, "claims_show", []setupCase{
 		{"paid", []string{"claims", "show", "1"}, ""},
+		{"paid-json", []string{"claims", "show", "E101", "-o", "json"}, ""},
 		{"denied-json", []string{"claims", "show", "E102", "-o", "json"}, ""},
 		{"rejected-accepted", []string{"claims", "show", "E103"}, ""},
 		{"unknown", []string{"claims", "show", "E999"}, ""},
