@@ -113,6 +113,10 @@ func TestRegistrationCommands(t *testing.T) {
 			"--birth-date", "1950-12-09", "--member-id", "KHP123456"}, ""},
 		{"patients-add-allow-duplicate", []string{"patients", "add", "--mrn", "MRN-5", "--first-name", "GRACE", "--last-name", "HOPPER",
 			"--birth-date", "1950-12-09", "--allow-duplicate"}, ""},
+		{"patients-add-with-coverage", []string{"patients", "add", "--mrn", "MRN-6", "--first-name", "Mary", "--last-name", "Jackson",
+			"--birth-date", "1921-04-09", "--payer", "KHP01", "--member-id", "KHP600", "--group", "G100"}, ""},
+		{"patients-add-payer-unknown", []string{"patients", "add", "--mrn", "MRN-X", "--first-name", "No", "--last-name", "One",
+			"--birth-date", "1921-04-09", "--payer", "MCDPA", "--member-id", "X"}, ""},
 		{"patients-import", []string{"patients", "import", d + "patients.csv"}, ""},
 		{"patients-import-bad", []string{"patients", "import", d + "patients-bad.csv"}, ""},
 		{"patients-import-dup", []string{"patients", "import", d + "patients-dup.csv"}, ""},
@@ -161,7 +165,7 @@ func TestRegistrationCommands(t *testing.T) {
 		}
 	}
 	want := map[string]int{"clinic.add": 1, "clinic.update": 1, "provider.add": 3, "provider.update": 1, "payer.add": 3, "payer.update": 1,
-		"patient.add": 4, "patient.update": 1, "coverage.add": 4, "coverage.update": 1, "patient.merge": 1}
+		"patient.add": 5, "patient.update": 1, "coverage.add": 5, "coverage.update": 1, "patient.merge": 1}
 	for k, v := range want {
 		if counts[k] != v {
 			t.Errorf("audit %s: %d events, want %d (all: %v)", k, counts[k], v, counts)

@@ -115,6 +115,28 @@ func patientRef(ctx context.Context, q store.Queries, clinicID int64, arg string
 	return ps[0], nil
 }
 
+// writePatient shows a patient with their coverages.
+func (s *regSession) writePatient(ctx context.Context, env *Env, format string, p store.Patient) error {
+	covs, err := s.st.ListCoverages(ctx, store.ListCoveragesParams{ClinicID: s.clinic, PatientID: p.ID})
+	if err != nil {
+		return regError(err)
+	}
+	payerIDs, err := payerCodes(ctx, s.st, s.clinic)
+	if err != nil {
+		return regError(err)
+	}
+	fields := patientFields(p)
+	views := []coverageView{}
+	for _, c := range covs {
+		fields = append(fields, field{"coverage " + itoa64(c.ID), coverageLine(c, payerIDs)})
+		views = append(views, viewCoverage(c, payerIDs))
+	}
+	return writeRecord(env.Stdout, format, fields, struct {
+		patientView
+		Coverages []coverageView `json:"coverages"`
+	}{viewPatient(p), views})
+}
+
 // newPatientsCmd builds "clearhouse patients".
 func newPatientsCmd(env *Env) *cobra.Command {
 	c := &cobra.Command{
@@ -129,6 +151,7 @@ func newPatientsCmd(env *Env) *cobra.Command {
 func newPatientsAddCmd(env *Env) *cobra.Command {
 	var f regFlags
 	var pf patientFlags
+	var payer, group string
 	c := &cobra.Command{
 		Use:   "add",
 		Short: "Register a patient (refused when it looks like a registered patient: same name and birth date, or same member ID and birth date)",
@@ -147,15 +170,33 @@ func newPatientsAddCmd(env *Env) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			p, err := s.svc.AddPatient(ctx, s.clinic, in)
+			if payer == "" {
+				p, err := s.svc.AddPatient(ctx, s.clinic, in)
+				if err != nil {
+					return regError(err)
+				}
+				return writeRecord(env.Stdout, f.output, patientFields(p), viewPatient(p))
+			}
+			// The patient and their primary coverage, in one transaction.
+			if in.MemberID == "" {
+				return exitf(2, "--payer needs --member-id")
+			}
+			py, err := payerRef(ctx, s.st, s.clinic, payer)
+			if err != nil {
+				return &ExitError{Code: 1, Err: fmt.Errorf("payer %q is not registered for this clinic (clearhouse payers add %s): %w", payer, strings.ToUpper(payer), err)}
+			}
+			ps, err := s.svc.RegisterPatients(ctx, s.clinic, []registration.PatientRegistration{{Patient: in,
+				Coverages: []registration.CoverageInput{{Payer: py.ID, MemberID: in.MemberID, GroupNumber: group}}}})
 			if err != nil {
 				return regError(err)
 			}
-			return writeRecord(env.Stdout, f.output, patientFields(p), viewPatient(p))
+			return s.writePatient(ctx, env, f.output, ps[0])
 		},
 	}
 	pf.bind(c.Flags())
-	c.Flags().StringVar(&pf.member, "member-id", "", "the patient's insurance member ID, checked for duplicates (register the coverage with coverage add)")
+	c.Flags().StringVar(&pf.member, "member-id", "", "the patient's insurance member ID, checked for duplicates; with --payer, registers the primary coverage")
+	c.Flags().StringVar(&payer, "payer", "", "register the patient's primary coverage with this payer (payer ID) in the same step")
+	c.Flags().StringVar(&group, "group", "", "group or policy number of the coverage --payer registers")
 	c.Flags().BoolVar(&pf.allowDuplicate, "allow-duplicate", false, "register even when the patient looks like one already registered")
 	f.register(c, true)
 	outputFlag(c, &f.output, []string{formatTable, formatJSON}, "")
@@ -234,24 +275,7 @@ func newPatientsShowCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return regError(err)
 			}
-			covs, err := s.st.ListCoverages(ctx, store.ListCoveragesParams{ClinicID: s.clinic, PatientID: p.ID})
-			if err != nil {
-				return regError(err)
-			}
-			payerIDs, err := payerCodes(ctx, s.st, s.clinic)
-			if err != nil {
-				return regError(err)
-			}
-			fields := patientFields(p)
-			views := []coverageView{}
-			for _, c := range covs {
-				fields = append(fields, field{"coverage " + itoa64(c.ID), coverageLine(c, payerIDs)})
-				views = append(views, viewCoverage(c, payerIDs))
-			}
-			return writeRecord(env.Stdout, f.output, fields, struct {
-				patientView
-				Coverages []coverageView `json:"coverages"`
-			}{viewPatient(p), views})
+			return s.writePatient(ctx, env, f.output, p)
 		},
 	}
 	c.Flags().Int64Var(&f.clinic, "clinic", 0, "clinic ID (default: the only clinic of the database)")
