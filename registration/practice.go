@@ -168,7 +168,15 @@ func (s *Service) UpdateProvider(ctx context.Context, clinicID, id int64, in Pro
 	}
 	var p store.Provider
 	err := s.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
-		var err error
+		others, err := tx.ListProviders(ctx, store.ListProvidersParams{})
+		if err != nil {
+			return err
+		}
+		for _, x := range others {
+			if x.ID != id && x.NPI == in.NPI {
+				return &FieldError{Field: "npi", Value: in.NPI, Msg: "already registered as provider " + itoa(x.ID) + " (" + providerName(x) + ")"}
+			}
+		}
 		p, err = tx.UpdateProvider(ctx, store.UpdateProviderParams{ID: id, NPI: in.NPI, FirstName: in.FirstName, LastName: in.LastName,
 			OrganizationName: in.OrganizationName, TaxonomyCode: in.TaxonomyCode, Role: in.Role, Active: in.Active})
 		if err != nil {

@@ -113,6 +113,17 @@ func TestClinicAndProviderChecks(t *testing.T) {
 	if _, err := svc.AddProvider(ctx, c.ID, registration.ProviderInput{NPI: "1245319599", LastName: "KIM"}); err == nil || !strings.Contains(err.Error(), "already registered as provider") {
 		t.Errorf("second provider with the same NPI: %v", err)
 	}
+	p2, err := svc.AddProvider(ctx, c.ID, registration.ProviderInput{NPI: "1003000126", OrganizationName: "RIVERBEND GROUP", Role: store.ProviderBilling})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdateProvider(ctx, c.ID, p2.ID, registration.ProviderInput{NPI: "1245319599", OrganizationName: "RIVERBEND GROUP"}); err == nil ||
+		!strings.Contains(err.Error(), "already registered as provider 1") {
+		t.Errorf("update to another provider's NPI: %v", err)
+	}
+	if p2, err = svc.UpdateProvider(ctx, c.ID, p2.ID, registration.ProviderInput{NPI: "1003000126", OrganizationName: "RIVERBEND GROUP", Active: false}); err != nil || p2.Active || p2.Role != store.ProviderBilling {
+		t.Errorf("update: %+v %v", p2, err)
+	}
 	py, err := svc.AddPayer(ctx, c.ID, registration.PayerInput{PayerID: "KHP01", Enrollment: store.Enrollment{Claims: store.EnrollmentEnrolled}})
 	if err != nil {
 		t.Fatal(err)
