@@ -25,3 +25,6 @@ ALTER TABLE patients ADD COLUMN guarantor_relationship TEXT NOT NULL DEFAULT '';
 ALTER TABLE patients ADD COLUMN merged_into INTEGER;
 
 CREATE INDEX coverages_member ON coverages (clinic_id, member_id);
+
+-- Duplicate detection looks patients up by birth date.
+CREATE INDEX patients_birth ON patients (clinic_id, birth_date);
