@@ -1,6 +1,6 @@
 -- Registration: what a practice records about itself, its providers, its
 -- payers and its patients without the demo (see the PostgreSQL migration
--- 0004_registration for the why of each column).
+-- 0005_registration for the why of each column).
 ALTER TABLE clinics ADD COLUMN address_line1 TEXT NOT NULL DEFAULT '';
 ALTER TABLE clinics ADD COLUMN address_line2 TEXT NOT NULL DEFAULT '';
 ALTER TABLE clinics ADD COLUMN city TEXT NOT NULL DEFAULT '';
