@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"strings"
 
@@ -208,6 +210,20 @@ func newClinicsListCmd(env *Env) *cobra.Command {
 	return c
 }
 
+// clinicByID reads a clinic from the operators' list of clinics.
+func clinicByID(ctx context.Context, st store.Store, id int64) (store.Clinic, error) {
+	cls, err := st.ListClinics(ctx)
+	if err != nil {
+		return store.Clinic{}, err
+	}
+	for _, c := range cls {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return store.Clinic{}, fmt.Errorf("clinic %d: %w", id, store.ErrNotFound)
+}
+
 // clinicArg is the clinic a show or update names: its ID, or the only
 // clinic.
 func clinicArg(args []string) (int64, error) {
@@ -238,7 +254,7 @@ func newClinicsShowCmd(env *Env) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			cl, err := s.st.GetClinic(ctx, s.clinic)
+			cl, err := clinicByID(ctx, s.st, s.clinic)
 			if err != nil {
 				return regError(err)
 			}
@@ -271,7 +287,7 @@ func newClinicsUpdateCmd(env *Env) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			cur, err := s.st.GetClinic(ctx, s.clinic)
+			cur, err := clinicByID(ctx, s.st, s.clinic)
 			if err != nil {
 				return regError(err)
 			}
