@@ -18,9 +18,11 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/paysim"
+	"github.com/clearhouse/clearhouse/registration"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
@@ -230,6 +232,22 @@ func (r *runner) close() {
 	}
 }
 
+// enrollment is the demo clinic's enrollment with a payer: enrolled for
+// every transaction the payer exchanges.
+func enrollment(p *payers.Payer) store.Enrollment {
+	e := store.Enrollment{Claims: store.EnrollmentNone, Remittance: store.EnrollmentNone, Eligibility: store.EnrollmentNone}
+	if p.Accepts(payers.Tx837P) || p.Accepts(payers.Tx837I) {
+		e.Claims = store.EnrollmentEnrolled
+	}
+	if p.Accepts(payers.Tx835) {
+		e.Remittance = store.EnrollmentEnrolled
+	}
+	if p.Accepts(payers.Tx270) {
+		e.Eligibility = store.EnrollmentEnrolled
+	}
+	return e
+}
+
 // load writes the clinic, providers, payers, patients and coverages.
 func (r *runner) load(ctx context.Context) error {
 	ds := r.ds
@@ -240,63 +258,64 @@ func (r *runner) load(ctx context.Context) error {
 	r.reg = reg
 	p := r.bar("practice and patients", "patients", len(ds.Patients))
 	c := ds.Clinic
-	r.clinic, err = r.st.CreateClinic(ctx, store.CreateClinicParams{Name: c.Name, NPI: c.NPI, TaxID: c.TaxID, SubmitterID: c.SubmitterID})
+	sets, err := codes.LoadEmbedded()
 	if err != nil {
 		return err
 	}
-	cid := r.clinic.ID
-	r.payerRows = make(map[string]store.Payer)
-	err = r.st.InTx(ctx, cid, func(tx store.Tx) error {
-		for _, pr := range ds.Providers {
-			row, err := tx.CreateProvider(ctx, store.CreateProviderParams{ClinicID: cid, NPI: pr.NPI, FirstName: pr.FirstName, LastName: pr.LastName, TaxonomyCode: pr.Taxonomy})
-			if err != nil {
-				return err
-			}
-			r.providers = append(r.providers, row)
-		}
-		for _, id := range Payers() {
-			rp, err := reg.Lookup(id)
-			if err != nil {
-				return err
-			}
-			row, err := tx.CreatePayer(ctx, store.CreatePayerParams{ClinicID: cid, PayerID: rp.ID, Name: rp.Name, ReceiverID: rp.Envelope.ReceiverID, ClaimFilingCode: rp.ClaimFilingIndicator})
-			if err != nil {
-				return err
-			}
-			r.payerRows[id] = row
-		}
-		return nil
-	})
+	// The practice is registered as a new one would be, through the
+	// checks and audit of the registration commands.
+	regs, err := registration.New(registration.Config{Store: r.st, Payers: reg, Codes: sets, Now: r.clock.Now, Actor: "demo", Logger: r.opts.Logger})
 	if err != nil {
 		return err
+	}
+	practice := registration.Practice{Clinic: registration.ClinicInput{Name: c.Name, NPI: c.NPI, TaxID: c.TaxID, SubmitterID: c.SubmitterID,
+		ClinicSettings: store.ClinicSettings{AddressLine1: c.Address.Line1, AddressLine2: c.Address.Line2, City: c.Address.City,
+			State: c.Address.State, PostalCode: c.Address.PostalCode, TimeZone: ds.Location.String(), TaxonomyCode: c.Taxonomy,
+			ContactName: "BILLING OFFICE", ContactPhone: c.Phone, Profile: string(ds.ProfileYAML())}}}
+	for _, pr := range ds.Providers {
+		practice.Providers = append(practice.Providers, registration.ProviderInput{NPI: pr.NPI, FirstName: pr.FirstName, LastName: pr.LastName,
+			TaxonomyCode: pr.Taxonomy, Role: store.ProviderRendering, Active: true})
+	}
+	for _, id := range Payers() {
+		rp, err := reg.Lookup(id)
+		if err != nil {
+			return err
+		}
+		practice.Payers = append(practice.Payers, registration.PayerInput{PayerID: rp.ID, Active: true, Enrollment: enrollment(rp)})
+	}
+	setup, err := regs.Setup(ctx, practice)
+	if err != nil {
+		return err
+	}
+	r.clinic, r.providers = setup.Clinic, setup.Providers
+	cid := r.clinic.ID
+	r.payerRows = make(map[string]store.Payer)
+	for _, py := range setup.Payers {
+		r.payerRows[py.PayerID] = py
 	}
 	const chunk = 100
 	for lo := 0; lo < len(ds.Patients); lo += chunk {
 		hi := min(lo+chunk, len(ds.Patients))
-		err := r.st.InTx(ctx, cid, func(tx store.Tx) error {
-			for _, pt := range ds.Patients[lo:hi] {
-				row, err := tx.CreatePatient(ctx, store.CreatePatientParams{ClinicID: cid, MRN: pt.MRN, FirstName: pt.FirstName, LastName: pt.LastName,
-					BirthDate: pt.BirthDate, Sex: pt.Sex, AddressLine1: pt.Address.Line1, City: pt.Address.City, State: pt.Address.State,
-					PostalCode: pt.Address.PostalCode, Phone: pt.Phone})
-				if err != nil {
-					return fmt.Errorf("patient %s: %w", pt.MRN, err)
-				}
-				for _, cv := range pt.Coverages {
-					_, err := tx.CreateCoverage(ctx, store.CreateCoverageParams{ClinicID: cid, PatientID: row.ID, PayerID: r.payerRows[cv.Payer].ID,
-						MemberID: cv.MemberID, GroupNumber: cv.GroupNumber, Priority: cv.Priority, RelationshipCode: cv.Relationship,
-						SubscriberFirst: cv.SubscriberFirst, SubscriberLast: cv.SubscriberLast, SubscriberBirth: cv.SubscriberBirth,
-						EffectiveFrom: time.Date(demoYear, time.January, 1, 0, 0, 0, 0, time.UTC)})
-					if err != nil {
-						return fmt.Errorf("patient %s coverage %s: %w", pt.MRN, cv.Payer, err)
-					}
-				}
-				r.patients = append(r.patients, row)
+		batch := make([]registration.PatientRegistration, 0, hi-lo)
+		for _, pt := range ds.Patients[lo:hi] {
+			// Generated names and birth dates may repeat: the demo keeps
+			// them as different people.
+			pr := registration.PatientRegistration{Patient: registration.PatientInput{MRN: pt.MRN, FirstName: pt.FirstName, LastName: pt.LastName,
+				BirthDate: pt.BirthDate, Sex: pt.Sex, AddressLine1: pt.Address.Line1, City: pt.Address.City, State: pt.Address.State,
+				PostalCode: pt.Address.PostalCode, Phone: pt.Phone, AllowDuplicate: true}}
+			for _, cv := range pt.Coverages {
+				pr.Coverages = append(pr.Coverages, registration.CoverageInput{Payer: r.payerRows[cv.Payer].ID, MemberID: cv.MemberID,
+					GroupNumber: cv.GroupNumber, Priority: cv.Priority, Relationship: cv.Relationship, SubscriberFirst: cv.SubscriberFirst,
+					SubscriberLast: cv.SubscriberLast, SubscriberBirth: cv.SubscriberBirth,
+					EffectiveFrom: time.Date(demoYear, time.January, 1, 0, 0, 0, 0, time.UTC)})
 			}
-			return nil
-		})
+			batch = append(batch, pr)
+		}
+		rows, err := regs.RegisterPatients(ctx, cid, batch)
 		if err != nil {
 			return err
 		}
+		r.patients = append(r.patients, rows...)
 		p.Set(hi)
 	}
 	p.Finish("")

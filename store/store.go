@@ -128,6 +128,7 @@ type Queries interface {
 	GetPatient(ctx context.Context, ref Ref) (Patient, error)
 	ListPatients(ctx context.Context, p ListPatientsParams) ([]Patient, error)
 	UpdatePatient(ctx context.Context, p UpdatePatientParams) (Patient, error)
+	MergePatients(ctx context.Context, p MergePatientsParams) (PatientMerge, error)
 
 	CreateCoverage(ctx context.Context, p CreateCoverageParams) (Coverage, error)
 	GetCoverage(ctx context.Context, ref Ref) (Coverage, error)

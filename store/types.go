@@ -30,8 +30,32 @@ type Clinic struct {
 	TaxID string
 	// SubmitterID identifies the clinic as submitter (Loop 1000A NM109).
 	SubmitterID string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ClinicSettings
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ClinicSettings are what a practice records about itself beyond its
+// identifiers: the billing provider's address and taxonomy (Loop 2010AA
+// N3/N4 and PRV), the submitter contact (Loop 1000A PER), the time zone its
+// days are counted in, and the rest of its billing profile (fee schedule,
+// expected allowed amounts, facility type) as the profile YAML that
+// billing.ParseClinicProfile reads.
+type ClinicSettings struct {
+	AddressLine1 string
+	AddressLine2 string
+	City         string
+	State        string
+	PostalCode   string
+	// TimeZone is an IANA zone name ("America/New_York"); empty means UTC.
+	TimeZone     string
+	TaxonomyCode string
+	ContactName  string
+	ContactPhone string
+	ContactEmail string
+	// Profile is the billing profile YAML (fees, allowed, facility_type);
+	// empty when the clinic has none.
+	Profile string
 }
 
 // CreateClinicParams creates a clinic. Name is required.
@@ -40,6 +64,7 @@ type CreateClinicParams struct {
 	NPI         string
 	TaxID       string
 	SubmitterID string
+	ClinicSettings
 }
 
 // GetClinicParams names the clinic to read. ClinicID is required on a
@@ -48,13 +73,39 @@ type GetClinicParams struct {
 	ClinicID int64
 }
 
-// UpdateClinicParams replaces a clinic's fields.
+// UpdateClinicParams replaces a clinic's fields, settings included.
 type UpdateClinicParams struct {
 	ClinicID    int64
 	Name        string
 	NPI         string
 	TaxID       string
 	SubmitterID string
+	ClinicSettings
+}
+
+// Provider roles: who renders the service (Loop 2310B), who bills for it
+// (Loop 2010AA, when a person bills), or both.
+const (
+	ProviderRendering = "rendering"
+	ProviderBilling   = "billing"
+	ProviderBoth      = "both"
+)
+
+// Enrollment states of a clinic with a payer for one transaction.
+const (
+	EnrollmentNone     = "none"
+	EnrollmentPending  = "pending"
+	EnrollmentEnrolled = "enrolled"
+	EnrollmentRejected = "rejected"
+)
+
+// Enrollment is a clinic's enrollment with a payer per transaction: claims
+// (837), electronic remittance (835) and eligibility (270). An empty field
+// in update params keeps the stored state.
+type Enrollment struct {
+	Claims      string
+	Remittance  string
+	Eligibility string
 }
 
 // Provider is a rendering or billing provider of a clinic.
@@ -67,12 +118,15 @@ type Provider struct {
 	OrganizationName string
 	// TaxonomyCode is the provider taxonomy (PRV03).
 	TaxonomyCode string
-	Active       bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Role is ProviderRendering, ProviderBilling or ProviderBoth.
+	Role      string
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
-// CreateProviderParams creates a provider. NPI is required.
+// CreateProviderParams creates a provider. NPI is required; Role defaults
+// to ProviderRendering.
 type CreateProviderParams struct {
 	ClinicID         int64
 	NPI              string
@@ -80,6 +134,7 @@ type CreateProviderParams struct {
 	LastName         string
 	OrganizationName string
 	TaxonomyCode     string
+	Role             string
 }
 
 // ListProvidersParams filters providers.
@@ -88,7 +143,8 @@ type ListProvidersParams struct {
 	ActiveOnly bool
 }
 
-// UpdateProviderParams replaces a provider's fields.
+// UpdateProviderParams replaces a provider's fields; an empty Role keeps
+// the stored one.
 type UpdateProviderParams struct {
 	ClinicID         int64
 	ID               int64
@@ -97,6 +153,7 @@ type UpdateProviderParams struct {
 	LastName         string
 	OrganizationName string
 	TaxonomyCode     string
+	Role             string
 	Active           bool
 }
 
@@ -112,18 +169,22 @@ type Payer struct {
 	ReceiverID string
 	// ClaimFilingCode is the default SBR09 code (e.g. "CI", "MB").
 	ClaimFilingCode string
-	Active          bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Enrollment is the clinic's enrollment with the payer.
+	Enrollment Enrollment
+	Active     bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
-// CreatePayerParams creates a payer. PayerID and Name are required.
+// CreatePayerParams creates a payer. PayerID and Name are required; empty
+// enrollment states are EnrollmentNone.
 type CreatePayerParams struct {
 	ClinicID        int64
 	PayerID         string
 	Name            string
 	ReceiverID      string
 	ClaimFilingCode string
+	Enrollment      Enrollment
 }
 
 // GetPayerByPayerIDParams finds a payer by its payer ID (the ID the payer
@@ -140,7 +201,8 @@ type ListPayersParams struct {
 	ActiveOnly bool
 }
 
-// UpdatePayerParams replaces a payer's fields.
+// UpdatePayerParams replaces a payer's fields; empty enrollment states
+// keep the stored ones.
 type UpdatePayerParams struct {
 	ClinicID        int64
 	ID              int64
@@ -148,6 +210,7 @@ type UpdatePayerParams struct {
 	Name            string
 	ReceiverID      string
 	ClaimFilingCode string
+	Enrollment      Enrollment
 	Active          bool
 }
 
@@ -168,8 +231,19 @@ type Patient struct {
 	State        string
 	PostalCode   string
 	Phone        string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Email        string
+	// GuarantorName is who pays the patient's balance when not the patient
+	// (empty: the patient).
+	GuarantorName string
+	// GuarantorRelationship is the guarantor's relationship to the patient
+	// (an X12 individual relationship code, e.g. "01" spouse, "19" child's
+	// parent); empty with GuarantorName.
+	GuarantorRelationship string
+	// MergedInto is the patient this one was merged into, nil for a
+	// patient of record.
+	MergedInto *int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // CreatePatientParams creates a patient. MRN, FirstName and LastName are
@@ -187,16 +261,22 @@ type CreatePatientParams struct {
 	State        string
 	PostalCode   string
 	Phone        string
+	Email        string
+
+	GuarantorName         string
+	GuarantorRelationship string
 }
 
 // ListPatientsParams filters patients. Name matches a prefix of the first
-// or last name, case-insensitively. Results are ordered by ID.
+// or last name, case-insensitively; BirthDate, when set, matches exactly.
+// Results are ordered by ID and include merged patients.
 type ListPatientsParams struct {
-	ClinicID int64
-	Name     string
-	MRN      string
-	AfterID  int64
-	Limit    int
+	ClinicID  int64
+	Name      string
+	MRN       string
+	BirthDate time.Time
+	AfterID   int64
+	Limit     int
 }
 
 // UpdatePatientParams replaces a patient's fields.
@@ -214,6 +294,26 @@ type UpdatePatientParams struct {
 	State        string
 	PostalCode   string
 	Phone        string
+	Email        string
+
+	GuarantorName         string
+	GuarantorRelationship string
+}
+
+// MergePatientsParams merges the duplicate patient From into Into: every
+// row of From (coverages, appointments, encounters, claims, ledger entries,
+// worklist items) moves to Into, and From is marked merged into Into.
+type MergePatientsParams struct {
+	ClinicID int64
+	From     int64
+	Into     int64
+}
+
+// PatientMerge says what a merge moved, per table.
+type PatientMerge struct {
+	From  Patient
+	Into  Patient
+	Moved map[string]int64
 }
 
 // Eligibility states of a coverage, from the last 271 (EB01).
@@ -272,6 +372,7 @@ type ListCoveragesParams struct {
 	ClinicID  int64
 	PatientID int64
 	PayerID   int64
+	MemberID  string
 }
 
 // UpdateCoverageParams replaces a coverage's fields (not eligibility).

@@ -39,6 +39,8 @@ func Run(t *testing.T, h Harness) {
 		{"Clinics", testClinics},
 		{"ProvidersPayersPatients", testProvidersPayersPatients},
 		{"Coverages", testCoverages},
+		{"Registration", testRegistration},
+		{"MergePatients", testMergePatients},
 		{"AppointmentsEncountersCharges", testVisits},
 		{"Claims", testClaims},
 		{"Lookups", testLookups},

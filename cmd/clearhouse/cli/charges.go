@@ -60,6 +60,12 @@ func (f *chargeFlags) open(ctx context.Context, env *Env) (*billing.Service, sto
 		st.Close()
 		return nil, nil, 0, err
 	}
+	if opts.Profiles == nil {
+		if opts.Profiles, err = billing.StoredProfiles(ctx, st); err != nil {
+			st.Close()
+			return nil, nil, 0, &ExitError{Code: 2, Err: err}
+		}
+	}
 	opts.Actor = "cli"
 	svc, err := billing.New(st, opts)
 	if err != nil {
@@ -84,6 +90,9 @@ func clinicOrOnly(ctx context.Context, st store.Store, id int64) (int64, error) 
 	clinics, err := st.ListClinics(ctx)
 	if err != nil {
 		return 0, &ExitError{Code: 2, Err: err}
+	}
+	if len(clinics) == 0 {
+		return 0, exitf(2, "the database has no clinic yet: set up the practice with clearhouse init (or clinics add)")
 	}
 	if len(clinics) != 1 {
 		return 0, exitf(2, "the database has %d clinics: name one with --clinic", len(clinics))

@@ -13,5 +13,6 @@ func newClaimsCmd(env *Env) *cobra.Command {
 	addClaimsX837Cmds(c, env)
 	addClaimsActionCmds(c, env)
 	c.AddCommand(newClaimsStatusCmd(env))
+	addClaimsShowCmd(c, env)
 	return c
 }

@@ -121,6 +121,12 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newServeCmd(env),
 		newChargesCmd(env),
 		newStatementsCmd(env),
+		newInitCmd(env),
+		newClinicsCmd(env),
+		newProvidersCmd(env),
+		newPayersCmd(env),
+		newPatientsCmd(env),
+		newCoverageCmd(env),
 	)
 	usageErrors(root)
 	return root

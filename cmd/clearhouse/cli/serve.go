@@ -62,7 +62,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.listen, "listen", DefaultListen, "address of the HTTP server for /metrics and /healthz")
 	fl.BoolVar(&f.migrate, "migrate", false, "create or upgrade the database schema before starting")
 	fl.StringVar(&f.payersDir, "payers", "", "directory of payer definitions (default: the built-in fixture payers)")
-	fl.StringVar(&f.profile, "profile", "", "the clinics' billing profile (YAML: billing address, fee schedule, allowed amounts); required")
+	fl.StringVar(&f.profile, "profile", "", "billing profile (YAML: billing address, fee schedule, allowed amounts) for every clinic, overriding the profile each clinic keeps in the database (clearhouse clinics update --profile)")
 	fl.StringVar(&f.sftpKey, "sftp-key", "", "SSH private key file for the payers' SFTP servers")
 	fl.StringVar(&f.sftpPasswordEnv, "sftp-password-env", "", "name of the environment variable holding the SFTP password")
 	fl.StringVar(&f.knownHosts, "known-hosts", "", "OpenSSH known_hosts file pinning the payers' host keys (default: the fingerprints in the payer files)")
@@ -145,9 +145,6 @@ func (f *serveFlags) check(env *Env) (serveSettings, error) {
 		s.auth = transport.Auth{PasswordEnv: f.sftpPasswordEnv}
 	default:
 		bad("no SFTP credential: give --sftp-key FILE or --sftp-password-env NAME")
-	}
-	if f.profile == "" {
-		bad("no billing profile: give --profile FILE (claims are built with its billing address and fee schedule)")
 	}
 	if f.knownHosts != "" {
 		if _, err := os.Stat(f.knownHosts); err != nil {
@@ -315,6 +312,11 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 			return exitf(1, "migrate: %v", err)
 		}
 		s.log.Info("migrated", "applied", len(applied))
+	}
+	if profiles == nil {
+		if profiles, err = billing.StoredProfiles(ctx, s.st); err != nil {
+			return exitf(2, "profiles: %v", err)
+		}
 	}
 	var jobMetrics *worker.Metrics
 	var transferMetrics *transport.Metrics

@@ -177,7 +177,7 @@ func TestServeBadConfig(t *testing.T) {
 		want []string
 	}{
 		{"flags", []string{"--workers", "-1", "--nightly", "25:00", "--tz", "Mars/Olympus", "--listen", "nowhere"},
-			[]string{"--workers -1", "--nightly \"25:00\"", "--tz \"Mars/Olympus\"", "--listen \"nowhere\"", "no SFTP credential", "no billing profile"}},
+			[]string{"--workers -1", "--nightly \"25:00\"", "--tz \"Mars/Olympus\"", "--listen \"nowhere\"", "no SFTP credential"}},
 		{"two credentials", append([]string{"--sftp-key", filepath.Join(dir, "key")}, pw...),
 			[]string{"give one SFTP credential, not both"}},
 		{"password unset", []string{"--sftp-password-env", "SERVE_BAD_TEST_UNSET"}, []string{"$SERVE_BAD_TEST_UNSET is empty or unset"}},

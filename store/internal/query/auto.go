@@ -102,6 +102,10 @@ func (a Auto) UpdatePatient(ctx context.Context, p store.UpdatePatientParams) (s
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Patient, error) { return q.UpdatePatient(ctx, p) })
 }
 
+func (a Auto) MergePatients(ctx context.Context, p store.MergePatientsParams) (store.PatientMerge, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.PatientMerge, error) { return q.MergePatients(ctx, p) })
+}
+
 func (a Auto) CreateCoverage(ctx context.Context, p store.CreateCoverageParams) (store.Coverage, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Coverage, error) { return q.CreateCoverage(ctx, p) })
 }

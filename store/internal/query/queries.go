@@ -99,12 +99,31 @@ func def[S ~string](v, d S) S {
 
 // Clinics.
 
-const clinicCols = "id, name, npi, tax_id, submitter_id, created_at, updated_at"
+const clinicCols = `id, name, npi, tax_id, submitter_id, address_line1, address_line2, city, state, postal_code, time_zone,
+	taxonomy_code, contact_name, contact_phone, contact_email, profile, created_at, updated_at`
 
 func scanClinic(r Row) (store.Clinic, error) {
 	var c store.Clinic
-	err := r.Scan(&c.ID, &c.Name, &c.NPI, &c.TaxID, &c.SubmitterID, TS(&c.CreatedAt), TS(&c.UpdatedAt))
+	s := &c.ClinicSettings
+	err := r.Scan(&c.ID, &c.Name, &c.NPI, &c.TaxID, &c.SubmitterID, &s.AddressLine1, &s.AddressLine2, &s.City, &s.State,
+		&s.PostalCode, &s.TimeZone, &s.TaxonomyCode, &s.ContactName, &s.ContactPhone, &s.ContactEmail, &s.Profile,
+		TS(&c.CreatedAt), TS(&c.UpdatedAt))
 	return c, err
+}
+
+// settingsArgs are a clinic's settings in the column order of clinicCols.
+func settingsArgs(s store.ClinicSettings) []any {
+	return []any{s.AddressLine1, s.AddressLine2, s.City, s.State, s.PostalCode, s.TimeZone, s.TaxonomyCode, s.ContactName,
+		s.ContactPhone, s.ContactEmail, s.Profile}
+}
+
+func checkSettings(s store.ClinicSettings) error {
+	if s.TimeZone != "" {
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			return &store.FieldError{Field: fmt.Sprintf("TimeZone (%q is not an IANA time zone)", s.TimeZone), Err: store.ErrInvalid}
+		}
+	}
+	return nil
 }
 
 // CreateClinic inserts a clinic with id (zero lets SQLite choose: NULL
@@ -113,13 +132,18 @@ func CreateClinic(ctx context.Context, c Conn, id int64, now time.Time, p store.
 	if err := required("Name", p.Name); err != nil {
 		return store.Clinic{}, err
 	}
+	if err := checkSettings(p.ClinicSettings); err != nil {
+		return store.Clinic{}, err
+	}
 	var idArg any
 	if id != 0 {
 		idArg = id
 	}
-	return scanClinic(c.QueryRow(ctx, `INSERT INTO clinics (id, name, npi, tax_id, submitter_id, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING `+clinicCols,
-		idArg, p.Name, p.NPI, p.TaxID, p.SubmitterID, now))
+	args := append([]any{idArg, p.Name, p.NPI, p.TaxID, p.SubmitterID, now}, settingsArgs(p.ClinicSettings)...)
+	return scanClinic(c.QueryRow(ctx, `INSERT INTO clinics (id, name, npi, tax_id, submitter_id, created_at, updated_at,
+		address_line1, address_line2, city, state, postal_code, time_zone, taxonomy_code, contact_name, contact_phone,
+		contact_email, profile)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING `+clinicCols, args...))
 }
 
 // ListClinics lists clinics as the connection sees them.
@@ -145,20 +169,33 @@ func (q *Queries) UpdateClinic(ctx context.Context, p store.UpdateClinicParams) 
 	if err := required("Name", p.Name); err != nil {
 		return store.Clinic{}, err
 	}
-	c, err := scanClinic(q.c.QueryRow(ctx, `UPDATE clinics SET name = $2, npi = $3, tax_id = $4, submitter_id = $5, updated_at = $6
-		WHERE id = $1 RETURNING `+clinicCols, id, p.Name, p.NPI, p.TaxID, p.SubmitterID, q.Now()))
+	if err := checkSettings(p.ClinicSettings); err != nil {
+		return store.Clinic{}, err
+	}
+	args := append([]any{id, p.Name, p.NPI, p.TaxID, p.SubmitterID, q.Now()}, settingsArgs(p.ClinicSettings)...)
+	c, err := scanClinic(q.c.QueryRow(ctx, `UPDATE clinics SET name = $2, npi = $3, tax_id = $4, submitter_id = $5, updated_at = $6,
+		address_line1 = $7, address_line2 = $8, city = $9, state = $10, postal_code = $11, time_zone = $12,
+		taxonomy_code = $13, contact_name = $14, contact_phone = $15, contact_email = $16, profile = $17
+		WHERE id = $1 RETURNING `+clinicCols, args...))
 	return c, wrap("clinic", id, err)
 }
 
 // Providers.
 
-const providerCols = "id, clinic_id, npi, first_name, last_name, organization_name, taxonomy_code, active, created_at, updated_at"
+const providerCols = "id, clinic_id, npi, first_name, last_name, organization_name, taxonomy_code, role, active, created_at, updated_at"
 
 func scanProvider(r Row) (store.Provider, error) {
 	var p store.Provider
-	err := r.Scan(&p.ID, &p.ClinicID, &p.NPI, &p.FirstName, &p.LastName, &p.OrganizationName, &p.TaxonomyCode, &p.Active,
+	err := r.Scan(&p.ID, &p.ClinicID, &p.NPI, &p.FirstName, &p.LastName, &p.OrganizationName, &p.TaxonomyCode, &p.Role, &p.Active,
 		TS(&p.CreatedAt), TS(&p.UpdatedAt))
 	return p, err
+}
+
+func checkRole(role string) error {
+	if role == "" {
+		return nil
+	}
+	return oneOf("Role", role, store.ProviderRendering, store.ProviderBilling, store.ProviderBoth)
 }
 
 func (q *Queries) CreateProvider(ctx context.Context, p store.CreateProviderParams) (store.Provider, error) {
@@ -169,9 +206,12 @@ func (q *Queries) CreateProvider(ctx context.Context, p store.CreateProviderPara
 	if err := required("NPI", p.NPI); err != nil {
 		return store.Provider{}, err
 	}
-	return scanProvider(q.c.QueryRow(ctx, `INSERT INTO providers (clinic_id, npi, first_name, last_name, organization_name, taxonomy_code, active, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, true, $7, $7) RETURNING `+providerCols,
-		cid, p.NPI, p.FirstName, p.LastName, p.OrganizationName, p.TaxonomyCode, q.Now()))
+	if err := checkRole(p.Role); err != nil {
+		return store.Provider{}, err
+	}
+	return scanProvider(q.c.QueryRow(ctx, `INSERT INTO providers (clinic_id, npi, first_name, last_name, organization_name, taxonomy_code, role, active, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, $8) RETURNING `+providerCols,
+		cid, p.NPI, p.FirstName, p.LastName, p.OrganizationName, p.TaxonomyCode, def(p.Role, store.ProviderRendering), q.Now()))
 }
 
 func (q *Queries) GetProvider(ctx context.Context, ref store.Ref) (store.Provider, error) {
@@ -207,20 +247,39 @@ func (q *Queries) UpdateProvider(ctx context.Context, p store.UpdateProviderPara
 	if err := required("NPI", p.NPI); err != nil {
 		return store.Provider{}, err
 	}
+	if err := checkRole(p.Role); err != nil {
+		return store.Provider{}, err
+	}
 	v, err := scanProvider(q.c.QueryRow(ctx, `UPDATE providers SET npi = $3, first_name = $4, last_name = $5, organization_name = $6,
-		taxonomy_code = $7, active = $8, updated_at = $9 WHERE clinic_id = $1 AND id = $2 RETURNING `+providerCols,
-		cid, p.ID, p.NPI, p.FirstName, p.LastName, p.OrganizationName, p.TaxonomyCode, p.Active, q.Now()))
+		taxonomy_code = $7, active = $8, updated_at = $9, role = COALESCE(NULLIF($10, ''), role)
+		WHERE clinic_id = $1 AND id = $2 RETURNING `+providerCols,
+		cid, p.ID, p.NPI, p.FirstName, p.LastName, p.OrganizationName, p.TaxonomyCode, p.Active, q.Now(), p.Role))
 	return v, wrap("provider", p.ID, err)
 }
 
 // Payers.
 
-const payerCols = "id, clinic_id, payer_id, name, receiver_id, claim_filing_code, active, created_at, updated_at"
+const payerCols = `id, clinic_id, payer_id, name, receiver_id, claim_filing_code, enrollment_837, enrollment_835, enrollment_270,
+	active, created_at, updated_at`
 
 func scanPayer(r Row) (store.Payer, error) {
 	var p store.Payer
-	err := r.Scan(&p.ID, &p.ClinicID, &p.PayerID, &p.Name, &p.ReceiverID, &p.ClaimFilingCode, &p.Active, TS(&p.CreatedAt), TS(&p.UpdatedAt))
+	e := &p.Enrollment
+	err := r.Scan(&p.ID, &p.ClinicID, &p.PayerID, &p.Name, &p.ReceiverID, &p.ClaimFilingCode, &e.Claims, &e.Remittance, &e.Eligibility,
+		&p.Active, TS(&p.CreatedAt), TS(&p.UpdatedAt))
 	return p, err
+}
+
+func checkEnrollment(e store.Enrollment) error {
+	for _, f := range [][2]string{{"Enrollment.Claims", e.Claims}, {"Enrollment.Remittance", e.Remittance}, {"Enrollment.Eligibility", e.Eligibility}} {
+		if f[1] == "" {
+			continue
+		}
+		if err := oneOf(f[0], f[1], store.EnrollmentNone, store.EnrollmentPending, store.EnrollmentEnrolled, store.EnrollmentRejected); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (q *Queries) CreatePayer(ctx context.Context, p store.CreatePayerParams) (store.Payer, error) {
@@ -234,9 +293,15 @@ func (q *Queries) CreatePayer(ctx context.Context, p store.CreatePayerParams) (s
 	if err := required("Name", p.Name); err != nil {
 		return store.Payer{}, err
 	}
-	v, err := scanPayer(q.c.QueryRow(ctx, `INSERT INTO payers (clinic_id, payer_id, name, receiver_id, claim_filing_code, active, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, true, $6, $6) RETURNING `+payerCols,
-		cid, p.PayerID, p.Name, p.ReceiverID, p.ClaimFilingCode, q.Now()))
+	if err := checkEnrollment(p.Enrollment); err != nil {
+		return store.Payer{}, err
+	}
+	e := p.Enrollment
+	v, err := scanPayer(q.c.QueryRow(ctx, `INSERT INTO payers (clinic_id, payer_id, name, receiver_id, claim_filing_code,
+		enrollment_837, enrollment_835, enrollment_270, active, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, $9) RETURNING `+payerCols,
+		cid, p.PayerID, p.Name, p.ReceiverID, p.ClaimFilingCode, def(e.Claims, store.EnrollmentNone),
+		def(e.Remittance, store.EnrollmentNone), def(e.Eligibility, store.EnrollmentNone), q.Now()))
 	if err != nil {
 		return v, fmt.Errorf("payer %q: %w", p.PayerID, err)
 	}
@@ -291,21 +356,28 @@ func (q *Queries) UpdatePayer(ctx context.Context, p store.UpdatePayerParams) (s
 	if err := required("Name", p.Name); err != nil {
 		return store.Payer{}, err
 	}
+	if err := checkEnrollment(p.Enrollment); err != nil {
+		return store.Payer{}, err
+	}
+	e := p.Enrollment
 	v, err := scanPayer(q.c.QueryRow(ctx, `UPDATE payers SET payer_id = $3, name = $4, receiver_id = $5, claim_filing_code = $6,
-		active = $7, updated_at = $8 WHERE clinic_id = $1 AND id = $2 RETURNING `+payerCols,
-		cid, p.ID, p.PayerID, p.Name, p.ReceiverID, p.ClaimFilingCode, p.Active, q.Now()))
+		active = $7, updated_at = $8, enrollment_837 = COALESCE(NULLIF($9, ''), enrollment_837),
+		enrollment_835 = COALESCE(NULLIF($10, ''), enrollment_835), enrollment_270 = COALESCE(NULLIF($11, ''), enrollment_270)
+		WHERE clinic_id = $1 AND id = $2 RETURNING `+payerCols,
+		cid, p.ID, p.PayerID, p.Name, p.ReceiverID, p.ClaimFilingCode, p.Active, q.Now(), e.Claims, e.Remittance, e.Eligibility))
 	return v, wrap("payer", p.ID, err)
 }
 
 // Patients.
 
 const patientCols = `id, clinic_id, mrn, first_name, last_name, birth_date, sex, address_line1, address_line2, city, state,
-	postal_code, phone, created_at, updated_at`
+	postal_code, phone, email, guarantor_name, guarantor_relationship, merged_into, created_at, updated_at`
 
 func scanPatient(r Row) (store.Patient, error) {
 	var p store.Patient
 	err := r.Scan(&p.ID, &p.ClinicID, &p.MRN, &p.FirstName, &p.LastName, TS(&p.BirthDate), &p.Sex, &p.AddressLine1,
-		&p.AddressLine2, &p.City, &p.State, &p.PostalCode, &p.Phone, TS(&p.CreatedAt), TS(&p.UpdatedAt))
+		&p.AddressLine2, &p.City, &p.State, &p.PostalCode, &p.Phone, &p.Email, &p.GuarantorName, &p.GuarantorRelationship,
+		&p.MergedInto, TS(&p.CreatedAt), TS(&p.UpdatedAt))
 	return p, err
 }
 
@@ -320,10 +392,11 @@ func (q *Queries) CreatePatient(ctx context.Context, p store.CreatePatientParams
 		}
 	}
 	v, err := scanPatient(q.c.QueryRow(ctx, `INSERT INTO patients (clinic_id, mrn, first_name, last_name, birth_date, sex,
-		address_line1, address_line2, city, state, postal_code, phone, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING `+patientCols,
+		address_line1, address_line2, city, state, postal_code, phone, created_at, updated_at, email, guarantor_name,
+		guarantor_relationship)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16) RETURNING `+patientCols,
 		cid, p.MRN, p.FirstName, p.LastName, Date(p.BirthDate), p.Sex, p.AddressLine1, p.AddressLine2, p.City, p.State,
-		p.PostalCode, p.Phone, q.Now()))
+		p.PostalCode, p.Phone, q.Now(), p.Email, p.GuarantorName, p.GuarantorRelationship))
 	if err != nil {
 		return v, fmt.Errorf("patient MRN %q: %w", p.MRN, err)
 	}
@@ -349,6 +422,9 @@ func (q *Queries) ListPatients(ctx context.Context, p store.ListPatientsParams) 
 	b.cond("clinic_id = ?", cid)
 	if p.MRN != "" {
 		b.cond("mrn = ?", p.MRN)
+	}
+	if !p.BirthDate.IsZero() {
+		b.cond("birth_date = ?", Date(p.BirthDate))
 	}
 	if p.Name != "" {
 		prefix := strings.ToLower(escapeLike(p.Name)) + "%"
@@ -378,10 +454,11 @@ func (q *Queries) UpdatePatient(ctx context.Context, p store.UpdatePatientParams
 		}
 	}
 	v, err := scanPatient(q.c.QueryRow(ctx, `UPDATE patients SET mrn = $3, first_name = $4, last_name = $5, birth_date = $6,
-		sex = $7, address_line1 = $8, address_line2 = $9, city = $10, state = $11, postal_code = $12, phone = $13, updated_at = $14
+		sex = $7, address_line1 = $8, address_line2 = $9, city = $10, state = $11, postal_code = $12, phone = $13, updated_at = $14,
+		email = $15, guarantor_name = $16, guarantor_relationship = $17
 		WHERE clinic_id = $1 AND id = $2 RETURNING `+patientCols,
 		cid, p.ID, p.MRN, p.FirstName, p.LastName, Date(p.BirthDate), p.Sex, p.AddressLine1, p.AddressLine2, p.City, p.State,
-		p.PostalCode, p.Phone, q.Now()))
+		p.PostalCode, p.Phone, q.Now(), p.Email, p.GuarantorName, p.GuarantorRelationship))
 	return v, wrap("patient", p.ID, err)
 }
 
@@ -441,6 +518,9 @@ func (q *Queries) ListCoverages(ctx context.Context, p store.ListCoveragesParams
 	}
 	if p.PayerID != 0 {
 		b.cond("payer_id = ?", p.PayerID)
+	}
+	if p.MemberID != "" {
+		b.cond("member_id = ?", p.MemberID)
 	}
 	b.add(" ORDER BY patient_id, priority, id")
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
