@@ -64,7 +64,7 @@ func NamesBaseGuide(implRef, version string) bool {
 		return false
 	}
 	rest := version[len(implRef):]
-	return rest[0] == 'A' && allDigits([]byte(rest[1:]))
+	return rest[0] == 'A' && AllDigits([]byte(rest[1:]))
 }
 
 // InterchangeReport describes one ISA/IEA interchange.
@@ -378,7 +378,7 @@ func (v *validator) segment(seg *Segment) {
 // segmentSyntax checks a segment inside a set against the X12 syntax rules
 // that need no guide: the segment ID and the character set.
 func (v *validator) segmentSyntax(seg *Segment, id []byte) {
-	if !validSegmentID(id) {
+	if !ValidSegmentID(id) {
 		v.set.Errors.Add(v.errAt(0, ErrSyntax, LevelSegment, IK3UnrecognizedSegment, "segment ID %q is not 2 or 3 upper-case letters and digits", printable(id)))
 		return
 	}
@@ -396,9 +396,9 @@ func (v *validator) segmentSyntax(seg *Segment, id []byte) {
 	}
 }
 
-// validSegmentID reports whether id is 2 or 3 upper-case letters and digits,
+// ValidSegmentID reports whether id is 2 or 3 upper-case letters and digits,
 // starting with a letter.
-func validSegmentID(id []byte) bool {
+func ValidSegmentID(id []byte) bool {
 	if len(id) < 2 || len(id) > 3 || id[0] < 'A' || id[0] > 'Z' {
 		return false
 	}
@@ -502,10 +502,10 @@ func (v *validator) isa(seg *Segment) {
 	check(9, validYYMMDD(el(9)), "a YYMMDD date")
 	check(10, validHHMM(el(10)), "an HHMM time")
 	check(12, string(el(12)) == "00501", "00501")
-	check(13, allDigits(el(13)), "nine digits")
+	check(13, AllDigits(el(13)), "nine digits")
 	check(14, string(el(14)) == "0" || string(el(14)) == "1", "0 or 1")
 	check(15, string(el(15)) == "P" || string(el(15)) == "T", "P or T")
-	if len(el(13)) == 9 && allDigits(el(13)) {
+	if len(el(13)) == 9 && AllDigits(el(13)) {
 		if prev, dup := v.isa13[ic.ControlNumber]; dup {
 			ic.Errors.Add(v.errAt(13, ErrDuplicateControl, LevelInterchange, TA1DuplicateControlNumber,
 				"ISA13 %s already used at segment %d", ic.ControlNumber, prev.Segment))
@@ -590,7 +590,7 @@ func (v *validator) gs(seg *Segment) {
 	if n := len(g.Version); n < 1 || n > 12 {
 		bad(8, "GS08 %q is not a version", printable(seg.Element(8)))
 	}
-	if cn := seg.Element(6); len(cn) < 1 || len(cn) > 9 || !allDigits(cn) {
+	if cn := seg.Element(6); len(cn) < 1 || len(cn) > 9 || !AllDigits(cn) {
 		g.Errors.Add(v.errAt(6, ErrEnvelope, LevelGroup, AK9ControlNumberSyntax, "GS06 %q is not 1 to 9 digits", printable(cn)))
 	} else if prev, dup := v.gs06[g.ControlNumber]; dup {
 		g.Errors.Add(v.errAt(6, ErrDuplicateControl, LevelGroup, AK9ControlNumberNotUniq,
@@ -643,7 +643,7 @@ func (v *validator) st(seg *Segment) {
 	v.grp.Sets = append(v.grp.Sets, s)
 	v.set = s
 	g := v.grp
-	if len(s.ID) != 3 || !allDigits([]byte(s.ID)) {
+	if len(s.ID) != 3 || !AllDigits([]byte(s.ID)) {
 		s.Errors.Add(v.errAt(1, ErrEnvelope, LevelSet, IK5InvalidSetID, "ST01 %q is not a transaction set identifier", printable(seg.Element(1))))
 	} else if want := functionalIDs[s.ID]; want != "" && want != g.FunctionalID {
 		s.Errors.Add(v.errAt(1, ErrEnvelope, LevelSet, IK5InvalidSetID,
@@ -699,7 +699,8 @@ func (v *validator) se(seg *Segment) {
 	v.set = nil
 }
 
-func allDigits(b []byte) bool {
+// AllDigits reports whether b is one or more ASCII digits.
+func AllDigits(b []byte) bool {
 	if len(b) == 0 {
 		return false
 	}
@@ -713,7 +714,7 @@ func allDigits(b []byte) bool {
 
 // parseCount parses a non-negative count of at most nine digits.
 func parseCount(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 9 || !allDigits(b) {
+	if len(b) == 0 || len(b) > 9 || !AllDigits(b) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(string(b))
@@ -721,7 +722,7 @@ func parseCount(b []byte) (int, bool) {
 }
 
 func validYYMMDD(b []byte) bool {
-	if len(b) != 6 || !allDigits(b) {
+	if len(b) != 6 || !AllDigits(b) {
 		return false
 	}
 	_, err := ParseDate(append([]byte("20"), b...))
@@ -729,7 +730,7 @@ func validYYMMDD(b []byte) bool {
 }
 
 func validHHMM(b []byte) bool {
-	if len(b) < 4 || !allDigits(b) {
+	if len(b) < 4 || !AllDigits(b) {
 		return false
 	}
 	h := int(b[0]-'0')*10 + int(b[1]-'0')

@@ -161,7 +161,7 @@ func (c *Checker) simple(e *celem, v []byte, loop string, pos, comp, rep int) {
 		if len(digits) > 0 && digits[0] == '-' {
 			digits = digits[1:]
 		}
-		if !allDigits(digits) {
+		if !edi.AllDigits(digits) {
 			c.elemErr(e, loop, pos, comp, rep, ErrGuideSyntax, edi.IK4InvalidCharacter, v, "%q is not a number", printable(v))
 			return
 		}
@@ -329,18 +329,6 @@ func refs(s *cseg, elems []int, except int) string {
 	return b.String()
 }
 
-func allDigits(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // decimalDigits counts the digits of an X12 R (decimal) value: an optional
 // minus sign, digits with at most one decimal point.
 func decimalDigits(v []byte) (int, bool) {
@@ -367,7 +355,7 @@ func validDate(v []byte) bool {
 		_, err := edi.ParseDate(v)
 		return err == nil
 	case 6:
-		if !allDigits(v) {
+		if !edi.AllDigits(v) {
 			return false
 		}
 		m := int(v[2]-'0')*10 + int(v[3]-'0')
@@ -384,7 +372,7 @@ func validTime(v []byte) bool {
 	default:
 		return false
 	}
-	if !allDigits(v) {
+	if !edi.AllDigits(v) {
 		return false
 	}
 	h := int(v[0]-'0')*10 + int(v[1]-'0')

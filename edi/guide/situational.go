@@ -120,7 +120,7 @@ func (c *Checker) zip(s *cseg, loop string) {
 			continue
 		}
 		v := c.elem(3)
-		if len(v) == 0 || len(v) == 9 && allDigits(v) {
+		if len(v) == 0 || len(v) == 9 && edi.AllDigits(v) {
 			return
 		}
 		e := c.add(ErrGuide, edi.LevelElement, edi.IK4ImplPatternMismatch, loop, 3, 0, 0, "", "N403 Postal Code %q is not a nine-digit ZIP code (%s)", printable(v), r.note)

@@ -204,7 +204,7 @@ func (c *Checker) segment(seg *edi.Segment) {
 	c.segErrs = c.set.Errors.Len()
 	c.split(seg.Raw(), seg.Delimiters().Element)
 	id := c.raw[:c.ends[0]]
-	if !validSegmentID(id) {
+	if !edi.ValidSegmentID(id) {
 		return // edi.Validate reports it (IK304 1)
 	}
 	c.keys = segmentKeys{}
@@ -570,16 +570,3 @@ func printable(b []byte) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// validSegmentID reports whether id is 2 or 3 upper-case letters and
-// digits, starting with a letter (as edi.Validate checks).
-func validSegmentID(id []byte) bool {
-	if len(id) < 2 || len(id) > 3 || id[0] < 'A' || id[0] > 'Z' {
-		return false
-	}
-	for _, c := range id[1:] {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
