@@ -569,4 +569,3 @@ func printable(b []byte) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
