@@ -167,6 +167,9 @@ type checker struct {
 	out     []Finding
 	dosFrom codes.Day
 	dos     claim.Date
+	// ptpLookups counts the NCCI pairs looked up, which grow with the
+	// claim's lines, never with its pairs of lines (see ncci).
+	ptpLookups int
 }
 
 func (k *checker) on(e editIndex) bool { return k.prof.severity[e] != 0 }
