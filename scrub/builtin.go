@@ -356,9 +356,11 @@ func (k *checker) diagnoses() {
 	if len(c.Diagnoses) == 0 {
 		return // a guide rule
 	}
-	cur := k.s.codes.Set(codes.ICD10CM).CurrencyOn(k.dosFrom)
-	rel := cur.Release
-	if !cur.Covered && k.dosFrom != 0 {
+	icd := k.s.codes.Set(codes.ICD10CM)
+	rel, covered := icd.Release(k.dosFrom)
+	var cur codes.Currency // Stale only when no release covers the date
+	if !covered && k.dosFrom != 0 {
+		cur = icd.CurrencyOn(k.dosFrom)
 		k.codeRelease(&cur, Location{Loop: "2300", Segment: "HI"}, "ICD-10-CM")
 	}
 	for i := range c.Diagnoses {
@@ -419,22 +421,6 @@ func (k *checker) addStale(e editIndex, loc Location, what, advice, detail strin
 	})
 }
 
-// dayCurrency remembers a code set's currency on the last date asked: a
-// claim's lines mostly share their dates.
-type dayCurrency struct {
-	set *codes.Set
-	day codes.Day
-	cur codes.Currency
-	ok  bool
-}
-
-func (d *dayCurrency) on(day codes.Day) *codes.Currency {
-	if !d.ok || d.day != day {
-		d.cur, d.day, d.ok = d.set.CurrencyOn(day), day, true
-	}
-	return &d.cur
-}
-
 // hiElement names the HI composite of the claim's i-th diagnosis (0-based):
 // HI01-2 to HI12-2, counting again from HI01 in each further HI segment.
 func hiElement(i int) string {
@@ -444,8 +430,8 @@ func hiElement(i int) string {
 func (k *checker) lines() {
 	c := k.c
 	seg := k.lineSeg()
-	hcpcs := dayCurrency{set: k.s.codes.Set(codes.HCPCS)}
-	mods := dayCurrency{set: k.s.codes.Set(codes.Modifier)}
+	hcpcs := k.s.codes.Set(codes.HCPCS)
+	mods := k.s.codes.Set(codes.Modifier)
 	pos := k.s.codes.Set(codes.POS)
 	reportedRelease := false
 	if !k.institutional() && c.PlaceOfService != "" && k.on(ePOS) {
@@ -464,20 +450,18 @@ func (k *checker) lines() {
 				// CPT codes are licensed by the AMA and not shipped: only
 				// their format is checked.
 			case isHCPCSLevelII(code):
-				cur := hcpcs.on(day)
-				if !cur.Covered && day != 0 && !reportedRelease && k.on(eCodeRelease) {
+				rel, covered := hcpcs.Release(day)
+				if !covered && !reportedRelease && k.on(eCodeRelease) {
 					reportedRelease = true
-					k.codeRelease(cur, Location{Loop: "2400", Segment: seg, Line: n}, "HCPCS")
+					cur := hcpcs.CurrencyOn(day)
+					k.codeRelease(&cur, Location{Loop: "2400", Segment: seg, Line: n}, "HCPCS")
 				}
-				if cur.Release == nil {
-					break
-				}
-				if _, ok := cur.Release.Lookup(code); !ok {
+				if _, ok := rel.Lookup(code); !ok {
 					loc := Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 2), Line: n}
-					if cur.Stale {
-						k.addStale(eProcedure, loc, "HCPCS", cur.Import, fmt.Sprintf("%s is not in release %s", code, cur.Release.Name))
+					if cur := hcpcs.CurrencyOn(day); cur.Stale {
+						k.addStale(eProcedure, loc, "HCPCS", cur.Import, fmt.Sprintf("%s is not in release %s", code, rel.Name))
 					} else {
-						k.add(eProcedure, loc, fmt.Sprintf("HCPCS %s not in release %s", code, cur.Release.Name))
+						k.add(eProcedure, loc, fmt.Sprintf("HCPCS %s not in release %s", code, rel.Name))
 					}
 				}
 			default:
@@ -486,13 +470,9 @@ func (k *checker) lines() {
 		}
 		if k.on(eModifier) {
 			for j, m := range l.Modifiers {
-				cur := mods.on(day)
-				if cur.Release == nil {
-					break
-				}
-				if _, ok := cur.Release.Lookup(m); !ok {
+				if _, ok := mods.Lookup(m, day); !ok {
 					loc := Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 3+j), Line: n}
-					if cur.Stale {
+					if cur := mods.CurrencyOn(day); cur.Stale {
 						// Modifiers come with the HCPCS file.
 						k.addStale(eModifier, loc, "HCPCS", codes.ImportAdvice(codes.HCPCS, day), fmt.Sprintf("modifier %q is not in release %s", m, cur.Release.Name))
 					} else {

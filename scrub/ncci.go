@@ -77,18 +77,15 @@ type lineIndex struct {
 }
 
 // of returns the lines of group g in line order.
-func (ix *lineIndex) of(g *lineGroup) []int32 { return ix.lines[g.lo:g.hi] }
+func (ix *lineIndex) of(g lineGroup) []int32 { return ix.lines[g.lo:g.hi] }
 
 // lineGroup is the lines of a claim that share a date of service and a
 // procedure code: lineIndex.lines[lo:hi].
-type lineGroup struct {
-	date   claim.Date
-	code   string
-	lo, hi int32
-	// plain holds the first two lines without an NCCI-associated modifier
-	// (-1 when there are fewer), once plainKnown.
-	plain      [2]int32
-	plainKnown bool
+type lineGroup struct{ lo, hi int32 }
+
+// first returns the first line of group g, which has its date and code.
+func (k *checker) first(ix *lineIndex, g lineGroup) *claim.ServiceLine {
+	return &k.c.Lines[ix.lines[g.lo]]
 }
 
 func compareDates(a, b claim.Date) int {
@@ -110,46 +107,54 @@ func (k *checker) lineGroups(idx []int32, groups []lineGroup) lineIndex {
 			idx = append(idx, int32(i))
 		}
 	}
-	slices.SortFunc(idx, func(a, b int32) int {
+	compare := func(a, b int32) int {
 		la, lb := &lines[a], &lines[b]
-		if c := compareDates(la.ServiceDate, lb.ServiceDate); c != 0 {
-			return c
+		if la.ServiceDate != lb.ServiceDate {
+			return compareDates(la.ServiceDate, lb.ServiceDate)
 		}
 		if c := strings.Compare(la.ProcedureCode, lb.ProcedureCode); c != 0 {
 			return c
 		}
 		return cmp.Compare(a, b)
-	})
+	}
+	if len(idx) <= 8 {
+		// Most claims have a few lines: an insertion sort costs less
+		// than setting up the general one.
+		for i := 1; i < len(idx); i++ {
+			for j := i; j > 0 && compare(idx[j], idx[j-1]) < 0; j-- {
+				idx[j], idx[j-1] = idx[j-1], idx[j]
+			}
+		}
+	} else {
+		slices.SortFunc(idx, compare)
+	}
 	for lo := 0; lo < len(idx); {
 		l := &lines[idx[lo]]
 		hi := lo + 1
 		for hi < len(idx) && lines[idx[hi]].ServiceDate == l.ServiceDate && lines[idx[hi]].ProcedureCode == l.ProcedureCode {
 			hi++
 		}
-		groups = append(groups, lineGroup{date: l.ServiceDate, code: l.ProcedureCode, lo: int32(lo), hi: int32(hi)})
+		groups = append(groups, lineGroup{lo: int32(lo), hi: int32(hi)})
 		lo = hi
 	}
 	return lineIndex{lines: idx, groups: groups}
 }
 
 // plainLines returns the first two lines of g without an NCCI-associated
-// modifier (-1 for none).
-func (k *checker) plainLines(ix *lineIndex, g *lineGroup) [2]int32 {
-	if !g.plainKnown {
-		g.plain = [2]int32{-1, -1}
-		n := 0
-		for _, i := range ix.of(g) {
-			if n == 2 {
+// modifier (-1 for none). A group is asked once per PTP edit of its code,
+// so the scans stay linear in the claim's lines.
+func (k *checker) plainLines(ix *lineIndex, g lineGroup) [2]int32 {
+	plain := [2]int32{-1, -1}
+	n := 0
+	for _, i := range ix.of(g) {
+		if !hasNCCIModifier(&k.c.Lines[i]) {
+			plain[n] = i
+			if n++; n == 2 {
 				break
 			}
-			if !hasNCCIModifier(&k.c.Lines[i]) {
-				g.plain[n] = i
-				n++
-			}
 		}
-		g.plainKnown = true
 	}
-	return g.plain
+	return plain
 }
 
 // ptpHit is one line (column 2) not payable with an earlier-found line
@@ -169,26 +174,27 @@ func (k *checker) ptp(ptp *codes.PTPTable, ix *lineIndex) {
 	var hitBuf [4]ptpHit
 	hits := hitBuf[:0]
 	for lo := 0; lo < len(groups); {
+		date := k.first(ix, groups[lo]).ServiceDate
 		hi := lo + 1
-		for hi < len(groups) && groups[hi].date == groups[lo].date {
+		for hi < len(groups) && k.first(ix, groups[hi]).ServiceDate == date {
 			hi++
 		}
 		day := groups[lo:hi]
-		for g1 := range day {
-			partners := ptp.Column2(day[g1].code)
+		for _, g1 := range day {
+			partners := ptp.Column2(k.first(ix, g1).ProcedureCode)
 			if len(partners) == 0 {
 				continue
 			}
 			if len(partners) < len(day) {
 				for _, code := range partners {
-					if g2, ok := slices.BinarySearchFunc(day, code, func(g lineGroup, code string) int { return cmp.Compare(g.code, code) }); ok {
-						hits = k.ptpPair(ptp, ix, &day[g1], &day[g2], hits)
+					if g2, ok := k.groupOf(ix, day, code); ok {
+						hits = k.ptpPair(ptp, ix, g1, g2, hits)
 					}
 				}
 				continue
 			}
-			for g2 := range day {
-				hits = k.ptpPair(ptp, ix, &day[g1], &day[g2], hits)
+			for _, g2 := range day {
+				hits = k.ptpPair(ptp, ix, g1, g2, hits)
 			}
 		}
 		lo = hi
@@ -218,17 +224,37 @@ func (k *checker) ptp(ptp *codes.PTPTable, ix *lineIndex) {
 	}
 }
 
+// groupOf returns the group of code among day's groups (ordered by code).
+func (k *checker) groupOf(ix *lineIndex, day []lineGroup, code string) (lineGroup, bool) {
+	if len(day) <= 8 {
+		for _, g := range day {
+			if k.first(ix, g).ProcedureCode == code {
+				return g, true
+			}
+		}
+		return lineGroup{}, false
+	}
+	i, ok := slices.BinarySearchFunc(day, code, func(g lineGroup, code string) int {
+		return cmp.Compare(k.first(ix, g).ProcedureCode, code)
+	})
+	if !ok {
+		return lineGroup{}, false
+	}
+	return day[i], true
+}
+
 // ptpPair appends a hit for each line of g2 not payable with a line of g1
 // (the same date): the edit (g1's code, g2's code) is active on the date,
 // and unless its modifier indicator is 1 and one of the two lines carries
 // an NCCI-associated modifier.
-func (k *checker) ptpPair(ptp *codes.PTPTable, ix *lineIndex, g1, g2 *lineGroup, hits []ptpHit) []ptpHit {
+func (k *checker) ptpPair(ptp *codes.PTPTable, ix *lineIndex, g1, g2 lineGroup, hits []ptpHit) []ptpHit {
 	lines1 := ix.of(g1)
 	if g1 == g2 && len(lines1) < 2 {
 		return hits // a line is not paired with itself
 	}
 	k.ptpLookups++
-	e, ok := ptp.Lookup(g1.code, g2.code, k.lineDay(&k.c.Lines[lines1[0]]))
+	first1 := k.first(ix, g1)
+	e, ok := ptp.Lookup(first1.ProcedureCode, k.first(ix, g2).ProcedureCode, k.lineDay(first1))
 	if !ok {
 		return hits
 	}
@@ -259,7 +285,6 @@ func (k *checker) ptpPair(ptp *codes.PTPTable, ix *lineIndex, g1, g2 *lineGroup,
 type mueHit struct {
 	line  int32
 	units claim.Quantity
-	limit codes.MUELimit
 }
 
 // mue reports the units over each code's limit: per line (MAI 1), or per
@@ -268,9 +293,8 @@ type mueHit struct {
 func (k *checker) mue(mue *codes.MUETable, ix *lineIndex) {
 	var hitBuf [4]mueHit
 	hits := hitBuf[:0]
-	for gi := range ix.groups {
-		g := &ix.groups[gi]
-		lim, ok := mue.Lookup(g.code)
+	for _, g := range ix.groups {
+		lim, ok := mue.Lookup(k.first(ix, g).ProcedureCode)
 		if !ok {
 			continue
 		}
@@ -278,7 +302,7 @@ func (k *checker) mue(mue *codes.MUETable, ix *lineIndex) {
 		if lim.Adjudicate == codes.MUELine {
 			for _, i := range ix.of(g) {
 				if u := k.c.Lines[i].Units; u > max {
-					hits = append(hits, mueHit{line: i, units: u, limit: lim})
+					hits = append(hits, mueHit{line: i, units: u})
 				}
 			}
 			continue
@@ -288,7 +312,7 @@ func (k *checker) mue(mue *codes.MUETable, ix *lineIndex) {
 			units += k.c.Lines[i].Units
 		}
 		if units > max {
-			hits = append(hits, mueHit{line: ix.lines[g.lo], units: units, limit: lim})
+			hits = append(hits, mueHit{line: ix.lines[g.lo], units: units})
 		}
 	}
 	if len(hits) == 0 {
@@ -296,11 +320,12 @@ func (k *checker) mue(mue *codes.MUETable, ix *lineIndex) {
 	}
 	slices.SortFunc(hits, func(a, b mueHit) int { return cmp.Compare(a.line, b.line) })
 	for _, h := range hits {
+		lim, _ := mue.Lookup(k.c.Lines[h.line].ProcedureCode)
 		per := "per date of service"
-		if h.limit.Adjudicate == codes.MUELine {
+		if lim.Adjudicate == codes.MUELine {
 			per = "per line"
 		}
-		detail := fmt.Sprintf("%s billed %s units, MUE %d %s (MAI %d)", h.limit.Code, h.units, h.limit.Units, per, h.limit.Adjudicate)
+		detail := fmt.Sprintf("%s billed %s units, MUE %d %s (MAI %d)", lim.Code, h.units, lim.Units, per, lim.Adjudicate)
 		if mue.Sample {
 			detail += " [SAMPLE MUE table]"
 		}
