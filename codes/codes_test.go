@@ -115,6 +115,15 @@ func TestNCCISample(t *testing.T) {
 	if _, ok := ptp.Lookup("11055", "11056", 20180101); !ok {
 		t.Error("edit 11055/11056 not active in 2018")
 	}
+	if got := ptp.Column2("20610"); len(got) != 2 || got[0] != "99213" || got[1] != "99214" {
+		t.Errorf("column 2 codes of 20610: %v", got)
+	}
+	if got := ptp.Column2("11055"); len(got) != 1 || got[0] != "11056" {
+		t.Errorf("column 2 codes of 11055 (a deleted edit still lists): %v", got)
+	}
+	if got := ptp.Column2("99999"); len(got) != 0 {
+		t.Errorf("column 2 codes of 99999: %v", got)
+	}
 	l, ok := s.MUE(Practitioner).Lookup("36415")
 	if !ok || l.Units != 2 || l.Adjudicate != MUEDateOfServiceCl {
 		t.Errorf("MUE 36415: %+v %v", l, ok)

@@ -70,6 +70,10 @@ type PTPTable struct {
 	Release string
 	Sample  bool
 	edits   map[ptpKey][]PTPEdit
+	// column2 lists each column 1 code's column 2 codes, each once, in file
+	// order: a claim's pairs are found from its codes without trying every
+	// pair of its lines.
+	column2 map[string][]string
 	n       int
 }
 
@@ -92,6 +96,15 @@ func (t *PTPTable) Lookup(column1, column2 string, dos Day) (PTPEdit, bool) {
 		}
 	}
 	return PTPEdit{}, false
+}
+
+// Column2 returns the column 2 codes that have an edit with column1, active
+// or not, each once. The slice is the table's: do not modify it.
+func (t *PTPTable) Column2(column1 string) []string {
+	if t == nil {
+		return nil
+	}
+	return t.column2[column1]
 }
 
 // MUEAdjudication is the MUE adjudication indicator (MAI).
@@ -173,7 +186,7 @@ func isProcedureCode(s string) bool {
 // modifier indicator (0, 1, 9), rationale. Lines whose first field is not a
 // procedure code (notices, headers) are skipped.
 func parsePTP(name, s string, setting Setting) (*PTPTable, error) {
-	t := &PTPTable{Setting: setting, edits: map[ptpKey][]PTPEdit{}}
+	t := &PTPTable{Setting: setting, edits: map[ptpKey][]PTPEdit{}, column2: map[string][]string{}}
 	err := lines(s, func(n int, line string) error {
 		f := splitRow(line)
 		if len(f) < 6 || !isProcedureCode(f[0]) {
@@ -205,6 +218,9 @@ func parsePTP(name, s string, setting Setting) (*PTPTable, error) {
 			e.Rationale = f[6]
 		}
 		k := ptpKey{e.Column1, e.Column2}
+		if _, seen := t.edits[k]; !seen {
+			t.column2[e.Column1] = append(t.column2[e.Column1], e.Column2)
+		}
 		t.edits[k] = append(t.edits[k], e)
 		t.n++
 		return nil

@@ -167,6 +167,9 @@ type checker struct {
 	out     []Finding
 	dosFrom codes.Day
 	dos     claim.Date
+	// ptpLookups counts the NCCI pairs looked up, which grow with the
+	// claim's lines, never with its pairs of lines (see ncci).
+	ptpLookups int
 }
 
 func (k *checker) on(e editIndex) bool { return k.prof.severity[e] != 0 }
@@ -355,8 +358,10 @@ func (k *checker) diagnoses() {
 	}
 	icd := k.s.codes.Set(codes.ICD10CM)
 	rel, covered := icd.Release(k.dosFrom)
-	if !covered && k.on(eCodeRelease) && k.dosFrom != 0 {
-		k.add(eCodeRelease, Location{Loop: "2300", Segment: "HI"}, fmt.Sprintf("ICD-10-CM on %s (checked against %s)", k.dosFrom, rel.Name))
+	var cur codes.Currency // Stale only when no release covers the date
+	if !covered && k.dosFrom != 0 {
+		cur = icd.CurrencyOn(k.dosFrom)
+		k.codeRelease(&cur, Location{Loop: "2300", Segment: "HI"}, "ICD-10-CM")
 	}
 	for i := range c.Diagnoses {
 		code := c.Diagnoses[i].Code
@@ -365,6 +370,8 @@ func (k *checker) diagnoses() {
 		}
 		e, ok := rel.Lookup(code)
 		switch {
+		case !ok && cur.Stale:
+			k.addStale(eDxExists, Location{Loop: "2300", Segment: "HI", Element: hiElement(i)}, "ICD-10-CM", cur.Import, fmt.Sprintf("%s is not in release %s", code, rel.Name))
 		case !ok:
 			if k.on(eDxExists) {
 				k.add(eDxExists, Location{Loop: "2300", Segment: "HI", Element: hiElement(i)}, fmt.Sprintf("%s (release %s)", code, rel.Name))
@@ -375,6 +382,43 @@ func (k *checker) diagnoses() {
 			}
 		}
 	}
+}
+
+// codeRelease reports that no release of a code set (named what) covers
+// the date of service. When the date falls after the set's latest release
+// ended, the code set is stale: a warning naming the release to import
+// (see addStale). Otherwise (a date before the first loaded release, or
+// between two) it takes the edit's severity, which a payer may tighten.
+func (k *checker) codeRelease(cur *codes.Currency, loc Location, what string) {
+	if cur.Stale {
+		k.addStale(eCodeRelease, loc, what, cur.Import, fmt.Sprintf("release %s ended %s, before the date of service %s", cur.Release.Name, cur.Ended, cur.Day))
+		return
+	}
+	k.add(eCodeRelease, loc, fmt.Sprintf("%s on %s (checked against %s)", what, cur.Day, cur.Release.Name))
+}
+
+// addStale records a finding of edit e that an out-of-date code set
+// causes: the date of service falls after the latest loaded release of the
+// set ended, so a code may be missing only because its release was not
+// imported. It is a warning at most, whatever a payer's builtins overrides
+// say (off still silences it): a stale code set must never hold claims
+// back. The message says the code set (named what) is out of date and
+// which release to import; the fix gives the import command (advice, see
+// codes.ImportAdvice).
+func (k *checker) addStale(e editIndex, loc Location, what, advice, detail string) {
+	sev := min(k.prof.severity[e], Warn)
+	if sev == 0 {
+		return
+	}
+	release, _, _ := strings.Cut(advice, ": clearhouse ")
+	ed := &edits[e]
+	k.out = append(k.out, Finding{
+		ClaimID: k.claimID, PatientControlNumber: k.c.PatientControlNumber,
+		RuleID: ed.ID, SNIP: ed.SNIP, Severity: sev,
+		Message:  what + " " + detail + ": the " + what + " code set is out of date; import " + release,
+		Location: loc, Fix: "Import " + advice + "; then scrub the claim again, and correct the code if that release lacks it too.",
+		Source: "builtin",
+	})
 }
 
 // hiElement names the HI composite of the claim's i-th diagnosis (0-based):
@@ -409,10 +453,16 @@ func (k *checker) lines() {
 				rel, covered := hcpcs.Release(day)
 				if !covered && !reportedRelease && k.on(eCodeRelease) {
 					reportedRelease = true
-					k.add(eCodeRelease, Location{Loop: "2400", Segment: seg, Line: n}, fmt.Sprintf("HCPCS on %s (checked against %s)", day, rel.Name))
+					cur := hcpcs.CurrencyOn(day)
+					k.codeRelease(&cur, Location{Loop: "2400", Segment: seg, Line: n}, "HCPCS")
 				}
 				if _, ok := rel.Lookup(code); !ok {
-					k.add(eProcedure, Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 2), Line: n}, fmt.Sprintf("HCPCS %s not in release %s", code, rel.Name))
+					loc := Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 2), Line: n}
+					if cur := hcpcs.CurrencyOn(day); cur.Stale {
+						k.addStale(eProcedure, loc, "HCPCS", cur.Import, fmt.Sprintf("%s is not in release %s", code, rel.Name))
+					} else {
+						k.add(eProcedure, loc, fmt.Sprintf("HCPCS %s not in release %s", code, rel.Name))
+					}
 				}
 			default:
 				k.add(eProcedure, Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 2), Line: n}, fmt.Sprintf("%q is neither a CPT nor a HCPCS Level II code", code))
@@ -421,7 +471,13 @@ func (k *checker) lines() {
 		if k.on(eModifier) {
 			for j, m := range l.Modifiers {
 				if _, ok := mods.Lookup(m, day); !ok {
-					k.add(eModifier, Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 3+j), Line: n}, fmt.Sprintf("%q", m))
+					loc := Location{Loop: "2400", Segment: seg, Element: procElement(k.institutional(), 3+j), Line: n}
+					if cur := mods.CurrencyOn(day); cur.Stale {
+						// Modifiers come with the HCPCS file.
+						k.addStale(eModifier, loc, "HCPCS", codes.ImportAdvice(codes.HCPCS, day), fmt.Sprintf("modifier %q is not in release %s", m, cur.Release.Name))
+					} else {
+						k.add(eModifier, loc, fmt.Sprintf("%q", m))
+					}
 				}
 			}
 		}

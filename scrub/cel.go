@@ -1,8 +1,10 @@
 package scrub
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/google/cel-go/cel"
@@ -358,7 +360,12 @@ func (a *activation) ResolveName(name string) (any, bool) {
 
 func (a *activation) Parent() interpreter.Activation { return nil }
 
-// runRules evaluates the profile's rules over the claim's view.
+// runRules evaluates the profile's rules over the claim's view. The
+// findings come in rule order, a line rule's in line order.
+//
+// Line rules run line by line, all of a line's rules together, so a claim
+// of many lines is walked once while each line's view is at hand, not once
+// per rule; their findings are then put back in rule order.
 func (k *checker) runRules(v *ruleView) {
 	act := &v.act
 	act.claim = v
@@ -372,36 +379,57 @@ func (k *checker) runRules(v *ruleView) {
 	if v.frame != nil {
 		input = v.frame
 	}
-	for _, cr := range k.prof.rules {
-		r := cr.rule
-		if r.Scope != ScopeLine {
-			act.line = nil
-			k.evalRule(cr, input, 0)
-			continue
-		}
-		for i := range v.lines {
-			act.line = &v.lines[i]
-			k.evalRule(cr, input, i+1)
+	hits := v.lineHits[:0]
+	for i := range v.lines {
+		act.line = &v.lines[i]
+		for _, ri := range k.prof.lineRules {
+			if f, ok := k.evalRule(k.prof.rules[ri], input, i+1); ok {
+				hits = append(hits, lineHit{rule: ri, finding: f})
+			}
 		}
 	}
+	if len(hits) > 1 {
+		slices.SortStableFunc(hits, func(a, b lineHit) int { return cmp.Compare(a.rule, b.rule) })
+	}
+	act.line = nil
+	h := 0
+	for ri, cr := range k.prof.rules {
+		if cr.rule.Scope == ScopeLine {
+			for ; h < len(hits) && hits[h].rule == ri; h++ {
+				k.out = append(k.out, hits[h].finding)
+			}
+			continue
+		}
+		if f, ok := k.evalRule(cr, input, 0); ok {
+			k.out = append(k.out, f)
+		}
+	}
+	clear(hits)
+	v.lineHits = hits[:0]
 }
 
-// evalRule evaluates one rule; input is the view's frame or activation.
-func (k *checker) evalRule(cr *compiledRule, input any, line int) {
+// lineHit is a finding of the line rule at index rule of the profile.
+type lineHit struct {
+	rule    int
+	finding Finding
+}
+
+// evalRule evaluates one rule; input is the view's frame or activation. It
+// returns the rule's finding, if it raises one.
+func (k *checker) evalRule(cr *compiledRule, input any, line int) (Finding, bool) {
 	r := cr.rule
 	out, _, err := cr.prg.Eval(input)
 	loc := r.Location
 	loc.Line = line
 	if err != nil {
-		k.out = append(k.out, Finding{ClaimID: k.claimID, PatientControlNumber: k.c.PatientControlNumber,
+		return Finding{ClaimID: k.claimID, PatientControlNumber: k.c.PatientControlNumber,
 			RuleID: r.ID, SNIP: r.SNIP, Severity: Warn, Message: "rule could not be evaluated: " + err.Error(),
-			Location: loc, Fix: "Correct the rule in " + cr.file.Name, Source: cr.file.Name})
-		return
+			Location: loc, Fix: "Correct the rule in " + cr.file.Name, Source: cr.file.Name}, true
 	}
 	if out != types.True {
-		return
+		return Finding{}, false
 	}
-	k.out = append(k.out, Finding{ClaimID: k.claimID, PatientControlNumber: k.c.PatientControlNumber,
+	return Finding{ClaimID: k.claimID, PatientControlNumber: k.c.PatientControlNumber,
 		RuleID: r.ID, SNIP: r.SNIP, Severity: r.Severity, Message: r.Message,
-		Location: loc, Fix: r.Fix, Source: cr.file.Name})
+		Location: loc, Fix: r.Fix, Source: cr.file.Name}, true
 }

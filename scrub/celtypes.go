@@ -474,6 +474,9 @@ type ruleView struct {
 	frame *interpreter.ExecutionFrame
 	// interned are CEL values of short strings, kept from claim to claim.
 	interned map[string]ref.Val
+	// lineHits holds the line rules' findings of a claim until they are
+	// put in rule order (see runRules).
+	lineHits []lineHit
 }
 
 // lineView is a service line of a ruleView.

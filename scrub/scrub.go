@@ -163,6 +163,19 @@ type Scrubber struct {
 type profile struct {
 	severity [numEdits]Severity
 	rules    []*compiledRule
+	// lineRules are the indexes in rules of the rules with scope line.
+	lineRules []int
+}
+
+// newProfile returns the profile of severities sev and rules.
+func newProfile(sev [numEdits]Severity, rules []*compiledRule) *profile {
+	p := &profile{severity: sev, rules: rules}
+	for i, cr := range rules {
+		if cr.rule.Scope == ScopeLine {
+			p.lineRules = append(p.lineRules, i)
+		}
+	}
+	return p
 }
 
 // New compiles the rule files and returns a Scrubber. Every compile error of
@@ -207,15 +220,14 @@ func New(cfg Config) (*Scrubber, error) {
 			errs = append(errs, fmt.Errorf("%w: %s: a second rule file for payer %s", ErrConfig, f.Name, f.Payer))
 			continue
 		}
-		p := &profile{severity: commonSev}
-		f.Builtins.apply(&p.severity)
-		p.rules = append(append([]*compiledRule(nil), common...), compiled[f]...)
-		s.byPayer[f.Payer] = p
+		sev := commonSev
+		f.Builtins.apply(&sev)
+		s.byPayer[f.Payer] = newProfile(sev, append(append([]*compiledRule(nil), common...), compiled[f]...))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	s.common = &profile{severity: commonSev, rules: common}
+	s.common = newProfile(commonSev, common)
 	return s, nil
 }
 

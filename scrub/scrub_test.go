@@ -237,3 +237,27 @@ func Example() {
 	// Output:
 	// DX-NOT-BILLABLE reject ICD-10-CM header code is not billable: J06 Acute upper resp infections of multiple and unsp sites at 2300 HI HI01-2
 }
+
+// TestRuleFindingOrder: a payer's findings come in rule order, a line
+// rule's in line order, though line rules are evaluated line by line.
+func TestRuleFindingOrder(t *testing.T) {
+	s := scrubber(t)
+	c := officeVisit(t)
+	c.Diagnoses = []claim.Diagnosis{{Code: "J069"}, {Code: "R509"}, {Code: "E119"}, {Code: "I10"}, {Code: "M5416"},
+		{Code: "E785"}, {Code: "J029"}, {Code: "R051"}, {Code: "R0602"}}
+	l := c.Lines[0]
+	l.Modifiers, l.UnitType = []string{"25", "59", "76"}, "DA"
+	c.Lines = []claim.ServiceLine{l, l, l}
+	c.TotalChargeCents = 3 * l.ChargeCents
+	var got []string
+	for _, f := range s.Scrub(c, scrub.Options{Today: today}) {
+		switch f.RuleID {
+		case "SUMMT-005", "SUMMT-007", "SUMMT-009":
+			got = append(got, fmt.Sprintf("%s:%d", f.RuleID, f.Location.Line))
+		}
+	}
+	want := []string{"SUMMT-005:1", "SUMMT-005:2", "SUMMT-005:3", "SUMMT-007:0", "SUMMT-009:1", "SUMMT-009:2", "SUMMT-009:3"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
