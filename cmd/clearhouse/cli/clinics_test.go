@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/clearhouse/clearhouse/store/storedb"
 )
 
-var updateSetup = flag.Bool("update-setup", false, "rewrite the goldens of the setup and registration commands and of claims show")
 
 // setupCase is one command of a scripted session: its arguments and what
 // it reads on standard input.
@@ -25,7 +23,7 @@ type setupCase struct {
 
 // runSetupCases runs the cases in order against one database and compares
 // each with testdata/<dir>/<name>.golden (exit status, stdout, stderr); with
-// -update-setup a differing golden is reported and rewritten.
+// -update a differing golden is reported and rewritten.
 func runSetupCases(t *testing.T, db, dir string, cases []setupCase) {
 	t.Helper()
 	for _, tc := range cases {
@@ -37,9 +35,9 @@ func runSetupCases(t *testing.T, db, dir string, cases []setupCase) {
 		if err == nil && string(want) == got {
 			continue
 		}
-		if !*updateSetup {
+		if !*update {
 			if err != nil {
-				t.Fatalf("%s: %v (run go test -update-setup to create it)", path, err)
+				t.Fatalf("%s: %v (run go test -update to create it)", path, err)
 			}
 			t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
 			continue
