@@ -1,0 +1,305 @@
+package billing
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/x835"
+	"github.com/clearhouse/clearhouse/store"
+)
+
+// ErrNotReleasable: the file or claim payment is not held (it was posted,
+// discarded or released before), so there is nothing to release.
+var ErrNotReleasable = errors.New("billing: nothing held to release")
+
+// Audit actions of releases.
+const (
+	// AuditReleaseRemittance: staff confirmed a held 835 and posted it.
+	AuditReleaseRemittance = "inbound.release"
+	// AuditReleasePayment: staff confirmed a held claim payment and
+	// posted it.
+	AuditReleasePayment = "inbound.release_payment"
+)
+
+// ReleaseParams names what staff release and why.
+type ReleaseParams struct {
+	ClinicID      int64
+	InboundFileID int64
+	// Actor is the user who confirmed the release (the audit actor).
+	// Required.
+	Actor string
+	// Reason is the operator's words, kept in the audit log and on the
+	// resolved worklist items.
+	Reason string
+}
+
+// ReleaseResult says what a release posted.
+type ReleaseResult struct {
+	// Remit is what posting the file did (ReleaseRemittance), or the one
+	// claim payment (ReleaseHeldPayments adds them up).
+	Remit RemitResult
+	// Payments counts the held claim payments released and posted.
+	Payments int
+	// ResolvedItems are the hold items resolved, in order.
+	ResolvedItems []int64
+}
+
+// ReleaseRemittance posts an 835 held whole (state held, a
+// WorkHeldRemittance item) as it is: staff confirmed the file-level holds
+// (CheckRemittance). The confirmation, with the holds it overrides, is
+// appended to the audit log and the hold item resolved in one transaction;
+// then the file is posted from its stored content as PostRemittance would,
+// except that the file-level checks are skipped. The claim payments are
+// still checked one by one (CheckClaimPayment) and may be held.
+//
+// Posting is keyed by the payer and trace number (TRN) as always, so a
+// release that is run twice, or that crashed half-way and is run again,
+// posts each payment once.
+func (s *Service) ReleaseRemittance(ctx context.Context, p ReleaseParams) (ReleaseResult, error) {
+	var res ReleaseResult
+	if strings.TrimSpace(p.Actor) == "" {
+		return res, fmt.Errorf("%w: the acting user is required (audit actor)", store.ErrInvalid)
+	}
+	f, err := s.st.GetInboundFile(ctx, store.Ref{ClinicID: p.ClinicID, ID: p.InboundFileID})
+	if err != nil {
+		return res, err
+	}
+	if f.State != store.InboundHeld || f.FileType != "835" {
+		return res, fmt.Errorf("%w: inbound file %d %s is %s %s, not a held 835", ErrNotReleasable, f.ID, f.FileName, f.FileType, f.State)
+	}
+	err = s.st.InTx(ctx, p.ClinicID, func(tx store.Tx) error {
+		items, err := openFileItems(ctx, tx, f.ID, WorkHeldRemittance)
+		if err != nil {
+			return err
+		}
+		var holds json.RawMessage
+		for _, it := range items {
+			var d struct {
+				Holds json.RawMessage `json:"holds"`
+			}
+			if json.Unmarshal(it.Details, &d) == nil && d.Holds != nil {
+				holds = d.Holds
+			}
+		}
+		raw, err := json.Marshal(map[string]any{"inboundFileId": f.ID, "file": f.FileName, "reason": p.Reason, "holds": holds,
+			"confirmed": "posted as received, the file-level holds overridden"})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.AppendAuditEvent(ctx, store.AppendAuditEventParams{Actor: p.Actor, Action: AuditReleaseRemittance,
+			EntityType: "inbound_file", EntityID: strconv.FormatInt(f.ID, 10), Details: raw}); err != nil {
+			return err
+		}
+		res.ResolvedItems, err = resolveItems(ctx, tx, items, store.WorkResolved, releaseResolution(p))
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Remit, err = s.postRemittance(ctx, p.ClinicID, f.ID, bytes.NewReader(f.Content), true)
+	return res, err
+}
+
+// ReleaseHeldPayments posts the claim payments of an 835 that
+// CheckClaimPayment held (open WorkHeldPayment items of the file) as they
+// are: for each, in one transaction, the payment is posted from the file's
+// stored content with the checks skipped, the confirmation appended to the
+// audit log and its item resolved. The item is read again (and locked)
+// inside the transaction, so a payment released twice posts once.
+// A payment whose claim cannot move (HoldClaimStatus) fails with the
+// state machine's error and nothing of it posts.
+func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (ReleaseResult, error) {
+	var res ReleaseResult
+	if strings.TrimSpace(p.Actor) == "" {
+		return res, fmt.Errorf("%w: the acting user is required (audit actor)", store.ErrInvalid)
+	}
+	f, err := s.st.GetInboundFile(ctx, store.Ref{ClinicID: p.ClinicID, ID: p.InboundFileID})
+	if err != nil {
+		return res, err
+	}
+	var items []store.WorklistItem
+	err = s.st.InTx(ctx, p.ClinicID, func(tx store.Tx) error {
+		items, err = openFileItems(ctx, tx, f.ID, WorkHeldPayment)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	if len(items) == 0 {
+		return res, fmt.Errorf("%w: inbound file %d %s has no held claim payment", ErrNotReleasable, f.ID, f.FileName)
+	}
+	// The claim payments of the file, by segment ordinal.
+	er := edi.NewReader(bytes.NewReader(f.Content))
+	er.File = f.FileName
+	dec := x835.NewDecoderReader(er)
+	bySegment := make(map[int]*x835.ClaimPayment)
+	for dec.Next() {
+		cp := *dec.Claim()
+		bySegment[cp.Position.Segment] = &cp
+	}
+	if err := dec.Err(); err != nil {
+		return res, err
+	}
+	prof, _ := s.profile(ctx, p.ClinicID)
+	for _, it := range items {
+		remID, seg, ok := heldPaymentKey(it.DedupeKey)
+		cp := bySegment[seg]
+		if !ok || cp == nil {
+			return res, fmt.Errorf("inbound file %d %s: held claim payment of item %d (%s) is not in the file", f.ID, f.FileName, it.ID, it.DedupeKey)
+		}
+		var part RemitResult
+		released := false
+		err := s.st.InTx(ctx, p.ClinicID, func(tx store.Tx) error {
+			part = RemitResult{}
+			// Touch the item first: a concurrent release waits here, then
+			// sees it resolved.
+			status := it.Status
+			if _, err := tx.UpdateWorklistItem(ctx, store.UpdateWorklistItemParams{ClinicID: p.ClinicID, ID: it.ID, Status: &status}); err != nil {
+				return err
+			}
+			cur, err := tx.GetWorklistItem(ctx, store.Ref{ClinicID: p.ClinicID, ID: it.ID})
+			if err != nil {
+				return err
+			}
+			if cur.Status == store.WorkResolved || cur.Status == store.WorkDismissed {
+				return nil
+			}
+			row, err := tx.GetRemittance(ctx, store.Ref{ClinicID: p.ClinicID, ID: remID})
+			if err != nil {
+				return err
+			}
+			pst := &poster{s: s, tx: tx, clinicID: p.ClinicID, file: f, profile: prof, res: &part, released: true}
+			if err := pst.claimPayment(ctx, row, cp); err != nil {
+				return fmt.Errorf("inbound file %d %s: claim payment %s at %s: %w", f.ID, f.FileName, cp.PatientControlNumber, cp.Position, err)
+			}
+			raw, err := json.Marshal(map[string]any{"inboundFileId": f.ID, "file": f.FileName, "item": it.ID, "reason": p.Reason,
+				"patientControlNumber": cp.PatientControlNumber, "paidCents": cp.PaidCents, "position": cp.Position.String(),
+				"holds": json.RawMessage(holdsOf(cur.Details)), "confirmed": "posted as received, the claim payment's holds overridden"})
+			if err != nil {
+				return err
+			}
+			if _, err := tx.AppendAuditEvent(ctx, store.AppendAuditEventParams{Actor: p.Actor, Action: AuditReleasePayment,
+				EntityType: "inbound_file", EntityID: strconv.FormatInt(f.ID, 10), Details: raw}); err != nil {
+				return err
+			}
+			if _, err := resolveItems(ctx, tx, []store.WorklistItem{cur}, store.WorkResolved, releaseResolution(p)); err != nil {
+				return err
+			}
+			released = true
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		if released {
+			res.Payments++
+			res.ResolvedItems = append(res.ResolvedItems, it.ID)
+			res.Remit.add(part)
+		}
+	}
+	if res.Payments == 0 {
+		return res, fmt.Errorf("%w: the held claim payments of inbound file %d %s were released before", ErrNotReleasable, f.ID, f.FileName)
+	}
+	return res, nil
+}
+
+// HoldItemKinds are the worklist kinds that hold an inbound file or part
+// of it, besides the pipeline's quarantine (store.WorkQuarantinedFile).
+func HoldItemKinds() []string { return []string{WorkHeldRemittance, WorkHeldPayment} }
+
+// FileItems returns the worklist items raised for an inbound file (their
+// details name it by inboundFileId), of the kinds given, open or closed
+// when all is set, else open only; in ID order.
+func FileItems(ctx context.Context, tx store.Tx, fileID int64, all bool, kinds ...string) ([]store.WorklistItem, error) {
+	p := store.ListWorklistItemsParams{ClinicID: tx.ClinicID(), Kinds: kinds}
+	if all {
+		p.Statuses = []string{store.WorkOpen, store.WorkInProgress, store.WorkResolved, store.WorkDismissed}
+	} else {
+		p.Statuses = []string{store.WorkOpen, store.WorkInProgress}
+	}
+	items, err := tx.ListWorklistItems(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.WorklistItem
+	for _, it := range items {
+		var d struct {
+			InboundFileID int64 `json:"inboundFileId"`
+		}
+		if json.Unmarshal(it.Details, &d) == nil && d.InboundFileID == fileID {
+			out = append(out, it)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.WorklistItem) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func openFileItems(ctx context.Context, tx store.Tx, fileID int64, kinds ...string) ([]store.WorklistItem, error) {
+	return FileItems(ctx, tx, fileID, false, kinds...)
+}
+
+// resolveItems closes items with a status (resolved or dismissed) and a
+// resolution, returning their IDs.
+func resolveItems(ctx context.Context, tx store.Tx, items []store.WorklistItem, status, resolution string) ([]int64, error) {
+	var ids []int64
+	for _, it := range items {
+		st, r := status, resolution
+		if _, err := tx.UpdateWorklistItem(ctx, store.UpdateWorklistItemParams{ClinicID: tx.ClinicID(), ID: it.ID, Status: &st, Resolution: &r}); err != nil {
+			return nil, err
+		}
+		ids = append(ids, it.ID)
+	}
+	return ids, nil
+}
+
+// ResolveFileItems closes the open worklist items of an inbound file of the
+// kinds given; see FileItems.
+func ResolveFileItems(ctx context.Context, tx store.Tx, fileID int64, status, resolution string, kinds ...string) ([]int64, error) {
+	items, err := openFileItems(ctx, tx, fileID, kinds...)
+	if err != nil {
+		return nil, err
+	}
+	return resolveItems(ctx, tx, items, status, resolution)
+}
+
+func releaseResolution(p ReleaseParams) string {
+	r := "released by " + p.Actor
+	if p.Reason != "" {
+		r += ": " + p.Reason
+	}
+	return r
+}
+
+// heldPaymentKey reads the remittance ID and the CLP segment ordinal from
+// a held payment's dedupe key ("held-payment:REMITTANCE:SEGMENT").
+func heldPaymentKey(key string) (int64, int, bool) {
+	rest, ok := strings.CutPrefix(key, "held-payment:")
+	if !ok {
+		return 0, 0, false
+	}
+	a, b, ok := strings.Cut(rest, ":")
+	if !ok {
+		return 0, 0, false
+	}
+	rem, err1 := strconv.ParseInt(a, 10, 64)
+	seg, err2 := strconv.Atoi(b)
+	return rem, seg, err1 == nil && err2 == nil
+}
+
+func holdsOf(details json.RawMessage) []byte {
+	var d struct {
+		Holds json.RawMessage `json:"holds"`
+	}
+	if json.Unmarshal(details, &d) != nil || d.Holds == nil {
+		return []byte("null")
+	}
+	return d.Holds
+}
