@@ -211,6 +211,55 @@ func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (Rel
 	return res, nil
 }
 
+// AuditDiscard is the audit action of an inbound file staff discarded.
+const AuditDiscard = "inbound.discard"
+
+// DiscardInboundFile sets a quarantined, held or failed file aside for
+// good: in one transaction its state becomes discarded (the reason kept as
+// its error), its open quarantine and hold items are dismissed with the
+// reason, and the discard is appended to the audit log. Nothing of it is
+// applied, ever; its content is kept. The reason is required. A file in
+// another state fails with ErrNotReleasable (a received file is being
+// processed; a processed one was applied: its held claim payments are
+// worklist items of their own).
+func (s *Service) DiscardInboundFile(ctx context.Context, p ReleaseParams) (ReleaseResult, error) {
+	var res ReleaseResult
+	if strings.TrimSpace(p.Actor) == "" {
+		return res, fmt.Errorf("%w: the acting user is required (audit actor)", store.ErrInvalid)
+	}
+	if strings.TrimSpace(p.Reason) == "" {
+		return res, fmt.Errorf("%w: a discard needs a reason", store.ErrInvalid)
+	}
+	err := s.st.InTx(ctx, p.ClinicID, func(tx store.Tx) error {
+		f, err := tx.GetInboundFile(ctx, store.Ref{ClinicID: p.ClinicID, ID: p.InboundFileID})
+		if err != nil {
+			return err
+		}
+		switch f.State {
+		case store.InboundQuarantined, store.InboundHeld, store.InboundFailed:
+		default:
+			return fmt.Errorf("%w: inbound file %d %s is %s; only a quarantined, held or failed file is discarded", ErrNotReleasable, f.ID, f.FileName, f.State)
+		}
+		raw, err := json.Marshal(map[string]any{"inboundFileId": f.ID, "file": f.FileName, "reason": p.Reason, "state": f.State,
+			"quarantineReason": f.QuarantineReason, "error": f.Error})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.AppendAuditEvent(ctx, store.AppendAuditEventParams{Actor: p.Actor, Action: AuditDiscard,
+			EntityType: "inbound_file", EntityID: strconv.FormatInt(f.ID, 10), Details: raw}); err != nil {
+			return err
+		}
+		kinds := append([]string{store.WorkQuarantinedFile}, HoldItemKinds()...)
+		if res.ResolvedItems, err = ResolveFileItems(ctx, tx, f.ID, store.WorkDismissed, "discarded by "+p.Actor+": "+p.Reason, kinds...); err != nil {
+			return err
+		}
+		_, err = tx.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: p.ClinicID, ID: f.ID, State: store.InboundDiscarded,
+			QuarantineReason: f.QuarantineReason, Error: "discarded by " + p.Actor + ": " + p.Reason})
+		return err
+	})
+	return res, err
+}
+
 // HoldItemKinds are the worklist kinds that hold an inbound file or part
 // of it, besides the pipeline's quarantine (store.WorkQuarantinedFile).
 func HoldItemKinds() []string { return []string{WorkHeldRemittance, WorkHeldPayment} }

@@ -146,3 +146,52 @@ func TestReleaseHeldPayments(t *testing.T) {
 		checkLedger(t, w)
 	})
 }
+
+// TestDiscardInboundFile: a held 835 discarded by staff is never posted:
+// state discarded, content kept, hold item dismissed, the discard audited;
+// a reason is required and a processed file is not discarded.
+func TestDiscardInboundFile(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		c := w.visit(w.pat)
+		w.submitAll()
+		pay := remit835{trace: "CHK7", claims: []*x835.ClaimPayment{paidVisit(c.PatientControlNumber, "ICN7", 10000)}}.bytes(t)
+		raw := bytes.Replace(pay, []byte("*XX*1234567893"), []byte("*XX*1999999996"), 1)
+		f := w.inbound("other-payee.835", raw)
+		_, err := w.svc.PostRemittance(w.ctx, w.clinic.ID, f.ID, bytes.NewReader(raw))
+		must(t, err)
+		params := billing.ReleaseParams{ClinicID: w.clinic.ID, InboundFileID: f.ID, Actor: "ana"}
+		if _, err := w.svc.DiscardInboundFile(w.ctx, params); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("discard without a reason: %v", err)
+		}
+		params.Reason = "pays another practice; payer will resend"
+		res, err := w.svc.DiscardInboundFile(w.ctx, params)
+		must(t, err)
+		if len(res.ResolvedItems) != 1 {
+			t.Fatalf("discard %+v", res)
+		}
+		got, err := st.GetInboundFile(w.ctx, store.Ref{ClinicID: w.clinic.ID, ID: f.ID})
+		must(t, err)
+		if got.State != store.InboundDiscarded || !bytes.Equal(got.Content, raw) || !strings.Contains(got.Error, "payer will resend") {
+			t.Errorf("file %s %q", got.State, got.Error)
+		}
+		if items := w.worklist(billing.WorkHeldRemittance); len(items) != 1 || items[0].Status != store.WorkDismissed {
+			t.Errorf("items %+v", items)
+		}
+		if evs := w.audit(billing.AuditDiscard); len(evs) != 1 || evs[0].Actor != "ana" {
+			t.Errorf("audit %+v", evs)
+		}
+		if _, err := w.svc.ReleaseRemittance(w.ctx, params); !errors.Is(err, billing.ErrNotReleasable) {
+			t.Errorf("release of a discarded file: %v", err)
+		}
+		if _, err := w.svc.DiscardInboundFile(w.ctx, params); !errors.Is(err, billing.ErrNotReleasable) {
+			t.Errorf("discarded twice: %v", err)
+		}
+		if got := w.claim(c.ID).Status; got != claim.StatusSubmitted {
+			t.Errorf("claim %s", got)
+		}
+		if cash := w.balance(store.LedgerBalanceParams{Account: billing.AccountCash}); cash != 0 {
+			t.Errorf("cash %d", cash)
+		}
+	})
+}
