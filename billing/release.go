@@ -16,9 +16,10 @@ import (
 	"github.com/clearhouse/clearhouse/store"
 )
 
-// ErrNotReleasable: the file or claim payment is not held (it was posted,
-// discarded or released before), so there is nothing to release.
-var ErrNotReleasable = errors.New("billing: nothing held to release")
+// ErrNotReleasable: the file or claim payment is not in a state the
+// release or discard applies to (it was posted, discarded or released
+// before, or is being processed).
+var ErrNotReleasable = errors.New("billing: refused")
 
 // Audit actions of releases.
 const (
@@ -134,7 +135,7 @@ func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (Rel
 		return res, err
 	}
 	if len(items) == 0 {
-		return res, fmt.Errorf("%w: inbound file %d %s has no held claim payment", ErrNotReleasable, f.ID, f.FileName)
+		return res, fmt.Errorf("%w: inbound file %d %s is %s and has no held claim payment to release", ErrNotReleasable, f.ID, f.FileName, f.State)
 	}
 	// The claim payments of the file, by segment ordinal.
 	er := edi.NewReader(bytes.NewReader(f.Content))

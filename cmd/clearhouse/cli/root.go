@@ -121,6 +121,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newServeCmd(env),
 		newChargesCmd(env),
 		newStatementsCmd(env),
+		newInboundCmd(env),
 	)
 	usageErrors(root)
 	return root
