@@ -86,7 +86,7 @@ func seedInbound(t *testing.T, db string) {
 				return err
 			}
 			_, _, err := tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkQuarantinedFile, Priority: 2,
-				Title: "Inbound file " + name + " quarantined (" + reason + ") at segment " + strconv.Itoa(d.Segment) + " " + d.SegmentID,
+				Title:   "Inbound file " + name + " quarantined (" + reason + ") at segment " + strconv.Itoa(d.Segment) + " " + d.SegmentID,
 				Details: raw, DedupeKey: "inbound-file-" + strconv.FormatInt(f.ID, 10)})
 			return err
 		})
