@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
@@ -51,6 +52,10 @@ type ReleaseResult struct {
 	Payments int
 	// ResolvedItems are the hold items resolved, in order.
 	ResolvedItems []int64
+	// Refused are the held claim payments ReleaseHeldPayments could not
+	// post, each with why (a claim the payment still cannot move); their
+	// items stay open.
+	Refused []string
 }
 
 // ReleaseRemittance posts an 835 held whole (state held, a
@@ -115,8 +120,11 @@ func (s *Service) ReleaseRemittance(ctx context.Context, p ReleaseParams) (Relea
 // stored content with the checks skipped, the confirmation appended to the
 // audit log and its item resolved. The item is read again (and locked)
 // inside the transaction, so a payment released twice posts once.
-// A payment whose claim cannot move (HoldClaimStatus) fails with the
-// state machine's error and nothing of it posts.
+// A payment whose claim still cannot move (HoldClaimStatus: the claim was
+// never submitted or was rejected) is refused by the state machine: nothing
+// of it posts, its item stays open, the refusal is in Refused and the
+// other payments are released; when none could be, the first refusal is
+// the error.
 func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (ReleaseResult, error) {
 	var res ReleaseResult
 	if strings.TrimSpace(p.Actor) == "" {
@@ -197,6 +205,10 @@ func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (Rel
 			released = true
 			return nil
 		})
+		if errors.Is(err, claim.ErrIllegalTransition) {
+			res.Refused = append(res.Refused, fmt.Sprintf("item %d: %v", it.ID, err))
+			continue
+		}
 		if err != nil {
 			return res, err
 		}
@@ -205,6 +217,9 @@ func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (Rel
 			res.ResolvedItems = append(res.ResolvedItems, it.ID)
 			res.Remit.add(part)
 		}
+	}
+	if res.Payments == 0 && len(res.Refused) > 0 {
+		return res, fmt.Errorf("%w: %s", ErrNotReleasable, res.Refused[0])
 	}
 	if res.Payments == 0 {
 		return res, fmt.Errorf("%w: the held claim payments of inbound file %d %s were released before", ErrNotReleasable, f.ID, f.FileName)

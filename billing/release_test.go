@@ -104,13 +104,15 @@ func TestReleaseHeldPayments(t *testing.T) {
 		c1 := w.visit(w.pat)
 		c2 := w.visit(w.pat)
 		w.submitAll()
+		draft := w.visit(w.pat) // never submitted
 		negative := paidVisit(c1.PatientControlNumber, "ICN1", 13000) // CO-45 -5.00
 		good := paidVisit(c2.PatientControlNumber, "ICN2", 10000)
-		raw := remit835{trace: "CHK1", claims: []*x835.ClaimPayment{negative, good}}.bytes(t)
+		unsubmitted := paidVisit(draft.PatientControlNumber, "ICN3", 10000)
+		raw := remit835{trace: "CHK1", claims: []*x835.ClaimPayment{unsubmitted, negative, good}}.bytes(t)
 		f := w.inbound("neg.835", raw)
 		rr, err := w.svc.PostRemittance(w.ctx, w.clinic.ID, f.ID, bytes.NewReader(raw))
 		must(t, err)
-		if rr.Posted != 1 || rr.Held != 1 {
+		if rr.Posted != 1 || rr.Held != 2 {
 			t.Fatalf("posting: %+v", rr)
 		}
 		if _, err := w.svc.ReleaseRemittance(w.ctx, billing.ReleaseParams{ClinicID: w.clinic.ID, InboundFileID: f.ID, Actor: "ana"}); !errors.Is(err, billing.ErrNotReleasable) {
@@ -119,20 +121,27 @@ func TestReleaseHeldPayments(t *testing.T) {
 		params := billing.ReleaseParams{ClinicID: w.clinic.ID, InboundFileID: f.ID, Actor: "ana", Reason: "contract pays 130.00 on 99213"}
 		res, err := w.svc.ReleaseHeldPayments(w.ctx, params)
 		must(t, err)
-		if res.Payments != 1 || res.Remit.Posted != 1 || len(res.ResolvedItems) != 1 {
+		// The payment of the claim never submitted is refused by the
+		// state machine and stays held; the other one posts.
+		if res.Payments != 1 || res.Remit.Posted != 1 || len(res.ResolvedItems) != 1 || len(res.Refused) != 1 ||
+			!strings.Contains(res.Refused[0], draft.PatientControlNumber) {
 			t.Fatalf("release: %+v", res)
 		}
 		if got := w.claim(c1.ID).Status; got != claim.StatusPaid {
 			t.Errorf("claim %s after release", got)
 		}
+		if got := w.claim(draft.ID).Status; got != claim.StatusDraft {
+			t.Errorf("unsubmitted claim %s after release", got)
+		}
 		items := w.worklist(billing.WorkHeldPayment)
-		if len(items) != 1 || items[0].Status != store.WorkResolved {
-			t.Errorf("held item %+v", items)
+		if len(items) != 2 || items[0].Status != store.WorkOpen || items[1].Status != store.WorkResolved {
+			t.Errorf("held items %+v", items)
 		}
 		if evs := w.audit(billing.AuditReleasePayment); len(evs) != 1 || !strings.Contains(string(evs[0].Details), "negative_contractual") {
 			t.Errorf("audit %+v", evs)
 		}
-		if _, err := w.svc.ReleaseHeldPayments(w.ctx, params); !errors.Is(err, billing.ErrNotReleasable) {
+		if _, err := w.svc.ReleaseHeldPayments(w.ctx, params); !errors.Is(err, billing.ErrNotReleasable) ||
+			!strings.Contains(err.Error(), "illegal claim status transition") {
 			t.Fatalf("second release: %v", err)
 		}
 		cps, err := st.ListClaimPayments(w.ctx, store.ListClaimPaymentsParams{ClinicID: w.clinic.ID, ClaimID: c1.ID})

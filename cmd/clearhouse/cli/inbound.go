@@ -573,6 +573,9 @@ func newInboundReleaseCmd(env *Env) *cobra.Command {
 				}
 				fmt.Fprintf(w, "inbound file %d %s: %s released by %s and posted: %s\n", file.ID, file.FileName,
 					plural(res.Payments, "held claim payment", "held claim payments"), actor, remitSummary(res.Remit))
+				for _, r := range res.Refused {
+					fmt.Fprintf(w, "still held, %s\n", r)
+				}
 				return writeResolved(env, res.ResolvedItems)
 			})
 		},
