@@ -104,7 +104,7 @@ func TestReleaseHeldPayments(t *testing.T) {
 		c1 := w.visit(w.pat)
 		c2 := w.visit(w.pat)
 		w.submitAll()
-		draft := w.visit(w.pat) // never submitted
+		draft := w.visit(w.pat)                                       // never submitted
 		negative := paidVisit(c1.PatientControlNumber, "ICN1", 13000) // CO-45 -5.00
 		good := paidVisit(c2.PatientControlNumber, "ICN2", 10000)
 		unsubmitted := paidVisit(draft.PatientControlNumber, "ICN3", 10000)
