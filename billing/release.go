@@ -265,6 +265,13 @@ func (s *Service) DiscardInboundFile(ctx context.Context, p ReleaseParams) (Rele
 			EntityType: "inbound_file", EntityID: strconv.FormatInt(f.ID, 10), Details: raw}); err != nil {
 			return err
 		}
+		// Appending holds the clinic's audit chain until commit: read
+		// again, a release or discard that committed meanwhile shows.
+		if cur, err := tx.GetInboundFile(ctx, store.Ref{ClinicID: p.ClinicID, ID: f.ID}); err != nil {
+			return err
+		} else if cur.State != f.State {
+			return fmt.Errorf("%w: inbound file %d %s became %s meanwhile", ErrNotReleasable, f.ID, f.FileName, cur.State)
+		}
 		kinds := append([]string{store.WorkQuarantinedFile}, HoldItemKinds()...)
 		if res.ResolvedItems, err = ResolveFileItems(ctx, tx, f.ID, store.WorkDismissed, "discarded by "+p.Actor+": "+p.Reason, kinds...); err != nil {
 			return err

@@ -58,6 +58,13 @@ func ReleaseQuarantined(ctx context.Context, st store.Store, p billing.ReleasePa
 		if err != nil {
 			return err
 		}
+		// Appending holds the clinic's audit chain until commit: read
+		// again, a release or discard that committed meanwhile shows.
+		if cur, err := tx.GetInboundFile(ctx, store.Ref{ClinicID: p.ClinicID, ID: f.ID}); err != nil {
+			return err
+		} else if cur.State != f.State {
+			return fmt.Errorf("%w: inbound file %d %s became %s meanwhile", billing.ErrNotReleasable, f.ID, f.FileName, cur.State)
+		}
 		resolution := "released by " + p.Actor
 		if p.Reason != "" {
 			resolution += ": " + p.Reason

@@ -153,3 +153,39 @@ func TestReleaseQuarantined(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestReleaseQuarantinedConcurrently: two operators release the same
+// quarantined file at once: one release wins, the other is refused, and
+// one job is queued.
+func TestReleaseQuarantinedConcurrently(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		pr := newPractice(t, st, 1)
+		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "junk.x12", Content: []byte("junk")})
+		must(t, err)
+		_, err = st.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: pr.clinic.ID, ID: f.ID, State: store.InboundQuarantined,
+			QuarantineReason: worker.ReasonSyntax, Error: "not X12"})
+		must(t, err)
+		errs := make(chan error, 2)
+		for _, who := range []string{"ana", "lee"} {
+			go func() {
+				_, err := worker.ReleaseQuarantined(ctx, st, billing.ReleaseParams{ClinicID: pr.clinic.ID, InboundFileID: f.ID, Actor: who})
+				errs <- err
+			}()
+		}
+		var ok, refused int
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case errors.Is(err, billing.ErrNotReleasable):
+				refused++
+			default:
+				t.Errorf("release: %v", err)
+			}
+		}
+		if ok != 1 || refused != 1 {
+			t.Errorf("%d releases, %d refused; want 1 and 1", ok, refused)
+		}
+	})
+}
