@@ -375,3 +375,21 @@ func holdsOf(details json.RawMessage) []byte {
 	}
 	return d.Holds
 }
+
+// heldFileAction is the next step of a held 835's item.
+func heldFileAction(fileID int64) string {
+	if fileID == 0 {
+		return "check the 835 with the payer; post it as it is, or ask for a corrected 835"
+	}
+	return fmt.Sprintf("check the 835 with the payer; post it as it is with clearhouse inbound release %d, "+
+		"or set it aside with clearhouse inbound discard %d --reason TEXT and ask for a corrected 835", fileID, fileID)
+}
+
+// heldPaymentAction is the next step of a held claim payment's item.
+func heldPaymentAction(fileID int64) string {
+	if fileID == 0 {
+		return "compare with the payer and the claim's payments; post it by hand if it stands, or ask the payer for a corrected 835"
+	}
+	return fmt.Sprintf("compare with the payer and the claim's payments; if it stands, post it with clearhouse inbound release %d "+
+		"(which posts every held payment of the file); if not, dismiss this item and ask the payer for a corrected 835", fileID)
+}

@@ -288,7 +288,7 @@ func (s *Service) holdFile(ctx context.Context, clinicID int64, file store.Inbou
 	}
 	raw, err := json.Marshal(map[string]any{"inboundFileId": file.ID, "file": file.FileName, "traces": traces, "paymentCents": total,
 		"holds": holds, "position": holds[0].Position,
-		"action": "check the 835 with the payer; release it to post as it is, or discard it and ask for a corrected 835"})
+		"action": heldFileAction(file.ID)})
 	if err != nil {
 		return false, err
 	}
@@ -565,7 +565,7 @@ func (p *poster) holdPayment(ctx context.Context, row store.Remittance, c *store
 		"position": cp.Position.String(), "patientControlNumber": cp.PatientControlNumber, "payerClaimControlNumber": cp.PayerClaimControlNumber,
 		"claimStatusCode": cp.Status, "chargeCents": cp.ChargeCents, "paidCents": cp.PaidCents, "patientResponsibilityCents": cp.PatientResponsibilityCents,
 		"adjustments": params.Adjustments, "lines": doc.Lines, "serviceDate": doc.ServiceDate, "serviceThrough": doc.ServiceThrough, "holds": holds,
-		"action": "compare with the payer and the claim's payments; post it by hand if it stands, or ask the payer for a corrected 835"}
+		"action": heldPaymentAction(p.file.ID)}
 	item := store.CreateWorklistItemParams{Kind: WorkHeldPayment, Priority: 3, PayerID: row.PayerID, AmountCents: cp.PaidCents,
 		Title: fmt.Sprintf("835 payment %s of %s held (%s), not posted: %s", edi.FormatAmount(cp.PaidCents), cp.PatientControlNumber,
 			strings.Join(reasons, ", "), holds[0].Message),

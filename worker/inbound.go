@@ -187,6 +187,8 @@ type QuarantineDetails struct {
 	// Loop is the implementation guide loop ID, such as 2100, when the
 	// error is a guide error.
 	Loop string `json:"loop,omitempty"`
+	// Action is the next step, for the worklist.
+	Action string `json:"action,omitempty"`
 }
 
 // Quarantine reasons.
@@ -384,7 +386,9 @@ func isAcknowledgmentSet(pos edi.Position, rep *edi.ValidationReport) bool {
 // quarantine sets a file aside: state quarantined with the reason and the
 // positioned error, and an operations worklist item, in one transaction.
 func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, release int64, reason string, cause error) error {
-	d := QuarantineDetails{InboundFileID: f.ID, FileName: f.FileName, Source: f.Source, Reason: reason, Error: cause.Error()}
+	d := QuarantineDetails{InboundFileID: f.ID, FileName: f.FileName, Source: f.Source, Reason: reason, Error: cause.Error(),
+		Action: fmt.Sprintf("fix what stopped the file (or ask the payer to resend it), then clearhouse inbound release %d to process it again; "+
+			"or clearhouse inbound discard %d --reason TEXT", f.ID, f.ID)}
 	var ee *edi.Error
 	if errors.As(cause, &ee) {
 		d.Interchange, d.Group, d.Set = ee.Pos.Interchange, ee.Pos.Group, ee.Pos.Set
