@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -181,7 +182,7 @@ func newInboundListCmd(env *Env) *cobra.Command {
 				}
 				files = append(files, fs...)
 			}
-			slices.SortFunc(files, func(a, b store.InboundFile) int { return int(a.ID - b.ID) })
+			slices.SortFunc(files, func(a, b store.InboundFile) int { return cmp.Compare(a.ID, b.ID) })
 			if limit > 0 && len(files) > limit {
 				files = files[:limit]
 			}
