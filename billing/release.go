@@ -41,6 +41,9 @@ type ReleaseParams struct {
 	// Reason is the operator's words, kept in the audit log and on the
 	// resolved worklist items.
 	Reason string
+	// HeldPaymentItem, when set, limits ReleaseHeldPayments to the claim
+	// payment of that WorkHeldPayment item.
+	HeldPaymentItem int64
 }
 
 // ReleaseResult says what a release posted.
@@ -141,6 +144,13 @@ func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (Rel
 	})
 	if err != nil {
 		return res, err
+	}
+	if p.HeldPaymentItem != 0 {
+		i := slices.IndexFunc(items, func(it store.WorklistItem) bool { return it.ID == p.HeldPaymentItem })
+		if i < 0 {
+			return res, fmt.Errorf("%w: item %d is not an open held claim payment of inbound file %d %s", ErrNotReleasable, p.HeldPaymentItem, f.ID, f.FileName)
+		}
+		items = items[i : i+1]
 	}
 	if len(items) == 0 {
 		return res, fmt.Errorf("%w: inbound file %d %s is %s and has no held claim payment to release", ErrNotReleasable, f.ID, f.FileName, f.State)

@@ -119,6 +119,10 @@ func TestReleaseHeldPayments(t *testing.T) {
 			t.Fatalf("a processed file is not a held file: %v", err)
 		}
 		params := billing.ReleaseParams{ClinicID: w.clinic.ID, InboundFileID: f.ID, Actor: "ana", Reason: "contract pays 130.00 on 99213"}
+		if _, err := w.svc.ReleaseHeldPayments(w.ctx, billing.ReleaseParams{ClinicID: w.clinic.ID, InboundFileID: f.ID, Actor: "ana",
+			HeldPaymentItem: 999999}); !errors.Is(err, billing.ErrNotReleasable) {
+			t.Fatalf("release of an item not of the file: %v", err)
+		}
 		res, err := w.svc.ReleaseHeldPayments(w.ctx, params)
 		must(t, err)
 		// The payment of the claim never submitted is refused by the

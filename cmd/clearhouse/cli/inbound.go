@@ -395,7 +395,7 @@ func inboundActions(f store.InboundFile, items []store.WorklistItem) []string {
 	}
 	for _, it := range items {
 		if it.Kind == billing.WorkHeldPayment && (it.Status == store.WorkOpen || it.Status == store.WorkInProgress) {
-			return []string{"clearhouse inbound release " + id + " --reason TEXT   (posts its held claim payments as received)",
+			return []string{"clearhouse inbound release " + id + " [--claim-payment ITEM] --reason TEXT   (posts its held claim payments as received)",
 				"clearhouse worklist resolve ITEM --dismiss --resolution TEXT   (one held claim payment never posted)"}
 		}
 	}
@@ -461,6 +461,8 @@ type inboundActionFlags struct {
 	reason    string
 	profile   string
 	payersDir string
+	// heldPayment is release's --claim-payment: one held_payment item.
+	heldPayment int64
 }
 
 // billingFor builds the billing service a release posts with: the payer
@@ -539,14 +541,21 @@ func newInboundReleaseCmd(env *Env) *cobra.Command {
 			"    content (run by clearhouse serve); if it still cannot be read it is quarantined again with a new item;\n" +
 			"  - a held 835 is posted as received, its file-level holds overridden; its claim payments are still\n" +
 			"    checked one by one and a suspect one is held;\n" +
-			"  - a processed 835 with held claim payments has every one of them posted as received.\n" +
+			"  - a processed 835 with held claim payments has every one of them posted as received, or only the one\n" +
+			"    of --claim-payment ITEM (its held_payment worklist item).\n" +
 			"Posting is keyed by the payer's trace number: a file released twice posts once. The hold or quarantine\n" +
 			"items are resolved with the reason.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.run(cmd, env, args[0], func(ctx context.Context, svc *billing.Service, st store.Store, file store.InboundFile, actor string) error {
-				p := billing.ReleaseParams{ClinicID: file.ClinicID, InboundFileID: file.ID, Actor: actor, Reason: f.reason}
+				p := billing.ReleaseParams{ClinicID: file.ClinicID, InboundFileID: file.ID, Actor: actor, Reason: f.reason, HeldPaymentItem: f.heldPayment}
 				w := env.Stdout
+				if f.heldPayment < 0 {
+					return exitf(2, "--claim-payment %d: want a worklist item ID", f.heldPayment)
+				}
+				if f.heldPayment != 0 && file.State != store.InboundProcessed {
+					return exitf(2, "--claim-payment: inbound file %d %s is %s; a held claim payment belongs to a processed 835", file.ID, file.FileName, file.State)
+				}
 				switch file.State {
 				case store.InboundQuarantined:
 					rel, err := worker.ReleaseQuarantined(ctx, st, p)
@@ -583,6 +592,7 @@ func newInboundReleaseCmd(env *Env) *cobra.Command {
 	}
 	f.register(c, true)
 	c.Flags().StringVar(&f.reason, "reason", "", "why the file is released (kept in the audit log and on the resolved items)")
+	c.Flags().Int64Var(&f.heldPayment, "claim-payment", 0, "release only this held claim payment (its held_payment worklist item ID)")
 	return c
 }
 
