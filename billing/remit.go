@@ -125,6 +125,12 @@ type paidLine struct {
 // claim leaves patient responsibility and the patient has a secondary
 // coverage, the secondary claim is built as a draft.
 func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader) (RemitResult, error) {
+	return s.postRemittance(ctx, clinicID, inboundFileID, r, false)
+}
+
+// postRemittance is PostRemittance; released skips the file-level checks
+// (CheckRemittance) that staff confirmed by releasing a held file.
+func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader, released bool) (RemitResult, error) {
 	var res RemitResult
 	var file store.InboundFile
 	if inboundFileID != 0 {
@@ -150,8 +156,10 @@ func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID in
 		return res, err
 	}
 	// First pass: the file-level checks, before anything posts.
-	if held, err := s.holdFile(ctx, clinicID, file, rs, &res); err != nil || held {
-		return res, err
+	if !released {
+		if held, err := s.holdFile(ctx, clinicID, file, rs, &res); err != nil || held {
+			return res, err
+		}
 	}
 	if _, err := rs.Seek(start, io.SeekStart); err != nil {
 		return res, err
@@ -280,7 +288,7 @@ func (s *Service) holdFile(ctx context.Context, clinicID int64, file store.Inbou
 	}
 	raw, err := json.Marshal(map[string]any{"inboundFileId": file.ID, "file": file.FileName, "traces": traces, "paymentCents": total,
 		"holds": holds, "position": holds[0].Position,
-		"action": "check the 835 with the payer; release it to post as it is, or discard it and ask for a corrected 835"})
+		"action": heldFileAction(file.ID)})
 	if err != nil {
 		return false, err
 	}
@@ -322,6 +330,9 @@ type poster struct {
 	// reversed holds the patient and payer claim control numbers of the
 	// reversals (CLP02 22) read so far in the transaction set.
 	reversed map[string]bool
+	// released posts a claim payment staff released from its hold: the
+	// checks of CheckClaimPayment are skipped.
+	released bool
 }
 
 func (p *poster) remittance(ctx context.Context, rem *x835.Remittance) (store.Remittance, bool, error) {
@@ -430,7 +441,7 @@ func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x83
 	if err != nil {
 		return err
 	}
-	if holds := CheckClaimPayment(cp, pc); len(holds) > 0 {
+	if holds := CheckClaimPayment(cp, pc); len(holds) > 0 && !p.released {
 		return p.holdPayment(ctx, row, pc.Claim, cp, holds)
 	}
 	if cp.Kind == x835.Reversal {
@@ -554,7 +565,7 @@ func (p *poster) holdPayment(ctx context.Context, row store.Remittance, c *store
 		"position": cp.Position.String(), "patientControlNumber": cp.PatientControlNumber, "payerClaimControlNumber": cp.PayerClaimControlNumber,
 		"claimStatusCode": cp.Status, "chargeCents": cp.ChargeCents, "paidCents": cp.PaidCents, "patientResponsibilityCents": cp.PatientResponsibilityCents,
 		"adjustments": params.Adjustments, "lines": doc.Lines, "serviceDate": doc.ServiceDate, "serviceThrough": doc.ServiceThrough, "holds": holds,
-		"action": "compare with the payer and the claim's payments; post it by hand if it stands, or ask the payer for a corrected 835"}
+		"action": heldPaymentAction(p.file.ID)}
 	item := store.CreateWorklistItemParams{Kind: WorkHeldPayment, Priority: 3, PayerID: row.PayerID, AmountCents: cp.PaidCents,
 		Title: fmt.Sprintf("835 payment %s of %s held (%s), not posted: %s", edi.FormatAmount(cp.PaidCents), cp.PatientControlNumber,
 			strings.Join(reasons, ", "), holds[0].Message),

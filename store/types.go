@@ -842,6 +842,10 @@ const (
 	// payment total does not balance or that pays another payee): nothing
 	// of it was applied until staff release it.
 	InboundHeld = "held"
+	// InboundDiscarded: staff set the file aside for good (a quarantined
+	// or held file the payer will correct): nothing of it is applied; its
+	// content is kept.
+	InboundDiscarded = "discarded"
 )
 
 // InboundFile is a file received from a payer (999, TA1, 277CA, 271, 835).

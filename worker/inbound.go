@@ -187,6 +187,8 @@ type QuarantineDetails struct {
 	// Loop is the implementation guide loop ID, such as 2100, when the
 	// error is a guide error.
 	Loop string `json:"loop,omitempty"`
+	// Action is the next step, for the worklist.
+	Action string `json:"action,omitempty"`
 }
 
 // Quarantine reasons.
@@ -203,12 +205,12 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 	if err != nil {
 		return err
 	}
-	if f.State == store.InboundProcessed || f.State == store.InboundQuarantined || f.State == store.InboundHeld {
+	if f.State == store.InboundProcessed || f.State == store.InboundQuarantined || f.State == store.InboundHeld || f.State == store.InboundDiscarded {
 		return nil
 	}
 	kind, qerr := p.inspect(f)
 	if qerr != nil {
-		return p.quarantine(ctx, f, qerr.reason, qerr.err)
+		return p.quarantine(ctx, f, a.Release, qerr.reason, qerr.err)
 	}
 	switch kind {
 	case kindAck:
@@ -243,7 +245,7 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		}
 	case kind271:
 		if p.cfg.Scheduling == nil {
-			return p.quarantine(ctx, f, ReasonUnsupported, errors.New("a 271 arrived and no eligibility service is configured"))
+			return p.quarantine(ctx, f, a.Release, ReasonUnsupported, errors.New("a 271 arrived and no eligibility service is configured"))
 		}
 		_, err = p.cfg.Scheduling.ApplyEligibilityResponse(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
 	}
@@ -255,7 +257,7 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 			// full first), so nothing of the failing part was applied.
 			// Should setting it aside fail (the database is down), the
 			// job fails and is retried.
-			return p.quarantine(ctx, f, ReasonContent, err)
+			return p.quarantine(ctx, f, a.Release, ReasonContent, err)
 		}
 		return err
 	}
@@ -383,8 +385,10 @@ func isAcknowledgmentSet(pos edi.Position, rep *edi.ValidationReport) bool {
 
 // quarantine sets a file aside: state quarantined with the reason and the
 // positioned error, and an operations worklist item, in one transaction.
-func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, reason string, cause error) error {
-	d := QuarantineDetails{InboundFileID: f.ID, FileName: f.FileName, Source: f.Source, Reason: reason, Error: cause.Error()}
+func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, release int64, reason string, cause error) error {
+	d := QuarantineDetails{InboundFileID: f.ID, FileName: f.FileName, Source: f.Source, Reason: reason, Error: cause.Error(),
+		Action: fmt.Sprintf("fix what stopped the file (or ask the payer to resend it), then clearhouse inbound release %d to process it again; "+
+			"or clearhouse inbound discard %d --reason TEXT", f.ID, f.ID)}
 	var ee *edi.Error
 	if errors.As(cause, &ee) {
 		d.Interchange, d.Group, d.Set = ee.Pos.Interchange, ee.Pos.Group, ee.Pos.Set
@@ -398,13 +402,19 @@ func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, reason s
 	if d.SegmentID != "" {
 		title += " at segment " + strconv.Itoa(d.Segment) + " " + d.SegmentID
 	}
+	key := "inbound-file-" + strconv.FormatInt(f.ID, 10)
+	if release != 0 {
+		// A file quarantined again after staff released it raises a new
+		// item: the first one was resolved by the release.
+		key += "-release-" + strconv.FormatInt(release, 10)
+	}
 	err = p.cfg.Store.InTx(ctx, f.ClinicID, func(tx store.Tx) error {
 		if _, err := tx.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: f.ClinicID, ID: f.ID, State: store.InboundQuarantined,
 			QuarantineReason: reason, Error: cause.Error()}); err != nil {
 			return err
 		}
 		_, _, err := tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{ClinicID: f.ClinicID, Kind: store.WorkQuarantinedFile,
-			Priority: 2, Title: title, Details: details, DedupeKey: "inbound-file-" + strconv.FormatInt(f.ID, 10)})
+			Priority: 2, Title: title, Details: details, DedupeKey: key})
 		return err
 	})
 	if err != nil {

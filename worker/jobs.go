@@ -76,6 +76,9 @@ func (PollInboundArgs) InsertOpts() river.InsertOpts {
 type ProcessInboundArgs struct {
 	ClinicID      int64 `json:"clinic_id"`
 	InboundFileID int64 `json:"inbound_file_id"`
+	// Release numbers a run staff asked for after the file was
+	// quarantined (see ReleaseQuarantined): zero for the file's first run.
+	Release int64 `json:"release,omitempty"`
 }
 
 // Kind implements river.JobArgs.

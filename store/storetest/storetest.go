@@ -578,6 +578,14 @@ func testInboundFiles(t *testing.T, h Harness) {
 	full, err := s.GetInboundFile(ctx, f.ref(a.ID))
 	must(t, err)
 	eq(t, "content", string(full.Content), string(content))
+	discarded, err := s.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: cid, ID: other.ID, State: store.InboundDiscarded,
+		Error: "discarded: the payer resends a corrected 835"})
+	must(t, err)
+	eq(t, "discarded", discarded.State, store.InboundDiscarded)
+	eq(t, "discarded content kept", string(discarded.Content), "other")
+	ds, err := s.ListInboundFiles(ctx, store.ListInboundFilesParams{ClinicID: cid, States: []string{store.InboundDiscarded}})
+	must(t, err)
+	eq(t, "discarded files", len(ds), 1)
 }
 
 func testAcknowledgments(t *testing.T, h Harness) {

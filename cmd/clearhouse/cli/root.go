@@ -127,6 +127,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newPayersCmd(env),
 		newPatientsCmd(env),
 		newCoverageCmd(env),
+		newInboundCmd(env),
 	)
 	usageErrors(root)
 	return root

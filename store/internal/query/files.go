@@ -208,7 +208,7 @@ func scanInbound(withContent bool) func(Row) (store.InboundFile, error) {
 }
 
 var inboundStates = []string{store.InboundReceived, store.InboundProcessing, store.InboundProcessed, store.InboundFailed,
-	store.InboundQuarantined, store.InboundHeld}
+	store.InboundQuarantined, store.InboundHeld, store.InboundDiscarded}
 
 func (q *Queries) RecordInboundFile(ctx context.Context, p store.RecordInboundFileParams) (store.InboundFile, bool, error) {
 	cid, err := q.check(p.ClinicID)
