@@ -13,6 +13,8 @@ import (
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/guide"
 	"github.com/clearhouse/clearhouse/edi/x837"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
@@ -48,9 +50,9 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			if err != nil {
 				return exitf(2, "%v", err)
 			}
-			claims, err := readClaims(args[0])
+			claims, rep, err := readClaims(args[0])
 			if err != nil {
-				return exitf(2, "%v", err)
+				return nameFile(args[0], exitf(2, "%v", err))
 			}
 			files, err := scrub.LoadRuleFiles(ruleFS(rulesDir))
 			if err != nil {
@@ -80,6 +82,14 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			}
 			if err := printFindings(env, output, len(claims), all); err != nil {
 				return err
+			}
+			if rep != nil && !rep.Clean() {
+				// An 837 the decoder could not read whole: what it
+				// skipped is listed, and the findings are not the
+				// whole story (issue 14).
+				writeProblems(env.Stderr, rep)
+				return exitf(1, "%s: %s against the implementation guide; claims or segments the decoder skipped were not scrubbed",
+					args[0], plural(rep.ErrorCount(), "error", "errors"))
 			}
 			if scrub.HasReject(all) {
 				return &ExitError{Code: 1}
@@ -123,13 +133,19 @@ func parseCoverage(from, to string) (*scrub.CoveragePeriod, error) {
 }
 
 // readClaims reads a JSON claim, a JSON array of claims, or an 837 file.
-func readClaims(path string) ([]*claim.Claim, error) {
+// An 837 is also checked against its implementation guide (one pass over
+// the bytes already in memory); the report is nil for JSON.
+func readClaims(path string) ([]*claim.Claim, *edi.ValidationReport, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	trimmed := bytes.TrimSpace(data)
 	if bytes.HasPrefix(trimmed, []byte("ISA")) {
+		rep, err := guide.Validate(bytes.NewReader(data), guide.Options{File: path})
+		if err != nil {
+			return nil, nil, err
+		}
 		d := x837.NewDecoder(bytes.NewReader(data))
 		d.File = path
 		var out []*claim.Claim
@@ -137,22 +153,22 @@ func readClaims(path string) ([]*claim.Claim, error) {
 			out = append(out, d.Claim())
 		}
 		if err := d.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return out, nil
+		return out, rep, nil
 	}
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		var cs []*claim.Claim
 		if err := json.Unmarshal(trimmed, &cs); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		return cs, nil
+		return cs, nil, nil
 	}
 	var c claim.Claim
 	if err := json.Unmarshal(trimmed, &c); err != nil {
-		return nil, fmt.Errorf("%s: want a claim, an array of claims or an 837 file: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: want a claim, an array of claims or an 837 file: %w", path, err)
 	}
-	return []*claim.Claim{&c}, nil
+	return []*claim.Claim{&c}, nil, nil
 }
 
 func printFindings(env *Env, output string, claims int, fs []scrub.Finding) error {
