@@ -167,6 +167,7 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 				return err
 			}
 			file := chk.file
+			chk.noSetsOK = true // a TA1-only interchange
 			kind, err := ackKind(data, file)
 			if err != nil {
 				return nameFile(file, &ExitError{Code: 2, Err: err})
@@ -224,8 +225,12 @@ func writeAckTable(w io.Writer, v *ackView) {
 		fmt.Fprintf(w, "TA1 interchange %s (%s %s): %s (%s), note %s\n", t.ControlNumber, t.Date, t.Time, ackResult(t.Accepted()), t.Ack, t.NoteCode)
 	}
 	for _, g := range v.Groups {
+		ack := g.Ack
+		if ack == "" {
+			ack = "no AK9: not acknowledged" // a 999 cut short (issue 14)
+		}
 		fmt.Fprintf(w, "999 %s for group %s %s (%s): %s, %d included, %d received, %d accepted", g.ControlNumber, g.FunctionalID,
-			g.GroupControlNumber, g.Version, g.Ack, g.Included, g.Received, g.Accepted)
+			g.GroupControlNumber, g.Version, ack, g.Included, g.Received, g.Accepted)
 		if len(g.Codes) > 0 {
 			fmt.Fprintf(w, ", codes %s", strings.Join(g.Codes, " "))
 		}

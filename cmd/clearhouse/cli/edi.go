@@ -94,8 +94,8 @@ func newEDIInspectCmd(env *Env) *cobra.Command {
 				return err
 			}
 			if !rep.Clean() {
-				// The errors are counted in the listing (issue 14).
-				return &ExitError{Code: 1}
+				// The errors are counted in the listing too (issue 14).
+				return exitf(1, "%s: %s found", rep.File, plural(rep.ErrorCount(), "envelope error", "envelope errors"))
 			}
 			return nil
 		},

@@ -32,6 +32,20 @@ type checkedInput struct {
 	rep  *edi.ValidationReport
 	f    *os.File // a regular file, read again from its start
 	data []byte   // otherwise, the input itself
+	// noSetsOK accepts an input without transaction sets (a TA1-only
+	// acknowledgment); otherwise such an input is exit status 1.
+	noSetsOK bool
+}
+
+// sets counts the transaction sets the validation saw.
+func (c *checkedInput) sets() int {
+	n := 0
+	for _, ic := range c.rep.Interchanges {
+		for _, g := range ic.Groups {
+			n += len(g.Sets)
+		}
+	}
+	return n
 }
 
 // openChecked opens name ("-" is standard input) and validates it. An input
@@ -138,7 +152,15 @@ func (c *checkedInput) close() {
 func (c *checkedInput) finish(w io.Writer, err error) error {
 	n := c.rep.ErrorCount()
 	var ee *ExitError
-	if n == 0 || (err != nil && (!errors.As(err, &ee) || ee.Code != 1)) {
+	if err != nil && (!errors.As(err, &ee) || ee.Code != 1) {
+		return nameFile(c.file, err)
+	}
+	if n == 0 {
+		if err == nil && !c.noSetsOK && c.sets() == 0 {
+			// An interchange with nothing in it decodes to nothing; that
+			// is not a clean read of a file someone sent.
+			return exitf(1, "%s: no transaction set in %s", c.file, plural(len(c.rep.Interchanges), "interchange", "interchanges"))
+		}
 		return nameFile(c.file, err)
 	}
 	writeProblems(w, c.rep)
