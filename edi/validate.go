@@ -378,7 +378,7 @@ func (v *validator) segment(seg *Segment) {
 // segmentSyntax checks a segment inside a set against the X12 syntax rules
 // that need no guide: the segment ID and the character set.
 func (v *validator) segmentSyntax(seg *Segment, id []byte) {
-	if !validSegmentID(id) {
+	if !ValidSegmentID(id) {
 		v.set.Errors.Add(v.errAt(0, ErrSyntax, LevelSegment, IK3UnrecognizedSegment, "segment ID %q is not 2 or 3 upper-case letters and digits", printable(id)))
 		return
 	}
@@ -396,9 +396,9 @@ func (v *validator) segmentSyntax(seg *Segment, id []byte) {
 	}
 }
 
-// validSegmentID reports whether id is 2 or 3 upper-case letters and digits,
-// starting with a letter.
-func validSegmentID(id []byte) bool {
+// ValidSegmentID reports whether id is 2 or 3 upper-case letters and digits,
+// starting with a letter (X12.6 segment identifier syntax).
+func ValidSegmentID(id []byte) bool {
 	if len(id) < 2 || len(id) > 3 || id[0] < 'A' || id[0] > 'Z' {
 		return false
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -32,7 +33,10 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 		Short: "Scrub claims; exit status 1 when any claim has a reject-level finding",
 		Long: "Scrub claims read from a JSON file (one claim or an array, in the claim model's JSON form) or an\n" +
 			"837P/837I file, against the built-in edits, the code sets, NCCI/MUE and the payer's rule file.\n" +
-			"Prints every finding with its claim, rule, severity, X12 location and suggested fix.",
+			"Prints every finding with its claim, rule, severity, X12 location and suggested fix.\n" +
+			"An 837 is first checked against its implementation guide; what the check or the decoder\n" +
+			"finds (a segment skipped, a claim that cannot be read) goes to standard error with its\n" +
+			"position and is exit status 1. Exit status 2: the file cannot be read or is not X12 or JSON.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if err := checkOutput(&output, formatTable, formatJSON); err != nil {
@@ -153,7 +157,18 @@ func readClaims(path string) ([]*claim.Claim, *edi.ValidationReport, error) {
 			out = append(out, d.Claim())
 		}
 		if err := d.Err(); err != nil {
-			return nil, nil, err
+			// Content the decoder could not read is the file's fault,
+			// not the reader's: the claims read are scrubbed and the
+			// decoder's errors join the guide check's.
+			var list *edi.ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list.Errs {
+					rep.Errors.Add(e)
+				}
+				rep.Errors.Dropped += list.Dropped
+			} else {
+				return nil, nil, err
+			}
 		}
 		return out, rep, nil
 	}

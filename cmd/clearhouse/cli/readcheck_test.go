@@ -56,9 +56,12 @@ func TestDecodeReportsDamage(t *testing.T) {
 	}{
 		// Finding 5: a segment ID the decoder does not know drops a claim.
 		{"837 C@M", []string{"claims", "decode"}, replace(p837, "CLM*PCN0102", "C@M*PCN0102"), 1,
-			[]string{"ISA13 000000001, GS06 1, ST02 0001, segment 26", "C@M", "against the implementation guide"}, []string{"PCN0101"}, "PCN0102"},
+			[]string{"ISA13 000000001, GS06 1, ST02 0001, segment 26", "C@M", "against the implementation guide", `claim "PCN0101": segment ID "C@M"`},
+			[]string{"PCN0103", "PCN0104"}, "PCN0102"},
 		{"837 C@M scrub", []string{"claims", "scrub", "--today", "2026-11-10"}, replace(p837, "CLM*PCN0102", "C@M*PCN0102"), 1,
 			[]string{"segment 26", "C@M", "were not scrubbed"}, nil, ""},
+		{"837 bad amount scrub", []string{"claims", "scrub", "--today", "2026-11-10"}, replace(p837, "CLM*PCN0102*180*", "CLM*PCN0102*18O*"), 1,
+			[]string{"segment 26", "CLM02"}, []string{"3 claims"}, ""},
 		{"837 HL parent itself", []string{"claims", "decode"}, replace(p837, "HL*2*1*22*0", "HL*2*2*22*0"), 1, []string{"segment 14", "HL02"}, nil, ""},
 		{"837 HL parent forward", []string{"claims", "decode"}, replace(p837, "HL*2*1*22*0", "HL*2*3*22*0"), 1, []string{"segment 14", "HL02"}, nil, ""},
 		{"837 HL parent missing", []string{"claims", "decode"}, replace(p837, "HL*2*1*22*0", "HL*2*9*22*0"), 1, []string{"segment 14", "HL02"}, nil, ""},
