@@ -188,6 +188,9 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 					return chk.finish(env.Stderr, &ExitError{Code: 2, Err: err})
 				}
 				v.TA1s, v.Groups = f.TA1s, f.Responses
+				for _, e := range f.Errors {
+					v.Errors = append(v.Errors, viewError(e))
+				}
 			}
 			out := bufio.NewWriter(env.Stdout)
 			defer out.Flush()
