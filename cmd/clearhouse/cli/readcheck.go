@@ -214,3 +214,16 @@ func nameFile(file string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", file, err)
 }
+
+// decodeExit is the exit status of a decoder's error that stopped it: 1
+// for damage in the file (an envelope or syntax error with its position),
+// 2 for input that could not be read or is not the transaction the command
+// reads (such as a 277 given to remit decode).
+func decodeExit(err error) int {
+	for _, content := range []error{edi.ErrEnvelope, edi.ErrSyntax} {
+		if errors.Is(err, content) {
+			return 1
+		}
+	}
+	return 2
+}

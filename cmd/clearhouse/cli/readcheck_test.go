@@ -88,7 +88,7 @@ func TestDecodeReportsDamage(t *testing.T) {
 		{"999 without IK5", []string{"ack", "decode"}, replace(a999, "IK5*A~", ""), 1, []string{"IK5", "missing"}, nil, ""},
 		{"999 clean", []string{"ack", "decode"}, a999, 0, nil, []string{"accepted"}, ""},
 		{"835 ISA only", []string{"remit", "decode"}, cut(r835, "GS*"), 1, []string{"segment 1", "no IEA"}, nil, ""},
-		{"835 no IEA", []string{"remit", "decode"}, cut(r835, "IEA*"), 1, []string{"no IEA"}, nil, ""},
+		{"835 no IEA", []string{"remit", "decode"}, cut(r835, "IEA*"), 1, []string{"no IEA", "IEA is missing"}, nil, ""},
 		{"835 empty interchange", []string{"remit", "decode"}, emptyInterchange(r835), 1, []string{"no transaction set"}, nil, ""},
 		{"271 ISA only", []string{"eligibility", "decode"}, cut(e271, "GS*"), 1, []string{"segment 1", "no IEA"}, nil, ""},
 		{"271 no IEA", []string{"eligibility", "decode"}, cut(e271, "IEA*"), 1, []string{"no IEA"}, nil, ""},

@@ -267,7 +267,7 @@ func newRemitDecodeCmd(env *Env) *cobra.Command {
 			if d.Err() != nil {
 				p.close()
 				out.Flush()
-				return in.finish(env.Stderr, &ExitError{Code: 2, Err: d.Err()})
+				return in.finish(env.Stderr, &ExitError{Code: decodeExit(d.Err()), Err: d.Err()})
 			}
 			if err := p.close(); err != nil {
 				return err
