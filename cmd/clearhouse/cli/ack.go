@@ -170,7 +170,8 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 			chk.noSetsOK = true // a TA1-only interchange
 			kind, err := ackKind(data, file)
 			if err != nil {
-				return nameFile(file, &ExitError{Code: 2, Err: err})
+				// No TA1 or set at all is damage (1); another set is 2.
+				return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 			}
 			in := edi.NewReader(bytes.NewReader(data))
 			in.File = file
@@ -179,7 +180,7 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 			case "277":
 				acks, err := x277.DecodeReader(in)
 				if err != nil {
-					return chk.finish(env.Stderr, &ExitError{Code: 2, Err: err})
+					return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 				}
 				view277(acks, &v)
 			default:

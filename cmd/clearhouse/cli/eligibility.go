@@ -153,7 +153,7 @@ func newEligibilityDecodeCmd(env *Env) *cobra.Command {
 			}
 			resps, err := x270.DecodeResponsesReader(r)
 			if err != nil {
-				return in.finish(env.Stderr, &ExitError{Code: 2, Err: err})
+				return in.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 			}
 			out := bufio.NewWriter(env.Stdout)
 			defer out.Flush()

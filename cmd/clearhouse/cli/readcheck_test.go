@@ -18,6 +18,7 @@ func TestDecodeReportsDamage(t *testing.T) {
 		x271 = "../../../edi/x270/testdata/golden/eligibility_active.x12"
 		x277 = "../../../edi/x277/testdata/golden/status_response.x12"
 		x999 = "../../../edi/x999/testdata/golden/999-partial.x12"
+		x214 = "../../../edi/x277/testdata/golden/accepted_and_rejected.x12"
 	)
 	read := func(path string) string {
 		b, err := os.ReadFile(path)
@@ -26,7 +27,7 @@ func TestDecodeReportsDamage(t *testing.T) {
 		}
 		return string(b)
 	}
-	p837, r835, e271, s277, a999 := read(x837), read(x835), read(x271), read(x277), read(x999)
+	p837, r835, e271, s277, a999, c277 := read(x837), read(x835), read(x271), read(x277), read(x999), read(x214)
 	replace := func(s, old, new string) string {
 		if !strings.Contains(s, old) {
 			t.Fatalf("fixture lacks %q", old)
@@ -93,7 +94,11 @@ func TestDecodeReportsDamage(t *testing.T) {
 		{"271 ISA only", []string{"eligibility", "decode"}, cut(e271, "GS*"), 1, []string{"segment 1", "no IEA"}, nil, ""},
 		{"271 no IEA", []string{"eligibility", "decode"}, cut(e271, "IEA*"), 1, []string{"no IEA"}, nil, ""},
 		{"271 empty interchange", []string{"eligibility", "decode"}, emptyInterchange(e271), 1, []string{"no transaction set"}, nil, ""},
-		{"277 no IEA", []string{"status", "decode"}, cut(s277, "IEA*"), 1, []string{"no IEA"}, nil, ""},
+		{"277 no IEA", []string{"status", "decode"}, cut(s277, "IEA*"), 1, []string{"no IEA", "IEA is missing"}, nil, ""},
+		{"277 ISA only", []string{"status", "decode"}, cut(s277, "GS*"), 1, []string{"no IEA", "no transaction set found"}, nil, ""},
+		{"999 ISA only", []string{"ack", "decode"}, cut(a999, "TA1*"), 1, []string{"no IEA", "no TA1 or transaction set found"}, nil, ""},
+		{"277CA no IEA", []string{"ack", "decode"}, cut(c277, "IEA*"), 1, []string{"no IEA", "IEA is missing"}, nil, ""},
+		{"271 no IEA decoder", []string{"eligibility", "decode"}, cut(e271, "IEA*"), 1, []string{"IEA is missing"}, nil, ""},
 		{"inspect no IEA", []string{"edi", "inspect"}, cut(r835, "IEA*"), 1, nil, []string{"1 error found"}, ""},
 
 		// Unreadable or not X12: exit 2, naming the file.

@@ -147,13 +147,14 @@ func newStatusDecodeCmd(env *Env) *cobra.Command {
 			}
 			file := chk.file
 			if err := sniffStatus(data, file); err != nil {
-				return nameFile(file, &ExitError{Code: 2, Err: err})
+				// No set at all is damage (1); another set is 2.
+				return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 			}
 			in := edi.NewReader(bytes.NewReader(data))
 			in.File = file
 			resps, err := x277.DecodeStatusReader(in)
 			if err != nil {
-				return chk.finish(env.Stderr, &ExitError{Code: 2, Err: err})
+				return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 			}
 			v := viewStatus(resps)
 			out := bufio.NewWriter(env.Stdout)
