@@ -397,7 +397,7 @@ func (v *validator) segmentSyntax(seg *Segment, id []byte) {
 }
 
 // ValidSegmentID reports whether id is 2 or 3 upper-case letters and digits,
-// starting with a letter.
+// starting with a letter (X12.6 segment identifier syntax).
 func ValidSegmentID(id []byte) bool {
 	if len(id) < 2 || len(id) > 3 || id[0] < 'A' || id[0] > 'Z' {
 		return false

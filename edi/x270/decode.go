@@ -75,16 +75,27 @@ func (d *decoder) report(sentinel error, elem int, format string, args ...any) {
 }
 
 func (d *decoder) run() error {
+	inInterchange := false // from an ISA to its IEA
 	for {
 		s, err := d.r.Next()
 		if err == io.EOF {
 			if d.inSet {
 				return d.errorf(edi.ErrEnvelope, 0, "input ends inside a transaction set")
 			}
+			if inInterchange {
+				// An ISA-only file or one cut before its IEA (issue 14).
+				return d.errorf(edi.ErrEnvelope, 0, "input ends inside an interchange: IEA is missing")
+			}
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		switch {
+		case s.Is("ISA"):
+			inInterchange = true
+		case s.Is("IEA"):
+			inInterchange = false
 		}
 		if err := d.segment(s); err != nil {
 			return err

@@ -315,6 +315,10 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{"not 271", head + "ST*270*0001*005010X279A1~SE*2*0001~", true},
 		{"truncated", head + "ST*271*0001*005010X279A1~BHT*0022*11*1*20260302*2205~", true},
+		// Issue 14: an ISA-only file and one cut before its IEA decoded
+		// to nothing, or to a complete response, without an error.
+		{"ISA only", head[:strings.Index(head, "GS*")], true},
+		{"no IEA", head + "ST*271*0001*005010X279A1~HL*1**20*1~HL*2*1*21*1~HL*3*2*22*0~TRN*2*T1*9X~NM1*IL*1*A~EB*1**30~SE*8*0001~GE*1*1~", true},
 		{"bad percent", head + "ST*271*0001*005010X279A1~HL*1**20*1~HL*2*1*21*1~HL*3*2*22*0~TRN*2*T1*9X~NM1*IL*1*A~EB*A**30****X~SE*8*0001~GE*1*1~IEA*1*000000301~", false},
 		{"EB outside", head + "ST*271*0001*005010X279A1~HL*1**20*1~EB*1~SE*4*0001~GE*1*1~IEA*1*000000301~", false},
 		{"no TRN", head + "ST*271*0001*005010X279A1~HL*1**20*1~HL*2*1*21*1~HL*3*2*22*0~NM1*IL*1*A~EB*1~SE*7*0001~GE*1*1~IEA*1*000000301~", false},
@@ -324,7 +328,7 @@ func TestDecodeErrors(t *testing.T) {
 			resps, err := DecodeResponses(strings.NewReader(tt.in))
 			if tt.fatal {
 				var pe *edi.Error
-				if !errors.As(err, &pe) || pe.Pos.Segment == 0 {
+				if !errors.As(err, &pe) || pe.Pos.Segment == 0 || !(errors.Is(err, edi.ErrEnvelope) || errors.Is(err, edi.ErrImplementation)) {
 					t.Fatalf("want a positioned error, got %v", err)
 				}
 				return
@@ -364,7 +368,7 @@ func TestSamples(t *testing.T) {
 			}
 			if err != nil {
 				var pe *edi.Error
-				if !errors.As(err, &pe) || pe.Pos.Segment == 0 {
+				if !errors.As(err, &pe) || pe.Pos.Segment == 0 || !(errors.Is(err, edi.ErrEnvelope) || errors.Is(err, edi.ErrImplementation)) {
 					t.Errorf("%s: unpositioned %v", f, err)
 				}
 				t.Logf("%s: %v", filepath.Base(f), err)

@@ -22,16 +22,27 @@ func Decode(r io.Reader) ([]*Acknowledgment, error) {
 // error positions.
 func DecodeReader(r *edi.Reader) ([]*Acknowledgment, error) {
 	d := decoder{r: r}
+	inInterchange := false // from an ISA to its IEA
 	for {
 		s, err := r.Next()
 		if err == io.EOF {
 			if d.ack != nil {
 				return d.acks, d.errorf(edi.ErrEnvelope, 0, "input ends inside transaction set %s", d.ack.ControlNumber)
 			}
+			if inInterchange {
+				// An ISA-only file or one cut before its IEA (issue 14).
+				return d.acks, d.errorf(edi.ErrEnvelope, 0, "input ends inside an interchange: IEA is missing")
+			}
 			return d.acks, nil
 		}
 		if err != nil {
 			return d.acks, err
+		}
+		switch {
+		case s.Is("ISA"):
+			inInterchange = true
+		case s.Is("IEA"):
+			inInterchange = false
 		}
 		if err := d.segment(s); err != nil {
 			return d.acks, err

@@ -19,16 +19,27 @@ func DecodeStatus(r io.Reader) ([]*StatusResponse, error) {
 // the input in error positions.
 func DecodeStatusReader(r *edi.Reader) ([]*StatusResponse, error) {
 	d := statusDecoder{decoder: decoder{r: r}}
+	inInterchange := false // from an ISA to its IEA
 	for {
 		s, err := r.Next()
 		if err == io.EOF {
 			if d.resp != nil {
 				return d.resps, d.errorf(edi.ErrEnvelope, 0, "input ends inside transaction set %s", d.resp.ControlNumber)
 			}
+			if inInterchange {
+				// An ISA-only file or one cut before its IEA (issue 14).
+				return d.resps, d.errorf(edi.ErrEnvelope, 0, "input ends inside an interchange: IEA is missing")
+			}
 			return d.resps, nil
 		}
 		if err != nil {
 			return d.resps, err
+		}
+		switch {
+		case s.Is("ISA"):
+			inInterchange = true
+		case s.Is("IEA"):
+			inInterchange = false
 		}
 		if err := d.segment(s); err != nil {
 			return d.resps, err

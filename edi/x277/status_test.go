@@ -191,6 +191,9 @@ func TestDecodeStatusErrors(t *testing.T) {
 	}{
 		{"not 277", head + "ST*276*0001~SE*2*0001~", true},
 		{"truncated", head + "ST*277*0001*005010X212~BHT*0010*08*1*20260203*0815*DG~", true},
+		// Issue 14: an ISA-only file and one cut before its IEA.
+		{"ISA only", head[:strings.Index(head, "GS*")], true},
+		{"no IEA", head + "ST*277*0001*005010X212~BHT*0010*08*1*20260203*0815*DG~SE*3*0001~GE*1*1~", true},
 		{"277CA", head + "ST*277*0001*005010X214~BHT*0085*08*1*20260203*0815*TH~HL*1**20*1~SE*4*0001~GE*1*1~IEA*1*000000201~", false},
 		{"bad parent", head + "ST*277*0001*005010X212~BHT*0010*08*1*20260203*0815*DG~HL*1**20*1~HL*2*9*21*1~SE*5*0001~GE*1*1~IEA*1*000000201~", false},
 		{"subscriber first", head + "ST*277*0001*005010X212~HL*1**22*0~TRN*2*X~STC*A1:20*20260203~SE*5*0001~GE*1*1~IEA*1*000000201~", false},

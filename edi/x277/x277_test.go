@@ -206,6 +206,9 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{"not 277", head + "ST*835*0001~SE*2*0001~", true},
 		{"truncated", head + "ST*277*0001*005010X214~BHT*0085*08*1*20260203*0815*TH~", true},
+		// Issue 14: an ISA-only file and one cut before its IEA.
+		{"ISA only", head[:strings.Index(head, "GS*")], true},
+		{"no IEA", head + "ST*277*0001*005010X214~BHT*0085*08*1*20260203*0815*TH~SE*3*0001~GE*1*1~", true},
 		{"bad parent", head + "ST*277*0001*005010X214~BHT*0085*08*1*20260203*0815*TH~HL*1**20*1~HL*2*9*21*1~SE*5*0001~GE*1*1~IEA*1*000000201~", false},
 		{"bad date", head + "ST*277*0001*005010X214~BHT*0085*08*1*20261303*0815*TH~SE*3*0001~GE*1*1~IEA*1*000000201~", false},
 		{"PT first", head + "ST*277*0001*005010X214~HL*1**PT~STC*A1~SE*4*0001~GE*1*1~IEA*1*000000201~", false},

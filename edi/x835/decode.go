@@ -74,8 +74,10 @@ type Decoder struct {
 
 	codes edi.StringCache
 
-	segs   int // segments read
-	clpSeg int // segs at the open claim's CLP
+	segs int // segments read
+	// inInterchange is set from an ISA (or GS, GE) to its IEA.
+	inInterchange bool
+	clpSeg        int // segs at the open claim's CLP
 
 	dates [16]dateEntry
 
@@ -147,6 +149,11 @@ func (d *Decoder) Next() bool {
 				d.done = true
 				if d.inSet {
 					d.eofErr = d.errorf(edi.ErrEnvelope, 0, "input ends inside transaction set %s", d.rem.ControlNumber)
+					d.done = false
+				} else if d.inInterchange {
+					// An ISA with no IEA: the file was cut, and what
+					// followed it is not here (issue 14).
+					d.eofErr = d.errorf(edi.ErrEnvelope, 0, "input ends inside an interchange: IEA is missing")
 					d.done = false
 				}
 				if d.inClaim {
@@ -304,6 +311,7 @@ func (d *Decoder) handle(s *edi.Segment) {
 			d.endSet(false)
 			d.err = d.errorf(edi.ErrEnvelope, 0, "%s inside transaction set %s: SE is missing", id, d.rem.ControlNumber)
 		}
+		d.inInterchange = string(id) != "IEA"
 		return
 	case "ST":
 		d.beginSet(s)

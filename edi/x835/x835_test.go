@@ -362,6 +362,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"not 835", head + "ST*270*0001*005010X279A1~SE*2*0001~", edi.ErrImplementation, true},
 		{"ends inside set", head + "ST*835*0001~BPR*I*0*C*NON************20260115~", edi.ErrEnvelope, true},
 		{"segment outside set", head + "BPR*I*0~", edi.ErrEnvelope, true},
+		// Issue 14: an ISA-only file and one cut before its IEA read as
+		// an empty, clean remittance.
+		{"ISA only", head[:strings.Index(head, "GS*")], edi.ErrEnvelope, true},
+		{"no IEA", head + "ST*835*0001~BPR*I*0*C*NON************20260115~SE*3*0001~GE*1*1~", edi.ErrEnvelope, true},
 		{"bad amount", head + "ST*835*0001~BPR*I*0*C*NON************20260115~TRN*1*X*1~LX*1~CLP*A*1*1X*0**12~NM1*QC*1*A~SE*7*0001~GE*1*1~IEA*1*000000101~", edi.ErrSyntax, false},
 		{"bad date", head + "ST*835*0001~BPR*I*0*C*NON************20261345~SE*3*0001~GE*1*1~IEA*1*000000101~", edi.ErrSyntax, false},
 	}

@@ -531,6 +531,7 @@ func (d *Decoder) startClaim(s *edi.Segment) {
 func (d *Decoder) segment(s *edi.Segment) {
 	id := segID(s.ID())
 	if id == 0 {
+		d.badID(s)
 		return
 	}
 	if !d.inSet || !d.setOK {
@@ -634,8 +635,22 @@ func (d *Decoder) segment(s *edi.Segment) {
 	default:
 		if d.pending != nil {
 			d.claimSegment(s, id)
+		} else {
+			d.badID(s)
 		}
 	}
+}
+
+// badID reports a segment the decoder skips because its ID is not an X12
+// segment ID at all (such as C@M where CLM was meant): what follows it would
+// otherwise be read into the wrong claim or loop without a word. A segment
+// with a well-formed ID the model does not hold is skipped silently, as the
+// type's doc says. The pending claim is marked bad.
+func (d *Decoder) badID(s *edi.Segment) {
+	if !d.inSet || !d.setOK || edi.ValidSegmentID(s.ID()) {
+		return
+	}
+	d.errorAt(edi.ErrSyntax, 0, "segment ID "+strconv.Quote(string(s.ID()))+" is not 2 or 3 upper-case letters and digits: segment skipped")
 }
 
 func (d *Decoder) isa(s *edi.Segment) {
@@ -1092,6 +1107,8 @@ func (d *Decoder) claimSegment(s *edi.Segment, id uint32) {
 		if d.line != nil {
 			d.svd(s)
 		}
+	default:
+		d.badID(s)
 	}
 }
 

@@ -31,6 +31,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"wrong SE count", "SE*49*0001", "SE*48*0001", 4, edi.ErrEnvelope, "SE01"},
 		{"wrong GE control", "GE*1*1", "GE*1*2", 4, edi.ErrEnvelope, "GE02"},
 		{"not an 837", "ST*837*0001", "ST*835*0001", 0, edi.ErrImplementation, "ST01"},
+		// Issue 14: C@M where CLM was meant read claim 2's lines into
+		// claim 1 and dropped claim 2 without a word. Both are left out
+		// now, with the skipped segment's position.
+		{"segment ID not X12", "CLM*PCN0102", "C@M*PCN0102", 2, edi.ErrSyntax, `segment 26 (set position 24), C@M: syntax error: claim "PCN0101": segment ID "C@M"`},
+		{"segment ID not X12 before a claim", "HL*2*1*22*0~", "HL*2*1*22*0~S#R*P~", 4, edi.ErrSyntax, `segment 15 (set position 13), S#R`},
+		{"segment ID too long", "CLM*PCN0102", "CLMX*PCN0102", 2, edi.ErrSyntax, `segment 26 (set position 24), CLMX`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,13 +13,22 @@ import (
 type File struct {
 	TA1s      []TA1
 	Responses []FunctionalGroupResponse
+	// Errors are what Decode read past without failing: a segment that is
+	// not part of a 999 (skipped), an AK2 response without its IK5, a 999
+	// without its AK9 and input that ends inside a transaction set. Such a
+	// 999 does not say what it seems to: an AK2 without IK5 or a group
+	// without AK9 has no acknowledgment code, which is not acceptance.
+	// Each carries its position and wraps edi.ErrSyntax or edi.ErrEnvelope.
+	Errors []*edi.Error
 }
 
 // Decode reads 999s and TA1s from r to the end of input. Segments other
-// than the ones a 999 or TA1 uses (such as CTX) are skipped; transaction
-// sets other than 999 are skipped whole. Errors are *edi.Error values with
-// the position of the offending segment, wrapping edi.ErrSyntax for a
-// misplaced segment or bad number, or the reader's error.
+// than the ones a 999 uses inside a 999 are skipped and listed in
+// File.Errors, as are a 999 without AK9 and an AK2 without IK5;
+// transaction sets other than 999 are skipped whole. The error result is an
+// *edi.Error with the position of the offending segment, wrapping
+// edi.ErrSyntax for a misplaced segment or bad number, or the reader's
+// error.
 func Decode(r *edi.Reader) (*File, error) {
 	f := &File{}
 	var (
@@ -32,6 +41,23 @@ func Decode(r *edi.Reader) (*File, error) {
 			p := r.Position()
 			p.Element = elem
 			return &edi.Error{Pos: p, Err: edi.ErrSyntax, Msg: fmt.Sprintf(format, args...)}
+		}
+		// note records what was read past, capped.
+		note = func(sentinel error, format string, args ...any) {
+			if len(f.Errors) < edi.DefaultMaxErrors {
+				f.Errors = append(f.Errors, &edi.Error{Pos: r.Position(), Err: sentinel, Msg: fmt.Sprintf(format, args...)})
+			}
+		}
+		// closeSet notes an AK2 left without its IK5 and, at the SE or
+		// the end of input, a 999 without its AK9.
+		closeSet = func(end bool) {
+			if set != nil {
+				note(edi.ErrSyntax, "AK2 response to %s %s has no IK5: not acknowledged", set.ID, set.ControlNumber)
+				set = nil
+			}
+			if end && resp != nil && resp.Ack == "" {
+				note(edi.ErrSyntax, "999 %s has no AK9: group %s not acknowledged", resp.ControlNumber, resp.GroupControlNumber)
+			}
 		}
 	)
 	num := func(s *edi.Segment, i int) (int, error) {
@@ -57,6 +83,10 @@ func Decode(r *edi.Reader) (*File, error) {
 	for {
 		s, err := r.Next()
 		if err == io.EOF {
+			if in999 {
+				closeSet(true)
+				note(edi.ErrEnvelope, "input ends inside 999 %s (no SE)", resp.ControlNumber)
+			}
 			return f, nil
 		}
 		if err != nil {
@@ -77,12 +107,16 @@ func Decode(r *edi.Reader) (*File, error) {
 			if !inSet {
 				return f, setErr(0, "SE outside a transaction set")
 			}
+			if in999 {
+				closeSet(true)
+			}
 			inSet, in999, resp, set, seg = false, false, nil, nil, nil
 		case !in999:
 			// Envelope segments and other transaction sets.
 		case s.Is("AK1"):
 			resp.FunctionalID, resp.GroupControlNumber, resp.Version = s.String(1), s.String(2), s.String(3)
 		case s.Is("AK2"):
+			closeSet(false)
 			resp.Sets = append(resp.Sets, TransactionSetResponse{ID: s.String(1), ControlNumber: s.String(2), ImplRef: s.String(3)})
 			set, seg = &resp.Sets[len(resp.Sets)-1], nil
 		case s.Is("IK3"):
@@ -133,6 +167,7 @@ func Decode(r *edi.Reader) (*File, error) {
 			set.Ack, set.Codes = s.String(1), codes(s, 2)
 			set, seg = nil, nil
 		case s.Is("AK9"):
+			closeSet(false)
 			resp.Ack, resp.Codes = s.String(1), codes(s, 5)
 			for i, dst := range []*int{&resp.Included, &resp.Received, &resp.Accepted} {
 				n, err := num(s, i+2)
@@ -141,6 +176,17 @@ func Decode(r *edi.Reader) (*File, error) {
 				}
 				*dst = n
 			}
+		default:
+			note(edi.ErrSyntax, "segment %s is not part of a 999: skipped", printableID(s.ID()))
 		}
 	}
+}
+
+// printableID quotes a segment ID for a message (a hostile one may carry
+// control bytes).
+func printableID(id []byte) string {
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return strconv.Quote(string(id))
 }

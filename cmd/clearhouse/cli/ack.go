@@ -17,10 +17,6 @@ import (
 	"github.com/clearhouse/clearhouse/money"
 )
 
-// maxAckSize caps an acknowledgment file read into memory (they are small;
-// the cap keeps a wrong file from exhausting memory).
-const maxAckSize = 256 << 20
-
 // newAckCmd builds "clearhouse ack": 999, TA1 and 277CA acknowledgments.
 func newAckCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -150,30 +146,32 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 			"(implementation acknowledgment, per functional group and transaction set, with the\n" +
 			"segment and element errors) or 277CA (per claim: accepted or rejected, status category,\n" +
 			"status code and entity, payer claim control number; accepted and rejected totals).\n" +
-			"Exit status: 0 decoded, 1 when the file has decoding errors (listed), 2 when it cannot be\n" +
-			"read. FILE - reads standard input.",
+			"The file is first checked against its implementation guide (as edi validate --level 2): a\n" +
+			"truncated or invalid acknowledgment is listed on standard error with positions.\n" +
+			"Exit status: 0 decoded, 1 when the file has decoding or guide errors (listed), 2 when it\n" +
+			"cannot be read or is not X12. FILE - reads standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if err := checkOutput(&format, formatTable, formatJSON); err != nil {
 				return err
 			}
-			raw, file, done, err := openRawInput(env, args[0])
+			chk, err := openChecked(env, args[0])
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer chk.close()
 			// The kind is sniffed first, then the right decoder reads the
 			// same bytes.
-			data, err := io.ReadAll(io.LimitReader(raw, maxAckSize+1))
+			data, err := chk.bytes()
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return err
 			}
-			if len(data) > maxAckSize {
-				return exitf(2, "%s: larger than %d bytes: not an acknowledgment", args[0], maxAckSize)
-			}
+			file := chk.file
+			chk.noSetsOK = true // a TA1-only interchange
 			kind, err := ackKind(data, file)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				// No TA1 or set at all is damage (1); another set is 2.
+				return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 			}
 			in := edi.NewReader(bytes.NewReader(data))
 			in.File = file
@@ -182,15 +180,18 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 			case "277":
 				acks, err := x277.DecodeReader(in)
 				if err != nil {
-					return &ExitError{Code: 2, Err: err}
+					return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 				}
 				view277(acks, &v)
 			default:
 				f, err := x999.Decode(in)
 				if err != nil {
-					return &ExitError{Code: 2, Err: err}
+					return chk.finish(env.Stderr, &ExitError{Code: 2, Err: err})
 				}
 				v.TA1s, v.Groups = f.TA1s, f.Responses
+				for _, e := range f.Errors {
+					v.Errors = append(v.Errors, viewError(e))
+				}
 			}
 			out := bufio.NewWriter(env.Stdout)
 			defer out.Flush()
@@ -203,11 +204,13 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 			} else {
 				writeAckTable(out, &v)
 			}
+			out.Flush()
 			if len(v.Errors) > 0 {
-				out.Flush()
-				return &ExitError{Code: 1, Err: fmt.Errorf("%s", plural(len(v.Errors), "decoding error", "decoding errors"))}
+				return chk.finish(env.Stderr, &ExitError{Code: 1, Err: fmt.Errorf("%s: %s", file, plural(len(v.Errors), "decoding error", "decoding errors"))})
 			}
-			return nil
+			// A 999 cut before its AK9, or one its guide rejects, is not
+			// read as accepted (issue 14).
+			return chk.finish(env.Stderr, nil)
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
@@ -226,8 +229,12 @@ func writeAckTable(w io.Writer, v *ackView) {
 		fmt.Fprintf(w, "TA1 interchange %s (%s %s): %s (%s), note %s\n", t.ControlNumber, t.Date, t.Time, ackResult(t.Accepted()), t.Ack, t.NoteCode)
 	}
 	for _, g := range v.Groups {
+		ack := g.Ack
+		if ack == "" {
+			ack = "no AK9: not acknowledged" // a 999 cut short (issue 14)
+		}
 		fmt.Fprintf(w, "999 %s for group %s %s (%s): %s, %d included, %d received, %d accepted", g.ControlNumber, g.FunctionalID,
-			g.GroupControlNumber, g.Version, g.Ack, g.Included, g.Received, g.Accepted)
+			g.GroupControlNumber, g.Version, ack, g.Included, g.Received, g.Accepted)
 		if len(g.Codes) > 0 {
 			fmt.Fprintf(w, ", codes %s", strings.Join(g.Codes, " "))
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/guide"
 	"github.com/clearhouse/clearhouse/edi/x837"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
@@ -30,7 +33,10 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 		Short: "Scrub claims; exit status 1 when any claim has a reject-level finding",
 		Long: "Scrub claims read from a JSON file (one claim or an array, in the claim model's JSON form) or an\n" +
 			"837P/837I file, against the built-in edits, the code sets, NCCI/MUE and the payer's rule file.\n" +
-			"Prints every finding with its claim, rule, severity, X12 location and suggested fix.",
+			"Prints every finding with its claim, rule, severity, X12 location and suggested fix.\n" +
+			"An 837 is first checked against its implementation guide; what the check or the decoder\n" +
+			"finds (a segment skipped, a claim that cannot be read) goes to standard error with its\n" +
+			"position and is exit status 1. Exit status 2: the file cannot be read or is not X12 or JSON.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if err := checkOutput(&output, formatTable, formatJSON); err != nil {
@@ -48,9 +54,9 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			if err != nil {
 				return exitf(2, "%v", err)
 			}
-			claims, err := readClaims(args[0])
+			claims, rep, err := readClaims(args[0])
 			if err != nil {
-				return exitf(2, "%v", err)
+				return nameFile(args[0], exitf(2, "%v", err))
 			}
 			files, err := scrub.LoadRuleFiles(ruleFS(rulesDir))
 			if err != nil {
@@ -80,6 +86,14 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			}
 			if err := printFindings(env, output, len(claims), all); err != nil {
 				return err
+			}
+			if rep != nil && !rep.Clean() {
+				// An 837 the decoder could not read whole: what it
+				// skipped is listed, and the findings are not the
+				// whole story (issue 14).
+				writeProblems(env.Stderr, rep)
+				return exitf(1, "%s: %s against the implementation guide; claims or segments the decoder skipped were not scrubbed",
+					args[0], plural(rep.ErrorCount(), "error", "errors"))
 			}
 			if scrub.HasReject(all) {
 				return &ExitError{Code: 1}
@@ -123,13 +137,19 @@ func parseCoverage(from, to string) (*scrub.CoveragePeriod, error) {
 }
 
 // readClaims reads a JSON claim, a JSON array of claims, or an 837 file.
-func readClaims(path string) ([]*claim.Claim, error) {
+// An 837 is also checked against its implementation guide (one pass over
+// the bytes already in memory); the report is nil for JSON.
+func readClaims(path string) ([]*claim.Claim, *edi.ValidationReport, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	trimmed := bytes.TrimSpace(data)
 	if bytes.HasPrefix(trimmed, []byte("ISA")) {
+		rep, err := guide.Validate(bytes.NewReader(data), guide.Options{File: path})
+		if err != nil {
+			return nil, nil, err
+		}
 		d := x837.NewDecoder(bytes.NewReader(data))
 		d.File = path
 		var out []*claim.Claim
@@ -137,22 +157,33 @@ func readClaims(path string) ([]*claim.Claim, error) {
 			out = append(out, d.Claim())
 		}
 		if err := d.Err(); err != nil {
-			return nil, err
+			// Content the decoder could not read is the file's fault,
+			// not the reader's: the claims read are scrubbed and the
+			// decoder's errors join the guide check's.
+			var list *edi.ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list.Errs {
+					rep.Errors.Add(e)
+				}
+				rep.Errors.Dropped += list.Dropped
+			} else {
+				return nil, nil, err
+			}
 		}
-		return out, nil
+		return out, rep, nil
 	}
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		var cs []*claim.Claim
 		if err := json.Unmarshal(trimmed, &cs); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		return cs, nil
+		return cs, nil, nil
 	}
 	var c claim.Claim
 	if err := json.Unmarshal(trimmed, &c); err != nil {
-		return nil, fmt.Errorf("%s: want a claim, an array of claims or an 837 file: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: want a claim, an array of claims or an 837 file: %w", path, err)
 	}
-	return []*claim.Claim{&c}, nil
+	return []*claim.Claim{&c}, nil, nil
 }
 
 func printFindings(env *Env, output string, claims int, fs []scrub.Finding) error {

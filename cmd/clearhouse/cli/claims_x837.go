@@ -187,20 +187,23 @@ func newClaimsDecodeCmd(env *Env) *cobra.Command {
 		Short: "Read an 837P or 837I file and write its claims as JSON",
 		Long: "Read the claims of an 837P or 837I file (\"-\" for standard input) and write them as a JSON array\n" +
 			"in the claim model's JSON form. Claims that cannot be read are left out; their errors, with file,\n" +
-			"control numbers, segment and element, go to standard error and the exit status is 1.",
+			"control numbers, segment and element, go to standard error and the exit status is 1. The file is\n" +
+			"first checked against its implementation guide (as edi validate --level 2): a segment the decoder\n" +
+			"skipped, a broken HL hierarchy or envelope is listed the same way, with exit status 1. Exit\n" +
+			"status 2: the file cannot be read or is not X12.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			var r io.Reader = env.Stdin
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return exitf(2, "%v", err)
-				}
-				defer f.Close()
-				r = f
+			in, err := openChecked(env, args[0])
+			if err != nil {
+				return err
+			}
+			defer in.close()
+			r, err := in.reader()
+			if err != nil {
+				return err
 			}
 			d := x837.NewDecoder(r)
-			d.File = args[0]
+			d.File = in.file
 			claims := []*claim.Claim{}
 			var placed []decodedClaim
 			for d.Next() {
@@ -209,7 +212,6 @@ func newClaimsDecodeCmd(env *Env) *cobra.Command {
 				placed = append(placed, decodedClaim{ctl.Interchange, ctl.Group, ctl.Set, d.Claim()})
 			}
 			var out []byte
-			var err error
 			if withEnvelope {
 				if placed == nil {
 					placed = []decodedClaim{}
@@ -231,9 +233,9 @@ func newClaimsDecodeCmd(env *Env) *cobra.Command {
 				if errors.As(err, &list) {
 					n = list.Len()
 				}
-				return exitf(1, "%s: %d errors:\n%v", args[0], n, err)
+				return in.finish(env.Stderr, exitf(1, "%s: %d errors:\n%v", in.file, n, err))
 			}
-			return nil
+			return in.finish(env.Stderr, nil)
 		},
 	}
 	c.Flags().BoolVar(&withEnvelope, "with-envelope", false, "wrap each claim with its ISA13, GS06 and ST02 control numbers")

@@ -55,7 +55,7 @@ func validateFile(env *Env, name string, level int) (*edi.ValidationReport, erro
 		rep, err = guide.Validate(in, guide.Options{File: name, Level: level})
 	}
 	if err != nil {
-		return nil, &ExitError{Code: 2, Err: err}
+		return nil, nameFile(name, &ExitError{Code: 2, Err: err})
 	}
 	return rep, nil
 }
@@ -81,14 +81,23 @@ func newEDIInspectCmd(env *Env) *cobra.Command {
 		Use:   "inspect FILE",
 		Short: "List the interchanges, groups and transaction sets of an X12 file",
 		Long: "Lists each interchange (ISA), functional group (GS) and transaction set (ST) with their\n" +
-			"identifiers, guide versions and counts. FILE - reads standard input.",
+			"identifiers, guide versions and counts, and how many envelope errors it found.\n" +
+			"Exit status: 0 clean envelopes, 1 errors found, 2 not X12 or unreadable.\n" +
+			"FILE - reads standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			rep, err := validateFile(env, args[0], 0)
 			if err != nil {
 				return err
 			}
-			return writeInspect(env.Stdout, rep)
+			if err := writeInspect(env.Stdout, rep); err != nil {
+				return err
+			}
+			if !rep.Clean() {
+				// The errors are counted in the listing too (issue 14).
+				return exitf(1, "%s: %s found", rep.File, plural(rep.ErrorCount(), "envelope error", "envelope errors"))
+			}
+			return nil
 		},
 	}
 }

@@ -41,7 +41,7 @@ func TestEDICommands(t *testing.T) {
 		golden string
 	}{
 		{"inspect", []string{"edi", "inspect", demoClean}, 0, "inspect.golden"},
-		{"inspect errors", []string{"edi", "inspect", demoErrors}, 0, "inspect-errors.golden"},
+		{"inspect errors", []string{"edi", "inspect", demoErrors}, 1, "inspect-errors.golden"}, // issue 14: errors found is exit 1,
 		{"validate clean", []string{"edi", "validate", demoClean}, 0, "validate-clean.golden"},
 		{"validate errors", []string{"edi", "validate", demoErrors}, 1, "validate-errors.golden"},
 		{"json", []string{"edi", "json", smallX12}, 0, "json.golden"},

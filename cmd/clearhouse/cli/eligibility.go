@@ -133,21 +133,27 @@ func newEligibilityDecodeCmd(env *Env) *cobra.Command {
 		Long: "Reads a 271 and prints, per inquiry (matched by its TRN trace number), the coverage status,\n" +
 			"plan, group and dates, then copay, coinsurance, deductible and out-of-pocket by service type\n" +
 			"with their time period and network, authorization requirements, messages, other payers and\n" +
-			"request errors (AAA). Exit status: 0 decoded, 1 when the file has decoding errors (listed),\n" +
+			"request errors (AAA). The file is first checked against its implementation guide (as edi\n" +
+			"validate --level 2); what the check finds goes to standard error with its position.\n" +
+			"Exit status: 0 decoded, 1 when the file has decoding or guide errors (listed),\n" +
 			"2 when it cannot be read as a 271. FILE - reads standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if err := checkOutput(&format, formatTable, formatJSON); err != nil {
 				return err
 			}
-			r, done, err := openDecodeInput(env, args[0])
+			in, err := openChecked(env, args[0])
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer in.close()
+			r, err := in.ediReader()
+			if err != nil {
+				return err
+			}
 			resps, err := x270.DecodeResponsesReader(r)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return in.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 			}
 			out := bufio.NewWriter(env.Stdout)
 			defer out.Flush()
@@ -185,11 +191,11 @@ func newEligibilityDecodeCmd(env *Env) *cobra.Command {
 					writeEligibilityTable(out, resp)
 				}
 			}
+			out.Flush()
 			if nErrs > 0 {
-				out.Flush()
-				return &ExitError{Code: 1, Err: fmt.Errorf("%s", plural(nErrs, "decoding error", "decoding errors"))}
+				return in.finish(env.Stderr, &ExitError{Code: 1, Err: fmt.Errorf("%s: %s", in.file, plural(nErrs, "decoding error", "decoding errors"))})
 			}
-			return nil
+			return in.finish(env.Stderr, nil)
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,31 +16,6 @@ import (
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/money"
 )
-
-// openRawInput opens FILE for a decode command, or standard input for "-";
-// failure is exit status 2. It returns the name to use in error positions.
-func openRawInput(env *Env, name string) (io.Reader, string, func(), error) {
-	if name == "-" {
-		return env.Stdin, "<stdin>", func() {}, nil
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, "", nil, &ExitError{Code: 2, Err: err}
-	}
-	return bufio.NewReaderSize(f, 256<<10), name, func() { f.Close() }, nil
-}
-
-// openDecodeInput is openRawInput as an edi.Reader that names the file in
-// error positions.
-func openDecodeInput(env *Env, name string) (*edi.Reader, func(), error) {
-	in, file, done, err := openRawInput(env, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	r := edi.NewReader(in)
-	r.File = file
-	return r, done, nil
-}
 
 func day(t time.Time) string {
 	if t.IsZero() {
@@ -234,6 +208,8 @@ func newRemitDecodeCmd(env *Env) *cobra.Command {
 			"and, after each transaction, its payment and provider adjustments (PLB). Amounts are checked\n" +
 			"to balance (lines, claims, and BPR02 against the claims and PLB); each failure is listed with\n" +
 			"its position. -o json writes one JSON object per line: claims, then their remittance.\n" +
+			"The file is first checked against its implementation guide (as edi validate --level 2); what\n" +
+			"the check finds goes to standard error with its position and is exit status 1.\n" +
 			"Exit status: 0 clean, 1 when errors were listed, 2 when the file cannot be read as an 835.\n" +
 			"FILE - reads standard input.",
 		Args: cobra.ExactArgs(1),
@@ -241,11 +217,15 @@ func newRemitDecodeCmd(env *Env) *cobra.Command {
 			if err := checkOutput(&format, formatTable, formatJSON); err != nil {
 				return err
 			}
-			r, done, err := openDecodeInput(env, args[0])
+			in, err := openChecked(env, args[0])
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer in.close()
+			r, err := in.ediReader()
+			if err != nil {
+				return err
+			}
 			d := x835.NewDecoderReader(r)
 			d.SkipBalancing = noBalance
 			out := bufio.NewWriter(env.Stdout)
@@ -287,16 +267,16 @@ func newRemitDecodeCmd(env *Env) *cobra.Command {
 			if d.Err() != nil {
 				p.close()
 				out.Flush()
-				return &ExitError{Code: 2, Err: d.Err()}
+				return in.finish(env.Stderr, &ExitError{Code: decodeExit(d.Err()), Err: d.Err()})
 			}
 			if err := p.close(); err != nil {
 				return err
 			}
+			out.Flush()
 			if nErrs > 0 {
-				out.Flush()
-				return &ExitError{Code: 1, Err: fmt.Errorf("%s", plural(nErrs, "error", "errors"))}
+				return in.finish(env.Stderr, &ExitError{Code: 1, Err: fmt.Errorf("%s: %s", in.file, plural(nErrs, "error", "errors"))})
 			}
-			return nil
+			return in.finish(env.Stderr, nil)
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")

@@ -127,33 +127,34 @@ func newStatusDecodeCmd(env *Env) *cobra.Command {
 		Long: "Reads a 277 claim status response (005010X212) and lists each claim: its standing\n" +
 			"(received, pending, paid, denied, rejected, not_found, finalized, error), the STC\n" +
 			"category, status and entity codes, charge and payment, the payer's claim control\n" +
-			"number. Exit status: 0 decoded, 1 when the file has decoding errors (listed), 2 when it\n" +
+			"number. The file is first checked against its implementation guide (as edi validate\n" +
+			"--level 2); what the check finds goes to standard error with its position.\n" +
+			"Exit status: 0 decoded, 1 when the file has decoding or guide errors (listed), 2 when it\n" +
 			"cannot be read. FILE - reads standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if err := checkOutput(&format, formatTable, formatJSON); err != nil {
 				return err
 			}
-			raw, file, done, err := openRawInput(env, args[0])
+			chk, err := openChecked(env, args[0])
 			if err != nil {
 				return err
 			}
-			defer done()
-			data, err := io.ReadAll(io.LimitReader(raw, maxAckSize+1))
+			defer chk.close()
+			data, err := chk.bytes()
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return err
 			}
-			if len(data) > maxAckSize {
-				return exitf(2, "%s: larger than %d bytes: not a claim status response", args[0], maxAckSize)
-			}
+			file := chk.file
 			if err := sniffStatus(data, file); err != nil {
-				return &ExitError{Code: 2, Err: err}
+				// No set at all is damage (1); another set is 2.
+				return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 			}
 			in := edi.NewReader(bytes.NewReader(data))
 			in.File = file
 			resps, err := x277.DecodeStatusReader(in)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 			}
 			v := viewStatus(resps)
 			out := bufio.NewWriter(env.Stdout)
@@ -179,11 +180,11 @@ func newStatusDecodeCmd(env *Env) *cobra.Command {
 					fmt.Fprintf(out, "error: %s segment %d: %s\n", e.Position, e.Segment, e.Message)
 				}
 			}
+			out.Flush()
 			if len(v.Errors) > 0 {
-				out.Flush()
-				return &ExitError{Code: 1, Err: fmt.Errorf("%s", plural(len(v.Errors), "decoding error", "decoding errors"))}
+				return chk.finish(env.Stderr, &ExitError{Code: 1, Err: fmt.Errorf("%s: %s", file, plural(len(v.Errors), "decoding error", "decoding errors"))})
 			}
-			return nil
+			return chk.finish(env.Stderr, nil)
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")

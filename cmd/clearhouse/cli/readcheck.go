@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/edi/guide"
+)
+
+// maxBufferedInput caps an input read into memory for its second pass:
+// standard input and files that cannot be read twice (pipes).
+const maxBufferedInput = 256 << 20
+
+// maxListedProblems caps the validation errors a decode command writes to
+// standard error; the rest are counted.
+const maxListedProblems = 100
+
+// checkedInput is the input of a decode command after one validation pass
+// (guide.Validate at guide.IntakeLevel: envelopes, syntax, loops and
+// segments, element counts, the HL hierarchy). The decoders read what they
+// understand and skip what they do not; the validation report is what says,
+// with positions, what was skipped or could not be read, so the decoders'
+// hot paths stay as fast as they are.
+type checkedInput struct {
+	file string // the name error positions carry
+	rep  *edi.ValidationReport
+	f    *os.File // a regular file, read again from its start
+	data []byte   // otherwise, the input itself
+	// noSetsOK accepts an input without transaction sets (a TA1-only
+	// acknowledgment); otherwise such an input is exit status 1.
+	noSetsOK bool
+}
+
+// sets counts the transaction sets the validation saw.
+func (c *checkedInput) sets() int {
+	n := 0
+	for _, ic := range c.rep.Interchanges {
+		for _, g := range ic.Groups {
+			n += len(g.Sets)
+		}
+	}
+	return n
+}
+
+// openChecked opens name ("-" is standard input) and validates it. An input
+// that cannot be opened or read, or is not X12, is exit status 2, naming the
+// file.
+func openChecked(env *Env, name string) (*checkedInput, error) {
+	c := &checkedInput{file: name}
+	var src io.Reader
+	switch {
+	case name == "-":
+		c.file = "<stdin>"
+		if err := c.buffer(env.Stdin); err != nil {
+			return nil, err
+		}
+		src = bytes.NewReader(c.data)
+	default:
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, &ExitError{Code: 2, Err: err} // *os.PathError names the file
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, &ExitError{Code: 2, Err: err}
+		}
+		if st.Mode().IsRegular() {
+			c.f = f
+			src = bufio.NewReaderSize(f, 256<<10)
+		} else {
+			err := c.buffer(f)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+			src = bytes.NewReader(c.data)
+		}
+	}
+	rep, err := guide.Validate(src, guide.Options{File: c.file})
+	if err != nil {
+		c.close()
+		return nil, nameFile(c.file, &ExitError{Code: 2, Err: err})
+	}
+	c.rep = rep
+	return c, nil
+}
+
+func (c *checkedInput) buffer(r io.Reader) error {
+	data, err := io.ReadAll(io.LimitReader(r, maxBufferedInput+1))
+	if err != nil {
+		return exitf(2, "%s: %v", c.file, err)
+	}
+	if len(data) > maxBufferedInput {
+		return exitf(2, "%s: larger than %d bytes", c.file, maxBufferedInput)
+	}
+	c.data = data
+	return nil
+}
+
+// bytes returns the whole input (read into memory if it was not).
+func (c *checkedInput) bytes() ([]byte, error) {
+	if c.data == nil {
+		if _, err := c.f.Seek(0, io.SeekStart); err != nil {
+			return nil, exitf(2, "%s: %v", c.file, err)
+		}
+		if err := c.buffer(c.f); err != nil {
+			return nil, err
+		}
+	}
+	return c.data, nil
+}
+
+// reader returns the input from its start, for the decoding pass.
+func (c *checkedInput) reader() (io.Reader, error) {
+	if c.f == nil {
+		return bytes.NewReader(c.data), nil
+	}
+	if _, err := c.f.Seek(0, io.SeekStart); err != nil {
+		return nil, exitf(2, "%s: %v", c.file, err)
+	}
+	return bufio.NewReaderSize(c.f, 256<<10), nil
+}
+
+// ediReader is reader as an edi.Reader naming the file in positions.
+func (c *checkedInput) ediReader() (*edi.Reader, error) {
+	in, err := c.reader()
+	if err != nil {
+		return nil, err
+	}
+	r := edi.NewReader(in)
+	r.File = c.file
+	return r, nil
+}
+
+func (c *checkedInput) close() {
+	if c.f != nil {
+		c.f.Close()
+	}
+}
+
+// finish is a decode command's last word: err is what decoding returned. It
+// lists the validation errors on w (standard error), each with its position,
+// and turns them into exit status 1; an error of decoding is kept (exit
+// status 2 stays 2) and names the file.
+func (c *checkedInput) finish(w io.Writer, err error) error {
+	n := c.rep.ErrorCount()
+	var ee *ExitError
+	if err != nil && (!errors.As(err, &ee) || ee.Code != 1) {
+		return nameFile(c.file, err)
+	}
+	if n == 0 {
+		if err == nil && !c.noSetsOK && c.sets() == 0 {
+			// An interchange with nothing in it decodes to nothing; that
+			// is not a clean read of a file someone sent.
+			return exitf(1, "%s: no transaction set in %s", c.file, plural(len(c.rep.Interchanges), "interchange", "interchanges"))
+		}
+		return nameFile(c.file, err)
+	}
+	writeProblems(w, c.rep)
+	msg := fmt.Sprintf("%s: %s against the implementation guide (listed above; edi validate shows all)", c.file, plural(n, "error", "errors"))
+	if err != nil && ee.Err != nil {
+		msg += "; " + ee.Err.Error()
+	}
+	return &ExitError{Code: 1, Err: errors.New(msg)}
+}
+
+// writeProblems lists a report's errors, capped at maxListedProblems.
+func writeProblems(w io.Writer, rep *edi.ValidationReport) {
+	bw := bufio.NewWriter(w)
+	all := rep.AllErrors()
+	for i, e := range all {
+		if i == maxListedProblems {
+			break
+		}
+		fmt.Fprintln(bw, sanitizeLine(e.Error()))
+	}
+	if more := rep.ErrorCount() - min(len(all), maxListedProblems); more > 0 {
+		fmt.Fprintf(bw, "(%d more errors not shown)\n", more)
+	}
+	bw.Flush()
+}
+
+// sanitizeLine keeps control bytes a hostile file carries (NUL, ESC) off
+// the terminal.
+func sanitizeLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// nameFile makes sure an error names the file it is about: a command's
+// error that does not mention file gets it as a prefix. The exit status is
+// kept.
+func nameFile(file string, err error) error {
+	if err == nil || strings.Contains(err.Error(), file) {
+		return err
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err == nil {
+			return err
+		}
+		return &ExitError{Code: ee.Code, Err: fmt.Errorf("%s: %w", file, ee.Err)}
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}
+
+// decodeExit is the exit status of a decoder's error that stopped it: 1
+// for damage in the file (an envelope or syntax error with its position),
+// 2 for input that could not be read or is not the transaction the command
+// reads (such as a 277 given to remit decode).
+func decodeExit(err error) int {
+	for _, content := range []error{edi.ErrEnvelope, edi.ErrSyntax} {
+		if errors.Is(err, content) {
+			return 1
+		}
+	}
+	return 2
+}
