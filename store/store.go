@@ -73,7 +73,8 @@ type Store interface {
 	// BulkInsertClaims inserts many claims of one clinic (COPY on
 	// PostgreSQL, batched transactions on SQLite) and returns their IDs in
 	// order. It is not atomic on SQLite: a failure leaves earlier batches
-	// committed.
+	// committed. Tx.BulkInsertClaims is the atomic form, for writing a
+	// chunk with its other rows.
 	BulkInsertClaims(ctx context.Context, clinicID int64, claims []CreateClaimParams) ([]int64, error)
 	// BulkInsertClaimPayments inserts many claim payments (with their
 	// adjustments) of one clinic, like BulkInsertClaims.
@@ -98,6 +99,7 @@ type Store interface {
 // Tx is a store transaction bound to one clinic.
 type Tx interface {
 	Queries
+	BulkWrites
 
 	// ClinicID is the clinic the transaction is bound to.
 	ClinicID() int64
@@ -109,6 +111,8 @@ type Tx interface {
 // Queries are the calls available both on a Store (each in its own
 // transaction) and on a Tx.
 type Queries interface {
+	ByIDs
+
 	GetClinic(ctx context.Context, clinicID int64) (Clinic, error)
 	UpdateClinic(ctx context.Context, p UpdateClinicParams) (Clinic, error)
 

@@ -319,3 +319,35 @@ func (a Auto) ListAuditEvents(ctx context.Context, p store.ListAuditEventsParams
 func (a Auto) VerifyAuditChain(ctx context.Context, clinicID int64) (store.AuditVerification, error) {
 	return run1(ctx, a.R, clinicID, func(q *Queries) (store.AuditVerification, error) { return q.VerifyAuditChain(ctx, clinicID) })
 }
+
+func (a Auto) GetEncountersByIDs(ctx context.Context, p store.IDsParams) ([]store.Encounter, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Encounter, error) { return q.GetEncountersByIDs(ctx, p) })
+}
+
+func (a Auto) ListChargesByEncounters(ctx context.Context, p store.ListChargesByEncountersParams) ([]store.Charge, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Charge, error) { return q.ListChargesByEncounters(ctx, p) })
+}
+
+func (a Auto) GetPatientsByIDs(ctx context.Context, p store.IDsParams) ([]store.Patient, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Patient, error) { return q.GetPatientsByIDs(ctx, p) })
+}
+
+func (a Auto) GetProvidersByIDs(ctx context.Context, p store.IDsParams) ([]store.Provider, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Provider, error) { return q.GetProvidersByIDs(ctx, p) })
+}
+
+func (a Auto) GetPayersByIDs(ctx context.Context, p store.IDsParams) ([]store.Payer, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Payer, error) { return q.GetPayersByIDs(ctx, p) })
+}
+
+func (a Auto) GetCoveragesByIDs(ctx context.Context, p store.IDsParams) ([]store.Coverage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Coverage, error) { return q.GetCoveragesByIDs(ctx, p) })
+}
+
+func (a Auto) ListCoveragesByPatients(ctx context.Context, p store.ListCoveragesByPatientsParams) ([]store.Coverage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Coverage, error) { return q.ListCoveragesByPatients(ctx, p) })
+}
+
+func (a Auto) ListTakenPatientControlNumbers(ctx context.Context, p store.ListTakenPatientControlNumbersParams) ([]string, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]string, error) { return q.ListTakenPatientControlNumbers(ctx, p) })
+}
