@@ -129,16 +129,24 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range encs {
+	for len(encs) > 0 {
 		if p.budgetSpent(start) {
 			return river.JobSnooze(0)
 		}
-		if _, err := p.cfg.Billing.BuildClaim(ctx, a.ClinicID, e.ID, billing.BuildOptions{}); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
+		n := min(billing.BuildChunkSize, len(encs))
+		ids := make([]int64, n)
+		for i, e := range encs[:n] {
+			ids[i] = e.ID
+		}
+		encs = encs[n:]
+		res, err := p.cfg.Billing.BuildClaims(ctx, a.ClinicID, ids)
+		if err != nil {
+			// A chunk that could not be written is retried with the job.
+			return fmt.Errorf("build claims: %w", err)
+		}
+		for _, nb := range res.NotBilled {
 			// The encounter stays ready for staff to fix; the rest go on.
-			p.log.Warn("encounter not billed", "clinic", a.ClinicID, "encounter", e.ID, "err", err)
+			p.log.Warn("encounter not billed", "clinic", a.ClinicID, "encounter", nb.EncounterID, "err", nb.Err)
 		}
 	}
 	for after := int64(0); ; {

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -100,7 +101,7 @@ func (q *Queries) ListTakenPatientControlNumbers(ctx context.Context, p store.Li
 		b.cond("clinic_id = ?", cid)
 		b.in("patient_control_number", chunk)
 		b.add(" ORDER BY patient_control_number")
-		rows, err := q.c.Query(ctx, b.String(), b.args...)
+		rows, err := q.c.Query(ctx, q.sql(b.String()), b.args...)
 		got, err := collect(rows, err, func(r Row) (string, error) {
 			var s string
 			return s, r.Scan(&s)
@@ -112,6 +113,19 @@ func (q *Queries) ListTakenPatientControlNumbers(ctx context.Context, p store.Li
 	}
 	return out, nil
 }
+
+// sql returns a statement of this file for the dialect. SQLite takes $N as
+// a named parameter and looks each one up by name while parsing, which is
+// quadratic in the parameters of a multi-row statement; ?N it numbers
+// directly.
+func (q *Queries) sql(s string) string {
+	if q.d != SQLite {
+		return s
+	}
+	return dollarParam.ReplaceAllString(s, "?$1")
+}
+
+var dollarParam = regexp.MustCompile(`\$([1-9][0-9]*)`)
 
 // values is a multi-row VALUES list: rows tuples of perRow placeholders
 // numbered from first. On PostgreSQL each is cast to the SQL type casts
@@ -160,9 +174,9 @@ func (q *Queries) BillCharges(ctx context.Context, p store.BillChargesParams) er
 		for _, c := range chunk {
 			args = append(args, c.ChargeID, c.ClaimID)
 		}
-		n, err := q.c.Exec(ctx, `UPDATE charges SET claim_id = v.column2, updated_at = $2 FROM (VALUES `+
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE charges SET claim_id = v.column2, updated_at = $2 FROM (VALUES `+
 			q.values(len(chunk), 2, 3, []string{"BIGINT", "BIGINT"})+`) AS v
-			WHERE charges.clinic_id = $1 AND charges.id = v.column1 AND charges.claim_id IS NULL`, args...)
+			WHERE charges.clinic_id = $1 AND charges.id = v.column1 AND charges.claim_id IS NULL`), args...)
 		if err != nil {
 			return fmt.Errorf("bill charges: %w", err)
 		}
@@ -253,9 +267,9 @@ func (q *Queries) PostLedgerTransactions(ctx context.Context, p store.PostLedger
 			effective[start+i] = Date(e)
 			args = append(args, t.IdempotencyKey, t.Description, Date(e))
 		}
-		rows, err := q.c.Query(ctx, `INSERT INTO ledger_transactions (idempotency_key, description, effective_date, clinic_id, posted_at)
+		rows, err := q.c.Query(ctx, q.sql(`INSERT INTO ledger_transactions (idempotency_key, description, effective_date, clinic_id, posted_at)
 			SELECT v.column1, v.column2, v.column3, $1, $2 FROM (VALUES `+q.values(len(chunk), 3, 3, []string{"TEXT", "TEXT", "DATE"})+`) AS v
-			WHERE true ON CONFLICT (clinic_id, idempotency_key) DO NOTHING RETURNING id, idempotency_key`, args...)
+			WHERE true ON CONFLICT (clinic_id, idempotency_key) DO NOTHING RETURNING id, idempotency_key`), args...)
 		got, err := collect(rows, err, func(r Row) (struct {
 			id  int64
 			key string
@@ -299,10 +313,10 @@ func (q *Queries) PostLedgerTransactions(ctx context.Context, p store.PostLedger
 		for _, e := range chunk {
 			args = append(args, ids[e.tx], e.l.Account, e.l.AmountCents, e.l.ClaimID, e.l.PatientID, e.l.RemittanceID, effective[e.tx])
 		}
-		if _, err := q.c.Exec(ctx, `INSERT INTO ledger_entries (transaction_id, account, amount_cents, claim_id, patient_id,
+		if _, err := q.c.Exec(ctx, q.sql(`INSERT INTO ledger_entries (transaction_id, account, amount_cents, claim_id, patient_id,
 			remittance_id, effective_date, clinic_id, posted_at)
 			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, $1, $2 FROM (VALUES `+
-			q.values(len(chunk), 7, 3, []string{"BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DATE"})+`) AS v`, args...); err != nil {
+			q.values(len(chunk), 7, 3, []string{"BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "DATE"})+`) AS v`), args...); err != nil {
 			return nil, fmt.Errorf("ledger entries: %w", err)
 		}
 	}
