@@ -117,3 +117,29 @@ type BulkWrites interface {
 	// earlier in p) is left as it is.
 	PostLedgerTransactions(ctx context.Context, p PostLedgerTransactionsParams) ([]bool, error)
 }
+
+// CountParams names one clinic's rows.
+type CountParams struct {
+	ClinicID int64
+}
+
+// ClaimAccountBalance is the sum of one account's ledger entries of one
+// claim (debits positive).
+type ClaimAccountBalance struct {
+	ClaimID     int64
+	Account     string
+	AmountCents int64
+}
+
+// Totals are aggregate reads for monitoring a run and checking it at
+// volume, one query each.
+type Totals interface {
+	// CountClaimsByStatus counts the clinic's claims per status.
+	CountClaimsByStatus(ctx context.Context, p CountParams) (map[string]int, error)
+	// CountEncountersByStatus counts the clinic's encounters per status.
+	CountEncountersByStatus(ctx context.Context, p CountParams) (map[string]int, error)
+	// LedgerBalancesByClaim sums the clinic's ledger entries per claim and
+	// account, ordered by claim and account; entries without a claim are
+	// left out.
+	LedgerBalancesByClaim(ctx context.Context, p CountParams) ([]ClaimAccountBalance, error)
+}

@@ -112,6 +112,7 @@ type Tx interface {
 // transaction) and on a Tx.
 type Queries interface {
 	ByIDs
+	Totals
 
 	GetClinic(ctx context.Context, clinicID int64) (Clinic, error)
 	UpdateClinic(ctx context.Context, p UpdateClinicParams) (Clinic, error)

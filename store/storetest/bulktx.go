@@ -222,6 +222,17 @@ func testChunk(t *testing.T, h Harness) {
 	})
 	wantErr(t, err, store.ErrClinicMismatch)
 
+	// Totals.
+	claimCounts, err := s.CountClaimsByStatus(ctx, store.CountParams{ClinicID: cid})
+	must(t, err)
+	eq(t, "draft claims", claimCounts[string(claim.StatusDraft)], 3)
+	encCounts, err := s.CountEncountersByStatus(ctx, store.CountParams{ClinicID: cid})
+	must(t, err)
+	eq(t, "encounter counts", fmt.Sprint(encCounts), "map[billed:2 ready:1]")
+	balances, err := s.LedgerBalancesByClaim(ctx, store.CountParams{ClinicID: cid})
+	must(t, err)
+	eq(t, "claim balances", fmt.Sprint(balances), fmt.Sprintf("[{%d ar_insurance 3000} {%d revenue -3000} {%d ar_insurance 3000} {%d revenue -3000}]", ids[0], ids[0], ids[1], ids[1]))
+
 	// Claim payments in a transaction.
 	r, _, err := s.CreateRemittance(ctx, store.CreateRemittanceParams{ClinicID: cid, PayerIdentifier: "1870000001", TraceNumber: "CHUNK", PaymentCents: 1})
 	must(t, err)

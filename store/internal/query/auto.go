@@ -351,3 +351,15 @@ func (a Auto) ListCoveragesByPatients(ctx context.Context, p store.ListCoverages
 func (a Auto) ListTakenPatientControlNumbers(ctx context.Context, p store.ListTakenPatientControlNumbersParams) ([]string, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]string, error) { return q.ListTakenPatientControlNumbers(ctx, p) })
 }
+
+func (a Auto) CountClaimsByStatus(ctx context.Context, p store.CountParams) (map[string]int, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (map[string]int, error) { return q.CountClaimsByStatus(ctx, p) })
+}
+
+func (a Auto) CountEncountersByStatus(ctx context.Context, p store.CountParams) (map[string]int, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (map[string]int, error) { return q.CountEncountersByStatus(ctx, p) })
+}
+
+func (a Auto) LedgerBalancesByClaim(ctx context.Context, p store.CountParams) ([]store.ClaimAccountBalance, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.ClaimAccountBalance, error) { return q.LedgerBalancesByClaim(ctx, p) })
+}

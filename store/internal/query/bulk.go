@@ -322,3 +322,46 @@ func (q *Queries) PostLedgerTransactions(ctx context.Context, p store.PostLedger
 	}
 	return created, nil
 }
+
+func (q *Queries) countBy(ctx context.Context, clinicID int64, table string) (map[string]int, error) {
+	cid, err := q.check(clinicID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.c.Query(ctx, "SELECT status, COUNT(*) FROM "+table+" WHERE clinic_id = $1 GROUP BY status", cid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]int)
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = int(n)
+	}
+	return out, rows.Err()
+}
+
+func (q *Queries) CountClaimsByStatus(ctx context.Context, p store.CountParams) (map[string]int, error) {
+	return q.countBy(ctx, p.ClinicID, "claims")
+}
+
+func (q *Queries) CountEncountersByStatus(ctx context.Context, p store.CountParams) (map[string]int, error) {
+	return q.countBy(ctx, p.ClinicID, "encounters")
+}
+
+func (q *Queries) LedgerBalancesByClaim(ctx context.Context, p store.CountParams) ([]store.ClaimAccountBalance, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.c.Query(ctx, `SELECT claim_id, account, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
+		WHERE clinic_id = $1 AND claim_id IS NOT NULL GROUP BY claim_id, account ORDER BY claim_id, account`, cid)
+	return collect(rows, err, func(r Row) (store.ClaimAccountBalance, error) {
+		var b store.ClaimAccountBalance
+		return b, r.Scan(&b.ClaimID, &b.Account, &b.AmountCents)
+	})
+}
