@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/clearhouse/clearhouse/claim"
+)
 
 // Set-based calls: a stage loads a chunk's rows with a few ByIDs queries,
 // computes in memory and writes the chunk with the BulkWrites of one Tx.
@@ -40,6 +44,7 @@ type ListTakenPatientControlNumbersParams struct {
 // Tx.
 type ByIDs interface {
 	GetEncountersByIDs(ctx context.Context, p IDsParams) ([]Encounter, error)
+	GetClaimsByIDs(ctx context.Context, p IDsParams) ([]Claim, error)
 	ListChargesByEncounters(ctx context.Context, p ListChargesByEncountersParams) ([]Charge, error)
 	GetPatientsByIDs(ctx context.Context, p IDsParams) ([]Patient, error)
 	GetProvidersByIDs(ctx context.Context, p IDsParams) ([]Provider, error)
@@ -86,6 +91,22 @@ type SetEncounterStatusesParams struct {
 	To       string
 }
 
+// ClaimStatusMove moves one claim from one status to another.
+type ClaimStatusMove struct {
+	ID     int64
+	From   claim.Status
+	To     claim.Status
+	Reason string
+}
+
+// SetClaimStatusesParams moves many claims, each as SetClaimStatus with a
+// From would; Actor is recorded on every history entry.
+type SetClaimStatusesParams struct {
+	ClinicID int64
+	Moves    []ClaimStatusMove
+	Actor    string
+}
+
 // PostLedgerTransactionsParams posts many ledger transactions, each as
 // PostLedgerTransaction would.
 type PostLedgerTransactionsParams struct {
@@ -107,6 +128,10 @@ type BulkWrites interface {
 	// BillCharges sets each charge's claim. Every charge must exist and be
 	// unbilled; otherwise it fails with ErrConflict.
 	BillCharges(ctx context.Context, p BillChargesParams) error
+	// SetClaimStatuses moves claims and appends their status history; when
+	// one is missing or no longer in its From status it fails with
+	// ErrConflict.
+	SetClaimStatuses(ctx context.Context, p SetClaimStatusesParams) error
 	// SetEncounterStatuses moves every encounter of p.IDs from p.From to
 	// p.To; when one is missing or no longer in p.From (another worker got
 	// there first) it fails with ErrConflict.

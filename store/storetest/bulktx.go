@@ -222,10 +222,40 @@ func testChunk(t *testing.T, h Harness) {
 	})
 	wantErr(t, err, store.ErrClinicMismatch)
 
+	// Claim statuses with their history.
+	got, err := s.GetClaimsByIDs(ctx, store.IDsParams{ClinicID: cid, IDs: []int64{ids[1], ids[0], billed.ID}})
+	must(t, err)
+	eq(t, "claims by ID", len(got), 3)
+	eq(t, "claims order", got[0].ID, billed.ID)
+	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Actor: "scrubber", Moves: []store.ClaimStatusMove{
+			{ID: ids[0], From: claim.StatusDraft, To: claim.StatusReady, Reason: "scrub passed"},
+			{ID: ids[1], From: claim.StatusDraft, To: claim.StatusScrubFailed, Reason: "scrub: 1 findings"}}})
+	}))
+	c, err = s.GetClaim(ctx, f.ref(ids[1]))
+	must(t, err)
+	eq(t, "moved", c.Status, claim.StatusScrubFailed)
+	hist, err := s.ListClaimStatusHistory(ctx, f.ref(ids[0]))
+	must(t, err)
+	eq(t, "history entries", len(hist), 2)
+	eq(t, "history move", fmt.Sprintf("%s>%s %s %s", hist[1].FromStatus, hist[1].ToStatus, hist[1].Reason, hist[1].Actor), "draft>ready scrub passed scrubber")
+	err = s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Actor: "scrubber", Moves: []store.ClaimStatusMove{
+			{ID: billed.ID, From: claim.StatusDraft, To: claim.StatusReady},
+			{ID: ids[0], From: claim.StatusDraft, To: claim.StatusReady}}})
+	})
+	wantErr(t, err, store.ErrConflict)
+	c, err = s.GetClaim(ctx, f.ref(billed.ID))
+	must(t, err)
+	eq(t, "conflict rolled back", c.Status, claim.StatusDraft)
+	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Moves: []store.ClaimStatusMove{{ID: ids[1], From: claim.StatusScrubFailed, To: claim.StatusDraft}}})
+	}))
+
 	// Totals.
 	claimCounts, err := s.CountClaimsByStatus(ctx, store.CountParams{ClinicID: cid})
 	must(t, err)
-	eq(t, "draft claims", claimCounts[string(claim.StatusDraft)], 3)
+	eq(t, "claim counts", fmt.Sprint(claimCounts), "map[draft:2 ready:1]")
 	encCounts, err := s.CountEncountersByStatus(ctx, store.CountParams{ClinicID: cid})
 	must(t, err)
 	eq(t, "encounter counts", fmt.Sprint(encCounts), "map[billed:2 ready:1]")

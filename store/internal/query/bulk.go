@@ -60,6 +60,10 @@ func (q *Queries) GetEncountersByIDs(ctx context.Context, p store.IDsParams) ([]
 	return byIDs(ctx, q, p.ClinicID, encounterCols, "encounters", "id", p.IDs, "", "id", scanEncounter)
 }
 
+func (q *Queries) GetClaimsByIDs(ctx context.Context, p store.IDsParams) ([]store.Claim, error) {
+	return byIDs(ctx, q, p.ClinicID, claimCols, "claims", "id", p.IDs, "", "id", scanClaim)
+}
+
 func (q *Queries) ListChargesByEncounters(ctx context.Context, p store.ListChargesByEncountersParams) ([]store.Charge, error) {
 	extra := ""
 	if p.Unbilled {
@@ -182,6 +186,48 @@ func (q *Queries) BillCharges(ctx context.Context, p store.BillChargesParams) er
 		}
 		if n != int64(len(chunk)) {
 			return fmt.Errorf("bill charges: %d of %d charges unbilled: %w", n, len(chunk), store.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// SetClaimStatuses moves claims, rowsChunk a statement, then appends their
+// history.
+func (q *Queries) SetClaimStatuses(ctx context.Context, p store.SetClaimStatusesParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	for i, m := range p.Moves {
+		if err := oneOf(fmt.Sprintf("Moves[%d].To", i), m.To, ClaimStatuses...); err != nil {
+			return err
+		}
+	}
+	now := q.Now()
+	for start := 0; start < len(p.Moves); start += rowsChunk {
+		chunk := p.Moves[start:min(start+rowsChunk, len(p.Moves))]
+		args := make([]any, 0, 2+3*len(chunk))
+		args = append(args, cid, now)
+		for _, m := range chunk {
+			args = append(args, m.ID, string(m.From), string(m.To))
+		}
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE claims SET status = v.column3, updated_at = $2 FROM (VALUES `+
+			q.values(len(chunk), 3, 3, []string{"BIGINT", "TEXT", "TEXT"})+`) AS v
+			WHERE claims.clinic_id = $1 AND claims.id = v.column1 AND claims.status = v.column2`), args...)
+		if err != nil {
+			return fmt.Errorf("claim statuses: %w", err)
+		}
+		if n != int64(len(chunk)) {
+			return fmt.Errorf("claim statuses: %d of %d claims in their expected status: %w", n, len(chunk), store.ErrConflict)
+		}
+		args = append(args[:2], p.Actor)
+		for _, m := range chunk {
+			args = append(args, m.ID, string(m.From), string(m.To), m.Reason)
+		}
+		if _, err := q.c.Exec(ctx, q.sql(`INSERT INTO claim_status_history (claim_id, from_status, to_status, reason, clinic_id, at, actor)
+			SELECT v.column1, v.column2, v.column3, v.column4, $1, $2, $3 FROM (VALUES `+
+			q.values(len(chunk), 4, 4, []string{"BIGINT", "TEXT", "TEXT", "TEXT"})+`) AS v`), args...); err != nil {
+			return fmt.Errorf("claim status history: %w", err)
 		}
 	}
 	return nil
