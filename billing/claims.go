@@ -12,6 +12,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -846,4 +847,97 @@ func matchPaidLine(lines []paidLine, l *claim.ServiceLine, i int) (paidLine, boo
 		return lines[i], true
 	}
 	return paidLine{}, false
+}
+
+// scrubClaims scrubs claims BuildChunkSize a transaction (see Scrub): a
+// chunk's claims are loaded with one query and scrubbed in memory, then
+// their statuses and history are written with bulk statements and a
+// worklist item is raised for each failure. A claim that cannot be moved
+// is reported in the joined error and the rest of its chunk goes on; a
+// chunk that cannot be written is reported and the next one goes on.
+func (s *Service) scrubClaims(ctx context.Context, clinicID int64, claimIDs []int64, today claim.Date) (ScrubResult, error) {
+	res := ScrubResult{Findings: make(map[int64][]scrub.Finding)}
+	var errs []error
+	for start := 0; start < len(claimIDs); start += BuildChunkSize {
+		chunk := claimIDs[start:min(start+BuildChunkSize, len(claimIDs))]
+		var part ScrubResult
+		var claimErrs []error
+		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
+			part = ScrubResult{Findings: make(map[int64][]scrub.Finding)}
+			var err error
+			claimErrs, err = s.scrubChunk(ctx, tx, clinicID, chunk, today, &part)
+			return err
+		})
+		errs = append(errs, claimErrs...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("claims %d to %d: %w", chunk[0], chunk[len(chunk)-1], err))
+			continue
+		}
+		res.Ready = append(res.Ready, part.Ready...)
+		res.Failed = append(res.Failed, part.Failed...)
+		for id, fs := range part.Findings {
+			res.Findings[id] = fs
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// scrubChunk scrubs the claims ids in tx into res; the errors are those of
+// single claims, the error the chunk's.
+func (s *Service) scrubChunk(ctx context.Context, tx store.Tx, clinicID int64, ids []int64, today claim.Date, res *ScrubResult) ([]error, error) {
+	cs, err := tx.GetClaimsByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	byID := index(cs, func(c store.Claim) int64 { return c.ID })
+	type failure struct {
+		c  store.Claim
+		fs []scrub.Finding
+	}
+	var (
+		errs     []error
+		moves    []store.ClaimStatusMove
+		failures []failure
+	)
+	for _, id := range ids {
+		c, ok := byID[id]
+		if !ok {
+			errs = append(errs, fmt.Errorf("claim %d: %w", id, store.ErrNotFound))
+			continue
+		}
+		doc, err := loadDocument(c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("claim %d: %w", id, err))
+			continue
+		}
+		fs := s.opts.Scrubber.Scrub(doc, scrub.Options{Today: today, PayerID: doc.Payer.ID})
+		res.Findings[id] = fs
+		to, reason := claim.StatusReady, "scrub passed"
+		if scrub.HasReject(fs) {
+			to, reason = claim.StatusScrubFailed, fmt.Sprintf("scrub: %d findings, first %s", len(fs), fs[0].RuleID)
+		}
+		if c.Status != to {
+			if err := claim.Transition(c.ID, c.Status, to); err != nil {
+				errs = append(errs, fmt.Errorf("claim %d: %w", id, err))
+				continue
+			}
+			moves = append(moves, store.ClaimStatusMove{ID: c.ID, From: c.Status, To: to, Reason: reason})
+			c.Status = to
+		}
+		if to == claim.StatusReady {
+			res.Ready = append(res.Ready, id)
+			continue
+		}
+		res.Failed = append(res.Failed, id)
+		failures = append(failures, failure{c, fs})
+	}
+	if err := tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{ClinicID: clinicID, Moves: moves, Actor: s.opts.Actor}); err != nil {
+		return errs, err
+	}
+	for _, f := range failures {
+		if err := s.scrubWorkItem(ctx, tx, f.c, f.fs); err != nil {
+			return errs, fmt.Errorf("claim %d: %w", f.c.ID, err)
+		}
+	}
+	return errs, nil
 }
