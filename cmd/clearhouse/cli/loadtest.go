@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -40,12 +41,14 @@ import (
 // the size asked and checks what the crash test checks.
 func newLoadtestCmd(env *Env) *cobra.Command {
 	o := loadtestOptions{}
+	workerProcess := false
 	c := &cobra.Command{
 		Use:   "loadtest",
 		Short: "Run the pipeline end to end on N generated claims and check its invariants",
 		Long: "loadtest creates a practice network of the size asked (clinics, providers, patients and coverages from\n" +
 			"the demo's generator, ready encounters with charges over as many business days as needed), starts the\n" +
-			"payer simulator and runs the whole chain through the River queue: claims built and scrubbed, 837s\n" +
+			"payer simulator and runs the whole chain through the River queue, worked by --processes processes of\n" +
+			"--workers workers each (more than one process needs PostgreSQL): claims built and scrubbed, 837s\n" +
 			"submitted over SFTP, 999s and 277CAs applied, 835s posted. It prints the seeding apart, one line per\n" +
 			"stage (count, seconds, per second) and a last line, after checking that every claim went out in\n" +
 			"exactly one 837 and was paid at most once, that the ledger balances per claim and in total, and that\n" +
@@ -55,9 +58,6 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Claims < 1 || o.Clinics < 1 || o.Workers < 1 || o.Processes < 1 {
 				return exitf(2, "loadtest: --claims, --clinics, --workers and --processes must be at least 1")
-			}
-			if o.Processes > 1 {
-				return exitf(2, "loadtest: --processes above 1 is not supported yet: run more `clearhouse serve` processes against the same PostgreSQL database")
 			}
 			if o.Dir == "" {
 				d, err := os.MkdirTemp("", "clearhouse-loadtest-")
@@ -69,7 +69,16 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 			if cmd.Flags().Changed("database") || env.Getenv("CLEARHOUSE_DATABASE") != "" {
 				o.Database = env.Database
 			}
+			if o.Processes > 1 && !storedb.IsPostgres(o.Database) {
+				return exitf(2, "loadtest: --processes above 1 needs a PostgreSQL --database")
+			}
 			o.Stdout = env.Stdout
+			if workerProcess {
+				if err := runWorkerProcess(cmdContext(cmd), o, env.Stdin, env.Getenv); err != nil {
+					return exitf(1, "loadtest worker process: %v", err)
+				}
+				return nil
+			}
 			if _, err := runLoadtest(cmdContext(cmd), o); err != nil {
 				return exitf(1, "loadtest: %v", err)
 			}
@@ -79,7 +88,9 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 	c.Flags().IntVar(&o.Claims, "claims", 10_000, "number of claims (ready encounters) to run end to end")
 	c.Flags().IntVar(&o.Clinics, "clinics", 1, "number of clinics sharing the claims")
 	c.Flags().IntVar(&o.Workers, "workers", 4, "River workers in the process")
-	c.Flags().IntVar(&o.Processes, "processes", 1, "worker processes (only 1 for now)")
+	c.Flags().IntVar(&o.Processes, "processes", 1, "worker processes (more than 1 on PostgreSQL only)")
+	c.Flags().BoolVar(&workerProcess, "worker-process", false, "work the queue of a run started with --processes until stdin closes")
+	c.Flags().MarkHidden("worker-process")
 	c.Flags().StringVar(&o.Dir, "dir", "", "working directory: SQLite database, payer simulator folders, inbox (default: a new temporary directory)")
 	c.Flags().Uint64Var(&o.Seed, "seed", demo.DefaultSeed, "seed of the generated practice and the payers' decisions")
 	c.Flags().DurationVar(&o.StageTimeout, "stage-timeout", 30*time.Minute, "how long one stage may take")
@@ -97,6 +108,9 @@ type loadtestOptions struct {
 	Stdout   io.Writer
 	// StageTimeout bounds each stage; default 30 minutes.
 	StageTimeout time.Duration
+	// Command builds the command of another worker process (Processes
+	// above 1) from its arguments; default this program.
+	Command func(args []string) *exec.Cmd
 }
 
 // loadStage is one timed stage of a run.
@@ -166,6 +180,13 @@ type loadtest struct {
 	clinics []store.Clinic
 	// expected counts the inbound files the payers owe.
 	expected int
+	// children are the other worker processes.
+	children []child
+}
+
+type child struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
 }
 
 func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error) {
@@ -177,6 +198,18 @@ func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error
 	}
 	if o.Database == "" {
 		o.Database = filepath.Join(o.Dir, "clearhouse.db")
+	}
+	if o.Processes > 1 && !storedb.IsPostgres(o.Database) {
+		return nil, errors.New("--processes above 1 needs a PostgreSQL --database")
+	}
+	if o.Command == nil {
+		o.Command = func(args []string) *exec.Cmd {
+			exe, err := os.Executable()
+			if err != nil {
+				exe = os.Args[0]
+			}
+			return exec.Command(exe, args...)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(o.Dir, "inbox"), 0o755); err != nil {
 		return nil, err
@@ -207,6 +240,9 @@ func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error
 		fmt.Fprintf(o.Stdout, "%-32s %8d %-15s %7.1f s %9.0f %s/s\n", s.Name, s.Count, s.Unit, s.Seconds, float64(s.Count)/s.Seconds, s.Unit)
 	}
 	lt.stopQueue()
+	if err := lt.stopChildren(); err != nil {
+		return nil, err
+	}
 	if err := lt.check(ctx, res); err != nil {
 		return nil, err
 	}
@@ -223,6 +259,7 @@ func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error
 
 func (lt *loadtest) close() {
 	lt.stopQueue()
+	lt.stopChildren()
 	if lt.pipe != nil {
 		lt.pipe.Close()
 	}
@@ -269,13 +306,10 @@ func (lt *loadtest) seed(ctx context.Context) (string, error) {
 	} else if len(cs) > 0 {
 		return "", fmt.Errorf("database %s already holds clinics; give the loadtest a new one", storedb.Describe(o.Database))
 	}
-	perClinic := (o.Claims + o.Clinics - 1) / o.Clinics
-	// A patient visits about once a month; the calendars of the demo's
-	// two weeks give the visits' coding.
-	lt.ds, err = demo.Generate(o.Seed, min(max(perClinic/8, 100), 5000), 1500)
-	if err != nil {
+	if err := lt.practice(); err != nil {
 		return "", err
 	}
+	perClinic := (o.Claims + o.Clinics - 1) / o.Clinics
 	var visits []visit
 	for _, a := range lt.ds.Appointments {
 		if a.Visit != nil && a.Outcome == demo.OutcomeCompleted {
@@ -284,12 +318,6 @@ func (lt *loadtest) seed(ctx context.Context) (string, error) {
 	}
 	if len(visits) == 0 {
 		return "", errors.New("the generated practice has no visits")
-	}
-	if lt.reg, err = fixtures.Payers(); err != nil {
-		return "", err
-	}
-	if lt.prof, err = billing.ParseClinicProfile("loadtest-profile.yaml", lt.ds.ProfileYAML()); err != nil {
-		return "", err
 	}
 	days := businessDays(loadFirstDay, loadLastDay)
 	perDay := max((perClinic+len(days)-1)/len(days), 1)
@@ -339,6 +367,23 @@ func (lt *loadtest) seed(ctx context.Context) (string, error) {
 	}
 	return fmt.Sprintf("%d clinics, %d patients, %d ready encounters with %d charges over %d business days",
 		len(lt.clinics), patients, o.Claims, charges, min(len(days), (perClinic+perDay-1)/perDay)), nil
+}
+
+// practice generates the practice every clinic copies, and loads the
+// payer registry and the clinics' billing profile.
+func (lt *loadtest) practice() error {
+	perClinic := (lt.o.Claims + lt.o.Clinics - 1) / lt.o.Clinics
+	var err error
+	// A patient visits about once a month; the calendars of the demo's
+	// two weeks give the visits' coding.
+	if lt.ds, err = demo.Generate(lt.o.Seed, min(max(perClinic/8, 100), 5000), 1500); err != nil {
+		return err
+	}
+	if lt.reg, err = fixtures.Payers(); err != nil {
+		return err
+	}
+	lt.prof, err = billing.ParseClinicProfile("loadtest-profile.yaml", lt.ds.ProfileYAML())
+	return err
 }
 
 // seedClinic creates clinic n: the demo practice's providers, payers,
@@ -410,9 +455,81 @@ func businessDays(from, to time.Time) []time.Time {
 	return out
 }
 
+// simTarget is how the workers reach the payer simulator.
+type simTarget struct {
+	Host        string
+	Port        int
+	Fingerprint string
+	Password    string
+}
+
+// Environment of a child worker process (--processes): the simulator's
+// address and host key, and the SFTP password.
+const (
+	envLoadtestSFTP     = "CLEARHOUSE_LOADTEST_SFTP"
+	envLoadtestHostKey  = "CLEARHOUSE_LOADTEST_HOSTKEY"
+	envLoadtestPassword = "CLEARHOUSE_LOADTEST_SFTP_PASSWORD"
+)
+
 // start starts the payer simulator on a loopback port and the River queue
-// working the pipeline against it, as the demo does.
+// working the pipeline against it, as the demo does, then the other
+// worker processes.
 func (lt *loadtest) start(ctx context.Context) error {
+	pw := make([]byte, 16)
+	if _, err := rand.Read(pw); err != nil {
+		return err
+	}
+	password := hex.EncodeToString(pw)
+	var simProfiles []paysim.PayerProfile
+	for _, id := range demo.Payers() {
+		rp, _ := lt.reg.Get(id)
+		simProfiles = append(simProfiles, paysim.PayerProfile{ID: id, Name: rp.Name, InterchangeQualifier: rp.Envelope.ReceiverQualifier,
+			InterchangeID: rp.Envelope.ReceiverID, ApplicationID: rp.Envelope.GSReceiver, TimelyFilingDays: rp.TimelyFilingDays,
+			FeeSchedule: &paysim.FeeSchedule{Allowed: map[string]int64{}, DefaultPercent: 70}})
+	}
+	var err error
+	lt.sim, err = paysim.NewSimulator(paysim.Config{
+		Server:               paysim.ServerConfig{Addr: "127.0.0.1:0", Root: filepath.Join(lt.o.Dir, "paysim"), Payers: demo.Payers(), Users: []paysim.User{{Name: "clearhouse", Password: password}}},
+		Payers:               simProfiles,
+		Registry:             lt.reg,
+		Roster:               lt.ds.Roster,
+		RejectUnknownMembers: true,
+		Seed:                 lt.ds.Seed,
+		Rates:                paysim.Rates{Reject: 0.01, Deny: 0.05, Partial: 0.08},
+		AdjudicationDelay:    36 * time.Hour,
+		AdjudicationJitter:   12 * time.Hour,
+		Logger:               slog.New(slog.DiscardHandler),
+		Now:                  lt.clock.Now,
+	})
+	if err != nil {
+		return err
+	}
+	if err := lt.sim.Start(ctx); err != nil {
+		return err
+	}
+	host, portText, err := net.SplitHostPort(lt.sim.Server().Addr().String())
+	if err != nil {
+		return err
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return err
+	}
+	target := simTarget{Host: host, Port: port, Fingerprint: ssh.FingerprintSHA256(lt.sim.Server().HostKey()), Password: password}
+	if err := lt.work(ctx, target); err != nil {
+		return err
+	}
+	for range lt.o.Processes - 1 {
+		if err := lt.spawn(target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// work starts this process's queue: the billing service and the pipeline
+// over lt.st for lt.clinics, against the simulator at target.
+func (lt *loadtest) work(ctx context.Context, target simTarget) error {
 	sets, err := codes.LoadEmbedded()
 	if err != nil {
 		return err
@@ -435,59 +552,19 @@ func (lt *loadtest) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pw := make([]byte, 16)
-	if _, err := rand.Read(pw); err != nil {
-		return err
-	}
-	password := hex.EncodeToString(pw)
-	var simProfiles []paysim.PayerProfile
-	for _, id := range demo.Payers() {
-		rp, _ := lt.reg.Get(id)
-		simProfiles = append(simProfiles, paysim.PayerProfile{ID: id, Name: rp.Name, InterchangeQualifier: rp.Envelope.ReceiverQualifier,
-			InterchangeID: rp.Envelope.ReceiverID, ApplicationID: rp.Envelope.GSReceiver, TimelyFilingDays: rp.TimelyFilingDays,
-			FeeSchedule: &paysim.FeeSchedule{Allowed: map[string]int64{}, DefaultPercent: 70}})
-	}
-	lt.sim, err = paysim.NewSimulator(paysim.Config{
-		Server:               paysim.ServerConfig{Addr: "127.0.0.1:0", Root: filepath.Join(lt.o.Dir, "paysim"), Payers: demo.Payers(), Users: []paysim.User{{Name: "clearhouse", Password: password}}},
-		Payers:               simProfiles,
-		Registry:             lt.reg,
-		Roster:               lt.ds.Roster,
-		RejectUnknownMembers: true,
-		Seed:                 lt.ds.Seed,
-		Rates:                paysim.Rates{Reject: 0.01, Deny: 0.05, Partial: 0.08},
-		AdjudicationDelay:    36 * time.Hour,
-		AdjudicationJitter:   12 * time.Hour,
-		Logger:               logger,
-		Now:                  lt.clock.Now,
-	})
-	if err != nil {
-		return err
-	}
-	if err := lt.sim.Start(ctx); err != nil {
-		return err
-	}
-	host, portText, err := net.SplitHostPort(lt.sim.Server().Addr().String())
-	if err != nil {
-		return err
-	}
-	port, err := strconv.Atoi(portText)
-	if err != nil {
-		return err
-	}
-	pin := transport.HostKeyPin{Fingerprint: ssh.FingerprintSHA256(lt.sim.Server().HostKey())}
-	const passwordEnv = "CLEARHOUSE_LOADTEST_SFTP_PASSWORD"
+	pin := transport.HostKeyPin{Fingerprint: target.Fingerprint}
 	lt.pipe, err = worker.New(worker.Config{
 		Store: lt.st, Billing: lt.bill, Payers: lt.reg,
 		Endpoint: func(py *payers.Payer) (transport.Endpoint, error) {
-			ep := worker.EndpointFor(py, transport.Auth{PasswordEnv: passwordEnv}, true)
-			ep.Host, ep.Port, ep.HostKey = host, port, pin
+			ep := worker.EndpointFor(py, transport.Auth{PasswordEnv: envLoadtestPassword}, true)
+			ep.Host, ep.Port, ep.HostKey = target.Host, target.Port, pin
 			ep.Retry = transport.RetryPolicy{MaxAttempts: 3, InitialBackoff: 50 * time.Millisecond}
 			return ep, nil
 		},
 		Transport: transport.Options{InboxDir: filepath.Join(lt.o.Dir, "inbox"), Logger: logger, Now: lt.clock.Now,
 			Getenv: func(name string) string {
-				if name == passwordEnv {
-					return password
+				if name == envLoadtestPassword {
+					return target.Password
 				}
 				return ""
 			}},
@@ -508,6 +585,70 @@ func (lt *loadtest) start(ctx context.Context) error {
 		return err
 	}
 	return lt.queue.Start(context.WithoutCancel(ctx))
+}
+
+// spawn starts one more worker process: this program's loadtest command in
+// --worker-process mode, with the run's flags and the simulator in its
+// environment. Closing its stdin stops it.
+func (lt *loadtest) spawn(target simTarget) error {
+	args := []string{"loadtest", "--worker-process", "--claims", strconv.Itoa(lt.o.Claims), "--clinics", strconv.Itoa(lt.o.Clinics),
+		"--workers", strconv.Itoa(lt.o.Workers), "--seed", strconv.FormatUint(lt.o.Seed, 10), "--dir", lt.o.Dir, "--database", lt.o.Database}
+	cmd := lt.o.Command(args)
+	cmd.Env = append(cmd.Environ(), envLoadtestSFTP+"="+net.JoinHostPort(target.Host, strconv.Itoa(target.Port)),
+		envLoadtestHostKey+"="+target.Fingerprint, envLoadtestPassword+"="+target.Password)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("worker process: %w", err)
+	}
+	lt.children = append(lt.children, child{cmd: cmd, stdin: stdin})
+	return nil
+}
+
+// stopChildren closes the worker processes' stdin and waits for them.
+func (lt *loadtest) stopChildren() error {
+	var errs []error
+	for _, c := range lt.children {
+		c.stdin.Close()
+		if err := c.cmd.Wait(); err != nil {
+			errs = append(errs, fmt.Errorf("worker process %d: %w", c.cmd.Process.Pid, err))
+		}
+	}
+	lt.children = nil
+	return errors.Join(errs...)
+}
+
+// runWorkerProcess is a child of a run with --processes: it works the
+// queue of the run's database against its simulator until stdin closes.
+func runWorkerProcess(ctx context.Context, o loadtestOptions, stdin io.Reader, getenv func(string) string) error {
+	host, portText, err := net.SplitHostPort(getenv(envLoadtestSFTP))
+	if err != nil {
+		return fmt.Errorf("%s: %w", envLoadtestSFTP, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return fmt.Errorf("%s: %w", envLoadtestSFTP, err)
+	}
+	target := simTarget{Host: host, Port: port, Fingerprint: getenv(envLoadtestHostKey), Password: getenv(envLoadtestPassword)}
+	lt := &loadtest{o: o, clock: &loadClock{t: loadLastDay.Add(22 * time.Hour)}}
+	defer lt.close()
+	if lt.st, err = storedb.Open(ctx, o.Database, storedb.Options{Now: lt.clock.Now}); err != nil {
+		return err
+	}
+	if lt.clinics, err = lt.st.ListClinics(ctx); err != nil {
+		return err
+	}
+	if err := lt.practice(); err != nil {
+		return err
+	}
+	if err := lt.work(ctx, target); err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, stdin)
+	return err
 }
 
 // counts sums the claims and encounters of every clinic per status.
