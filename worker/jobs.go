@@ -133,7 +133,7 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 		if p.budgetSpent(start) {
 			return river.JobSnooze(0)
 		}
-		n := min(billing.BuildChunkSize, len(encs))
+		n := min(p.cfg.SliceSize, len(encs))
 		ids := make([]int64, n)
 		for i, e := range encs[:n] {
 			ids[i] = e.ID
