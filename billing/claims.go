@@ -182,7 +182,7 @@ func (s *Service) loadChunk(ctx context.Context, tx store.Tx, clinicID int64, id
 		e, ok := encByID[id]
 		switch {
 		case !ok:
-			fail(id, fmt.Errorf("encounter %d: %w", id, store.ErrNotFound))
+			fail(id, store.ErrNotFound)
 		case e.Status != store.EncounterReady:
 			fail(id, checkBillable(e, nil))
 		default:
