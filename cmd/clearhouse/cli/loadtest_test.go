@@ -82,6 +82,7 @@ func TestLoadtestFlags(t *testing.T) {
 		{"loadtest", "--claims", "0"},
 		{"loadtest", "--processes", "0"},
 		{"loadtest", "--processes", "2"},
+		{"loadtest", "--clinics", "2"},
 		{"loadtest", "--workers", "0"},
 	} {
 		if code, _, errOut := run(t, args...); code != 2 {
