@@ -159,6 +159,10 @@ type ClaimAccountBalance struct {
 // Totals are aggregate reads for monitoring a run and checking it at
 // volume, one query each.
 type Totals interface {
+	// ListClaimIDs lists the IDs of the claims ListClaims would list, in
+	// one query: a stage that works every draft (or every ready claim)
+	// takes them all at once rather than page by page.
+	ListClaimIDs(ctx context.Context, p ListClaimsParams) ([]int64, error)
 	// CountClaimsByStatus counts the clinic's claims per status.
 	CountClaimsByStatus(ctx context.Context, p CountParams) (map[string]int, error)
 	// CountEncountersByStatus counts the clinic's encounters per status.

@@ -253,6 +253,12 @@ func testChunk(t *testing.T, h Harness) {
 	}))
 
 	// Totals.
+	drafts, err := s.ListClaimIDs(ctx, store.ListClaimsParams{ClinicID: cid, Statuses: []claim.Status{claim.StatusDraft}})
+	must(t, err)
+	eq(t, "draft IDs", fmt.Sprint(drafts), fmt.Sprint([]int64{billed.ID, ids[1]}))
+	drafts, err = s.ListClaimIDs(ctx, store.ListClaimsParams{ClinicID: cid, AfterID: billed.ID, Limit: 1})
+	must(t, err)
+	eq(t, "IDs after", fmt.Sprint(drafts), fmt.Sprint([]int64{ids[0]}))
 	claimCounts, err := s.CountClaimsByStatus(ctx, store.CountParams{ClinicID: cid})
 	must(t, err)
 	eq(t, "claim counts", fmt.Sprint(claimCounts), "map[draft:2 ready:1]")

@@ -367,3 +367,7 @@ func (a Auto) CountEncountersByStatus(ctx context.Context, p store.CountParams) 
 func (a Auto) LedgerBalancesByClaim(ctx context.Context, p store.CountParams) ([]store.ClaimAccountBalance, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.ClaimAccountBalance, error) { return q.LedgerBalancesByClaim(ctx, p) })
 }
+
+func (a Auto) ListClaimIDs(ctx context.Context, p store.ListClaimsParams) ([]int64, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]int64, error) { return q.ListClaimIDs(ctx, p) })
+}

@@ -369,6 +369,23 @@ func (q *Queries) PostLedgerTransactions(ctx context.Context, p store.PostLedger
 	return created, nil
 }
 
+func (q *Queries) ListClaimIDs(ctx context.Context, p store.ListClaimsParams) ([]int64, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	var b builder
+	b.add("SELECT id FROM claims")
+	claimFilter(&b, cid, p)
+	b.add(" ORDER BY id")
+	b.limit(p.Limit)
+	rows, err := q.c.Query(ctx, b.String(), b.args...)
+	return collect(rows, err, func(r Row) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+}
+
 func (q *Queries) countBy(ctx context.Context, clinicID int64, table string) (map[string]int, error) {
 	cid, err := q.check(clinicID)
 	if err != nil {
