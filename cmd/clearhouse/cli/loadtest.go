@@ -576,6 +576,10 @@ func (lt *loadtest) work(ctx context.Context, target simTarget) error {
 			}},
 		PollPayers: demo.Payers(),
 		NoNightly:  true,
+		// A payer's 835 of a day carries tens of thousands of claims at
+		// volume, posted in one job run: a run may take as long as a
+		// stage.
+		JobTimeout: lt.o.StageTimeout,
 		Retry:      worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second, MaxAttempts: 10},
 		Logger:     logger,
 		Now:        lt.clock.Now,
