@@ -32,13 +32,14 @@ services:
 # The pipeline at volume: LOADTEST_CLAIMS claims end to end on a fresh
 # PostgreSQL database (dropped and created again), seeding printed apart,
 # one line per stage and the invariants asserted (make test runs 2,000 on
-# SQLite and PostgreSQL). One worker process for now.
-LOADTEST_CLAIMS ?= 100000
-LOADTEST_PG     ?= postgres://postgres@127.0.0.1:5432
+# SQLite and PostgreSQL). LOADTEST_PROCESSES=2 adds a second worker process.
+LOADTEST_CLAIMS    ?= 100000
+LOADTEST_PROCESSES ?= 1
+LOADTEST_PG        ?= postgres://postgres@127.0.0.1:5432
 loadtest: build services
 	psql "$(LOADTEST_PG)/postgres" -q -c 'DROP DATABASE IF EXISTS clearhouse_loadtest' -c 'CREATE DATABASE clearhouse_loadtest'
 	rm -rf bin/loadtest-run
-	./bin/clearhouse loadtest --claims $(LOADTEST_CLAIMS) --workers 4 --dir bin/loadtest-run --stage-timeout 60m \
+	./bin/clearhouse loadtest --claims $(LOADTEST_CLAIMS) --processes $(LOADTEST_PROCESSES) --workers 4 --dir bin/loadtest-run --stage-timeout 60m \
 	  --database "$(LOADTEST_PG)/clearhouse_loadtest"
 
 # Every X12 file Clearhouse writes (goldens, claims encode outputs, a demo
