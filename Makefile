@@ -4,7 +4,7 @@ BENCHTIME ?= 1s
 FUZZTIME  ?= 20s
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test test-go services bench fuzz lint clean crash-test conformance
+.PHONY: all build run test test-go services bench fuzz lint clean crash-test conformance loadtest
 
 all: build
 
@@ -29,6 +29,19 @@ crash-test: services
 
 services:
 	./scripts/test-services.sh
+
+# The pipeline at volume: LOADTEST_CLAIMS claims end to end on a fresh
+# PostgreSQL database (dropped and created again), seeding printed apart,
+# one line per stage and the invariants asserted (make test runs 2,000 on
+# SQLite and PostgreSQL). LOADTEST_PROCESSES=2 adds a second worker process.
+LOADTEST_CLAIMS    ?= 100000
+LOADTEST_PROCESSES ?= 1
+LOADTEST_PG        ?= postgres://postgres@127.0.0.1:5432
+loadtest: build services
+	psql "$(LOADTEST_PG)/postgres" -q -c 'DROP DATABASE IF EXISTS clearhouse_loadtest' -c 'CREATE DATABASE clearhouse_loadtest'
+	rm -rf bin/loadtest-run
+	./bin/clearhouse loadtest --claims $(LOADTEST_CLAIMS) --processes $(LOADTEST_PROCESSES) --workers 4 --dir bin/loadtest-run --stage-timeout 60m \
+	  --database "$(LOADTEST_PG)/clearhouse_loadtest"
 
 # Every X12 file Clearhouse writes (goldens, claims encode outputs, a demo
 # run's files) through the independent validator ../shared/tools/x12-oracle/x12valid.

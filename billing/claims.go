@@ -12,6 +12,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -38,25 +39,300 @@ func (s *Service) BuildClaim(ctx context.Context, clinicID, encounterID int64, o
 	return out, err
 }
 
-// BuildReadyClaims builds the claim of every ready encounter of a clinic, one
-// transaction each; an encounter that cannot be billed is reported in the
-// joined error and the others go on.
+// BuildChunkSize is how many encounters BuildReadyClaims and BuildClaims
+// bill in one transaction.
+const BuildChunkSize = 500
+
+// EncounterError is why one encounter was not billed.
+type EncounterError struct {
+	EncounterID int64
+	Err         error
+}
+
+func (e *EncounterError) Error() string { return fmt.Sprintf("encounter %d: %v", e.EncounterID, e.Err) }
+
+func (e *EncounterError) Unwrap() error { return e.Err }
+
+// BuildResult is what BuildClaims did.
+type BuildResult struct {
+	// Claims are the claims built, in encounter order. Their CreatedAt and
+	// UpdatedAt are not read back from the store (zero).
+	Claims []store.Claim
+	// NotBilled are the encounters that could not be billed; they stay
+	// as they were.
+	NotBilled []*EncounterError
+}
+
+// BuildReadyClaims builds the claim of every ready encounter of a clinic,
+// BuildChunkSize encounters a transaction (see BuildClaims); an encounter
+// that cannot be billed is reported in the joined error and the others go
+// on.
 func (s *Service) BuildReadyClaims(ctx context.Context, clinicID int64) ([]store.Claim, error) {
 	encs, err := s.st.ListEncounters(ctx, store.ListEncountersParams{ClinicID: clinicID, Statuses: []string{store.EncounterReady}})
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Claim
-	var errs []error
-	for _, e := range encs {
-		c, err := s.BuildClaim(ctx, clinicID, e.ID, BuildOptions{})
+	ids := make([]int64, len(encs))
+	for i, e := range encs {
+		ids[i] = e.ID
+	}
+	res, err := s.BuildClaims(ctx, clinicID, ids)
+	errs := make([]error, 0, len(res.NotBilled)+1)
+	for _, e := range res.NotBilled {
+		errs = append(errs, e)
+	}
+	return res.Claims, errors.Join(append(errs, err)...)
+}
+
+// BuildClaims builds the primary claims of encounters (as BuildClaim does,
+// claim by claim), BuildChunkSize encounters a transaction: each chunk's
+// encounters, charges, coverages, patients, providers and payers are loaded
+// with a few queries, the claims are built in memory, and the claims, the
+// charges and encounters marked billed and the charges' ledger
+// transactions are written with bulk statements. An encounter that cannot
+// be billed is reported in the result and the rest of its chunk goes on.
+// The error is for a chunk that could not be written (another worker
+// billed one of its encounters first, the database failed); earlier chunks
+// stay committed.
+func (s *Service) BuildClaims(ctx context.Context, clinicID int64, encounterIDs []int64) (BuildResult, error) {
+	var res BuildResult
+	for start := 0; start < len(encounterIDs); start += BuildChunkSize {
+		chunk := encounterIDs[start:min(start+BuildChunkSize, len(encounterIDs))]
+		var built []store.Claim
+		var notBilled []*EncounterError
+		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
+			var err error
+			built, notBilled, err = s.buildChunk(ctx, tx, clinicID, chunk)
+			return err
+		})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("encounter %d: %w", e.ID, err))
+			return res, err
+		}
+		res.Claims = append(res.Claims, built...)
+		res.NotBilled = append(res.NotBilled, notBilled...)
+	}
+	return res, nil
+}
+
+// buildChunk bills the encounters ids in tx: load, check and build in
+// memory, then write.
+func (s *Service) buildChunk(ctx context.Context, tx store.Tx, clinicID int64, ids []int64) ([]store.Claim, []*EncounterError, error) {
+	rows, notBilled, err := s.loadChunk(ctx, tx, clinicID, ids)
+	if err != nil || len(rows) == 0 {
+		return nil, notBilled, err
+	}
+	params := make([]store.CreateClaimParams, len(rows))
+	encIDs := make([]int64, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		if params[i], err = s.claimParams(s.assembleClaim(*r, BuildOptions{}), r.payer.ID, r.parties.patient.ID, &r.enc.ID, nil); err != nil {
+			return nil, nil, fmt.Errorf("encounter %d: %w", r.enc.ID, err)
+		}
+		encIDs[i] = r.enc.ID
+	}
+	// Encounters first: when another worker billed one of them, the chunk
+	// stops here.
+	if err := tx.SetEncounterStatuses(ctx, store.SetEncounterStatusesParams{ClinicID: clinicID, IDs: encIDs, From: store.EncounterReady,
+		To: store.EncounterBilled}); err != nil {
+		return nil, nil, err
+	}
+	claimIDs, err := tx.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: clinicID, Claims: params})
+	if err != nil {
+		return nil, nil, err
+	}
+	var billing []store.ChargeBilling
+	ledger := make([]store.PostLedgerTransactionParams, len(rows))
+	claims := make([]store.Claim, len(rows))
+	for i := range rows {
+		r, p, id := &rows[i], &params[i], claimIDs[i]
+		for _, ch := range r.charges {
+			billing = append(billing, store.ChargeBilling{ChargeID: ch.ID, ClaimID: id})
+		}
+		ledger[i] = chargeLedger(clinicID, id, r.parties.patient.ID, p.TotalChargeCents, p.PatientControlNumber, r.enc.ServiceDate)
+		claims[i] = store.Claim{ID: id, ClinicID: clinicID, PayerID: p.PayerID, PatientID: p.PatientID, EncounterID: p.EncounterID,
+			PatientControlNumber: p.PatientControlNumber, Kind: p.Kind, Status: p.Status, FrequencyCode: p.FrequencyCode,
+			TotalChargeCents: p.TotalChargeCents, ServiceDateFrom: store.TruncateDate(p.ServiceDateFrom),
+			ServiceDateTo: store.TruncateDate(p.ServiceDateTo), Document: p.Document}
+	}
+	if err := tx.BillCharges(ctx, store.BillChargesParams{ClinicID: clinicID, Charges: billing}); err != nil {
+		return nil, nil, err
+	}
+	if _, err := tx.PostLedgerTransactions(ctx, store.PostLedgerTransactionsParams{ClinicID: clinicID, Transactions: ledger}); err != nil {
+		return nil, nil, err
+	}
+	return claims, notBilled, nil
+}
+
+// loadChunk loads the rows of the encounters ids and checks them as
+// buildClaim does: the billable ones come back as claimRows, in ids'
+// order, the others as EncounterErrors.
+func (s *Service) loadChunk(ctx context.Context, tx store.Tx, clinicID int64, ids []int64) ([]claimRows, []*EncounterError, error) {
+	var notBilled []*EncounterError
+	fail := func(id int64, err error) { notBilled = append(notBilled, &EncounterError{EncounterID: id, Err: err}) }
+	encs, err := tx.GetEncountersByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: ids})
+	if err != nil {
+		return nil, nil, err
+	}
+	encByID := make(map[int64]store.Encounter, len(encs))
+	for _, e := range encs {
+		encByID[e.ID] = e
+	}
+	var ready []store.Encounter
+	for _, id := range ids {
+		e, ok := encByID[id]
+		switch {
+		case !ok:
+			fail(id, store.ErrNotFound)
+		case e.Status != store.EncounterReady:
+			fail(id, checkBillable(e, nil))
+		default:
+			ready = append(ready, e)
+		}
+	}
+	if len(ready) == 0 {
+		return nil, notBilled, nil
+	}
+	clinic, err := tx.GetClinic(ctx, store.GetClinicParams{ClinicID: clinicID})
+	if err != nil {
+		return nil, nil, err
+	}
+	profile, err := s.profile(ctx, clinicID)
+	if err != nil {
+		return nil, nil, err
+	}
+	readyIDs := make([]int64, len(ready))
+	var patientIDs, providerIDs, coverageIDs, listFor []int64
+	for i, e := range ready {
+		readyIDs[i] = e.ID
+		patientIDs = append(patientIDs, e.PatientID)
+		providerIDs = append(providerIDs, e.ProviderID)
+		if e.CoverageID != nil {
+			coverageIDs = append(coverageIDs, *e.CoverageID)
+		} else {
+			listFor = append(listFor, e.PatientID)
+		}
+	}
+	charges, err := tx.ListChargesByEncounters(ctx, store.ListChargesByEncountersParams{ClinicID: clinicID, EncounterIDs: readyIDs, Unbilled: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	chargesOf := make(map[int64][]store.Charge, len(ready))
+	for _, ch := range charges {
+		chargesOf[ch.EncounterID] = append(chargesOf[ch.EncounterID], ch)
+	}
+	patients, err := tx.GetPatientsByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: unique(patientIDs)})
+	if err != nil {
+		return nil, nil, err
+	}
+	providers, err := tx.GetProvidersByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: unique(providerIDs)})
+	if err != nil {
+		return nil, nil, err
+	}
+	covByID, err := tx.GetCoveragesByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: unique(coverageIDs)})
+	if err != nil {
+		return nil, nil, err
+	}
+	listed, err := tx.ListCoveragesByPatients(ctx, store.ListCoveragesByPatientsParams{ClinicID: clinicID, PatientIDs: unique(listFor)})
+	if err != nil {
+		return nil, nil, err
+	}
+	patientByID := index(patients, func(p store.Patient) int64 { return p.ID })
+	providerByID := index(providers, func(p store.Provider) int64 { return p.ID })
+	coverageByID := index(covByID, func(c store.Coverage) int64 { return c.ID })
+	coveragesOf := make(map[int64][]store.Coverage)
+	for _, c := range listed {
+		coveragesOf[c.PatientID] = append(coveragesOf[c.PatientID], c)
+	}
+	// The checks and their order are buildClaim's: charges, coverage,
+	// patient, provider, payer.
+	var rows []claimRows
+	var payerIDs []int64
+	for _, e := range ready {
+		r := claimRows{enc: e, charges: chargesOf[e.ID], parties: claimParties{clinic: clinic, profile: profile}}
+		if err := checkBillable(e, r.charges); err != nil {
+			fail(e.ID, err)
 			continue
 		}
-		out = append(out, c)
+		if e.CoverageID != nil {
+			c, ok := coverageByID[*e.CoverageID]
+			if !ok {
+				fail(e.ID, fmt.Errorf("coverage %d: %w", *e.CoverageID, store.ErrNotFound))
+				continue
+			}
+			r.cov = c
+		} else if r.cov, err = pickCoverage(e, coveragesOf[e.PatientID], 1); err != nil {
+			fail(e.ID, err)
+			continue
+		}
+		var ok bool
+		if r.parties.patient, ok = patientByID[e.PatientID]; !ok {
+			fail(e.ID, fmt.Errorf("patient %d: %w", e.PatientID, store.ErrNotFound))
+			continue
+		}
+		if r.parties.provider, ok = providerByID[e.ProviderID]; !ok {
+			fail(e.ID, fmt.Errorf("provider %d: %w", e.ProviderID, store.ErrNotFound))
+			continue
+		}
+		payerIDs = append(payerIDs, r.cov.PayerID)
+		rows = append(rows, r)
 	}
-	return out, errors.Join(errs...)
+	payers, err := tx.GetPayersByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: unique(payerIDs)})
+	if err != nil {
+		return nil, nil, err
+	}
+	payerByID := index(payers, func(p store.Payer) int64 { return p.ID })
+	kept := rows[:0]
+	bases := make([]string, 0, len(rows))
+	for _, r := range rows {
+		var ok bool
+		if r.payer, ok = payerByID[r.cov.PayerID]; !ok {
+			fail(r.enc.ID, fmt.Errorf("payer %d: %w", r.cov.PayerID, store.ErrNotFound))
+			continue
+		}
+		r.pcn = encounterPCN(r.enc.ID)
+		bases = append(bases, r.pcn)
+		kept = append(kept, r)
+	}
+	rows = kept
+	taken, err := tx.ListTakenPatientControlNumbers(ctx, store.ListTakenPatientControlNumbersParams{ClinicID: clinicID, PatientControlNumbers: bases})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(taken) > 0 {
+		// An encounter billed before, its claim voided: probe for a free
+		// suffix as buildClaim does (rare).
+		isTaken := make(map[string]bool, len(taken))
+		for _, t := range taken {
+			isTaken[t] = true
+		}
+		for i := range rows {
+			if isTaken[rows[i].pcn] {
+				if rows[i].pcn, err = s.freePCN(ctx, tx, clinicID, rows[i].pcn); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+	}
+	slices.SortFunc(notBilled, func(a, b *EncounterError) int {
+		return slices.Index(ids, a.EncounterID) - slices.Index(ids, b.EncounterID)
+	})
+	return rows, notBilled, nil
+}
+
+// unique returns ids sorted without repeats.
+func unique(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// index maps rows by key.
+func index[T any](rows []T, key func(T) int64) map[int64]T {
+	m := make(map[int64]T, len(rows))
+	for _, r := range rows {
+		m[key(r)] = r
+	}
+	return m
 }
 
 type claimParties struct {
@@ -66,33 +342,98 @@ type claimParties struct {
 	provider store.Provider
 }
 
+// claimRows are the loaded rows the claim of one encounter is built from.
+type claimRows struct {
+	enc     store.Encounter
+	charges []store.Charge
+	cov     store.Coverage
+	parties claimParties
+	payer   store.Payer
+	// pcn is a patient control number no claim of the clinic uses yet.
+	pcn string
+}
+
+// checkBillable says why an encounter with these unbilled charges cannot
+// be billed, or nil.
+func checkBillable(enc store.Encounter, charges []store.Charge) error {
+	if enc.Status != store.EncounterReady {
+		return fmt.Errorf("%w: encounter %d is %s, not ready", ErrNotBillable, enc.ID, enc.Status)
+	}
+	if len(charges) == 0 {
+		return fmt.Errorf("%w: encounter %d has no unbilled charges", ErrNotBillable, enc.ID)
+	}
+	return nil
+}
+
 func (s *Service) buildClaim(ctx context.Context, tx store.Tx, clinicID, encounterID int64, opts BuildOptions) (store.Claim, error) {
 	enc, err := tx.GetEncounter(ctx, store.Ref{ClinicID: clinicID, ID: encounterID})
 	if err != nil {
 		return store.Claim{}, fmt.Errorf("encounter %d: %w", encounterID, err)
 	}
 	if enc.Status != store.EncounterReady {
-		return store.Claim{}, fmt.Errorf("%w: encounter %d is %s, not ready", ErrNotBillable, enc.ID, enc.Status)
+		return store.Claim{}, checkBillable(enc, nil)
 	}
-	charges, err := tx.ListCharges(ctx, store.ListChargesParams{ClinicID: clinicID, EncounterID: enc.ID, Unbilled: true})
+	r := claimRows{enc: enc}
+	r.charges, err = tx.ListCharges(ctx, store.ListChargesParams{ClinicID: clinicID, EncounterID: enc.ID, Unbilled: true})
 	if err != nil {
 		return store.Claim{}, err
 	}
-	if len(charges) == 0 {
-		return store.Claim{}, fmt.Errorf("%w: encounter %d has no unbilled charges", ErrNotBillable, enc.ID)
+	if err := checkBillable(enc, r.charges); err != nil {
+		return store.Claim{}, err
 	}
-	cov, err := s.coverageFor(ctx, tx, enc, 1)
+	if r.cov, err = s.coverageFor(ctx, tx, enc, 1); err != nil {
+		return store.Claim{}, err
+	}
+	if r.parties, err = s.parties(ctx, tx, clinicID, enc); err != nil {
+		return store.Claim{}, err
+	}
+	if r.payer, err = tx.GetPayer(ctx, store.Ref{ClinicID: clinicID, ID: r.cov.PayerID}); err != nil {
+		return store.Claim{}, fmt.Errorf("payer %d: %w", r.cov.PayerID, err)
+	}
+	if r.pcn, err = s.freePCN(ctx, tx, clinicID, encounterPCN(enc.ID)); err != nil {
+		return store.Claim{}, err
+	}
+	doc := s.assembleClaim(r, opts)
+	c, err := s.storeClaim(ctx, tx, doc, r.payer.ID, r.parties.patient.ID, &enc.ID, nil)
 	if err != nil {
 		return store.Claim{}, err
 	}
-	p, err := s.parties(ctx, tx, clinicID, enc)
-	if err != nil {
+	for _, ch := range r.charges {
+		if _, err := tx.UpdateCharge(ctx, store.UpdateChargeParams{ClinicID: clinicID, ID: ch.ID, ProcedureCode: ch.ProcedureCode,
+			Modifiers: ch.Modifiers, DiagnosisPointers: ch.DiagnosisPointers, UnitsMilli: ch.UnitsMilli, ChargeCents: ch.ChargeCents,
+			ServiceDate: ch.ServiceDate, PlaceOfService: ch.PlaceOfService, ClaimID: &c.ID}); err != nil {
+			return store.Claim{}, fmt.Errorf("charge %d: %w", ch.ID, err)
+		}
+	}
+	if _, err := tx.UpdateEncounter(ctx, store.UpdateEncounterParams{ClinicID: clinicID, ID: enc.ID, ProviderID: enc.ProviderID,
+		CoverageID: enc.CoverageID, ServiceDate: enc.ServiceDate, PlaceOfService: enc.PlaceOfService, DiagnosisCodes: enc.DiagnosisCodes,
+		Status: store.EncounterBilled}); err != nil {
 		return store.Claim{}, err
 	}
-	payer, err := tx.GetPayer(ctx, store.Ref{ClinicID: clinicID, ID: cov.PayerID})
-	if err != nil {
-		return store.Claim{}, fmt.Errorf("payer %d: %w", cov.PayerID, err)
+	if _, _, err := tx.PostLedgerTransaction(ctx, chargeLedger(clinicID, c.ID, r.parties.patient.ID, c.TotalChargeCents, r.pcn, enc.ServiceDate)); err != nil {
+		return store.Claim{}, err
 	}
+	return c, nil
+}
+
+// encounterPCN is the patient control number (CLM01) of an encounter's
+// primary claim before any suffix: "E<encounter ID>".
+func encounterPCN(encounterID int64) string { return "E" + strconv.FormatInt(encounterID, 10) }
+
+// chargeLedger is the ledger transaction of a new claim's charge: insurance
+// A/R debited, revenue credited.
+func chargeLedger(clinicID, claimID, patientID, cents int64, pcn string, serviceDate time.Time) store.PostLedgerTransactionParams {
+	return store.PostLedgerTransactionParams{ClinicID: clinicID, IdempotencyKey: "charge:" + strconv.FormatInt(claimID, 10),
+		Description: "charge " + pcn, EffectiveDate: serviceDate, Lines: []store.LedgerLine{
+			{Account: AccountInsuranceAR, AmountCents: cents, ClaimID: &claimID, PatientID: &patientID},
+			{Account: AccountRevenue, AmountCents: -cents, ClaimID: &claimID, PatientID: &patientID},
+		}}
+}
+
+// assembleClaim builds the claim document of an encounter from its loaded
+// rows; it reads nothing and writes nothing.
+func (s *Service) assembleClaim(r claimRows, opts BuildOptions) *claim.Claim {
+	p, enc, payer := r.parties, r.enc, r.payer
 	reg := s.registryPayer(payer.PayerID)
 	kind := opts.Kind
 	if kind == "" {
@@ -101,22 +442,18 @@ func (s *Service) buildClaim(ctx context.Context, tx store.Tx, clinicID, encount
 			kind = claim.Institutional
 		}
 	}
-	pcn, err := s.freePCN(ctx, tx, clinicID, "E"+strconv.FormatInt(enc.ID, 10))
-	if err != nil {
-		return store.Claim{}, err
-	}
 	doc := &claim.Claim{
 		Kind:                    kind,
 		BillingProvider:         billingProvider(p),
 		Payer:                   claim.Payer{Name: strings.ToUpper(payer.Name), ID: payer.PayerID},
-		PatientControlNumber:    pcn,
+		PatientControlNumber:    r.pcn,
 		FrequencyCode:           claim.FrequencyOriginal,
 		BenefitsAssigned:        true,
 		ReleaseOfInformation:    "Y",
 		AssignmentParticipation: "A",
 		MedicalRecordNumber:     p.patient.MRN,
 	}
-	setSubscriber(doc, cov, p.patient, filingIndicator(reg, payer), "P")
+	setSubscriber(doc, r.cov, p.patient, filingIndicator(reg, payer), "P")
 	for _, d := range enc.DiagnosisCodes {
 		doc.Diagnoses = append(doc.Diagnoses, claim.Diagnosis{Code: d})
 	}
@@ -137,7 +474,7 @@ func (s *Service) buildClaim(ctx context.Context, tx store.Tx, clinicID, encount
 			doc.Rendering = rendering
 		}
 	}
-	for _, ch := range charges {
+	for _, ch := range r.charges {
 		l := claim.ServiceLine{ProcedureCode: ch.ProcedureCode, Modifiers: ch.Modifiers, ChargeCents: ch.ChargeCents, UnitType: "UN",
 			Units: claim.Quantity(ch.UnitsMilli), DiagnosisPointers: ch.DiagnosisPointers, ServiceDate: dateOf(ch.ServiceDate),
 			ControlNumber: strconv.FormatInt(ch.ID, 10)}
@@ -156,49 +493,33 @@ func (s *Service) buildClaim(ctx context.Context, tx store.Tx, clinicID, encount
 		doc.Lines = append(doc.Lines, l)
 	}
 	doc.TotalChargeCents = doc.LineChargeTotal()
-	c, err := s.storeClaim(ctx, tx, doc, payer.ID, p.patient.ID, &enc.ID, nil)
-	if err != nil {
-		return store.Claim{}, err
-	}
-	for _, ch := range charges {
-		if _, err := tx.UpdateCharge(ctx, store.UpdateChargeParams{ClinicID: clinicID, ID: ch.ID, ProcedureCode: ch.ProcedureCode,
-			Modifiers: ch.Modifiers, DiagnosisPointers: ch.DiagnosisPointers, UnitsMilli: ch.UnitsMilli, ChargeCents: ch.ChargeCents,
-			ServiceDate: ch.ServiceDate, PlaceOfService: ch.PlaceOfService, ClaimID: &c.ID}); err != nil {
-			return store.Claim{}, fmt.Errorf("charge %d: %w", ch.ID, err)
-		}
-	}
-	if _, err := tx.UpdateEncounter(ctx, store.UpdateEncounterParams{ClinicID: clinicID, ID: enc.ID, ProviderID: enc.ProviderID,
-		CoverageID: enc.CoverageID, ServiceDate: enc.ServiceDate, PlaceOfService: enc.PlaceOfService, DiagnosisCodes: enc.DiagnosisCodes,
-		Status: store.EncounterBilled}); err != nil {
-		return store.Claim{}, err
-	}
-	patientID := p.patient.ID
-	if _, _, err := tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: clinicID,
-		IdempotencyKey: "charge:" + strconv.FormatInt(c.ID, 10), Description: "charge " + pcn, EffectiveDate: enc.ServiceDate,
-		Lines: []store.LedgerLine{
-			{Account: AccountInsuranceAR, AmountCents: c.TotalChargeCents, ClaimID: &c.ID, PatientID: &patientID},
-			{Account: AccountRevenue, AmountCents: -c.TotalChargeCents, ClaimID: &c.ID, PatientID: &patientID},
-		}}); err != nil {
-		return store.Claim{}, err
-	}
-	return c, nil
+	return doc
 }
 
-// storeClaim creates the claim row with its document as a draft.
-func (s *Service) storeClaim(ctx context.Context, q store.Queries, doc *claim.Claim, payerID, patientID int64, encounterID, originalID *int64) (store.Claim, error) {
+// claimParams are the CreateClaim params of a new claim document.
+func (s *Service) claimParams(doc *claim.Claim, payerID, patientID int64, encounterID, originalID *int64) (store.CreateClaimParams, error) {
 	raw, err := json.Marshal(doc)
 	if err != nil {
-		return store.Claim{}, err
+		return store.CreateClaimParams{}, err
 	}
 	from, to := doc.ServiceSpan()
 	kind := store.ClaimProfessional
 	if doc.Kind == claim.Institutional {
 		kind = store.ClaimInstitutional
 	}
-	return q.CreateClaim(ctx, store.CreateClaimParams{PayerID: payerID, PatientID: patientID, EncounterID: encounterID,
+	return store.CreateClaimParams{PayerID: payerID, PatientID: patientID, EncounterID: encounterID,
 		PatientControlNumber: doc.PatientControlNumber, Kind: kind, Status: claim.StatusDraft, FrequencyCode: doc.FrequencyCode,
 		OriginalClaimID: originalID, PayerClaimControlNumber: doc.PayerClaimControlNumber, TotalChargeCents: doc.TotalChargeCents,
-		ServiceDateFrom: from.Time(), ServiceDateTo: to.Time(), Document: raw, Actor: s.opts.Actor})
+		ServiceDateFrom: from.Time(), ServiceDateTo: to.Time(), Document: raw, Actor: s.opts.Actor}, nil
+}
+
+// storeClaim creates the claim row with its document as a draft.
+func (s *Service) storeClaim(ctx context.Context, q store.Queries, doc *claim.Claim, payerID, patientID int64, encounterID, originalID *int64) (store.Claim, error) {
+	p, err := s.claimParams(doc, payerID, patientID, encounterID, originalID)
+	if err != nil {
+		return store.Claim{}, err
+	}
+	return q.CreateClaim(ctx, p)
 }
 
 // freePCN returns base, or base with a suffix, that no claim of the clinic
@@ -247,6 +568,13 @@ func (s *Service) coverageFor(ctx context.Context, q store.Queries, enc store.En
 	if err != nil {
 		return store.Coverage{}, err
 	}
+	return pickCoverage(enc, covs, priority)
+}
+
+// pickCoverage is the first of the patient's coverages covs (ordered by
+// priority and ID) of a priority in effect on the encounter's date of
+// service.
+func pickCoverage(enc store.Encounter, covs []store.Coverage, priority int) (store.Coverage, error) {
 	for _, c := range covs {
 		if c.Priority != priority {
 			continue
@@ -506,4 +834,97 @@ func matchPaidLine(lines []paidLine, l *claim.ServiceLine, i int) (paidLine, boo
 		return lines[i], true
 	}
 	return paidLine{}, false
+}
+
+// scrubClaims scrubs claims BuildChunkSize a transaction (see Scrub): a
+// chunk's claims are loaded with one query and scrubbed in memory, then
+// their statuses and history are written with bulk statements and a
+// worklist item is raised for each failure. A claim that cannot be moved
+// is reported in the joined error and the rest of its chunk goes on; a
+// chunk that cannot be written is reported and the next one goes on.
+func (s *Service) scrubClaims(ctx context.Context, clinicID int64, claimIDs []int64, today claim.Date) (ScrubResult, error) {
+	res := ScrubResult{Findings: make(map[int64][]scrub.Finding)}
+	var errs []error
+	for start := 0; start < len(claimIDs); start += BuildChunkSize {
+		chunk := claimIDs[start:min(start+BuildChunkSize, len(claimIDs))]
+		var part ScrubResult
+		var claimErrs []error
+		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
+			part = ScrubResult{Findings: make(map[int64][]scrub.Finding)}
+			var err error
+			claimErrs, err = s.scrubChunk(ctx, tx, clinicID, chunk, today, &part)
+			return err
+		})
+		errs = append(errs, claimErrs...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("claims %d to %d: %w", chunk[0], chunk[len(chunk)-1], err))
+			continue
+		}
+		res.Ready = append(res.Ready, part.Ready...)
+		res.Failed = append(res.Failed, part.Failed...)
+		for id, fs := range part.Findings {
+			res.Findings[id] = fs
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// scrubChunk scrubs the claims ids in tx into res; the errors are those of
+// single claims, the error the chunk's.
+func (s *Service) scrubChunk(ctx context.Context, tx store.Tx, clinicID int64, ids []int64, today claim.Date, res *ScrubResult) ([]error, error) {
+	cs, err := tx.GetClaimsByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	byID := index(cs, func(c store.Claim) int64 { return c.ID })
+	type failure struct {
+		c  store.Claim
+		fs []scrub.Finding
+	}
+	var (
+		errs     []error
+		moves    []store.ClaimStatusMove
+		failures []failure
+	)
+	for _, id := range ids {
+		c, ok := byID[id]
+		if !ok {
+			errs = append(errs, fmt.Errorf("claim %d: %w", id, store.ErrNotFound))
+			continue
+		}
+		doc, err := loadDocument(c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("claim %d: %w", id, err))
+			continue
+		}
+		fs := s.opts.Scrubber.Scrub(doc, scrub.Options{Today: today, PayerID: doc.Payer.ID})
+		res.Findings[id] = fs
+		to, reason := claim.StatusReady, "scrub passed"
+		if scrub.HasReject(fs) {
+			to, reason = claim.StatusScrubFailed, fmt.Sprintf("scrub: %d findings, first %s", len(fs), fs[0].RuleID)
+		}
+		if c.Status != to {
+			if err := claim.Transition(c.ID, c.Status, to); err != nil {
+				errs = append(errs, fmt.Errorf("claim %d: %w", id, err))
+				continue
+			}
+			moves = append(moves, store.ClaimStatusMove{ID: c.ID, From: c.Status, To: to, Reason: reason})
+			c.Status = to
+		}
+		if to == claim.StatusReady {
+			res.Ready = append(res.Ready, id)
+			continue
+		}
+		res.Failed = append(res.Failed, id)
+		failures = append(failures, failure{c, fs})
+	}
+	if err := tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{ClinicID: clinicID, Moves: moves, Actor: s.opts.Actor}); err != nil {
+		return errs, err
+	}
+	for _, f := range failures {
+		if err := s.scrubWorkItem(ctx, tx, f.c, f.fs); err != nil {
+			return errs, fmt.Errorf("claim %d: %w", f.c.ID, err)
+		}
+	}
+	return errs, nil
 }

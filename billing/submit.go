@@ -29,7 +29,7 @@ type ScrubResult struct {
 // Scrub runs the scrubber over claims (all of the clinic's drafts when
 // claimIDs is empty) and moves each to ready or, when a finding rejects it,
 // to scrub_failed with one worklist item listing every finding: rule, SNIP
-// type, X12 location and suggested fix. Each claim is its own transaction.
+// type, X12 location and suggested fix, BuildChunkSize claims a transaction.
 func (s *Service) Scrub(ctx context.Context, clinicID int64, claimIDs []int64) (ScrubResult, error) {
 	if s.opts.Scrubber == nil {
 		return ScrubResult{}, fmt.Errorf("%w: Scrub needs Options.Scrubber", ErrConfig)
@@ -50,38 +50,7 @@ func (s *Service) Scrub(ctx context.Context, clinicID int64, claimIDs []int64) (
 			after = cs[len(cs)-1].ID
 		}
 	}
-	today := claim.DateOf(s.today())
-	var errs []error
-	for _, id := range claimIDs {
-		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
-			c, err := tx.GetClaim(ctx, store.Ref{ClinicID: clinicID, ID: id})
-			if err != nil {
-				return err
-			}
-			doc, err := loadDocument(c)
-			if err != nil {
-				return err
-			}
-			fs := s.opts.Scrubber.Scrub(doc, scrub.Options{Today: today, PayerID: doc.Payer.ID})
-			res.Findings[id] = fs
-			if !scrub.HasReject(fs) {
-				if _, err := s.transition(ctx, tx, c, claim.StatusReady, "scrub passed"); err != nil {
-					return err
-				}
-				res.Ready = append(res.Ready, id)
-				return nil
-			}
-			if _, err := s.transition(ctx, tx, c, claim.StatusScrubFailed, fmt.Sprintf("scrub: %d findings, first %s", len(fs), fs[0].RuleID)); err != nil {
-				return err
-			}
-			res.Failed = append(res.Failed, id)
-			return s.scrubWorkItem(ctx, tx, c, fs)
-		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("claim %d: %w", id, err))
-		}
-	}
-	return res, errors.Join(errs...)
+	return s.scrubClaims(ctx, clinicID, claimIDs, claim.DateOf(s.today()))
 }
 
 // ScrubFindingDetail is one finding in a scrub-failure worklist item.

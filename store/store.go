@@ -74,7 +74,8 @@ type Store interface {
 	// BulkInsertClaims inserts many claims of one clinic (COPY on
 	// PostgreSQL, batched transactions on SQLite) and returns their IDs in
 	// order. It is not atomic on SQLite: a failure leaves earlier batches
-	// committed.
+	// committed. Tx.BulkInsertClaims is the atomic form, for writing a
+	// chunk with its other rows.
 	BulkInsertClaims(ctx context.Context, p BulkInsertClaimsParams) ([]int64, error)
 	// BulkInsertClaimPayments inserts many claim payments (with their
 	// adjustments) of one clinic, like BulkInsertClaims.
@@ -99,6 +100,7 @@ type Store interface {
 // Tx is a store transaction bound to one clinic.
 type Tx interface {
 	Queries
+	BulkWrites
 
 	// ClinicID is the clinic the transaction is bound to.
 	ClinicID() int64
@@ -110,6 +112,9 @@ type Tx interface {
 // Queries are the calls available both on a Store (each in its own
 // transaction) and on a Tx.
 type Queries interface {
+	ByIDs
+	Totals
+
 	GetClinic(ctx context.Context, p GetClinicParams) (Clinic, error)
 	UpdateClinic(ctx context.Context, p UpdateClinicParams) (Clinic, error)
 

@@ -135,34 +135,40 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range encs {
+	for len(encs) > 0 {
 		if p.budgetSpent(start) {
 			return river.JobSnooze(0)
 		}
-		if _, err := p.cfg.Billing.BuildClaim(ctx, a.ClinicID, e.ID, billing.BuildOptions{}); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
+		n := min(p.cfg.SliceSize, len(encs))
+		ids := make([]int64, n)
+		for i, e := range encs[:n] {
+			ids[i] = e.ID
+		}
+		encs = encs[n:]
+		res, err := p.cfg.Billing.BuildClaims(ctx, a.ClinicID, ids)
+		if err != nil {
+			// A chunk that could not be written is retried with the job.
+			return fmt.Errorf("build claims: %w", err)
+		}
+		for _, nb := range res.NotBilled {
 			// The encounter stays ready for staff to fix; the rest go on.
-			p.log.Warn("encounter not billed", "clinic", a.ClinicID, "encounter", e.ID, "err", err)
+			p.log.Warn("encounter not billed", "clinic", a.ClinicID, "encounter", nb.EncounterID, "err", nb.Err)
 		}
 	}
-	for after := int64(0); ; {
+	// Every draft at once (IDs only), then SliceSize a transaction: paging
+	// through the drafts by ID would read the remaining ones again for
+	// every page.
+	drafts, err := st.ListClaimIDs(ctx, store.ListClaimsParams{ClinicID: a.ClinicID, Statuses: []claim.Status{claim.StatusDraft}})
+	if err != nil {
+		return err
+	}
+	for len(drafts) > 0 {
 		if p.budgetSpent(start) {
 			return river.JobSnooze(0)
 		}
-		drafts, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: a.ClinicID, Statuses: []claim.Status{claim.StatusDraft}, AfterID: after, Limit: p.cfg.SliceSize})
-		if err != nil {
-			return err
-		}
-		if len(drafts) == 0 {
-			break
-		}
-		ids := make([]int64, len(drafts))
-		for i, c := range drafts {
-			ids[i] = c.ID
-		}
-		after = ids[len(ids)-1]
+		n := min(p.cfg.SliceSize, len(drafts))
+		ids := drafts[:n]
+		drafts = drafts[n:]
 		if _, err := p.cfg.Billing.Scrub(ctx, a.ClinicID, ids); err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -190,18 +196,20 @@ func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) error
 			order = append(order, id)
 		}
 	}
-	for after := int64(0); ; {
-		cs, err := st.ListClaims(ctx, store.ListClaimsParams{ClinicID: clinicID, Statuses: []claim.Status{claim.StatusReady}, AfterID: after, Limit: 1000})
+	// A payer has work when one of its claims is ready (an index look-up
+	// per payer, not a walk over the ready claims).
+	payerRows, err := st.ListPayers(ctx, store.ListPayersParams{ClinicID: clinicID})
+	if err != nil {
+		return err
+	}
+	for _, py := range payerRows {
+		ready, err := st.ListClaimIDs(ctx, store.ListClaimsParams{ClinicID: clinicID, Statuses: []claim.Status{claim.StatusReady}, PayerID: py.ID, Limit: 1})
 		if err != nil {
 			return err
 		}
-		for _, c := range cs {
-			add(c.PayerID)
+		if len(ready) > 0 {
+			add(py.ID)
 		}
-		if len(cs) < 1000 {
-			break
-		}
-		after = cs[len(cs)-1].ID
 	}
 	pending, err := st.ListInterchanges(ctx, store.ListInterchangesParams{ClinicID: clinicID, Statuses: pendingStatuses()})
 	if err != nil {

@@ -61,7 +61,7 @@ const (
 	DefaultPollInterval    = 5 * time.Minute
 	DefaultNightlyHour     = 2
 	DefaultJobTimeout      = 5 * time.Minute
-	DefaultSliceSize       = 200
+	DefaultSliceSize       = 500
 	DefaultRemittanceDelay = time.Minute
 	DefaultRetryBase       = 2 * time.Second
 	DefaultRetryMax        = 30 * time.Minute
@@ -104,8 +104,9 @@ type Config struct {
 	// acknowledgments of the same poll are applied before the payments.
 	// Default 1 minute.
 	RemittanceDelay time.Duration
-	// SliceSize caps the encounters built and claims scrubbed in one run
-	// of a nightly job. Default 200.
+	// SliceSize is how many encounters a nightly job bills, and how many
+	// drafts it scrubs, in one transaction (the job checks its time
+	// budget between slices). Default 500.
 	SliceSize int
 	// MaxClaimsPerFile caps the claims of one 837; zero means the payer's
 	// max_claims_per_file.

@@ -30,6 +30,28 @@ func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertCla
 	if err := query.RequireClinic(clinicID); err != nil {
 		return nil, err
 	}
+	var ids []int64
+	err := s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
+		var err error
+		ids, err = copyClaims(ctx, tx, clinicID, store.TruncateTime(s.now()), claims)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// BulkInsertClaims inserts claims with COPY in the transaction.
+func (t *txn) BulkInsertClaims(ctx context.Context, p store.BulkInsertClaimsParams) ([]int64, error) {
+	if p.ClinicID != 0 && p.ClinicID != t.ClinicID() {
+		return nil, store.ErrClinicMismatch
+	}
+	return copyClaims(ctx, t.tx, t.ClinicID(), t.Now(), p.Claims)
+}
+
+// copyClaims stages claims with COPY and inserts them, in tx.
+func copyClaims(ctx context.Context, tx pgx.Tx, clinicID int64, now time.Time, claims []store.CreateClaimParams) ([]int64, error) {
 	norm := make([]store.CreateClaimParams, len(claims))
 	for i, p := range claims {
 		if p.ClinicID != 0 && p.ClinicID != clinicID {
@@ -44,9 +66,8 @@ func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertCla
 	if len(norm) == 0 {
 		return nil, nil
 	}
-	now := store.TruncateTime(s.now())
 	var ids []int64
-	err := s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
+	err := func() error {
 		var err error
 		if ids, err = nextIDs(ctx, tx, "claims", len(norm)); err != nil {
 			return err
@@ -93,8 +114,9 @@ func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertCla
 			service_date_to, document, $2, $2 FROM claims_load`, clinicID, now); err != nil {
 			return fmt.Errorf("insert claims: %w", mapErr(err))
 		}
-		return nil
-	})
+		_, err = tx.Exec(ctx, `DROP TABLE claims_load`)
+		return err
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +130,30 @@ func (s *Store) BulkInsertClaimPayments(ctx context.Context, params store.BulkIn
 	if err := query.RequireClinic(clinicID); err != nil {
 		return nil, err
 	}
+	var ids []int64
+	err := s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
+		var err error
+		ids, err = copyPayments(ctx, tx, clinicID, store.TruncateTime(s.now()), payments)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// BulkInsertClaimPayments inserts claim payments and their adjustments
+// with COPY in the transaction.
+func (t *txn) BulkInsertClaimPayments(ctx context.Context, p store.BulkInsertClaimPaymentsParams) ([]int64, error) {
+	if p.ClinicID != 0 && p.ClinicID != t.ClinicID() {
+		return nil, store.ErrClinicMismatch
+	}
+	return copyPayments(ctx, t.tx, t.ClinicID(), t.Now(), p.Payments)
+}
+
+// copyPayments stages claim payments and adjustments with COPY and inserts
+// them, in tx.
+func copyPayments(ctx context.Context, tx pgx.Tx, clinicID int64, now time.Time, payments []store.CreateClaimPaymentParams) ([]int64, error) {
 	norm := make([]store.CreateClaimPaymentParams, len(payments))
 	adjustments := 0
 	for i, p := range payments {
@@ -130,9 +176,8 @@ func (s *Store) BulkInsertClaimPayments(ctx context.Context, params store.BulkIn
 	if len(norm) == 0 {
 		return nil, nil
 	}
-	now := store.TruncateTime(s.now())
 	var ids []int64
-	err := s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
+	err := func() error {
 		var err error
 		if ids, err = nextIDs(ctx, tx, "claim_payments", len(norm)); err != nil {
 			return err
@@ -206,8 +251,9 @@ func (s *Store) BulkInsertClaimPayments(ctx context.Context, params store.BulkIn
 				return fmt.Errorf("insert claim adjustments: %w", mapErr(err))
 			}
 		}
-		return nil
-	})
+		_, err = tx.Exec(ctx, `DROP TABLE claim_payments_load; DROP TABLE claim_adjustments_load`)
+		return err
+	}()
 	if err != nil {
 		return nil, err
 	}

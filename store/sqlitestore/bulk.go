@@ -153,6 +153,42 @@ func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertCla
 	if err := query.RequireClinic(clinicID); err != nil {
 		return nil, err
 	}
+	norm, err := normalizeClaims(clinicID, claims)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(claims))
+	now := store.TruncateTime(s.cfg.Now())
+	for start := 0; start < len(norm); start += s.cfg.BatchSize {
+		batch := norm[start:min(start+s.cfg.BatchSize, len(norm))]
+		var batchIDs []int64
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			batchIDs, err = insertClaims(ctx, tx, clinicID, now, start, batch)
+			return err
+		})
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, batchIDs...)
+	}
+	return ids, nil
+}
+
+// BulkInsertClaims inserts claims with multi-row statements in the
+// transaction.
+func (t *txn) BulkInsertClaims(ctx context.Context, p store.BulkInsertClaimsParams) ([]int64, error) {
+	norm, err := normalizeClaims(t.ClinicID(), p.Claims)
+	if err != nil {
+		return nil, err
+	}
+	if p.ClinicID != 0 && p.ClinicID != t.ClinicID() {
+		return nil, store.ErrClinicMismatch
+	}
+	return insertClaims(ctx, t.tx, t.ClinicID(), t.Now(), 0, norm)
+}
+
+func normalizeClaims(clinicID int64, claims []store.CreateClaimParams) ([]store.CreateClaimParams, error) {
 	norm := make([]store.CreateClaimParams, len(claims))
 	for i, p := range claims {
 		if p.ClinicID != 0 && p.ClinicID != clinicID {
@@ -164,50 +200,48 @@ func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertCla
 		}
 		norm[i] = n
 	}
-	ids := make([]int64, 0, len(claims))
-	now := query.ConvertArgs(query.SQLite, []any{store.TruncateTime(s.cfg.Now())})[0]
-	var from, to dateText
-	for start := 0; start < len(norm); start += s.cfg.BatchSize {
-		batch := norm[start:min(start+s.cfg.BatchSize, len(norm))]
-		batchIDs := make([]int64, 0, len(batch))
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			next, err := maxID(ctx, tx, "claims", len(batch))
-			if err != nil {
-				return err
-			}
-			c := newChunker(ctx, tx, claimInsert)
-			defer c.close()
-			chunkStart := 0
-			for i := range batch {
-				p := &batch[i]
-				next++
-				batchIDs = append(batchIDs, next)
-				c.args = append(c.args, clinicID, now, now, next, p.PayerID, p.PatientID, int64Arg(p.EncounterID), p.PatientControlNumber, p.Kind,
-					string(p.Status), string(p.Status), p.Actor, p.FrequencyCode, int64Arg(p.OriginalClaimID), p.PayerClaimControlNumber,
-					p.TotalChargeCents, from.arg(p.ServiceDateFrom), to.arg(p.ServiceDateTo), string(p.Document))
-				if !c.isFull() && i < len(batch)-1 {
-					continue
-				}
-				if err := c.exec(); err != nil {
-					return s.claimAtFault(ctx, tx, clinicID, start, chunkStart, batch[chunkStart:i+1], err)
-				}
-				chunkStart = i + 1
-			}
-			return nil
-		})
-		if err != nil {
-			return ids, err
-		}
-		ids = append(ids, batchIDs...)
+	return norm, nil
+}
+
+// insertClaims inserts normalized claims in tx, bulkChunk rows a
+// statement; start is the index of batch[0] in the caller's list, for
+// errors.
+func insertClaims(ctx context.Context, tx *sql.Tx, clinicID int64, nowTime time.Time, start int, batch []store.CreateClaimParams) ([]int64, error) {
+	if len(batch) == 0 {
+		return nil, nil
 	}
-	return ids, nil
+	now := query.ConvertArgs(query.SQLite, []any{nowTime})[0]
+	var from, to dateText
+	batchIDs := make([]int64, 0, len(batch))
+	next, err := maxID(ctx, tx, "claims", len(batch))
+	if err != nil {
+		return nil, err
+	}
+	c := newChunker(ctx, tx, claimInsert)
+	defer c.close()
+	chunkStart := 0
+	for i := range batch {
+		p := &batch[i]
+		next++
+		batchIDs = append(batchIDs, next)
+		c.args = append(c.args, clinicID, now, now, next, p.PayerID, p.PatientID, int64Arg(p.EncounterID), p.PatientControlNumber, p.Kind,
+			string(p.Status), string(p.Status), p.Actor, p.FrequencyCode, int64Arg(p.OriginalClaimID), p.PayerClaimControlNumber,
+			p.TotalChargeCents, from.arg(p.ServiceDateFrom), to.arg(p.ServiceDateTo), string(p.Document))
+		if !c.isFull() && i < len(batch)-1 {
+			continue
+		}
+		if err := c.exec(); err != nil {
+			return nil, claimAtFault(ctx, tx, clinicID, nowTime, start, chunkStart, batch[chunkStart:i+1], err)
+		}
+		chunkStart = i + 1
+	}
+	return batchIDs, nil
 }
 
 // claimAtFault inserts a failed chunk's claims one at a time (the
 // transaction is rolled back afterwards) and returns the first row's error,
 // or chunkErr if each row goes in alone.
-func (s *Store) claimAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, start, chunkStart int, chunk []store.CreateClaimParams, chunkErr error) error {
-	now := store.TruncateTime(s.cfg.Now())
+func claimAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, now time.Time, start, chunkStart int, chunk []store.CreateClaimParams, chunkErr error) error {
 	for j, p := range chunk {
 		_, err := tx.ExecContext(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
 			patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
@@ -231,6 +265,42 @@ func (s *Store) BulkInsertClaimPayments(ctx context.Context, params store.BulkIn
 	if err := query.RequireClinic(clinicID); err != nil {
 		return nil, err
 	}
+	norm, err := normalizePayments(clinicID, payments)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(payments))
+	now := store.TruncateTime(s.cfg.Now())
+	for start := 0; start < len(norm); start += s.cfg.BatchSize {
+		batch := norm[start:min(start+s.cfg.BatchSize, len(norm))]
+		var batchIDs []int64
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			batchIDs, err = insertPayments(ctx, tx, clinicID, now, start, batch)
+			return err
+		})
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, batchIDs...)
+	}
+	return ids, nil
+}
+
+// BulkInsertClaimPayments inserts claim payments and their adjustments
+// with multi-row statements in the transaction.
+func (t *txn) BulkInsertClaimPayments(ctx context.Context, p store.BulkInsertClaimPaymentsParams) ([]int64, error) {
+	if p.ClinicID != 0 && p.ClinicID != t.ClinicID() {
+		return nil, store.ErrClinicMismatch
+	}
+	norm, err := normalizePayments(t.ClinicID(), p.Payments)
+	if err != nil {
+		return nil, err
+	}
+	return insertPayments(ctx, t.tx, t.ClinicID(), t.Now(), 0, norm)
+}
+
+func normalizePayments(clinicID int64, payments []store.CreateClaimPaymentParams) ([]store.CreateClaimPaymentParams, error) {
 	norm := make([]store.CreateClaimPaymentParams, len(payments))
 	for i, p := range payments {
 		if p.ClinicID != 0 && p.ClinicID != clinicID {
@@ -242,61 +312,60 @@ func (s *Store) BulkInsertClaimPayments(ctx context.Context, params store.BulkIn
 		}
 		norm[i] = n
 	}
-	ids := make([]int64, 0, len(payments))
-	now := query.ConvertArgs(query.SQLite, []any{store.TruncateTime(s.cfg.Now())})[0]
-	for start := 0; start < len(norm); start += s.cfg.BatchSize {
-		batch := norm[start:min(start+s.cfg.BatchSize, len(norm))]
-		batchIDs := make([]int64, 0, len(batch))
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			next, err := maxID(ctx, tx, "claim_payments", len(batch))
-			if err != nil {
-				return err
-			}
-			pc := newChunker(ctx, tx, paymentInsert)
-			defer pc.close()
-			chunkStart := 0
-			for i := range batch {
-				p := &batch[i]
-				next++
-				batchIDs = append(batchIDs, next)
-				pc.args = append(pc.args, clinicID, now, next, p.RemittanceID, int64Arg(p.ClaimID), p.PatientControlNumber, p.StatusCode,
-					p.ChargeCents, p.PaidCents, p.PatientResponsibilityCents, p.PayerClaimControlNumber, string(p.Document))
-				if !pc.isFull() && i < len(batch)-1 {
-					continue
-				}
-				if err := pc.exec(); err != nil {
-					return s.paymentAtFault(ctx, tx, clinicID, start, chunkStart, batch[chunkStart:i+1], err)
-				}
-				chunkStart = i + 1
-			}
-			// Adjustments after all their payments, in order: their IDs
-			// follow the payments' order as when each went in with its
-			// payment.
-			ac := newChunker(ctx, tx, adjustmentInsert)
-			defer ac.close()
-			for i := range batch {
-				for _, a := range batch[i].Adjustments {
-					ac.args = append(ac.args, clinicID, batchIDs[i], a.ServiceLine, a.GroupCode, a.ReasonCode, a.AmountCents, a.QuantityMilli)
-					if ac.isFull() {
-						if err := ac.exec(); err != nil {
-							return mapErr(err)
-						}
-					}
-				}
-			}
-			return mapErr(ac.exec())
-		})
-		if err != nil {
-			return ids, err
-		}
-		ids = append(ids, batchIDs...)
+	return norm, nil
+}
+
+// insertPayments inserts normalized claim payments and their adjustments
+// in tx; start is the index of batch[0] in the caller's list, for errors.
+func insertPayments(ctx context.Context, tx *sql.Tx, clinicID int64, nowTime time.Time, start int, batch []store.CreateClaimPaymentParams) ([]int64, error) {
+	if len(batch) == 0 {
+		return nil, nil
 	}
-	return ids, nil
+	now := query.ConvertArgs(query.SQLite, []any{nowTime})[0]
+	batchIDs := make([]int64, 0, len(batch))
+	next, err := maxID(ctx, tx, "claim_payments", len(batch))
+	if err != nil {
+		return nil, err
+	}
+	pc := newChunker(ctx, tx, paymentInsert)
+	defer pc.close()
+	chunkStart := 0
+	for i := range batch {
+		p := &batch[i]
+		next++
+		batchIDs = append(batchIDs, next)
+		pc.args = append(pc.args, clinicID, now, next, p.RemittanceID, int64Arg(p.ClaimID), p.PatientControlNumber, p.StatusCode,
+			p.ChargeCents, p.PaidCents, p.PatientResponsibilityCents, p.PayerClaimControlNumber, string(p.Document))
+		if !pc.isFull() && i < len(batch)-1 {
+			continue
+		}
+		if err := pc.exec(); err != nil {
+			return nil, paymentAtFault(ctx, tx, clinicID, nowTime, start, chunkStart, batch[chunkStart:i+1], err)
+		}
+		chunkStart = i + 1
+	}
+	// Adjustments after all their payments, in order: their IDs follow the
+	// payments' order as when each went in with its payment.
+	ac := newChunker(ctx, tx, adjustmentInsert)
+	defer ac.close()
+	for i := range batch {
+		for _, a := range batch[i].Adjustments {
+			ac.args = append(ac.args, clinicID, batchIDs[i], a.ServiceLine, a.GroupCode, a.ReasonCode, a.AmountCents, a.QuantityMilli)
+			if ac.isFull() {
+				if err := ac.exec(); err != nil {
+					return nil, mapErr(err)
+				}
+			}
+		}
+	}
+	if err := ac.exec(); err != nil {
+		return nil, mapErr(err)
+	}
+	return batchIDs, nil
 }
 
 // paymentAtFault is claimAtFault for claim payments.
-func (s *Store) paymentAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, start, chunkStart int, chunk []store.CreateClaimPaymentParams, chunkErr error) error {
-	now := store.TruncateTime(s.cfg.Now())
+func paymentAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, now time.Time, start, chunkStart int, chunk []store.CreateClaimPaymentParams, chunkErr error) error {
 	for j, p := range chunk {
 		_, err := tx.ExecContext(ctx, `INSERT INTO claim_payments (clinic_id, remittance_id, claim_id,
 			patient_control_number, status_code, charge_cents, paid_cents, patient_responsibility_cents,

@@ -59,6 +59,7 @@ func Run(t *testing.T, h Harness) {
 		{"Transactions", testTransactions},
 		{"Queue", testQueue},
 		{"Bulk", testBulk},
+		{"Chunk", testChunk},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -117,7 +117,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newAppointmentsCmd(env),
 		newWorklistCmd(env),
 		newReportCmd(env),
-		newDemoCmd(env),
+		newDemoCmd(env), newLoadtestCmd(env),
 		newServeCmd(env),
 		newChargesCmd(env),
 		newStatementsCmd(env),

@@ -321,3 +321,55 @@ func (a Auto) ListAuditEvents(ctx context.Context, p store.ListAuditEventsParams
 func (a Auto) VerifyAuditChain(ctx context.Context, p store.VerifyAuditChainParams) (store.AuditVerification, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.AuditVerification, error) { return q.VerifyAuditChain(ctx, p) })
 }
+
+func (a Auto) GetEncountersByIDs(ctx context.Context, p store.IDsParams) ([]store.Encounter, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Encounter, error) { return q.GetEncountersByIDs(ctx, p) })
+}
+
+func (a Auto) GetClaimsByIDs(ctx context.Context, p store.IDsParams) ([]store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Claim, error) { return q.GetClaimsByIDs(ctx, p) })
+}
+
+func (a Auto) ListChargesByEncounters(ctx context.Context, p store.ListChargesByEncountersParams) ([]store.Charge, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Charge, error) { return q.ListChargesByEncounters(ctx, p) })
+}
+
+func (a Auto) GetPatientsByIDs(ctx context.Context, p store.IDsParams) ([]store.Patient, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Patient, error) { return q.GetPatientsByIDs(ctx, p) })
+}
+
+func (a Auto) GetProvidersByIDs(ctx context.Context, p store.IDsParams) ([]store.Provider, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Provider, error) { return q.GetProvidersByIDs(ctx, p) })
+}
+
+func (a Auto) GetPayersByIDs(ctx context.Context, p store.IDsParams) ([]store.Payer, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Payer, error) { return q.GetPayersByIDs(ctx, p) })
+}
+
+func (a Auto) GetCoveragesByIDs(ctx context.Context, p store.IDsParams) ([]store.Coverage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Coverage, error) { return q.GetCoveragesByIDs(ctx, p) })
+}
+
+func (a Auto) ListCoveragesByPatients(ctx context.Context, p store.ListCoveragesByPatientsParams) ([]store.Coverage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Coverage, error) { return q.ListCoveragesByPatients(ctx, p) })
+}
+
+func (a Auto) ListTakenPatientControlNumbers(ctx context.Context, p store.ListTakenPatientControlNumbersParams) ([]string, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]string, error) { return q.ListTakenPatientControlNumbers(ctx, p) })
+}
+
+func (a Auto) CountClaimsByStatus(ctx context.Context, p store.CountParams) (map[string]int, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (map[string]int, error) { return q.CountClaimsByStatus(ctx, p) })
+}
+
+func (a Auto) CountEncountersByStatus(ctx context.Context, p store.CountParams) (map[string]int, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (map[string]int, error) { return q.CountEncountersByStatus(ctx, p) })
+}
+
+func (a Auto) LedgerBalancesByClaim(ctx context.Context, p store.CountParams) ([]store.ClaimAccountBalance, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.ClaimAccountBalance, error) { return q.LedgerBalancesByClaim(ctx, p) })
+}
+
+func (a Auto) ListClaimIDs(ctx context.Context, p store.ListClaimsParams) ([]int64, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]int64, error) { return q.ListClaimIDs(ctx, p) })
+}

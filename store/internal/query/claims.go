@@ -129,6 +129,15 @@ func (q *Queries) ListClaims(ctx context.Context, p store.ListClaimsParams) ([]s
 	}
 	var b builder
 	b.add("SELECT " + claimCols + " FROM claims")
+	claimFilter(&b, cid, p)
+	b.add(" ORDER BY id")
+	b.limit(p.Limit)
+	rows, err := q.c.Query(ctx, b.String(), b.args...)
+	return collect(rows, err, scanClaim)
+}
+
+// claimFilter adds the conditions of p but its limit.
+func claimFilter(b *builder, cid int64, p store.ListClaimsParams) {
 	b.cond("clinic_id = ?", cid)
 	b.in("status", statusStrings(p.Statuses))
 	if p.PayerID != 0 {
@@ -149,10 +158,6 @@ func (q *Queries) ListClaims(ctx context.Context, p store.ListClaimsParams) ([]s
 	if p.AfterID > 0 {
 		b.cond("id > ?", p.AfterID)
 	}
-	b.add(" ORDER BY id")
-	b.limit(p.Limit)
-	rows, err := q.c.Query(ctx, b.String(), b.args...)
-	return collect(rows, err, scanClaim)
 }
 
 func (q *Queries) UpdateClaim(ctx context.Context, p store.UpdateClaimParams) (store.Claim, error) {

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clearhouse/clearhouse/store/storetest"
+)
+
+// envCLIMain makes the test binary run the command line instead of the
+// tests: the worker processes of a loadtest with --processes.
+const envCLIMain = "CLEARHOUSE_CLI_TEST_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envCLIMain) != "" {
+		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestLoadtest runs the whole chain at 2,000 claims on SQLite and on
+// PostgreSQL; the command asserts the invariants and exits 1 when one
+// fails.
+func TestLoadtest(t *testing.T) {
+	last := regexp.MustCompile(`(?m)^loadtest: 2000 claims end to end in [0-9.]+ s \([0-9]+ claims/s\), ledger balanced, 0 lost, 0 doubled\n\z`)
+	for _, tc := range []struct {
+		name string
+		args func(t *testing.T) []string
+	}{
+		{"sqlite", func(t *testing.T) []string { return nil }},
+		{"postgres", func(t *testing.T) []string {
+			return []string{"--database", storetest.PostgresURL(t, "clearhouse_cli_loadtest")}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"loadtest", "--claims", "2000", "--dir", t.TempDir(), "--stage-timeout", "5m"}, tc.args(t)...)
+			code, out, errOut := run(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+			}
+			if !last.MatchString(out) {
+				t.Errorf("last line:\n%s", out)
+			}
+			for _, stage := range []string{"seeding (not timed): 1 clinics", "claims built ", "claims scrubbed ", "837s submitted ",
+				"999s and 277CAs applied ", "835s posted "} {
+				if !strings.Contains(out, stage) {
+					t.Errorf("no %q line:\n%s", stage, out)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadtestProcesses runs 2,000 claims on PostgreSQL with a second
+// worker process.
+func TestLoadtestProcesses(t *testing.T) {
+	var out bytes.Buffer
+	res, err := runLoadtest(context.Background(), loadtestOptions{Claims: 2000, Clinics: 1, Workers: 2, Processes: 2, Seed: 7,
+		Dir: t.TempDir(), Database: storetest.PostgresURL(t, "clearhouse_cli_loadtest"), Stdout: &out, StageTimeout: 5 * time.Minute,
+		Command: func(args []string) *exec.Cmd {
+			cmd := exec.Command(os.Args[0], args...)
+			cmd.Env = append(os.Environ(), envCLIMain+"=1")
+			return cmd
+		}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if res.Lost != 0 || res.Doubled != 0 || len(res.Problems) > 0 || !strings.Contains(out.String(), "ledger balanced, 0 lost, 0 doubled") {
+		t.Errorf("%+v\n%s", res, out.String())
+	}
+}
+
+func TestLoadtestFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"loadtest", "--claims", "0"},
+		{"loadtest", "--processes", "0"},
+		{"loadtest", "--processes", "2"},
+		{"loadtest", "--clinics", "2"},
+		{"loadtest", "--workers", "0"},
+	} {
+		if code, _, errOut := run(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2: %s", args, code, errOut)
+		}
+	}
+}
