@@ -12,7 +12,6 @@ import (
 	"github.com/clearhouse/clearhouse/store/storedb"
 )
 
-
 // setupCase is one command of a scripted session: its arguments and what
 // it reads on standard input.
 type setupCase struct {
