@@ -75,10 +75,10 @@ func levelStatus(request bool, id, who string) Node {
 		seg("REF", who+" Additional Identification", Situational, 0, el("REF01", "128", Required), el("REF02", "127", Required)))
 }
 
-// x212Request is the 276: 2200D/E TRN01 1 (current transaction trace
+// The 276 (registered at init): 2200D/E TRN01 1 (current transaction trace
 // number), REF, AMT T3 (total claim charge), DTP 472 (service dates); the
 // 2210 service line loop starts with SVC.
-var x212Request = handGuide(&Guide{
+var _ = handGuide(&Guide{ // the 276
 	Set: "276", Ref: "005010X212", Name: "Health Care Claim Status Request", FunctionalID: "HR",
 	Source: x212Source, Partial: true,
 	Root: &Loop{Name: "Transaction Set Header", Usage: Required, Children: append(append([]Node{
@@ -114,10 +114,10 @@ func stc(name string, u Usage) Node {
 		el("STC02", "373", Situational))
 }
 
-// x212Response is the 277: 2200D/E TRN01 2 (referenced transaction trace
+// The 277 (registered at init): 2200D/E TRN01 2 (referenced transaction trace
 // number), STC required, REF, DTP; the 2220 service line loop starts with
 // SVC and carries its own STC.
-var x212Response = handGuide(&Guide{
+var _ = handGuide(&Guide{ // the 277
 	Set: "277", Ref: "005010X212", Name: "Health Care Claim Status Response", FunctionalID: "HN",
 	Source: x212Source, Partial: true,
 	Root: &Loop{Name: "Transaction Set Header", Usage: Required, Children: append(append([]Node{

@@ -152,8 +152,8 @@ func bht(purposes ...string) Node {
 		el("BHT06", "640", Situational))
 }
 
-// x279A1Inquiry is the 270.
-var x279A1Inquiry = handGuide(&Guide{
+// The 270, registered at init.
+var _ = handGuide(&Guide{ // the 270
 	Set: "270", Ref: "005010X279A1", Name: "Health Care Eligibility Benefit Inquiry", FunctionalID: "HS",
 	Source: x279A1Source, Partial: true,
 	Root: &Loop{Name: "Transaction Set Header", Usage: Required, Children: []Node{
@@ -268,8 +268,8 @@ func person(id, who, entity, insured string) Node {
 		benefits(id, who))
 }
 
-// x279A1Response is the 271.
-var x279A1Response = handGuide(&Guide{
+// The 271, registered at init.
+var _ = handGuide(&Guide{ // the 271
 	Set: "271", Ref: "005010X279A1", Name: "Health Care Eligibility Benefit Response", FunctionalID: "HB",
 	Source: x279A1Source, Partial: true,
 	Root: &Loop{Name: "Transaction Set Header", Usage: Required, Children: []Node{
