@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -313,32 +314,9 @@ func newClinicsUpdateCmd(env *Env) *cobra.Command {
 }
 
 func newClinicsImportCmd(env *Env) *cobra.Command {
-	var f regFlags
-	c := &cobra.Command{
-		Use:   "import FILE",
-		Short: "Register the clinics of a CSV file (- for standard input)",
-		Long: "Register the clinics of a CSV file whose first row names its columns, any of:\n  " +
-			strings.Join(registration.ClinicColumns, ",") + "\nname and npi are required. Every row is checked before any is written.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, done, err := openImport(env, args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			ctx := cmdContext(cmd)
-			s, err := f.open(ctx, env, false)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.svc.ImportClinics(ctx, args[0], r)
-			if err != nil {
-				return regError(err)
-			}
-			return writeImported(env.Stdout, "clinics", res)
-		},
-	}
-	f.register(c, false)
-	return c
+	return newRegImportCmd(env, regImport{noun: "clinics", short: "Register the clinics of a CSV file (- for standard input)",
+		columns: registration.ClinicColumns, rules: "name and npi are required. Every row is checked before any is written.",
+		run: func(ctx context.Context, s *regSession, name string, r io.Reader) (registration.ImportResult, error) {
+			return s.svc.ImportClinics(ctx, name, r)
+		}})
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -344,32 +345,9 @@ func newCoverageUpdateCmd(env *Env) *cobra.Command {
 }
 
 func newCoverageImportCmd(env *Env) *cobra.Command {
-	var f regFlags
-	c := &cobra.Command{
-		Use:   "import FILE",
-		Short: "Register the coverages of a CSV file (- for standard input), all or none",
-		Long: "Register the coverages of a CSV file whose first row names its columns, any of:\n  " +
-			strings.Join(registration.CoverageColumns, ",") + "\nmrn, payer_id and member_id are required.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, done, err := openImport(env, args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			ctx := cmdContext(cmd)
-			s, err := f.open(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.svc.ImportCoverages(ctx, s.clinic, args[0], r)
-			if err != nil {
-				return regError(err)
-			}
-			return writeImported(env.Stdout, "coverages", res)
-		},
-	}
-	f.register(c, true)
-	return c
+	return newRegImportCmd(env, regImport{noun: "coverages", short: "Register the coverages of a CSV file (- for standard input), all or none",
+		columns: registration.CoverageColumns, rules: "mrn, payer_id and member_id are required.", needClinic: true,
+		run: func(ctx context.Context, s *regSession, name string, r io.Reader) (registration.ImportResult, error) {
+			return s.svc.ImportCoverages(ctx, s.clinic, name, r)
+		}})
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -326,36 +327,15 @@ func newPatientsUpdateCmd(env *Env) *cobra.Command {
 }
 
 func newPatientsImportCmd(env *Env) *cobra.Command {
-	var f regFlags
 	var allowDuplicates bool
-	c := &cobra.Command{
-		Use:   "import FILE",
-		Short: "Register the patients of a CSV file (- for standard input), all or none",
-		Long: "Register the patients of a CSV file whose first row names its columns, any of:\n  " +
-			strings.Join(registration.PatientColumns, ",") + "\nmrn, first_name, last_name and birth_date are required. A possible duplicate\n" +
+	c := newRegImportCmd(env, regImport{noun: "patients", short: "Register the patients of a CSV file (- for standard input), all or none",
+		columns: registration.PatientColumns, needClinic: true,
+		rules: "mrn, first_name, last_name and birth_date are required. A possible duplicate\n" +
 			"(of a registered patient or of an earlier row) fails the file unless --allow-duplicates.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, done, err := openImport(env, args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			ctx := cmdContext(cmd)
-			s, err := f.open(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.svc.ImportPatients(ctx, s.clinic, args[0], r, allowDuplicates)
-			if err != nil {
-				return regError(err)
-			}
-			return writeImported(env.Stdout, "patients", res)
-		},
-	}
+		run: func(ctx context.Context, s *regSession, name string, r io.Reader) (registration.ImportResult, error) {
+			return s.svc.ImportPatients(ctx, s.clinic, name, r, allowDuplicates)
+		}})
 	c.Flags().BoolVar(&allowDuplicates, "allow-duplicates", false, "register rows that look like registered patients")
-	f.register(c, true)
 	return c
 }
 

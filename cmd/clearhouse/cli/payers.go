@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"io"
 	"strconv"
 	"strings"
 
@@ -230,34 +231,11 @@ func newPayersUpdateCmd(env *Env) *cobra.Command {
 }
 
 func newPayersImportCmd(env *Env) *cobra.Command {
-	var f regFlags
-	c := &cobra.Command{
-		Use:   "import FILE",
-		Short: "Register the payers of a CSV file (- for standard input), all or none",
-		Long: "Register the payers of a CSV file whose first row names its columns, any of:\n  " +
-			strings.Join(registration.PayerColumns, ",") + "\npayer_id is required and must be in the payer registry.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, done, err := openImport(env, args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			ctx := cmdContext(cmd)
-			s, err := f.open(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.svc.ImportPayers(ctx, s.clinic, args[0], r)
-			if err != nil {
-				return regError(err)
-			}
-			return writeImported(env.Stdout, "payers", res)
-		},
-	}
-	f.register(c, true)
-	return c
+	return newRegImportCmd(env, regImport{noun: "payers", short: "Register the payers of a CSV file (- for standard input), all or none",
+		columns: registration.PayerColumns, rules: "payer_id is required and must be in the payer registry.", needClinic: true,
+		run: func(ctx context.Context, s *regSession, name string, r io.Reader) (registration.ImportResult, error) {
+			return s.svc.ImportPayers(ctx, s.clinic, name, r)
+		}})
 }
 
 func newPayersRegistryCmd(env *Env) *cobra.Command {

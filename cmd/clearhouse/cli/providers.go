@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -235,32 +237,9 @@ func newProvidersUpdateCmd(env *Env) *cobra.Command {
 }
 
 func newProvidersImportCmd(env *Env) *cobra.Command {
-	var f regFlags
-	c := &cobra.Command{
-		Use:   "import FILE",
-		Short: "Register the providers of a CSV file (- for standard input), all or none",
-		Long: "Register the providers of a CSV file whose first row names its columns, any of:\n  " +
-			strings.Join(registration.ProviderColumns, ",") + "\nnpi is required. Every row is checked; a file with any bad row writes nothing.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, done, err := openImport(env, args[0])
-			if err != nil {
-				return err
-			}
-			defer done()
-			ctx := cmdContext(cmd)
-			s, err := f.open(ctx, env, true)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.svc.ImportProviders(ctx, s.clinic, args[0], r)
-			if err != nil {
-				return regError(err)
-			}
-			return writeImported(env.Stdout, "providers", res)
-		},
-	}
-	f.register(c, true)
-	return c
+	return newRegImportCmd(env, regImport{noun: "providers", short: "Register the providers of a CSV file (- for standard input), all or none",
+		columns: registration.ProviderColumns, rules: "npi is required. Every row is checked; a file with any bad row writes nothing.", needClinic: true,
+		run: func(ctx context.Context, s *regSession, name string, r io.Reader) (registration.ImportResult, error) {
+			return s.svc.ImportProviders(ctx, s.clinic, name, r)
+		}})
 }

@@ -263,6 +263,51 @@ func openImport(env *Env, name string) (io.Reader, func(), error) {
 	return f, func() { f.Close() }, nil
 }
 
+// regImport is one registration import command: the rows of a CSV file
+// whose first row names its columns, registered by run.
+type regImport struct {
+	noun    string // what the rows are, plural: "providers"
+	short   string
+	columns []string
+	rules   string // the Long text after the column list
+	// needClinic: run registers rows of one clinic (--clinic, or the only
+	// one).
+	needClinic bool
+	run        func(ctx context.Context, s *regSession, name string, r io.Reader) (registration.ImportResult, error)
+}
+
+// newRegImportCmd builds "NOUN import FILE".
+func newRegImportCmd(env *Env, ri regImport) *cobra.Command {
+	var f regFlags
+	c := &cobra.Command{
+		Use:   "import FILE",
+		Short: ri.short,
+		Long: "Register the " + ri.noun + " of a CSV file whose first row names its columns, any of:\n  " +
+			strings.Join(ri.columns, ",") + "\n" + ri.rules,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, done, err := openImport(env, args[0])
+			if err != nil {
+				return err
+			}
+			defer done()
+			ctx := cmdContext(cmd)
+			s, err := f.open(ctx, env, ri.needClinic)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			res, err := ri.run(ctx, s, args[0], r)
+			if err != nil {
+				return regError(err)
+			}
+			return writeImported(env.Stdout, ri.noun, res)
+		},
+	}
+	f.register(c, ri.needClinic)
+	return c
+}
+
 // writeImported reports an import's created IDs.
 func writeImported(w io.Writer, what string, res registration.ImportResult) error {
 	ids := make([]string, len(res.IDs))
