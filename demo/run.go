@@ -93,6 +93,7 @@ type runner struct {
 	clock *simClock
 	st    store.Store
 	reg   *payers.Registry
+	codes *codes.Sets // loaded once, for registration and the pipeline
 	bill  *billing.Service
 	sched *scheduling.Service
 	sim   *paysim.Simulator
@@ -258,13 +259,13 @@ func (r *runner) load(ctx context.Context) error {
 	r.reg = reg
 	p := r.bar("practice and patients", "patients", len(ds.Patients))
 	c := ds.Clinic
-	sets, err := codes.LoadEmbedded()
+	r.codes, err = codes.LoadEmbedded()
 	if err != nil {
 		return err
 	}
 	// The practice is registered as a new one would be, through the
 	// checks and audit of the registration commands.
-	regs, err := registration.New(registration.Config{Store: r.st, Payers: reg, Codes: sets, Now: r.clock.Now, Actor: "demo", Logger: r.opts.Logger})
+	regs, err := registration.New(registration.Config{Store: r.st, Payers: reg, Codes: r.codes, Now: r.clock.Now, Actor: "demo", Logger: r.opts.Logger})
 	if err != nil {
 		return err
 	}
@@ -353,6 +354,7 @@ func (r *runner) wire() error {
 	w, err := worker.Wire(worker.Wiring{
 		Store:    r.st,
 		Payers:   r.reg,
+		Codes:    r.codes,
 		Profiles: billing.StaticProfiles(map[int64]*billing.ClinicProfile{r.clinic.ID: r.prof}),
 		Billing:  billing.Options{Actor: "demo", UnderpaymentToleranceCents: 100},
 		Scheduling: scheduling.Config{DefaultCalendar: cal, Calendars: cals, NoReminders: true, ClinicName: r.ds.Clinic.Name,
