@@ -706,3 +706,26 @@ func (s *Store) replaceHeader(id string, r *Reader, slots keyring.Slots) error {
 	ok = true
 	return nil
 }
+
+// Seek supports what an uploader that retries needs: Seek(0, io.SeekEnd)
+// reports the size (and positions at the end), Seek(0, io.SeekStart)
+// rewinds to read the content again, Seek(0, io.SeekCurrent) reports the
+// position. Other seeks are refused.
+func (r *Reader) Seek(offset int64, whence int) (int64, error) {
+	switch {
+	case offset == 0 && whence == io.SeekCurrent:
+		return r.n, nil
+	case offset == 0 && whence == io.SeekEnd:
+		r.err = io.EOF
+		return r.h.size, nil
+	case offset == 0 && whence == io.SeekStart:
+		if _, err := r.f.Seek(headerSize, io.SeekStart); err != nil {
+			return 0, fmt.Errorf("file %s: %w", r.id, err)
+		}
+		r.br.Reset(r.f)
+		r.plain, r.off, r.index, r.n, r.eof, r.err = r.plain[:0], 0, 0, 0, false, nil
+		r.sum.Reset()
+		return 0, nil
+	}
+	return 0, fmt.Errorf("filestore: file %s: only rewinding and seeking to the end are supported", r.id)
+}
