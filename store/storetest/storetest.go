@@ -1062,3 +1062,21 @@ func testContentMovedToFiles(t *testing.T, h Harness) {
 	}
 	h.Exec(t, "UPDATE inbound_files SET content_id = $3, content = $4 WHERE clinic_id = $1 AND id = $2", cid, in.ID, in2.ContentID, []byte{})
 }
+
+// Content reads a stored body (an interchange's or inbound file's
+// ContentID) from the file store, failing the test on error.
+func Content(t testing.TB, q interface {
+	OpenContent(ctx context.Context, contentID string) (io.ReadCloser, error)
+}, contentID string) []byte {
+	t.Helper()
+	r, err := q.OpenContent(context.Background(), contentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
