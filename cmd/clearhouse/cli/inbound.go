@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -322,7 +323,7 @@ func fileProblems(items []store.WorklistItem) []inboundProblem {
 
 func newInboundShowCmd(env *Env) *cobra.Command {
 	var f workFlags
-	var out string
+	var out, content string
 	c := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show an inbound file: its source, type, state, the positioned errors and holds, and its worklist items",
@@ -344,6 +345,26 @@ func newInboundShowCmd(env *Env) *cobra.Command {
 			file, err := findInbound(ctx, st, f.clinic, id)
 			if err != nil {
 				return inboundError(err)
+			}
+			if content != "" {
+				// The stored file itself, streamed from the file store
+				// (decrypted when it is encrypted at rest).
+				if content == "-" {
+					body, err := st.OpenContent(ctx, file.ContentID)
+					if err != nil {
+						return exitf(1, "inbound file %d %s: %v", file.ID, file.FileName, err)
+					}
+					defer body.Close()
+					if _, err := io.Copy(env.Stdout, body); err != nil {
+						return exitf(1, "inbound file %d %s: %v", file.ID, file.FileName, err)
+					}
+					return nil
+				}
+				if err := writeContent(ctx, st, file.ContentID, content); err != nil {
+					return exitf(1, "inbound file %d %s: %v", file.ID, file.FileName, err)
+				}
+				fmt.Fprintf(env.Stdout, "inbound file %d %s (%d bytes) written to %s\n", file.ID, file.FileName, file.SizeBytes, content)
+				return nil
 			}
 			var items []store.WorklistItem
 			err = st.InTx(ctx, file.ClinicID, func(tx store.Tx) error {
@@ -377,6 +398,7 @@ func newInboundShowCmd(env *Env) *cobra.Command {
 	}
 	f.register(c, false)
 	outputFlag(c, &out, []string{formatTable, formatJSON}, "")
+	c.Flags().StringVar(&content, "content", "", "write the stored X12 file itself to FILE (mode 0600), or to standard output with -")
 	return c
 }
 

@@ -135,6 +135,7 @@ func TestInboundCommands(t *testing.T) {
 				{"show-held-payment", []string{"inbound", "show", "3", now}, nil},
 				{"show-missing", []string{"inbound", "show", "99", now}, nil},
 				{"show-bad-id", []string{"inbound", "show", "x"}, nil},
+				{"show-content", []string{"inbound", "show", "4", "--content", "-"}, nil},
 				{"release-no-user", []string{"inbound", "release", "1", now}, nil},
 				{"release-payment-of-quarantined", []string{"inbound", "release", "1", "--claim-payment", "12", now}, ana},
 				{"release-quarantined", []string{"inbound", "release", "1", "--reason", "payer resent the GS", now}, ana},
