@@ -177,10 +177,13 @@ func (r *runner) tryNext(items []worklist.Item) []string {
 		fmt.Sprintf("clearhouse report kpis --from %s --to %s --database %s", from, to, db),
 		fmt.Sprintf("clearhouse report denials --from %s --to %s --database %s", from, to, db),
 		fmt.Sprintf("clearhouse appointments list --clinic %s --tz %s --from %s --to %s --database %s", clinic, r.ds.Location, from, from, db))
-	if f := r.findFile(filepath.Join(r.opts.Dir, "inbox"), "", ".835"); f != "" {
+	// Clearhouse keeps what it fetched in its file store (encrypted when a
+	// key is configured) and removes its inbox copies; the payers' archive
+	// folders keep theirs.
+	if f := r.findFile(filepath.Join(r.opts.Dir, "paysim"), "", ".835"); f != "" {
 		out = append(out, "clearhouse remit decode "+shellQuote(f))
 	}
-	if f := r.findFile(filepath.Join(r.opts.Dir, "inbox"), "-276-", ".277"); f != "" {
+	if f := r.findFile(filepath.Join(r.opts.Dir, "paysim"), "-276-", ".277"); f != "" {
 		out = append(out, "clearhouse status decode "+shellQuote(f))
 	}
 	if f := r.findFile(filepath.Join(r.opts.Dir, "paysim", PayerKeystone, "inbound"), "-837P-", ".edi"); f != "" {

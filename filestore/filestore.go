@@ -450,6 +450,10 @@ func (s *Store) newReader(id string, f *os.File) (*Reader, error) {
 	}
 	r := &Reader{id: id, f: f, br: br, h: h, sum: sha256.New()}
 	if h.flags&flagCrypt != 0 {
+		if s.cfg.Keys == nil {
+			return nil, fmt.Errorf("%w: the file is encrypted (data key wrapped by key %s) and no key is configured",
+				keyring.ErrNoKey, h.slots.PrimaryID())
+		}
 		dek, err := s.cfg.Keys.Unwrap(h.slots)
 		if err != nil {
 			return nil, err

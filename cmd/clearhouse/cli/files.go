@@ -193,3 +193,25 @@ func writeContent(ctx context.Context, st store.Store, contentID, path string) e
 	}
 	return out.Close()
 }
+
+// fileStoreArgs are the flags that open the configured file store and keys
+// in another process of this program.
+func (env *Env) fileStoreArgs() []string {
+	c := env.Files
+	var args []string
+	add := func(flag, v string) {
+		if v != "" {
+			args = append(args, flag, v)
+		}
+	}
+	add("--files-dir", c.Dir)
+	if c.MaxSize > 0 {
+		add("--max-file-size", strconv.FormatInt(c.MaxSize, 10))
+	}
+	add("--key-file", c.KeyFile)
+	for _, p := range c.PreviousKeyFiles {
+		add("--previous-key-file", p)
+	}
+	add("--escrow-key-file", c.EscrowKeyFile)
+	return args
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/demo"
 	"github.com/clearhouse/clearhouse/edi"
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/paysim"
@@ -79,6 +80,17 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 				return exitf(2, "loadtest: --processes above 1 needs a PostgreSQL --database")
 			}
 			o.Stdout = env.Stdout
+			// The file store is the run's, in --dir unless --files-dir
+			// names one, whichever the database; every worker process
+			// opens the same one with the same keys.
+			if env.Files.Dir == "" {
+				env.Files.Dir = filepath.Join(o.Dir, filestore.DirName)
+			}
+			files, err := env.openFiles(o.Database)
+			if err != nil {
+				return err
+			}
+			o.Files, o.FileArgs = files, env.fileStoreArgs()
 			if workerProcess {
 				if err := runWorkerProcess(cmdContext(cmd), o, env.Stdin, env.Getenv); err != nil {
 					return exitf(1, "loadtest worker process: %v", err)
@@ -117,6 +129,11 @@ type loadtestOptions struct {
 	// Command builds the command of another worker process (Processes
 	// above 1) from its arguments; default this program.
 	Command func(args []string) *exec.Cmd
+	// Files keeps the run's X12 files; default a plain file store in
+	// Dir/x12-files. FileArgs are the flags that open the same store (and
+	// keys) in another worker process.
+	Files    *filestore.Store
+	FileArgs []string
 }
 
 // loadStage is one timed stage of a run.
@@ -207,6 +224,14 @@ func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error
 	}
 	if o.Processes > 1 && !storedb.IsPostgres(o.Database) {
 		return nil, errors.New("--processes above 1 needs a PostgreSQL --database")
+	}
+	if o.Files == nil {
+		files, err := filestore.Open(filestore.Config{Dir: filepath.Join(o.Dir, filestore.DirName)})
+		if err != nil {
+			return nil, err
+		}
+		o.Files = files
+		o.FileArgs = []string{"--files-dir", files.Dir()}
 	}
 	if o.Command == nil {
 		o.Command = func(args []string) *exec.Cmd {
@@ -299,7 +324,7 @@ type visit struct {
 // visitsPerDay a clinic a business day, the latest on loadLastDay.
 func (lt *loadtest) seed(ctx context.Context) (string, error) {
 	o := lt.o
-	st, err := storedb.Open(ctx, o.Database, storedb.Options{Now: lt.clock.Now, Create: true})
+	st, err := storedb.Open(ctx, o.Database, storedb.Options{Now: lt.clock.Now, Create: true, Files: o.Files})
 	if err != nil {
 		return "", fmt.Errorf("open %s: %w", storedb.Describe(o.Database), err)
 	}
@@ -603,6 +628,7 @@ func (lt *loadtest) work(ctx context.Context, target simTarget) error {
 func (lt *loadtest) spawn(target simTarget) error {
 	args := []string{"loadtest", "--worker-process", "--claims", strconv.Itoa(lt.o.Claims), "--clinics", strconv.Itoa(lt.o.Clinics),
 		"--workers", strconv.Itoa(lt.o.Workers), "--seed", strconv.FormatUint(lt.o.Seed, 10), "--dir", lt.o.Dir, "--database", lt.o.Database}
+	args = append(args, lt.o.FileArgs...)
 	cmd := lt.o.Command(args)
 	cmd.Env = append(cmd.Environ(), envLoadtestSFTP+"="+net.JoinHostPort(target.Host, strconv.Itoa(target.Port)),
 		envLoadtestHostKey+"="+target.Fingerprint, envLoadtestPassword+"="+target.Password)
@@ -645,7 +671,7 @@ func runWorkerProcess(ctx context.Context, o loadtestOptions, stdin io.Reader, g
 	target := simTarget{Host: host, Port: port, Fingerprint: getenv(envLoadtestHostKey), Password: getenv(envLoadtestPassword)}
 	lt := &loadtest{o: o, clock: &loadClock{t: loadLastDay.Add(22 * time.Hour)}}
 	defer lt.close()
-	if lt.st, err = storedb.Open(ctx, o.Database, storedb.Options{Now: lt.clock.Now}); err != nil {
+	if lt.st, err = storedb.Open(ctx, o.Database, storedb.Options{Now: lt.clock.Now, Files: o.Files}); err != nil {
 		return err
 	}
 	if lt.clinics, err = lt.st.ListClinics(ctx); err != nil {
