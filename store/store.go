@@ -82,6 +82,12 @@ type Store interface {
 	// adjustments) of one clinic, like BulkInsertClaims.
 	BulkInsertClaimPayments(ctx context.Context, p BulkInsertClaimPaymentsParams) ([]int64, error)
 
+	// PutContent streams body into the file store outside any transaction
+	// and returns what names it, for RecordInboundFileParams.Stored: a
+	// large file is written before the transaction that records it begins,
+	// so no database lock is held while it streams.
+	PutContent(ctx context.Context, body io.Reader) (StoredContent, error)
+
 	// InsertJob inserts a River job outside any store transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	// NewQueue builds a River client for this store's database that works

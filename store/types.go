@@ -874,15 +874,25 @@ type InboundFile struct {
 }
 
 // RecordInboundFileParams records a received file. Body is streamed into
-// the file store and its checksum computed on the way; a file already
-// recorded (same checksum) is returned with created false and the copy
-// just written is removed.
+// the file store and its checksum computed on the way (or Stored names a
+// file Store.PutContent wrote before); a file already recorded (same
+// checksum) is returned with created false and the copy just written is
+// removed.
 type RecordInboundFileParams struct {
 	ClinicID int64
 	FileName string
 	Source   string
 	FileType string
 	Body     io.Reader
+	Stored   *StoredContent
+}
+
+// StoredContent names a file in the file store, with its SHA-256 (hex)
+// and size.
+type StoredContent struct {
+	ID     string
+	SHA256 string
+	Size   int64
 }
 
 // ListInboundFilesParams filters inbound files.

@@ -59,13 +59,19 @@ func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (
 	if err != nil {
 		return false, fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
 	}
+	// The body is written before the transaction begins: no database
+	// lock is held while a large file streams.
+	if _, err := local.Seek(0, io.SeekStart); err != nil {
+		return false, err
+	}
+	stored, err := p.cfg.Store.PutContent(ctx, local)
+	if err != nil {
+		return false, fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
+	}
 	var created bool
 	err = p.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
-		if _, err := local.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
 		row, isNew, err := tx.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinicID, FileName: f.RemoteName,
-			Source: f.PayerID, FileType: fileType(head), Body: local})
+			Source: f.PayerID, FileType: fileType(head), Stored: &stored})
 		if err != nil {
 			return fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
 		}

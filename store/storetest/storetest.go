@@ -584,6 +584,25 @@ func testInboundFiles(t *testing.T, h Harness) {
 	must(t, err)
 	eq(t, "content", readContent(t, s, full.ContentID), string(content))
 	eq(t, "a duplicate keeps the first file", b.ContentID, a.ContentID)
+	// A body put before the transaction: recorded as a duplicate, its
+	// copy is removed.
+	stored, err := s.PutContent(ctx, bytes.NewReader(content))
+	must(t, err)
+	eq(t, "put checksum", stored.SHA256, a.Checksum)
+	dup, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "999-1-third.x12", Stored: &stored})
+	must(t, err)
+	eq(t, "stored duplicate created", created, false)
+	eq(t, "stored duplicate row", dup.ID, a.ID)
+	if r, err := s.OpenContent(ctx, stored.ID); err == nil {
+		r.Close()
+		t.Error("the duplicate's stored copy was kept")
+	}
+	fresh, err := s.PutContent(ctx, strings.NewReader("ISA*put first~"))
+	must(t, err)
+	d, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "put-first.x12", Stored: &fresh})
+	must(t, err)
+	eq(t, "stored created", created, true)
+	eq(t, "stored content", readContent(t, s, d.ContentID), "ISA*put first~")
 	discarded, err := s.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: cid, ID: other.ID, State: store.InboundDiscarded,
 		Error: "discarded: the payer resends a corrected 835"})
 	must(t, err)

@@ -24,6 +24,12 @@ type Auto struct {
 	Files *filestore.Store
 }
 
+// PutContent streams body into the file store, outside any transaction.
+func (a Auto) PutContent(ctx context.Context, body io.Reader) (store.StoredContent, error) {
+	info, err := (&Queries{files: a.Files}).putBody(ctx, "content", body)
+	return store.StoredContent{ID: info.ID, SHA256: info.SHA256, Size: info.Size}, err
+}
+
 func (a Auto) OpenContent(ctx context.Context, contentID string) (io.ReadCloser, error) {
 	return (&Queries{files: a.Files}).OpenContent(ctx, contentID)
 }

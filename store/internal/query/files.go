@@ -247,8 +247,10 @@ func (q *Queries) RecordInboundFile(ctx context.Context, p store.RecordInboundFi
 	if err != nil {
 		return store.InboundFile{}, false, err
 	}
-	body, err := q.putBody(ctx, fmt.Sprintf("inbound file %q", p.FileName), p.Body)
-	if err != nil {
+	var body filestore.Info
+	if p.Stored != nil {
+		body = filestore.Info{ID: p.Stored.ID, SHA256: p.Stored.SHA256, Size: p.Stored.Size}
+	} else if body, err = q.putBody(ctx, fmt.Sprintf("inbound file %q", p.FileName), p.Body); err != nil {
 		return store.InboundFile{}, false, err
 	}
 	sum := body.SHA256
