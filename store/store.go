@@ -8,6 +8,10 @@
 // clinic isolation, and the embedded SQLite default (package sqlitestore).
 // Package storedb opens either from a --database string.
 //
+// The X12 files of interchanges and inbound files are not in the database:
+// they are kept in a file store (package filestore), written and read as
+// streams, and a row names its file by ContentID (OpenContent reads it).
+//
 // Every call takes its arguments in one params struct (a Ref for reads by ID),
 // and every clinic-owned call takes the clinic there. Calls on a Store run
 // in a transaction of their own; InTx runs several calls atomically for one
