@@ -104,7 +104,7 @@ func TestPayloadIDIsAVersion4UUID(t *testing.T) {
 
 func server(t *testing.T, answer Answer) *httptest.Server {
 	t.Helper()
-	auth := func(e Envelope) bool { return e.UserName == "clinic1" && e.Password == "secret" }
+	auth := func(_ context.Context, e Envelope) bool { return e.UserName == "clinic1" && e.Password == "secret" }
 	srv := httptest.NewServer(Handler(auth, answer, func() time.Time { return stamp }))
 	t.Cleanup(srv.Close)
 	return srv

@@ -14,7 +14,7 @@ type Answer func(ctx context.Context, req Envelope) (payloadType string, payload
 
 // Authenticate reports whether the request's UserName and Password may send
 // to its ReceiverID.
-type Authenticate func(req Envelope) bool
+type Authenticate func(ctx context.Context, req Envelope) bool
 
 // Handler serves CORE real-time requests: it reads and checks the envelope,
 // authenticates the sender, calls answer and writes the response envelope
@@ -43,7 +43,7 @@ func Handler(auth Authenticate, answer Answer, now func() time.Time) http.Handle
 			}
 		case err != nil:
 			resp.ErrorCode, resp.ErrorMessage, status = ErrorServer, "the envelope could not be read", http.StatusBadRequest
-		case !auth(req):
+		case !auth(r.Context(), req):
 			resp.ErrorCode, resp.ErrorMessage, status = ErrorUnauthorized, "user name or password refused", http.StatusUnauthorized
 		default:
 			pt, payload, err := answer(r.Context(), req)
