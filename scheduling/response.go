@@ -1,7 +1,6 @@
 package scheduling
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -327,7 +326,7 @@ func (a *applier) unanswered(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		reqs, err := x270.DecodeRequests(bytes.NewReader(full.Content))
+		reqs, err := decodeStored270(ctx, a.tx, full)
 		if err != nil {
 			return fmt.Errorf("interchange %d: %w", ic.ID, err)
 		}

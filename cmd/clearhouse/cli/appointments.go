@@ -71,7 +71,7 @@ func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Servi
 	if err != nil {
 		return nil, nil, nil, &ExitError{Code: 2, Err: err}
 	}
-	st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+	st, err := env.openStore(ctx, storedb.Options{})
 	if err != nil {
 		return nil, nil, nil, &ExitError{Code: 2, Err: err}
 	}

@@ -28,6 +28,8 @@ type Env struct {
 	Database string
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
+	// Files configures the X12 file store (directory, size limit, keys).
+	Files FilesConfig
 }
 
 // ExitError carries a process exit status through cobra's error return.
@@ -87,12 +89,13 @@ func NewRootCmd(env *Env) *cobra.Command {
 		Short:         "X12 EDI clearinghouse engine and revenue-cycle core",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("database") {
 				if v := env.Getenv("CLEARHOUSE_DATABASE"); v != "" {
 					env.Database = v
 				}
 			}
+			return fileStoreEnv(cmd, env)
 		},
 	}
 	root.SetIn(env.Stdin)
@@ -100,6 +103,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 	root.SetErr(env.Stderr)
 	root.PersistentFlags().StringVar(&env.Database, "database", DefaultDatabase,
 		"database: a postgres:// URL or a SQLite file path (env CLEARHOUSE_DATABASE)")
+	fileStoreFlags(root, env)
 
 	root.AddCommand(
 		newVersionCmd(env),
@@ -129,6 +133,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newCoverageCmd(env),
 		newInboundCmd(env),
 		newJobsCmd(env),
+		newKeysCmd(env),
 	)
 	usageErrors(root)
 	return root
