@@ -188,7 +188,7 @@ func (s *Service) CheckEligibilityNow(ctx context.Context, p RealTimeParams) (Re
 		pid := payer.ID
 		ic, err := tx.CreateInterchange(ctx, store.CreateInterchangeParams{PayerID: &pid, SenderID: env.SenderID, ReceiverID: env.ReceiverID,
 			ControlNumber: cn.Interchange, GroupControlNumber: cn.FirstGroup, FirstSetControlNumber: 1, SetCount: 1,
-			TransactionSet: "270", FileName: fmt.Sprintf("realtime-%09d.270", cn.Interchange), Content: buf.Bytes()})
+			TransactionSet: "270", FileName: fmt.Sprintf("realtime-%09d.270", cn.Interchange), Body: bytes.NewReader(buf.Bytes())})
 		if err != nil {
 			return err
 		}
