@@ -109,7 +109,17 @@ type SFTP struct {
 	// the payer leaves acknowledgments, 271s and 835s.
 	OutboundPath string `yaml:"outbound_path"`
 	InboundPath  string `yaml:"inbound_path"`
+	// PasswordEnv (the name of an environment variable holding the
+	// password) or PrivateKeyFile, when set, is this payer's own SFTP
+	// credential, used instead of the one serve is given for every payer.
+	// Neither holds a secret itself.
+	PasswordEnv    string `yaml:"password_env,omitempty"`
+	PrivateKeyFile string `yaml:"private_key_file,omitempty"`
 }
+
+// HasCredential reports whether the payer file names its own SFTP
+// credential.
+func (s SFTP) HasCredential() bool { return s.PasswordEnv != "" || s.PrivateKeyFile != "" }
 
 // RealTime says how to reach a payer's real-time endpoint. It holds no
 // secret: the password is read from the environment variable PasswordEnv

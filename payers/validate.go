@@ -138,6 +138,9 @@ func (p *Payer) validate() []*FieldError {
 			bad(f.name, f.v, ErrInvalid, "want a clean absolute path")
 		}
 	}
+	if s.PasswordEnv != "" && s.PrivateKeyFile != "" {
+		bad("sftp.password_env", s.PasswordEnv, ErrInvalid, "give password_env or private_key_file, not both")
+	}
 	if s.OutboundPath != "" && s.OutboundPath == s.InboundPath {
 		bad("sftp.inbound_path", s.InboundPath, ErrInvalid, "same as outbound_path")
 	}
