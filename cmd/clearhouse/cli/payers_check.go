@@ -20,8 +20,8 @@ import (
 func newPayersCheckCmd(env *Env) *cobra.Command {
 	var (
 		payersDir, sftpKey, passwordEnv, knownHosts, host, fingerprint, format string
-		port                                                               int
-		timeout                                                            time.Duration
+		port                                                                   int
+		timeout                                                                time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "check PAYER_ID",
