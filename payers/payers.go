@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Transaction is an X12 transaction a payer exchanges.
@@ -155,6 +156,21 @@ func (p *Payer) Accepts(t Transaction) bool {
 		}
 	}
 	return false
+}
+
+// FilingDeadline is the last day the payer accepts a claim whose first
+// date of service is dos: dos plus TimelyFilingDays.
+func (p *Payer) FilingDeadline(dos time.Time) time.Time {
+	return dos.AddDate(0, 0, p.TimelyFilingDays)
+}
+
+// FilingWarnDays is how many days before the filing deadline a claim not
+// yet accepted is flagged: a tenth of the limit, at least 7 days.
+func (p *Payer) FilingWarnDays() int {
+	if d := p.TimelyFilingDays / 10; d > 7 {
+		return d
+	}
+	return 7
 }
 
 // StatusInquiryAfter is how many days after submission an unpaid claim is
