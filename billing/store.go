@@ -17,6 +17,7 @@ type Store interface {
 	ListPatients(ctx context.Context, p store.ListPatientsParams) ([]store.Patient, error)
 	ListEncounters(ctx context.Context, p store.ListEncountersParams) ([]store.Encounter, error)
 	ListClaims(ctx context.Context, p store.ListClaimsParams) ([]store.Claim, error)
+	ListPayers(ctx context.Context, p store.ListPayersParams) ([]store.Payer, error)
 	GetInterchange(ctx context.Context, ref store.Ref) (store.Interchange, error)
 	ListInterchanges(ctx context.Context, p store.ListInterchangesParams) ([]store.Interchange, error)
 	UpdateInterchangeTransfer(ctx context.Context, p store.UpdateInterchangeTransferParams) (store.Interchange, error)

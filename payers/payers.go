@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Transaction is an X12 transaction a payer exchanges.
@@ -81,6 +82,10 @@ type Payer struct {
 	// zero means DefaultStatusInquiryDays.
 	StatusInquiryDays int `yaml:"status_inquiry_days,omitempty"`
 
+	// RealTime is the payer's real-time endpoint (CAQH CORE HTTP+MIME)
+	// for 270/271 and 276/277 while the caller waits. Optional.
+	RealTime RealTime `yaml:"realtime,omitempty"`
+
 	// File is the definition's file name, set by the loader.
 	File string `yaml:"-"`
 }
@@ -105,6 +110,31 @@ type SFTP struct {
 	// the payer leaves acknowledgments, 271s and 835s.
 	OutboundPath string `yaml:"outbound_path"`
 	InboundPath  string `yaml:"inbound_path"`
+	// PasswordEnv (the name of an environment variable holding the
+	// password) or PrivateKeyFile, when set, is this payer's own SFTP
+	// credential, used instead of the one serve is given for every payer.
+	// Neither holds a secret itself.
+	PasswordEnv    string `yaml:"password_env,omitempty"`
+	PrivateKeyFile string `yaml:"private_key_file,omitempty"`
+}
+
+// HasCredential reports whether the payer file names its own SFTP
+// credential.
+func (s SFTP) HasCredential() bool { return s.PasswordEnv != "" || s.PrivateKeyFile != "" }
+
+// RealTime says how to reach a payer's real-time endpoint. It holds no
+// secret: the password is read from the environment variable PasswordEnv
+// when a request is sent.
+type RealTime struct {
+	// URL is the endpoint: https, or http on a loopback address (tests and
+	// the simulator).
+	URL string `yaml:"url"`
+	// User is the CORE envelope's UserName.
+	User string `yaml:"user"`
+	// PasswordEnv names the environment variable holding the password.
+	PasswordEnv string `yaml:"password_env"`
+	// TimeoutSeconds bounds one exchange; 0 means CORE's 20 seconds.
+	TimeoutSeconds int `yaml:"timeout_seconds,omitempty"`
 }
 
 // Envelope holds the interchange (ISA) and functional group (GS)
@@ -126,6 +156,21 @@ func (p *Payer) Accepts(t Transaction) bool {
 		}
 	}
 	return false
+}
+
+// FilingDeadline is the last day the payer accepts a claim whose first
+// date of service is dos: dos plus TimelyFilingDays.
+func (p *Payer) FilingDeadline(dos time.Time) time.Time {
+	return dos.AddDate(0, 0, p.TimelyFilingDays)
+}
+
+// FilingWarnDays is how many days before the filing deadline a claim not
+// yet accepted is flagged: a tenth of the limit, at least 7 days.
+func (p *Payer) FilingWarnDays() int {
+	if d := p.TimelyFilingDays / 10; d > 7 {
+		return d
+	}
+	return 7
 }
 
 // StatusInquiryAfter is how many days after submission an unpaid claim is

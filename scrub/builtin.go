@@ -604,18 +604,9 @@ func (k *checker) payerEdits() {
 	switch {
 	case age > limit:
 		k.add(eTimely, Location{}, fmt.Sprintf("service %s is %d days old, %s allows %d", k.dos, age, k.payer.ID, limit))
-	case limit-age <= timelyWarnDays(limit):
+	case limit-age <= k.payer.FilingWarnDays():
 		k.add(eTimelyNear, Location{}, fmt.Sprintf("%d of %d days left", limit-age, limit))
 	}
-}
-
-// timelyWarnDays is how close to the filing limit a warning is raised: a
-// tenth of the limit, at least 7 days.
-func timelyWarnDays(limit int) int {
-	if d := limit / 10; d > 7 {
-		return d
-	}
-	return 7
 }
 
 // DuplicateKey identifies a claim for duplicate detection: the same patient,

@@ -1180,6 +1180,9 @@ const (
 	// WorkCodeSet is an operations item: a code set is out of date and a
 	// newer release must be imported.
 	WorkCodeSet = "code_set"
+	// WorkTimelyFiling is a claim the payer has not accepted whose filing
+	// deadline is near or has passed.
+	WorkTimelyFiling = "timely_filing"
 )
 
 // Worklist item statuses.

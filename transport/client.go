@@ -85,7 +85,9 @@ type session struct {
 	ssh         *ssh.Client
 	sftp        *sftp.Client
 	posixRename bool
-	closeOnce   sync.Once
+	// hostKey is the key the server showed (and the pin accepted).
+	hostKey   ssh.PublicKey
+	closeOnce sync.Once
 }
 
 func (s *session) close() {
@@ -259,10 +261,12 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	stop := context.AfterFunc(dctx, func() { nc.Close() })
 
 	var hostKeyErr error
+	var shown ssh.PublicKey
 	cfg := &ssh.ClientConfig{
 		User: c.ep.User,
 		Auth: auth,
 		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
+			shown = key
 			hostKeyErr = policy.callback(host, remote, key)
 			return hostKeyErr
 		},
@@ -297,7 +301,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("starting the SFTP subsystem on %s: %w", address, err)
 	}
 	_, posix := sc2.HasExtension("posix-rename@openssh.com")
-	return &session{ssh: sshClient, sftp: sc2, posixRename: posix}, nil
+	return &session{ssh: sshClient, sftp: sc2, posixRename: posix, hostKey: shown}, nil
 }
 
 // guard runs fn under the operation timeout: when ctx ends or the timeout

@@ -176,6 +176,9 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 			p.log.Warn("claims not scrubbed", "clinic", a.ClinicID, "err", err)
 		}
 	}
+	if _, err := p.cfg.Billing.TimelyFilingDeadlines(ctx, a.ClinicID, p.cfg.Now()); err != nil {
+		return fmt.Errorf("timely filing deadlines: %w", err)
+	}
 	if p.cfg.Scheduling != nil {
 		if _, err := p.cfg.Scheduling.PrepareEligibilityBatches(ctx, a.ClinicID, p.cfg.Now(), p.cfg.EligibilityBusinessDays); err != nil {
 			return fmt.Errorf("eligibility batches: %w", err)

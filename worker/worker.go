@@ -337,7 +337,8 @@ func (p *Pipeline) client(payerID string) (*transport.Client, error) {
 }
 
 // EndpointFor maps a payer definition's SFTP drop to a transport endpoint
-// with the given credentials: uploads go to the payer's outbound_path,
+// with the given credentials (the payer file's own credential, when it
+// names one, takes their place): uploads go to the payer's outbound_path,
 // responses are collected from its inbound_path and archived beside it in
 // "archive" when archive is set.
 func EndpointFor(p *payers.Payer, auth transport.Auth, archive bool) transport.Endpoint {
@@ -350,6 +351,12 @@ func EndpointFor(p *payers.Payer, auth transport.Auth, archive bool) transport.E
 		HostKey:     transport.HostKeyPin{Fingerprint: p.SFTP.HostKeyFingerprint},
 		UploadDir:   p.SFTP.OutboundPath,
 		DownloadDir: p.SFTP.InboundPath,
+	}
+	switch {
+	case p.SFTP.PasswordEnv != "":
+		ep.Auth = transport.Auth{PasswordEnv: p.SFTP.PasswordEnv}
+	case p.SFTP.PrivateKeyFile != "":
+		ep.Auth = transport.Auth{PrivateKeyFile: p.SFTP.PrivateKeyFile}
 	}
 	if archive && p.SFTP.InboundPath != "" {
 		ep.ArchiveDir = parentDir(p.SFTP.InboundPath) + "archive"

@@ -132,6 +132,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newPatientsCmd(env),
 		newCoverageCmd(env),
 		newInboundCmd(env),
+		newJobsCmd(env),
 		newKeysCmd(env),
 	)
 	usageErrors(root)

@@ -1,0 +1,42 @@
+package sqlitestore
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"riverqueue.com/riverui"
+	"riverqueue.com/riverui/uiendpoints"
+)
+
+// The operator's view of the job queue: River's own job list, retry and
+// cancel on this database (the `clearhouse jobs` commands) and River UI's
+// endpoints (serve's /riverui). They go through the store's insert-only
+// River client, so no worker needs to run.
+
+// JobList lists River jobs.
+func (s *Store) JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error) {
+	return s.river.JobList(ctx, params)
+}
+
+// JobGet returns one River job.
+func (s *Store) JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	return s.river.JobGet(ctx, id)
+}
+
+// JobRetry makes a job available to run at once (a discarded, cancelled,
+// completed or retryable one, or a scheduled one ahead of time).
+func (s *Store) JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	return s.river.JobRetry(ctx, id)
+}
+
+// JobCancel cancels a job that has not finished; a running one is asked to
+// stop.
+func (s *Store) JobCancel(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	return s.river.JobCancel(ctx, id)
+}
+
+// RiverUIEndpoints are River UI's API endpoints on this database.
+func (s *Store) RiverUIEndpoints() uiendpoints.Bundle {
+	return riverui.NewEndpoints(s.river, nil)
+}
