@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/clearhouse/clearhouse/access"
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/fixtures"
@@ -55,6 +56,7 @@ type serveFlags struct {
 	serveFor        time.Duration
 	logLevel        string
 	logFormat       string
+	tokens          string
 }
 
 func (f *serveFlags) register(c *cobra.Command) {
@@ -78,6 +80,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
+	fl.StringVar(&f.tokens, "tokens", "", `file of API tokens, one "NAME ROLE TOKEN" line each: who may use /riverui (roles operator and admin)`)
 }
 
 // serveSettings are the flags checked and parsed.
@@ -217,6 +220,11 @@ type server struct {
 	queue    store.Queue
 	http     *http.Server
 	registry *prometheus.Registry
+	// auth finds the caller of a protected route; riverUI is River UI,
+	// whose background work stops with stopUI.
+	auth    access.Authenticator
+	riverUI http.Handler
+	stopUI  context.CancelFunc
 	// running is true from the queue's start until shutdown begins.
 	running atomic.Bool
 }
@@ -244,7 +252,7 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 		return exitf(1, "start the job queue: %v", err)
 	}
 	s.running.Store(true)
-	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.routes(s.auth), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
 	sigCtx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
@@ -313,6 +321,15 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		}
 		s.log.Info("migrated", "applied", len(applied))
 	}
+	if s.auth, err = f.authenticator(); err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	uiCtx, stopUI := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopUI = stopUI
+	if s.riverUI, err = s.newRiverUI(uiCtx); err != nil {
+		return exitf(1, "%v", err)
+	}
+	logRiverUI(s.log, f.tokens)
 	if profiles == nil {
 		if profiles, err = billing.StoredProfiles(ctx, s.st); err != nil {
 			return exitf(2, "profiles: %v", err)
@@ -390,10 +407,13 @@ type health struct {
 	Clinics  *int   `json:"clinics,omitempty"`
 }
 
-func (s *server) routes() http.Handler {
+// routes are serve's HTTP routes; auth finds the caller of the protected
+// ones.
+func (s *server) routes(auth access.Authenticator) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
 	mux.HandleFunc("GET /healthz", s.healthz)
+	s.mountRiverUI(mux, s.riverUI, auth)
 	return mux
 }
 
@@ -470,6 +490,9 @@ func (s *server) shutdown(timeout time.Duration, serveErr error) error {
 
 // close releases what build made, in reverse order.
 func (s *server) close() {
+	if s.stopUI != nil {
+		s.stopUI()
+	}
 	if s.queue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_ = s.queue.Stop(ctx)
