@@ -154,6 +154,12 @@ type processInboundWorker struct {
 	p *Pipeline
 }
 
+// Timeout is River's timeout of a file's run: the run's own (Config.
+// InboundTimeout) and the rescue grace.
+func (w *processInboundWorker) Timeout(*river.Job[ProcessInboundArgs]) time.Duration {
+	return w.p.cfg.InboundTimeout + w.p.rescueGrace()
+}
+
 func (w *processInboundWorker) Work(ctx context.Context, job *river.Job[ProcessInboundArgs]) error {
 	return instrument(w.p, ctx, job, w.p.processInbound)
 }

@@ -95,6 +95,16 @@ func (p *Pipeline) budgetSpent(start time.Time) bool {
 	return p.cfg.Now().Sub(start) > p.cfg.JobTimeout/2
 }
 
+// timeout is how long one run of a job kind may take: its context ends
+// then.
+func (p *Pipeline) timeout(kind string) time.Duration {
+	switch kind {
+	case ProcessInboundArgs{}.Kind(), PollInboundArgs{}.Kind():
+		return p.cfg.InboundTimeout
+	}
+	return p.cfg.JobTimeout
+}
+
 type nightlyAllWorker struct {
 	river.WorkerDefaults[NightlyAllArgs]
 	p *Pipeline
@@ -309,6 +319,12 @@ func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
 type pollWorker struct {
 	river.WorkerDefaults[PollInboundArgs]
 	p *Pipeline
+}
+
+// Timeout is River's timeout of a poll: Config.InboundTimeout and the
+// rescue grace.
+func (w *pollWorker) Timeout(*river.Job[PollInboundArgs]) time.Duration {
+	return w.p.cfg.InboundTimeout + w.p.rescueGrace()
 }
 
 func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollInboundArgs]) error {

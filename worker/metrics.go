@@ -89,9 +89,12 @@ func (m *Metrics) observe(kind string, d time.Duration, err error) {
 	m.seconds.WithLabelValues(kind).Observe(d.Seconds())
 }
 
-// instrument runs one job and records its outcome and run time.
+// instrument runs one job within its timeout (see Config.JobTimeout) and
+// records its outcome and run time.
 func instrument[T river.JobArgs](p *Pipeline, ctx context.Context, job *river.Job[T], fn func(ctx context.Context, args T) error) error {
 	start := p.cfg.Now()
+	ctx, cancel := context.WithTimeout(ctx, p.timeout(job.Kind))
+	defer cancel()
 	err := fn(ctx, job.Args)
 	p.metrics.observe(job.Kind, p.cfg.Now().Sub(start), err)
 	var snooze *river.JobSnoozeError
