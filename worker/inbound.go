@@ -206,6 +206,9 @@ const (
 
 // processInbound applies one received file; see ProcessInboundArgs.
 func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) error {
+	start := p.cfg.Now()
+	// counts are what the file applied, for its log line (never PHI).
+	var counts []any
 	st := p.cfg.Store
 	f, err := st.GetInboundFile(ctx, store.Ref{ClinicID: a.ClinicID, ID: a.InboundFileID})
 	if err != nil {
@@ -220,7 +223,9 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 	}
 	switch kind {
 	case kindAck:
-		_, err = p.cfg.Billing.ApplyAcknowledgment(ctx, a.ClinicID, f.ID)
+		var res billing.AckResult
+		res, err = p.cfg.Billing.ApplyAcknowledgment(ctx, a.ClinicID, f.ID)
+		counts = []any{"accepted", len(res.Accepted), "rejected", len(res.Rejected), "unknown", len(res.Unknown), "already_applied", res.AlreadyApplied}
 	case kind835:
 		// A payer's 277CA and 835 often arrive in one poll; the claims must
 		// be acknowledged before they are paid, or a late 277CA would move
@@ -237,6 +242,8 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		}
 		var res billing.RemitResult
 		res, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
+		counts = []any{"remittances", res.Remittances, "posted", res.Posted, "unmatched", res.Unmatched, "not_posted", res.NotPosted,
+			"denials", res.Denials, "held", res.Held, "already_posted", res.AlreadyPosted}
 		if err == nil && res.HeldFile {
 			p.metrics.inbound.WithLabelValues(InboundOutcomeHeld).Inc()
 			p.log.Warn("inbound file held", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", res.Holds[0].Reason)
@@ -268,6 +275,9 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		return err
 	}
 	p.metrics.inbound.WithLabelValues(InboundOutcomeProcessed).Inc()
+	p.log.Info("inbound file processed", append([]any{"clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "type", f.FileType,
+		"bytes", len(f.Content), "duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String()}, counts...)...)
+	p.observeResponse(ctx, f)
 	return nil
 }
 

@@ -257,7 +257,8 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 	go func() { served <- s.http.Serve(ln) }()
 	sigCtx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stopSignals()
-	log.Info("serving", "database", storedb.Describe(env.Database), "addr", "http://"+ln.Addr().String(), "workers", f.workers)
+	log.Info("serving", "database", storedb.Describe(env.Database), "addr", "http://"+ln.Addr().String(),
+		"workers", queueWorkers(env.Database, f.workers), "version", Version)
 	var timer <-chan time.Time
 	if f.serveFor > 0 {
 		t := time.NewTimer(f.serveFor)
@@ -337,7 +338,7 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 	}
 	var jobMetrics *worker.Metrics
 	var transferMetrics *transport.Metrics
-	if s.registry, jobMetrics, transferMetrics, err = newServeMetrics(); err != nil {
+	if s.registry, jobMetrics, transferMetrics, err = newServeMetrics(s.st, s.log); err != nil {
 		return exitf(1, "metrics: %v", err)
 	}
 	s.wired, err = worker.Wire(worker.Wiring{
@@ -377,26 +378,50 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 	return nil
 }
 
-// newServeMetrics builds the registry /metrics serves: the job and SFTP
-// transfer metrics the pipeline counts into, and the Go runtime and process
-// collectors.
-func newServeMetrics() (*prometheus.Registry, *worker.Metrics, *transport.Metrics, error) {
+// newServeMetrics builds the registry /metrics serves (see
+// registerServeMetrics).
+func newServeMetrics(st store.Store, log *slog.Logger) (*prometheus.Registry, *worker.Metrics, *transport.Metrics, error) {
 	reg := prometheus.NewRegistry()
+	jobs, transfers, err := registerServeMetrics(reg, st, log)
+	return reg, jobs, transfers, err
+}
+
+// registerServeMetrics registers on reg the job and SFTP transfer metrics
+// the pipeline counts into, the database's state read at each scrape
+// (queue depth, claims by status, oldest unacknowledged submission), and
+// the Go runtime and process collectors.
+func registerServeMetrics(reg prometheus.Registerer, st store.Store, log *slog.Logger) (*worker.Metrics, *transport.Metrics, error) {
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	jobs, err := worker.NewMetrics(reg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	transfers, err := transport.NewMetrics(reg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return reg, jobs, transfers, nil
+	counter, _ := st.(worker.JobCounter)
+	if err := reg.Register(worker.NewStateCollector(st, counter, log, nil)); err != nil {
+		return nil, nil, err
+	}
+	return jobs, transfers, nil
+}
+
+// queueWorkers is how many jobs serve runs at once: --workers, or the
+// store's default (10 on PostgreSQL, 4 on SQLite; see store.QueueConfig).
+func queueWorkers(database string, flag int) int {
+	switch {
+	case flag > 0:
+		return flag
+	case storedb.IsPostgres(database):
+		return 10
+	}
+	return 4
 }
 
 // health is the body of /healthz.
