@@ -1,11 +1,11 @@
 package billing
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -64,7 +64,7 @@ func (s *Service) ApplyAcknowledgment(ctx context.Context, clinicID, inboundFile
 	if err != nil {
 		return res, err
 	}
-	sniff, err := sniffX12(f.Content)
+	sniff, err := s.sniffFile(ctx, f)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", f.FileName, err)
 	}
@@ -110,9 +110,9 @@ type x12Sniff struct {
 }
 
 // sniffX12 reads the envelope of a file far enough to know what it is.
-func sniffX12(content []byte) (x12Sniff, error) {
+func sniffX12(content io.Reader) (x12Sniff, error) {
 	var out x12Sniff
-	r := edi.NewReader(bytes.NewReader(content))
+	r := edi.NewReader(content)
 	for {
 		seg, err := r.Next()
 		if err != nil {
@@ -134,7 +134,12 @@ func sniffX12(content []byte) (x12Sniff, error) {
 }
 
 func (s *Service) apply999(ctx context.Context, tx store.Tx, f store.InboundFile, sn x12Sniff, res *AckResult) error {
-	r := edi.NewReader(bytes.NewReader(f.Content))
+	body, err := s.st.OpenContent(ctx, f.ContentID)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	r := edi.NewReader(body)
 	r.File = f.FileName
 	file, err := x999.Decode(r)
 	if err != nil {
@@ -572,7 +577,12 @@ func (s *Service) flushBurst(ctx context.Context, tx store.Tx, f store.InboundFi
 }
 
 func (s *Service) apply277(ctx context.Context, tx store.Tx, f store.InboundFile, res *AckResult) error {
-	r := edi.NewReader(bytes.NewReader(f.Content))
+	body, err := s.st.OpenContent(ctx, f.ContentID)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	r := edi.NewReader(body)
 	r.File = f.FileName
 	acks, err := x277.DecodeReader(r)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/edi/x999"
 	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 func ack999(t *testing.T, ic store.Interchange, accept bool) []byte {
@@ -107,7 +108,7 @@ func TestFullPath(t *testing.T) {
 
 		sub := w.submitAll()
 		ic := sub.Interchange
-		if len(sub.ClaimIDs) != 2 || !bytes.HasPrefix(ic.Content, []byte("ISA*")) || !strings.HasPrefix(ic.FileName, "KHP01-837P-") {
+		if len(sub.ClaimIDs) != 2 || !bytes.HasPrefix(storetest.Content(t, w.st, ic.ContentID), []byte("ISA*")) || !strings.HasPrefix(ic.FileName, "KHP01-837P-") {
 			t.Fatalf("submission %+v %q", sub.ClaimIDs, ic.FileName)
 		}
 		if w.claim(c1.ID).Status != claim.StatusSubmitted {
@@ -120,7 +121,7 @@ func TestFullPath(t *testing.T) {
 		}
 		pending, err := w.svc.PendingSubmissions(w.ctx, w.clinic.ID)
 		must(t, err)
-		if len(pending) != 1 || !bytes.Equal(pending[0].Content, ic.Content) {
+		if len(pending) != 1 || pending[0].ContentID != ic.ContentID {
 			t.Fatalf("pending after a crash before upload: %d", len(pending))
 		}
 		_, err = w.svc.MarkTransferred(w.ctx, w.clinic.ID, ic.ID, "/KHP01/inbound/"+ic.FileName)

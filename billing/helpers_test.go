@@ -174,7 +174,7 @@ func (w *world) balance(p store.LedgerBalanceParams) int64 {
 
 func (w *world) inbound(name string, content []byte) store.InboundFile {
 	w.t.Helper()
-	f, _, err := w.st.RecordInboundFile(w.ctx, store.RecordInboundFileParams{ClinicID: w.clinic.ID, FileName: name, Source: "test", Content: content})
+	f, _, err := w.st.RecordInboundFile(w.ctx, store.RecordInboundFileParams{ClinicID: w.clinic.ID, FileName: name, Source: "test", Body: bytes.NewReader(content)})
 	must(w.t, err)
 	return f
 }

@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -113,7 +112,12 @@ func (s *Service) ReleaseRemittance(ctx context.Context, p ReleaseParams) (Relea
 	if err != nil {
 		return res, err
 	}
-	res.Remit, err = s.postRemittance(ctx, p.ClinicID, f.ID, bytes.NewReader(f.Content), true)
+	body, err := s.st.OpenContent(ctx, f.ContentID)
+	if err != nil {
+		return res, err
+	}
+	defer body.Close()
+	res.Remit, err = s.postRemittance(ctx, p.ClinicID, f.ID, body, true)
 	return res, err
 }
 
@@ -156,7 +160,12 @@ func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (Rel
 		return res, fmt.Errorf("%w: inbound file %d %s is %s and has no held claim payment to release", ErrNotReleasable, f.ID, f.FileName, f.State)
 	}
 	// The claim payments of the file, by segment ordinal.
-	er := edi.NewReader(bytes.NewReader(f.Content))
+	body, err := s.st.OpenContent(ctx, f.ContentID)
+	if err != nil {
+		return res, err
+	}
+	defer body.Close()
+	er := edi.NewReader(body)
 	er.File = f.FileName
 	dec := x835.NewDecoderReader(er)
 	bySegment := make(map[int]*x835.ClaimPayment)

@@ -79,7 +79,12 @@ func (s *Service) ApplyClaimStatus(ctx context.Context, clinicID, inboundFileID 
 	if err != nil {
 		return res, err
 	}
-	r := edi.NewReader(bytes.NewReader(f.Content))
+	body, err := s.st.OpenContent(ctx, f.ContentID)
+	if err != nil {
+		return res, err
+	}
+	defer body.Close()
+	r := edi.NewReader(body)
 	r.File = f.FileName
 	resps, err := x277.DecodeStatusReader(r)
 	if err != nil {
@@ -401,11 +406,10 @@ func (s *Service) prepareStatusInquiry(ctx context.Context, tx store.Tx, p Statu
 	ic, err := tx.CreateInterchange(ctx, store.CreateInterchangeParams{PayerID: &payer.ID, SenderID: reg.Envelope.SenderID,
 		ReceiverID: reg.Envelope.ReceiverID, ControlNumber: cn.Interchange, GroupControlNumber: cn.FirstGroup,
 		FirstSetControlNumber: cn.FirstTransactionSet, SetCount: 1, TransactionSet: string(payers.Tx276), ClaimCount: len(claims),
-		FileName: name, Content: buf.Bytes()})
+		FileName: name, Body: bytes.NewReader(buf.Bytes())})
 	if err != nil {
 		return nil, err
 	}
-	ic.Content = buf.Bytes()
 	out := &StatusInquiry{Interchange: ic}
 	for _, c := range claims {
 		out.ClaimIDs = append(out.ClaimIDs, c.ID)

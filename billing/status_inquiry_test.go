@@ -12,6 +12,7 @@ import (
 	"github.com/clearhouse/clearhouse/edi/x276"
 	"github.com/clearhouse/clearhouse/edi/x277"
 	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 // status277 answers a 276 about claims with one STC category each.
@@ -127,7 +128,7 @@ func TestPrepareStatusInquiry(t *testing.T) {
 			if q == nil || len(q.ClaimIDs) != 2 || q.Interchange.TransactionSet != "276" {
 				t.Fatalf("day %d: %+v", days, q)
 			}
-			reqs, err := x276.Decode(bytes.NewReader(q.Interchange.Content))
+			reqs, err := x276.Decode(bytes.NewReader(storetest.Content(t, w.st, q.Interchange.ContentID)))
 			if err != nil || len(reqs) != 1 || len(reqs[0].Errors) > 0 {
 				t.Fatalf("276: %v %v", err, reqs)
 			}

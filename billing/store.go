@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"io"
 
 	"github.com/clearhouse/clearhouse/store"
 )
@@ -20,6 +21,7 @@ type Store interface {
 	ListInterchanges(ctx context.Context, p store.ListInterchangesParams) ([]store.Interchange, error)
 	UpdateInterchangeTransfer(ctx context.Context, p store.UpdateInterchangeTransferParams) (store.Interchange, error)
 	GetInboundFile(ctx context.Context, ref store.Ref) (store.InboundFile, error)
+	OpenContent(ctx context.Context, contentID string) (io.ReadCloser, error)
 	ListInboundFiles(ctx context.Context, p store.ListInboundFilesParams) ([]store.InboundFile, error)
 	UpdateInboundFile(ctx context.Context, p store.UpdateInboundFileParams) (store.InboundFile, error)
 	PostLedgerTransaction(ctx context.Context, p store.PostLedgerTransactionParams) (store.LedgerTransaction, bool, error)

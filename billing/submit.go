@@ -109,7 +109,8 @@ type SubmissionParams struct {
 
 // Submission is an 837 file recorded for upload.
 type Submission struct {
-	// Interchange is the stored interchange with its Content and FileName.
+	// Interchange is the stored interchange; its file is in the file store
+	// under ContentID (Store.OpenContent).
 	Interchange store.Interchange
 	ClaimIDs    []int64
 	// Unencodable are claims the 837 encoder refused (moved back to draft
@@ -122,8 +123,8 @@ type Submission struct {
 // payer's envelope, records the interchange and moves the claims to submitted,
 // all in one transaction. It returns nil when no claim is ready.
 //
-// The caller uploads Interchange.Content under Interchange.FileName and then
-// calls MarkTransferred. If it crashes in between, PendingSubmissions returns
+// The caller uploads the file (Store.OpenContent of Interchange.ContentID)
+// under Interchange.FileName and then calls MarkTransferred. If it crashes in between, PendingSubmissions returns
 // the same interchange (same bytes) to upload again: the claims are already
 // submitted, so no second file is ever made for them.
 func (s *Service) PrepareSubmission(ctx context.Context, p SubmissionParams) (*Submission, error) {
@@ -246,11 +247,10 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 	ic, err := tx.CreateInterchange(ctx, store.CreateInterchangeParams{PayerID: &payer.ID, SenderID: reg.Envelope.SenderID,
 		ReceiverID: reg.Envelope.ReceiverID, ControlNumber: cn.Interchange, GroupControlNumber: cn.FirstGroup,
 		FirstSetControlNumber: cn.FirstTransactionSet, SetCount: 1, TransactionSet: string(tx837), ClaimCount: len(sent),
-		FileName: name, Content: buf.Bytes()})
+		FileName: name, Body: bytes.NewReader(buf.Bytes())})
 	if err != nil {
 		return nil, err
 	}
-	ic.Content = buf.Bytes()
 	reason := fmt.Sprintf("interchange %d (ISA13 %09d) file %s", ic.ID, cn.Interchange, name)
 	for _, c := range sent {
 		c2, err := tx.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: p.ClinicID, ID: c.ID, InterchangeID: &ic.ID})

@@ -19,6 +19,7 @@ import (
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/paysim"
@@ -52,6 +53,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Timeout bounds each wait for the pipeline to settle; default 3 minutes.
 	Timeout time.Duration
+	// Files keeps the X12 files; default a plain file store in the
+	// directory x12-files beside a SQLite database (in Dir).
+	Files *filestore.Store
 }
 
 // Result is what a run did, for callers and tests.
@@ -199,7 +203,7 @@ func at(day time.Time, hh, mm int) time.Time {
 
 func (r *runner) open(ctx context.Context) error {
 	p := r.bar("database "+storedb.Describe(r.opts.Database), "steps", 2)
-	st, err := storedb.Open(ctx, r.opts.Database, storedb.Options{Now: r.clock.Now, Create: true})
+	st, err := storedb.Open(ctx, r.opts.Database, storedb.Options{Now: r.clock.Now, Create: true, Files: r.opts.Files})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", storedb.Describe(r.opts.Database), err)
 	}

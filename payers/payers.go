@@ -81,6 +81,10 @@ type Payer struct {
 	// zero means DefaultStatusInquiryDays.
 	StatusInquiryDays int `yaml:"status_inquiry_days,omitempty"`
 
+	// RealTime is the payer's real-time endpoint (CAQH CORE HTTP+MIME)
+	// for 270/271 and 276/277 while the caller waits. Optional.
+	RealTime RealTime `yaml:"realtime,omitempty"`
+
 	// File is the definition's file name, set by the loader.
 	File string `yaml:"-"`
 }
@@ -105,6 +109,21 @@ type SFTP struct {
 	// the payer leaves acknowledgments, 271s and 835s.
 	OutboundPath string `yaml:"outbound_path"`
 	InboundPath  string `yaml:"inbound_path"`
+}
+
+// RealTime says how to reach a payer's real-time endpoint. It holds no
+// secret: the password is read from the environment variable PasswordEnv
+// when a request is sent.
+type RealTime struct {
+	// URL is the endpoint: https, or http on a loopback address (tests and
+	// the simulator).
+	URL string `yaml:"url"`
+	// User is the CORE envelope's UserName.
+	User string `yaml:"user"`
+	// PasswordEnv names the environment variable holding the password.
+	PasswordEnv string `yaml:"password_env"`
+	// TimeoutSeconds bounds one exchange; 0 means CORE's 20 seconds.
+	TimeoutSeconds int `yaml:"timeout_seconds,omitempty"`
 }
 
 // Envelope holds the interchange (ISA) and functional group (GS)

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"path"
 	"strings"
 )
@@ -179,7 +181,39 @@ func (p *Payer) validate() []*FieldError {
 	if p.StatusInquiryDays < 0 || p.StatusInquiryDays > 3650 {
 		bad("status_inquiry_days", fmt.Sprint(p.StatusInquiryDays), ErrInvalid, "want 1 to 3650 days, or leave it out for %d", DefaultStatusInquiryDays)
 	}
+	if rt := p.RealTime; rt != (RealTime{}) {
+		if required("realtime.url", rt.URL) {
+			if err := checkRealTimeURL(rt.URL); err != nil {
+				bad("realtime.url", rt.URL, ErrInvalid, "%v", err)
+			}
+		}
+		required("realtime.user", rt.User)
+		required("realtime.password_env", rt.PasswordEnv)
+		if rt.TimeoutSeconds < 0 || rt.TimeoutSeconds > 300 {
+			bad("realtime.timeout_seconds", fmt.Sprint(rt.TimeoutSeconds), ErrInvalid, "want 1 to 300 seconds, or leave it out for 20")
+		}
+	}
 	return errs
+}
+
+// checkRealTimeURL accepts https URLs, and http ones on a loopback address
+// only (the password travels in the request body).
+func checkRealTimeURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return errors.New("want an absolute URL")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return errors.New("http is allowed on a loopback address only; use https")
+	}
+	return fmt.Errorf("scheme %q: want https", u.Scheme)
 }
 
 func isKnownTransaction(t Transaction) bool {

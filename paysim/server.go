@@ -610,6 +610,28 @@ func (s *Server) checkPassword(meta ssh.ConnMetadata, password []byte) (*ssh.Per
 	return nil, errors.New("password refused")
 }
 
+// checkHTTPPassword checks the user name and password of a real-time
+// request to payer, with the delays of checkPassword (keyed on the user and
+// "http", not an address): the user must exist, have that password and
+// either reach every payer or be confined to this one.
+func (s *Server) checkHTTPPassword(ctx context.Context, name, password, payer string) bool {
+	u := s.users[name]
+	if u == nil {
+		name = ""
+	}
+	if wait := s.throttle.pending(name, "http"); wait > 0 {
+		s.cfg.Sleep(ctx, wait)
+	}
+	if u != nil && u.Password != "" && samePassword(u.Password, []byte(password)) && (u.Payer == "" || u.Payer == payer) {
+		s.throttle.succeeded(name, "http")
+		return true
+	}
+	delay := s.throttle.failed(name, "http")
+	s.log.Info("paysim real-time password refused", s.userAttr(name), "delay", delay)
+	s.cfg.Sleep(ctx, delay)
+	return false
+}
+
 // authenticated is called after each authentication attempt; a login that
 // succeeded (by password or by a key whose signature checked) resets the
 // delays of its user and address before the client hears of it.

@@ -63,6 +63,10 @@ type Config struct {
 	// ProviderAdjustments adds PLB entries to some payments.
 	ProviderAdjustments ProviderAdjustmentRates
 
+	// RealTimeDelay holds a payer's real-time answers back this long (by
+	// payer folder name), to try a client's timeout.
+	RealTimeDelay map[string]time.Duration
+
 	// StatePath is the JSON state file. Default <root>/.paysim-state.json.
 	StatePath string
 	// Logger receives what the simulator does (never PHI beyond control

@@ -337,6 +337,12 @@ type CheckInParams struct {
 	// default Config.VisitServiceType.
 	ServiceType string
 	Actor       string
+	// Exchanger, when set, asks the payer for a fresh 271 in real time
+	// when the coverage's last answer is older than MaxAge.
+	Exchanger Exchanger
+	// MaxAge is how old the last 271 may be; default
+	// Config.EligibilityMaxAge.
+	MaxAge time.Duration
 }
 
 // CheckIn is a checked-in appointment and what the patient is expected to
@@ -346,6 +352,13 @@ type CheckIn struct {
 	// Responsibility is nil when the appointment has no coverage (self
 	// pay).
 	Responsibility *Responsibility
+	// Refreshed is true when a real-time 271 was asked for and applied
+	// before the responsibility was worked out.
+	Refreshed bool
+	// Stale, when set, says why the responsibility rests on an answer
+	// older than MaxAge (or on none): no real-time connection, or the
+	// payer did not answer.
+	Stale string
 }
 
 // CheckIn checks the patient of a booked appointment in and returns the
@@ -356,6 +369,9 @@ func (s *Service) CheckIn(ctx context.Context, p CheckInParams) (CheckIn, error)
 		return CheckIn{}, fmt.Errorf("%w: service type %q", ErrInvalid, st)
 	}
 	var out CheckIn
+	if err := s.freshEligibility(ctx, p, st, &out); err != nil {
+		return out, err
+	}
 	err := s.cfg.Store.InTx(ctx, p.ClinicID, func(tx store.Tx) error {
 		a, err := s.setStatus(ctx, tx, ActionParams{AppointmentID: p.AppointmentID, Actor: p.Actor}, "check in",
 			"appointment.check_in", store.AppointmentBooked, store.AppointmentCheckedIn)
@@ -378,6 +394,45 @@ func (s *Service) CheckIn(ctx context.Context, p CheckInParams) (CheckIn, error)
 		return nil
 	})
 	return out, err
+}
+
+// freshEligibility makes sure check-in does not rest silently on an old
+// 271: when the appointment's coverage was last answered longer ago than
+// the limit (or never), it asks the payer in real time through
+// p.Exchanger, or says in out.Stale why it could not.
+func (s *Service) freshEligibility(ctx context.Context, p CheckInParams, serviceType string, out *CheckIn) error {
+	a, err := s.cfg.Store.GetAppointment(ctx, store.Ref{ClinicID: p.ClinicID, ID: p.AppointmentID})
+	if err != nil || a.CoverageID == nil || a.Status != store.AppointmentBooked {
+		return nil // setStatus reports what is wrong with the appointment
+	}
+	c, err := s.cfg.Store.GetCoverage(ctx, store.Ref{ClinicID: p.ClinicID, ID: *a.CoverageID})
+	if err != nil {
+		return fmt.Errorf("coverage %d: %w", *a.CoverageID, err)
+	}
+	maxAge := cmp.Or(p.MaxAge, s.cfg.EligibilityMaxAge, DefaultEligibilityMaxAge)
+	now := s.cfg.Now()
+	if c.EligibilityChecked != nil && now.Sub(*c.EligibilityChecked) <= maxAge {
+		return nil
+	}
+	age := "no 271 on file"
+	if c.EligibilityChecked != nil {
+		age = fmt.Sprintf("the last 271 is %d days old (limit %d)", int(now.Sub(*c.EligibilityChecked).Hours()/24), int(maxAge.Hours()/24))
+	}
+	if p.Exchanger == nil {
+		out.Stale = age + "; no real-time connection to ask for a fresh one"
+		return nil
+	}
+	_, err = s.CheckEligibilityNow(ctx, RealTimeParams{ClinicID: p.ClinicID, PatientID: a.PatientID, CoverageID: c.ID,
+		ServiceType: serviceType, Date: a.StartsAt.In(s.cfg.Location), Actor: p.Actor, Exchanger: p.Exchanger})
+	switch {
+	case errors.Is(err, ErrNoAnswer), errors.Is(err, ErrNotReachable):
+		out.Stale = age + "; the real-time inquiry failed: " + err.Error()
+		return nil
+	case err != nil:
+		return err
+	}
+	out.Refreshed = true
+	return nil
 }
 
 // CheckOutParams checks a patient out.

@@ -146,6 +146,10 @@ type Config struct {
 	// EnrollmentKey names the clinic in the payer registry's enrollment
 	// lists. Default: the clinic ID in decimal.
 	EnrollmentKey func(store.Clinic) string
+	// EligibilityMaxAge is how old a coverage's last 271 may be at
+	// check-in before a fresh one is asked for in real time; default
+	// DefaultEligibilityMaxAge.
+	EligibilityMaxAge time.Duration
 	// Usage overrides ISA15 ("T" or "P"); default the payer's.
 	Usage string
 	// RerunWindow is how far back a rerun of the eligibility batches for

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -322,7 +323,7 @@ func (s *Service) writeBatch(ctx context.Context, tx store.Tx, clinic store.Clin
 	pid := p.ID
 	ic, err := tx.CreateInterchange(ctx, store.CreateInterchangeParams{PayerID: &pid, SenderID: env.SenderID, ReceiverID: env.ReceiverID,
 		ControlNumber: cn.Interchange, GroupControlNumber: cn.FirstGroup, FirstSetControlNumber: 1, SetCount: len(reqs),
-		TransactionSet: "270", FileName: batch.FileName, Content: batch.Content})
+		TransactionSet: "270", FileName: batch.FileName, Body: bytes.NewReader(batch.Content)})
 	if err != nil {
 		return nil, already, err
 	}
@@ -405,7 +406,7 @@ func (s *Service) eachBatch(ctx context.Context, q store.Queries, payerID int64,
 			if err != nil {
 				return err
 			}
-			reqs, err := x270.DecodeRequests(bytes.NewReader(full.Content))
+			reqs, err := decodeStored270(ctx, q, full)
 			if err != nil {
 				return fmt.Errorf("interchange %d: %w", ic.ID, err)
 			}
@@ -419,4 +420,16 @@ func (s *Service) eachBatch(ctx context.Context, q store.Queries, payerID int64,
 			return nil
 		}
 	}
+}
+
+// decodeStored270 reads a stored 270 batch from the file store.
+func decodeStored270(ctx context.Context, q interface {
+	OpenContent(ctx context.Context, contentID string) (io.ReadCloser, error)
+}, ic store.Interchange) ([]*x270.Request, error) {
+	body, err := q.OpenContent(ctx, ic.ContentID)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return x270.DecodeRequests(body)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/clearhouse/clearhouse/edi/x270"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -93,7 +94,7 @@ func TestPrepareEligibilityBatches(t *testing.T) {
 			t.Fatalf("dependent inquiry %+v", reqs[0].Inquiries[1])
 		}
 		ic, err := st.GetInterchange(ctx, store.Ref{ClinicID: f.clinic.ID, ID: khp.InterchangeID})
-		if err != nil || ic.TransactionSet != "270" || !bytes.Equal(ic.Content, khp.Content) || ic.Status != store.InterchangeCreated ||
+		if err != nil || ic.TransactionSet != "270" || !bytes.Equal(storetest.Content(t, st, ic.ContentID), khp.Content) || ic.Status != store.InterchangeCreated ||
 			ic.FileName != khp.FileName || ic.ControlNumber != khp.ControlNumber {
 			t.Fatalf("interchange %v %+v", err, ic)
 		}
@@ -247,7 +248,7 @@ func TestApplyEligibilityResponse(t *testing.T) {
 			}
 			return nil
 		})
-		inbound, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: f.clinic.ID, FileName: "khp01.271", Source: "sftp", Content: file})
+		inbound, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: f.clinic.ID, FileName: "khp01.271", Source: "sftp", Body: bytes.NewReader(file)})
 		if err != nil {
 			t.Fatal(err)
 		}

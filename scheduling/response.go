@@ -1,7 +1,6 @@
 package scheduling
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -69,14 +68,7 @@ func (s *Service) ApplyEligibilityResponse(ctx context.Context, clinicID, inboun
 	}
 	err = s.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
 		res = ApplyResult{}
-		a := applier{s: s, tx: tx, clinicID: clinicID, fileID: inboundFileID, res: &res,
-			answered: map[string]bool{}, batches: map[batchKey]bool{}, payers: map[string]store.Payer{}}
-		for _, resp := range resps {
-			if err := a.response(ctx, resp); err != nil {
-				return err
-			}
-		}
-		if err := a.unanswered(ctx); err != nil {
+		if err := s.applyResponses(ctx, tx, clinicID, inboundFileID, resps, &res); err != nil {
 			return err
 		}
 		if inboundFileID != 0 {
@@ -92,6 +84,18 @@ func (s *Service) ApplyEligibilityResponse(ctx context.Context, clinicID, inboun
 		return err
 	})
 	return res, err
+}
+
+// applyResponses applies decoded 271 transaction sets inside tx.
+func (s *Service) applyResponses(ctx context.Context, tx store.Tx, clinicID, inboundFileID int64, resps []*x270.Response, res *ApplyResult) error {
+	a := applier{s: s, tx: tx, clinicID: clinicID, fileID: inboundFileID, res: res,
+		answered: map[string]bool{}, batches: map[batchKey]bool{}, payers: map[string]store.Payer{}}
+	for _, resp := range resps {
+		if err := a.response(ctx, resp); err != nil {
+			return err
+		}
+	}
+	return a.unanswered(ctx)
 }
 
 // batchKey names a 270 batch: the payer (registry ID) and ISA13.
@@ -322,7 +326,7 @@ func (a *applier) unanswered(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		reqs, err := x270.DecodeRequests(bytes.NewReader(full.Content))
+		reqs, err := decodeStored270(ctx, a.tx, full)
 		if err != nil {
 			return fmt.Errorf("interchange %d: %w", ic.ID, err)
 		}

@@ -21,6 +21,7 @@ package store
 import (
 	"context"
 	"errors"
+	"io"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -173,6 +174,12 @@ type Queries interface {
 	UpdateInterchangeTransfer(ctx context.Context, p UpdateInterchangeTransferParams) (Interchange, error)
 
 	RecordInboundFile(ctx context.Context, p RecordInboundFileParams) (InboundFile, bool, error)
+	// OpenContent opens the file an interchange or inbound file names by
+	// ContentID, as a stream from the file store (decrypted when it is
+	// encrypted at rest); close it. An empty ID reads as an empty file.
+	// The reader also implements io.Seeker for rewinding (an upload retry)
+	// and for Seek(0, io.SeekEnd), its size.
+	OpenContent(ctx context.Context, contentID string) (io.ReadCloser, error)
 	GetInboundFile(ctx context.Context, ref Ref) (InboundFile, error)
 	ListInboundFiles(ctx context.Context, p ListInboundFilesParams) ([]InboundFile, error)
 	UpdateInboundFile(ctx context.Context, p UpdateInboundFileParams) (InboundFile, error)

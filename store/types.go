@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/clearhouse/clearhouse/claim"
@@ -768,11 +769,12 @@ type Interchange struct {
 	TransactionSet string
 	ClaimCount     int
 	FileName       string
-	// Checksum is the SHA-256 of Content, hex.
+	// Checksum is the SHA-256 of the file, hex.
 	Checksum  string
 	SizeBytes int64
-	// Content is the file; List calls leave it nil.
-	Content          []byte
+	// ContentID names the file in the file store (package filestore);
+	// OpenContent reads it. Empty for an empty file.
+	ContentID        string
 	Status           string
 	TransferAttempts int
 	LastError        string
@@ -783,7 +785,8 @@ type Interchange struct {
 }
 
 // CreateInterchangeParams records an outbound interchange; Status defaults
-// to created. Checksum and SizeBytes are computed from Content.
+// to created. Body is streamed into the file store; Checksum and SizeBytes
+// are computed from it.
 type CreateInterchangeParams struct {
 	ClinicID              int64
 	PayerID               *int64
@@ -796,7 +799,7 @@ type CreateInterchangeParams struct {
 	TransactionSet        string
 	ClaimCount            int
 	FileName              string
-	Content               []byte
+	Body                  io.Reader
 }
 
 // FindInterchangeParams looks an interchange up by its envelope, as TA1
@@ -852,7 +855,7 @@ const (
 type InboundFile struct {
 	ID       int64
 	ClinicID int64
-	// Checksum is the SHA-256 of Content, hex; unique per clinic.
+	// Checksum is the SHA-256 of the file, hex; unique per clinic.
 	Checksum  string
 	FileName  string
 	Source    string
@@ -863,21 +866,23 @@ type InboundFile struct {
 	// QuarantineReason says why the file was set aside.
 	QuarantineReason string
 	Error            string
-	// Content is the file; List calls leave it nil.
-	Content     []byte
+	// ContentID names the file in the file store; OpenContent reads it.
+	ContentID   string
 	ReceivedAt  time.Time
 	ProcessedAt *time.Time
 	UpdatedAt   time.Time
 }
 
-// RecordInboundFileParams records a received file. The checksum is computed
-// from Content; a file already recorded is returned with created false.
+// RecordInboundFileParams records a received file. Body is streamed into
+// the file store and its checksum computed on the way; a file already
+// recorded (same checksum) is returned with created false and the copy
+// just written is removed.
 type RecordInboundFileParams struct {
 	ClinicID int64
 	FileName string
 	Source   string
 	FileType string
-	Content  []byte
+	Body     io.Reader
 }
 
 // ListInboundFilesParams filters inbound files.

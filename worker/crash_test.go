@@ -25,6 +25,7 @@ import (
 	"github.com/clearhouse/clearhouse/paysim"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 	"github.com/clearhouse/clearhouse/worker"
 )
 
@@ -541,7 +542,7 @@ func checkInboundOnce(t testing.TB, st store.Store, sim *paysim.Simulator, clini
 		var sets, claims int
 		perTrace := make(map[string]int)
 		trace, level := "", ""
-		r := edi.NewReader(bytes.NewReader(f.Content))
+		r := edi.NewReader(bytes.NewReader(storetest.Content(t, st, f.ContentID)))
 		for {
 			s, err := r.Next()
 			if err == io.EOF {

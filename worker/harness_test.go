@@ -305,7 +305,7 @@ func checkInvariants(t testing.TB, st store.Store, sim *paysim.Simulator, clinic
 		}
 		ic, err := st.GetInterchange(ctx, store.Ref{ClinicID: clinicID, ID: listed.ID})
 		must(t, err)
-		r := edi.NewReader(bytes.NewReader(ic.Content))
+		r := edi.NewReader(bytes.NewReader(storetest.Content(t, st, ic.ContentID)))
 		for {
 			s, err := r.Next()
 			if err == io.EOF {

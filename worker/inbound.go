@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -38,21 +39,35 @@ const (
 // downloaded file and inserts its process_inbound job in one store
 // transaction, so a file is processed once however often it is fetched and
 // whenever the worker dies. seen reports a file stored before.
+//
+// The file is streamed from the inbox into the file store (only its head,
+// sniffHead bytes, is read into memory, to find its clinic and type), and
+// the inbox copy is removed once recorded.
 func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (bool, error) {
-	content, err := os.ReadFile(f.LocalPath)
+	local, err := os.Open(f.LocalPath)
 	if err != nil {
 		return false, err
 	}
-	clinicID, err := p.cfg.ClinicFor(ctx, f.PayerID, content)
+	defer local.Close()
+	head := make([]byte, sniffHead)
+	n, err := io.ReadFull(local, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return false, fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
+	}
+	head = head[:n]
+	clinicID, err := p.cfg.ClinicFor(ctx, f.PayerID, head)
 	if err != nil {
 		return false, fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
 	}
 	var created bool
 	err = p.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
-		row, isNew, err := tx.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinicID, FileName: f.RemoteName,
-			Source: f.PayerID, FileType: fileType(content), Content: content})
-		if err != nil {
+		if _, err := local.Seek(0, io.SeekStart); err != nil {
 			return err
+		}
+		row, isNew, err := tx.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinicID, FileName: f.RemoteName,
+			Source: f.PayerID, FileType: fileType(head), Body: local})
+		if err != nil {
+			return fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
 		}
 		created = isNew
 		if !isNew {
@@ -71,10 +86,29 @@ func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (
 	if err != nil {
 		return false, err
 	}
+	// The file store holds it now (encrypted when a key is configured):
+	// no plain copy stays in the inbox.
+	local.Close()
+	if err := os.Remove(f.LocalPath); err != nil {
+		p.log.Warn("removing the inbox copy of a recorded file", "name", f.RemoteName, "error", err)
+	}
 	if created {
 		p.metrics.inbound.WithLabelValues(InboundOutcomeRecorded).Inc()
 	}
 	return !created, nil
+}
+
+// sniffHead is how much of an inbound file RecordInbound reads to find its
+// clinic (ISA08) and type (its first TA1 or ST).
+const sniffHead = 64 << 10
+
+// openContent opens an inbound file's body from the file store.
+func (p *Pipeline) openContent(ctx context.Context, f store.InboundFile) (io.ReadCloser, error) {
+	body, err := p.cfg.Store.OpenContent(ctx, f.ContentID)
+	if err != nil {
+		return nil, fmt.Errorf("inbound file %d %s: %w", f.ID, f.FileName, err)
+	}
+	return body, nil
 }
 
 var _ transport.InboundRecorder = (*Pipeline)(nil)
@@ -217,7 +251,12 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 	if f.State == store.InboundProcessed || f.State == store.InboundQuarantined || f.State == store.InboundHeld || f.State == store.InboundDiscarded {
 		return nil
 	}
-	kind, qerr := p.inspect(f)
+	kind, qerr, err := p.inspect(ctx, f)
+	if err != nil {
+		// The file store could not be read (a missing key, a disk error):
+		// not the file's fault; the job is retried.
+		return err
+	}
 	if qerr != nil {
 		return p.quarantine(ctx, f, a.Release, qerr.reason, qerr.err)
 	}
@@ -241,7 +280,12 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 			}
 		}
 		var res billing.RemitResult
-		res, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
+		body, oerr := p.openContent(ctx, f)
+		if oerr != nil {
+			return oerr
+		}
+		res, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, body)
+		body.Close()
 		counts = []any{"remittances", res.Remittances, "posted", res.Posted, "unmatched", res.Unmatched, "not_posted", res.NotPosted,
 			"denials", res.Denials, "held", res.Held, "already_posted", res.AlreadyPosted}
 		if err == nil && res.HeldFile {
@@ -260,7 +304,12 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		if p.cfg.Scheduling == nil {
 			return p.quarantine(ctx, f, a.Release, ReasonUnsupported, errors.New("a 271 arrived and no eligibility service is configured"))
 		}
-		_, err = p.cfg.Scheduling.ApplyEligibilityResponse(ctx, a.ClinicID, f.ID, bytes.NewReader(f.Content))
+		body, oerr := p.openContent(ctx, f)
+		if oerr != nil {
+			return oerr
+		}
+		_, err = p.cfg.Scheduling.ApplyEligibilityResponse(ctx, a.ClinicID, f.ID, body)
+		body.Close()
 	}
 	if err != nil {
 		if ctx.Err() == nil && isContentError(err) {
@@ -276,7 +325,7 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 	}
 	p.metrics.inbound.WithLabelValues(InboundOutcomeProcessed).Inc()
 	p.log.Info("inbound file processed", append([]any{"clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "type", f.FileType,
-		"bytes", len(f.Content), "duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String()}, counts...)...)
+		"bytes", f.SizeBytes, "duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String()}, counts...)...)
 	p.observeResponse(ctx, f)
 	return nil
 }
@@ -310,10 +359,15 @@ type quarantineError struct {
 // breaks its guide but has sound envelopes is applied and its guide errors
 // logged: it carries the payer's verdict on claims already sent, and
 // setting it aside would hide rejections from the billing team.
-func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
-	rep, err := guide.Validate(bytes.NewReader(f.Content), guide.Options{File: f.FileName, Level: guide.IntakeLevel})
+func (p *Pipeline) inspect(ctx context.Context, f store.InboundFile) (string, *quarantineError, error) {
+	body, err := p.openContent(ctx, f)
 	if err != nil {
-		return "", &quarantineError{ReasonSyntax, err}
+		return "", nil, err
+	}
+	rep, err := guide.Validate(body, guide.Options{File: f.FileName, Level: guide.IntakeLevel})
+	body.Close()
+	if err != nil {
+		return "", &quarantineError{ReasonSyntax, err}, nil
 	}
 	if !rep.Clean() {
 		var blocking, logged []*edi.Error
@@ -326,9 +380,9 @@ func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
 		}
 		switch {
 		case len(blocking) > 0:
-			return "", &quarantineError{ReasonSyntax, blocking[0]}
+			return "", &quarantineError{ReasonSyntax, blocking[0]}, nil
 		case len(logged) == 0 || rep.ErrorCount() > len(logged):
-			return "", &quarantineError{ReasonSyntax, rep.Err()}
+			return "", &quarantineError{ReasonSyntax, rep.Err()}, nil
 		}
 		p.log.Warn("acknowledgment breaks its implementation guide; applied", "clinic", f.ClinicID, "file", f.ID,
 			"name", f.FileName, "errors", len(logged), "first", logged[0])
@@ -352,11 +406,11 @@ func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
 					k = kind271
 				default:
 					return "", &quarantineError{ReasonUnsupported, &edi.Error{Pos: s.Pos, Err: edi.ErrImplementation,
-						Msg: "transaction set " + s.ID + " is not a response the clearinghouse applies"}}
+						Msg: "transaction set " + s.ID + " is not a response the clearinghouse applies"}}, nil
 				}
 				if kind != "" && k != kind {
 					return "", &quarantineError{ReasonUnsupported, &edi.Error{Pos: s.Pos, Err: edi.ErrImplementation,
-						Msg: "transaction set " + s.ID + " mixed with other responses in one file"}}
+						Msg: "transaction set " + s.ID + " mixed with other responses in one file"}}, nil
 				}
 				kind = k
 			}
@@ -366,16 +420,21 @@ func (p *Pipeline) inspect(f store.InboundFile) (string, *quarantineError) {
 		kind = kindAck // interchanges without groups: TA1s
 	}
 	if kind == kind835 {
-		r := edi.NewReader(bytes.NewReader(f.Content))
+		body, err := p.openContent(ctx, f)
+		if err != nil {
+			return "", nil, err
+		}
+		defer body.Close()
+		r := edi.NewReader(body)
 		r.File = f.FileName
 		dec := x835.NewDecoderReader(r)
 		for dec.Next() {
 		}
 		if err := dec.Err(); err != nil {
-			return "", &quarantineError{ReasonContent, err}
+			return "", &quarantineError{ReasonContent, err}, nil
 		}
 	}
-	return kind, nil
+	return kind, nil, nil
 }
 
 // isAcknowledgmentSet reports whether the transaction set at pos is a 999

@@ -117,7 +117,7 @@ func TestProcessInboundContentErrorsNotRetried(t *testing.T) {
 		}
 		record := func(name string, content []byte) store.InboundFile {
 			t.Helper()
-			f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: name, Source: "KHP01", Content: content})
+			f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: name, Source: "KHP01", Body: bytes.NewReader(content)})
 			must(t, err)
 			_, err = st.InsertJob(ctx, worker.ProcessInboundArgs{ClinicID: pr.clinic.ID, InboundFileID: f.ID}, nil)
 			must(t, err)
@@ -206,7 +206,7 @@ func TestProcessInboundMalformed999(t *testing.T) {
 		if bytes.Equal(bad, buf.Bytes()) {
 			t.Fatalf("fixture changed: %s", bad)
 		}
-		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "bad.999", Source: "KHP01", Content: bad})
+		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "bad.999", Source: "KHP01", Body: bytes.NewReader(bad)})
 		must(t, err)
 		q := runQueue(t, st, p)
 		events, cancel := q.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/sqlitestore"
+	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
 // TestInspectAppliesTheGuide: intake checks every file against its
@@ -16,7 +19,9 @@ import (
 // acknowledgment, and a real payer's 835 without ST03 passes.
 func TestInspectAppliesTheGuide(t *testing.T) {
 	const samples = "../fixtures/x12/samples/"
-	p := &Pipeline{log: slog.New(slog.DiscardHandler)}
+	st := storetest.OpenSQLite(t, storetest.Options{})
+	files := st.(*sqlitestore.Store).Files()
+	p := &Pipeline{log: slog.New(slog.DiscardHandler), cfg: Config{Store: st}}
 	tests := []struct {
 		name, file string
 		kind       string
@@ -34,7 +39,14 @@ func TestInspectAppliesTheGuide(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			kind, qerr := p.inspect(store.InboundFile{FileName: tc.file, Content: content})
+			info, err := files.PutBytes(context.Background(), content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kind, qerr, err := p.inspect(context.Background(), store.InboundFile{FileName: tc.file, ContentID: info.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tc.reason == "" {
 				if qerr != nil {
 					t.Fatalf("quarantined: %s %v", qerr.reason, qerr.err)

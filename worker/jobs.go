@@ -1,10 +1,10 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -296,7 +296,12 @@ func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
 	}
 	upload := func(ic store.Interchange, claims int) error {
 		began := p.cfg.Now()
-		up, err := client.Upload(ctx, ic.FileName, bytes.NewReader(ic.Content))
+		body, err := p.openInterchange(ctx, ic)
+		if err != nil {
+			return err
+		}
+		up, err := client.Upload(ctx, ic.FileName, body)
+		body.Close()
 		if err != nil {
 			if _, merr := p.cfg.Billing.MarkTransferFailed(ctx, a.ClinicID, ic.ID, err); merr != nil {
 				err = errors.Join(err, merr)
@@ -308,7 +313,7 @@ func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
 		}
 		p.metrics.submitted.Add(float64(claims))
 		p.log.Info("interchange uploaded", "clinic", a.ClinicID, "payer", payer.PayerID, "interchange", ic.ID,
-			"control", ic.ControlNumber, "set", ic.TransactionSet, "claims", claims, "bytes", len(ic.Content), "path", up.RemotePath,
+			"control", ic.ControlNumber, "set", ic.TransactionSet, "claims", claims, "bytes", ic.SizeBytes, "path", up.RemotePath,
 			"duration", p.cfg.Now().Sub(began).Round(time.Millisecond).String())
 		return nil
 	}
@@ -368,4 +373,25 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollInboundArgs]) 
 		}
 		return err
 	})
+}
+
+// openInterchange opens an outbound interchange's file for upload: a stream
+// from the file store that rewinds for a retry.
+func (p *Pipeline) openInterchange(ctx context.Context, ic store.Interchange) (interface {
+	io.ReadSeeker
+	io.Closer
+}, error) {
+	body, err := p.cfg.Store.OpenContent(ctx, ic.ContentID)
+	if err != nil {
+		return nil, fmt.Errorf("interchange %d %s: %w", ic.ID, ic.FileName, err)
+	}
+	rs, ok := body.(interface {
+		io.ReadSeeker
+		io.Closer
+	})
+	if !ok {
+		body.Close()
+		return nil, fmt.Errorf("interchange %d %s: the file store's reader cannot rewind", ic.ID, ic.FileName)
+	}
+	return rs, nil
 }

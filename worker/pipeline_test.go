@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"testing"
@@ -86,7 +87,7 @@ func TestProcessInboundQuarantinesMalformedFile(t *testing.T) {
 			"ST*835*0001~BPR*I*100*C*CHK************20260301~TRN*1*T1*1999999999~" +
 			"N1*PR*KEYSTONE~N1*PE*RIVERBEND*XX*1234567893~LX*1~CLP*E1*1*100*100**12*ICN1~" +
 			"SE*99*0001~GE*1*7~IEA*1*000000007~")
-		f, created, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "bad.835", Source: "KHP01", Content: bad})
+		f, created, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "bad.835", Source: "KHP01", Body: bytes.NewReader(bad)})
 		must(t, err)
 		if !created {
 			t.Fatal("not created")

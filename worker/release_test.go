@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -66,7 +67,7 @@ func TestReleaseQuarantined(t *testing.T) {
 
 		// A sound 835, set aside (as a since-fixed fault would have).
 		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "pay.835", Source: "KHP01",
-			FileType: "835", Content: payClaims(t, "R1", c)})
+			FileType: "835", Body: bytes.NewReader(payClaims(t, "R1", c))})
 		must(t, err)
 		_, err = st.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: pr.clinic.ID, ID: f.ID, State: store.InboundQuarantined,
 			QuarantineReason: worker.ReasonContent, Error: "illegal claim status transition"})
@@ -118,7 +119,7 @@ func TestReleaseQuarantined(t *testing.T) {
 		// A file that is not X12: quarantined, released, quarantined again
 		// with a new item.
 		junk, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "junk.x12", Source: "KHP01",
-			Content: []byte("hello, not an interchange\n")})
+			Body: bytes.NewReader([]byte("hello, not an interchange\n"))})
 		must(t, err)
 		_, err = st.InsertJob(ctx, worker.ProcessInboundArgs{ClinicID: pr.clinic.ID, InboundFileID: junk.ID}, nil)
 		must(t, err)
@@ -161,7 +162,7 @@ func TestReleaseQuarantinedConcurrently(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
 		pr := newPractice(t, st, 1)
-		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "junk.x12", Content: []byte("junk")})
+		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "junk.x12", Body: bytes.NewReader([]byte("junk"))})
 		must(t, err)
 		_, err = st.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: pr.clinic.ID, ID: f.ID, State: store.InboundQuarantined,
 			QuarantineReason: worker.ReasonSyntax, Error: "not X12"})

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -138,7 +137,12 @@ func (p *Pipeline) uploadInquiry(ctx context.Context, clinicID, payerID int64, q
 		return err
 	}
 	ic := q.Interchange
-	up, err := client.Upload(ctx, ic.FileName, bytes.NewReader(ic.Content))
+	body, err := p.openInterchange(ctx, ic)
+	if err != nil {
+		return err
+	}
+	up, err := client.Upload(ctx, ic.FileName, body)
+	body.Close()
 	if err != nil {
 		if _, merr := p.cfg.Billing.MarkTransferFailed(ctx, clinicID, ic.ID, err); merr != nil {
 			err = errors.Join(err, merr)

@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/internal/migrate"
 	"github.com/clearhouse/clearhouse/store/internal/query"
@@ -54,12 +57,27 @@ type Config struct {
 	// MaxConns bounds the application pool; default pgxpool's (4 or the
 	// number of CPUs, whichever is larger).
 	MaxConns int32
+	// Files keeps the X12 file bodies of interchanges and inbound files;
+	// default: a plain file store in DefaultFilesDir.
+	Files *filestore.Store
+}
+
+// DefaultFilesDir is where the file store lives unless configured:
+// ~/.clearhouse/x12-files (the data directory), or x12-files in the working
+// directory when there is no home directory.
+func DefaultFilesDir() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filestore.DirName
+	}
+	return filepath.Join(home, ".clearhouse", filestore.DirName)
 }
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	query.Auto
 	now   func() time.Time
+	files *filestore.Store
 	app   *pgxpool.Pool // runs as AppRole, under row-level security
 	owner *pgxpool.Pool // the login user: migrations and River
 	river *river.Client[pgx.Tx]
@@ -74,6 +92,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Files == nil {
+		files, err := filestore.Open(filestore.Config{Dir: DefaultFilesDir()})
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: %w", err)
+		}
+		cfg.Files = files
 	}
 	ownerCfg, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
@@ -109,10 +134,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		owner.Close()
 		return nil, fmt.Errorf("pgstore: river client: %w", err)
 	}
-	s := &Store{now: cfg.Now, app: app, owner: owner, river: client}
-	s.Auto = query.Auto{R: s}
+	s := &Store{now: cfg.Now, files: cfg.Files, app: app, owner: owner, river: client}
+	s.Auto = query.Auto{R: s, Files: cfg.Files}
 	return s, nil
 }
+
+// Files is the store's file store.
+func (s *Store) Files() *filestore.Store { return s.files }
 
 // Pool is the application-role pool, for tests and tools; its
 // transactions see nothing until clearhouse.clinic_id is set.
@@ -184,6 +212,14 @@ func (s *Store) Migrate(ctx context.Context) ([]store.AppliedMigration, error) {
 	if err != nil {
 		return applied, fmt.Errorf("pgstore: %w", err)
 	}
+	// Bodies of rows from before the file store move out of the database,
+	// through the owner's connections (which see every clinic).
+	_, err = query.MoveContentToFiles(ctx, func(ctx context.Context, fn func(c query.Conn) error) error {
+		return pgx.BeginFunc(ctx, s.owner, func(tx pgx.Tx) error { return fn(conn{tx}) })
+	}, s.files)
+	if err != nil {
+		return applied, fmt.Errorf("pgstore: %w", err)
+	}
 	return applied, nil
 }
 
@@ -218,7 +254,7 @@ func (s *Store) inTx(ctx context.Context, clinicID int64, fn func(tx pgx.Tx) err
 // RunTx runs fn in one transaction for clinicID (query.Runner).
 func (s *Store) RunTx(ctx context.Context, clinicID int64, fn func(q *query.Queries) error) error {
 	return s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
-		return fn(query.New(conn{tx}, query.Postgres, clinicID, s.now))
+		return fn(query.New(conn{tx}, query.Postgres, clinicID, s.now, s.files))
 	})
 }
 
@@ -228,7 +264,7 @@ func (s *Store) InTx(ctx context.Context, clinicID int64, fn func(tx store.Tx) e
 		return &store.FieldError{Field: "clinicID (required)", Err: store.ErrInvalid}
 	}
 	return s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
-		return fn(&txn{Queries: query.New(conn{tx}, query.Postgres, clinicID, s.now), tx: tx, river: s.river})
+		return fn(&txn{Queries: query.New(conn{tx}, query.Postgres, clinicID, s.now, s.files), tx: tx, river: s.river})
 	})
 }
 

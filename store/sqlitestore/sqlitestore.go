@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -25,6 +26,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"modernc.org/sqlite"
 
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/internal/migrate"
 	"github.com/clearhouse/clearhouse/store/internal/query"
@@ -45,6 +47,10 @@ type Config struct {
 	// BatchSize is how many rows the bulk paths commit per transaction;
 	// default 5000.
 	BatchSize int
+	// Files keeps the X12 file bodies of interchanges and inbound files;
+	// default: a plain file store in the directory x12-files beside the
+	// database file.
+	Files *filestore.Store
 }
 
 func (c Config) validate() (Config, error) {
@@ -59,6 +65,13 @@ func (c Config) validate() (Config, error) {
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 5000
+	}
+	if c.Files == nil {
+		files, err := filestore.Open(filestore.Config{Dir: DefaultFilesDir(c.Path)})
+		if err != nil {
+			return c, fmt.Errorf("sqlitestore: %w", err)
+		}
+		c.Files = files
 	}
 	return c, nil
 }
@@ -111,9 +124,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlitestore: river client: %w", err)
 	}
 	s := &Store{cfg: cfg, db: db, river: client}
-	s.Auto = query.Auto{R: s}
+	s.Auto = query.Auto{R: s, Files: cfg.Files}
 	return s, nil
 }
+
+// DefaultFilesDir is where the file store of the database at path lives
+// unless configured: x12-files beside the database file.
+func DefaultFilesDir(path string) string {
+	return filepath.Join(filepath.Dir(path), filestore.DirName)
+}
+
+// Files is the store's file store.
+func (s *Store) Files() *filestore.Store { return s.cfg.Files }
 
 // DB is the store's single-connection pool, for tests and tools.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -143,7 +165,18 @@ func (s *Store) Migrate(ctx context.Context) ([]store.AppliedMigration, error) {
 		applied = append(applied, store.AppliedMigration{Component: "river", Version: v.Version, Name: v.Name})
 	}
 	ours, err := s.migrateOwn(ctx)
-	return append(applied, ours...), err
+	applied = append(applied, ours...)
+	if err != nil {
+		return applied, err
+	}
+	// Bodies of rows from before the file store move out of the database.
+	_, err = query.MoveContentToFiles(ctx, func(ctx context.Context, fn func(c query.Conn) error) error {
+		return s.inTx(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
+	}, s.cfg.Files)
+	if err != nil {
+		return applied, fmt.Errorf("sqlitestore: %w", err)
+	}
+	return applied, nil
 }
 
 func (s *Store) migrateOwn(ctx context.Context) ([]store.AppliedMigration, error) {
@@ -209,7 +242,7 @@ func (s *Store) applyNext(ctx context.Context, all []migrate.Migration) (migrate
 // RunTx runs fn in one transaction for clinicID (query.Runner).
 func (s *Store) RunTx(ctx context.Context, clinicID int64, fn func(q *query.Queries) error) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return fn(query.New(conn{tx}, query.SQLite, clinicID, s.cfg.Now))
+		return fn(query.New(conn{tx}, query.SQLite, clinicID, s.cfg.Now, s.cfg.Files))
 	})
 }
 
@@ -234,7 +267,7 @@ func (s *Store) InTx(ctx context.Context, clinicID int64, fn func(tx store.Tx) e
 		return &store.FieldError{Field: "clinicID (required)", Err: store.ErrInvalid}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return fn(&txn{Queries: query.New(conn{tx}, query.SQLite, clinicID, s.cfg.Now), tx: tx, river: s.river})
+		return fn(&txn{Queries: query.New(conn{tx}, query.SQLite, clinicID, s.cfg.Now, s.cfg.Files), tx: tx, river: s.river})
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/pgstore"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
@@ -28,6 +29,9 @@ type Options struct {
 	// Create allows creating a missing SQLite file (migrate wants it; the
 	// other commands want an error instead).
 	Create bool
+	// Files keeps X12 file bodies; default the backend's (x12-files beside
+	// a SQLite file, ~/.clearhouse/x12-files for PostgreSQL).
+	Files *filestore.Store
 }
 
 // IsPostgres reports whether database is a PostgreSQL URL.
@@ -53,12 +57,21 @@ func Open(ctx context.Context, database string, opts Options) (store.Store, erro
 		return nil, errors.New("no database given")
 	}
 	if IsPostgres(database) {
-		return pgstore.Open(ctx, pgstore.Config{URL: database, Now: opts.Now})
+		return pgstore.Open(ctx, pgstore.Config{URL: database, Now: opts.Now, Files: opts.Files})
 	}
 	if !opts.Create {
 		if _, err := os.Stat(database); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w", database, ErrNoDatabase)
 		}
 	}
-	return sqlitestore.Open(ctx, sqlitestore.Config{Path: database, Now: opts.Now})
+	return sqlitestore.Open(ctx, sqlitestore.Config{Path: database, Now: opts.Now, Files: opts.Files})
+}
+
+// DefaultFilesDir is the file store directory a database uses unless
+// configured.
+func DefaultFilesDir(database string) string {
+	if IsPostgres(database) {
+		return pgstore.DefaultFilesDir()
+	}
+	return sqlitestore.DefaultFilesDir(database)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/pgstore"
 	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
@@ -75,7 +76,11 @@ func OpenPostgres(t testing.TB, o Options) store.Store {
 
 func openPostgres(t testing.TB, url string, o Options) store.Store {
 	t.Helper()
-	s, err := pgstore.Open(context.Background(), pgstore.Config{URL: url, Now: o.Now, MaxConns: o.MaxConns})
+	files, err := filestore.Open(filestore.Config{Dir: filepath.Join(t.TempDir(), filestore.DirName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pgstore.Open(context.Background(), pgstore.Config{URL: url, Now: o.Now, MaxConns: o.MaxConns, Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +117,18 @@ func Main(m *testing.M, o Options, use func(pg Postgres)) int {
 		return 1
 	}
 	defer db.Drop(ctx)
-	s, err := pgstore.Open(ctx, pgstore.Config{URL: db.URL, Now: o.Now, MaxConns: o.MaxConns})
+	dir, err := os.MkdirTemp("", o.prefix()+"-files-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", o.prefix(), err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	files, err := filestore.Open(filestore.Config{Dir: dir})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", o.prefix(), err)
+		return 1
+	}
+	s, err := pgstore.Open(ctx, pgstore.Config{URL: db.URL, Now: o.Now, MaxConns: o.MaxConns, Files: files})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", o.prefix(), err)
 		return 1

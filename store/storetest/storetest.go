@@ -4,10 +4,13 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,6 +40,7 @@ func Run(t *testing.T, h Harness) {
 		fn   func(t *testing.T, h Harness)
 	}{
 		{"Clinics", testClinics},
+		{"ContentMovedToFiles", testContentMovedToFiles},
 		{"ProvidersPayersPatients", testProvidersPayersPatients},
 		{"Coverages", testCoverages},
 		{"Registration", testRegistration},
@@ -488,13 +492,13 @@ func testInterchanges(t *testing.T, h Harness) {
 		}
 		x, err = tx.CreateInterchange(ctx, store.CreateInterchangeParams{PayerID: &f.payer.ID, SenderID: fmt.Sprintf("IX%d", cid), ReceiverID: "EXHEALTH",
 			ControlNumber: n.Interchange, GroupControlNumber: n.FirstGroup, FirstSetControlNumber: n.FirstTransactionSet, SetCount: 1,
-			TransactionSet: "837P", ClaimCount: 1, FileName: "837P-000000001.x12", Content: content})
+			TransactionSet: "837P", ClaimCount: 1, FileName: "837P-000000001.x12", Body: bytes.NewReader(content)})
 		return err
 	}))
 	eq(t, "status", x.Status, store.InterchangeCreated)
 	eq(t, "size", x.SizeBytes, int64(len(content)))
 	eq(t, "checksum length", len(x.Checksum), 64)
-	eq(t, "content", string(x.Content), string(content))
+	eq(t, "content", readContent(t, s, x.ContentID), string(content))
 	_, err := s.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: cid, SenderID: "A", ReceiverID: "B", ControlNumber: 1_000_000_000})
 	wantErr(t, err, store.ErrInvalid)
 
@@ -520,7 +524,7 @@ func testInterchanges(t *testing.T, h Harness) {
 	list, err := s.ListInterchanges(ctx, store.ListInterchangesParams{ClinicID: cid, Statuses: []string{store.InterchangeUploaded}})
 	must(t, err)
 	eq(t, "uploaded", len(list), 1)
-	eq(t, "list leaves content out", list[0].Content == nil, true)
+	eq(t, "list names the content", list[0].ContentID, x.ContentID)
 	eq(t, "remote path", list[0].RemotePath, "/inbound/837P-000000001.x12")
 
 	cl := f.claim(t, "PCN-IX", 100)
@@ -536,20 +540,20 @@ func testInboundFiles(t *testing.T, h Harness) {
 	f := newFixture(t, h)
 	s, cid := f.s, f.clinic.ID
 	content := []byte("ISA*00*          *00*          *ZZ*EXHEALTH ...~")
-	a, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "999-1.x12", Source: "sftp:/outbound", Content: content})
+	a, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "999-1.x12", Source: "sftp:/outbound", Body: bytes.NewReader(content)})
 	must(t, err)
 	eq(t, "created", created, true)
 	eq(t, "state", a.State, store.InboundReceived)
-	b, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "999-1-again.x12", Content: content})
+	b, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "999-1-again.x12", Body: bytes.NewReader(content)})
 	must(t, err)
 	eq(t, "created again", created, false)
 	eq(t, "same row", b.ID, a.ID)
 	eq(t, "first name kept", b.FileName, "999-1.x12")
-	other, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "835.x12", FileType: "835", Content: []byte("other")})
+	other, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "835.x12", FileType: "835", Body: strings.NewReader("other")})
 	must(t, err)
 	eq(t, "other created", created, true)
 	g := newFixture(t, h)
-	c, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: g.clinic.ID, FileName: "999-1.x12", Content: content})
+	c, created, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: g.clinic.ID, FileName: "999-1.x12", Body: bytes.NewReader(content)})
 	must(t, err)
 	eq(t, "another clinic's copy is its own", created, true)
 	if c.ID == a.ID {
@@ -578,12 +582,13 @@ func testInboundFiles(t *testing.T, h Harness) {
 	wantErr(t, err, store.ErrInvalid)
 	full, err := s.GetInboundFile(ctx, f.ref(a.ID))
 	must(t, err)
-	eq(t, "content", string(full.Content), string(content))
+	eq(t, "content", readContent(t, s, full.ContentID), string(content))
+	eq(t, "a duplicate keeps the first file", b.ContentID, a.ContentID)
 	discarded, err := s.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: cid, ID: other.ID, State: store.InboundDiscarded,
 		Error: "discarded: the payer resends a corrected 835"})
 	must(t, err)
 	eq(t, "discarded", discarded.State, store.InboundDiscarded)
-	eq(t, "discarded content kept", string(discarded.Content), "other")
+	eq(t, "discarded content kept", readContent(t, s, discarded.ContentID), "other")
 	ds, err := s.ListInboundFiles(ctx, store.ListInboundFilesParams{ClinicID: cid, States: []string{store.InboundDiscarded}})
 	must(t, err)
 	eq(t, "discarded files", len(ds), 1)
@@ -593,9 +598,9 @@ func testAcknowledgments(t *testing.T, h Harness) {
 	ctx := context.Background()
 	f := newFixture(t, h)
 	s, cid := f.s, f.clinic.ID
-	x, err := s.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: cid, SenderID: "S", ReceiverID: "R", ControlNumber: 7, Content: []byte("x")})
+	x, err := s.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: cid, SenderID: "S", ReceiverID: "R", ControlNumber: 7, Body: strings.NewReader("x")})
 	must(t, err)
-	file, _, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "ta1", Content: []byte("ta1")})
+	file, _, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "ta1", Body: strings.NewReader("ta1")})
 	must(t, err)
 	cl := f.claim(t, "PCN-ACK", 100)
 	_, err = s.CreateAcknowledgment(ctx, store.CreateAcknowledgmentParams{ClinicID: cid, InboundFileID: &file.ID, InterchangeID: &x.ID, Kind: store.AckTA1,
@@ -620,7 +625,7 @@ func testRemittances(t *testing.T, h Harness) {
 	ctx := context.Background()
 	f := newFixture(t, h)
 	s, cid := f.s, f.clinic.ID
-	file, _, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "835", Content: []byte("835")})
+	file, _, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "835", Body: strings.NewReader("835")})
 	must(t, err)
 	params := store.CreateRemittanceParams{ClinicID: cid, InboundFileID: &file.ID, PayerID: &f.payer.ID, PayerIdentifier: "1870000001",
 		TraceNumber: "12345", PaymentMethod: "ACH", PaymentCents: 9000, PaymentDate: date(2025, 3, 20), FileChecksum: file.Checksum}
@@ -1005,4 +1010,73 @@ func testLookups(t *testing.T, h Harness) {
 	wantErr(t, err, store.ErrNotFound)
 	_, err = f.s.GetClaimByPayerClaimControlNumber(ctx, store.GetClaimByPayerClaimControlNumberParams{ClinicID: oid, PayerClaimControlNumber: "ICN-L1"})
 	wantErr(t, err, store.ErrNotFound)
+}
+
+// readContent reads a body from the file store.
+func readContent(t *testing.T, s store.Store, id string) string {
+	t.Helper()
+	r, err := s.OpenContent(context.Background(), id)
+	must(t, err)
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	must(t, err)
+	return string(b)
+}
+
+// testContentMovedToFiles puts bodies back in the content column, as rows
+// written before the file store held them, and checks that Migrate moves
+// them out: in chunks (a body over a megabyte), checksum checked, column
+// emptied, and the rows readable as before.
+func testContentMovedToFiles(t *testing.T, h Harness) {
+	ctx := context.Background()
+	f := newFixture(t, h)
+	s, cid := f.s, f.clinic.ID
+	big := strings.Repeat("CLM*PCN*100***11:B:1*Y*A*Y*Y~", 80_000) // 2.3 MB: three chunks
+	small := "ISA*00*old inbound~"
+	x, err := s.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: cid, SenderID: "S", ReceiverID: "R", ControlNumber: 8, Body: strings.NewReader(big)})
+	must(t, err)
+	in, _, err := s.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: cid, FileName: "old.x12", Body: strings.NewReader(small)})
+	must(t, err)
+	h.Exec(t, "UPDATE interchanges SET content_id = '', content = $3 WHERE clinic_id = $1 AND id = $2", cid, x.ID, []byte(big))
+	h.Exec(t, "UPDATE inbound_files SET content_id = '', content = $3 WHERE clinic_id = $1 AND id = $2", cid, in.ID, []byte(small))
+
+	_, err = s.Migrate(ctx)
+	must(t, err)
+	x2, err := s.GetInterchange(ctx, f.ref(x.ID))
+	must(t, err)
+	if x2.ContentID == "" || x2.ContentID == x.ContentID {
+		t.Fatalf("interchange content ID %q after the move (was %q)", x2.ContentID, x.ContentID)
+	}
+	eq(t, "moved interchange", readContent(t, s, x2.ContentID) == big, true)
+	in2, err := s.GetInboundFile(ctx, f.ref(in.ID))
+	must(t, err)
+	eq(t, "moved inbound file", readContent(t, s, in2.ContentID), small)
+	eq(t, "columns emptied", h.QueryInt(t, "SELECT length(content) FROM interchanges WHERE clinic_id = $1 AND id = $2", cid, x.ID)+
+		h.QueryInt(t, "SELECT length(content) FROM inbound_files WHERE clinic_id = $1 AND id = $2", cid, in.ID), int64(0))
+
+	// A body that does not match its row's checksum is not moved.
+	h.Exec(t, "UPDATE inbound_files SET content_id = '', content = $3 WHERE clinic_id = $1 AND id = $2", cid, in.ID, []byte("ISA*00*ALTERED!!!!~"))
+	_, err = s.Migrate(ctx)
+	if err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("Migrate with an altered body: %v", err)
+	}
+	h.Exec(t, "UPDATE inbound_files SET content_id = $3, content = $4 WHERE clinic_id = $1 AND id = $2", cid, in.ID, in2.ContentID, []byte{})
+}
+
+// Content reads a stored body (an interchange's or inbound file's
+// ContentID) from the file store, failing the test on error.
+func Content(t testing.TB, q interface {
+	OpenContent(ctx context.Context, contentID string) (io.ReadCloser, error)
+}, contentID string) []byte {
+	t.Helper()
+	r, err := q.OpenContent(context.Background(), contentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

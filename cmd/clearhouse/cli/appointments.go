@@ -71,7 +71,7 @@ func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Servi
 	if err != nil {
 		return nil, nil, nil, &ExitError{Code: 2, Err: err}
 	}
-	st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+	st, err := env.openStore(ctx, storedb.Options{})
 	if err != nil {
 		return nil, nil, nil, &ExitError{Code: 2, Err: err}
 	}
@@ -354,6 +354,8 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 	var id int64
 	var note, serviceType, pos string
 	var diagnoses []string
+	var rt realTimeFlags
+	var maxAge time.Duration
 	c := &cobra.Command{
 		Use:   name + " ID",
 		Short: short,
@@ -382,11 +384,18 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 				}
 				printAppointment(env, a, loc)
 			case "checkin":
-				ci, err := svc.CheckIn(ctx, scheduling.CheckInParams{ClinicID: f.clinic, AppointmentID: id, ServiceType: serviceType, Actor: "cli"})
+				ci, err := svc.CheckIn(ctx, scheduling.CheckInParams{ClinicID: f.clinic, AppointmentID: id, ServiceType: serviceType, Actor: "cli",
+					Exchanger: rt.exchanger(env), MaxAge: maxAge})
 				if err != nil {
 					return schedulingError(err)
 				}
 				printAppointment(env, ci.Appointment, loc)
+				switch {
+				case ci.Refreshed:
+					fmt.Fprintln(env.Stdout, "eligibility: the last 271 was too old; a fresh one was asked for in real time")
+				case ci.Stale != "":
+					fmt.Fprintf(env.Stderr, "warning: eligibility: %s\n", ci.Stale)
+				}
 				printResponsibility(env, ci.Responsibility)
 			case "checkout":
 				co, err := svc.CheckOut(ctx, scheduling.CheckOutParams{ClinicID: f.clinic, AppointmentID: id, PlaceOfService: pos,
@@ -408,6 +417,8 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 		c.Flags().StringVar(&note, "note", "", "note kept in the audit log")
 	case "checkin":
 		c.Flags().StringVar(&serviceType, "service-type", "", "EB03 service type of the visit (default 98, office visit)")
+		c.Flags().DurationVar(&maxAge, "max-age", scheduling.DefaultEligibilityMaxAge, "how old the coverage's last 271 may be before a fresh one is asked for in real time")
+		rt.register(c)
 	case "checkout":
 		c.Flags().StringVar(&pos, "pos", "", "place of service code (default 11, office)")
 		c.Flags().StringSliceVar(&diagnoses, "dx", nil, "ICD-10-CM diagnosis codes, in order")

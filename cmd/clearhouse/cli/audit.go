@@ -34,7 +34,7 @@ altered, inserted or deleted event, and then exits with status 1.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			s, err := storedb.Open(ctx, env.Database, storedb.Options{})
+			s, err := env.openStore(ctx, storedb.Options{})
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ func TestClaimsShow(t *testing.T) {
 	}
 	ix, err := st.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: 1, SenderID: "CLEARHOUSE", ReceiverID: "KHP01", ControlNumber: 17,
 		GroupControlNumber: 17, FirstSetControlNumber: 1, SetCount: 1, TransactionSet: "837P", ClaimCount: 1, FileName: "837P-KHP01-17.x12",
-		Content: []byte("ISA*...~")})
+		Body: bytes.NewReader([]byte("ISA*...~"))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ status_inquiry_days (default 21).`,
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
-			st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+			st, err := env.openStore(ctx, storedb.Options{})
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
@@ -88,7 +88,7 @@ status_inquiry_days (default 21).`,
 					return &ExitError{Code: code, Err: err}
 				}
 				path := filepath.Join(out, q.Interchange.FileName)
-				if err := os.WriteFile(path, q.Interchange.Content, 0o644); err != nil {
+				if err := writeContent(ctx, st, q.Interchange.ContentID, path); err != nil {
 					return &ExitError{Code: 2, Err: err}
 				}
 				fmt.Fprintf(env.Stdout, "%s: interchange %d (ISA13 %09d), %s, claims %s\n", path, q.Interchange.ID,

@@ -61,7 +61,7 @@ func submittedClaimDB(t *testing.T) (string, int64) {
 	}
 	ic, err := st.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: c, PayerID: &payer.ID, SenderID: "CLEARHOUSE", ReceiverID: "KEYSTONEHP",
 		ControlNumber: 1, GroupControlNumber: 1, FirstSetControlNumber: 1, SetCount: 1, TransactionSet: "837P", ClaimCount: 1,
-		FileName: "KHP01-837P.edi", Content: []byte("ISA")})
+		FileName: "KHP01-837P.edi", Body: bytes.NewReader([]byte("ISA"))})
 	if err != nil {
 		t.Fatal(err)
 	}

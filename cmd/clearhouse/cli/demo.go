@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 
@@ -41,9 +42,15 @@ func newDemoCmd(env *Env) *cobra.Command {
 			if cmd.Flags().Changed("database") || env.Getenv("CLEARHOUSE_DATABASE") != "" {
 				database = env.Database
 			}
+			// The file store as configured (its keys, its directory); by
+			// default plain, beside the demo's database in --dir.
+			files, err := env.openFiles(cmp.Or(database, filepath.Join(abs, "clearhouse.db")))
+			if err != nil {
+				return err
+			}
 			_, err = demo.Run(cmdContext(cmd), demo.Options{
 				Seed: seed, Patients: patients, Appointments: appointments,
-				Dir: abs, Database: database,
+				Dir: abs, Database: database, Files: files,
 				Stdout: env.Stdout, Stderr: env.Stderr, Terminal: isTerminal(env.Stderr),
 			})
 			if err != nil {

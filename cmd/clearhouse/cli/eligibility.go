@@ -18,9 +18,9 @@ import (
 func newEligibilityCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eligibility",
-		Short: "Read 271 eligibility responses",
+		Short: "Check coverage in real time, run the nightly 270 batches, read 271 responses",
 	}
-	cmd.AddCommand(newEligibilityDecodeCmd(env))
+	cmd.AddCommand(newEligibilityDecodeCmd(env), newEligibilityCheckCmd(env))
 	addEligibilityRunCmds(cmd, env)
 	return cmd
 }

@@ -72,7 +72,7 @@ func seedInbound(t *testing.T, db string) {
 	const clinic = 1
 	quarantine := func(name string, content []byte, reason string, cause *edi.Error) {
 		t.Helper()
-		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinic, FileName: name, Source: "KHP01", Content: content})
+		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinic, FileName: name, Source: "KHP01", Body: bytes.NewReader(content)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func seedInbound(t *testing.T, db string) {
 			Err: edi.ErrSyntax, Msg: "GS02 is required"})
 	post := func(name string, content []byte) {
 		t.Helper()
-		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinic, FileName: name, Source: "KHP01", FileType: "835", Content: content})
+		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinic, FileName: name, Source: "KHP01", FileType: "835", Body: bytes.NewReader(content)})
 		if err != nil {
 			t.Fatal(err)
 		}

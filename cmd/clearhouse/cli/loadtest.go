@@ -866,7 +866,7 @@ func (lt *loadtest) check(ctx context.Context, res *loadtestResult) error {
 			if err != nil {
 				return err
 			}
-			if err := eachCLM(content, func(pcn string) { received[pcn]++ }); err != nil {
+			if err := eachCLM(bytes.NewReader(content), func(pcn string) { received[pcn]++ }); err != nil {
 				return fmt.Errorf("payer %s file %s: %w", id, e.Name(), err)
 			}
 		}
@@ -885,7 +885,13 @@ func (lt *loadtest) check(ctx context.Context, res *loadtestResult) error {
 			if err != nil {
 				return err
 			}
-			if err := eachCLM(ic.Content, func(pcn string) { carried[pcn]++ }); err != nil {
+			body, err := lt.st.OpenContent(ctx, ic.ContentID)
+			if err != nil {
+				return fmt.Errorf("interchange %d: %w", ic.ID, err)
+			}
+			err = eachCLM(body, func(pcn string) { carried[pcn]++ })
+			body.Close()
+			if err != nil {
 				return fmt.Errorf("interchange %d: %w", ic.ID, err)
 			}
 		}
@@ -1027,8 +1033,8 @@ func (lt *loadtest) check(ctx context.Context, res *loadtestResult) error {
 
 // eachCLM calls fn with the patient control number (CLM01) of every claim
 // of an 837.
-func eachCLM(content []byte, fn func(pcn string)) error {
-	r := edi.NewReader(bytes.NewReader(content))
+func eachCLM(content io.Reader, fn func(pcn string)) error {
+	r := edi.NewReader(content)
 	for {
 		s, err := r.Next()
 		if err == io.EOF {

@@ -23,7 +23,7 @@ migration it applies; running it again on a current schema applies nothing.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			s, err := storedb.Open(ctx, env.Database, storedb.Options{Create: true})
+			s, err := env.openStore(ctx, storedb.Options{Create: true})
 			if err != nil {
 				return &ExitError{Code: 1, Err: err}
 			}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -23,6 +25,7 @@ import (
 
 func newPaysimCmd(env *Env) *cobra.Command {
 	var (
+		realtimeAddr                                    string
 		listen, root, hostKey                           string
 		users, payerIDs                                 []string
 		passwordEnvs, authorizedKeys                    []string
@@ -151,6 +154,19 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 				defer close(released)
 				sim.RunReleases(ctx, releaseEvery)
 			}()
+			var rtServer *http.Server
+			if realtimeAddr != "" {
+				ln, err := net.Listen("tcp", realtimeAddr)
+				if err != nil {
+					return &ExitError{Code: 1, Err: fmt.Errorf("paysim: --realtime-addr: %w", err)}
+				}
+				mux := http.NewServeMux()
+				mux.Handle("POST /core", sim.RealTimeHandler())
+				rtServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+				go func() { _ = rtServer.Serve(ln) }()
+				context.AfterFunc(ctx, func() { _ = rtServer.Close() })
+				fmt.Fprintf(env.Stdout, "paysim: real-time 270/276 (CAQH CORE HTTP+MIME) at http://%s/core\n", ln.Addr())
+			}
 			addr := srv.Addr().String()
 			fmt.Fprintf(env.Stdout, "paysim: SFTP listening on %s, root %s\n", addr, srv.Root())
 			fmt.Fprintf(env.Stdout, "host key %s\n", ssh.FingerprintSHA256(srv.HostKey()))
@@ -164,6 +180,7 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:2222", "TCP address to listen on")
 	f.StringVar(&root, "root", "paysim-data", "directory holding the payers' folders")
+	f.StringVar(&realtimeAddr, "realtime-addr", "", "TCP address of the real-time 270/276 endpoint (POST /core); empty: none")
 	f.StringVar(&hostKey, "host-key", "paysim_host_ed25519_key", "host key file (generated and saved if missing)")
 	f.StringArrayVar(&users, "user", nil, "user NAME:PAYER, or NAME for access to every payer (repeatable)")
 	f.StringArrayVar(&payerIDs, "payer", nil, "payer whose folders to create besides the users' payers (repeatable)")

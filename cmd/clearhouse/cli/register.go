@@ -67,7 +67,7 @@ func (f *regFlags) open(ctx context.Context, env *Env, needClinic bool) (*regSes
 	if err != nil {
 		return nil, &ExitError{Code: 2, Err: err}
 	}
-	st, err := storedb.Open(ctx, env.Database, storedb.Options{Create: f.create})
+	st, err := env.openStore(ctx, storedb.Options{Create: f.create})
 	if err != nil {
 		return nil, &ExitError{Code: 2, Err: err}
 	}

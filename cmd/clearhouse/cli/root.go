@@ -28,6 +28,8 @@ type Env struct {
 	Database string
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
+	// Files configures the X12 file store (directory, size limit, keys).
+	Files FilesConfig
 }
 
 // ExitError carries a process exit status through cobra's error return.
@@ -106,7 +108,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 					return &ExitError{Code: 2, Err: err}
 				}
 			}
-			return nil
+			return fileStoreEnv(cmd, env)
 		},
 		Version: Version,
 	}
@@ -118,6 +120,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		"database: a postgres:// URL or a SQLite file path (env CLEARHOUSE_DATABASE)")
 	root.PersistentFlags().StringVar(&configFlag, "config", "",
 		"configuration file: the database and serve's settings (env CLEARHOUSE_CONFIG; default ./"+DefaultConfigFile+" when it exists)")
+	fileStoreFlags(root, env)
 
 	root.AddCommand(
 		newVersionCmd(env),
@@ -147,6 +150,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newCoverageCmd(env),
 		newInboundCmd(env),
 		newJobsCmd(env),
+		newKeysCmd(env),
 	)
 	usageErrors(root)
 	return root

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"github.com/clearhouse/clearhouse/access"
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
@@ -311,7 +313,7 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		return exitf(2, "--inbox: %v", err)
 	}
 
-	s.st, err = storedb.Open(ctx, s.env.Database, storedb.Options{Create: f.migrate})
+	s.st, err = s.env.openStore(ctx, storedb.Options{Create: f.migrate})
 	if err != nil {
 		return exitf(2, "open %s: %v", storedb.Describe(s.env.Database), err)
 	}
@@ -348,8 +350,9 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		Billing:    billing.Options{Actor: "worker"},
 		Scheduling: scheduling.Config{NoReminders: true},
 		Pipeline: worker.Config{
-			Endpoint:      endpoint,
-			Transport:     transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics},
+			Endpoint: endpoint,
+			Transport: transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics,
+				MaxInboundSize: cmp.Or(s.env.Files.MaxSize, filestore.DefaultMaxSize)},
 			Metrics:       jobMetrics,
 			PollPayers:    f.pollPayers,
 			PollInterval:  f.pollInterval,

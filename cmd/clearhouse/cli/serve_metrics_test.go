@@ -155,7 +155,7 @@ clearhouse_queue_jobs{kind="nightly",state="available"} 1
 				t.Fatalf("payers: %v %v", payers, err)
 			}
 			ic, err := st.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: 1, PayerID: &payers[0].ID, SenderID: "S", ReceiverID: "R",
-				ControlNumber: 900001, TransactionSet: "837P", ClaimCount: 1, FileName: "metrics.x12", Content: []byte("ISA")})
+				ControlNumber: 900001, TransactionSet: "837P", ClaimCount: 1, FileName: "metrics.x12", Body: strings.NewReader("ISA")})
 			if err != nil {
 				t.Fatal(err)
 			}

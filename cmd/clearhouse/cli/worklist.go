@@ -64,7 +64,7 @@ func (f *workFlags) open(ctx context.Context, env *Env) (*worklist.Service, stor
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := storedb.Open(ctx, env.Database, storedb.Options{Now: now})
+	st, err := env.openStore(ctx, storedb.Options{Now: now})
 	if err != nil {
 		return nil, nil, &ExitError{Code: 2, Err: err}
 	}

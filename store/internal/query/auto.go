@@ -5,7 +5,9 @@ package query
 
 import (
 	"context"
+	"io"
 
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -15,8 +17,16 @@ type Runner interface {
 }
 
 // Auto implements store.Queries on a Runner: each call gets its own
-// transaction for the clinic named in its params.
-type Auto struct{ R Runner }
+// transaction for the clinic named in its params. Files is the file store
+// OpenContent reads (no transaction needed).
+type Auto struct {
+	R     Runner
+	Files *filestore.Store
+}
+
+func (a Auto) OpenContent(ctx context.Context, contentID string) (io.ReadCloser, error) {
+	return (&Queries{files: a.Files}).OpenContent(ctx, contentID)
+}
 
 var _ store.Queries = Auto{}
 var _ store.Queries = (*Queries)(nil)

@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -57,24 +60,57 @@ func Checksum(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-const interchangeBaseCols = `id, clinic_id, payer_id, sender_id, receiver_id, control_number, group_control_number,
-	first_set_control_number, set_count, transaction_set, claim_count, file_name, checksum, size_bytes, status,
+const interchangeCols = `id, clinic_id, payer_id, sender_id, receiver_id, control_number, group_control_number,
+	first_set_control_number, set_count, transaction_set, claim_count, file_name, checksum, size_bytes, content_id, status,
 	transfer_attempts, last_error, remote_path, uploaded_at, created_at, updated_at`
 
-const interchangeCols = interchangeBaseCols + ", content"
+func scanInterchange(r Row) (store.Interchange, error) {
+	var x store.Interchange
+	err := r.Scan(&x.ID, &x.ClinicID, &x.PayerID, &x.SenderID, &x.ReceiverID, &x.ControlNumber, &x.GroupControlNumber,
+		&x.FirstSetControlNumber, &x.SetCount, &x.TransactionSet, &x.ClaimCount, &x.FileName, &x.Checksum, &x.SizeBytes,
+		&x.ContentID, &x.Status, &x.TransferAttempts, &x.LastError, &x.RemotePath, NullTS(&x.UploadedAt), TS(&x.CreatedAt),
+		TS(&x.UpdatedAt))
+	return x, err
+}
 
-func scanInterchange(withContent bool) func(Row) (store.Interchange, error) {
-	return func(r Row) (store.Interchange, error) {
-		var x store.Interchange
-		dest := []any{&x.ID, &x.ClinicID, &x.PayerID, &x.SenderID, &x.ReceiverID, &x.ControlNumber, &x.GroupControlNumber,
-			&x.FirstSetControlNumber, &x.SetCount, &x.TransactionSet, &x.ClaimCount, &x.FileName, &x.Checksum, &x.SizeBytes,
-			&x.Status, &x.TransferAttempts, &x.LastError, &x.RemotePath, NullTS(&x.UploadedAt), TS(&x.CreatedAt), TS(&x.UpdatedAt)}
-		if withContent {
-			dest = append(dest, &x.Content)
-		}
-		err := r.Scan(dest...)
-		return x, err
+// putBody streams a body into the file store; a nil body is an empty file,
+// which needs no file.
+func (q *Queries) putBody(ctx context.Context, what string, body io.Reader) (filestore.Info, error) {
+	if body == nil {
+		return filestore.Info{SHA256: Checksum(nil)}, nil
 	}
+	if q.files == nil {
+		return filestore.Info{}, fmt.Errorf("%s: %w", what, ErrNoFileStore)
+	}
+	info, err := q.files.Put(ctx, body)
+	if err != nil {
+		return info, fmt.Errorf("%s: %w", what, err)
+	}
+	if info.Size == 0 {
+		q.files.Remove(info.ID)
+		info.ID = ""
+	}
+	return info, nil
+}
+
+// dropBody removes a body written for a row that was not inserted.
+func (q *Queries) dropBody(info filestore.Info) {
+	if info.ID != "" {
+		q.files.Remove(info.ID)
+	}
+}
+
+// ErrNoFileStore: the store was opened without a file store.
+var ErrNoFileStore = errors.New("no file store configured for X12 file bodies")
+
+func (q *Queries) OpenContent(_ context.Context, contentID string) (io.ReadCloser, error) {
+	if contentID == "" {
+		return emptyContent{strings.NewReader("")}, nil
+	}
+	if q.files == nil {
+		return nil, ErrNoFileStore
+	}
+	return q.files.Open(contentID)
 }
 
 var interchangeStatuses = []string{store.InterchangeCreated, store.InterchangeUploading, store.InterchangeUploaded,
@@ -93,17 +129,21 @@ func (q *Queries) CreateInterchange(ctx context.Context, p store.CreateInterchan
 	if p.ControlNumber < 1 || p.ControlNumber > maxControlNumber {
 		return store.Interchange{}, &store.FieldError{Field: "ControlNumber (ISA13 must be 1..999999999)", Err: store.ErrInvalid}
 	}
-	content := p.Content
-	if content == nil {
-		content = []byte{}
+	body, err := q.putBody(ctx, "interchange "+p.FileName, p.Body)
+	if err != nil {
+		return store.Interchange{}, err
 	}
-	return scanInterchange(true)(q.c.QueryRow(ctx, `INSERT INTO interchanges (clinic_id, payer_id, sender_id, receiver_id,
+	x, err := scanInterchange(q.c.QueryRow(ctx, `INSERT INTO interchanges (clinic_id, payer_id, sender_id, receiver_id,
 		control_number, group_control_number, first_set_control_number, set_count, transaction_set, claim_count, file_name,
-		checksum, size_bytes, content, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING `+interchangeCols,
+		checksum, size_bytes, content, content_id, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING `+interchangeCols,
 		cid, p.PayerID, p.SenderID, p.ReceiverID, p.ControlNumber, p.GroupControlNumber, p.FirstSetControlNumber, p.SetCount,
-		p.TransactionSet, p.ClaimCount, p.FileName, Checksum(content), int64(len(content)), content,
+		p.TransactionSet, p.ClaimCount, p.FileName, body.SHA256, body.Size, []byte{}, body.ID,
 		store.InterchangeCreated, q.Now()))
+	if err != nil {
+		q.dropBody(body)
+	}
+	return x, err
 }
 
 func (q *Queries) GetInterchange(ctx context.Context, ref store.Ref) (store.Interchange, error) {
@@ -111,7 +151,7 @@ func (q *Queries) GetInterchange(ctx context.Context, ref store.Ref) (store.Inte
 	if err != nil {
 		return store.Interchange{}, err
 	}
-	x, err := scanInterchange(true)(q.c.QueryRow(ctx, "SELECT "+interchangeCols+" FROM interchanges WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	x, err := scanInterchange(q.c.QueryRow(ctx, "SELECT "+interchangeCols+" FROM interchanges WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
 	return x, wrap("interchange", ref.ID, err)
 }
 
@@ -135,7 +175,7 @@ func (q *Queries) FindInterchange(ctx context.Context, p store.FindInterchangePa
 	}
 	// Control numbers wrap after 999999999: the newest one is meant.
 	b.add(" ORDER BY id DESC LIMIT 1")
-	x, err := scanInterchange(true)(q.c.QueryRow(ctx, b.String(), b.args...))
+	x, err := scanInterchange(q.c.QueryRow(ctx, b.String(), b.args...))
 	if err != nil {
 		return x, fmt.Errorf("interchange %s/%s ISA13 %d GS06 %d: %w", p.SenderID, p.ReceiverID, p.ControlNumber, p.GroupControlNumber, err)
 	}
@@ -148,7 +188,7 @@ func (q *Queries) ListInterchanges(ctx context.Context, p store.ListInterchanges
 		return nil, err
 	}
 	var b builder
-	b.add("SELECT " + interchangeBaseCols + " FROM interchanges")
+	b.add("SELECT " + interchangeCols + " FROM interchanges")
 	b.cond("clinic_id = ?", cid)
 	b.in("status", p.Statuses)
 	if p.PayerID != 0 {
@@ -160,7 +200,7 @@ func (q *Queries) ListInterchanges(ctx context.Context, p store.ListInterchanges
 	b.add(" ORDER BY id")
 	b.limit(p.Limit)
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
-	return collect(rows, err, scanInterchange(false))
+	return collect(rows, err, scanInterchange)
 }
 
 func (q *Queries) UpdateInterchangeTransfer(ctx context.Context, p store.UpdateInterchangeTransferParams) (store.Interchange, error) {
@@ -179,7 +219,7 @@ func (q *Queries) UpdateInterchangeTransfer(ctx context.Context, p store.UpdateI
 	if p.RemotePath != "" {
 		remote = p.RemotePath
 	}
-	x, err := scanInterchange(true)(q.c.QueryRow(ctx, `UPDATE interchanges SET status = $3,
+	x, err := scanInterchange(q.c.QueryRow(ctx, `UPDATE interchanges SET status = $3,
 		transfer_attempts = transfer_attempts + $4, last_error = $5, remote_path = COALESCE($6, remote_path),
 		uploaded_at = COALESCE($7, uploaded_at), updated_at = $8
 		WHERE clinic_id = $1 AND id = $2 RETURNING `+interchangeCols,
@@ -189,22 +229,14 @@ func (q *Queries) UpdateInterchangeTransfer(ctx context.Context, p store.UpdateI
 
 // Inbound files.
 
-const inboundBaseCols = `id, clinic_id, checksum, file_name, source, size_bytes, file_type, state, quarantine_reason, error,
-	received_at, processed_at, updated_at`
+const inboundCols = `id, clinic_id, checksum, file_name, source, size_bytes, file_type, state, quarantine_reason, error,
+	content_id, received_at, processed_at, updated_at`
 
-const inboundCols = inboundBaseCols + ", content"
-
-func scanInbound(withContent bool) func(Row) (store.InboundFile, error) {
-	return func(r Row) (store.InboundFile, error) {
-		var f store.InboundFile
-		dest := []any{&f.ID, &f.ClinicID, &f.Checksum, &f.FileName, &f.Source, &f.SizeBytes, &f.FileType, &f.State,
-			&f.QuarantineReason, &f.Error, TS(&f.ReceivedAt), NullTS(&f.ProcessedAt), TS(&f.UpdatedAt)}
-		if withContent {
-			dest = append(dest, &f.Content)
-		}
-		err := r.Scan(dest...)
-		return f, err
-	}
+func scanInbound(r Row) (store.InboundFile, error) {
+	var f store.InboundFile
+	err := r.Scan(&f.ID, &f.ClinicID, &f.Checksum, &f.FileName, &f.Source, &f.SizeBytes, &f.FileType, &f.State,
+		&f.QuarantineReason, &f.Error, &f.ContentID, TS(&f.ReceivedAt), NullTS(&f.ProcessedAt), TS(&f.UpdatedAt))
+	return f, err
 }
 
 var inboundStates = []string{store.InboundReceived, store.InboundProcessing, store.InboundProcessed, store.InboundFailed,
@@ -215,24 +247,26 @@ func (q *Queries) RecordInboundFile(ctx context.Context, p store.RecordInboundFi
 	if err != nil {
 		return store.InboundFile{}, false, err
 	}
-	content := p.Content
-	if content == nil {
-		content = []byte{}
+	body, err := q.putBody(ctx, fmt.Sprintf("inbound file %q", p.FileName), p.Body)
+	if err != nil {
+		return store.InboundFile{}, false, err
 	}
-	sum := Checksum(content)
+	sum := body.SHA256
 	now := q.Now()
-	f, err := scanInbound(true)(q.c.QueryRow(ctx, `INSERT INTO inbound_files (clinic_id, checksum, file_name, source, size_bytes,
-		file_type, state, content, received_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+	f, err := scanInbound(q.c.QueryRow(ctx, `INSERT INTO inbound_files (clinic_id, checksum, file_name, source, size_bytes,
+		file_type, state, content, content_id, received_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 		ON CONFLICT (clinic_id, checksum) DO NOTHING RETURNING `+inboundCols,
-		cid, sum, p.FileName, p.Source, int64(len(content)), p.FileType, store.InboundReceived, content, now))
+		cid, sum, p.FileName, p.Source, body.Size, p.FileType, store.InboundReceived, []byte{}, body.ID, now))
 	if err == nil {
 		return f, true, nil
 	}
+	// Recorded before (or the insert failed): the copy just written goes.
+	q.dropBody(body)
 	if !errors.Is(err, store.ErrNotFound) {
 		return f, false, fmt.Errorf("inbound file %q: %w", p.FileName, err)
 	}
-	f, err = scanInbound(true)(q.c.QueryRow(ctx, "SELECT "+inboundCols+" FROM inbound_files WHERE clinic_id = $1 AND checksum = $2", cid, sum))
+	f, err = scanInbound(q.c.QueryRow(ctx, "SELECT "+inboundCols+" FROM inbound_files WHERE clinic_id = $1 AND checksum = $2", cid, sum))
 	if err != nil {
 		return f, false, fmt.Errorf("inbound file %q: %w", p.FileName, err)
 	}
@@ -244,7 +278,7 @@ func (q *Queries) GetInboundFile(ctx context.Context, ref store.Ref) (store.Inbo
 	if err != nil {
 		return store.InboundFile{}, err
 	}
-	f, err := scanInbound(true)(q.c.QueryRow(ctx, "SELECT "+inboundCols+" FROM inbound_files WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	f, err := scanInbound(q.c.QueryRow(ctx, "SELECT "+inboundCols+" FROM inbound_files WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
 	return f, wrap("inbound file", ref.ID, err)
 }
 
@@ -254,7 +288,7 @@ func (q *Queries) ListInboundFiles(ctx context.Context, p store.ListInboundFiles
 		return nil, err
 	}
 	var b builder
-	b.add("SELECT " + inboundBaseCols + " FROM inbound_files")
+	b.add("SELECT " + inboundCols + " FROM inbound_files")
 	b.cond("clinic_id = ?", cid)
 	b.in("state", p.States)
 	b.in("file_type", p.FileTypes)
@@ -264,7 +298,7 @@ func (q *Queries) ListInboundFiles(ctx context.Context, p store.ListInboundFiles
 	b.add(" ORDER BY id")
 	b.limit(p.Limit)
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
-	return collect(rows, err, scanInbound(false))
+	return collect(rows, err, scanInbound)
 }
 
 func (q *Queries) UpdateInboundFile(ctx context.Context, p store.UpdateInboundFileParams) (store.InboundFile, error) {
@@ -279,7 +313,7 @@ func (q *Queries) UpdateInboundFile(ctx context.Context, p store.UpdateInboundFi
 	if p.FileType != "" {
 		fileType = p.FileType
 	}
-	f, err := scanInbound(true)(q.c.QueryRow(ctx, `UPDATE inbound_files SET state = $3, file_type = COALESCE($4, file_type),
+	f, err := scanInbound(q.c.QueryRow(ctx, `UPDATE inbound_files SET state = $3, file_type = COALESCE($4, file_type),
 		quarantine_reason = $5, error = $6, processed_at = COALESCE($7, processed_at), updated_at = $8
 		WHERE clinic_id = $1 AND id = $2 RETURNING `+inboundCols,
 		cid, p.ID, p.State, fileType, p.QuarantineReason, p.Error, p.ProcessedAt, q.Now()))
@@ -339,3 +373,8 @@ func (q *Queries) ListAcknowledgments(ctx context.Context, p store.ListAcknowled
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
 	return collect(rows, err, scanAck)
 }
+
+// emptyContent is an empty file; like a file store reader, it seeks.
+type emptyContent struct{ *strings.Reader }
+
+func (emptyContent) Close() error { return nil }

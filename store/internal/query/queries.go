@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -16,11 +17,13 @@ type Queries struct {
 	d      Dialect
 	clinic int64
 	now    func() time.Time
+	files  *filestore.Store
 }
 
-// New returns Queries over c for clinicID; now is the store's clock.
-func New(c Conn, d Dialect, clinicID int64, now func() time.Time) *Queries {
-	return &Queries{c: c, d: d, clinic: clinicID, now: now}
+// New returns Queries over c for clinicID; now is the store's clock and
+// files the file store that keeps interchange and inbound file bodies.
+func New(c Conn, d Dialect, clinicID int64, now func() time.Time, files *filestore.Store) *Queries {
+	return &Queries{c: c, d: d, clinic: clinicID, now: now, files: files}
 }
 
 // ClinicID is the transaction's clinic.
