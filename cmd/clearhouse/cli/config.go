@@ -39,7 +39,9 @@ type configFile struct {
 }
 
 // configEnv names the environment variable that overrides a serve setting
-// of the file (flags override both).
+// of the file (flags override both). The file store's settings (files-dir,
+// key-file, ...) are applied from their environment variables after the
+// file, so those win over it too.
 var configEnv = map[string]string{"tz": "CLEARHOUSE_TZ"}
 
 // configPath is the file to read: --config, else $CLEARHOUSE_CONFIG, else
@@ -100,8 +102,12 @@ func (cf *configFile) applyServe(flags *pflag.FlagSet, env *Env) error {
 	for _, key := range keys {
 		node := cf.Serve[key]
 		fl := flags.Lookup(key)
-		if fl == nil || key == "help" || key == "config" {
-			errs = append(errs, fmt.Errorf("%s: serve.%s (line %d): not a setting of serve", cf.path, key, node.Line))
+		if fl == nil || key == "help" || key == "config" || key == "database" {
+			why := "not a setting of serve"
+			if key == "database" {
+				why = "give the database at the top level of the file"
+			}
+			errs = append(errs, fmt.Errorf("%s: serve.%s (line %d): %s", cf.path, key, node.Line, why))
 			continue
 		}
 		if fl.Changed {

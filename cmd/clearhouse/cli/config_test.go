@@ -38,6 +38,7 @@ serve:
 	unknown := write("unknown.yaml", "serve:\n  workers: 3\n  wrokers: 4\n")
 	badValue := write("bad-value.yaml", "serve:\n  workers: many\n")
 	badTop := write("bad-top.yaml", "databse: x.db\n")
+	nested := write("nested.yaml", "serve:\n  database: x.db\n")
 	type want struct {
 		database, listen, workers, pollPayers, nightly, tz, noNightly, shutdown, logFormat string
 	}
@@ -73,6 +74,7 @@ serve:
 		{name: "unknown key", args: []string{"--config", unknown}, wantCode: 2, wantErr: "unknown.yaml: serve.wrokers (line 3): not a setting of serve"},
 		{name: "bad value", args: []string{"--config", badValue}, wantCode: 2, wantErr: `bad-value.yaml: serve.workers (line 2): "many"`},
 		{name: "unknown top-level key", args: []string{"--config", badTop}, wantCode: 2, wantErr: "field databse not found"},
+		{name: "database under serve", args: []string{"--config", nested}, wantCode: 2, wantErr: "serve.database (line 2): give the database at the top level"},
 		{name: "missing file", args: []string{"--config", filepath.Join(dir, "nope.yaml")}, wantCode: 2, wantErr: "nope.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
