@@ -79,3 +79,10 @@ func (c QueueConfig) Normalize(workers int) (QueueConfig, error) {
 	}
 	return c, nil
 }
+
+// JobCount is how many River jobs of a kind are in a state (the queue
+// depth metrics of serve).
+type JobCount struct {
+	Kind, State string
+	Count       int
+}

@@ -39,6 +39,9 @@ const (
 	// runs 10000).
 	envCrashClaims = "CLEARHOUSE_CRASH_CLAIMS"
 	envCrashKills  = "CLEARHOUSE_CRASH_KILLS"
+	// envCrashDefaults runs the worker with the pipeline's default
+	// timeouts, slices and fetch interval, as serve does.
+	envCrashDefaults = "CLEARHOUSE_CRASH_DEFAULTS"
 )
 
 // Crash test timing: jobs are cut into short runs, so a stuck job (its
@@ -65,8 +68,12 @@ func crashWorker(db string) int {
 		return 1
 	}
 	defer st.Close()
-	_, p, err := buildPipeline(st, simTarget{Addr: os.Getenv(envCrashAddr), Fingerprint: os.Getenv(envCrashKey)},
-		pipelineOptions{inbox: os.Getenv(envCrashInbox), jobTimeout: crashJobTimeout, rescueAfter: crashRescueAfter, maxClaims: 200, sliceSize: 100})
+	opts := pipelineOptions{inbox: os.Getenv(envCrashInbox), jobTimeout: crashJobTimeout, rescueAfter: crashRescueAfter, maxClaims: 200, sliceSize: 100}
+	defaults := os.Getenv(envCrashDefaults) != ""
+	if defaults {
+		opts = pipelineOptions{inbox: os.Getenv(envCrashInbox)}
+	}
+	_, p, err := buildPipeline(st, simTarget{Addr: os.Getenv(envCrashAddr), Fingerprint: os.Getenv(envCrashKey)}, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crash worker:", err)
 		return 1
@@ -74,7 +81,9 @@ func crashWorker(db string) int {
 	defer p.Close()
 	qc := p.QueueConfig(4)
 	qc.PeriodicJobs = nil
-	qc.FetchPollInterval = 50 * time.Millisecond
+	if !defaults {
+		qc.FetchPollInterval = 50 * time.Millisecond
+	}
 	q, err := st.NewQueue(qc)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crash worker:", err)

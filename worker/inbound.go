@@ -194,6 +194,12 @@ type processInboundWorker struct {
 	p *Pipeline
 }
 
+// Timeout is River's timeout of a file's run: the run's own (Config.
+// InboundTimeout) and the rescue grace.
+func (w *processInboundWorker) Timeout(*river.Job[ProcessInboundArgs]) time.Duration {
+	return w.p.cfg.InboundTimeout + w.p.rescueGrace()
+}
+
 func (w *processInboundWorker) Work(ctx context.Context, job *river.Job[ProcessInboundArgs]) error {
 	return instrument(w.p, ctx, job, w.p.processInbound)
 }
@@ -240,6 +246,9 @@ const (
 
 // processInbound applies one received file; see ProcessInboundArgs.
 func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) error {
+	start := p.cfg.Now()
+	// counts are what the file applied, for its log line (never PHI).
+	var counts []any
 	st := p.cfg.Store
 	f, err := st.GetInboundFile(ctx, store.Ref{ClinicID: a.ClinicID, ID: a.InboundFileID})
 	if err != nil {
@@ -259,7 +268,9 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 	}
 	switch kind {
 	case kindAck:
-		_, err = p.cfg.Billing.ApplyAcknowledgment(ctx, a.ClinicID, f.ID)
+		var res billing.AckResult
+		res, err = p.cfg.Billing.ApplyAcknowledgment(ctx, a.ClinicID, f.ID)
+		counts = []any{"accepted", len(res.Accepted), "rejected", len(res.Rejected), "unknown", len(res.Unknown), "already_applied", res.AlreadyApplied}
 	case kind835:
 		// A payer's 277CA and 835 often arrive in one poll; the claims must
 		// be acknowledged before they are paid, or a late 277CA would move
@@ -281,6 +292,8 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		}
 		res, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, body)
 		body.Close()
+		counts = []any{"remittances", res.Remittances, "posted", res.Posted, "unmatched", res.Unmatched, "not_posted", res.NotPosted,
+			"denials", res.Denials, "held", res.Held, "already_posted", res.AlreadyPosted}
 		if err == nil && res.HeldFile {
 			p.metrics.inbound.WithLabelValues(InboundOutcomeHeld).Inc()
 			p.log.Warn("inbound file held", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", res.Holds[0].Reason)
@@ -317,6 +330,9 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		return err
 	}
 	p.metrics.inbound.WithLabelValues(InboundOutcomeProcessed).Inc()
+	p.log.Info("inbound file processed", append([]any{"clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "type", f.FileType,
+		"bytes", f.SizeBytes, "duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String()}, counts...)...)
+	p.observeResponse(ctx, f)
 	return nil
 }
 

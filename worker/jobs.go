@@ -95,6 +95,16 @@ func (p *Pipeline) budgetSpent(start time.Time) bool {
 	return p.cfg.Now().Sub(start) > p.cfg.JobTimeout/2
 }
 
+// timeout is how long one run of a job kind may take: its context ends
+// then.
+func (p *Pipeline) timeout(kind string) time.Duration {
+	switch kind {
+	case ProcessInboundArgs{}.Kind(), PollInboundArgs{}.Kind():
+		return p.cfg.InboundTimeout
+	}
+	return p.cfg.JobTimeout
+}
+
 type nightlyAllWorker struct {
 	river.WorkerDefaults[NightlyAllArgs]
 	p *Pipeline
@@ -124,9 +134,28 @@ func (w *nightlyWorker) Work(ctx context.Context, job *river.Job[NightlyArgs]) e
 	return instrument(w.p, ctx, job, w.p.nightly)
 }
 
-// nightly runs one clinic's nightly batch; see NightlyArgs.
-func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
+// nightlyRun counts what one run of a clinic's nightly job did, for its
+// log line (counts and IDs only, never PHI).
+type nightlyRun struct {
+	built, notBilled, ready, failed, eligibility, submissions int
+}
+
+// nightly runs one clinic's nightly batch; see NightlyArgs. Each run logs
+// one line with its counts and duration; a run that used its time budget
+// says it goes on in the next.
+func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) (err error) {
 	start := p.cfg.Now()
+	var run nightlyRun
+	defer func() {
+		var snooze *river.JobSnoozeError
+		continues := errors.As(err, &snooze)
+		if err != nil && !continues {
+			return // instrument logs the failure
+		}
+		p.log.Info("nightly run", "clinic", a.ClinicID, "claims_built", run.built, "encounters_not_billed", run.notBilled,
+			"claims_ready", run.ready, "claims_scrub_failed", run.failed, "eligibility_files", run.eligibility,
+			"submission_jobs", run.submissions, "continues", continues, "duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String())
+	}()
 	st := p.cfg.Store
 	if err := p.checkCodeSets(ctx, a.ClinicID); err != nil {
 		return err
@@ -150,6 +179,8 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 			// A chunk that could not be written is retried with the job.
 			return fmt.Errorf("build claims: %w", err)
 		}
+		run.built += len(res.Claims)
+		run.notBilled += len(res.NotBilled)
 		for _, nb := range res.NotBilled {
 			// The encounter stays ready for staff to fix; the rest go on.
 			p.log.Warn("encounter not billed", "clinic", a.ClinicID, "encounter", nb.EncounterID, "err", nb.Err)
@@ -169,7 +200,10 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 		n := min(p.cfg.SliceSize, len(drafts))
 		ids := drafts[:n]
 		drafts = drafts[n:]
-		if _, err := p.cfg.Billing.Scrub(ctx, a.ClinicID, ids); err != nil {
+		sr, err := p.cfg.Billing.Scrub(ctx, a.ClinicID, ids)
+		run.ready += len(sr.Ready)
+		run.failed += len(sr.Failed)
+		if err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
@@ -180,16 +214,19 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) error {
 		return fmt.Errorf("timely filing deadlines: %w", err)
 	}
 	if p.cfg.Scheduling != nil {
-		if _, err := p.cfg.Scheduling.PrepareEligibilityBatches(ctx, a.ClinicID, p.cfg.Now(), p.cfg.EligibilityBusinessDays); err != nil {
+		er, err := p.cfg.Scheduling.PrepareEligibilityBatches(ctx, a.ClinicID, p.cfg.Now(), p.cfg.EligibilityBusinessDays)
+		if err != nil {
 			return fmt.Errorf("eligibility batches: %w", err)
 		}
+		run.eligibility = len(er.Batches)
 	}
-	return p.enqueueSubmissions(ctx, a.ClinicID)
+	run.submissions, err = p.enqueueSubmissions(ctx, a.ClinicID)
+	return err
 }
 
 // enqueueSubmissions inserts a submission job for every payer of the
 // clinic with ready claims or files waiting for upload.
-func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) error {
+func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) (int, error) {
 	st := p.cfg.Store
 	payerIDs := make(map[int64]bool)
 	var order []int64
@@ -203,12 +240,12 @@ func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) error
 	// per payer, not a walk over the ready claims).
 	payerRows, err := st.ListPayers(ctx, store.ListPayersParams{ClinicID: clinicID})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, py := range payerRows {
 		ready, err := st.ListClaimIDs(ctx, store.ListClaimsParams{ClinicID: clinicID, Statuses: []claim.Status{claim.StatusReady}, PayerID: py.ID, Limit: 1})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if len(ready) > 0 {
 			add(py.ID)
@@ -216,7 +253,7 @@ func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) error
 	}
 	pending, err := st.ListInterchanges(ctx, store.ListInterchangesParams{ClinicID: clinicID, Statuses: pendingStatuses()})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, ic := range pending {
 		if ic.PayerID != nil {
@@ -225,10 +262,10 @@ func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) error
 	}
 	for _, id := range order {
 		if _, err := st.InsertJob(ctx, SubmitPayerBatchArgs{ClinicID: clinicID, PayerID: id}, nil); err != nil {
-			return fmt.Errorf("payer %d: %w", id, err)
+			return 0, fmt.Errorf("payer %d: %w", id, err)
 		}
 	}
-	return nil
+	return len(order), nil
 }
 
 // pendingStatuses are the interchanges recorded but not (known to be)
@@ -261,6 +298,7 @@ func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
 		return err
 	}
 	upload := func(ic store.Interchange, claims int) error {
+		began := p.cfg.Now()
 		body, err := p.openInterchange(ctx, ic)
 		if err != nil {
 			return err
@@ -278,7 +316,8 @@ func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
 		}
 		p.metrics.submitted.Add(float64(claims))
 		p.log.Info("interchange uploaded", "clinic", a.ClinicID, "payer", payer.PayerID, "interchange", ic.ID,
-			"control", ic.ControlNumber, "set", ic.TransactionSet, "claims", claims, "path", up.RemotePath)
+			"control", ic.ControlNumber, "set", ic.TransactionSet, "claims", claims, "bytes", ic.SizeBytes, "path", up.RemotePath,
+			"duration", p.cfg.Now().Sub(began).Round(time.Millisecond).String())
 		return nil
 	}
 	pending, err := st.ListInterchanges(ctx, store.ListInterchangesParams{ClinicID: a.ClinicID, PayerID: a.PayerID, Statuses: pendingStatuses()})
@@ -317,6 +356,12 @@ func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
 type pollWorker struct {
 	river.WorkerDefaults[PollInboundArgs]
 	p *Pipeline
+}
+
+// Timeout is River's timeout of a poll: Config.InboundTimeout and the
+// rescue grace.
+func (w *pollWorker) Timeout(*river.Job[PollInboundArgs]) time.Duration {
+	return w.p.cfg.InboundTimeout + w.p.rescueGrace()
 }
 
 func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollInboundArgs]) error {

@@ -23,11 +23,16 @@ const (
 //	clearhouse_job_seconds{kind}             run time of jobs
 //	clearhouse_inbound_files_total{outcome}  inbound files recorded, processed, held or quarantined
 //	clearhouse_claims_submitted_total        claims put into uploaded 837 files
+//	clearhouse_response_seconds{response}    time from an 837's upload to its 999, 277CA and 835
+//
+// (CAQH CORE asks for a 999 within an hour of a batch and batch responses
+// by 7 am the next day.)
 type Metrics struct {
 	jobs      *prometheus.CounterVec
 	seconds   *prometheus.HistogramVec
 	inbound   *prometheus.CounterVec
 	submitted prometheus.Counter
+	response  *prometheus.HistogramVec
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil leaves
@@ -42,6 +47,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Inbound files recorded, processed and quarantined."}, []string{"outcome"}),
 		submitted: prometheus.NewCounter(prometheus.CounterOpts{Name: "clearhouse_claims_submitted_total",
 			Help: "Claims put into 837 files that were uploaded."}),
+		response: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "clearhouse_response_seconds",
+			Help:    "Time from an 837 file's upload to the payer's response (999, 277CA, 835) naming it, by response.",
+			Buckets: []float64{60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 16 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400}},
+			[]string{"response"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -57,6 +66,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return nil, err
 	}
 	if m.submitted, err = register(reg, m.submitted); err != nil {
+		return nil, err
+	}
+	if m.response, err = register(reg, m.response); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -89,9 +101,12 @@ func (m *Metrics) observe(kind string, d time.Duration, err error) {
 	m.seconds.WithLabelValues(kind).Observe(d.Seconds())
 }
 
-// instrument runs one job and records its outcome and run time.
+// instrument runs one job within its timeout (see Config.JobTimeout) and
+// records its outcome and run time.
 func instrument[T river.JobArgs](p *Pipeline, ctx context.Context, job *river.Job[T], fn func(ctx context.Context, args T) error) error {
 	start := p.cfg.Now()
+	ctx, cancel := context.WithTimeout(ctx, p.timeout(job.Kind))
+	defer cancel()
 	err := fn(ctx, job.Args)
 	p.metrics.observe(job.Kind, p.cfg.Now().Sub(start), err)
 	var snooze *river.JobSnoozeError

@@ -60,7 +60,9 @@ var ErrNoClinic = errors.New("worker: inbound file matches no single clinic")
 const (
 	DefaultPollInterval    = 5 * time.Minute
 	DefaultNightlyHour     = 2
-	DefaultJobTimeout      = 5 * time.Minute
+	DefaultJobTimeout      = 15 * time.Second
+	DefaultRescueGrace     = 5 * time.Second
+	DefaultInboundTimeout  = 2 * time.Minute
 	DefaultSliceSize       = 500
 	DefaultRemittanceDelay = time.Minute
 	DefaultRetryBase       = 2 * time.Second
@@ -115,11 +117,27 @@ type Config struct {
 	// reports pending this many days after submission; zero takes
 	// billing.DefaultStatusPendingDays.
 	StatusPendingDays int
-	// JobTimeout bounds one run of a job. Default 5 minutes. Stuck jobs
-	// (a worker killed mid-job) are rescued after RescueAfter, default
-	// JobTimeout plus one minute.
-	JobTimeout  time.Duration
-	RescueAfter time.Duration
+	// JobTimeout bounds one run of the jobs that work in slices (nightly,
+	// submit_payer_batch, claim_status and the fan-outs): a run starts no
+	// new slice after half of it and snoozes, to go on in the next run, so
+	// a slice (SliceSize encounters or drafts, one 837 file) has at least
+	// half of it. Default 15 seconds.
+	//
+	// InboundTimeout bounds one run of poll_inbound and process_inbound,
+	// which download or apply a whole file (an 835 is posted a claim
+	// payment a transaction, so a run cut short keeps what it posted).
+	// Default 2 minutes, and never less than JobTimeout.
+	//
+	// A job's context ends at its timeout; River may take the job from a
+	// worker that died (the rescuer) only RescueAfter minus JobTimeout
+	// later (default 5 seconds), so a job still alive has returned before
+	// it runs again. RescueAfter defaults to JobTimeout plus 5 seconds;
+	// River's rescuer looks every 30 seconds, so a killed worker's slice
+	// job runs again within RescueAfter + 30 s + the first retry's backoff
+	// + 5 s (River's scheduler): 52 seconds with the defaults.
+	JobTimeout     time.Duration
+	InboundTimeout time.Duration
+	RescueAfter    time.Duration
 	// Retry is the backoff of failed jobs. Defaults: 2 s doubling up to
 	// 30 minutes, 25 attempts.
 	Retry RetryPolicy
@@ -171,7 +189,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.NightlyHour < 0 || cfg.NightlyHour > 23 || cfg.NightlyMinute < 0 || cfg.NightlyMinute > 59 {
 		errs = append(errs, fmt.Errorf("%w: nightly time %02d:%02d is not a time of day", ErrConfig, cfg.NightlyHour, cfg.NightlyMinute))
 	}
-	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
+	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.InboundTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
 		errs = append(errs, fmt.Errorf("%w: durations and sizes must not be negative", ErrConfig))
 	}
 	for _, id := range cfg.PollPayers {
@@ -203,7 +221,10 @@ func New(cfg Config) (*Pipeline, error) {
 		cfg.JobTimeout = DefaultJobTimeout
 	}
 	if cfg.RescueAfter == 0 {
-		cfg.RescueAfter = cfg.JobTimeout + time.Minute
+		cfg.RescueAfter = cfg.JobTimeout + DefaultRescueGrace
+	}
+	if cfg.InboundTimeout == 0 {
+		cfg.InboundTimeout = max(DefaultInboundTimeout, cfg.JobTimeout)
 	}
 	if cfg.RescueAfter < cfg.JobTimeout {
 		return nil, fmt.Errorf("%w: RescueAfter %v is shorter than JobTimeout %v", ErrConfig, cfg.RescueAfter, cfg.JobTimeout)
@@ -279,7 +300,9 @@ func (p *Pipeline) QueueConfig(workers int) store.QueueConfig {
 		Logger:       p.log,
 		Configure: func(c *river.Config) {
 			c.RetryPolicy = p.cfg.Retry
-			c.JobTimeout = p.cfg.JobTimeout
+			// The jobs' own contexts end at JobTimeout (see instrument);
+			// River's timeout is the backstop, at the rescue horizon.
+			c.JobTimeout = p.cfg.RescueAfter
 			c.RescueStuckJobsAfter = p.cfg.RescueAfter
 			c.MaxAttempts = p.cfg.Retry.MaxAttempts
 		},
@@ -288,6 +311,22 @@ func (p *Pipeline) QueueConfig(workers int) store.QueueConfig {
 		qc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}}
 	}
 	return qc
+}
+
+// rescueGrace is how long after a job's own timeout River may rescue it.
+func (p *Pipeline) rescueGrace() time.Duration { return p.cfg.RescueAfter - p.cfg.JobTimeout }
+
+// Timeouts are the pipeline's job timeouts after defaults: Job for the
+// jobs that work in slices, Inbound for poll_inbound and process_inbound,
+// and RescueAfter, when River may take a slice job from a dead worker
+// (an inbound job: Inbound plus the same grace).
+type Timeouts struct {
+	Job, Inbound, RescueAfter time.Duration
+}
+
+// Timeouts returns the job timeouts in force.
+func (p *Pipeline) Timeouts() Timeouts {
+	return Timeouts{Job: p.cfg.JobTimeout, Inbound: p.cfg.InboundTimeout, RescueAfter: p.cfg.RescueAfter}
 }
 
 // Metrics returns the pipeline's job metrics.

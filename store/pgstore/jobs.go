@@ -7,6 +7,8 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"riverqueue.com/riverui"
 	"riverqueue.com/riverui/uiendpoints"
+
+	"github.com/clearhouse/clearhouse/store"
 )
 
 // The operator's view of the job queue: River's own job list, retry and
@@ -39,4 +41,22 @@ func (s *Store) JobCancel(ctx context.Context, id int64) (*rivertype.JobRow, err
 // RiverUIEndpoints are River UI's API endpoints on this database.
 func (s *Store) RiverUIEndpoints() uiendpoints.Bundle {
 	return riverui.NewEndpoints(s.river, nil)
+}
+
+// CountJobs counts River jobs by kind and state.
+func (s *Store) CountJobs(ctx context.Context) ([]store.JobCount, error) {
+	rows, err := s.owner.Query(ctx, `SELECT kind, state, count(*) FROM river_job GROUP BY kind, state ORDER BY kind, state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.JobCount
+	for rows.Next() {
+		var c store.JobCount
+		if err := rows.Scan(&c.Kind, &c.State, &c.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

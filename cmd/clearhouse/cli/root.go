@@ -84,25 +84,42 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // NewRootCmd builds the whole command tree around env.
 func NewRootCmd(env *Env) *cobra.Command {
+	var configFlag string
 	root := &cobra.Command{
 		Use:           "clearhouse",
 		Short:         "X12 EDI clearinghouse engine and revenue-cycle core",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// The configuration file first, then the environment over it;
+		// flags given override both.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			cf, err := loadConfig(configPath(configFlag, env))
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			cf.applyDatabase(cmd, env)
 			if !cmd.Flags().Changed("database") {
 				if v := env.Getenv("CLEARHOUSE_DATABASE"); v != "" {
 					env.Database = v
 				}
 			}
+			if cmd.Name() == "serve" && cmd.Parent() == cmd.Root() {
+				if err := cf.applyServe(cmd.Flags(), env); err != nil {
+					return &ExitError{Code: 2, Err: err}
+				}
+			}
 			return fileStoreEnv(cmd, env)
 		},
+		Version: Version,
 	}
+	root.SetVersionTemplate("clearhouse {{.Version}}\n")
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	root.PersistentFlags().StringVar(&env.Database, "database", DefaultDatabase,
 		"database: a postgres:// URL or a SQLite file path (env CLEARHOUSE_DATABASE)")
+	root.PersistentFlags().StringVar(&configFlag, "config", "",
+		"configuration file: the database and serve's settings (env CLEARHOUSE_CONFIG; default ./"+DefaultConfigFile+" when it exists)")
 	fileStoreFlags(root, env)
 
 	root.AddCommand(

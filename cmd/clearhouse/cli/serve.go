@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/clearhouse/clearhouse/access"
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/filestore"
@@ -57,6 +58,7 @@ type serveFlags struct {
 	serveFor        time.Duration
 	logLevel        string
 	logFormat       string
+	tokens          string
 }
 
 func (f *serveFlags) register(c *cobra.Command) {
@@ -80,6 +82,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
+	fl.StringVar(&f.tokens, "tokens", "", `file of API tokens, one "NAME ROLE TOKEN" line each: who may use /riverui (roles operator and admin)`)
 }
 
 // serveSettings are the flags checked and parsed.
@@ -219,6 +222,11 @@ type server struct {
 	queue    store.Queue
 	http     *http.Server
 	registry *prometheus.Registry
+	// auth finds the caller of a protected route; riverUI is River UI,
+	// whose background work stops with stopUI.
+	auth    access.Authenticator
+	riverUI http.Handler
+	stopUI  context.CancelFunc
 	// running is true from the queue's start until shutdown begins.
 	running atomic.Bool
 }
@@ -246,12 +254,13 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 		return exitf(1, "start the job queue: %v", err)
 	}
 	s.running.Store(true)
-	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.routes(s.auth), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
 	sigCtx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stopSignals()
-	log.Info("serving", "database", storedb.Describe(env.Database), "addr", "http://"+ln.Addr().String(), "workers", f.workers)
+	log.Info("serving", "database", storedb.Describe(env.Database), "addr", "http://"+ln.Addr().String(),
+		"workers", queueWorkers(env.Database, f.workers), "version", Version)
 	var timer <-chan time.Time
 	if f.serveFor > 0 {
 		t := time.NewTimer(f.serveFor)
@@ -315,6 +324,15 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		}
 		s.log.Info("migrated", "applied", len(applied))
 	}
+	if s.auth, err = f.authenticator(); err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	uiCtx, stopUI := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopUI = stopUI
+	if s.riverUI, err = s.newRiverUI(uiCtx); err != nil {
+		return exitf(1, "%v", err)
+	}
+	logRiverUI(s.log, f.tokens)
 	if profiles == nil {
 		if profiles, err = billing.StoredProfiles(ctx, s.st); err != nil {
 			return exitf(2, "profiles: %v", err)
@@ -322,7 +340,7 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 	}
 	var jobMetrics *worker.Metrics
 	var transferMetrics *transport.Metrics
-	if s.registry, jobMetrics, transferMetrics, err = newServeMetrics(); err != nil {
+	if s.registry, jobMetrics, transferMetrics, err = newServeMetrics(s.st, s.log); err != nil {
 		return exitf(1, "metrics: %v", err)
 	}
 	s.wired, err = worker.Wire(worker.Wiring{
@@ -363,26 +381,50 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 	return nil
 }
 
-// newServeMetrics builds the registry /metrics serves: the job and SFTP
-// transfer metrics the pipeline counts into, and the Go runtime and process
-// collectors.
-func newServeMetrics() (*prometheus.Registry, *worker.Metrics, *transport.Metrics, error) {
+// newServeMetrics builds the registry /metrics serves (see
+// registerServeMetrics).
+func newServeMetrics(st store.Store, log *slog.Logger) (*prometheus.Registry, *worker.Metrics, *transport.Metrics, error) {
 	reg := prometheus.NewRegistry()
+	jobs, transfers, err := registerServeMetrics(reg, st, log)
+	return reg, jobs, transfers, err
+}
+
+// registerServeMetrics registers on reg the job and SFTP transfer metrics
+// the pipeline counts into, the database's state read at each scrape
+// (queue depth, claims by status, oldest unacknowledged submission), and
+// the Go runtime and process collectors.
+func registerServeMetrics(reg prometheus.Registerer, st store.Store, log *slog.Logger) (*worker.Metrics, *transport.Metrics, error) {
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	jobs, err := worker.NewMetrics(reg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	transfers, err := transport.NewMetrics(reg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return reg, jobs, transfers, nil
+	counter, _ := st.(worker.JobCounter)
+	if err := reg.Register(worker.NewStateCollector(st, counter, log, nil)); err != nil {
+		return nil, nil, err
+	}
+	return jobs, transfers, nil
+}
+
+// queueWorkers is how many jobs serve runs at once: --workers, or the
+// store's default (10 on PostgreSQL, 4 on SQLite; see store.QueueConfig).
+func queueWorkers(database string, flag int) int {
+	switch {
+	case flag > 0:
+		return flag
+	case storedb.IsPostgres(database):
+		return 10
+	}
+	return 4
 }
 
 // health is the body of /healthz.
@@ -393,10 +435,13 @@ type health struct {
 	Clinics  *int   `json:"clinics,omitempty"`
 }
 
-func (s *server) routes() http.Handler {
+// routes are serve's HTTP routes; auth finds the caller of the protected
+// ones.
+func (s *server) routes(auth access.Authenticator) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
 	mux.HandleFunc("GET /healthz", s.healthz)
+	s.mountRiverUI(mux, s.riverUI, auth)
 	return mux
 }
 
@@ -473,6 +518,9 @@ func (s *server) shutdown(timeout time.Duration, serveErr error) error {
 
 // close releases what build made, in reverse order.
 func (s *server) close() {
+	if s.stopUI != nil {
+		s.stopUI()
+	}
 	if s.queue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_ = s.queue.Stop(ctx)

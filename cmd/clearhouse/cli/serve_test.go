@@ -86,9 +86,14 @@ func serveAndProbe(t *testing.T, db string, stop func(), extra ...string) {
 		}
 		return ""
 	}}
+	tokens := filepath.Join(t.TempDir(), "tokens")
+	if err := os.WriteFile(tokens, []byte("# name role token\nola operator ola-0123456789abcdef\nbo biller bo-0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	root := NewRootCmd(env)
 	root.SetArgs(append([]string{"--database", db, "serve", "--migrate", "--profile", "testdata/charges/profile.yaml", "--listen", "127.0.0.1:0",
-		"--sftp-password-env", "SERVE_TEST_SFTP_PASSWORD", "--no-poll", "--no-nightly", "--shutdown-timeout", "2s", "--log-format", "text"}, extra...))
+		"--sftp-password-env", "SERVE_TEST_SFTP_PASSWORD", "--no-poll", "--no-nightly", "--shutdown-timeout", "2s", "--log-format", "text",
+		"--tokens", tokens}, extra...))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -135,6 +140,8 @@ func serveAndProbe(t *testing.T, db string, stop func(), extra ...string) {
 			t.Errorf("/metrics: status %d, no %s in:\n%.2000s", code, name, body)
 		}
 	}
+
+	probeRiverUI(t, base)
 
 	if stop == nil {
 		stop = cancel
@@ -282,5 +289,78 @@ func TestServeLogFormat(t *testing.T) {
 	code, _, errOut := run(t, "--database", filepath.Join(t.TempDir(), "x.db"), "serve", "--log-format", "xml", "--serve-for", "1ms")
 	if code != 2 || !strings.Contains(errOut, `--log-format "xml": want json or text`) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+// probeRiverUI checks River UI at /riverui: 200 for the operator (the page
+// and its job list API), 403 for a biller, 401 without or with a wrong
+// token; changing a job needs jobs.manage.
+func probeRiverUI(t *testing.T, base string) {
+	t.Helper()
+	for _, tc := range []struct {
+		name, method, path, token string
+		want                      int
+		body                      string
+	}{
+		{"operator", "GET", "/riverui", "ola-0123456789abcdef", http.StatusOK, "<html"},
+		{"operator, API", "GET", "/riverui/api/jobs?state=available&limit=5", "ola-0123456789abcdef", http.StatusOK, `"data"`},
+		{"biller", "GET", "/riverui", "bo-0123456789abcdef", http.StatusForbidden, "forbidden"},
+		{"biller, retry", "POST", "/riverui/api/jobs/retry", "bo-0123456789abcdef", http.StatusForbidden, "forbidden"},
+		{"no credentials", "GET", "/riverui", "", http.StatusUnauthorized, "authentication required"},
+		{"no credentials, API", "GET", "/riverui/api/jobs?state=available", "", http.StatusUnauthorized, "authentication required"},
+		{"wrong token", "GET", "/riverui/", "ola-0123456789abcdeX", http.StatusUnauthorized, "authentication required"},
+	} {
+		req, err := http.NewRequest(tc.method, base+tc.path, strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || !strings.Contains(string(body), tc.body) {
+			t.Errorf("river UI, %s: %s %s: %d %.300q; want %d with %q", tc.name, tc.method, tc.path, resp.StatusCode, body, tc.want, tc.body)
+		}
+	}
+}
+
+func TestLoadFileTokens(t *testing.T) {
+	for _, tc := range []struct {
+		name, content, wantErr string
+	}{
+		{"ok", "# comment\n\nola operator ola-0123456789abcdef\nad admin ad-0123456789abcdef\n", ""},
+		{"fields", "ola operator\n", "tokens:1: want NAME ROLE TOKEN"},
+		{"role", "\nola janitor ola-0123456789abcdef\n", `tokens:2: unknown role "janitor"`},
+		{"short", "ola operator abc\n", "tokens:1: the token of ola is shorter than 16 characters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tokens")
+			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ft, err := loadFileTokens(path)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				if strings.Contains(err.Error(), "0123456789") {
+					t.Errorf("error shows a token: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header.Set("Authorization", "Bearer ad-0123456789abcdef")
+			if p, err := ft.Authenticate(req); err != nil || p.Name != "ad" || p.Role != "admin" {
+				t.Errorf("Authenticate: %+v, %v", p, err)
+			}
+		})
 	}
 }
