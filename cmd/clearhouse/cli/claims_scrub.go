@@ -96,7 +96,9 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 					args[0], plural(rep.ErrorCount(), "error", "errors"))
 			}
 			if scrub.HasReject(all) {
-				return &ExitError{Code: 1}
+				// The findings are listed above; the status names the
+				// file like every other error.
+				return exitf(1, "%s: claims with reject-level findings (listed above)", args[0])
 			}
 			return nil
 		},

@@ -55,7 +55,7 @@ func validateFile(env *Env, name string, level int) (*edi.ValidationReport, erro
 		rep, err = guide.Validate(in, guide.Options{File: name, Level: level})
 	}
 	if err != nil {
-		return nil, nameFile(name, &ExitError{Code: 2, Err: err})
+		return nil, nameFile(name, &ExitError{Code: decodeExit(err), Err: err})
 	}
 	return rep, nil
 }
@@ -323,7 +323,7 @@ func newEDIJSONCmd(env *Env) *cobra.Command {
 			}
 			r := edi.NewReader(in)
 			r.File = args[0]
-			return readError(edi.ToJSON(env.Stdout, r))
+			return nameFile(args[0], readError(edi.ToJSON(env.Stdout, r)))
 		},
 	}
 	cmd.Flags().BoolVar(&toX12, "to-x12", false, "read the JSON form and write X12")
@@ -343,7 +343,7 @@ func newEDIFmtCmd(env *Env) *cobra.Command {
 			defer done()
 			r := edi.NewReader(in)
 			r.File = args[0]
-			return readError(edi.Format(env.Stdout, r))
+			return nameFile(args[0], readError(edi.Format(env.Stdout, r)))
 		},
 	}
 }

@@ -86,7 +86,7 @@ func openChecked(env *Env, name string) (*checkedInput, error) {
 	rep, err := guide.Validate(src, guide.Options{File: c.file})
 	if err != nil {
 		c.close()
-		return nil, nameFile(c.file, &ExitError{Code: 2, Err: err})
+		return nil, nameFile(c.file, &ExitError{Code: decodeExit(err), Err: err})
 	}
 	c.rep = rep
 	return c, nil
@@ -217,10 +217,12 @@ func nameFile(file string, err error) error {
 
 // decodeExit is the exit status of a decoder's error that stopped it: 1
 // for damage in the file (an envelope or syntax error with its position),
-// 2 for input that could not be read or is not the transaction the command
-// reads (such as a 277 given to remit decode).
+// 2 for input that could not be read, is not X12 (no ISA, or an ISA whose
+// delimiters cannot be used) or is not the transaction the command reads
+// (such as a 277 given to remit decode). An input that ends inside a
+// segment is a truncated file: damage, 1.
 func decodeExit(err error) int {
-	for _, content := range []error{edi.ErrEnvelope, edi.ErrSyntax} {
+	for _, content := range []error{edi.ErrEnvelope, edi.ErrSyntax, edi.ErrUnterminated, edi.ErrDuplicateControl} {
 		if errors.Is(err, content) {
 			return 1
 		}
