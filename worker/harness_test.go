@@ -185,9 +185,9 @@ func buildPipeline(st store.Store, target simTarget, o pipelineOptions) (*billin
 	}
 	p, err := worker.New(worker.Config{
 		Scheduling: sched,
-		Store:   st,
-		Billing: svc,
-		Payers:  reg,
+		Store:      st,
+		Billing:    svc,
+		Payers:     reg,
 		Endpoint: func(py *payers.Payer) (transport.Endpoint, error) {
 			ep := worker.EndpointFor(py, transport.Auth{PasswordEnv: "PAYSIM_PASSWORD"}, true)
 			ep.Host, ep.Port = host, port

@@ -214,6 +214,7 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
+	maxInputFlag(cmd, env)
 	return cmd
 }
 

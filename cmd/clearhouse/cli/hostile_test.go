@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -154,4 +155,68 @@ func clip(s string) string {
 		return s[:1500] + "..."
 	}
 	return s
+}
+
+// endless is an input that never ends, as /dev/zero or a stuck pipe.
+type endless struct{ b byte }
+
+func (e endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = e.b
+	}
+	return len(p), nil
+}
+
+// TestHostileSizes (issue 14, finding 7): the inputs beyond the size cap
+// are made here, not committed. Every reader refuses standard input that
+// never ends, and a file past --max-input-size, with exit status 2 and an
+// error naming the input and the cap, holding at most about the cap.
+func TestHostileSizes(t *testing.T) {
+	const max = 1 << 20
+	big := filepath.Join(t.TempDir(), "big.835")
+	good, err := os.ReadFile("../../../edi/x835/testdata/golden/professional_and_institutional.x12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(big, bytes.Repeat(good, max/len(good)+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmds := [][]string{
+		{"claims", "decode"}, {"claims", "scrub", "--today", "2026-11-10"}, {"claims", "encode", "--format", "837p"},
+		{"remit", "decode"}, {"eligibility", "decode"}, {"ack", "decode"}, {"status", "decode"},
+		{"edi", "inspect"}, {"edi", "validate"}, {"edi", "json"}, {"edi", "fmt"},
+	}
+	for _, c := range cmds {
+		name := strings.Join(c, " ")
+		args := append(slices.Clone(c), "--max-input-size", fmt.Sprint(max))
+		for _, in := range []struct {
+			what  string
+			arg   string
+			stdin byte
+		}{{"endless X12-looking standard input", "-", '~'}, {"endless zeros", "-", 0}, {"a file past the cap", big, 0}} {
+			var out, errb bytes.Buffer
+			stdin := io.Reader(endless{in.stdin})
+			if in.stdin == '~' {
+				stdin = io.MultiReader(bytes.NewReader(good[:len(good)/2]), endless{'~'})
+			}
+			code := Main(append(slices.Clone(args), in.arg), stdin, &out, &errb)
+			if code != 2 {
+				t.Errorf("%s on %s: exit %d, want 2; stderr %s", name, in.what, code, clip(errb.String()))
+				continue
+			}
+			msg := errb.String()
+			file := in.arg
+			if file == "-" {
+				file = "<stdin>"
+			}
+			// A reader that streams may stop at the first thing that is not
+			// X12 before it reaches the cap; either way it names the input.
+			if !strings.Contains(msg, file) && !(in.arg == "-" && strings.Contains(msg, "-,")) {
+				t.Errorf("%s on %s: error does not name the input: %s", name, in.what, clip(msg))
+			}
+			if in.arg == big && !strings.Contains(msg, "--max-input-size") {
+				t.Errorf("%s on %s: error does not name the cap: %s", name, in.what, clip(msg))
+			}
+		}
+	}
 }

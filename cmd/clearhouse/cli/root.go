@@ -28,6 +28,8 @@ type Env struct {
 	Database string
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
+	// MaxInput is --max-input-size of the commands that read a file.
+	MaxInput int64
 }
 
 // ExitError carries a process exit status through cobra's error return.

@@ -53,6 +53,7 @@ type serveFlags struct {
 	tz              string
 	shutdownTimeout time.Duration
 	serveFor        time.Duration
+	maxInboundSize  int64
 	logLevel        string
 	logFormat       string
 }
@@ -76,6 +77,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.tz, "tz", "", "time zone of the nightly run and of the clinics, IANA name (default: $CLEARHOUSE_TZ, else the system's zone)")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on shutdown, how long running jobs may finish before they are cancelled")
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
+	fl.Int64Var(&f.maxInboundSize, "max-inbound-size", transport.DefaultMaxInboundSize, "largest payer file downloaded, in bytes; a larger one is left on the server and logged")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
 }
@@ -103,6 +105,9 @@ func (f *serveFlags) check(env *Env) (serveSettings, error) {
 	}
 	if f.shutdownTimeout <= 0 {
 		bad("--shutdown-timeout %v: want a positive duration", f.shutdownTimeout)
+	}
+	if f.maxInboundSize <= 0 {
+		bad("--max-inbound-size %d: want a positive number of bytes", f.maxInboundSize)
 	}
 	if f.serveFor < 0 {
 		bad("--serve-for %v: want a positive duration, or 0 to run until stopped", f.serveFor)
@@ -330,8 +335,9 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		Billing:    billing.Options{Actor: "worker"},
 		Scheduling: scheduling.Config{NoReminders: true},
 		Pipeline: worker.Config{
-			Endpoint:      endpoint,
-			Transport:     transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics},
+			Endpoint: endpoint,
+			Transport: transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics,
+				MaxInboundSize: f.maxInboundSize},
 			Metrics:       jobMetrics,
 			PollPayers:    f.pollPayers,
 			PollInterval:  f.pollInterval,
