@@ -4,7 +4,7 @@ BENCHTIME ?= 1s
 FUZZTIME  ?= 20s
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test test-go services bench fuzz lint clean crash-test conformance loadtest
+.PHONY: all build run test test-go services bench fuzz lint clean crash-test conformance loadtest hostile
 
 all: build
 
@@ -29,6 +29,13 @@ crash-test: services
 
 services:
 	./scripts/test-services.sh
+
+# The hostile-input corpus (testdata/hostile) through every CLI reader,
+# each case checked against its expected outcome, the inputs beyond the
+# size caps made at run time, and the pipeline's intake of the files a
+# payer sends. make test runs each case's own readers only.
+hostile: services
+	CLEARHOUSE_HOSTILE_ALL=1 $(GO) test -count=1 -timeout 30m -run '^TestHostile' -v ./cmd/clearhouse/cli/ ./worker/
 
 # The pipeline at volume: LOADTEST_CLAIMS claims end to end on a fresh
 # PostgreSQL database (dropped and created again), seeding printed apart,

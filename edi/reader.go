@@ -241,6 +241,7 @@ func (r *Reader) fill() bool {
 
 func (r *Reader) errorf(sentinel error, format string, args ...any) *Error {
 	p := r.pos
+	p.File = r.File // also before the first segment (an input that is not X12)
 	p.Segment++
 	p.SetSegment = 0
 	p.SegmentID = ""

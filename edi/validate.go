@@ -357,6 +357,7 @@ func (v *validator) segment(seg *Segment) {
 		case v.grp == nil && v.ic != nil && !v.ic.Closed && len(v.ic.Groups) == 0 && seg.Is("TA1"):
 			// TA1 interchange acknowledgments sit between ISA and the
 			// first GS.
+			v.ta1(seg)
 		case seg.Is("SE"):
 			v.icErr(v.errAt(0, ErrEnvelope, LevelInterchange, TA1InvalidControlStruct, "SE outside a transaction set"))
 		case v.grp != nil:
@@ -512,6 +513,41 @@ func (v *validator) isa(seg *Segment) {
 		} else {
 			v.isa13[ic.ControlNumber] = v.rd.Position()
 		}
+	}
+}
+
+// ta1 checks a TA1's elements (X12 I12, I08, I09, I17, I18): a TA1 that
+// cannot be read must not be applied as if it said something.
+func (v *validator) ta1(seg *Segment) {
+	add := func(i int, format string, args ...any) {
+		v.ic.Errors.Add(v.errAt(i, ErrSyntax, LevelInterchange, TA1InvalidContent, format, args...))
+	}
+	if seg.Len() != 5 {
+		add(0, "TA1 has %d elements, want 5", seg.Len())
+	}
+	for i, c := range seg.Raw() {
+		if c < 0x20 || c == 0x7F {
+			add(bytes.Count(seg.Raw()[:i], []byte{seg.Delimiters().Element}), "control character 0x%02X", c)
+			return
+		}
+	}
+	el := seg.Element
+	if b := el(1); len(b) != 9 || !AllDigits(b) {
+		add(1, "TA101 %q is not a nine-digit interchange control number", printable(b))
+	}
+	if b := el(2); len(b) != 6 || !validYYMMDD(b) {
+		add(2, "TA102 %q is not a YYMMDD date", printable(b))
+	}
+	if b := el(3); len(b) != 4 || !validHHMM(b) {
+		add(3, "TA103 %q is not an HHMM time", printable(b))
+	}
+	switch string(el(4)) {
+	case TA1Accepted, TA1AcceptedWithErrors, TA1Rejected:
+	default:
+		add(4, "TA104 %q is not A, E or R", printable(el(4)))
+	}
+	if b := el(5); len(b) != 3 || !AllDigits(b) || string(b) > "031" {
+		add(5, "TA105 %q is not an interchange note code (000 to 031)", printable(b))
 	}
 }
 

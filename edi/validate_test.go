@@ -108,6 +108,33 @@ func TestValidateErrors(t *testing.T) {
 	}
 }
 
+// TestValidateTA1 (issue 14): a TA1's elements are checked, so a TA1 that
+// cannot be read is not applied as if it said something.
+func TestValidateTA1(t *testing.T) {
+	const isa = "ISA*00*          *00*          *ZZ*PAYERSIM       *ZZ*CLEARHOUSE     *260115*0930*^*00501*000000102*0*T*:~"
+	for _, tt := range []struct{ ta1, want string }{
+		{"TA1*000000101*260115*0930*R*022", ""},
+		{"TA1*000000101*260115*0930*X*022", "TA104"},
+		{"TA1*000000101*260115*0930*R*999", "TA105"},
+		{"TA1*000000101*261345*0930*R*022", "TA102"},
+		{"TA1*000000101*260115*2500*R*022", "TA103"},
+		{"TA1*00101*260115*0930*R*022", "TA101"},
+		{"TA1*000000101*260115*0930*R*0\x0022", "control character 0x00"},
+		{"TA1*000000101*260115*0930*R", "want 5"},
+	} {
+		rep, err := Validate(strings.NewReader(isa+tt.ta1+"~IEA*0*000000102~"), ValidateOpts{File: "ta1.x12"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tt.want == "" && !rep.Clean():
+			t.Errorf("%q: %v", tt.ta1, rep.Err())
+		case tt.want != "" && (rep.Clean() || !strings.Contains(rep.Err().Error(), tt.want) || !strings.Contains(rep.Err().Error(), "segment 2")):
+			t.Errorf("%q: want an error at segment 2 saying %q, got %v", tt.ta1, tt.want, rep.Err())
+		}
+	}
+}
+
 func TestValidateErrorPosition(t *testing.T) {
 	rep, err := Validate(strings.NewReader(strings.Replace(sample837, "SE*4*", "SE*9*", 1)), ValidateOpts{File: "in.x12"})
 	if err != nil {

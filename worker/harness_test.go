@@ -25,6 +25,7 @@ import (
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/paysim"
 	"github.com/clearhouse/clearhouse/rules"
+	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
@@ -136,6 +137,8 @@ type pipelineOptions struct {
 	rescueAfter time.Duration
 	maxClaims   int
 	sliceSize   int
+	// eligibility configures the scheduling service, which applies 271s.
+	eligibility bool
 }
 
 // newPipeline builds billing and the pipeline against the simulator.
@@ -174,10 +177,17 @@ func buildPipeline(st store.Store, target simTarget, o pipelineOptions) (*billin
 	if err != nil {
 		return nil, nil, err
 	}
+	var sched *scheduling.Service
+	if o.eligibility {
+		if sched, err = scheduling.New(scheduling.Config{Store: st, Payers: reg}); err != nil {
+			return nil, nil, err
+		}
+	}
 	p, err := worker.New(worker.Config{
-		Store:   st,
-		Billing: svc,
-		Payers:  reg,
+		Scheduling: sched,
+		Store:      st,
+		Billing:    svc,
+		Payers:     reg,
 		Endpoint: func(py *payers.Payer) (transport.Endpoint, error) {
 			ep := worker.EndpointFor(py, transport.Auth{PasswordEnv: "PAYSIM_PASSWORD"}, true)
 			ep.Host, ep.Port = host, port

@@ -347,7 +347,10 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 func isContentError(err error) bool {
 	var ee *edi.Error
 	return errors.As(err, &ee) || errors.Is(err, billing.ErrUnknownFile) || errors.Is(err, edi.ErrNotX12) ||
-		errors.Is(err, claim.ErrIllegalTransition) || errors.Is(err, store.ErrInvalid)
+		errors.Is(err, claim.ErrIllegalTransition) || errors.Is(err, store.ErrInvalid) ||
+		// A payer, claim or trace the file names that the database does
+		// not have (a 271 from a payer the clinic has not set up).
+		errors.Is(err, store.ErrNotFound)
 }
 
 type quarantineError struct {
@@ -467,6 +470,10 @@ func isAcknowledgmentSet(pos edi.Position, rep *edi.ValidationReport) bool {
 // quarantine sets a file aside: state quarantined with the reason and the
 // positioned error, and an operations worklist item, in one transaction.
 func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, release int64, reason string, cause error) error {
+	if !strings.Contains(cause.Error(), f.FileName) {
+		// The error an operator reads names the file, whatever raised it.
+		cause = fmt.Errorf("%s: %w", f.FileName, cause)
+	}
 	d := QuarantineDetails{InboundFileID: f.ID, FileName: f.FileName, Source: f.Source, Reason: reason, Error: cause.Error(),
 		Action: fmt.Sprintf("fix what stopped the file (or ask the payer to resend it), then clearhouse inbound release %d to process it again; "+
 			"or clearhouse inbound discard %d --reason TEXT", f.ID, f.ID)}

@@ -25,6 +25,9 @@ func TestIsContentError(t *testing.T) {
 		{"not an acknowledgment", fmt.Errorf("f: %w", billing.ErrUnknownFile), true},
 		{"illegal claim status transition", fmt.Errorf("835: %w", &claim.TransitionError{ClaimID: 1, From: claim.StatusRejected, To: claim.StatusPaid}), true},
 		{"invalid params from the file", fmt.Errorf("claim payment: %w", store.ErrInvalid), true},
+		// Issue 14: a 271 from a payer the clinic has not set up was
+		// retried 25 times.
+		{"a payer the store does not have", fmt.Errorf("eligibility response not applied: payer \"ACME01\": %w", store.ErrNotFound), true},
 		{"lost connection", errors.New("write tcp 127.0.0.1:5432: connection reset by peer"), false},
 		{"status moved by another writer", fmt.Errorf("claim 3: %w", store.ErrConflict), false},
 		{"deadline", context.DeadlineExceeded, false},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/clearhouse/clearhouse/edi"
 )
@@ -386,6 +387,17 @@ func (c *Checker) elem(i int) []byte {
 	return c.raw[c.ends[i-1]+1 : c.ends[i]]
 }
 
+// knownSegments is every segment ID some guide table uses.
+var knownSegments = sync.OnceValue(func() map[string]bool {
+	all := map[string]bool{}
+	for _, g := range Guides() {
+		for id := range g.index().known {
+			all[id] = true
+		}
+	}
+	return all
+})
+
 // unexpected reports a segment that fits nowhere the walk can go.
 func (c *Checker) unexpected(seg *edi.Segment, id []byte) {
 	if string(id) == "HL" {
@@ -404,7 +416,12 @@ func (c *Checker) unexpected(seg *edi.Segment, id []byte) {
 		return
 	}
 	if c.g.Partial && !c.x.known[string(id)] {
-		// A segment a hand-written table does not list at all.
+		// A segment a hand-written table does not list at all passes,
+		// unless no table knows it: then it is no X12 segment of these
+		// guides, and the decoder would skip it unseen (issue 14).
+		if !knownSegments()[string(id)] {
+			c.add(ErrGuide, edi.LevelSegment, edi.IK3UnrecognizedSegment, loop, 0, 0, 0, "", "%s is not a segment of %s (%s) or of any guide Clearhouse has", id, c.g.Ref, c.g.Name)
+		}
 		return
 	}
 	f := &c.stack[d]

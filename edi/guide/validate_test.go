@@ -236,6 +236,9 @@ func TestValidate271(t *testing.T) {
 		{"LS01 not 2120", file271(edit(response271, 11, "LS*2100", false)), "element 7 13 2110C LS 1"},
 		{"TRN past max use (2000C TRN max 3)", file271(edit(edit(edit(response271, 6, "TRN*1*A*9CLRHOUSE1", true), 6, "TRN*1*B*9CLRHOUSE1", true), 6, "TRN*1*C*9CLRHOUSE1", true)), "segment 5 11 2000C TRN 0"},
 		{"HL level code not 22 at the subscriber (HL03)", file271(edit(response271, 5, "HL*3*2*24*0", false)), "element 7 7 2000C HL 3"},
+		// Issue 14: the hand-written table let a segment no guide knows
+		// pass, and the decoder skipped it unseen.
+		{"a segment ID no guide knows", file271(edit(response271, 1, "ZZZ*1", true)), "segment 1 3  ZZZ 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -378,6 +378,13 @@ func TestSamples(t *testing.T) {
 }
 
 func FuzzDecodeResponses(f *testing.F) {
+	// The hostile corpus (testdata/hostile) of this transaction.
+	hostile, _ := filepath.Glob("../../testdata/hostile/271/*.x12")
+	for _, file := range hostile {
+		if b, err := os.ReadFile(file); err == nil && len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		resps, err := DecodeResponses(bytes.NewReader(in))
 		if err != nil {

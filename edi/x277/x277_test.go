@@ -273,6 +273,13 @@ func TestSamples(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
+	// The hostile corpus (testdata/hostile) of this transaction.
+	hostile, _ := filepath.Glob("../../testdata/hostile/277ca/*.x12")
+	for _, file := range hostile {
+		if b, err := os.ReadFile(file); err == nil && len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		acks, err := Decode(bytes.NewReader(in))
 		if err != nil {

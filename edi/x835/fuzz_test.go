@@ -3,6 +3,8 @@ package x835
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/clearhouse/clearhouse/edi"
@@ -13,6 +15,13 @@ import (
 // must encode and decode back to the same claims.
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(unbalanced))
+	// The hostile corpus (testdata/hostile) of this transaction.
+	hostile, _ := filepath.Glob("../../testdata/hostile/835/*.x12")
+	for _, file := range hostile {
+		if b, err := os.ReadFile(file); err == nil && len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		d := NewDecoder(bytes.NewReader(in))
 		var claims []*ClaimPayment

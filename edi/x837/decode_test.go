@@ -70,6 +70,15 @@ func TestDecodeGarbage(t *testing.T) {
 // it again: the decoder must never panic, and its claims must survive a
 // round trip.
 func FuzzDecode837(f *testing.F) {
+	// The hostile corpus (testdata/hostile) of 837P and 837I.
+	for _, dir := range []string{"837p", "837i"} {
+		hostile, _ := filepath.Glob("../../testdata/hostile/" + dir + "/*.x12")
+		for _, file := range hostile {
+			if b, err := os.ReadFile(file); err == nil && len(b) < 64<<10 {
+				f.Add(b)
+			}
+		}
+	}
 	for _, name := range []string{"office-visit-single-line", "dependent-patient", "secondary-with-primary-payment", "institutional-inpatient", "ndc-drug"} {
 		data, err := os.ReadFile("testdata/golden/" + name + ".x12")
 		if err != nil {

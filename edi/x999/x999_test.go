@@ -187,6 +187,13 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func Fuzz999Decode(f *testing.F) {
+	// The hostile corpus (testdata/hostile) of this transaction.
+	hostile, _ := filepath.Glob("../../testdata/hostile/999/*.x12")
+	for _, file := range hostile {
+		if b, err := os.ReadFile(file); err == nil && len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
 	for _, p := range []string{"../../fixtures/x12/samples/999/*", "testdata/golden/*.x12"} {
 		files, _ := filepath.Glob(p)
 		if len(files) == 0 {

@@ -186,7 +186,7 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 			default:
 				f, err := x999.Decode(in)
 				if err != nil {
-					return chk.finish(env.Stderr, &ExitError{Code: 2, Err: err})
+					return chk.finish(env.Stderr, &ExitError{Code: decodeExit(err), Err: err})
 				}
 				v.TA1s, v.Groups = f.TA1s, f.Responses
 				for _, e := range f.Errors {
@@ -214,6 +214,7 @@ func newAckDecodeCmd(env *Env) *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
+	maxInputFlag(cmd, env)
 	return cmd
 }
 

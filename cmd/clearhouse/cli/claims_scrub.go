@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,14 +28,15 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 		coverageFrom, coverageTo                                  string
 	)
 	c := &cobra.Command{
-		Use:   "scrub CLAIMS.json|FILE.x12",
+		Use:   "scrub CLAIMS.json|FILE.x12|-",
 		Short: "Scrub claims; exit status 1 when any claim has a reject-level finding",
 		Long: "Scrub claims read from a JSON file (one claim or an array, in the claim model's JSON form) or an\n" +
 			"837P/837I file, against the built-in edits, the code sets, NCCI/MUE and the payer's rule file.\n" +
 			"Prints every finding with its claim, rule, severity, X12 location and suggested fix.\n" +
 			"An 837 is first checked against its implementation guide; what the check or the decoder\n" +
 			"finds (a segment skipped, a claim that cannot be read) goes to standard error with its\n" +
-			"position and is exit status 1. Exit status 2: the file cannot be read or is not X12 or JSON.",
+			"position and is exit status 1. Exit status 2: the file cannot be read, is not X12 or JSON, or is\n" +
+			"larger than --max-input-size. - reads standard input.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if err := checkOutput(&output, formatTable, formatJSON); err != nil {
@@ -54,8 +54,12 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			if err != nil {
 				return exitf(2, "%v", err)
 			}
-			claims, rep, err := readClaims(args[0])
+			claims, rep, err := readClaims(env, args[0])
 			if err != nil {
+				var ee *ExitError
+				if errors.As(err, &ee) {
+					return err
+				}
 				return nameFile(args[0], exitf(2, "%v", err))
 			}
 			files, err := scrub.LoadRuleFiles(ruleFS(rulesDir))
@@ -96,7 +100,9 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 					args[0], plural(rep.ErrorCount(), "error", "errors"))
 			}
 			if scrub.HasReject(all) {
-				return &ExitError{Code: 1}
+				// The findings are listed above; the status names the
+				// file like every other error.
+				return exitf(1, "%s: claims with reject-level findings (listed above)", args[0])
 			}
 			return nil
 		},
@@ -108,6 +114,7 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 	c.Flags().StringVar(&codesDirFlag, "codes-dir", "", "directory of imported code set releases")
 	c.Flags().StringVar(&payersDir, "payers", "", "directory of payer definitions (default: the fixture payers)")
 	c.Flags().StringVar(&coverageFrom, "coverage-from", "", "first day YYYY-MM-DD of the patient's coverage, for the DATE-COVERAGE edit (default: unknown)")
+	maxInputFlag(c, env)
 	c.Flags().StringVar(&coverageTo, "coverage-to", "", "last day YYYY-MM-DD of the patient's coverage (default: unknown, or not ended when --coverage-from is given)")
 	parent.AddCommand(c)
 }
@@ -139,10 +146,13 @@ func parseCoverage(from, to string) (*scrub.CoveragePeriod, error) {
 // readClaims reads a JSON claim, a JSON array of claims, or an 837 file.
 // An 837 is also checked against its implementation guide (one pass over
 // the bytes already in memory); the report is nil for JSON.
-func readClaims(path string) ([]*claim.Claim, *edi.ValidationReport, error) {
-	data, err := os.ReadFile(path)
+func readClaims(env *Env, path string) ([]*claim.Claim, *edi.ValidationReport, error) {
+	data, err := readCapped(env, path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if path == "-" {
+		path = "<stdin>"
 	}
 	trimmed := bytes.TrimSpace(data)
 	if bytes.HasPrefix(trimmed, []byte("ISA")) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -26,13 +25,7 @@ func addClaimsX837Cmds(parent *cobra.Command, env *Env) {
 // readClaimsJSON reads one claim or an array of claims in the claim
 // model's JSON form; "-" is standard input.
 func readClaimsJSON(env *Env, name string) ([]claim.Claim, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(env.Stdin)
-	} else {
-		data, err = os.ReadFile(name)
-	}
+	data, err := readCapped(env, name)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +161,7 @@ func newClaimsEncodeCmd(env *Env) *cobra.Command {
 	f.IntVar(&e.MaxClaimsPerInterchange, "max-claims-per-interchange", 0, "claims per interchange (0: no limit)")
 	f.BoolVar(&e.LineBreaks, "line-breaks", false, "write a line feed after each segment")
 	_ = c.MarkFlagRequired("format")
+	maxInputFlag(c, env)
 	return c
 }
 
@@ -239,5 +233,6 @@ func newClaimsDecodeCmd(env *Env) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&withEnvelope, "with-envelope", false, "wrap each claim with its ISA13, GS06 and ST02 control numbers")
+	maxInputFlag(c, env)
 	return c
 }

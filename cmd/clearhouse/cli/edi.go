@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,14 +30,19 @@ func newEDICmd(env *Env) *cobra.Command {
 
 // openInput opens FILE, or standard input for "-". Failure is exit status 2.
 func openInput(env *Env, name string) (io.Reader, func(), error) {
+	max := env.maxInput()
 	if name == "-" {
-		return env.Stdin, func() {}, nil
+		return &cappedReader{r: env.Stdin, left: max, max: max, file: "<stdin>"}, func() {}, nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, nil, &ExitError{Code: 2, Err: err}
 	}
-	return bufio.NewReaderSize(f, 64<<10), func() { f.Close() }, nil
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > max {
+		f.Close()
+		return nil, nil, tooLarge(name, max)
+	}
+	return bufio.NewReaderSize(&cappedReader{r: f, left: max, max: max, file: name}, 64<<10), func() { f.Close() }, nil
 }
 
 // validateFile checks FILE: its envelopes only (level 0), or against the
@@ -55,7 +61,7 @@ func validateFile(env *Env, name string, level int) (*edi.ValidationReport, erro
 		rep, err = guide.Validate(in, guide.Options{File: name, Level: level})
 	}
 	if err != nil {
-		return nil, nameFile(name, &ExitError{Code: 2, Err: err})
+		return nil, nameFile(name, &ExitError{Code: decodeExit(err), Err: err})
 	}
 	return rep, nil
 }
@@ -77,7 +83,7 @@ func plural(n int, one, many string) string {
 const maxListedSets = 20
 
 func newEDIInspectCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "inspect FILE",
 		Short: "List the interchanges, groups and transaction sets of an X12 file",
 		Long: "Lists each interchange (ISA), functional group (GS) and transaction set (ST) with their\n" +
@@ -100,6 +106,8 @@ func newEDIInspectCmd(env *Env) *cobra.Command {
 			return nil
 		},
 	}
+	maxInputFlag(c, env)
+	return c
 }
 
 func writeInspect(out io.Writer, rep *edi.ValidationReport) error {
@@ -222,6 +230,7 @@ func newEDIValidateCmd(env *Env) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&level, "level", guide.IntakeLevel, "validation depth, SNIP type 1 to 5")
+	maxInputFlag(cmd, env)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: 2, Err: err} })
 	cmd.Flags().StringVar(&out999, "999", "", "write the 999 acknowledgments (or a TA1 for a rejected interchange) to this file")
 	cmd.Flags().StringVar(&outTA1, "ta1", "", "write the TA1 acknowledgments to this file")
@@ -323,15 +332,16 @@ func newEDIJSONCmd(env *Env) *cobra.Command {
 			}
 			r := edi.NewReader(in)
 			r.File = args[0]
-			return readError(edi.ToJSON(env.Stdout, r))
+			return nameFile(args[0], readError(edi.ToJSON(env.Stdout, r)))
 		},
 	}
 	cmd.Flags().BoolVar(&toX12, "to-x12", false, "read the JSON form and write X12")
+	maxInputFlag(cmd, env)
 	return cmd
 }
 
 func newEDIFmtCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "fmt FILE",
 		Short: "Print an X12 file one segment per line",
 		Args:  cobra.ExactArgs(1),
@@ -343,9 +353,11 @@ func newEDIFmtCmd(env *Env) *cobra.Command {
 			defer done()
 			r := edi.NewReader(in)
 			r.File = args[0]
-			return readError(edi.Format(env.Stdout, r))
+			return nameFile(args[0], readError(edi.Format(env.Stdout, r)))
 		},
 	}
+	maxInputFlag(c, env)
+	return c
 }
 
 // readError maps a reader error to an exit status: 2 when the input is not
@@ -355,6 +367,9 @@ func readError(err error) error {
 		return nil
 	}
 	var pe *edi.Error
+	if errors.Is(err, errTooLarge) || strings.Contains(err.Error(), errTooLarge.Error()) {
+		return &ExitError{Code: 2, Err: err}
+	}
 	if errors.As(err, &pe) && pe.Pos.Segment > 1 && !errors.Is(err, edi.ErrNotX12) {
 		return &ExitError{Code: 1, Err: err}
 	}

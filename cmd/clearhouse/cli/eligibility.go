@@ -199,6 +199,7 @@ func newEligibilityDecodeCmd(env *Env) *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
+	maxInputFlag(cmd, env)
 	return cmd
 }
 

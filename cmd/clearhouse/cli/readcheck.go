@@ -9,13 +9,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/guide"
 )
-
-// maxBufferedInput caps an input read into memory for its second pass:
-// standard input and files that cannot be read twice (pipes).
-const maxBufferedInput = 256 << 20
 
 // maxListedProblems caps the validation errors a decode command writes to
 // standard error; the rest are counted.
@@ -32,6 +30,7 @@ type checkedInput struct {
 	rep  *edi.ValidationReport
 	f    *os.File // a regular file, read again from its start
 	data []byte   // otherwise, the input itself
+	max  int64    // --max-input-size
 	// noSetsOK accepts an input without transaction sets (a TA1-only
 	// acknowledgment); otherwise such an input is exit status 1.
 	noSetsOK bool
@@ -52,7 +51,7 @@ func (c *checkedInput) sets() int {
 // that cannot be opened or read, or is not X12, is exit status 2, naming the
 // file.
 func openChecked(env *Env, name string) (*checkedInput, error) {
-	c := &checkedInput{file: name}
+	c := &checkedInput{file: name, max: env.maxInput()}
 	var src io.Reader
 	switch {
 	case name == "-":
@@ -72,6 +71,10 @@ func openChecked(env *Env, name string) (*checkedInput, error) {
 			return nil, &ExitError{Code: 2, Err: err}
 		}
 		if st.Mode().IsRegular() {
+			if st.Size() > c.max {
+				f.Close()
+				return nil, tooLarge(c.file, c.max)
+			}
 			c.f = f
 			src = bufio.NewReaderSize(f, 256<<10)
 		} else {
@@ -86,19 +89,19 @@ func openChecked(env *Env, name string) (*checkedInput, error) {
 	rep, err := guide.Validate(src, guide.Options{File: c.file})
 	if err != nil {
 		c.close()
-		return nil, nameFile(c.file, &ExitError{Code: 2, Err: err})
+		return nil, nameFile(c.file, &ExitError{Code: decodeExit(err), Err: err})
 	}
 	c.rep = rep
 	return c, nil
 }
 
 func (c *checkedInput) buffer(r io.Reader) error {
-	data, err := io.ReadAll(io.LimitReader(r, maxBufferedInput+1))
+	data, err := io.ReadAll(io.LimitReader(r, c.max+1))
 	if err != nil {
 		return exitf(2, "%s: %v", c.file, err)
 	}
-	if len(data) > maxBufferedInput {
-		return exitf(2, "%s: larger than %d bytes", c.file, maxBufferedInput)
+	if int64(len(data)) > c.max {
+		return tooLarge(c.file, c.max)
 	}
 	c.data = data
 	return nil
@@ -217,13 +220,98 @@ func nameFile(file string, err error) error {
 
 // decodeExit is the exit status of a decoder's error that stopped it: 1
 // for damage in the file (an envelope or syntax error with its position),
-// 2 for input that could not be read or is not the transaction the command
-// reads (such as a 277 given to remit decode).
+// 2 for input that could not be read, is not X12 (no ISA, or an ISA whose
+// delimiters cannot be used) or is not the transaction the command reads
+// (such as a 277 given to remit decode). An input that ends inside a
+// segment is a truncated file: damage, 1.
 func decodeExit(err error) int {
-	for _, content := range []error{edi.ErrEnvelope, edi.ErrSyntax} {
+	for _, content := range []error{edi.ErrEnvelope, edi.ErrSyntax, edi.ErrUnterminated, edi.ErrDuplicateControl} {
 		if errors.Is(err, content) {
 			return 1
 		}
 	}
 	return 2
+}
+
+// DefaultMaxInput is --max-input-size's default: the largest input a
+// reader takes, from a file or standard input (64 MiB, the transport's
+// and the simulator's default too). An input read into memory (standard
+// input, a pipe) costs up to about twice this.
+const DefaultMaxInput = 64 << 20
+
+// maxInputFlag adds --max-input-size to a command that reads a file.
+func maxInputFlag(c *cobra.Command, env *Env) {
+	c.Flags().Int64Var(&env.MaxInput, "max-input-size", DefaultMaxInput,
+		"largest input read, in bytes (a file or standard input); a larger one is refused with exit status 2")
+}
+
+// maxInput is the cap on an input's size.
+func (env *Env) maxInput() int64 {
+	if env.MaxInput <= 0 {
+		return DefaultMaxInput
+	}
+	return env.MaxInput
+}
+
+// errTooLarge is an input past --max-input-size.
+var errTooLarge = errors.New("larger than --max-input-size")
+
+func tooLarge(file string, max int64) error {
+	return &ExitError{Code: 2, Err: fmt.Errorf("%s: %w (%d bytes); raise it to read this file", file, errTooLarge, max)}
+}
+
+// cappedReader fails with errTooLarge once more than max bytes were read:
+// an endless standard input stops there instead of filling memory.
+type cappedReader struct {
+	r         io.Reader
+	left, max int64
+	file      string
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var b [1]byte
+		if n, err := c.r.Read(b[:]); n > 0 {
+			return 0, tooLarge(c.file, c.max)
+		} else {
+			return 0, err
+		}
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// readCapped reads a whole input ("-" is standard input), refusing one
+// past the cap with exit status 2 before reading it when its size is
+// known, and as soon as it passes the cap otherwise (a pipe, a device).
+func readCapped(env *Env, name string) ([]byte, error) {
+	max := env.maxInput()
+	var r io.Reader = env.Stdin
+	file := name
+	if name == "-" {
+		file = "<stdin>"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, &ExitError{Code: 2, Err: err}
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > max {
+			return nil, tooLarge(file, max)
+		}
+		r = f
+	}
+	data, err := io.ReadAll(&cappedReader{r: r, left: max, max: max, file: file})
+	if err != nil {
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			return nil, err
+		}
+		return nil, &ExitError{Code: 2, Err: fmt.Errorf("%s: %w", file, err)}
+	}
+	return data, nil
 }

@@ -280,6 +280,7 @@ func newRemitDecodeCmd(env *Env) *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
+	maxInputFlag(cmd, env)
 	cmd.Flags().BoolVar(&noBalance, "no-balance", false, "skip the balancing checks (SNIP type 3)")
 	return cmd
 }

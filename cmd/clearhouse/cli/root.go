@@ -30,6 +30,8 @@ type Env struct {
 	Getenv func(string) string
 	// Files configures the X12 file store (directory, size limit, keys).
 	Files FilesConfig
+	// MaxInput is --max-input-size of the commands that read a file.
+	MaxInput int64
 }
 
 // ExitError carries a process exit status through cobra's error return.

@@ -56,6 +56,7 @@ type serveFlags struct {
 	tz              string
 	shutdownTimeout time.Duration
 	serveFor        time.Duration
+	maxInboundSize  int64
 	logLevel        string
 	logFormat       string
 	tokens          string
@@ -80,6 +81,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.tz, "tz", "", "time zone of the nightly run and of the clinics, IANA name (default: $CLEARHOUSE_TZ, else the system's zone)")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on shutdown, how long running jobs may finish before they are cancelled")
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
+	fl.Int64Var(&f.maxInboundSize, "max-inbound-size", 0, "largest payer file downloaded, in bytes; a larger one is left on the server and logged (default: the file store's size limit)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
 	fl.StringVar(&f.tokens, "tokens", "", `file of API tokens, one "NAME ROLE TOKEN" line each: who may use /riverui (roles operator and admin)`)
@@ -108,6 +110,9 @@ func (f *serveFlags) check(env *Env) (serveSettings, error) {
 	}
 	if f.shutdownTimeout <= 0 {
 		bad("--shutdown-timeout %v: want a positive duration", f.shutdownTimeout)
+	}
+	if f.maxInboundSize < 0 {
+		bad("--max-inbound-size %d: want a positive number of bytes, or 0 for the file store's limit", f.maxInboundSize)
 	}
 	if f.serveFor < 0 {
 		bad("--serve-for %v: want a positive duration, or 0 to run until stopped", f.serveFor)
@@ -352,7 +357,7 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		Pipeline: worker.Config{
 			Endpoint: endpoint,
 			Transport: transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics,
-				MaxInboundSize: cmp.Or(s.env.Files.MaxSize, filestore.DefaultMaxSize)},
+				MaxInboundSize: cmp.Or(f.maxInboundSize, s.env.Files.MaxSize, filestore.DefaultMaxSize)},
 			Metrics:       jobMetrics,
 			PollPayers:    f.pollPayers,
 			PollInterval:  f.pollInterval,

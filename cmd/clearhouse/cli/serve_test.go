@@ -183,8 +183,8 @@ func TestServeBadConfig(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"flags", []string{"--workers", "-1", "--nightly", "25:00", "--tz", "Mars/Olympus", "--listen", "nowhere"},
-			[]string{"--workers -1", "--nightly \"25:00\"", "--tz \"Mars/Olympus\"", "--listen \"nowhere\"", "no SFTP credential"}},
+		{"flags", []string{"--workers", "-1", "--nightly", "25:00", "--tz", "Mars/Olympus", "--listen", "nowhere", "--max-inbound-size", "-5"},
+			[]string{"--workers -1", "--nightly \"25:00\"", "--tz \"Mars/Olympus\"", "--listen \"nowhere\"", "no SFTP credential", "--max-inbound-size -5"}},
 		{"two credentials", append([]string{"--sftp-key", filepath.Join(dir, "key")}, pw...),
 			[]string{"give one SFTP credential, not both"}},
 		{"password unset", []string{"--sftp-password-env", "SERVE_BAD_TEST_UNSET"}, []string{"$SERVE_BAD_TEST_UNSET is empty or unset"}},

@@ -188,5 +188,6 @@ func newStatusDecodeCmd(env *Env) *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &format, []string{formatTable, formatJSON}, "format")
+	maxInputFlag(cmd, env)
 	return cmd
 }
