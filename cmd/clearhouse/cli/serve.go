@@ -22,6 +22,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/fhir"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
@@ -55,6 +56,7 @@ type serveFlags struct {
 	serveFor        time.Duration
 	logLevel        string
 	logFormat       string
+	fhirTokens      string
 }
 
 func (f *serveFlags) register(c *cobra.Command) {
@@ -78,6 +80,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
+	fl.StringVar(&f.fhirTokens, "fhir-tokens", "", "file of bearer tokens (by SHA-256) for the FHIR R4 read API at /fhir/r4 (default: the API is off)")
 }
 
 // serveSettings are the flags checked and parsed.
@@ -217,6 +220,8 @@ type server struct {
 	queue    store.Queue
 	http     *http.Server
 	registry *prometheus.Registry
+	// fhirAPI is the FHIR R4 read API, nil when off (serve_fhir.go).
+	fhirAPI http.Handler
 	// running is true from the queue's start until shutdown begins.
 	running atomic.Bool
 }
@@ -313,6 +318,9 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		}
 		s.log.Info("migrated", "applied", len(applied))
 	}
+	if s.fhirAPI, err = fhirHandler(s, f.fhirTokens); err != nil {
+		return err
+	}
 	if profiles == nil {
 		if profiles, err = billing.StoredProfiles(ctx, s.st); err != nil {
 			return exitf(2, "profiles: %v", err)
@@ -394,6 +402,9 @@ func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
 	mux.HandleFunc("GET /healthz", s.healthz)
+	if s.fhirAPI != nil {
+		mux.Handle(fhir.Base+"/", s.fhirAPI)
+	}
 	return mux
 }
 
