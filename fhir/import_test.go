@@ -33,6 +33,8 @@ type practice struct {
 	st     store.Store
 	clinic int64
 	im     *fhir.Importer
+	bill   *billing.Service
+	reg    *registration.Service
 }
 
 func newPractice(t *testing.T, backend string) practice {
@@ -79,7 +81,7 @@ func newPractice(t *testing.T, backend string) practice {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return practice{st: st, clinic: c.ID, im: im}
+	return practice{st: st, clinic: c.ID, im: im, bill: bill, reg: svc}
 }
 
 func (p practice) importPath(t *testing.T, path string) ([]fhir.Result, error) {

@@ -234,6 +234,8 @@ func Claim(c store.Claim, doc *claim.Claim, payer store.Payer) fhir.Claim {
 		return out
 	}
 	out.Provider = providerRef(doc.BillingProvider)
+	out.Insurance = []fhir.ClaimInsurance{{Sequence: 1, Focal: true, Coverage: fhir.Reference{
+		Identifier: &fhir.Identifier{Type: ptr(coding(SystemV2_0203, "MB")), Value: ptr(doc.Subscriber.MemberID)}}}}
 	if doc.Rendering != nil {
 		out.CareTeam = []fhir.ClaimCareTeam{{Sequence: 1, Provider: providerRef(*doc.Rendering),
 			Role: ptr(coding("http://terminology.hl7.org/CodeSystem/claimcareteamrole", "primary"))}}
@@ -363,6 +365,9 @@ func ExplanationOfBenefit(cp store.ClaimPayment, rem store.Remittance, c *store.
 		out.Identifier = append(out.Identifier, fhir.Identifier{Type: ptr(coding("http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBIdentifierType", "payerid")),
 			Value: ptr(cp.PayerClaimControlNumber)})
 	}
+	// The coverage the payment answers is the claim's; R4 requires one
+	// insurance entry.
+	out.Insurance = []fhir.ExplanationOfBenefitInsurance{{Focal: true, Coverage: fhir.Reference{Display: ptr(payer.PayerID)}}}
 	if c != nil {
 		out.Patient = reference("Patient", c.ClinicID, c.PatientID)
 		out.Claim = ptr(reference("Claim", c.ClinicID, c.ID))

@@ -146,8 +146,52 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// Marshal writes a resource as R4 JSON: the models' empty required
+// structs and nil required lists (an empty diagnosisReference beside a
+// diagnosisCodeableConcept) are dropped, since R4 JSON has no empty
+// objects or nulls.
+func Marshal(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var tree any
+	if err := json.Unmarshal(b, &tree); err != nil {
+		return nil, err
+	}
+	tree, _ = prune(tree)
+	return json.Marshal(tree)
+}
+
+// prune removes nulls, empty objects and empty arrays; keep is false when
+// v itself is empty.
+func prune(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, false
+	case map[string]any:
+		for k, e := range x {
+			if pe, keep := prune(e); keep {
+				x[k] = pe
+			} else {
+				delete(x, k)
+			}
+		}
+		return x, len(x) > 0
+	case []any:
+		out := x[:0]
+		for _, e := range x {
+			if pe, keep := prune(e); keep {
+				out = append(out, pe)
+			}
+		}
+		return out, len(out) > 0
+	}
+	return v, true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := Marshal(v)
 	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -480,7 +524,7 @@ func (s *Server) searchHandler(typ string) http.Handler {
 			Link: []fhir.BundleLink{{Relation: "self", Url: base + r.URL.RequestURI()}}}
 		mode := fhir.SearchEntryModeMatch
 		for _, res := range found {
-			raw, err := json.Marshal(res)
+			raw, err := Marshal(res)
 			if err != nil {
 				s.fail(w, r, err)
 				return
