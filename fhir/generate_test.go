@@ -20,7 +20,7 @@ func generateBundle(n int, seed uint64) string {
 		"identifier": []any{map[string]any{"value": "KHP01"}}, "name": "Keystone Health Plan"})
 	add(map[string]any{"resourceType": "Practitioner", "id": "dr", "meta": map[string]any{"versionId": "1"},
 		"identifier": []any{map[string]any{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1245319599"}},
-		"name": []any{map[string]any{"family": "KIM", "given": []any{"ANN"}}}})
+		"name":       []any{map[string]any{"family": "KIM", "given": []any{"ANN"}}}})
 	for i := 1; i <= n; i++ {
 		pid := fmt.Sprintf("gp-%d", i)
 		gender := []string{"female", "male"}[rng.IntN(2)]

@@ -19,7 +19,9 @@ import (
 // clinic's, and the clinic check needs no look-up.
 
 // ID returns the logical ID of row id of clinic.
-func ID(clinic, id int64) string { return strconv.FormatInt(clinic, 10) + "-" + strconv.FormatInt(id, 10) }
+func ID(clinic, id int64) string {
+	return strconv.FormatInt(clinic, 10) + "-" + strconv.FormatInt(id, 10)
+}
 
 // ParseID reads a logical ID made by ID.
 func ParseID(s string) (clinic, id int64, ok bool) {
@@ -277,7 +279,7 @@ func ClaimResponse(c store.Claim, payer store.Payer, acks []store.Acknowledgment
 	out := fhir.ClaimResponse{Id: ptr(ID(c.ClinicID, c.ID)), Meta: meta(c.UpdatedAt), Status: fhir.FinancialResourceStatusCodesActive,
 		Type: claimType(c.Kind), Use: fhir.UseClaim, Patient: reference("Patient", c.ClinicID, c.PatientID), Created: instant(c.UpdatedAt),
 		Insurer: payerRef(payer), Request: ptr(reference("Claim", c.ClinicID, c.ID)),
-		Identifier: []fhir.Identifier{{System: ptr(SystemPCN), Value: ptr(c.PatientControlNumber)}},
+		Identifier:  []fhir.Identifier{{System: ptr(SystemPCN), Value: ptr(c.PatientControlNumber)}},
 		Disposition: ptr("claim " + string(c.Status))}
 	if c.PayerClaimControlNumber != "" {
 		out.Identifier = append(out.Identifier, fhir.Identifier{Type: ptr(coding("http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBIdentifierType", "payerid")),

@@ -129,4 +129,3 @@ func writeFHIRResults(w io.Writer, format string, results []fhir.Result) error {
 	}
 	return nil
 }
-
