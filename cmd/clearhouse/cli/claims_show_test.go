@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/clock"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/pgstore"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
-	"github.com/clearhouse/clearhouse/store/storedb"
 	"github.com/clearhouse/clearhouse/store/storetest"
 )
 
@@ -143,13 +143,28 @@ func TestPracticeFromEmptyDatabase(t *testing.T) {
 					"--now", "2026-04-07T15:00:00Z"}, ""},
 			})
 
-			// The FHIR API over the same database, as serve --fhir-tokens
-			// mounts it.
-			st, err = storedb.Open(ctx, db, storedb.Options{})
+			// A night through the queue against the payer simulator: the
+			// claims are scrubbed, submitted, acknowledged and paid.
+			clk := clock.New(practiceNow)
+			if backend == "sqlite" {
+				st, err = sqlitestore.Open(ctx, sqlitestore.Config{Path: db, Now: clk.Now})
+			} else {
+				st, err = pgstore.Open(ctx, pgstore.Config{URL: db, Now: clk.Now, MaxConns: 4})
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer st.Close()
+			runNight(t, st, clk)
+			for _, pcn := range []string{"E1", "E2"} {
+				code, out, errOut := run(t, "--database", db, "claims", "show", pcn)
+				if code != 0 || !strings.Contains(out, "status:              paid") || !strings.Contains(out, "KHP01") {
+					t.Errorf("claims show %s after the night: exit %d\n%s%s", pcn, code, out, errOut)
+				}
+			}
+
+			// The FHIR API over the same database, as serve --fhir-tokens
+			// mounts it.
 			auth, err := loadTokenFile("testdata/setup/fhir-tokens")
 			if err != nil {
 				t.Fatal(err)
@@ -168,7 +183,10 @@ func TestPracticeFromEmptyDatabase(t *testing.T) {
 				{"/fhir/r4/Claim/1-2", "biller-token", 200, `"value":"KHP777001"`},
 				{"/fhir/r4/Claim?patient=1-2", "biller-token", 200, `"total":1`},
 				{"/fhir/r4/Patient/1-2", "biller-token", 200, `"family":"Lovelace"`},
-				{"/fhir/r4/ClaimResponse/1-1", "biller-token", 200, `"outcome":"queued"`},
+				{"/fhir/r4/ClaimResponse/1-1", "biller-token", 200, `"outcome":"complete"`},
+				{"/fhir/r4/ExplanationOfBenefit?patient=1-1", "biller-token", 200, `"total":1`},
+				{"/fhir/r4/ExplanationOfBenefit?patient=1-2", "biller-token", 200, `"resourceType":"ExplanationOfBenefit"`},
+				{"/fhir/r4/Claim/1-1", "biller-token", 200, `"status":"active"`},
 				{"/fhir/r4/Claim/1-2", "", 401, ""},
 				{"/fhir/r4/Claim/1-2", "wrong", 401, ""},
 			} {
