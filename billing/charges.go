@@ -113,6 +113,16 @@ func (s *Service) CaptureEncounter(ctx context.Context, clinicID int64, in Encou
 	return out, err
 }
 
+// CaptureEncounterTx is CaptureEncounter inside tx, for callers that record
+// an encounter with other rows in one transaction (the FHIR import of a
+// bundle).
+func (s *Service) CaptureEncounterTx(ctx context.Context, tx store.Tx, in EncounterInput) (CapturedEncounter, error) {
+	if err := in.Validate(); err != nil {
+		return CapturedEncounter{}, err
+	}
+	return s.capture(ctx, tx, tx.ClinicID(), in, nil)
+}
+
 // capture stores one encounter inside tx; cache memoizes MRN and NPI
 // look-ups across the rows of an import.
 func (s *Service) capture(ctx context.Context, tx store.Tx, clinicID int64, in EncounterInput, cache *lookupCache) (CapturedEncounter, error) {

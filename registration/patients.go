@@ -136,6 +136,15 @@ func (s *Service) AddPatient(ctx context.Context, clinicID int64, in PatientInpu
 	return p, err
 }
 
+// AddPatientTx is AddPatient inside tx, for callers that register patients
+// with other rows in one transaction (the FHIR import of a bundle).
+func (s *Service) AddPatientTx(ctx context.Context, tx store.Tx, in PatientInput) (store.Patient, error) {
+	if err := s.checkPatient(&in); err != nil {
+		return store.Patient{}, err
+	}
+	return s.addPatient(ctx, tx, in)
+}
+
 func (s *Service) addPatient(ctx context.Context, tx store.Tx, in PatientInput) (store.Patient, error) {
 	dup, err := s.FindDuplicate(ctx, tx, in)
 	if err != nil {
@@ -166,16 +175,29 @@ func (s *Service) UpdatePatient(ctx context.Context, clinicID, id int64, in Pati
 	var p store.Patient
 	err := s.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
 		var err error
-		p, err = tx.UpdatePatient(ctx, store.UpdatePatientParams{ID: id, MRN: in.MRN, FirstName: in.FirstName, LastName: in.LastName,
-			BirthDate: in.BirthDate, Sex: in.Sex, AddressLine1: in.AddressLine1, AddressLine2: in.AddressLine2, City: in.City,
-			State: in.State, PostalCode: in.PostalCode, Phone: in.Phone, Email: in.Email, GuarantorName: in.GuarantorName,
-			GuarantorRelationship: in.GuarantorRelationship})
-		if err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, "patient.update", "patient", p.ID, map[string]any{"mrn": p.MRN})
+		p, err = s.updatePatient(ctx, tx, id, in)
+		return err
 	})
 	return p, err
+}
+
+// UpdatePatientTx is UpdatePatient inside tx.
+func (s *Service) UpdatePatientTx(ctx context.Context, tx store.Tx, id int64, in PatientInput) (store.Patient, error) {
+	if err := s.checkPatient(&in); err != nil {
+		return store.Patient{}, err
+	}
+	return s.updatePatient(ctx, tx, id, in)
+}
+
+func (s *Service) updatePatient(ctx context.Context, tx store.Tx, id int64, in PatientInput) (store.Patient, error) {
+	p, err := tx.UpdatePatient(ctx, store.UpdatePatientParams{ID: id, MRN: in.MRN, FirstName: in.FirstName, LastName: in.LastName,
+		BirthDate: in.BirthDate, Sex: in.Sex, AddressLine1: in.AddressLine1, AddressLine2: in.AddressLine2, City: in.City,
+		State: in.State, PostalCode: in.PostalCode, Phone: in.Phone, Email: in.Email, GuarantorName: in.GuarantorName,
+		GuarantorRelationship: in.GuarantorRelationship})
+	if err != nil {
+		return store.Patient{}, err
+	}
+	return p, s.audit(ctx, tx, "patient.update", "patient", p.ID, map[string]any{"mrn": p.MRN})
 }
 
 // MergePatients merges the duplicate from into the patient of record into:
@@ -315,6 +337,14 @@ func (s *Service) AddCoverage(ctx context.Context, clinicID int64, in CoverageIn
 	return c, err
 }
 
+// AddCoverageTx is AddCoverage inside tx.
+func (s *Service) AddCoverageTx(ctx context.Context, tx store.Tx, in CoverageInput) (store.Coverage, error) {
+	if err := s.checkCoverage(&in); err != nil {
+		return store.Coverage{}, err
+	}
+	return s.addCoverage(ctx, tx, in)
+}
+
 func (s *Service) addCoverage(ctx context.Context, tx store.Tx, in CoverageInput) (store.Coverage, error) {
 	if err := s.resolveCoverage(ctx, tx, &in, 0); err != nil {
 		return store.Coverage{}, err
@@ -335,25 +365,39 @@ func (s *Service) UpdateCoverage(ctx context.Context, clinicID, id int64, in Cov
 	}
 	var c store.Coverage
 	err := s.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
-		cur, err := tx.GetCoverage(ctx, store.Ref{ID: id})
-		if err != nil {
-			return err
-		}
-		if cur.PatientID != in.PatientID {
-			return &FieldError{Field: "patient", Value: itoa(in.PatientID), Msg: fmt.Sprintf("coverage %d belongs to patient %d", id, cur.PatientID)}
-		}
-		if err := s.resolveCoverage(ctx, tx, &in, id); err != nil {
-			return err
-		}
-		c, err = tx.UpdateCoverage(ctx, store.UpdateCoverageParams{ID: id, PayerID: in.Payer, MemberID: in.MemberID,
-			GroupNumber: in.GroupNumber, Priority: in.Priority, RelationshipCode: in.Relationship, SubscriberFirst: in.SubscriberFirst,
-			SubscriberLast: in.SubscriberLast, SubscriberBirth: in.SubscriberBirth, EffectiveFrom: in.EffectiveFrom, EffectiveTo: in.EffectiveTo})
-		if err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, "coverage.update", "coverage", c.ID, map[string]any{"patient": c.PatientID, "payer": c.PayerID, "priority": c.Priority})
+		var err error
+		c, err = s.updateCoverage(ctx, tx, id, in)
+		return err
 	})
 	return c, err
+}
+
+// UpdateCoverageTx is UpdateCoverage inside tx.
+func (s *Service) UpdateCoverageTx(ctx context.Context, tx store.Tx, id int64, in CoverageInput) (store.Coverage, error) {
+	if err := s.checkCoverage(&in); err != nil {
+		return store.Coverage{}, err
+	}
+	return s.updateCoverage(ctx, tx, id, in)
+}
+
+func (s *Service) updateCoverage(ctx context.Context, tx store.Tx, id int64, in CoverageInput) (store.Coverage, error) {
+	cur, err := tx.GetCoverage(ctx, store.Ref{ID: id})
+	if err != nil {
+		return store.Coverage{}, err
+	}
+	if cur.PatientID != in.PatientID {
+		return store.Coverage{}, &FieldError{Field: "patient", Value: itoa(in.PatientID), Msg: fmt.Sprintf("coverage %d belongs to patient %d", id, cur.PatientID)}
+	}
+	if err := s.resolveCoverage(ctx, tx, &in, id); err != nil {
+		return store.Coverage{}, err
+	}
+	c, err := tx.UpdateCoverage(ctx, store.UpdateCoverageParams{ID: id, PayerID: in.Payer, MemberID: in.MemberID,
+		GroupNumber: in.GroupNumber, Priority: in.Priority, RelationshipCode: in.Relationship, SubscriberFirst: in.SubscriberFirst,
+		SubscriberLast: in.SubscriberLast, SubscriberBirth: in.SubscriberBirth, EffectiveFrom: in.EffectiveFrom, EffectiveTo: in.EffectiveTo})
+	if err != nil {
+		return store.Coverage{}, err
+	}
+	return c, s.audit(ctx, tx, "coverage.update", "coverage", c.ID, map[string]any{"patient": c.PatientID, "payer": c.PayerID, "priority": c.Priority})
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }

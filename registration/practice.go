@@ -143,6 +143,14 @@ func (s *Service) AddProvider(ctx context.Context, clinicID int64, in ProviderIn
 	return p, err
 }
 
+// AddProviderTx is AddProvider inside tx.
+func (s *Service) AddProviderTx(ctx context.Context, tx store.Tx, in ProviderInput) (store.Provider, error) {
+	if err := s.checkProvider(&in); err != nil {
+		return store.Provider{}, err
+	}
+	return s.addProvider(ctx, tx, in)
+}
+
 func (s *Service) addProvider(ctx context.Context, tx store.Tx, in ProviderInput) (store.Provider, error) {
 	existing, err := tx.ListProviders(ctx, store.ListProvidersParams{})
 	if err != nil {

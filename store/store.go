@@ -214,6 +214,10 @@ type Queries interface {
 	ListWorklistItems(ctx context.Context, p ListWorklistItemsParams) ([]WorklistItem, error)
 	UpdateWorklistItem(ctx context.Context, p UpdateWorklistItemParams) (WorklistItem, error)
 
+	GetFHIRImport(ctx context.Context, p GetFHIRImportParams) (FHIRImport, error)
+	RecordFHIRImport(ctx context.Context, p RecordFHIRImportParams) (FHIRImport, error)
+	ListFHIRImports(ctx context.Context, p ListFHIRImportsParams) ([]FHIRImport, error)
+
 	AppendAuditEvent(ctx context.Context, p AppendAuditEventParams) (AuditEvent, error)
 	ListAuditEvents(ctx context.Context, p ListAuditEventsParams) ([]AuditEvent, error)
 	VerifyAuditChain(ctx context.Context, p VerifyAuditChainParams) (AuditVerification, error)

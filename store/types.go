@@ -1314,3 +1314,47 @@ type ListAuditEventsParams struct {
 type VerifyAuditChainParams struct {
 	ClinicID int64
 }
+
+// FHIRImport records which Clearhouse row an imported FHIR resource became.
+type FHIRImport struct {
+	ClinicID int64
+	// ResourceType and ResourceID are the resource's type and logical ID
+	// (Patient/123).
+	ResourceType string
+	ResourceID   string
+	// VersionID is the resource's meta.versionId, empty when it has none.
+	VersionID string
+	// EntityType names the row's kind ("patient", "coverage", "provider",
+	// "payer", "appointment", "encounter", "charge"); EntityID is the row,
+	// zero for a resource that only informs others (a Condition folded into
+	// an encounter's diagnoses).
+	EntityType string
+	EntityID   int64
+	ImportedAt time.Time
+}
+
+// GetFHIRImportParams finds the record of one imported resource.
+type GetFHIRImportParams struct {
+	ClinicID     int64
+	ResourceType string
+	ResourceID   string
+}
+
+// RecordFHIRImportParams records (or replaces the record of) an imported
+// resource. ResourceType, ResourceID and EntityType are required.
+type RecordFHIRImportParams struct {
+	ClinicID     int64
+	ResourceType string
+	ResourceID   string
+	VersionID    string
+	EntityType   string
+	EntityID     int64
+}
+
+// ListFHIRImportsParams filters import records; zero fields do not filter.
+type ListFHIRImportsParams struct {
+	ClinicID     int64
+	ResourceType string
+	EntityType   string
+	EntityID     int64
+}

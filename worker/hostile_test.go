@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -191,13 +192,18 @@ func TestHostilePipeline(t *testing.T) {
 		for i, f := range posted {
 			full, err := st.GetInboundFile(ctx, store.Ref{ClinicID: pr.clinic.ID, ID: f.ID})
 			must(t, err)
-			again := resend(full.Content)
-			if bytes.Equal(again, full.Content) {
+			body, err := st.OpenContent(ctx, full.ContentID)
+			must(t, err)
+			content, err := io.ReadAll(body)
+			body.Close()
+			must(t, err)
+			again := resend(content)
+			if bytes.Equal(again, content) {
 				t.Fatalf("resend changed nothing in %s", f.FileName)
 			}
 			// Every claim payment of a resend is a suspected duplicate:
 			// held, one item each (and the file processed).
-			n := bytes.Count(full.Content, []byte("CLP*"))
+			n := bytes.Count(content, []byte("CLP*"))
 			resent = append(resent, hostileFile{name: "replay-" + string(rune('a'+i)) + "-" + f.FileName, content: again,
 				what: "an 835 resent under new ISA13, GS06 and TRN02", state: store.InboundProcessed, items: n})
 		}
@@ -230,7 +236,12 @@ func TestHostilePipeline(t *testing.T) {
 		// again.
 		first, err := st.GetInboundFile(ctx, store.Ref{ClinicID: pr.clinic.ID, ID: posted[0].ID})
 		must(t, err)
-		must(t, os.WriteFile(filepath.Join(out, "copy-"+first.FileName), first.Content, 0o644))
+		firstBody, err := st.OpenContent(ctx, first.ContentID)
+		must(t, err)
+		firstContent, err := io.ReadAll(firstBody)
+		firstBody.Close()
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(out, "copy-"+first.FileName), firstContent, 0o644))
 
 		byName := map[string]store.InboundFile{}
 		deadline := time.Now().Add(90 * time.Second)
@@ -376,7 +387,7 @@ func TestHostileUnmatchedPaymentItems(t *testing.T) {
 		pr := newPractice(t, st, 1)
 		content, err := os.ReadFile(filepath.Join(hostileDir, "835", "unknown-references-unknown-claims.x12"))
 		must(t, err)
-		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "unknown.835", Source: "KHP01", FileType: "835", Content: content})
+		f, _, err := st.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: pr.clinic.ID, FileName: "unknown.835", Source: "KHP01", FileType: "835", Body: bytes.NewReader(content)})
 		must(t, err)
 		q := runQueue(t, st, p)
 		events, cancel := q.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)

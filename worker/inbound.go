@@ -369,7 +369,13 @@ type quarantineError struct {
 // logged: it carries the payer's verdict on claims already sent, and
 // setting it aside would hide rejections from the billing team.
 func (p *Pipeline) inspect(ctx context.Context, f store.InboundFile) (string, *quarantineError, error) {
-	body, err := p.openContent(ctx, f)
+	return p.inspectContent(f, func() (io.ReadCloser, error) { return p.openContent(ctx, f) })
+}
+
+// inspectContent is inspect over the content open returns (read once for
+// the guide check, and once more for an 835's claim payments).
+func (p *Pipeline) inspectContent(f store.InboundFile, open func() (io.ReadCloser, error)) (string, *quarantineError, error) {
+	body, err := open()
 	if err != nil {
 		return "", nil, err
 	}
@@ -429,7 +435,7 @@ func (p *Pipeline) inspect(ctx context.Context, f store.InboundFile) (string, *q
 		kind = kindAck // interchanges without groups: TA1s
 	}
 	if kind == kind835 {
-		body, err := p.openContent(ctx, f)
+		body, err := open()
 		if err != nil {
 			return "", nil, err
 		}

@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"bytes"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -36,7 +38,11 @@ func FuzzInboundIntake(f *testing.F) {
 			t.Fatalf("fileType %q", fileType(content))
 		}
 		_ = isaReceiver(content)
-		kind, qerr := p.inspect(store.InboundFile{ID: 1, ClinicID: 1, FileName: "in.x12", Content: content})
+		kind, qerr, err := p.inspectContent(store.InboundFile{ID: 1, ClinicID: 1, FileName: "in.x12"},
+			func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(content)), nil })
+		if err != nil {
+			t.Fatalf("reading from memory failed: %v", err)
+		}
 		if qerr != nil {
 			if qerr.err == nil || qerr.reason == "" {
 				t.Fatalf("set aside without a reason or error: %+v", qerr)

@@ -696,3 +696,18 @@ func parseValue(old any, value string) any {
 	}
 	return value
 }
+
+// CorrectedDocument is the claim document Correct would store for these
+// edits of current (a stored claim's document): the edits applied and the
+// total recomputed from the lines, before anything is saved, so the
+// correction can be scrubbed first.
+func CorrectedDocument(current, edited json.RawMessage, set []string) (*claim.Claim, error) {
+	doc, err := editDocument(current, edited, set)
+	if err != nil {
+		return nil, err
+	}
+	if len(doc.Lines) > 0 {
+		doc.TotalChargeCents = doc.LineChargeTotal()
+	}
+	return doc, nil
+}

@@ -45,6 +45,7 @@ func Run(t *testing.T, h Harness) {
 		{"Coverages", testCoverages},
 		{"Registration", testRegistration},
 		{"MergePatients", testMergePatients},
+		{"FHIRImports", testFHIRImports},
 		{"AppointmentsEncountersCharges", testVisits},
 		{"Claims", testClaims},
 		{"Lookups", testLookups},

@@ -9,12 +9,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/money"
+	"github.com/clearhouse/clearhouse/scrub"
+	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/worklist"
 )
 
@@ -28,10 +32,6 @@ func addClaimsActionCmds(parent *cobra.Command, env *Env) {
 // claimAction opens the service and runs fn on the claim named by arg as
 // the acting user.
 func claimAction(cmd *cobra.Command, env *Env, f *workFlags, arg string, fn func(context.Context, *worklist.Service, int64, string) error) error {
-	id, err := parseID(arg, "claim")
-	if err != nil {
-		return err
-	}
 	actor, err := f.actor(env)
 	if err != nil {
 		return err
@@ -42,7 +42,31 @@ func claimAction(cmd *cobra.Command, env *Env, f *workFlags, arg string, fn func
 		return err
 	}
 	defer st.Close()
+	id, err := claimArg(ctx, st, f, arg)
+	if err != nil {
+		return err
+	}
 	return workError(fn(ctx, svc, id, actor))
+}
+
+// claimArg settles a claim argument: its ID, or its patient control number
+// in --clinic (the only clinic when not given).
+func claimArg(ctx context.Context, st store.Store, f *workFlags, arg string) (int64, error) {
+	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && id > 0 {
+		return id, nil
+	}
+	cid, err := clinicOrOnly(ctx, st, f.clinic)
+	if err != nil {
+		return 0, err
+	}
+	c, err := claimRef(ctx, st, cid, arg)
+	if err != nil {
+		return 0, &ExitError{Code: 1, Err: err}
+	}
+	if f.clinic == 0 {
+		f.clinic = cid
+	}
+	return c.ID, nil
 }
 
 func printClaimAction(env *Env, verb string, res worklist.ClaimActionResult) error {
@@ -70,15 +94,18 @@ func newClaimsCorrectCmd(env *Env) *cobra.Command {
 	var f workFlags
 	var set []string
 	var file, reason string
+	var dryRun bool
 	c := &cobra.Command{
-		Use:   "correct ID [--set path=value]... [--file edited.json]",
+		Use:   "correct ID|PCN [--set path=value]... [--file edited.json]",
 		Short: "Correct a claim: a replacement (frequency 7 with REF*F8) when the payer has it, else in place; audited",
 		Long: "Edit a claim's JSON document with --set path=value pairs (dotted keys and 0-based indexes,\n" +
 			"e.g. --set lines.0.modifiers='[\"25\"]' --set priorAuthorization=PA77), with --file holding the whole\n" +
 			"edited claim, or, with neither on a terminal, in $EDITOR. A claim the payer accepted is resubmitted as\n" +
 			"a replacement claim (CLM05-3 7, REF*F8 with the payer claim control number), created as a draft for\n" +
 			"the scrub and submit path; the original becomes replaced. A claim the payer never accepted is\n" +
-			"corrected in place and goes back to draft.",
+			"corrected in place and goes back to draft.\n\n" +
+			"The corrected claim is scrubbed first and the findings printed before it is saved (with --dry-run,\n" +
+			"nothing is saved); it is scrubbed again with the nightly run before it is submitted.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var doc json.RawMessage
@@ -97,6 +124,17 @@ func newClaimsCorrectCmd(env *Env) *cobra.Command {
 					}
 					doc = edited
 				}
+				now, err := f.clock()
+				if err != nil {
+					return err
+				}
+				if err := previewCorrection(ctx, env, svc, f.clinic, id, doc, set, claim.DateOf(now())); err != nil {
+					return err
+				}
+				if dryRun {
+					fmt.Fprintln(env.Stdout, "dry run: nothing saved")
+					return nil
+				}
 				res, err := svc.Correct(ctx, worklist.CorrectParams{ClinicID: f.clinic, ClaimID: id, Set: set, Document: doc, Reason: reason, Actor: actor})
 				if err != nil {
 					return err
@@ -113,6 +151,7 @@ func newClaimsCorrectCmd(env *Env) *cobra.Command {
 	c.Flags().StringArrayVar(&set, "set", nil, "an edit path=value on the claim JSON (repeatable)")
 	c.Flags().StringVar(&file, "file", "", "the whole edited claim document (JSON)")
 	c.Flags().StringVar(&reason, "reason", "", "why the claim is corrected")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "scrub the correction and print the findings without saving it")
 	return c
 }
 
@@ -264,4 +303,24 @@ func newClaimsWriteOffCmd(env *Env) *cobra.Command {
 	c.Flags().BoolVar(&patient, "patient", false, "write off patient responsibility instead of insurance A/R")
 	_ = c.MarkFlagRequired("reason")
 	return c
+}
+
+// previewCorrection scrubs the claim as the correction would leave it and
+// prints the findings, before anything is saved.
+func previewCorrection(ctx context.Context, env *Env, svc *worklist.Service, clinicID, claimID int64, edited json.RawMessage, set []string, today claim.Date) error {
+	c, err := svc.FindClaim(ctx, clinicID, claimID)
+	if err != nil {
+		return err
+	}
+	doc, err := worklist.CorrectedDocument(c.Document, edited, set)
+	if err != nil {
+		return err
+	}
+	s, err := newScrubber(env, "", "", "")
+	if err != nil {
+		return err
+	}
+	fs := s.AppendScrub(nil, doc, scrub.Options{Today: today})
+	fmt.Fprintf(env.Stdout, "scrub of the correction of claim %d (%s):\n", c.ID, c.PatientControlNumber)
+	return printFindings(env, formatTable, 1, fs)
 }

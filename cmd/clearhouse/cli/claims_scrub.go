@@ -19,16 +19,19 @@ import (
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scrub"
+	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/storedb"
 )
 
 // addClaimsScrubCmd adds `claims scrub` to the claims command.
 func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 	var (
 		payerID, output, today, rulesDir, codesDirFlag, payersDir string
-		coverageFrom, coverageTo                                  string
+		coverageFrom, coverageTo, claimArg                        string
+		clinic                                                    int64
 	)
 	c := &cobra.Command{
-		Use:   "scrub CLAIMS.json|FILE.x12|-",
+		Use:   "scrub CLAIMS.json|FILE.x12|- | --claim ID|PCN",
 		Short: "Scrub claims; exit status 1 when any claim has a reject-level finding",
 		Long: "Scrub claims read from a JSON file (one claim or an array, in the claim model's JSON form) or an\n" +
 			"837P/837I file, against the built-in edits, the code sets, NCCI/MUE and the payer's rule file.\n" +
@@ -36,9 +39,11 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			"An 837 is first checked against its implementation guide; what the check or the decoder\n" +
 			"finds (a segment skipped, a claim that cannot be read) goes to standard error with its\n" +
 			"position and is exit status 1. Exit status 2: the file cannot be read, is not X12 or JSON, or is\n" +
-			"larger than --max-input-size. - reads standard input.",
-		Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
+			"larger than --max-input-size. - reads standard input.\n\n" +
+			"--claim re-scrubs a stored claim (by ID or patient control number) against its payer's rules and the\n" +
+			"patient's coverage period with that payer.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(&output, formatTable, formatJSON); err != nil {
 				return err
 			}
@@ -54,34 +59,38 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 			if err != nil {
 				return exitf(2, "%v", err)
 			}
-			claims, rep, err := readClaims(env, args[0])
-			if err != nil {
-				var ee *ExitError
-				if errors.As(err, &ee) {
+			if (len(args) == 1) == (claimArg != "") {
+				return exitf(2, "give a claims file or --claim ID|PCN (one of them)")
+			}
+			source := claimArg
+			var claims []*claim.Claim
+			var rep *edi.ValidationReport
+			var err2 error
+			if claimArg != "" {
+				stored, err := storedClaim(cmd, env, clinic, claimArg)
+				if err != nil {
 					return err
 				}
-				return nameFile(args[0], exitf(2, "%v", err))
+				claims = []*claim.Claim{&stored.doc}
+				if payerID == "" {
+					payerID = stored.payerID
+				}
+				if coverage == nil {
+					coverage = stored.coverage
+				}
+			} else {
+				source = args[0]
+				if claims, rep, err2 = readClaims(env, args[0]); err2 != nil {
+					var ee *ExitError
+					if errors.As(err2, &ee) {
+						return err2
+					}
+					return nameFile(args[0], exitf(2, "%v", err2))
+				}
 			}
-			files, err := scrub.LoadRuleFiles(ruleFS(rulesDir))
-			if err != nil {
-				return exitf(2, "%v", err)
-			}
-			sets, err := codes.Load(codes.LoadOptions{Dir: codesDir(env, codesDirFlag)})
+			s, err := newScrubber(env, rulesDir, codesDirFlag, payersDir)
 			if err != nil {
 				return err
-			}
-			var reg *payers.Registry
-			if payersDir != "" {
-				reg, err = payers.LoadDir(payersDir)
-			} else {
-				reg, err = fixtures.Payers()
-			}
-			if err != nil {
-				return exitf(2, "%v", err)
-			}
-			s, err := scrub.New(scrub.Config{Codes: sets, Payers: reg, RuleFiles: files})
-			if err != nil {
-				return exitf(2, "%v", err)
 			}
 			opts := scrub.Options{Today: day, PayerID: payerID, Coverage: coverage}
 			var all []scrub.Finding
@@ -97,12 +106,12 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 				// whole story (issue 14).
 				writeProblems(env.Stderr, rep)
 				return exitf(1, "%s: %s against the implementation guide; claims or segments the decoder skipped were not scrubbed",
-					args[0], plural(rep.ErrorCount(), "error", "errors"))
+					source, plural(rep.ErrorCount(), "error", "errors"))
 			}
 			if scrub.HasReject(all) {
 				// The findings are listed above; the status names the
 				// file like every other error.
-				return exitf(1, "%s: claims with reject-level findings (listed above)", args[0])
+				return exitf(1, "%s: claims with reject-level findings (listed above)", source)
 			}
 			return nil
 		},
@@ -115,6 +124,8 @@ func addClaimsScrubCmd(parent *cobra.Command, env *Env) {
 	c.Flags().StringVar(&payersDir, "payers", "", "directory of payer definitions (default: the fixture payers)")
 	c.Flags().StringVar(&coverageFrom, "coverage-from", "", "first day YYYY-MM-DD of the patient's coverage, for the DATE-COVERAGE edit (default: unknown)")
 	maxInputFlag(c, env)
+	c.Flags().StringVar(&claimArg, "claim", "", "re-scrub a stored claim, by ID or patient control number (instead of a file)")
+	c.Flags().Int64Var(&clinic, "clinic", 0, "clinic of --claim (default: the only clinic of the database)")
 	c.Flags().StringVar(&coverageTo, "coverage-to", "", "last day YYYY-MM-DD of the patient's coverage (default: unknown, or not ended when --coverage-from is given)")
 	parent.AddCommand(c)
 }
@@ -222,3 +233,92 @@ func printFindings(env *Env, output string, claims int, fs []scrub.Finding) erro
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// newScrubber builds the scrubber from the rules, code sets and payer
+// registry the flags name (the embedded and bundled ones by default).
+func newScrubber(env *Env, rulesDir, codesDirFlag, payersDir string) (*scrub.Scrubber, error) {
+	files, err := scrub.LoadRuleFiles(ruleFS(rulesDir))
+	if err != nil {
+		return nil, exitf(2, "%v", err)
+	}
+	sets, err := codes.Load(codes.LoadOptions{Dir: codesDir(env, codesDirFlag)})
+	if err != nil {
+		return nil, err
+	}
+	var reg *payers.Registry
+	if payersDir != "" {
+		reg, err = payers.LoadDir(payersDir)
+	} else {
+		reg, err = fixtures.Payers()
+	}
+	if err != nil {
+		return nil, exitf(2, "%v", err)
+	}
+	s, err := scrub.New(scrub.Config{Codes: sets, Payers: reg, RuleFiles: files})
+	if err != nil {
+		return nil, exitf(2, "%v", err)
+	}
+	return s, nil
+}
+
+// stored is a stored claim as the scrubber takes it.
+type stored struct {
+	doc      claim.Claim
+	payerID  string
+	coverage *scrub.CoveragePeriod
+}
+
+// storedClaim loads a claim by ID or patient control number with its
+// payer's ID and the patient's coverage period with that payer.
+func storedClaim(cmd *cobra.Command, env *Env, clinic int64, arg string) (stored, error) {
+	ctx := cmdContext(cmd)
+	st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+	if err != nil {
+		return stored{}, &ExitError{Code: 2, Err: err}
+	}
+	defer st.Close()
+	cid, err := clinicOrOnly(ctx, st, clinic)
+	if err != nil {
+		return stored{}, err
+	}
+	var out stored
+	err = st.InTx(ctx, cid, func(tx store.Tx) error {
+		c, err := claimRef(ctx, tx, cid, arg)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(c.Document, &out.doc); err != nil {
+			return fmt.Errorf("claim %d: stored document: %w", c.ID, err)
+		}
+		if out.doc.ID == "" {
+			out.doc.ID = c.PatientControlNumber
+		}
+		p, err := tx.GetPayer(ctx, store.Ref{ClinicID: cid, ID: c.PayerID})
+		if err != nil {
+			return err
+		}
+		out.payerID = p.PayerID
+		covs, err := tx.ListCoverages(ctx, store.ListCoveragesParams{ClinicID: cid, PatientID: c.PatientID, PayerID: c.PayerID})
+		if err != nil {
+			return err
+		}
+		for _, cv := range covs {
+			if cv.EffectiveFrom.IsZero() && cv.EffectiveTo.IsZero() {
+				continue
+			}
+			out.coverage = &scrub.CoveragePeriod{From: claim.DateOf(cv.EffectiveFrom), To: claim.DateOf(cv.EffectiveTo)}
+			if cv.EffectiveTo.IsZero() {
+				out.coverage.To = claim.Date{}
+			}
+			if cv.EffectiveFrom.IsZero() {
+				out.coverage.From = claim.Date{}
+			}
+			break
+		}
+		return nil
+	})
+	if err != nil {
+		return stored{}, regError(err)
+	}
+	return out, nil
+}

@@ -3,12 +3,17 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clearhouse/clearhouse/billing"
+	"github.com/clearhouse/clearhouse/clock"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/pgstore"
@@ -91,6 +96,9 @@ func TestPracticeFromEmptyDatabase(t *testing.T) {
 					"--effective-from", "2026-01-01"}, ""},
 				{"charges", []string{"charges", "add", "--mrn", "MRN-1", "--npi", "1245319599", "--date", "2026-04-06", "--diagnosis", "J06.9",
 					"--line", "99213:25:1:1,R50.9", "--line", "87880:QW:1:1"}, ""},
+				{"fhir-import", []string{"fhir", "import", "testdata/setup/ehr-export.json"}, ""},
+				{"fhir-import-again", []string{"fhir", "import", "testdata/setup/ehr-export.json", "-o", "json"}, ""},
+				{"fhir-import-missing", []string{"fhir", "import", "testdata/setup/no-such-export.json"}, ""},
 			})
 
 			// Build the claim with billing, as the nightly job does, on a
@@ -119,15 +127,84 @@ func TestPracticeFromEmptyDatabase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := bill.BuildClaim(ctx, 1, 1, billing.BuildOptions{}); err != nil {
-				t.Fatal(err)
+			for _, enc := range []int64{1, 2} {
+				if _, err := bill.BuildClaim(ctx, 1, enc, billing.BuildOptions{}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			st.Close()
 
 			runSetupCases(t, db, "practice", []setupCase{
 				{"claims-show", []string{"claims", "show", "E1"}, ""},
 				{"claims-show-json", []string{"claims", "show", "1", "-o", "json"}, ""},
+				{"claims-show-imported", []string{"claims", "show", "E2"}, ""},
+				{"claims-scrub-stored", []string{"claims", "scrub", "--claim", "E2", "--today", "2026-04-07"}, ""},
+				{"claims-scrub-both", []string{"claims", "scrub", "x.json", "--claim", "E2"}, ""},
+				{"claims-correct-dry-run", []string{"claims", "correct", "E2", "--set", "priorAuthorization=PA77", "--dry-run", "--user", "bea",
+					"--now", "2026-04-07T15:00:00Z"}, ""},
 			})
+
+			// A night through the queue against the payer simulator: the
+			// claims are scrubbed, submitted, acknowledged and paid.
+			clk := clock.New(practiceNow)
+			if backend == "sqlite" {
+				st, err = sqlitestore.Open(ctx, sqlitestore.Config{Path: db, Now: clk.Now})
+			} else {
+				st, err = pgstore.Open(ctx, pgstore.Config{URL: db, Now: clk.Now, MaxConns: 4})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			runNight(t, st, clk)
+			for _, pcn := range []string{"E1", "E2"} {
+				code, out, errOut := run(t, "--database", db, "claims", "show", pcn)
+				if code != 0 || !strings.Contains(out, "status:              paid") || !strings.Contains(out, "KHP01") {
+					t.Errorf("claims show %s after the night: exit %d\n%s%s", pcn, code, out, errOut)
+				}
+			}
+
+			// The FHIR API over the same database, as serve --fhir-tokens
+			// mounts it.
+			auth, err := loadTokenFile("testdata/setup/fhir-tokens")
+			if err != nil {
+				t.Fatal(err)
+			}
+			api, err := newFHIRAPI(st, auth, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			for _, tc := range []struct {
+				path, token string
+				status      int
+				want        string
+			}{
+				{"/fhir/r4/Claim/1-2", "biller-token", 200, `"value":"KHP777001"`},
+				{"/fhir/r4/Claim?patient=1-2", "biller-token", 200, `"total":1`},
+				{"/fhir/r4/Patient/1-2", "biller-token", 200, `"family":"Lovelace"`},
+				{"/fhir/r4/ClaimResponse/1-1", "biller-token", 200, `"outcome":"complete"`},
+				{"/fhir/r4/ExplanationOfBenefit?patient=1-1", "biller-token", 200, `"total":1`},
+				{"/fhir/r4/ExplanationOfBenefit?patient=1-2", "biller-token", 200, `"resourceType":"ExplanationOfBenefit"`},
+				{"/fhir/r4/Claim/1-1", "biller-token", 200, `"status":"active"`},
+				{"/fhir/r4/Claim/1-2", "", 401, ""},
+				{"/fhir/r4/Claim/1-2", "wrong", 401, ""},
+			} {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+				if tc.token != "" {
+					req.Header.Set("Authorization", "Bearer "+tc.token)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
+					t.Errorf("GET %s: %d, want %d with %s:\n%s", tc.path, resp.StatusCode, tc.status, tc.want, body)
+				}
+			}
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +19,7 @@ func newClaimsStatusCmd(env *Env) *cobra.Command {
 	var clinicFlag int64
 	var payersDir, out string
 	c := &cobra.Command{
-		Use:   "status ID...",
+		Use:   "status ID|PCN...",
 		Short: "Ask the payers where claims stand: one 276 per payer, recorded for upload",
 		Long: `Status writes a 276 claim status request (005010X212) per payer for the
 claims given by ID, records it for upload (the worker's submission job sends it
@@ -31,14 +30,6 @@ status_inquiry_days (default 21).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmdContext(cmd)
-			var ids []int64
-			for _, a := range args {
-				id, err := strconv.ParseInt(a, 10, 64)
-				if err != nil || id <= 0 {
-					return exitf(2, "claim ID %q: want a positive number", a)
-				}
-				ids = append(ids, id)
-			}
 			var reg *payers.Registry
 			var err error
 			if payersDir != "" {
@@ -65,11 +56,12 @@ status_inquiry_days (default 21).`,
 			// One 276 per payer, in the order the payers first appear.
 			byPayer := map[int64][]int64{}
 			var order []int64
-			for _, id := range ids {
-				c, err := st.GetClaim(ctx, store.Ref{ClinicID: clinic, ID: id})
+			for _, a := range args {
+				c, err := claimRef(ctx, st, clinic, a)
 				if err != nil {
-					return &ExitError{Code: 1, Err: fmt.Errorf("claim %d: %w", id, err)}
+					return &ExitError{Code: 1, Err: err}
 				}
+				id := c.ID
 				if _, ok := byPayer[c.PayerID]; !ok {
 					order = append(order, c.PayerID)
 				}

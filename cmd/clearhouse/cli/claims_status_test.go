@@ -103,8 +103,8 @@ func TestClaimsStatusCommand(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"claims", "status", "x"}, 2, "want a positive number"},
-		{[]string{"claims", "status", "999"}, 1, "claim 999"},
+		{[]string{"claims", "status", "x"}, 1, `claim "x" (an ID or patient control number): store: not found`},
+		{[]string{"claims", "status", "999"}, 1, `claim "999"`},
 		{[]string{"claims", "status"}, 2, "requires at least 1 arg"},
 	} {
 		code, _, stderr := run(t, append([]string{"--database", db}, tc.args...)...)

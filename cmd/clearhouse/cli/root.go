@@ -153,6 +153,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newInboundCmd(env),
 		newJobsCmd(env),
 		newKeysCmd(env),
+		newFHIRCmd(env),
 	)
 	usageErrors(root)
 	return root

@@ -24,6 +24,7 @@ import (
 	"github.com/clearhouse/clearhouse/access"
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/fhir"
 	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
@@ -60,6 +61,7 @@ type serveFlags struct {
 	logLevel        string
 	logFormat       string
 	tokens          string
+	fhirTokens      string
 }
 
 func (f *serveFlags) register(c *cobra.Command) {
@@ -85,6 +87,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
 	fl.StringVar(&f.tokens, "tokens", "", `file of API tokens, one "NAME ROLE TOKEN" line each: who may use /riverui (roles operator and admin)`)
+	fl.StringVar(&f.fhirTokens, "fhir-tokens", "", "file of bearer tokens (by SHA-256) for the FHIR R4 read API at /fhir/r4 (default: the API is off)")
 }
 
 // serveSettings are the flags checked and parsed.
@@ -232,6 +235,8 @@ type server struct {
 	auth    access.Authenticator
 	riverUI http.Handler
 	stopUI  context.CancelFunc
+	// fhirAPI is the FHIR R4 read API, nil when off (serve_fhir.go).
+	fhirAPI http.Handler
 	// running is true from the queue's start until shutdown begins.
 	running atomic.Bool
 }
@@ -338,6 +343,9 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		return exitf(1, "%v", err)
 	}
 	logRiverUI(s.log, f.tokens)
+	if s.fhirAPI, err = fhirHandler(s, f.fhirTokens); err != nil {
+		return err
+	}
 	if profiles == nil {
 		if profiles, err = billing.StoredProfiles(ctx, s.st); err != nil {
 			return exitf(2, "profiles: %v", err)
@@ -447,6 +455,9 @@ func (s *server) routes(auth access.Authenticator) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	s.mountRiverUI(mux, s.riverUI, auth)
+	if s.fhirAPI != nil {
+		mux.Handle(fhir.Base+"/", s.fhirAPI)
+	}
 	return mux
 }
 

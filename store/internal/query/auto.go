@@ -389,3 +389,15 @@ func (a Auto) LedgerBalancesByClaim(ctx context.Context, p store.CountParams) ([
 func (a Auto) ListClaimIDs(ctx context.Context, p store.ListClaimsParams) ([]int64, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]int64, error) { return q.ListClaimIDs(ctx, p) })
 }
+
+func (a Auto) GetFHIRImport(ctx context.Context, p store.GetFHIRImportParams) (store.FHIRImport, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.FHIRImport, error) { return q.GetFHIRImport(ctx, p) })
+}
+
+func (a Auto) RecordFHIRImport(ctx context.Context, p store.RecordFHIRImportParams) (store.FHIRImport, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.FHIRImport, error) { return q.RecordFHIRImport(ctx, p) })
+}
+
+func (a Auto) ListFHIRImports(ctx context.Context, p store.ListFHIRImportsParams) ([]store.FHIRImport, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.FHIRImport, error) { return q.ListFHIRImports(ctx, p) })
+}
