@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -93,6 +94,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A new database file is readable by its owner only (SQLite gives its
+	// -wal and -shm files the same mode).
+	if f, err := os.OpenFile(cfg.Path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	db, err := sql.Open("sqlite", DSN(cfg.Path, cfg.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", cfg.Path, err)
@@ -143,7 +149,16 @@ func (s *Store) Migrate(ctx context.Context) ([]store.AppliedMigration, error) {
 		applied = append(applied, store.AppliedMigration{Component: "river", Version: v.Version, Name: v.Name})
 	}
 	ours, err := s.migrateOwn(ctx)
-	return append(applied, ours...), err
+	applied = append(applied, ours...)
+	if err != nil {
+		return applied, err
+	}
+	// The operating-system user who first migrates is the first user: an
+	// admin of the whole network, who adds the others.
+	if err := s.bootstrapAdmin(ctx); err != nil {
+		return applied, fmt.Errorf("sqlitestore: first user: %w", err)
+	}
+	return applied, nil
 }
 
 func (s *Store) migrateOwn(ctx context.Context) ([]store.AppliedMigration, error) {
