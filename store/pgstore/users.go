@@ -51,7 +51,7 @@ func (s *Store) WhoAmI(ctx context.Context) (store.User, error) {
 }
 
 // syncGroupRole makes login a member of its role's group role and of no
-// other Clearhouse group role. The login role must exist (CREATE ROLE ...
+// other Clearhouse group role, when the login role exists (CREATE ROLE ...
 // LOGIN is the database administrator's step).
 func syncGroupRole(ctx context.Context, c query.Conn, login, role string) error {
 	var exists bool
@@ -59,8 +59,9 @@ func syncGroupRole(ctx context.Context, c query.Conn, login, role string) error 
 		return err
 	}
 	if !exists {
-		return fmt.Errorf("PostgreSQL has no login role %q: create it first (CREATE ROLE %s LOGIN ...): %w",
-			login, pgx.Identifier{login}.Sanitize(), store.ErrInvalidReference)
+		// Not a login yet: the row is kept, and users grant --role makes
+		// the login a member once the administrator has created it.
+		return nil
 	}
 	for _, r := range query.UserRoles {
 		stmt := "REVOKE " + pgx.Identifier{GroupRole(r)}.Sanitize() + " FROM " + pgx.Identifier{login}.Sanitize()

@@ -51,7 +51,7 @@ func (f *chargeFlags) open(ctx context.Context, env *Env) (*billing.Service, sto
 			return nil, nil, 0, &ExitError{Code: 2, Err: err}
 		}
 	}
-	st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+	st, err := env.openStore(ctx, storedb.Options{})
 	if err != nil {
 		return nil, nil, 0, &ExitError{Code: 2, Err: err}
 	}
@@ -66,7 +66,7 @@ func (f *chargeFlags) open(ctx context.Context, env *Env) (*billing.Service, sto
 			return nil, nil, 0, &ExitError{Code: 2, Err: err}
 		}
 	}
-	opts.Actor = "cli"
+	opts.Actor = env.actorName()
 	svc, err := billing.New(st, opts)
 	if err != nil {
 		st.Close()

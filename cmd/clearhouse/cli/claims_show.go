@@ -381,7 +381,7 @@ func newClaimsShowCmd(env *Env) *cobra.Command {
 				return err
 			}
 			ctx := cmdContext(cmd)
-			st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+			st, err := env.openStore(ctx, storedb.Options{})
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}

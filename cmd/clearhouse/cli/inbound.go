@@ -76,7 +76,7 @@ func openInboundStore(ctx context.Context, env *Env, f *workFlags) (store.Store,
 	if f.clinic < 0 {
 		return nil, nil, exitf(2, "--clinic %d: want a positive clinic ID", f.clinic)
 	}
-	st, err := storedb.Open(ctx, env.Database, storedb.Options{Now: now})
+	st, err := env.openStore(ctx, storedb.Options{Now: now})
 	if err != nil {
 		return nil, nil, &ExitError{Code: 2, Err: err}
 	}

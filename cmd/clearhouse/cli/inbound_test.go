@@ -121,7 +121,7 @@ func TestInboundCommands(t *testing.T) {
 			t.Parallel()
 			db := seededDB(t, backend)
 			seedInbound(t, db)
-			ana := map[string]string{"CLEARHOUSE_USER": "ana"}
+			ana := map[string]string{"LOGIN": "ana"}
 			now := "--now=" + workNow
 			runCases(t, db, "inbound", []cliCase{
 				{"list", []string{"inbound", "list", now}, nil},

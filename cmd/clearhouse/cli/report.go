@@ -104,7 +104,7 @@ func newReportSubCmd(env *Env, name, short string, build func(d *report.Dataset)
 				return exitf(2, "--to %s is before --from %s", p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))
 			}
 			ctx := cmdContext(cmd)
-			st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+			st, err := env.openStore(ctx, storedb.Options{})
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}

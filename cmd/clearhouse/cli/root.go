@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/clearhouse/clearhouse/access"
 )
 
 // DefaultDatabase is the embedded SQLite file used when neither --database nor
@@ -28,6 +30,16 @@ type Env struct {
 	Database string
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
+
+	// Login names the user to act as, for in-process tests of several
+	// people; Main leaves it empty, and the caller is then the database
+	// connection's own identity (the PostgreSQL login role, or the
+	// operating-system user on SQLite), which no flag or variable changes.
+	Login string
+
+	// principal is the caller, once the root's PersistentPreRunE has
+	// resolved and checked them.
+	principal *access.Principal
 }
 
 // ExitError carries a process exit status through cobra's error return.
@@ -87,12 +99,13 @@ func NewRootCmd(env *Env) *cobra.Command {
 		Short:         "X12 EDI clearinghouse engine and revenue-cycle core",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("database") {
 				if v := env.Getenv("CLEARHOUSE_DATABASE"); v != "" {
 					env.Database = v
 				}
 			}
+			return authorize(cmd, env)
 		},
 	}
 	root.SetIn(env.Stdin)
@@ -128,6 +141,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newPatientsCmd(env),
 		newCoverageCmd(env),
 		newInboundCmd(env),
+		newUsersCmd(env),
 	)
 	usageErrors(root)
 	return root

@@ -39,7 +39,7 @@ func newStatementsCmd(env *Env) *cobra.Command {
 				return exitf(2, "--patient %d: want a positive patient ID", patient)
 			}
 			ctx := cmdContext(cmd)
-			st, err := storedb.Open(ctx, env.Database, storedb.Options{})
+			st, err := env.openStore(ctx, storedb.Options{})
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}

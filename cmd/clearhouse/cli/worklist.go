@@ -30,7 +30,7 @@ type workFlags struct {
 func (f *workFlags) register(c *cobra.Command, withUser bool) {
 	c.Flags().Int64Var(&f.clinic, "clinic", 0, "clinic ID (default: the clinic that has the item or claim)")
 	if withUser {
-		c.Flags().StringVar(&f.user, "user", "", "acting user recorded in the audit log (env CLEARHOUSE_USER, then USER)")
+		c.Flags().StringVar(&f.user, "user", "", "must be your own identity if given (the audit log records the database login, or the operating-system user on SQLite)")
 	}
 	c.Flags().StringVar(&f.now, "now", "", "the current time, RFC 3339 (for reproducible output)")
 	_ = c.Flags().MarkHidden("now")
@@ -48,14 +48,15 @@ func (f *workFlags) clock() (func() time.Time, error) {
 	return func() time.Time { return t }, nil
 }
 
-// actor is the acting user: --user, CLEARHOUSE_USER or USER.
+// actor is the acting user: the caller's identity (the database login, or
+// the operating-system user on SQLite). --user, kept for old scripts, must
+// name that same identity.
 func (f *workFlags) actor(env *Env) (string, error) {
-	for _, v := range []string{f.user, env.Getenv("CLEARHOUSE_USER"), env.Getenv("USER")} {
-		if v = strings.TrimSpace(v); v != "" {
-			return v, nil
-		}
+	who := env.actorName()
+	if u := strings.TrimSpace(f.user); u != "" && u != who {
+		return "", exitf(2, "--user %s: you are %s (the identity is the database login, or the operating-system user on SQLite, and cannot be claimed)", u, who)
 	}
-	return "", exitf(2, "no acting user: pass --user or set CLEARHOUSE_USER")
+	return who, nil
 }
 
 // open opens the store and the worklist service; close the store when done.
@@ -64,7 +65,7 @@ func (f *workFlags) open(ctx context.Context, env *Env) (*worklist.Service, stor
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := storedb.Open(ctx, env.Database, storedb.Options{Now: now})
+	st, err := env.openStore(ctx, storedb.Options{Now: now})
 	if err != nil {
 		return nil, nil, &ExitError{Code: 2, Err: err}
 	}
