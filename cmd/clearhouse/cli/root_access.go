@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -186,14 +187,18 @@ func authorize(cmd *cobra.Command, env *Env) error {
 		}
 		return &ExitError{Code: 2, Err: fmt.Errorf("who is asking: %w", err)}
 	}
-	clinic := clinicFlag(cmd)
-	if err == nil {
-		switch {
-		case perm == permAnyUser:
-		case clinic > 0:
-			err = p.CheckClinic(access.Permission(perm), clinic)
-		default:
-			err = p.Check(access.Permission(perm))
+	clinics := clinicsNamed(cmd)
+	clinic := int64(0)
+	if err == nil && perm != permAnyUser {
+		err = p.Check(access.Permission(perm))
+	}
+	for _, c := range clinics {
+		if !p.InClinic(c) {
+			if err == nil {
+				err = &access.DeniedError{User: p.Name, Role: p.Role, Permission: access.Permission(perm), Clinic: c}
+			}
+		} else if clinic == 0 {
+			clinic = c // where a refusal is recorded
 		}
 	}
 	if err != nil {
@@ -205,18 +210,20 @@ func authorize(cmd *cobra.Command, env *Env) error {
 	return nil
 }
 
-// clinicFlag is the value of the command's --clinic flag, 0 when it has
-// none or it was not given.
-func clinicFlag(cmd *cobra.Command) int64 {
+// clinicsNamed are the clinics the command's --clinic flag names (one, or
+// a list for the commands that take several), none when it was not given.
+func clinicsNamed(cmd *cobra.Command) []int64 {
 	f := cmd.Flags().Lookup("clinic")
 	if f == nil || !f.Changed {
-		return 0
+		return nil
 	}
-	v, err := strconv.ParseInt(f.Value.String(), 10, 64)
-	if err != nil {
-		return 0
+	var out []int64
+	for _, s := range strings.Split(strings.Trim(f.Value.String(), "[]"), ",") {
+		if v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil && v > 0 {
+			out = append(out, v)
+		}
 	}
-	return v
+	return out
 }
 
 // recordRefusal appends an access.denied event to a clinic's chain the
@@ -282,6 +289,40 @@ func (env *Env) auditReads(ctx context.Context, st access.AuditAppender, cmd *co
 	}
 	if err := access.AuditReads(ctx, st, clinicID, env.actorName(), cmd.CommandPath(), entityType, s); err != nil {
 		return &ExitError{Code: 2, Err: err}
+	}
+	return nil
+}
+
+// idsOf returns the IDs of rows, for the read audit.
+func idsOf[T any](rows []T, id func(T) int64) []int64 {
+	out := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i] = id(r)
+	}
+	return out
+}
+
+// auditReadsByClinic records reads of records spread over clinics.
+func (env *Env) auditReadsByClinic(ctx context.Context, st access.AuditAppender, cmd *cobra.Command, entityType string, byClinic map[int64][]int64) error {
+	clinics := make([]int64, 0, len(byClinic))
+	for c := range byClinic {
+		clinics = append(clinics, c)
+	}
+	slices.Sort(clinics)
+	for _, c := range clinics {
+		if err := env.auditReads(ctx, st, cmd, c, entityType, byClinic[c]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// auditReport records that the caller read report name over clinics.
+func (env *Env) auditReport(ctx context.Context, st access.AuditAppender, cmd *cobra.Command, name string, clinics []int64) error {
+	for _, c := range clinics {
+		if err := access.AuditReads(ctx, st, c, env.actorName(), cmd.CommandPath(), "report", []string{name}); err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
 	}
 	return nil
 }

@@ -157,6 +157,15 @@ func newWorklistCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return workError(err)
 			}
+			claims := map[int64][]int64{}
+			for _, it := range items {
+				if it.ClaimID != nil {
+					claims[it.ClinicID] = append(claims[it.ClinicID], *it.ClaimID)
+				}
+			}
+			if err := env.auditReadsByClinic(ctx, st, cmd, "claim", claims); err != nil {
+				return err
+			}
 			return writeItems(env, out, items)
 		},
 	}
@@ -250,6 +259,11 @@ func newWorklistShowCmd(env *Env) *cobra.Command {
 			d, err := svc.Show(ctx, f.clinic, id)
 			if err != nil {
 				return workError(err)
+			}
+			if d.Claim != nil {
+				if err := env.auditReads(ctx, st, cmd, d.Claim.ClinicID, "claim", []int64{d.Claim.ID}); err != nil {
+					return err
+				}
 			}
 			switch out {
 			case formatJSON:
