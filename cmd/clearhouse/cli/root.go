@@ -142,6 +142,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newCoverageCmd(env),
 		newInboundCmd(env),
 		newUsersCmd(env),
+		newBackupCmd(env), newRestoreCmd(env),
 	)
 	usageErrors(root)
 	return root

@@ -131,7 +131,10 @@ var commandPermissions = map[string]string{
 // bootstrapCommands may run on a database that has no users yet (a new
 // SQLite file, or a schema before migration 6): whoever runs them first
 // becomes its first admin.
-var bootstrapCommands = map[string]bool{"clearhouse migrate": true, "clearhouse init": true, "clearhouse serve": true}
+// restore's target is empty by definition: who may restore is decided by
+// the database (PostgreSQL privileges) or the file system (SQLite).
+var bootstrapCommands = map[string]bool{"clearhouse migrate": true, "clearhouse init": true, "clearhouse serve": true,
+	"clearhouse restore": true}
 
 // ExitDenied is the exit status of a refused command.
 const ExitDenied = 3
