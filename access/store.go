@@ -179,3 +179,32 @@ func AuditReads(ctx context.Context, st AuditAppender, clinicID int64, actor, so
 	}
 	return nil
 }
+
+// DeniedRecorder is the store calls AuditDenied needs.
+type DeniedRecorder interface {
+	AppendAuditEvent(ctx context.Context, p store.AppendAuditEventParams) (store.AuditEvent, error)
+	ListClinics(ctx context.Context) ([]store.Clinic, error)
+}
+
+// AuditDenied returns a callback for Require that records each refusal of
+// an authenticated caller as an access.denied event (method, path and the
+// permission asked for) in the first clinic the caller belongs to.
+func AuditDenied(st DeniedRecorder) func(*http.Request, Principal, Permission) {
+	return func(r *http.Request, p Principal, perm Permission) {
+		var clinic int64
+		switch {
+		case len(p.Clinics) > 0 && !p.AllClinics:
+			clinic = p.Clinics[0]
+		default:
+			if cs, err := st.ListClinics(r.Context()); err == nil && len(cs) > 0 {
+				clinic = cs[0].ID
+			}
+		}
+		if clinic == 0 {
+			return
+		}
+		details, _ := json.Marshal(map[string]string{"request": r.Method + " " + r.URL.Path, "permission": string(perm)})
+		_, _ = st.AppendAuditEvent(r.Context(), store.AppendAuditEventParams{ClinicID: clinic, Actor: p.Name, Action: "access.denied",
+			EntityType: "request", EntityID: r.URL.Path, Details: details})
+	}
+}
