@@ -63,7 +63,9 @@ func newClinicWorld(t *testing.T, h Harness, tag string) clinicWorld {
 	return w
 }
 
-func (w clinicWorld) claim0(t *testing.T, pcn string) store.Claim { return w.fixture.claim(t, pcn, 12500) }
+func (w clinicWorld) claim0(t *testing.T, pcn string) store.Claim {
+	return w.fixture.claim(t, pcn, 12500)
+}
 
 // testIsolationEveryMethod tries every store method that takes a clinic
 // with clinic A's ID and clinic B's row IDs (crafted, as a caller of A
