@@ -135,7 +135,7 @@ func TestInboundCommands(t *testing.T) {
 				{"show-held-payment", []string{"inbound", "show", "3", now}, nil},
 				{"show-missing", []string{"inbound", "show", "99", now}, nil},
 				{"show-bad-id", []string{"inbound", "show", "x"}, nil},
-				{"release-no-user", []string{"inbound", "release", "1", now}, nil},
+				{"release-biller-refused", []string{"inbound", "release", "1", now}, map[string]string{"LOGIN": "lee"}},
 				{"release-payment-of-quarantined", []string{"inbound", "release", "1", "--claim-payment", "12", now}, ana},
 				{"release-quarantined", []string{"inbound", "release", "1", "--reason", "payer resent the GS", now}, ana},
 				{"release-quarantined-again", []string{"inbound", "release", "1", now}, ana},

@@ -49,11 +49,11 @@ func seededDB(t *testing.T, backend string) string {
 }
 
 // addTestUsers adds the people the command tests act as (through
-// Env.Login): sam, a billing manager, lee, a biller, and ana, an operator,
-// each of the whole network.
+// Env.Login): sam, an admin (the default of runCases), lee, a biller, and
+// ana, an operator, each of the whole network.
 func addTestUsers(t *testing.T, st store.Users) {
 	t.Helper()
-	for login, role := range map[string]string{"sam": "billing_manager", "lee": "biller", "ana": "operator"} {
+	for login, role := range map[string]string{"sam": "admin", "lee": "biller", "ana": "operator"} {
 		if _, err := st.CreateUser(context.Background(), store.CreateUserParams{Login: login, Role: role, AllClinics: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestWorklistCommands(t *testing.T) {
 				{"show-missing", []string{"worklist", "show", "99", now}, nil},
 				{"assign", []string{"worklist", "assign", "6", "--to", "sam", now, "--user", "lee"}, map[string]string{"LOGIN": "lee"}},
 				{"assign-claimed-user", []string{"worklist", "assign", "6", "--to", "sam", now, "--user", "intern-nobody"}, map[string]string{"LOGIN": "lee"}},
-				{"assign-no-user", []string{"worklist", "assign", "6", "--to", "sam"}, nil},
+				{"assign-as-caller", []string{"worklist", "assign", "6", "--to", "sam"}, nil},
 				{"note", []string{"worklist", "note", "6", "no", "proof", "of", "timely", "filing", now}, sam},
 				{"resolve", []string{"worklist", "resolve", "7", "--dismiss", "--resolution", "duplicate payment", now}, sam},
 				{"resolve-again", []string{"worklist", "resolve", "7", now}, sam},
