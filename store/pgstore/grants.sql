@@ -38,12 +38,12 @@ DECLARE
     all_t  text[] := ARRAY['clinics', 'providers', 'payers', 'patients', 'coverages', 'appointments',
         'encounters', 'interchanges', 'claims', 'claim_status_history', 'charges', 'control_numbers',
         'inbound_files', 'acknowledgments', 'remittances', 'claim_payments', 'claim_adjustments',
-        'ledger_transactions', 'ledger_entries', 'worklist_items', 'job_requests'];
+        'ledger_transactions', 'ledger_entries', 'worklist_items'];
     -- what the front desk works: registration, scheduling and the visit
     desk_w text[] := ARRAY['patients', 'coverages', 'appointments', 'encounters'];
     -- what the front desk may not read at all: the payer side of billing
     desk_x text[] := ARRAY['interchanges', 'inbound_files', 'acknowledgments', 'remittances', 'claim_payments',
-        'claim_adjustments', 'worklist_items', 'control_numbers', 'job_requests'];
+        'claim_adjustments', 'worklist_items', 'control_numbers'];
     t      text;
     r      text;
 BEGIN

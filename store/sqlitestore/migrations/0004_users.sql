@@ -28,14 +28,3 @@ CREATE TABLE user_tokens (
 
 CREATE INDEX audit_events_entity ON audit_events (clinic_id, entity_type, entity_id);
 CREATE INDEX audit_events_actor ON audit_events (clinic_id, actor, at);
-
-CREATE TABLE job_requests (
-    id           INTEGER PRIMARY KEY,
-    clinic_id    INTEGER NOT NULL REFERENCES clinics (id),
-    kind         TEXT NOT NULL,
-    args         TEXT NOT NULL,
-    requested_by TEXT NOT NULL,
-    requested_at TEXT NOT NULL,
-    enqueued_at  TEXT
-);
-CREATE INDEX job_requests_pending ON job_requests (clinic_id) WHERE enqueued_at IS NULL;
