@@ -48,9 +48,11 @@ CREATE TABLE user_tokens (
 );
 
 -- clearhouse_clinic_allowed: is the connection's login an enabled user of
--- the clinic clearhouse.clinic_id names? It takes no argument, so in a
--- policy the planner evaluates it once per statement (a one-time filter),
--- not once per row. It runs as the owner, so users need no grant on users.
+-- the clinic clearhouse.clinic_id names? It runs as the owner, so users
+-- need no grant on users. The policies call it as a scalar subquery, which
+-- PostgreSQL evaluates once per statement (an InitPlan); called bare it
+-- would run once per row (measured: count(*) of 100,000 rows 6.7 s instead
+-- of 0.1 s, and a 100,000-row INSERT twice as long).
 CREATE FUNCTION clearhouse_clinic_allowed() RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path FROM CURRENT
@@ -96,14 +98,14 @@ BEGIN
         'audit_events', 'audit_heads']
     LOOP
         EXECUTE format('DROP POLICY clinic_isolation ON %I', t);
-        EXECUTE format('CREATE POLICY clinic_isolation ON %I USING (clinic_id = clearhouse_clinic_id() AND clearhouse_clinic_allowed()) '
-            'WITH CHECK (clinic_id = clearhouse_clinic_id() AND clearhouse_clinic_allowed())', t);
+        EXECUTE format('CREATE POLICY clinic_isolation ON %I USING (clinic_id = clearhouse_clinic_id() AND (SELECT clearhouse_clinic_allowed())) '
+            'WITH CHECK (clinic_id = clearhouse_clinic_id() AND (SELECT clearhouse_clinic_allowed()))', t);
     END LOOP;
 END
 $$;
 DROP POLICY clinic_isolation ON clinics;
-CREATE POLICY clinic_isolation ON clinics USING (id = clearhouse_clinic_id() AND clearhouse_clinic_allowed())
-    WITH CHECK (id = clearhouse_clinic_id() AND clearhouse_clinic_allowed());
+CREATE POLICY clinic_isolation ON clinics USING (id = clearhouse_clinic_id() AND (SELECT clearhouse_clinic_allowed()))
+    WITH CHECK (id = clearhouse_clinic_id() AND (SELECT clearhouse_clinic_allowed()));
 
 -- The read audit and audit list look events up by actor and entity.
 CREATE INDEX audit_events_entity ON audit_events (clinic_id, entity_type, entity_id);
