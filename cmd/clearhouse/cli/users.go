@@ -39,7 +39,7 @@ func roleNames() string {
 	return strings.Join(s, ", ")
 }
 
-// usersSession is an open store for the users commands.
+// openUsers opens the store for the users commands.
 func openUsers(cmd *cobra.Command, env *Env) (context.Context, store.Store, error) {
 	ctx := cmdContext(cmd)
 	st, err := env.openStore(ctx, storedb.Options{})
@@ -380,12 +380,9 @@ func newUsersGrantCmd(env *Env, grant bool) *cobra.Command {
 			// The clinics concerned: those named, and for a role or network
 			// change every clinic the user belonged to before or after.
 			var concerned []int64
-			if role != "" || all || len(clinics) == 0 {
-				concerned = nil
-			} else {
+			if role == "" && !all {
 				concerned = clinics
-			}
-			if concerned == nil && !before.AllClinics && !u.AllClinics {
+			} else if !before.AllClinics && !u.AllClinics {
 				concerned = append(slices.Clone(before.Clinics), u.Clinics...)
 				slices.Sort(concerned)
 				concerned = slices.Compact(concerned)

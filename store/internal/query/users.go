@@ -98,7 +98,7 @@ func CreateUser(ctx context.Context, c Conn, now time.Time, p store.CreateUserPa
 	}
 	for _, cid := range p.Clinics {
 		if _, err := c.Exec(ctx, "INSERT INTO user_clinics (user_id, clinic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", u.ID, cid); err != nil {
-			return u, fmt.Errorf("user %q clinic %d: %w", p.Login, cid, err)
+			return u, fmt.Errorf("user %q: no clinic %d: %w", p.Login, cid, err)
 		}
 	}
 	return u, userClinics(ctx, c, "user_clinics", &u)
@@ -160,7 +160,7 @@ func SetUserClinic(ctx context.Context, c Conn, p store.SetUserClinicParams) (st
 		_, err = c.Exec(ctx, "DELETE FROM user_clinics WHERE user_id = $1 AND clinic_id = $2", u.ID, p.ClinicID)
 	}
 	if err != nil {
-		return u, fmt.Errorf("user %q clinic %d: %w", p.Login, p.ClinicID, err)
+		return u, fmt.Errorf("user %q: no clinic %d: %w", p.Login, p.ClinicID, err)
 	}
 	return GetUser(ctx, c, p.Login)
 }
