@@ -80,6 +80,8 @@ const (
 	KeysManage    Permission = "keys.manage"
 	AuditRead     Permission = "audit.read"
 	UsersManage   Permission = "users.manage"
+	Backup        Permission = "backup"
+	Restore       Permission = "restore"
 )
 
 var rolePermissions = map[Role][]Permission{
@@ -101,14 +103,14 @@ var rolePermissions = map[Role][]Permission{
 		ReportsRead, ClaimsRead, WorklistRead, AppointmentsRead, StatementsRead, PaymentsRead,
 	},
 	Operator: {
-		InboundManage, JobsRead, JobsManage, Serve, Migrate, PayersWrite, KeysManage,
+		InboundManage, JobsRead, JobsManage, Serve, Migrate, PayersWrite, KeysManage, Backup,
 	},
 }
 
 // Permissions returns the permissions of r, sorted. Admin holds every permission.
 func (r Role) Permissions() []Permission {
 	if r == Admin {
-		all := map[Permission]bool{UsersManage: true, AuditRead: true, ClinicsWrite: true}
+		all := map[Permission]bool{UsersManage: true, AuditRead: true, ClinicsWrite: true, Restore: true}
 		for _, ps := range rolePermissions {
 			for _, p := range ps {
 				all[p] = true

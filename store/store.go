@@ -62,6 +62,7 @@ const (
 // Store is the persistence interface every higher layer uses.
 type Store interface {
 	Queries
+	Users
 
 	// InTx runs fn in one transaction bound to clinicID: it commits when fn
 	// returns nil and rolls back otherwise (fn's error is returned as is).
@@ -219,6 +220,7 @@ type Queries interface {
 	ListFHIRImports(ctx context.Context, p ListFHIRImportsParams) ([]FHIRImport, error)
 
 	AppendAuditEvent(ctx context.Context, p AppendAuditEventParams) (AuditEvent, error)
+	AppendAuditEvents(ctx context.Context, p AppendAuditEventsParams) ([]AuditEvent, error)
 	ListAuditEvents(ctx context.Context, p ListAuditEventsParams) ([]AuditEvent, error)
 	VerifyAuditChain(ctx context.Context, p VerifyAuditChainParams) (AuditVerification, error)
 }

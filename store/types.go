@@ -1303,11 +1303,24 @@ type AppendAuditEventParams struct {
 	Details    json.RawMessage
 }
 
-// ListAuditEventsParams pages through a clinic's events in order.
-type ListAuditEventsParams struct {
+// AppendAuditEventsParams appends many events to one clinic's chain in one
+// statement per few thousand events (the read audit of a list).
+type AppendAuditEventsParams struct {
 	ClinicID int64
-	AfterSeq int64
-	Limit    int
+	Events   []AppendAuditEventParams
+}
+
+// ListAuditEventsParams pages through a clinic's events in order; the
+// other fields filter (zero values match everything).
+type ListAuditEventsParams struct {
+	ClinicID   int64
+	AfterSeq   int64
+	Limit      int
+	Actor      string
+	EntityType string
+	EntityID   string
+	// From and To bound At: From <= At < To.
+	From, To time.Time
 }
 
 // VerifyAuditChainParams names the clinic whose audit log is verified.

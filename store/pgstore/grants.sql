@@ -19,3 +19,56 @@ REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM clearhouse_app;
 REVOKE DELETE, TRUNCATE ON clinics, payers, patients, providers, coverages, appointments, encounters, interchanges,
     claims, inbound_files, remittances, claim_payments, ledger_transactions FROM clearhouse_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON clearhouse_migration FROM clearhouse_app;
+
+-- The users tables: the application role does not touch them (a login reads
+-- its own row through clearhouse_whoami()); admins manage them with their
+-- own login; operators read them, for serve's bearer-token look-ups.
+REVOKE ALL ON users, user_clinics, user_tokens FROM clearhouse_app;
+
+-- The group roles named for Clearhouse's roles. A person's login is a
+-- member of exactly one (clearhouse users add/grant manages it); what it
+-- holds here is the most that person can do with hand-written SQL, and
+-- row-level security still limits every clinic-owned row to the clinics the
+-- person belongs to. Admins and operators (serve's account) work every
+-- table through the application role; the others hold table privileges of
+-- their own and never the River tables.
+DO $$
+DECLARE
+    s      text := current_schema();
+    all_t  text[] := ARRAY['clinics', 'providers', 'payers', 'patients', 'coverages', 'appointments',
+        'encounters', 'interchanges', 'claims', 'claim_status_history', 'charges', 'control_numbers',
+        'inbound_files', 'acknowledgments', 'remittances', 'claim_payments', 'claim_adjustments',
+        'ledger_transactions', 'ledger_entries', 'worklist_items'];
+    -- what the front desk works: registration, scheduling and the visit
+    desk_w text[] := ARRAY['patients', 'coverages', 'appointments', 'encounters'];
+    -- what the front desk may not read at all: the payer side of billing
+    desk_x text[] := ARRAY['interchanges', 'inbound_files', 'acknowledgments', 'remittances', 'claim_payments',
+        'claim_adjustments', 'worklist_items', 'control_numbers'];
+    t      text;
+    r      text;
+BEGIN
+    EXECUTE 'GRANT clearhouse_app TO clearhouse_admin, clearhouse_operator';
+    EXECUTE 'GRANT SELECT, INSERT, UPDATE, DELETE ON users, user_clinics, user_tokens TO clearhouse_admin';
+    EXECUTE 'GRANT SELECT ON users, user_clinics, user_tokens TO clearhouse_operator';
+    FOREACH r IN ARRAY ARRAY['clearhouse_front_desk', 'clearhouse_biller', 'clearhouse_billing_manager', 'clearhouse_manager']
+    LOOP
+        EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, r);
+        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', s, r);
+        -- Every role's reads are audited, so every role appends to the log.
+        EXECUTE format('GRANT INSERT ON audit_events TO %I', r);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE ON audit_heads TO %I', r);
+        FOREACH t IN ARRAY all_t
+        LOOP
+            IF r = 'clearhouse_front_desk' AND t = ANY (desk_x) THEN
+                CONTINUE;
+            END IF;
+            EXECUTE format('GRANT SELECT ON %I TO %I', t, r);
+            IF r IN ('clearhouse_biller', 'clearhouse_billing_manager')
+               OR (r = 'clearhouse_front_desk' AND t = ANY (desk_w)) THEN
+                EXECUTE format('GRANT INSERT, UPDATE ON %I TO %I', t, r);
+            END IF;
+        END LOOP;
+    END LOOP;
+    EXECUTE 'GRANT SELECT ON audit_events TO clearhouse_billing_manager';
+END
+$$;

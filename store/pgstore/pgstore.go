@@ -4,11 +4,14 @@
 // Clinic isolation is enforced by the database. Every clinic-owned table has
 // FORCE ROW LEVEL SECURITY with a policy comparing clinic_id to the
 // transaction setting clearhouse.clinic_id, which InTx sets with set_config
-// (transaction-local). The store's connections run as the application role
-// clearhouse_app (NOSUPERUSER, NOBYPASSRLS; created by the first migration):
-// each connection issues SET ROLE clearhouse_app after it connects, so the
-// login user only needs membership in that role. Migrations, River's own
-// work and clearhouse_clinics() run as the login user, which owns the schema.
+// (transaction-local), and requiring that the connection's login role
+// (session_user) be an enabled user of that clinic (clearhouse_clinic_allowed,
+// migration 6). Admins, operators and the login that migrates work as the
+// application role clearhouse_app (NOSUPERUSER, NOBYPASSRLS; created by the
+// first migration): their connections issue SET ROLE clearhouse_app after
+// they connect. A person of another role works with the privileges of their
+// group role (clearhouse_biller, ...; grants.sql). Migrations, River's own
+// work and the users calls run as the login itself.
 package pgstore
 
 import (
@@ -110,6 +113,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	setRole := "SET ROLE " + pgx.Identifier{AppRole}.Sanitize()
 	appCfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		// Admins, operators (serve) and the login that migrates are members
+		// of the application role and work as it; a person of another role
+		// keeps the login's own privileges (those of its group role). A
+		// superuser must switch, or row-level security would not apply.
+		var super, member bool
+		err := c.QueryRow(ctx, `SELECT rolsuper, coalesce(pg_has_role(to_regrole($1), 'MEMBER'), false)
+			FROM pg_roles WHERE rolname = session_user`, AppRole).Scan(&super, &member)
+		if err != nil {
+			return fmt.Errorf("pgstore: login role: %w", err)
+		}
+		if !member && !super {
+			return nil
+		}
 		if _, err := c.Exec(ctx, setRole); err != nil {
 			return fmt.Errorf("pgstore: %s (has clearhouse migrate run?): %w", setRole, err)
 		}
@@ -206,6 +222,15 @@ func (s *Store) Migrate(ctx context.Context) ([]store.AppliedMigration, error) {
 		}
 		if _, err := tx.Exec(ctx, grantsSQL); err != nil {
 			return fmt.Errorf("privileges: %w", err)
+		}
+		// The login that first migrates is the first user: an admin of the
+		// whole network, who adds the others.
+		var login string
+		if err := tx.QueryRow(ctx, "SELECT session_user").Scan(&login); err != nil {
+			return err
+		}
+		if _, err := query.BootstrapAdmin(ctx, conn{tx}, store.TruncateTime(s.now()), login); err != nil {
+			return fmt.Errorf("first user: %w", err)
 		}
 		return nil
 	})

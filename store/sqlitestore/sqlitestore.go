@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -106,6 +107,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A new database file is readable by its owner only (SQLite gives its
+	// -wal and -shm files the same mode).
+	if f, err := os.OpenFile(cfg.Path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	db, err := sql.Open("sqlite", DSN(cfg.Path, cfg.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", cfg.Path, err)
@@ -175,6 +181,11 @@ func (s *Store) Migrate(ctx context.Context) ([]store.AppliedMigration, error) {
 	}, s.cfg.Files)
 	if err != nil {
 		return applied, fmt.Errorf("sqlitestore: %w", err)
+	}
+	// The operating-system user who first migrates is the first user: an
+	// admin of the whole network, who adds the others.
+	if err := s.bootstrapAdmin(ctx); err != nil {
+		return applied, fmt.Errorf("sqlitestore: first user: %w", err)
 	}
 	return applied, nil
 }

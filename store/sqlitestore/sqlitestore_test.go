@@ -2,6 +2,7 @@ package sqlitestore_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -106,4 +107,27 @@ func BenchmarkBulkInsertClaimsSQLite(b *testing.B) {
 
 func BenchmarkBulkInsertClaimPaymentsSQLite(b *testing.B) {
 	storetest.BenchmarkBulkInsertClaimPayments(b, openTest(b))
+}
+
+// TestNewFileIsPrivate: a new database file is readable by its owner only,
+// and so are the WAL files SQLite makes beside it.
+func TestNewFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "private.db")
+	s, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
 }

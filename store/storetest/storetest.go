@@ -61,6 +61,7 @@ func Run(t *testing.T, h Harness) {
 		{"Audit", testAudit},
 		{"AuditTamper", testAuditTamper},
 		{"ClinicIsolation", testIsolation},
+		{"ClinicIsolationEveryMethod", testIsolationEveryMethod},
 		{"Transactions", testTransactions},
 		{"Queue", testQueue},
 		{"Bulk", testBulk},

@@ -227,7 +227,7 @@ func newApptBookCmd(env *Env) *cobra.Command {
 				return err
 			}
 			p := scheduling.BookParams{ClinicID: f.clinic, PatientID: patient, ProviderID: provider, Start: start,
-				Duration: time.Duration(minutes) * time.Minute, Reason: reason, AllowOutsideHours: anyHours, Actor: "cli"}
+				Duration: time.Duration(minutes) * time.Minute, Reason: reason, AllowOutsideHours: anyHours, Actor: env.actorName()}
 			if coverage != 0 {
 				p.CoverageID = &coverage
 			}
@@ -332,7 +332,7 @@ func newApptRescheduleCmd(env *Env) *cobra.Command {
 				return err
 			}
 			a, err := svc.Reschedule(ctx, scheduling.RescheduleParams{ClinicID: f.clinic, AppointmentID: id, Start: start,
-				Duration: time.Duration(minutes) * time.Minute, ProviderID: provider, AllowOutsideHours: anyHours, Actor: "cli"})
+				Duration: time.Duration(minutes) * time.Minute, ProviderID: provider, AllowOutsideHours: anyHours, Actor: env.actorName()})
 			if err != nil {
 				return schedulingError(err)
 			}
@@ -371,7 +371,7 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			act := scheduling.ActionParams{ClinicID: f.clinic, AppointmentID: id, Actor: "cli", Note: note}
+			act := scheduling.ActionParams{ClinicID: f.clinic, AppointmentID: id, Actor: env.actorName(), Note: note}
 			switch name {
 			case "cancel", "noshow":
 				do := svc.Cancel
@@ -384,7 +384,7 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 				}
 				printAppointment(env, a, loc)
 			case "checkin":
-				ci, err := svc.CheckIn(ctx, scheduling.CheckInParams{ClinicID: f.clinic, AppointmentID: id, ServiceType: serviceType, Actor: "cli",
+				ci, err := svc.CheckIn(ctx, scheduling.CheckInParams{ClinicID: f.clinic, AppointmentID: id, ServiceType: serviceType, Actor: env.actorName(),
 					Exchanger: rt.exchanger(env), MaxAge: maxAge})
 				if err != nil {
 					return schedulingError(err)
@@ -399,7 +399,7 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 				printResponsibility(env, ci.Responsibility)
 			case "checkout":
 				co, err := svc.CheckOut(ctx, scheduling.CheckOutParams{ClinicID: f.clinic, AppointmentID: id, PlaceOfService: pos,
-					DiagnosisCodes: diagnoses, Actor: "cli"})
+					DiagnosisCodes: diagnoses, Actor: env.actorName()})
 				if err != nil {
 					return schedulingError(err)
 				}
@@ -480,7 +480,7 @@ column, and then nothing is imported (exit status 1).`,
 			}
 			defer in.Close()
 			as, err := svc.Import(ctx, scheduling.ImportParams{ClinicID: f.clinic, FileName: filepath.Base(args[0]), Input: in,
-				AllowOutsideHours: anyHours, Actor: "cli"})
+				AllowOutsideHours: anyHours, Actor: env.actorName()})
 			if err != nil {
 				return schedulingError(err)
 			}

@@ -66,7 +66,7 @@ func (f *chargeFlags) open(ctx context.Context, env *Env) (*billing.Service, sto
 			return nil, nil, 0, &ExitError{Code: 2, Err: err}
 		}
 	}
-	opts.Actor = "cli"
+	opts.Actor = env.actorName()
 	svc, err := billing.New(st, opts)
 	if err != nil {
 		st.Close()

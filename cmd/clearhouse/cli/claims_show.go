@@ -402,6 +402,9 @@ func newClaimsShowCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return regError(err)
 			}
+			if err := env.auditReads(ctx, st, cmd, cid, "claim", []int64{d.ID}); err != nil {
+				return err
+			}
 			if out == formatJSON {
 				return writeJSONTo(env.Stdout, d)
 			}

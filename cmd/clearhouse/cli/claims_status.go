@@ -49,7 +49,7 @@ status_inquiry_days (default 21).`,
 			if err != nil {
 				return err
 			}
-			svc, err := billing.New(st, billing.Options{Payers: reg, Actor: "cli"})
+			svc, err := billing.New(st, billing.Options{Payers: reg, Actor: env.actorName()})
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}

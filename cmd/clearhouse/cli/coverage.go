@@ -235,6 +235,9 @@ func newCoverageListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return regError(err)
 			}
+			if err := env.auditReads(ctx, s.st, cmd, s.clinic, "coverage", idsOf(covs, func(c store.Coverage) int64 { return c.ID })); err != nil {
+				return err
+			}
 			ids, err := payerCodes(ctx, s.st, s.clinic)
 			if err != nil {
 				return regError(err)
@@ -285,6 +288,9 @@ func newCoverageShowCmd(env *Env) *cobra.Command {
 			cv, err := s.st.GetCoverage(ctx, store.Ref{ClinicID: s.clinic, ID: id})
 			if err != nil {
 				return regError(err)
+			}
+			if err := env.auditReads(ctx, s.st, cmd, s.clinic, "coverage", []int64{cv.ID}); err != nil {
+				return err
 			}
 			return s.writeCoverage(ctx, env, f.output, cv)
 		},

@@ -159,11 +159,6 @@ func (env *Env) openFiles(database string) (*filestore.Store, error) {
 	return filestore.Open(filestore.Config{Dir: env.filesDir(database), MaxSize: env.Files.MaxSize, Keys: keys})
 }
 
-// openStore opens env.Database with the configured file store.
-func (env *Env) openStore(ctx context.Context, opts storedb.Options) (store.Store, error) {
-	return env.openStoreAt(ctx, env.Database, opts)
-}
-
 // openStoreAt opens database with the configured file store.
 func (env *Env) openStoreAt(ctx context.Context, database string, opts storedb.Options) (store.Store, error) {
 	if opts.Files == nil {

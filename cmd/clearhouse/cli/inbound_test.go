@@ -121,7 +121,7 @@ func TestInboundCommands(t *testing.T) {
 			t.Parallel()
 			db := seededDB(t, backend)
 			seedInbound(t, db)
-			ana := map[string]string{"CLEARHOUSE_USER": "ana"}
+			ana := map[string]string{"LOGIN": "ana"}
 			now := "--now=" + workNow
 			runCases(t, db, "inbound", []cliCase{
 				{"list", []string{"inbound", "list", now}, nil},
@@ -136,7 +136,7 @@ func TestInboundCommands(t *testing.T) {
 				{"show-missing", []string{"inbound", "show", "99", now}, nil},
 				{"show-bad-id", []string{"inbound", "show", "x"}, nil},
 				{"show-content", []string{"inbound", "show", "4", "--content", "-"}, nil},
-				{"release-no-user", []string{"inbound", "release", "1", now}, nil},
+				{"release-biller-refused", []string{"inbound", "release", "1", now}, map[string]string{"LOGIN": "lee"}},
 				{"release-payment-of-quarantined", []string{"inbound", "release", "1", "--claim-payment", "12", now}, ana},
 				{"release-quarantined", []string{"inbound", "release", "1", "--reason", "payer resent the GS", now}, ana},
 				{"release-quarantined-again", []string{"inbound", "release", "1", now}, ana},

@@ -233,6 +233,9 @@ func newPatientsListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return regError(err)
 			}
+			if err := env.auditReads(ctx, s.st, cmd, s.clinic, "patient", idsOf(ps, func(p store.Patient) int64 { return p.ID })); err != nil {
+				return err
+			}
 			l := listing{columns: []string{"id", "mrn", "name", "birth_date", "sex", "city", "phone", "merged_into"}}
 			var js []any
 			for _, p := range ps {
@@ -275,6 +278,9 @@ func newPatientsShowCmd(env *Env) *cobra.Command {
 			p, err := patientRef(ctx, s.st, s.clinic, args[0])
 			if err != nil {
 				return regError(err)
+			}
+			if err := env.auditReads(ctx, s.st, cmd, s.clinic, "patient", []int64{p.ID}); err != nil {
+				return err
 			}
 			return s.writePatient(ctx, env, f.output, p)
 		},

@@ -71,7 +71,7 @@ func (f *regFlags) open(ctx context.Context, env *Env, needClinic bool) (*regSes
 	if err != nil {
 		return nil, &ExitError{Code: 2, Err: err}
 	}
-	svc, err := registration.New(registration.Config{Store: st, Payers: reg, Codes: sets, Actor: "cli"})
+	svc, err := registration.New(registration.Config{Store: st, Payers: reg, Codes: sets, Actor: env.actorName()})
 	if err != nil {
 		st.Close()
 		return nil, &ExitError{Code: 2, Err: err}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clearhouse/clearhouse/report"
+	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 )
 
@@ -112,6 +113,17 @@ func newReportSubCmd(env *Env, name, short string, build func(d *report.Dataset)
 			d, err := report.Load(ctx, st, p)
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
+			}
+			covered := p.ClinicIDs
+			if len(covered) == 0 {
+				cs, err := st.ListClinics(ctx)
+				if err != nil {
+					return &ExitError{Code: 2, Err: err}
+				}
+				covered = idsOf(cs, func(c store.Clinic) int64 { return c.ID })
+			}
+			if err := env.auditReport(ctx, st, cmd, cmd.Name(), covered); err != nil {
+				return err
 			}
 			tables, v := build(d)
 			switch out {

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/clearhouse/clearhouse/access"
 )
 
 // DefaultDatabase is the embedded SQLite file used when neither --database nor
@@ -32,6 +34,16 @@ type Env struct {
 	Files FilesConfig
 	// MaxInput is --max-input-size of the commands that read a file.
 	MaxInput int64
+
+	// Login names the user to act as, for in-process tests of several
+	// people; Main leaves it empty, and the caller is then the database
+	// connection's own identity (the PostgreSQL login role, or the
+	// operating-system user on SQLite), which no flag or variable changes.
+	Login string
+
+	// principal is the caller, once the root's PersistentPreRunE has
+	// resolved and checked them.
+	principal *access.Principal
 }
 
 // ExitError carries a process exit status through cobra's error return.
@@ -93,7 +105,8 @@ func NewRootCmd(env *Env) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// The configuration file first, then the environment over it;
-		// flags given override both.
+		// flags given override both; then the caller is identified and
+		// checked.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			cf, err := loadConfig(configPath(configFlag, env))
 			if err != nil {
@@ -110,7 +123,10 @@ func NewRootCmd(env *Env) *cobra.Command {
 					return &ExitError{Code: 2, Err: err}
 				}
 			}
-			return fileStoreEnv(cmd, env)
+			if err := fileStoreEnv(cmd, env); err != nil {
+				return err
+			}
+			return authorize(cmd, env)
 		},
 		Version: Version,
 	}
@@ -154,6 +170,8 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newJobsCmd(env),
 		newKeysCmd(env),
 		newFHIRCmd(env),
+		newUsersCmd(env),
+		newBackupCmd(env), newRestoreCmd(env),
 	)
 	usageErrors(root)
 	return root

@@ -44,7 +44,7 @@ func newStatementsCmd(env *Env) *cobra.Command {
 				return &ExitError{Code: 2, Err: err}
 			}
 			defer st.Close()
-			svc, err := billing.New(st, billing.Options{Now: now, Actor: "cli"})
+			svc, err := billing.New(st, billing.Options{Now: now, Actor: env.actorName()})
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
@@ -82,6 +82,13 @@ func newStatementsCmd(env *Env) *cobra.Command {
 					}
 					statements = append(statements, ss...)
 				}
+			}
+			reads := map[int64][]int64{}
+			for _, s := range statements {
+				reads[s.Clinic.ID] = append(reads[s.Clinic.ID], s.Patient.ID)
+			}
+			if err := env.auditReadsByClinic(ctx, st, cmd, "statement", reads); err != nil {
+				return err
 			}
 			for i, s := range statements {
 				if i > 0 {

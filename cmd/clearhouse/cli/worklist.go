@@ -30,7 +30,7 @@ type workFlags struct {
 func (f *workFlags) register(c *cobra.Command, withUser bool) {
 	c.Flags().Int64Var(&f.clinic, "clinic", 0, "clinic ID (default: the clinic that has the item or claim)")
 	if withUser {
-		c.Flags().StringVar(&f.user, "user", "", "acting user recorded in the audit log (env CLEARHOUSE_USER, then USER)")
+		c.Flags().StringVar(&f.user, "user", "", "must be your own identity if given (the audit log records the database login, or the operating-system user on SQLite)")
 	}
 	c.Flags().StringVar(&f.now, "now", "", "the current time, RFC 3339 (for reproducible output)")
 	_ = c.Flags().MarkHidden("now")
@@ -48,14 +48,15 @@ func (f *workFlags) clock() (func() time.Time, error) {
 	return func() time.Time { return t }, nil
 }
 
-// actor is the acting user: --user, CLEARHOUSE_USER or USER.
+// actor is the acting user: the caller's identity (the database login, or
+// the operating-system user on SQLite). --user, kept for old scripts, must
+// name that same identity.
 func (f *workFlags) actor(env *Env) (string, error) {
-	for _, v := range []string{f.user, env.Getenv("CLEARHOUSE_USER"), env.Getenv("USER")} {
-		if v = strings.TrimSpace(v); v != "" {
-			return v, nil
-		}
+	who := env.actorName()
+	if u := strings.TrimSpace(f.user); u != "" && u != who {
+		return "", exitf(2, "--user %s: you are %s (the identity is the database login, or the operating-system user on SQLite, and cannot be claimed)", u, who)
 	}
-	return "", exitf(2, "no acting user: pass --user or set CLEARHOUSE_USER")
+	return who, nil
 }
 
 // open opens the store and the worklist service; close the store when done.
@@ -156,6 +157,15 @@ func newWorklistCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return workError(err)
 			}
+			claims := map[int64][]int64{}
+			for _, it := range items {
+				if it.ClaimID != nil {
+					claims[it.ClinicID] = append(claims[it.ClinicID], *it.ClaimID)
+				}
+			}
+			if err := env.auditReadsByClinic(ctx, st, cmd, "claim", claims); err != nil {
+				return err
+			}
 			return writeItems(env, out, items)
 		},
 	}
@@ -249,6 +259,11 @@ func newWorklistShowCmd(env *Env) *cobra.Command {
 			d, err := svc.Show(ctx, f.clinic, id)
 			if err != nil {
 				return workError(err)
+			}
+			if d.Claim != nil {
+				if err := env.auditReads(ctx, st, cmd, d.Claim.ClinicID, "claim", []int64{d.Claim.ID}); err != nil {
+					return err
+				}
 			}
 			switch out {
 			case formatJSON:

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -43,7 +44,20 @@ func seededDB(t *testing.T, backend string) string {
 	if _, err := reporttest.Seed(ctx, st, clock); err != nil {
 		t.Fatal(err)
 	}
+	addTestUsers(t, st)
 	return db
+}
+
+// addTestUsers adds the people the command tests act as (through
+// Env.Login): sam, an admin (the default of runCases), lee, a biller, and
+// ana, an operator, each of the whole network.
+func addTestUsers(t *testing.T, st store.Users) {
+	t.Helper()
+	for login, role := range map[string]string{"sam": "admin", "lee": "biller", "ana": "operator"} {
+		if _, err := st.CreateUser(context.Background(), store.CreateUserParams{Login: login, Role: role, AllClinics: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // now is reporttest.End, for --now.
@@ -61,7 +75,8 @@ func runCases(t *testing.T, db, dir string, cases []cliCase) {
 	t.Helper()
 	for _, tc := range cases {
 		var out, errb strings.Builder
-		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return tc.env[k] }}
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return tc.env[k] },
+			Login: cmp.Or(tc.env["LOGIN"], "sam")}
 		root := NewRootCmd(env)
 		root.SetArgs(append([]string{"--database", db}, tc.args...))
 		code := 0
@@ -99,7 +114,7 @@ func TestWorklistCommands(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			db := seededDB(t, backend)
-			sam := map[string]string{"CLEARHOUSE_USER": "sam"}
+			sam := map[string]string{"LOGIN": "sam"}
 			now := "--now=" + workNow
 			runCases(t, db, "worklist", []cliCase{
 				{"list", []string{"worklist", now}, nil},
@@ -114,8 +129,9 @@ func TestWorklistCommands(t *testing.T) {
 				{"show-json", []string{"worklist", "show", "2", now, "-o", "json"}, nil},
 				{"show-csv", []string{"worklist", "show", "4", now, "-o", "csv"}, nil},
 				{"show-missing", []string{"worklist", "show", "99", now}, nil},
-				{"assign", []string{"worklist", "assign", "6", "--to", "sam", now, "--user", "lee"}, nil},
-				{"assign-no-user", []string{"worklist", "assign", "6", "--to", "sam"}, nil},
+				{"assign", []string{"worklist", "assign", "6", "--to", "sam", now, "--user", "lee"}, map[string]string{"LOGIN": "lee"}},
+				{"assign-claimed-user", []string{"worklist", "assign", "6", "--to", "sam", now, "--user", "intern-nobody"}, map[string]string{"LOGIN": "lee"}},
+				{"assign-as-caller", []string{"worklist", "assign", "6", "--to", "sam"}, nil},
 				{"note", []string{"worklist", "note", "6", "no", "proof", "of", "timely", "filing", now}, sam},
 				{"resolve", []string{"worklist", "resolve", "7", "--dismiss", "--resolution", "duplicate payment", now}, sam},
 				{"resolve-again", []string{"worklist", "resolve", "7", now}, sam},

@@ -330,6 +330,10 @@ func (a Auto) AppendAuditEvent(ctx context.Context, p store.AppendAuditEventPara
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.AuditEvent, error) { return q.AppendAuditEvent(ctx, p) })
 }
 
+func (a Auto) AppendAuditEvents(ctx context.Context, p store.AppendAuditEventsParams) ([]store.AuditEvent, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.AuditEvent, error) { return q.AppendAuditEvents(ctx, p) })
+}
+
 func (a Auto) ListAuditEvents(ctx context.Context, p store.ListAuditEventsParams) ([]store.AuditEvent, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.AuditEvent, error) { return q.ListAuditEvents(ctx, p) })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/clearhouse/clearhouse/store"
 )
@@ -221,6 +222,77 @@ func (q *Queries) AppendAuditEvent(ctx context.Context, p store.AppendAuditEvent
 	return e, nil
 }
 
+// auditBatch is how many events one INSERT carries (10 parameters each,
+// under SQLite's 32,766 and PostgreSQL's 65,535).
+const auditBatch = 3000
+
+// AppendAuditEvents appends p.Events to the clinic's chain: the head is
+// advanced once for all of them, the hashes are chained in memory, and the
+// rows go in with multi-row INSERTs.
+func (q *Queries) AppendAuditEvents(ctx context.Context, p store.AppendAuditEventsParams) ([]store.AuditEvent, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil || len(p.Events) == 0 {
+		return nil, err
+	}
+	events := make([]store.AuditEvent, len(p.Events))
+	now := q.Now()
+	for i, ep := range p.Events {
+		if ep.ClinicID != 0 && ep.ClinicID != cid {
+			return nil, store.ErrClinicMismatch
+		}
+		if err := required("Actor", ep.Actor); err != nil {
+			return nil, err
+		}
+		if err := required("Action", ep.Action); err != nil {
+			return nil, err
+		}
+		details, err := docArg("Details", ep.Details, "{}")
+		if err != nil {
+			return nil, err
+		}
+		events[i] = store.AuditEvent{ClinicID: cid, Actor: ep.Actor, Action: ep.Action, EntityType: ep.EntityType,
+			EntityID: ep.EntityID, At: now, Details: details}
+	}
+	if _, err := q.c.Exec(ctx, `INSERT INTO audit_heads (clinic_id, last_seq, last_hash) VALUES ($1, 0, '')
+		ON CONFLICT (clinic_id) DO NOTHING`, cid); err != nil {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	var last int64
+	var prev string
+	if err := q.c.QueryRow(ctx, `UPDATE audit_heads SET last_seq = last_seq + $2 WHERE clinic_id = $1
+		RETURNING last_seq, last_hash`, cid, int64(len(events))).Scan(&last, &prev); err != nil {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	seq := last - int64(len(events))
+	for i := range events {
+		seq++
+		events[i].Seq, events[i].PrevHash = seq, prev
+		events[i].Hash = store.AuditHash(events[i])
+		prev = events[i].Hash
+	}
+	for start := 0; start < len(events); start += auditBatch {
+		chunk := events[start:min(start+auditBatch, len(events))]
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO audit_events (" + auditCols + ") VALUES ")
+		args := make([]any, 0, 10*len(chunk))
+		for i, e := range chunk {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
+			args = append(args, cid, e.Seq, e.Actor, e.Action, e.EntityType, e.EntityID, e.At, string(e.Details), e.PrevHash, e.Hash)
+		}
+		if _, err := q.c.Exec(ctx, sb.String(), args...); err != nil {
+			return nil, fmt.Errorf("audit events %d-%d: %w", chunk[0].Seq, chunk[len(chunk)-1].Seq, err)
+		}
+	}
+	if _, err := q.c.Exec(ctx, "UPDATE audit_heads SET last_hash = $2 WHERE clinic_id = $1", cid, prev); err != nil {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	return events, nil
+}
+
 func (q *Queries) ListAuditEvents(ctx context.Context, p store.ListAuditEventsParams) ([]store.AuditEvent, error) {
 	cid, err := q.check(p.ClinicID)
 	if err != nil {
@@ -231,6 +303,21 @@ func (q *Queries) ListAuditEvents(ctx context.Context, p store.ListAuditEventsPa
 	b.cond("clinic_id = ?", cid)
 	if p.AfterSeq > 0 {
 		b.cond("seq > ?", p.AfterSeq)
+	}
+	if p.Actor != "" {
+		b.cond("actor = ?", p.Actor)
+	}
+	if p.EntityType != "" {
+		b.cond("entity_type = ?", p.EntityType)
+	}
+	if p.EntityID != "" {
+		b.cond("entity_id = ?", p.EntityID)
+	}
+	if !p.From.IsZero() {
+		b.cond("at >= ?", p.From)
+	}
+	if !p.To.IsZero() {
+		b.cond("at < ?", p.To)
 	}
 	b.add(" ORDER BY seq")
 	b.limit(p.Limit)
