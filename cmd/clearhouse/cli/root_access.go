@@ -52,6 +52,16 @@ var commandPermissions = map[string]string{
 	"clearhouse demo":                    permNone,
 	"clearhouse loadtest":                permNone,
 	"clearhouse payers registry":         permNone,
+	"clearhouse payers check":            permNone, // the payer's SFTP server only; no database
+	"clearhouse keys generate":           permNone, // writes a new key file; no database
+	"clearhouse keys status":             string(access.KeysManage),
+	"clearhouse keys rotate":             string(access.KeysManage),
+	"clearhouse jobs list":               string(access.JobsRead),
+	"clearhouse jobs show":               string(access.JobsRead),
+	"clearhouse jobs retry":              string(access.JobsManage),
+	"clearhouse jobs cancel":             string(access.JobsManage),
+	"clearhouse eligibility check":       string(access.EligibilityRun),
+	"clearhouse fhir import":             string(access.PatientsWrite),
 	"clearhouse migrate":                 string(access.Migrate),
 	"clearhouse init":                    string(access.ClinicsWrite),
 	"clearhouse serve":                   string(access.Serve),
