@@ -105,17 +105,19 @@ func parseDepositCSV(name string, data []byte) ([]store.BankDeposit, error) {
 		if err == io.EOF {
 			return out, nil
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				return nil, &DepositFileError{File: name, Line: pe.Line, Field: pe.Column, Err: fmt.Errorf("%w: %v", ErrDepositFile, pe.Err)}
 			}
-			return nil, &DepositFileError{File: name, Line: line, Err: fmt.Errorf("%w: %v", ErrDepositFile, err)}
+			return nil, &DepositFileError{File: name, Err: fmt.Errorf("%w: %v", ErrDepositFile, err)}
 		}
-		if len(rec) == 1 && rec[0] == "" {
+		if len(rec) == 0 || (len(rec) == 1 && rec[0] == "") {
 			continue
 		}
+		// FieldPos panics on a field index the record lacks (a fuzzed
+		// file found it with FieldPos(0) before the length check).
+		line, _ := r.FieldPos(0)
 		d, err := time.Parse(time.DateOnly, get(rec, "date"))
 		if err != nil {
 			if d, err = time.Parse("01/02/2006", get(rec, "date")); err != nil {

@@ -215,6 +215,11 @@ func (s *Service) record(ctx context.Context, p AddParams, charge Charge) (Resul
 		if err != nil {
 			return err
 		}
+		if p.PlanID != nil {
+			if err := creditPlan(ctx, tx, *p.PlanID, p.AmountCents); err != nil {
+				return err
+			}
+		}
 		balances, err := claimBalances(ctx, tx, []int64{p.PatientID})
 		if err != nil {
 			return err
