@@ -220,6 +220,17 @@ func (s *Service) Statement(ctx context.Context, clinicID, patientID int64) (*St
 		return nil, err
 	}
 	st.BalanceDueCents = ar - st.CreditCents
+	// Payments not applied to a visit (and cash on account) pay the
+	// oldest balances first.
+	var aged int64
+	for _, c := range st.AgingCents {
+		aged += c
+	}
+	for i := len(st.AgingCents) - 1; i >= 0 && aged > st.BalanceDueCents; i-- {
+		take := min(st.AgingCents[i], aged-max(st.BalanceDueCents, 0))
+		st.AgingCents[i] -= take
+		aged -= take
+	}
 	return st, nil
 }
 
@@ -287,6 +298,7 @@ func WriteStatement(w io.Writer, st *Statement) error {
 	if st.CreditCents != 0 {
 		fmt.Fprintf(bw, "%-48s %14s\n", "Credit on account", money.Cents(-st.CreditCents).Dollars())
 	}
+	fmt.Fprintf(bw, "%-48s %14s\n", "BALANCE DUE", money.Cents(st.BalanceDueCents).Dollars())
 	var aging strings.Builder
 	for i, label := range StatementAgingBuckets {
 		if i > 0 {
@@ -295,6 +307,5 @@ func WriteStatement(w io.Writer, st *Statement) error {
 		fmt.Fprintf(&aging, "%s %s", label, money.Cents(st.AgingCents[i]).Dollars())
 	}
 	fmt.Fprintf(bw, "Aging: %s\n", aging.String())
-	fmt.Fprintf(bw, "%-48s %14s\n", "BALANCE DUE", money.Cents(st.BalanceDueCents).Dollars())
 	return bw.Flush()
 }

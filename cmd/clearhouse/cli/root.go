@@ -128,6 +128,8 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newPatientsCmd(env),
 		newCoverageCmd(env),
 		newInboundCmd(env),
+		newPaymentsCmd(env),
+		newDepositsCmd(env),
 	)
 	usageErrors(root)
 	return root
