@@ -95,8 +95,16 @@ func (s *Service) Apply(ctx context.Context, clinicID, patientID int64) (ApplyRe
 		if err := tx.InsertPaymentAllocations(ctx, store.InsertPaymentAllocationsParams{Allocations: allocs}); err != nil {
 			return err
 		}
-		if _, err := tx.PostLedgerTransactions(ctx, store.PostLedgerTransactionsParams{Transactions: txs}); err != nil {
+		created, err := tx.PostLedgerTransactions(ctx, store.PostLedgerTransactionsParams{Transactions: txs})
+		if err != nil {
 			return err
+		}
+		for i, c := range created {
+			if !c {
+				// Another run applied the same payment at the same time:
+				// roll back rather than record allocations twice.
+				return fmt.Errorf("%s already posted: %w", txs[i].IdempotencyKey, store.ErrConflict)
+			}
 		}
 		return s.audit(ctx, tx, "", AuditApply, 0, map[string]any{"payments": res.Payments, "applications": res.Applications,
 			"applied_cents": res.AppliedCents, "patient_id": patientID})
@@ -269,9 +277,19 @@ func (s *Service) Refund(ctx context.Context, clinicID, id, amountCents int64, r
 		if need != 0 {
 			return fmt.Errorf("payment %d: %s of the refund has no application to take back: %w", id, money.Cents(need), store.ErrConflict)
 		}
-		if _, _, err := tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: fmt.Sprintf("patient-payment-refund:%d:%d", id, n),
-			Description: fmt.Sprintf("refund of patient payment %d", id), EffectiveDate: s.today(), Lines: lines}); err != nil {
+		seq := 0
+		for _, a := range allocs {
+			if a.Kind == store.AllocationRefund {
+				seq++
+			}
+		}
+		_, created, err := tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: fmt.Sprintf("patient-payment-refund:%d:%d", id, seq),
+			Description: fmt.Sprintf("refund of patient payment %d", id), EffectiveDate: s.today(), Lines: lines})
+		if err != nil {
 			return err
+		}
+		if !created {
+			return fmt.Errorf("refund %d of payment %d already posted: %w", seq, id, store.ErrConflict)
 		}
 		if err := tx.InsertPaymentAllocations(ctx, store.InsertPaymentAllocationsParams{Allocations: newAllocs}); err != nil {
 			return err
