@@ -67,6 +67,11 @@ const (
 	// AccountUnapplied holds payments received but not matched to a claim
 	// (the unmatched queue).
 	AccountUnapplied = "unapplied_cash"
+	// AccountPatientCredit holds patient money received but not yet
+	// applied to a claim's patient balance (a copay taken at check-in
+	// before the payer answers, an overpayment): a credit balance per
+	// patient, applied or refunded by package payments.
+	AccountPatientCredit = "patient_credit"
 	// AccountProviderAdjustment holds 835 provider-level adjustments (PLB):
 	// interest, recoveries and forwarding balances.
 	AccountProviderAdjustment = "provider_adjustment"

@@ -34,6 +34,27 @@ type StatementVisit struct {
 	PatientResponsibilityCents int64
 	// PendingInsuranceCents is still awaited from payers.
 	PendingInsuranceCents int64
+	// PatientPaidCents is what the patient's payments paid of the visit
+	// (package payments applies them per claim).
+	PatientPaidCents int64
+	// BalanceCents is what the patient still owes for the visit.
+	BalanceCents int64
+}
+
+// StatementAgingBuckets label a statement's aging of the balance due, by
+// days since the date of service.
+var StatementAgingBuckets = [4]string{"Current", "31-60 days", "61-90 days", "Over 90 days"}
+
+func statementBucket(days int) int {
+	switch {
+	case days <= 30:
+		return 0
+	case days <= 60:
+		return 1
+	case days <= 90:
+		return 2
+	}
+	return 3
 }
 
 // StatementLine is one service line.
@@ -51,7 +72,12 @@ type Statement struct {
 	// PatientPaymentCents are payments and credits by the patient (write-offs
 	// included), as a positive amount.
 	PatientPaymentCents int64
-	BalanceDueCents     int64
+	// CreditCents is the patient's unapplied cash on account (positive),
+	// taken off the balance due.
+	CreditCents int64
+	// AgingCents ages the visits' balances by StatementAgingBuckets.
+	AgingCents      [4]int64
+	BalanceDueCents int64
 }
 
 // PatientPaymentParams record a payment by the patient.
@@ -137,7 +163,19 @@ func (s *Service) Statement(ctx context.Context, clinicID, patientID int64) (*St
 			}
 		}
 	}
+	// A patient payment's transaction moves cash or cash on account with
+	// no payer remittance: its patient A/R lines are payments, not
+	// responsibility.
+	patientPaid := map[int64]bool{}
 	for _, e := range entries {
+		if e.Account == AccountPatientCredit || (e.Account == AccountCash && e.RemittanceID == nil && e.ClaimID == nil) {
+			patientPaid[e.TransactionID] = true
+		}
+	}
+	for _, e := range entries {
+		if e.Account == AccountPatientCredit {
+			st.CreditCents -= e.AmountCents
+		}
 		if e.ClaimID == nil {
 			if e.Account == AccountPatientAR {
 				st.PatientPaymentCents -= e.AmountCents
@@ -156,7 +194,13 @@ func (s *Service) Statement(ctx context.Context, clinicID, patientID int64) (*St
 		case AccountContractual, AccountOtherAdjustment:
 			v.AdjustmentCents += e.AmountCents
 		case AccountPatientAR:
-			v.PatientResponsibilityCents += e.AmountCents
+			v.BalanceCents += e.AmountCents
+			if patientPaid[e.TransactionID] {
+				v.PatientPaidCents -= e.AmountCents
+				st.PatientPaymentCents -= e.AmountCents
+			} else {
+				v.PatientResponsibilityCents += e.AmountCents
+			}
 		case AccountInsuranceAR:
 			v.PendingInsuranceCents += e.AmountCents
 		case AccountWriteOff:
@@ -165,10 +209,27 @@ func (s *Service) Statement(ctx context.Context, clinicID, patientID int64) (*St
 	}
 	sort.SliceStable(order, func(i, j int) bool { return visits[order[i]].ServiceDate.Before(visits[order[j]].ServiceDate) })
 	for _, k := range order {
-		st.Visits = append(st.Visits, *visits[k])
+		v := *visits[k]
+		st.Visits = append(st.Visits, v)
+		if v.BalanceCents > 0 {
+			st.AgingCents[statementBucket(int(st.Date.Sub(v.ServiceDate).Hours()/24))] += v.BalanceCents
+		}
 	}
-	if st.BalanceDueCents, err = s.PatientBalance(ctx, clinicID, patientID); err != nil {
+	ar, err := s.PatientBalance(ctx, clinicID, patientID)
+	if err != nil {
 		return nil, err
+	}
+	st.BalanceDueCents = ar - st.CreditCents
+	// Payments not applied to a visit (and cash on account) pay the
+	// oldest balances first.
+	var aged int64
+	for _, c := range st.AgingCents {
+		aged += c
+	}
+	for i := len(st.AgingCents) - 1; i >= 0 && aged > st.BalanceDueCents; i-- {
+		take := min(st.AgingCents[i], aged-max(st.BalanceDueCents, 0))
+		st.AgingCents[i] -= take
+		aged -= take
 	}
 	return st, nil
 }
@@ -228,9 +289,23 @@ func WriteStatement(w io.Writer, st *Statement) error {
 			row("Pending with insurance", v.PendingInsuranceCents)
 		}
 		row("Your responsibility", v.PatientResponsibilityCents)
+		if v.PatientPaidCents != 0 {
+			row("You paid", -v.PatientPaidCents)
+		}
 	}
 	fmt.Fprintln(bw, strings.Repeat("-", 72))
 	fmt.Fprintf(bw, "%-48s %14s\n", "Payments and credits", money.Cents(-st.PatientPaymentCents).Dollars())
+	if st.CreditCents != 0 {
+		fmt.Fprintf(bw, "%-48s %14s\n", "Credit on account", money.Cents(-st.CreditCents).Dollars())
+	}
 	fmt.Fprintf(bw, "%-48s %14s\n", "BALANCE DUE", money.Cents(st.BalanceDueCents).Dollars())
+	var aging strings.Builder
+	for i, label := range StatementAgingBuckets {
+		if i > 0 {
+			aging.WriteString("  ")
+		}
+		fmt.Fprintf(&aging, "%s %s", label, money.Cents(st.AgingCents[i]).Dollars())
+	}
+	fmt.Fprintf(bw, "Aging: %s\n", aging.String())
 	return bw.Flush()
 }

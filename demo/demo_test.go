@@ -183,6 +183,23 @@ func checkRun(t *testing.T, res *Result) {
 	if res.Summary.KPIs.CleanClaimRate.Den == 0 || res.Summary.KPIs.DenialRate.Den == 0 || res.Summary.KPIs.DaysInAR == 0 {
 		t.Errorf("empty KPIs: %+v", res.Summary.KPIs)
 	}
+	// The front desk took copays at check-in, and the weekly patient
+	// payments job applied them: patient collections are cash, and some of
+	// the copays pay shares the 835s left to patients.
+	if res.Summary.KPIs.PatientCollectionsCents <= 0 {
+		t.Errorf("no patient collections: %+v", res.Summary.KPIs)
+	}
+	pays, err := st.ListPatientPayments(ctx, store.ListPatientPaymentsParams{ClinicID: res.ClinicID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied int64
+	for _, py := range pays {
+		applied += py.AppliedCents
+	}
+	if len(pays) == 0 || applied == 0 {
+		t.Errorf("%d copays, %d cents applied", len(pays), applied)
+	}
 }
 
 func TestRunSQLite(t *testing.T) {

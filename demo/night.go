@@ -255,3 +255,24 @@ func (r *runner) collect(ctx context.Context, label string) error {
 	p.Finish("")
 	return nil
 }
+
+// patientPayments runs the clinic's patient_payments job through the queue
+// after the week's remittances: the copays held on account are applied to
+// the shares the 835s left to patients.
+func (r *runner) patientPayments(ctx context.Context, n int) error {
+	kind := worker.PatientPaymentsArgs{}.Kind()
+	before, _ := r.jobs.completed(kind)
+	if _, err := r.st.InsertJob(ctx, worker.PatientPaymentsArgs{ClinicID: r.clinic.ID}, nil); err != nil {
+		return err
+	}
+	p := r.bar(fmt.Sprintf("week %d: patient payments applied", n), "jobs", 1)
+	err := r.waitFor(ctx, "the patient payments job", func() (bool, error) {
+		done, _ := r.jobs.completed(kind)
+		return done > before, nil
+	})
+	if err != nil {
+		return err
+	}
+	p.Finish("")
+	return nil
+}

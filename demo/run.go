@@ -22,6 +22,7 @@ import (
 	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/payments"
 	"github.com/clearhouse/clearhouse/paysim"
 	"github.com/clearhouse/clearhouse/registration"
 	"github.com/clearhouse/clearhouse/scheduling"
@@ -180,6 +181,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 		if err := r.remittances(ctx, night+1, at(monday.AddDate(0, 0, 7), 7, 0)); err != nil {
+			return nil, err
+		}
+		if err := r.patientPayments(ctx, night+1); err != nil {
 			return nil, err
 		}
 	}
@@ -436,7 +440,7 @@ func (r *runner) visits(ctx context.Context, week int, from, to time.Time) error
 	}
 	p := r.bar(fmt.Sprintf("week %d visits", week), "appointments", len(idx))
 	cid := r.clinic.ID
-	noShows := 0
+	noShows, copays := 0, 0
 	for n, i := range idx {
 		a := r.ds.Appointments[i]
 		id := r.apptIDs[i]
@@ -454,6 +458,20 @@ func (r *runner) visits(ctx context.Context, week int, from, to time.Time) error
 		if err != nil {
 			return fmt.Errorf("check in %d: %w", id, err)
 		}
+		if rsp := in.Responsibility; rsp != nil && rsp.HasCopay && rsp.CopayCents > 0 {
+			// The front desk takes the copay the 271 named; it waits on
+			// account until the payer's 835 leaves the visit's share to
+			// the patient.
+			method := store.PaymentCash
+			if n%3 == 1 {
+				method = store.PaymentCheck
+			}
+			if _, err := r.wired.Payments.Add(ctx, payments.AddParams{ClinicID: cid, PatientID: in.Appointment.PatientID,
+				AmountCents: rsp.CopayCents, Method: method, AppointmentID: &id, Actor: "front desk"}); err != nil {
+				return fmt.Errorf("copay of appointment %d: %w", id, err)
+			}
+			copays++
+		}
 		if err := r.chargeVisit(ctx, in.Appointment, a.Visit); err != nil {
 			return fmt.Errorf("charges of appointment %d: %w", id, err)
 		}
@@ -463,7 +481,7 @@ func (r *runner) visits(ctx context.Context, week int, from, to time.Time) error
 		}
 		p.Set(n + 1)
 	}
-	p.Finish(fmt.Sprintf("(%d no-shows)", noShows))
+	p.Finish(fmt.Sprintf("(%d no-shows, %d copays taken)", noShows, copays))
 	return nil
 }
 

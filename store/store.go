@@ -210,6 +210,20 @@ type Queries interface {
 	ListLedgerEntries(ctx context.Context, p ListLedgerEntriesParams) ([]LedgerEntry, error)
 	LedgerBalance(ctx context.Context, p LedgerBalanceParams) (int64, error)
 
+	CreatePatientPayment(ctx context.Context, p CreatePatientPaymentParams) (PatientPayment, error)
+	GetPatientPayment(ctx context.Context, ref Ref) (PatientPayment, error)
+	ListPatientPayments(ctx context.Context, p ListPatientPaymentsParams) ([]PatientPayment, error)
+	VoidPatientPayment(ctx context.Context, p VoidPatientPaymentParams) (PatientPayment, error)
+	InsertPaymentAllocations(ctx context.Context, p InsertPaymentAllocationsParams) error
+	ListPaymentAllocations(ctx context.Context, p ListPaymentAllocationsParams) ([]PaymentAllocation, error)
+	CreatePaymentPlan(ctx context.Context, p CreatePaymentPlanParams) (PaymentPlan, error)
+	GetPaymentPlan(ctx context.Context, ref Ref) (PaymentPlan, error)
+	ListPaymentPlans(ctx context.Context, p ListPaymentPlansParams) ([]PaymentPlan, error)
+	UpdatePaymentPlan(ctx context.Context, p UpdatePaymentPlanParams) (PaymentPlan, error)
+	InsertBankDeposits(ctx context.Context, p InsertBankDepositsParams) ([]BankDeposit, error)
+	ListBankDeposits(ctx context.Context, p ListBankDepositsParams) ([]BankDeposit, error)
+	MatchBankDeposits(ctx context.Context, p MatchBankDepositsParams) error
+
 	CreateWorklistItem(ctx context.Context, p CreateWorklistItemParams) (WorklistItem, bool, error)
 	GetWorklistItem(ctx context.Context, ref Ref) (WorklistItem, error)
 	ListWorklistItems(ctx context.Context, p ListWorklistItemsParams) ([]WorklistItem, error)

@@ -23,6 +23,7 @@ import (
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/payments"
 	"github.com/clearhouse/clearhouse/paysim"
 	"github.com/clearhouse/clearhouse/rules"
 	"github.com/clearhouse/clearhouse/scheduling"
@@ -139,6 +140,7 @@ type pipelineOptions struct {
 	sliceSize   int
 	// eligibility configures the scheduling service, which applies 271s.
 	eligibility bool
+	payments    *payments.Service
 }
 
 // newPipeline builds billing and the pipeline against the simulator.
@@ -202,6 +204,7 @@ func buildPipeline(st store.Store, target simTarget, o pipelineOptions) (*billin
 		RescueAfter:      o.rescueAfter,
 		MaxClaimsPerFile: o.maxClaims,
 		SliceSize:        o.sliceSize,
+		Payments:         o.payments,
 		RemittanceDelay:  2 * time.Second,
 		Retry:            worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second},
 		Logger:           testLogger(),

@@ -120,6 +120,9 @@ func (w *nightlyAllWorker) Work(ctx context.Context, job *river.Job[NightlyAllAr
 			if _, err := w.p.cfg.Store.InsertJob(ctx, NightlyArgs{ClinicID: c.ID}, nil); err != nil {
 				return fmt.Errorf("clinic %d: %w", c.ID, err)
 			}
+			if _, err := w.p.cfg.Store.InsertJob(ctx, PatientPaymentsArgs{ClinicID: c.ID}, nil); err != nil {
+				return fmt.Errorf("clinic %d: %w", c.ID, err)
+			}
 		}
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/payments"
 	"github.com/clearhouse/clearhouse/rules"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/scrub"
@@ -64,6 +65,9 @@ type Wiring struct {
 	Logger, QueueLogger *slog.Logger
 	// Now is the clock of every service. Default time.Now.
 	Now func() time.Time
+	// Processor takes the card payments of payment plans; nil leaves
+	// their instalments to the front desk.
+	Processor payments.Processor
 }
 
 // Wired is what Wire built. Start Queue to work the pipeline; on shutdown
@@ -73,6 +77,7 @@ type Wired struct {
 	Scrubber   *scrub.Scrubber
 	Billing    *billing.Service
 	Scheduling *scheduling.Service
+	Payments   *payments.Service
 	Pipeline   *Pipeline
 	Queue      store.Queue
 }
@@ -159,6 +164,10 @@ func Wire(w Wiring) (*Wired, error) {
 	pc := w.Pipeline
 	pc.Store, pc.Billing, pc.Scheduling, pc.Payers, pc.Location, pc.Logger, pc.Now = w.Store, out.Billing, out.Scheduling, w.Payers, w.Location, w.Logger, w.Now
 	pc.Codes = w.Codes
+	if pc.Payments == nil {
+		pc.Payments = payments.New(w.Store, payments.Options{Now: w.Now, Logger: w.Logger, Processor: w.Processor})
+	}
+	out.Payments = pc.Payments
 	if out.Pipeline, err = New(pc); err != nil {
 		return nil, err
 	}

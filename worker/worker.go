@@ -44,6 +44,7 @@ import (
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/payments"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/transport"
@@ -76,6 +77,10 @@ type Config struct {
 	Store store.Store
 	// Billing builds, scrubs, submits and posts. Required.
 	Billing *billing.Service
+	// Payments applies patient money on account, collects payment plan
+	// instalments and matches bank deposits in the nightly run. Optional:
+	// without it the patient_payments job does nothing.
+	Payments *payments.Service
 	// Scheduling writes eligibility batches and applies 271s. Optional:
 	// without it the nightly run writes no 270s and a 271 received is
 	// quarantined.
@@ -266,6 +271,7 @@ func (p *Pipeline) Workers() *river.Workers {
 	river.AddWorker(ws, &processInboundWorker{p: p})
 	river.AddWorker(ws, &claimStatusAllWorker{p: p})
 	river.AddWorker(ws, &claimStatusWorker{p: p})
+	river.AddWorker(ws, &patientPaymentsWorker{p: p})
 	return ws
 }
 

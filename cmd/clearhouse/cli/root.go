@@ -172,6 +172,8 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newFHIRCmd(env),
 		newUsersCmd(env),
 		newBackupCmd(env), newRestoreCmd(env),
+		newPaymentsCmd(env),
+		newDepositsCmd(env),
 	)
 	usageErrors(root)
 	return root

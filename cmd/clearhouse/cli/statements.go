@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,14 +17,16 @@ import (
 // statements on stdout.
 func newStatementsCmd(env *Env) *cobra.Command {
 	var clinic, patient int64
-	var date string
+	var date, out string
+	var pdf bool
 	c := &cobra.Command{
 		Use:   "statements",
 		Short: "Print patient statements (every patient with a balance due, or one patient)",
 		Long: "statements prints a plain-text statement for every patient of the clinic who owes a balance,\n" +
 			"ordered by patient ID, or with --patient for that patient whatever the balance. Each statement lists\n" +
 			"the visits with their charges, what insurance paid, the adjustments, what is pending with payers\n" +
-			"and the patient's share, then the patient's payments and the balance due. Statements are separated\n" +
+			"and the patient's share and payments, then payments and credits, the balance due and its aging\n" +
+			"(current, 31-60, 61-90, over 90 days). --pdf writes them as one PDF into --out. Statements are separated\n" +
 			"by a form feed, so each prints on a page of its own.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -34,6 +37,9 @@ func newStatementsCmd(env *Env) *cobra.Command {
 					return exitf(2, "--date %q: want YYYY-MM-DD", date)
 				}
 				now = func() time.Time { return d }
+			}
+			if pdf && out == "" {
+				return exitf(2, "--pdf: name the file with --out")
 			}
 			if patient < 0 {
 				return exitf(2, "--patient %d: want a positive patient ID", patient)
@@ -90,6 +96,13 @@ func newStatementsCmd(env *Env) *cobra.Command {
 			if err := env.auditReadsByClinic(ctx, st, cmd, "statement", reads); err != nil {
 				return err
 			}
+			if pdf {
+				if err := writeTo(env, out, func(w io.Writer) error { return billing.WriteStatementsPDF(w, statements) }); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stderr, "%d statements in %s\n", len(statements), out)
+				return nil
+			}
 			for i, s := range statements {
 				if i > 0 {
 					if _, err := fmt.Fprint(env.Stdout, "\f\n"); err != nil {
@@ -111,5 +124,7 @@ func newStatementsCmd(env *Env) *cobra.Command {
 	c.Flags().Int64Var(&clinic, "clinic", 0, "clinic ID (default: every clinic; with --patient, the only clinic)")
 	c.Flags().Int64Var(&patient, "patient", 0, "patient ID: this patient's statement, even with nothing due")
 	c.Flags().StringVar(&date, "date", "", "statement date, YYYY-MM-DD (default: today)")
+	c.Flags().BoolVar(&pdf, "pdf", false, "write the statements as one PDF (a page or more each) into --out")
+	c.Flags().StringVar(&out, "out", "", "file for --pdf")
 	return c
 }

@@ -405,3 +405,57 @@ func (a Auto) RecordFHIRImport(ctx context.Context, p store.RecordFHIRImportPara
 func (a Auto) ListFHIRImports(ctx context.Context, p store.ListFHIRImportsParams) ([]store.FHIRImport, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.FHIRImport, error) { return q.ListFHIRImports(ctx, p) })
 }
+
+// Patient payments, plans and deposits.
+
+func (a Auto) CreatePatientPayment(ctx context.Context, p store.CreatePatientPaymentParams) (store.PatientPayment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.PatientPayment, error) { return q.CreatePatientPayment(ctx, p) })
+}
+
+func (a Auto) GetPatientPayment(ctx context.Context, ref store.Ref) (store.PatientPayment, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.PatientPayment, error) { return q.GetPatientPayment(ctx, ref) })
+}
+
+func (a Auto) ListPatientPayments(ctx context.Context, p store.ListPatientPaymentsParams) ([]store.PatientPayment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.PatientPayment, error) { return q.ListPatientPayments(ctx, p) })
+}
+
+func (a Auto) VoidPatientPayment(ctx context.Context, p store.VoidPatientPaymentParams) (store.PatientPayment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.PatientPayment, error) { return q.VoidPatientPayment(ctx, p) })
+}
+
+func (a Auto) ListPaymentAllocations(ctx context.Context, p store.ListPaymentAllocationsParams) ([]store.PaymentAllocation, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.PaymentAllocation, error) { return q.ListPaymentAllocations(ctx, p) })
+}
+
+func (a Auto) CreatePaymentPlan(ctx context.Context, p store.CreatePaymentPlanParams) (store.PaymentPlan, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.PaymentPlan, error) { return q.CreatePaymentPlan(ctx, p) })
+}
+
+func (a Auto) GetPaymentPlan(ctx context.Context, ref store.Ref) (store.PaymentPlan, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.PaymentPlan, error) { return q.GetPaymentPlan(ctx, ref) })
+}
+
+func (a Auto) ListPaymentPlans(ctx context.Context, p store.ListPaymentPlansParams) ([]store.PaymentPlan, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.PaymentPlan, error) { return q.ListPaymentPlans(ctx, p) })
+}
+
+func (a Auto) UpdatePaymentPlan(ctx context.Context, p store.UpdatePaymentPlanParams) (store.PaymentPlan, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.PaymentPlan, error) { return q.UpdatePaymentPlan(ctx, p) })
+}
+
+func (a Auto) InsertBankDeposits(ctx context.Context, p store.InsertBankDepositsParams) ([]store.BankDeposit, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.BankDeposit, error) { return q.InsertBankDeposits(ctx, p) })
+}
+
+func (a Auto) ListBankDeposits(ctx context.Context, p store.ListBankDepositsParams) ([]store.BankDeposit, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.BankDeposit, error) { return q.ListBankDeposits(ctx, p) })
+}
+
+func (a Auto) InsertPaymentAllocations(ctx context.Context, p store.InsertPaymentAllocationsParams) error {
+	return a.R.RunTx(ctx, p.ClinicID, func(q *Queries) error { return q.InsertPaymentAllocations(ctx, p) })
+}
+
+func (a Auto) MatchBankDeposits(ctx context.Context, p store.MatchBankDepositsParams) error {
+	return a.R.RunTx(ctx, p.ClinicID, func(q *Queries) error { return q.MatchBankDeposits(ctx, p) })
+}
