@@ -91,6 +91,9 @@ func (s *Service) book(ctx context.Context, tx store.Tx, p BookParams) (store.Ap
 	if err != nil {
 		return a, err
 	}
+	if err := s.queueReminders(ctx, tx, a); err != nil {
+		return a, err
+	}
 	return a, s.audit(ctx, tx, p.Actor, "appointment.book", a, map[string]any{"starts_at": a.StartsAt, "provider_id": a.ProviderID})
 }
 
@@ -248,6 +251,9 @@ func (s *Service) Reschedule(ctx context.Context, p RescheduleParams) (store.App
 		if err != nil {
 			return err
 		}
+		if err := s.queueReminders(ctx, tx, out); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, p.Actor, "appointment.reschedule", out, map[string]any{"from": from, "starts_at": start, "provider_id": provider})
 	})
 	return out, err
@@ -321,6 +327,11 @@ func (s *Service) setStatus(ctx context.Context, tx store.Tx, p ActionParams, ac
 		StartsAt: a.StartsAt, EndsAt: a.EndsAt, Status: to, Reason: a.Reason})
 	if err != nil {
 		return a, err
+	}
+	if to != store.AppointmentBooked {
+		if err := s.supersedeAll(ctx, tx, a.ID); err != nil {
+			return a, err
+		}
 	}
 	details := map[string]any{"from": from}
 	if p.Note != "" {

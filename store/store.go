@@ -197,6 +197,15 @@ type Queries interface {
 	ListWorklistItems(ctx context.Context, p ListWorklistItemsParams) ([]WorklistItem, error)
 	UpdateWorklistItem(ctx context.Context, p UpdateWorklistItemParams) (WorklistItem, error)
 
+	CreateReminderMessage(ctx context.Context, p CreateReminderMessageParams) (ReminderMessage, bool, error)
+	GetReminderMessage(ctx context.Context, ref Ref) (ReminderMessage, error)
+	ListReminderMessages(ctx context.Context, p ListReminderMessagesParams) ([]ReminderMessage, error)
+	UpdateReminderMessage(ctx context.Context, p UpdateReminderMessageParams) (ReminderMessage, error)
+	GetReminderPreference(ctx context.Context, p GetReminderPreferenceParams) (ReminderPreference, error)
+	SetReminderPreference(ctx context.Context, p SetReminderPreferenceParams) (ReminderPreference, error)
+	CreatePredictionModel(ctx context.Context, p CreatePredictionModelParams) (PredictionModel, error)
+	LatestPredictionModel(ctx context.Context, p LatestPredictionModelParams) (PredictionModel, error)
+
 	AppendAuditEvent(ctx context.Context, p AppendAuditEventParams) (AuditEvent, error)
 	ListAuditEvents(ctx context.Context, p ListAuditEventsParams) ([]AuditEvent, error)
 	VerifyAuditChain(ctx context.Context, p VerifyAuditChainParams) (AuditVerification, error)

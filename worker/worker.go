@@ -43,6 +43,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/notify"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
@@ -131,6 +132,9 @@ type Config struct {
 	// set, the nightly run raises an operations worklist item for a stale
 	// set (see codes.Sets.Stale).
 	Codes *codes.Sets
+	// Reminders delivers the reminder outbox (deliver_reminder jobs); nil
+	// snoozes them until a process with delivery configured takes them.
+	Reminders *notify.Deliverer
 	// Metrics counts jobs; default a private unregistered set.
 	Metrics *Metrics
 	// Logger receives one line per job outcome (never PHI). Default
@@ -245,6 +249,7 @@ func (p *Pipeline) Workers() *river.Workers {
 	river.AddWorker(ws, &processInboundWorker{p: p})
 	river.AddWorker(ws, &claimStatusAllWorker{p: p})
 	river.AddWorker(ws, &claimStatusWorker{p: p})
+	river.AddWorker(ws, &deliverReminderWorker{p: p})
 	return ws
 }
 

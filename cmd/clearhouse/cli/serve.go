@@ -23,6 +23,7 @@ import (
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/fixtures"
+	"github.com/clearhouse/clearhouse/notify"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
@@ -55,6 +56,7 @@ type serveFlags struct {
 	serveFor        time.Duration
 	logLevel        string
 	logFormat       string
+	reminders       string
 }
 
 func (f *serveFlags) register(c *cobra.Command) {
@@ -78,6 +80,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.DurationVar(&f.serveFor, "serve-for", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
+	fl.StringVar(&f.reminders, "reminders", "", "reminders file (YAML: SMTP server, SMS provider, message templates): send appointment reminders (default: none are sent)")
 }
 
 // serveSettings are the flags checked and parsed.
@@ -297,6 +300,18 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 			return &ExitError{Code: 2, Err: err}
 		}
 	}
+	var reminders *notify.Config
+	if f.reminders != "" {
+		raw, err := os.ReadFile(f.reminders)
+		if err != nil {
+			return exitf(2, "--reminders: %v", err)
+		}
+		rc, err := notify.ParseSettings(f.reminders, raw, s.env.Getenv)
+		if err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
+		reminders = &rc
+	}
 	inbox := f.inboxDir(s.env.Database)
 	if err := os.MkdirAll(inbox, 0o700); err != nil {
 		return exitf(2, "--inbox: %v", err)
@@ -328,7 +343,8 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		Payers:     reg,
 		Profiles:   profiles,
 		Billing:    billing.Options{Actor: "worker"},
-		Scheduling: scheduling.Config{NoReminders: true},
+		Scheduling: scheduling.Config{NoReminders: reminders == nil},
+		Reminders:  reminders,
 		Pipeline: worker.Config{
 			Endpoint:      endpoint,
 			Transport:     transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics},
