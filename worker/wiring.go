@@ -12,6 +12,7 @@ import (
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/notify"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/predict"
 	"github.com/clearhouse/clearhouse/rules"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/scrub"
@@ -167,6 +168,9 @@ func Wire(w Wiring) (*Wired, error) {
 			return nil, fmt.Errorf("reminders: %w", err)
 		}
 		sc.Outbox, sc.NoReminders = true, false
+		if sc.Risk == nil {
+			sc.Risk = predict.NoShowScorer{Location: w.Location}
+		}
 	}
 	if out.Scheduling, err = scheduling.New(sc); err != nil {
 		return nil, fmt.Errorf("scheduling: %w", err)
@@ -190,7 +194,10 @@ func Wire(w Wiring) (*Wired, error) {
 				&river.PeriodicJobOpts{ID: "nightly_all"}),
 				river.NewPeriodicJob(DailyAt(c.NightlyHour, c.NightlyMinute, c.Location),
 					func() (river.JobArgs, *river.InsertOpts) { return ClaimStatusAllArgs{}, nil },
-					&river.PeriodicJobOpts{ID: "claim_status_all"})}
+					&river.PeriodicJobOpts{ID: "claim_status_all"}),
+				river.NewPeriodicJob(DailyAt(c.NightlyHour, c.NightlyMinute, c.Location),
+					func() (river.JobArgs, *river.InsertOpts) { return TrainModelsAllArgs{}, nil },
+					&river.PeriodicJobOpts{ID: "train_models_all"})}
 		}
 	}
 	qc.Logger = w.QueueLogger

@@ -250,6 +250,8 @@ func (p *Pipeline) Workers() *river.Workers {
 	river.AddWorker(ws, &claimStatusAllWorker{p: p})
 	river.AddWorker(ws, &claimStatusWorker{p: p})
 	river.AddWorker(ws, &deliverReminderWorker{p: p})
+	river.AddWorker(ws, &trainModelsAllWorker{p: p})
+	river.AddWorker(ws, &trainModelsWorker{p: p})
 	return ws
 }
 
@@ -265,6 +267,9 @@ func (p *Pipeline) PeriodicJobs() []*river.PeriodicJob {
 		jobs = append(jobs, river.NewPeriodicJob(DailyAt(p.cfg.NightlyHour, p.cfg.NightlyMinute, p.cfg.Location),
 			func() (river.JobArgs, *river.InsertOpts) { return ClaimStatusAllArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "claim_status_all"}))
+		jobs = append(jobs, river.NewPeriodicJob(DailyAt(p.cfg.NightlyHour, p.cfg.NightlyMinute, p.cfg.Location),
+			func() (river.JobArgs, *river.InsertOpts) { return TrainModelsAllArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "train_models_all"}))
 	}
 	for _, id := range p.cfg.PollPayers {
 		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(p.cfg.PollInterval),

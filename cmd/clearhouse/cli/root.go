@@ -128,6 +128,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newPatientsCmd(env),
 		newCoverageCmd(env),
 		newInboundCmd(env),
+		newPredictCmd(env),
 	)
 	usageErrors(root)
 	return root

@@ -73,3 +73,7 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- When an appointment was booked, for the no-show model's lead time:
+-- NULL means created_at (imported history names its own).
+ALTER TABLE appointments ADD COLUMN booked_at timestamptz;

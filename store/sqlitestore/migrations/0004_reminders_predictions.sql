@@ -48,3 +48,5 @@ CREATE TABLE prediction_models (
     UNIQUE (clinic_id, id),
     UNIQUE (clinic_id, kind, version)
 );
+
+ALTER TABLE appointments ADD COLUMN booked_at TEXT;
