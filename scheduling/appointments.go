@@ -50,6 +50,11 @@ type BookParams struct {
 	// (overlaps are refused all the same).
 	AllowOutsideHours bool
 	Actor             string
+	// Status and BookedAt record a past appointment with its outcome
+	// (imports of another system's history): Status completed, checked_in,
+	// no_show or cancelled needs a start in the past. Empty: booked now.
+	Status   string
+	BookedAt time.Time
 }
 
 // Book books an appointment. In one transaction it takes the provider's
@@ -83,11 +88,18 @@ func (s *Service) book(ctx context.Context, tx store.Tx, p BookParams) (store.Ap
 	if err := s.lockProviders(ctx, tx, p.ProviderID); err != nil {
 		return store.Appointment{}, err
 	}
-	if err := s.checkFree(ctx, tx, p.ProviderID, start, end, 0); err != nil {
-		return store.Appointment{}, err
+	status := cmp.Or(p.Status, store.AppointmentBooked)
+	if status != store.AppointmentBooked && !start.Before(s.cfg.Now()) {
+		return store.Appointment{}, fmt.Errorf("%w: an appointment %s must have started already", ErrInvalid, status)
+	}
+	// A past no-show or cancellation held no slot.
+	if slices.Contains(occupying, status) {
+		if err := s.checkFree(ctx, tx, p.ProviderID, start, end, 0); err != nil {
+			return store.Appointment{}, err
+		}
 	}
 	a, err := tx.CreateAppointment(ctx, store.CreateAppointmentParams{PatientID: p.PatientID, ProviderID: p.ProviderID,
-		CoverageID: coverage, StartsAt: start, EndsAt: end, Reason: p.Reason})
+		CoverageID: coverage, StartsAt: start, EndsAt: end, Reason: p.Reason, Status: status, BookedAt: p.BookedAt})
 	if err != nil {
 		return a, err
 	}

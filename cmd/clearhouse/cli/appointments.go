@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/money"
@@ -447,14 +449,20 @@ func printResponsibility(env *Env, r *scheduling.Responsibility) {
 func newApptImportCmd(env *Env) *cobra.Command {
 	var f schedulingFlags
 	var anyHours bool
+	var mapping string
 	c := &cobra.Command{
 		Use:   "import FILE.csv",
 		Short: "Import appointments from a CSV file, all or nothing",
 		Long: `Import books every appointment of a CSV file in one transaction. The first
 line names the columns: patient_mrn, provider_npi, date (YYYY-MM-DD) and time
 (HH:MM, in --tz) are required; duration_minutes, reason, and payer_id with
-member_id are optional. Every problem is reported with its file, line and
-column, and then nothing is imported (exit status 1).`,
+member_id are optional; status (booked, completed, checked_in, no_show,
+cancelled) and booked_at import past appointments with their outcomes, the
+history the no-show model learns from. --mapping FILE reads another system's
+export: a YAML file naming the export's header for each column, translating
+its status values and giving its date and time layouts. Every problem is
+reported with its file, line and column, and then nothing is imported (exit
+status 1).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmdContext(cmd)
@@ -463,13 +471,26 @@ column, and then nothing is imported (exit status 1).`,
 				return err
 			}
 			defer st.Close()
+			var m *scheduling.ImportMapping
+			if mapping != "" {
+				raw, err := os.ReadFile(mapping)
+				if err != nil {
+					return &ExitError{Code: 2, Err: err}
+				}
+				m = &scheduling.ImportMapping{}
+				dec := yaml.NewDecoder(bytes.NewReader(raw))
+				dec.KnownFields(true)
+				if err := dec.Decode(m); err != nil {
+					return exitf(2, "--mapping %s: %v", mapping, err)
+				}
+			}
 			in, err := os.Open(args[0])
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
 			defer in.Close()
 			as, err := svc.Import(ctx, scheduling.ImportParams{ClinicID: f.clinic, FileName: filepath.Base(args[0]), Input: in,
-				AllowOutsideHours: anyHours, Actor: "cli"})
+				AllowOutsideHours: anyHours, Actor: "cli", Mapping: m})
 			if err != nil {
 				return schedulingError(err)
 			}
@@ -482,5 +503,6 @@ column, and then nothing is imported (exit status 1).`,
 	}
 	f.register(c)
 	c.Flags().BoolVar(&anyHours, "outside-hours", false, "accept times outside the providers' working hours")
+	c.Flags().StringVar(&mapping, "mapping", "", "mapping file (YAML) for another system's export: its header for each column, its status values, its date and time layouts")
 	return c
 }

@@ -97,7 +97,7 @@ func newPredictKindCmd(env *Env, name, kind, short string) *cobra.Command {
 	c.Flags().BoolVar(&evaluate, "evaluate", false, "fit on the earlier history and print AUC and calibration on the latest 20%, storing nothing")
 	c.Flags().BoolVar(&train, "train", false, "train and store a new version (what the nightly run does)")
 	c.Flags().StringVar(&tz, "tz", "", "the clinic's time zone (IANA name) for weekday and hour features (default: $CLEARHOUSE_TZ, else the system's zone)")
-	c.Flags().StringVarP(&out, "output", "o", formatTable, "output: table or json")
+	outputFlag(c, &out, []string{formatTable, formatJSON}, "")
 	return c
 }
 
