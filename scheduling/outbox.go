@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -253,4 +254,65 @@ func (s *Service) Confirm(ctx context.Context, p ActionParams) (store.Appointmen
 		return s.audit(ctx, tx, p.Actor, "appointment.confirm", a, nil)
 	})
 	return out, err
+}
+
+// WorkNoShowRisk is the worklist kind of an unconfirmed high-risk
+// appointment: the front desk calls the patient, or overbooks the slot.
+const WorkNoShowRisk = "no_show_risk"
+
+// DefaultConfirmWindow is how far ahead FlagUnconfirmed looks.
+const DefaultConfirmWindow = 48 * time.Hour
+
+// FlagUnconfirmed raises one worklist item (WorkNoShowRisk) per booked
+// appointment starting in (now, now+window] whose confirmation request
+// went out and was not answered: a call-or-overbook candidate. It returns
+// how many items it created (an appointment is flagged once per start
+// time).
+func (s *Service) FlagUnconfirmed(ctx context.Context, clinicID int64, now time.Time, window time.Duration) (int, error) {
+	if window <= 0 {
+		window = DefaultConfirmWindow
+	}
+	created := 0
+	err := s.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
+		created = 0
+		rows, err := tx.ListReminderMessages(ctx, store.ListReminderMessagesParams{Purposes: []string{PurposeConfirm},
+			Statuses: []string{store.ReminderSent, store.ReminderBounced, store.ReminderSkipped, store.ReminderFailed}})
+		if err != nil {
+			return err
+		}
+		for _, m := range rows {
+			if m.ConfirmedAt != nil || !m.StartsAt.After(now) || m.StartsAt.After(now.Add(window)) {
+				continue
+			}
+			a, err := tx.GetAppointment(ctx, store.Ref{ID: m.AppointmentID})
+			if err != nil {
+				return err
+			}
+			if a.Status != store.AppointmentBooked || !a.StartsAt.Equal(m.StartsAt) {
+				continue
+			}
+			risk := 0.0
+			if m.Risk != nil {
+				risk = *m.Risk
+			}
+			details, err := json.Marshal(map[string]any{"starts_at": a.StartsAt, "risk": risk, "confirmation": m.Status,
+				"action": "call the patient to confirm, or overbook the slot"})
+			if err != nil {
+				return err
+			}
+			apt, pid, due := a.ID, a.PatientID, a.StartsAt
+			_, made, err := tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: WorkNoShowRisk, Priority: int(risk * 100),
+				AppointmentID: &apt, PatientID: &pid, DueAt: &due, Details: details,
+				Title: fmt.Sprintf("Unconfirmed appointment, no-show risk %.0f%%: call or overbook", risk*100),
+				DedupeKey: "no_show_risk:" + strconv.FormatInt(a.ID, 10) + ":" + strconv.FormatInt(a.StartsAt.Unix(), 10)})
+			if err != nil {
+				return err
+			}
+			if made {
+				created++
+			}
+		}
+		return nil
+	})
+	return created, err
 }

@@ -23,8 +23,10 @@ func (TrainModelsAllArgs) InsertOpts() river.InsertOpts {
 }
 
 // TrainModelsArgs retrains one clinic's no-show and denial models on its
-// history and stores a new version of each (package predict). A clinic
-// without enough history yet keeps the versions it has.
+// history and stores a new version of each (package predict), then puts
+// the unconfirmed high-risk appointments of the next two days on the
+// worklist (scheduling.FlagUnconfirmed). A clinic without enough history
+// yet keeps the versions it has.
 type TrainModelsArgs struct {
 	ClinicID int64 `json:"clinic_id"`
 }
@@ -81,6 +83,14 @@ func (p *Pipeline) TrainModels(ctx context.Context, clinicID int64) error {
 		p.log.InfoContext(ctx, "denial model trained", "clinic", clinicID, "version", t.Row.Version, "auc", t.Evaluation.AUC)
 	} else if !errors.Is(err, predict.ErrNoData) {
 		errs = append(errs, fmt.Errorf("denial model: %w", err))
+	}
+	if p.cfg.Scheduling != nil {
+		n, err := p.cfg.Scheduling.FlagUnconfirmed(ctx, clinicID, p.cfg.Now(), 0)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("unconfirmed appointments: %w", err))
+		} else if n > 0 {
+			p.log.InfoContext(ctx, "unconfirmed high-risk appointments on the worklist", "clinic", clinicID, "items", n)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/predict"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
@@ -81,7 +82,10 @@ func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Servi
 		st.Close()
 		return nil, nil, nil, err
 	}
-	svc, err := scheduling.New(scheduling.Config{Store: st, Payers: reg, Location: loc})
+	// Bookings write the reminder outbox, scored by the clinic's no-show
+	// model when one was trained; `serve --reminders` delivers it.
+	svc, err := scheduling.New(scheduling.Config{Store: st, Payers: reg, Location: loc, Outbox: true,
+		Risk: predict.NoShowScorer{Location: loc}})
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, &ExitError{Code: 2, Err: err}
@@ -291,11 +295,25 @@ func newApptListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
+			model, _, hasModel, err := predict.Latest(ctx, st, f.clinic, store.ModelNoShow)
+			if err != nil {
+				return &ExitError{Code: 1, Err: err}
+			}
 			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "ID\tSTART (%s)\tEND\tSTATUS\tPROVIDER\tPATIENT\tREASON\n", loc)
+			fmt.Fprintf(tw, "ID\tSTART (%s)\tEND\tSTATUS\tRISK\tPROVIDER\tPATIENT\tREASON\n", loc)
 			for _, a := range as {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"),
-					a.Status, named(names.providers, a.ProviderID), named(names.patients, a.PatientID), a.Reason)
+				// The no-show risk of booked appointments, from the
+				// latest model: "-" without one.
+				risk := "-"
+				if hasModel && a.Status == store.AppointmentBooked {
+					feats, err := predict.AppointmentFeatures(ctx, st, a, loc)
+					if err != nil {
+						return &ExitError{Code: 1, Err: err}
+					}
+					risk = fmt.Sprintf("%.0f%%", 100*model.Score(feats))
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"),
+					a.Status, risk, named(names.providers, a.ProviderID), named(names.patients, a.PatientID), a.Reason)
 			}
 			return tw.Flush()
 		},
