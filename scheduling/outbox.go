@@ -303,7 +303,7 @@ func (s *Service) FlagUnconfirmed(ctx context.Context, clinicID int64, now time.
 			apt, pid, due := a.ID, a.PatientID, a.StartsAt
 			_, made, err := tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: WorkNoShowRisk, Priority: int(risk * 100),
 				AppointmentID: &apt, PatientID: &pid, DueAt: &due, Details: details,
-				Title: fmt.Sprintf("Unconfirmed appointment, no-show risk %.0f%%: call or overbook", risk*100),
+				Title:     fmt.Sprintf("Unconfirmed appointment, no-show risk %.0f%%: call or overbook", risk*100),
 				DedupeKey: "no_show_risk:" + strconv.FormatInt(a.ID, 10) + ":" + strconv.FormatInt(a.StartsAt.Unix(), 10)})
 			if err != nil {
 				return err
