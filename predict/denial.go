@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -168,4 +169,47 @@ func TrainDenialWithBaseline(ctx context.Context, st ClaimStore, clinicID int64,
 
 func saveDenial(ctx context.Context, st ClaimStore, clinicID int64, m *Model, ev Evaluation, o TrainOptions) (Trained, error) {
 	return save(ctx, st, clinicID, store.ModelDenial, m, ev, o)
+}
+
+// DenialScorer scores claims with a denial model: the scrubber's
+// DenialRisk hook (scrub.Options).
+type DenialScorer struct {
+	Model *Model
+	// Submitted is the submission date the days-to-submit feature counts
+	// to (today, at scrub time).
+	Submitted time.Time
+}
+
+// Risk is the claim's predicted denial risk and the features that raise
+// it the most.
+func (d DenialScorer) Risk(c *claim.Claim, payerID string) (float64, []string, bool) {
+	if d.Model == nil {
+		return 0, nil, false
+	}
+	f := DenialFeatures(c, payerID, d.Submitted)
+	var reasons []string
+	for _, r := range d.Model.Reasons(f, 3) {
+		reasons = append(reasons, r.Feature)
+	}
+	return d.Model.Score(f), reasons, true
+}
+
+// ScrubBaseline scores a claim the way the scrubber alone would flag it
+// for denial: ten per reject-level finding, one per warning (the
+// predicted-denial warning aside). It is the baseline the denial model is
+// evaluated against on the same hold-out.
+func ScrubBaseline(s *scrub.Scrubber) func(c *claim.Claim, payerID string) float64 {
+	return func(c *claim.Claim, payerID string) float64 {
+		var score float64
+		for _, f := range s.Scrub(c, scrub.Options{PayerID: payerID}) {
+			switch {
+			case f.RuleID == scrub.RuleDenialRisk:
+			case f.Severity == scrub.Reject:
+				score += 10
+			default:
+				score++
+			}
+		}
+		return score
+	}
 }

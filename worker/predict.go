@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/predict"
 )
 
@@ -79,7 +80,11 @@ func (p *Pipeline) TrainModels(ctx context.Context, clinicID int64) error {
 	} else if !errors.Is(err, predict.ErrNoData) {
 		errs = append(errs, fmt.Errorf("no-show model: %w", err))
 	}
-	if t, err := predict.TrainDenial(ctx, p.cfg.Store, clinicID, o); err == nil {
+	var baseline func(*claim.Claim, string) float64
+	if p.cfg.Scrubber != nil {
+		baseline = predict.ScrubBaseline(p.cfg.Scrubber)
+	}
+	if t, err := predict.TrainDenialWithBaseline(ctx, p.cfg.Store, clinicID, o, baseline); err == nil {
 		p.log.InfoContext(ctx, "denial model trained", "clinic", clinicID, "version", t.Row.Version, "auc", t.Evaluation.AUC)
 	} else if !errors.Is(err, predict.ErrNoData) {
 		errs = append(errs, fmt.Errorf("denial model: %w", err))

@@ -177,6 +177,9 @@ func Wire(w Wiring) (*Wired, error) {
 	}
 	pc.Store, pc.Billing, pc.Scheduling, pc.Payers, pc.Location, pc.Logger, pc.Now = w.Store, out.Billing, out.Scheduling, w.Payers, w.Location, w.Logger, w.Now
 	pc.Codes = w.Codes
+	if pc.Scrubber == nil {
+		pc.Scrubber = out.Scrubber
+	}
 	if out.Pipeline, err = New(pc); err != nil {
 		return nil, err
 	}

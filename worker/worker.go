@@ -46,6 +46,7 @@ import (
 	"github.com/clearhouse/clearhouse/notify"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
+	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/transport"
 )
@@ -132,6 +133,9 @@ type Config struct {
 	// set, the nightly run raises an operations worklist item for a stale
 	// set (see codes.Sets.Stale).
 	Codes *codes.Sets
+	// Scrubber is the baseline the nightly denial model is evaluated
+	// against; nil evaluates the model alone.
+	Scrubber *scrub.Scrubber
 	// Reminders delivers the reminder outbox (deliver_reminder jobs); nil
 	// snoozes them until a process with delivery configured takes them.
 	Reminders *notify.Deliverer

@@ -8,9 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/predict"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
+	"github.com/clearhouse/clearhouse/worker"
 )
 
 // newPredictCmd builds "clearhouse predict": the no-show and denial
@@ -67,7 +69,15 @@ func newPredictKindCmd(env *Env, name, kind, short string) *cobra.Command {
 				if kind == store.ModelNoShow {
 					t, err = predict.TrainNoShow(ctx, st, cid, o)
 				} else {
-					t, err = predict.TrainDenial(ctx, st, cid, o)
+					reg, rerr := fixtures.Payers()
+					if rerr != nil {
+						return &ExitError{Code: 2, Err: rerr}
+					}
+					scrubber, serr := worker.NewScrubber(reg, nil)
+					if serr != nil {
+						return &ExitError{Code: 1, Err: serr}
+					}
+					t, err = predict.TrainDenialWithBaseline(ctx, st, cid, o, predict.ScrubBaseline(scrubber))
 				}
 				if err != nil {
 					return &ExitError{Code: 1, Err: err}
