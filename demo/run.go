@@ -188,6 +188,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.predictions(ctx); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(opts.Stderr, "demo finished in %v\n", opts.Wall().Sub(began).Round(100*time.Millisecond))
 	return &Result{Database: opts.Database, ClinicID: r.clinic.ID, Summary: sum, TryNext: next}, nil
 }
@@ -514,7 +517,7 @@ func (r *runner) startPipeline(ctx context.Context) error {
 		Roster:               r.ds.Roster,
 		RejectUnknownMembers: true,
 		Seed:                 r.ds.Seed,
-		Rates:                paysim.Rates{Reject: 0.01, Deny: 0.05, Partial: 0.08},
+		Rates:                paysim.Rates{Reject: 0.01, Deny: 0.05, Partial: 0.08, DenialSignal: true},
 		AdjudicationDelay:    adjudicationDelay,
 		AdjudicationJitter:   adjudicationJitter,
 		Logger:               r.opts.Logger,
