@@ -187,6 +187,7 @@ func newAppointmentsCmd(env *Env) *cobra.Command {
 		newApptActionCmd(env, "checkin", "Check a patient in and show the expected patient responsibility"),
 		newApptActionCmd(env, "checkout", "Check a patient out and close the encounter for billing"),
 		newApptActionCmd(env, "noshow", "Record that the patient did not come"),
+		newApptActionCmd(env, "confirm", "Record that the patient confirmed (takes the appointment off the no-show worklist)"),
 		newApptImportCmd(env))
 	return cmd
 }
@@ -391,10 +392,13 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 			defer st.Close()
 			act := scheduling.ActionParams{ClinicID: f.clinic, AppointmentID: id, Actor: "cli", Note: note}
 			switch name {
-			case "cancel", "noshow":
+			case "cancel", "noshow", "confirm":
 				do := svc.Cancel
-				if name == "noshow" {
+				switch name {
+				case "noshow":
 					do = svc.NoShow
+				case "confirm":
+					do = svc.Confirm
 				}
 				a, err := do(ctx, act)
 				if err != nil {
@@ -424,7 +428,7 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 	f.register(c)
 	idFlag(c, &id)
 	switch name {
-	case "cancel", "noshow":
+	case "cancel", "noshow", "confirm":
 		c.Flags().StringVar(&note, "note", "", "note kept in the audit log")
 	case "checkin":
 		c.Flags().StringVar(&serviceType, "service-type", "", "EB03 service type of the visit (default 98, office visit)")
