@@ -221,7 +221,7 @@ func (r *runner) predictions(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("demo: reminder policies: %w", err)
 	}
-	fmt.Fprintf(w, "\nPredictions (the practice's patients over %d simulated weeks, attendance by demo.DefaultBehaviour):\n", c.Weeks)
+	fmt.Fprintf(w, "Predictions (the practice's patients over %d simulated weeks, attendance by demo.DefaultBehaviour):\n", c.Weeks)
 	fmt.Fprintf(w, "  no-show model: trained on weeks 1-%d, hold-out AUC %.3f (%d appointments held out)\n",
 		c.TrainWeeks, c.NoShowModel.AUC, c.NoShowModel.Holdout)
 	fmt.Fprintf(w, "  no-show rate, weeks %d-%d (%d appointments): fixed-time reminders %.1f%%, predictive policy %.1f%%\n",
@@ -238,5 +238,6 @@ func (r *runner) predictions(ctx context.Context) error {
 		fmt.Fprintf(w, "  denial model: %d posted claims, hold-out AUC %.3f against the scrubber's %.3f (%d held out, %.0f%% denied)\n",
 			ev.Train+ev.Holdout, ev.AUC, *ev.BaselineAUC, ev.Holdout, 100*ev.HoldoutRate)
 	}
+	fmt.Fprintln(w)
 	return nil
 }

@@ -184,11 +184,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	next, err := r.report(ctx, sum)
-	if err != nil {
+	// The predictions go before the report, whose last lines are the
+	// commands to try next.
+	if err := r.predictions(ctx); err != nil {
 		return nil, err
 	}
-	if err := r.predictions(ctx); err != nil {
+	next, err := r.report(ctx, sum)
+	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(opts.Stderr, "demo finished in %v\n", opts.Wall().Sub(began).Round(100*time.Millisecond))
