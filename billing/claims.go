@@ -12,6 +12,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/predict"
 	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 )
@@ -877,6 +878,14 @@ func (s *Service) scrubChunk(ctx context.Context, tx store.Tx, clinicID int64, i
 		return nil, err
 	}
 	byID := index(cs, func(c store.Claim) int64 { return c.ID })
+	// The clinic's denial model, when one was trained, warns of likely
+	// denials before the claim goes out.
+	var denial func(*claim.Claim, string) (float64, []string, bool)
+	if m, _, ok, err := predict.Latest(ctx, tx, clinicID, store.ModelDenial); err != nil {
+		return nil, err
+	} else if ok {
+		denial = predict.DenialScorer{Model: m, Submitted: today.Time()}.Risk
+	}
 	type failure struct {
 		c  store.Claim
 		fs []scrub.Finding
@@ -897,7 +906,7 @@ func (s *Service) scrubChunk(ctx context.Context, tx store.Tx, clinicID int64, i
 			errs = append(errs, fmt.Errorf("claim %d: %w", id, err))
 			continue
 		}
-		fs := s.opts.Scrubber.Scrub(doc, scrub.Options{Today: today, PayerID: doc.Payer.ID})
+		fs := s.opts.Scrubber.Scrub(doc, scrub.Options{Today: today, PayerID: doc.Payer.ID, DenialRisk: denial})
 		res.Findings[id] = fs
 		to, reason := claim.StatusReady, "scrub passed"
 		if scrub.HasReject(fs) {

@@ -192,6 +192,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The predictions go before the report, whose last lines are the
+	// commands to try next.
+	if err := r.predictions(ctx); err != nil {
+		return nil, err
+	}
 	next, err := r.report(ctx, sum)
 	if err != nil {
 		return nil, err
@@ -536,7 +541,7 @@ func (r *runner) startPipeline(ctx context.Context) error {
 		Roster:               r.ds.Roster,
 		RejectUnknownMembers: true,
 		Seed:                 r.ds.Seed,
-		Rates:                paysim.Rates{Reject: 0.01, Deny: 0.05, Partial: 0.08},
+		Rates:                paysim.Rates{Reject: 0.01, Deny: 0.05, Partial: 0.08, DenialSignal: true},
 		AdjudicationDelay:    adjudicationDelay,
 		AdjudicationJitter:   adjudicationJitter,
 		Logger:               r.opts.Logger,

@@ -109,11 +109,24 @@ func (rc *responder) adjudicate(c *claim.Claim, icn string) x835.ClaimPayment {
 		deny = &timelyFiling
 	} else {
 		u := dr.value("adjudicate", rc.payer, pcn) % 10000
+		rate, carc := rc.sim.rates.deny, ""
+		if rc.sim.cfg.Rates.DenialSignal {
+			late := 0
+			if !from.IsZero() {
+				late = received.DaysSince(from)
+			}
+			rate, carc = denyRate(rate, c, late)
+		}
 		switch {
-		case u < rc.sim.rates.deny:
+		case u < rate:
 			d := claimDenials[dr.pick(len(claimDenials), "denial", rc.payer, pcn)]
+			for _, cd := range claimDenials {
+				if cd.reason == carc {
+					d = cd
+				}
+			}
 			deny = &d
-		case u < rc.sim.rates.deny+rc.sim.rates.partial:
+		case u < rate+rc.sim.rates.partial:
 			partial = true
 		}
 	}

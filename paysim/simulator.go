@@ -86,6 +86,11 @@ type Rates struct {
 	// Partial is the share of accepted claims paid in part: a line denied,
 	// or the whole allowed amount applied to the deductible.
 	Partial float64
+	// DenialSignal scales Deny per claim by DenialFactor (missing prior
+	// authorization, modifier 25, late filing, symptom diagnoses), so
+	// denials carry a signal a model can learn. Off: every accepted claim
+	// has the same chance.
+	DenialSignal bool
 }
 
 // ProviderAdjustmentRates say how often a payment carries a PLB entry

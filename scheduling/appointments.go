@@ -50,6 +50,11 @@ type BookParams struct {
 	// (overlaps are refused all the same).
 	AllowOutsideHours bool
 	Actor             string
+	// Status and BookedAt record a past appointment with its outcome
+	// (imports of another system's history): Status completed, checked_in,
+	// no_show or cancelled needs a start in the past. Empty: booked now.
+	Status   string
+	BookedAt time.Time
 }
 
 // Book books an appointment. In one transaction it takes the provider's
@@ -83,12 +88,22 @@ func (s *Service) book(ctx context.Context, tx store.Tx, p BookParams) (store.Ap
 	if err := s.lockProviders(ctx, tx, p.ProviderID); err != nil {
 		return store.Appointment{}, err
 	}
-	if err := s.checkFree(ctx, tx, p.ProviderID, start, end, 0); err != nil {
-		return store.Appointment{}, err
+	status := cmp.Or(p.Status, store.AppointmentBooked)
+	if status != store.AppointmentBooked && !start.Before(s.cfg.Now()) {
+		return store.Appointment{}, fmt.Errorf("%w: an appointment %s must have started already", ErrInvalid, status)
+	}
+	// A past no-show or cancellation held no slot.
+	if slices.Contains(occupying, status) {
+		if err := s.checkFree(ctx, tx, p.ProviderID, start, end, 0); err != nil {
+			return store.Appointment{}, err
+		}
 	}
 	a, err := tx.CreateAppointment(ctx, store.CreateAppointmentParams{PatientID: p.PatientID, ProviderID: p.ProviderID,
-		CoverageID: coverage, StartsAt: start, EndsAt: end, Reason: p.Reason})
+		CoverageID: coverage, StartsAt: start, EndsAt: end, Reason: p.Reason, Status: status, BookedAt: p.BookedAt})
 	if err != nil {
+		return a, err
+	}
+	if err := s.queueReminders(ctx, tx, a); err != nil {
 		return a, err
 	}
 	return a, s.audit(ctx, tx, p.Actor, "appointment.book", a, map[string]any{"starts_at": a.StartsAt, "provider_id": a.ProviderID})
@@ -248,6 +263,9 @@ func (s *Service) Reschedule(ctx context.Context, p RescheduleParams) (store.App
 		if err != nil {
 			return err
 		}
+		if err := s.queueReminders(ctx, tx, out); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, p.Actor, "appointment.reschedule", out, map[string]any{"from": from, "starts_at": start, "provider_id": provider})
 	})
 	return out, err
@@ -321,6 +339,11 @@ func (s *Service) setStatus(ctx context.Context, tx store.Tx, p ActionParams, ac
 		StartsAt: a.StartsAt, EndsAt: a.EndsAt, Status: to, Reason: a.Reason})
 	if err != nil {
 		return a, err
+	}
+	if to != store.AppointmentBooked {
+		if err := s.supersedeAll(ctx, tx, a.ID); err != nil {
+			return a, err
+		}
 	}
 	details := map[string]any{"from": from}
 	if p.Note != "" {

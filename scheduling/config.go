@@ -166,6 +166,18 @@ type Config struct {
 	// ClinicName names the clinic in reminder text when the store row has
 	// none.
 	ClinicName string
+
+	// Outbox writes each appointment's reminders to the reminder outbox
+	// in the transaction that books, moves or cancels it, each with a
+	// DeliverReminderArgs job due at its time (package notify sends them).
+	// Without it, reminders are only the rows SendReminders writes.
+	Outbox bool
+	// Policy decides the outbox reminders of an appointment. Default:
+	// FixedLeads(ReminderLeads), or DefaultRiskPolicy(ReminderLeads) when
+	// Risk is set.
+	Policy ReminderPolicy
+	// Risk scores appointments for Policy; nil scores none.
+	Risk RiskScorer
 }
 
 // withDefaults fills defaults and validates.
@@ -214,6 +226,14 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.NoReminders {
 		c.ReminderLeads = nil
+		c.Outbox = false
+	}
+	if c.Policy == nil {
+		if c.Risk != nil {
+			c.Policy = DefaultRiskPolicy(c.ReminderLeads)
+		} else {
+			c.Policy = FixedLeads(c.ReminderLeads)
+		}
 	}
 	if c.ReminderCatchUp == 0 {
 		c.ReminderCatchUp = DefaultReminderCatchUp

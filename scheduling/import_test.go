@@ -12,6 +12,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
+	"gopkg.in/yaml.v3"
 )
 
 // TestImport imports each testdata/import/*.csv file and compares what it
@@ -82,6 +83,53 @@ func TestImportConflictsWithBook(t *testing.T) {
 		all, _ := st.ListAppointments(ctx, store.ListAppointmentsParams{ClinicID: f.clinic.ID})
 		if len(all) != 1 {
 			t.Fatalf("%d appointments: the file was partly imported", len(all))
+		}
+	})
+}
+
+// TestImportMapping reads another system's export through a mapping file:
+// its headers, its status values and its date layouts; a status the
+// mapping does not translate is named with its line.
+func TestImportMapping(t *testing.T) {
+	raw, err := os.ReadFile("testdata/mapping/mapping.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		var m scheduling.ImportMapping
+		if err := yaml.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		f := newFixture(t, st)
+		in, err := os.ReadFile("testdata/mapping/export.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.Import(ctx, scheduling.ImportParams{ClinicID: f.clinic.ID, FileName: "export.csv", Input: strings.NewReader(string(in)), Mapping: &m})
+		var ie *scheduling.ImportError
+		if !errors.As(err, &ie) || len(ie.Rows) != 1 || ie.Rows[0].Line != 5 || ie.Rows[0].Column != "status" {
+			t.Fatalf("untranslated status: %v", err)
+		}
+		m.Statuses["Left Early"] = "completed"
+		appts, err := f.svc.Import(ctx, scheduling.ImportParams{ClinicID: f.clinic.ID, FileName: "export.csv", Input: strings.NewReader(string(in)), Mapping: &m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range appts {
+			got = append(got, fmt.Sprintf("%s %s booked %s", a.StartsAt.In(est).Format("2006-01-02 15:04"), a.Status, a.BookedAt.In(est).Format("2006-01-02 15:04")))
+		}
+		want := []string{"2026-02-02 09:00 completed booked 2026-01-20 10:15", "2026-02-09 09:00 no_show booked 2026-01-25 14:30",
+			"2026-02-02 09:00 cancelled booked 2026-01-15 08:00", "2026-02-03 14:30 completed booked 2026-01-28 09:00"}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("imported\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		// A future outcome is refused.
+		_, err = f.svc.Import(ctx, scheduling.ImportParams{ClinicID: f.clinic.ID, FileName: "future.csv",
+			Input: strings.NewReader("patient_mrn,provider_npi,date,time,status\nMRN500,1659412344,2026-03-10,09:00,no_show\n")})
+		if !errors.As(err, &ie) || !errors.Is(err, scheduling.ErrInvalid) {
+			t.Fatalf("future no-show: %v", err)
 		}
 	})
 }

@@ -28,7 +28,48 @@ import (
 //	payer_id          optional  with member_id: the coverage billed (the
 //	member_id         optional  patient's coverage with that payer and member
 //	                            ID); both empty: the patient's primary coverage
-var ImportColumns = []string{"patient_mrn", "provider_npi", "date", "time", "duration_minutes", "reason", "payer_id", "member_id"}
+//	status            optional  booked (default), completed, checked_in,
+//	                            no_show or cancelled: past appointments with
+//	                            their outcomes, the no-show model's history
+//	booked_at         optional  when it was booked: YYYY-MM-DD or
+//	                            YYYY-MM-DD HH:MM in the clinic's zone
+//	                            (default: the import's time)
+//
+// Another system's export is read through an ImportMapping, which names
+// the column of the export that holds each of these and translates its
+// status values and date layouts.
+var ImportColumns = []string{"patient_mrn", "provider_npi", "date", "time", "duration_minutes", "reason", "payer_id", "member_id",
+	"status", "booked_at"}
+
+// ImportMapping reads another system's appointment export:
+//
+//	columns:            # our column: the export's header
+//	  patient_mrn: Patient Account
+//	  provider_npi: Rendering NPI
+//	  date: Appt Date
+//	  time: Appt Time
+//	  status: Appt Status
+//	  booked_at: Created On
+//	statuses:           # the export's value: ours
+//	  Kept: completed
+//	  No Show: no_show
+//	  Canceled: cancelled
+//	date_layout: 01/02/2006       # Go reference layouts
+//	time_layout: 3:04 PM
+//	booked_at_layout: 01/02/2006 15:04
+//
+// The export's other columns are ignored.
+type ImportMapping struct {
+	Columns        map[string]string `yaml:"columns"`
+	Statuses       map[string]string `yaml:"statuses"`
+	DateLayout     string            `yaml:"date_layout"`
+	TimeLayout     string            `yaml:"time_layout"`
+	BookedAtLayout string            `yaml:"booked_at_layout"`
+}
+
+// importStatuses are the statuses an import may give.
+var importStatuses = []string{store.AppointmentBooked, store.AppointmentCompleted, store.AppointmentCheckedIn, store.AppointmentNoShow,
+	store.AppointmentCancelled}
 
 var requiredColumns = []string{"patient_mrn", "provider_npi", "date", "time"}
 
@@ -98,6 +139,8 @@ type ImportParams struct {
 	// legacy system's book); overlaps are refused all the same.
 	AllowOutsideHours bool
 	Actor             string
+	// Mapping reads another system's export; nil reads ImportColumns.
+	Mapping *ImportMapping
 }
 
 // importRow is a record read and resolved.
@@ -170,8 +213,26 @@ func (s *Service) readImport(ctx context.Context, p ImportParams, fail func(int,
 		return nil, nil
 	}
 	col := map[string]int{}
+	m := p.Mapping
+	if m == nil {
+		m = &ImportMapping{}
+	}
+	theirs := map[string]string{}
+	for ours, their := range m.Columns {
+		if !slices.Contains(ImportColumns, ours) {
+			fail(1, ours, fmt.Errorf("mapping names an unknown column (columns are %s)", strings.Join(ImportColumns, ", ")))
+		}
+		theirs[strings.ToLower(strings.TrimSpace(their))] = ours
+	}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if p.Mapping != nil {
+			ours, ok := theirs[h]
+			if !ok {
+				continue
+			}
+			h = ours
+		}
 		known := false
 		for _, c := range ImportColumns {
 			known = known || c == h
@@ -258,13 +319,46 @@ func (s *Service) readImport(ctx context.Context, p ImportParams, fail func(int,
 			row.book.ProviderID = pr.ID
 		}
 
-		date, derr := time.ParseInLocation(time.DateOnly, get("date"), s.cfg.Location)
+		dl := cmp.Or(m.DateLayout, time.DateOnly)
+		date, derr := time.ParseInLocation(dl, get("date"), s.cfg.Location)
 		if derr != nil {
-			bad("date", fmt.Errorf("%q is not YYYY-MM-DD", get("date")))
+			bad("date", fmt.Errorf("%q is not %s", get("date"), cmp.Or(m.DateLayout, "YYYY-MM-DD")))
 		}
-		clock, cerr := ParseClock(get("time"))
+		var clock Clock
+		var cerr error
+		if m.TimeLayout != "" {
+			var tm time.Time
+			if tm, cerr = time.Parse(m.TimeLayout, get("time")); cerr == nil {
+				clock = Clock(tm.Hour()*60 + tm.Minute())
+			}
+		} else {
+			clock, cerr = ParseClock(get("time"))
+		}
 		if cerr != nil {
-			bad("time", fmt.Errorf("%q is not HH:MM", get("time")))
+			bad("time", fmt.Errorf("%q is not %s", get("time"), cmp.Or(m.TimeLayout, "HH:MM")))
+		}
+		if st := get("status"); st != "" {
+			if v, ok := m.Statuses[st]; ok {
+				st = v
+			}
+			st = strings.ToLower(st)
+			if !slices.Contains(importStatuses, st) {
+				bad("status", fmt.Errorf("%q is not one of %s (a mapping file's statuses translate others)", st, strings.Join(importStatuses, ", ")))
+			}
+			row.book.Status = st
+		}
+		if b := get("booked_at"); b != "" {
+			var t time.Time
+			var err error
+			if m.BookedAtLayout != "" {
+				t, err = time.ParseInLocation(m.BookedAtLayout, b, s.cfg.Location)
+			} else if t, err = time.ParseInLocation("2006-01-02 15:04", b, s.cfg.Location); err != nil {
+				t, err = time.ParseInLocation(time.DateOnly, b, s.cfg.Location)
+			}
+			if err != nil {
+				bad("booked_at", fmt.Errorf("%q is not a time laid out as %s", b, cmp.Or(m.BookedAtLayout, "YYYY-MM-DD [HH:MM]")))
+			}
+			row.book.BookedAt = t
 		}
 		if derr == nil && cerr == nil {
 			row.book.Start = s.at(date, clock)

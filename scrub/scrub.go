@@ -12,6 +12,7 @@ package scrub
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/clearhouse/clearhouse/claim"
@@ -107,7 +108,19 @@ type Options struct {
 	// it enables the DATE-COVERAGE edit. The claim itself carries no
 	// coverage dates, so without it the edit says nothing.
 	Coverage *CoveragePeriod
+	// DenialRisk, when set, predicts the claim's denial (package predict's
+	// model, trained on the clinic's posted 835s): a risk of
+	// DenialRiskThreshold or more is a warning-level DENIAL-RISK finding
+	// naming the top reasons. The claim still goes out.
+	DenialRisk func(c *claim.Claim, payerID string) (risk float64, reasons []string, ok bool)
 }
+
+// DenialRiskThreshold is the predicted denial risk from which the
+// DENIAL-RISK warning is raised.
+const DenialRiskThreshold = 0.3
+
+// RuleDenialRisk is the rule ID of the predicted-denial warning.
+const RuleDenialRisk = "DENIAL-RISK"
 
 // CoveragePeriod is a span of coverage, inclusive at both ends. A zero From
 // means coverage since before any date of service, a zero To coverage that
@@ -263,6 +276,13 @@ func (s *Scrubber) AppendScrub(dst []Finding, c *claim.Claim, opts Options) []Fi
 		ck.runRules(v)
 		v.reset()
 		s.views.Put(v)
+	}
+	if opts.DenialRisk != nil {
+		if risk, reasons, ok := opts.DenialRisk(c, payerID); ok && risk >= DenialRiskThreshold {
+			ck.out = append(ck.out, Finding{ClaimID: ck.claimID, PatientControlNumber: c.PatientControlNumber, RuleID: RuleDenialRisk,
+				Severity: Warn, Message: fmt.Sprintf("predicted denial risk %.0f%% (%s)", risk*100, strings.Join(reasons, ", ")),
+				Fix: "check the named items (authorization, codes, modifiers) before the claim goes out", Source: "denial model"})
+		}
 	}
 	return ck.out
 }

@@ -421,8 +421,11 @@ type Appointment struct {
 	EndsAt     time.Time
 	Status     string
 	Reason     string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// BookedAt is when the appointment was booked: CreatedAt, unless an
+	// import of past appointments said otherwise.
+	BookedAt  time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // CreateAppointmentParams books an appointment; Status defaults to booked.
@@ -435,6 +438,8 @@ type CreateAppointmentParams struct {
 	EndsAt     time.Time
 	Status     string
 	Reason     string
+	// BookedAt defaults to now (imported history names its own).
+	BookedAt time.Time
 }
 
 // ListAppointmentsParams filters appointments (StartsAt in [From, To)).

@@ -10,8 +10,10 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/notify"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/payments"
+	"github.com/clearhouse/clearhouse/predict"
 	"github.com/clearhouse/clearhouse/rules"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/scrub"
@@ -45,6 +47,11 @@ type Wiring struct {
 	// Pipeline is the pipeline's configuration; Wire sets its Store,
 	// Billing, Scheduling, Payers, Codes, Location, Logger and Now.
 	Pipeline Config
+	// Reminders, when set, turns reminder delivery on: scheduling writes
+	// the outbox and its jobs, and the queue sends them with a
+	// notify.Deliverer of this configuration (Wire sets its Store,
+	// Location, Logger and Now).
+	Reminders *notify.Config
 	// Workers is how many jobs run at once; zero takes the store's default.
 	Workers int
 	// NoPoll schedules no polling (the nightly run stays, unless
@@ -158,16 +165,30 @@ func Wire(w Wiring) (*Wired, error) {
 	}
 	sc := w.Scheduling
 	sc.Store, sc.Payers, sc.Location, sc.Logger, sc.Now = w.Store, w.Payers, w.Location, w.Logger, w.Now
+	pc := w.Pipeline
+	if w.Reminders != nil {
+		nc := *w.Reminders
+		nc.Store, nc.Location, nc.Logger, nc.Now = w.Store, w.Location, w.Logger, w.Now
+		if pc.Reminders, err = notify.New(nc); err != nil {
+			return nil, fmt.Errorf("reminders: %w", err)
+		}
+		sc.Outbox, sc.NoReminders = true, false
+		if sc.Risk == nil {
+			sc.Risk = predict.NoShowScorer{Location: w.Location}
+		}
+	}
 	if out.Scheduling, err = scheduling.New(sc); err != nil {
 		return nil, fmt.Errorf("scheduling: %w", err)
 	}
-	pc := w.Pipeline
 	pc.Store, pc.Billing, pc.Scheduling, pc.Payers, pc.Location, pc.Logger, pc.Now = w.Store, out.Billing, out.Scheduling, w.Payers, w.Location, w.Logger, w.Now
 	pc.Codes = w.Codes
 	if pc.Payments == nil {
 		pc.Payments = payments.New(w.Store, payments.Options{Now: w.Now, Logger: w.Logger, Processor: w.Processor})
 	}
 	out.Payments = pc.Payments
+	if pc.Scrubber == nil {
+		pc.Scrubber = out.Scrubber
+	}
 	if out.Pipeline, err = New(pc); err != nil {
 		return nil, err
 	}
@@ -185,7 +206,10 @@ func Wire(w Wiring) (*Wired, error) {
 				&river.PeriodicJobOpts{ID: "nightly_all"}),
 				river.NewPeriodicJob(DailyAt(c.NightlyHour, c.NightlyMinute, c.Location),
 					func() (river.JobArgs, *river.InsertOpts) { return ClaimStatusAllArgs{}, nil },
-					&river.PeriodicJobOpts{ID: "claim_status_all"})}
+					&river.PeriodicJobOpts{ID: "claim_status_all"}),
+				river.NewPeriodicJob(DailyAt(c.NightlyHour, c.NightlyMinute, c.Location),
+					func() (river.JobArgs, *river.InsertOpts) { return TrainModelsAllArgs{}, nil },
+					&river.PeriodicJobOpts{ID: "train_models_all"})}
 		}
 	}
 	qc.Logger = w.QueueLogger

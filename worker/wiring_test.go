@@ -43,8 +43,8 @@ func TestWire(t *testing.T) {
 		want []string
 	}{
 		{"everything", worker.Wiring{Pipeline: worker.Config{Endpoint: endpoint, PollPayers: []string{"KHP01"}}},
-			[]string{"nightly_all", "claim_status_all", "poll_inbound_KHP01"}},
-		{"no poll", worker.Wiring{NoPoll: true, Pipeline: worker.Config{Endpoint: endpoint}}, []string{"nightly_all", "claim_status_all"}},
+			[]string{"nightly_all", "claim_status_all", "train_models_all", "poll_inbound_KHP01"}},
+		{"no poll", worker.Wiring{NoPoll: true, Pipeline: worker.Config{Endpoint: endpoint}}, []string{"nightly_all", "claim_status_all", "train_models_all"}},
 		{"no poll, no nightly", worker.Wiring{NoPoll: true, Pipeline: worker.Config{Endpoint: endpoint, NoNightly: true}}, nil},
 		{"no periodic", worker.Wiring{NoPeriodic: true, Pipeline: worker.Config{Endpoint: endpoint}}, nil},
 	} {

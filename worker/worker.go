@@ -43,9 +43,11 @@ import (
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/codes"
+	"github.com/clearhouse/clearhouse/notify"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/payments"
 	"github.com/clearhouse/clearhouse/scheduling"
+	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/transport"
 )
@@ -154,6 +156,12 @@ type Config struct {
 	// set, the nightly run raises an operations worklist item for a stale
 	// set (see codes.Sets.Stale).
 	Codes *codes.Sets
+	// Scrubber is the baseline the nightly denial model is evaluated
+	// against; nil evaluates the model alone.
+	Scrubber *scrub.Scrubber
+	// Reminders delivers the reminder outbox (deliver_reminder jobs); nil
+	// snoozes them until a process with delivery configured takes them.
+	Reminders *notify.Deliverer
 	// Metrics counts jobs; default a private unregistered set.
 	Metrics *Metrics
 	// Logger receives one line per job outcome (never PHI). Default
@@ -272,6 +280,9 @@ func (p *Pipeline) Workers() *river.Workers {
 	river.AddWorker(ws, &claimStatusAllWorker{p: p})
 	river.AddWorker(ws, &claimStatusWorker{p: p})
 	river.AddWorker(ws, &patientPaymentsWorker{p: p})
+	river.AddWorker(ws, &deliverReminderWorker{p: p})
+	river.AddWorker(ws, &trainModelsAllWorker{p: p})
+	river.AddWorker(ws, &trainModelsWorker{p: p})
 	return ws
 }
 
@@ -287,6 +298,9 @@ func (p *Pipeline) PeriodicJobs() []*river.PeriodicJob {
 		jobs = append(jobs, river.NewPeriodicJob(DailyAt(p.cfg.NightlyHour, p.cfg.NightlyMinute, p.cfg.Location),
 			func() (river.JobArgs, *river.InsertOpts) { return ClaimStatusAllArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "claim_status_all"}))
+		jobs = append(jobs, river.NewPeriodicJob(DailyAt(p.cfg.NightlyHour, p.cfg.NightlyMinute, p.cfg.Location),
+			func() (river.JobArgs, *river.InsertOpts) { return TrainModelsAllArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "train_models_all"}))
 	}
 	for _, id := range p.cfg.PollPayers {
 		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(p.cfg.PollInterval),

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,10 +11,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/predict"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
@@ -79,7 +82,10 @@ func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Servi
 		st.Close()
 		return nil, nil, nil, err
 	}
-	svc, err := scheduling.New(scheduling.Config{Store: st, Payers: reg, Location: loc})
+	// Bookings write the reminder outbox, scored by the clinic's no-show
+	// model when one was trained; `serve --reminders` delivers it.
+	svc, err := scheduling.New(scheduling.Config{Store: st, Payers: reg, Location: loc, Outbox: true,
+		Risk: predict.NoShowScorer{Location: loc}})
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, &ExitError{Code: 2, Err: err}
@@ -181,6 +187,7 @@ func newAppointmentsCmd(env *Env) *cobra.Command {
 		newApptActionCmd(env, "checkin", "Check a patient in and show the expected patient responsibility"),
 		newApptActionCmd(env, "checkout", "Check a patient out and close the encounter for billing"),
 		newApptActionCmd(env, "noshow", "Record that the patient did not come"),
+		newApptActionCmd(env, "confirm", "Record that the patient confirmed (takes the appointment off the no-show worklist)"),
 		newApptImportCmd(env))
 	return cmd
 }
@@ -289,11 +296,25 @@ func newApptListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
+			model, _, hasModel, err := predict.Latest(ctx, st, f.clinic, store.ModelNoShow)
+			if err != nil {
+				return &ExitError{Code: 1, Err: err}
+			}
 			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "ID\tSTART (%s)\tEND\tSTATUS\tPROVIDER\tPATIENT\tREASON\n", loc)
+			fmt.Fprintf(tw, "ID\tSTART (%s)\tEND\tSTATUS\tRISK\tPROVIDER\tPATIENT\tREASON\n", loc)
 			for _, a := range as {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"),
-					a.Status, named(names.providers, a.ProviderID), named(names.patients, a.PatientID), a.Reason)
+				// The no-show risk of booked appointments, from the
+				// latest model: "-" without one.
+				risk := "-"
+				if hasModel && a.Status == store.AppointmentBooked {
+					feats, err := predict.AppointmentFeatures(ctx, st, a, loc)
+					if err != nil {
+						return &ExitError{Code: 1, Err: err}
+					}
+					risk = fmt.Sprintf("%.0f%%", 100*model.Score(feats))
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.StartsAt.In(loc).Format(timeLayout), a.EndsAt.In(loc).Format("15:04"),
+					a.Status, risk, named(names.providers, a.ProviderID), named(names.patients, a.PatientID), a.Reason)
 			}
 			return tw.Flush()
 		},
@@ -373,10 +394,13 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 			defer st.Close()
 			act := scheduling.ActionParams{ClinicID: f.clinic, AppointmentID: id, Actor: env.actorName(), Note: note}
 			switch name {
-			case "cancel", "noshow":
+			case "cancel", "noshow", "confirm":
 				do := svc.Cancel
-				if name == "noshow" {
+				switch name {
+				case "noshow":
 					do = svc.NoShow
+				case "confirm":
+					do = svc.Confirm
 				}
 				a, err := do(ctx, act)
 				if err != nil {
@@ -413,7 +437,7 @@ func newApptActionCmd(env *Env, name, short string) *cobra.Command {
 	f.register(c)
 	idFlag(c, &id)
 	switch name {
-	case "cancel", "noshow":
+	case "cancel", "noshow", "confirm":
 		c.Flags().StringVar(&note, "note", "", "note kept in the audit log")
 	case "checkin":
 		c.Flags().StringVar(&serviceType, "service-type", "", "EB03 service type of the visit (default 98, office visit)")
@@ -458,14 +482,20 @@ func printResponsibility(env *Env, r *scheduling.Responsibility) {
 func newApptImportCmd(env *Env) *cobra.Command {
 	var f schedulingFlags
 	var anyHours bool
+	var mapping string
 	c := &cobra.Command{
 		Use:   "import FILE.csv",
 		Short: "Import appointments from a CSV file, all or nothing",
 		Long: `Import books every appointment of a CSV file in one transaction. The first
 line names the columns: patient_mrn, provider_npi, date (YYYY-MM-DD) and time
 (HH:MM, in --tz) are required; duration_minutes, reason, and payer_id with
-member_id are optional. Every problem is reported with its file, line and
-column, and then nothing is imported (exit status 1).`,
+member_id are optional; status (booked, completed, checked_in, no_show,
+cancelled) and booked_at import past appointments with their outcomes, the
+history the no-show model learns from. --mapping FILE reads another system's
+export: a YAML file naming the export's header for each column, translating
+its status values and giving its date and time layouts. Every problem is
+reported with its file, line and column, and then nothing is imported (exit
+status 1).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmdContext(cmd)
@@ -474,13 +504,26 @@ column, and then nothing is imported (exit status 1).`,
 				return err
 			}
 			defer st.Close()
+			var m *scheduling.ImportMapping
+			if mapping != "" {
+				raw, err := os.ReadFile(mapping)
+				if err != nil {
+					return &ExitError{Code: 2, Err: err}
+				}
+				m = &scheduling.ImportMapping{}
+				dec := yaml.NewDecoder(bytes.NewReader(raw))
+				dec.KnownFields(true)
+				if err := dec.Decode(m); err != nil {
+					return exitf(2, "--mapping %s: %v", mapping, err)
+				}
+			}
 			in, err := os.Open(args[0])
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
 			defer in.Close()
 			as, err := svc.Import(ctx, scheduling.ImportParams{ClinicID: f.clinic, FileName: filepath.Base(args[0]), Input: in,
-				AllowOutsideHours: anyHours, Actor: env.actorName()})
+				AllowOutsideHours: anyHours, Actor: env.actorName(), Mapping: m})
 			if err != nil {
 				return schedulingError(err)
 			}
@@ -493,5 +536,6 @@ column, and then nothing is imported (exit status 1).`,
 	}
 	f.register(c)
 	c.Flags().BoolVar(&anyHours, "outside-hours", false, "accept times outside the providers' working hours")
+	c.Flags().StringVar(&mapping, "mapping", "", "mapping file (YAML) for another system's export: its header for each column, its status values, its date and time layouts")
 	return c
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/money"
+	"github.com/clearhouse/clearhouse/predict"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storedb"
 )
@@ -63,6 +64,16 @@ type claimDetail struct {
 	StatusHistory   []historyView   `json:"status_history"`
 	Acknowledgments []storedAckView `json:"acknowledgments"`
 	Payments        []paymentView   `json:"payments"`
+
+	// DenialRisk is the clinic's denial model's prediction for the claim
+	// (nil without a trained model).
+	DenialRisk *denialRiskView `json:"denial_risk,omitempty"`
+}
+
+type denialRiskView struct {
+	Risk         float64  `json:"risk"`
+	Reasons      []string `json:"reasons"`
+	ModelVersion int      `json:"model_version"`
 }
 
 type ixView struct {
@@ -126,6 +137,18 @@ func loadClaimDetail(ctx context.Context, q store.Queries, clinicID int64, c sto
 			return d, fmt.Errorf("claim %d: document: %w", c.ID, err)
 		}
 		d.Document = &doc
+		m, row, ok, err := predict.Latest(ctx, q, clinicID, store.ModelDenial)
+		if err != nil {
+			return d, err
+		}
+		if ok {
+			payers, err := payerCodes(ctx, q, clinicID)
+			if err != nil {
+				return d, err
+			}
+			risk, reasons, _ := predict.DenialScorer{Model: m, Submitted: c.CreatedAt}.Risk(&doc, payers[c.PayerID])
+			d.DenialRisk = &denialRiskView{Risk: risk, Reasons: reasons, ModelVersion: row.Version}
+		}
 	}
 	pt, err := q.GetPatient(ctx, store.Ref{ClinicID: clinicID, ID: c.PatientID})
 	if err != nil {
@@ -234,6 +257,9 @@ func writeClaimDetail(w io.Writer, d claimDetail) error {
 		dates += ".." + d.ServiceDateTo
 	}
 	kv("service dates", dates)
+	if r := d.DenialRisk; r != nil {
+		kv("denial risk", fmt.Sprintf("%.0f%% (model version %d: %s)", r.Risk*100, r.ModelVersion, strings.Join(r.Reasons, ", ")))
+	}
 	if d.Interchange != nil {
 		kv("interchange", fmt.Sprintf("%d ISA13 %09d %s (%s)", d.Interchange.ID, d.Interchange.ControlNumber, d.Interchange.FileName, d.Interchange.Status))
 	} else {

@@ -174,6 +174,7 @@ func NewRootCmd(env *Env) *cobra.Command {
 		newBackupCmd(env), newRestoreCmd(env),
 		newPaymentsCmd(env),
 		newDepositsCmd(env),
+		newPredictCmd(env),
 	)
 	usageErrors(root)
 	return root

@@ -27,6 +27,7 @@ import (
 	"github.com/clearhouse/clearhouse/fhir"
 	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/fixtures"
+	"github.com/clearhouse/clearhouse/notify"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/scheduling"
 	"github.com/clearhouse/clearhouse/store"
@@ -62,6 +63,7 @@ type serveFlags struct {
 	logFormat       string
 	tokens          string
 	fhirTokens      string
+	reminders       string
 }
 
 func (f *serveFlags) register(c *cobra.Command) {
@@ -88,6 +90,7 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
 	fl.StringVar(&f.tokens, "tokens", "", `file of API tokens, one "NAME ROLE TOKEN" line each: who may use /riverui (roles operator and admin)`)
 	fl.StringVar(&f.fhirTokens, "fhir-tokens", "", "file of bearer tokens (by SHA-256) for the FHIR R4 read API at /fhir/r4 (default: the API is off)")
+	fl.StringVar(&f.reminders, "reminders", "", "reminders file (YAML: SMTP server, SMS provider, message templates): send appointment reminders (default: none are sent)")
 }
 
 // serveSettings are the flags checked and parsed.
@@ -318,6 +321,18 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 			return &ExitError{Code: 2, Err: err}
 		}
 	}
+	var reminders *notify.Config
+	if f.reminders != "" {
+		raw, err := os.ReadFile(f.reminders)
+		if err != nil {
+			return exitf(2, "--reminders: %v", err)
+		}
+		rc, err := notify.ParseSettings(f.reminders, raw, s.env.Getenv)
+		if err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
+		reminders = &rc
+	}
 	inbox := f.inboxDir(s.env.Database)
 	if err := os.MkdirAll(inbox, 0o700); err != nil {
 		return exitf(2, "--inbox: %v", err)
@@ -361,7 +376,8 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		Payers:     reg,
 		Profiles:   profiles,
 		Billing:    billing.Options{Actor: "worker"},
-		Scheduling: scheduling.Config{NoReminders: true},
+		Scheduling: scheduling.Config{NoReminders: reminders == nil},
+		Reminders:  reminders,
 		Pipeline: worker.Config{
 			Endpoint: endpoint,
 			Transport: transport.Options{InboxDir: inbox, Logger: s.log, Getenv: s.env.Getenv, Metrics: transferMetrics,

@@ -2,18 +2,24 @@ package query
 
 import (
 	"context"
+	"time"
 
 	"github.com/clearhouse/clearhouse/store"
 )
 
 // Appointments.
 
-const appointmentCols = `id, clinic_id, patient_id, provider_id, coverage_id, starts_at, ends_at, status, reason, created_at, updated_at`
+const appointmentCols = `id, clinic_id, patient_id, provider_id, coverage_id, starts_at, ends_at, status, reason, created_at, updated_at, booked_at`
 
 func scanAppointment(r Row) (store.Appointment, error) {
 	var a store.Appointment
+	var booked *time.Time
 	err := r.Scan(&a.ID, &a.ClinicID, &a.PatientID, &a.ProviderID, &a.CoverageID, TS(&a.StartsAt), TS(&a.EndsAt), &a.Status,
-		&a.Reason, TS(&a.CreatedAt), TS(&a.UpdatedAt))
+		&a.Reason, TS(&a.CreatedAt), TS(&a.UpdatedAt), NullTS(&booked))
+	a.BookedAt = a.CreatedAt
+	if booked != nil {
+		a.BookedAt = *booked
+	}
 	return a, err
 }
 
@@ -32,10 +38,14 @@ func (q *Queries) CreateAppointment(ctx context.Context, p store.CreateAppointme
 	if p.StartsAt.IsZero() || p.EndsAt.Before(p.StartsAt) {
 		return store.Appointment{}, &store.FieldError{Field: "StartsAt/EndsAt", Err: store.ErrInvalid}
 	}
+	var booked *time.Time
+	if !p.BookedAt.IsZero() {
+		booked = &p.BookedAt
+	}
 	return scanAppointment(q.c.QueryRow(ctx, `INSERT INTO appointments (clinic_id, patient_id, provider_id, coverage_id,
-		starts_at, ends_at, status, reason, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING `+appointmentCols,
-		cid, p.PatientID, p.ProviderID, p.CoverageID, p.StartsAt, p.EndsAt, p.Status, p.Reason, q.Now()))
+		starts_at, ends_at, status, reason, created_at, updated_at, booked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING `+appointmentCols,
+		cid, p.PatientID, p.ProviderID, p.CoverageID, p.StartsAt, p.EndsAt, p.Status, p.Reason, q.Now(), booked))
 }
 
 func (q *Queries) GetAppointment(ctx context.Context, ref store.Ref) (store.Appointment, error) {
