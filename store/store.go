@@ -183,6 +183,7 @@ type Queries interface {
 	CreateRemittance(ctx context.Context, p CreateRemittanceParams) (Remittance, bool, error)
 	GetRemittance(ctx context.Context, ref Ref) (Remittance, error)
 	ListRemittances(ctx context.Context, p ListRemittancesParams) ([]Remittance, error)
+	UpdateRemittancePosting(ctx context.Context, p UpdateRemittancePostingParams) error
 	CreateClaimPayment(ctx context.Context, p CreateClaimPaymentParams) (ClaimPayment, error)
 	GetClaimPayment(ctx context.Context, ref Ref) (ClaimPayment, error)
 	ListClaimPayments(ctx context.Context, p ListClaimPaymentsParams) ([]ClaimPayment, error)
