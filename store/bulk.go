@@ -152,6 +152,41 @@ type BulkWrites interface {
 	// CreateWorklistItem does); an item whose dedupe key an item of the
 	// clinic already has (or one earlier in p) is left out.
 	CreateWorklistItems(ctx context.Context, p CreateWorklistItemsParams) error
+	// SetClaimInterchange puts claims in the interchange (837) that
+	// carries them; a missing claim fails with ErrConflict.
+	SetClaimInterchange(ctx context.Context, p SetClaimInterchangeParams) error
+	// SetPayerClaimControlNumbers sets the payer's claim control number
+	// of claims; a missing claim fails with ErrConflict.
+	SetPayerClaimControlNumbers(ctx context.Context, p SetPayerClaimControlNumbersParams) error
+	// CreateAcknowledgments records acknowledgments (each validated as
+	// CreateAcknowledgment does).
+	CreateAcknowledgments(ctx context.Context, p CreateAcknowledgmentsParams) error
+}
+
+// SetClaimInterchangeParams names the claims an interchange carries.
+type SetClaimInterchangeParams struct {
+	ClinicID      int64
+	InterchangeID int64
+	ClaimIDs      []int64
+}
+
+// ClaimControlNumber is a payer's claim control number for one claim.
+type ClaimControlNumber struct {
+	ClaimID int64
+	Number  string
+}
+
+// SetPayerClaimControlNumbersParams sets the payer claim control numbers
+// of many claims.
+type SetPayerClaimControlNumbersParams struct {
+	ClinicID int64
+	Numbers  []ClaimControlNumber
+}
+
+// CreateAcknowledgmentsParams records many acknowledgments of one clinic.
+type CreateAcknowledgmentsParams struct {
+	ClinicID        int64
+	Acknowledgments []CreateAcknowledgmentParams
 }
 
 // CreateWorklistItemsParams creates many worklist items of one clinic.

@@ -481,6 +481,90 @@ func (q *Queries) CreateWorklistItems(ctx context.Context, p store.CreateWorklis
 	return nil
 }
 
+// SetClaimInterchange sets the interchange of claims, listChunk a
+// statement.
+func (q *Queries) SetClaimInterchange(ctx context.Context, p store.SetClaimInterchangeParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	now := q.Now()
+	for start := 0; start < len(p.ClaimIDs); start += listChunk {
+		chunk := p.ClaimIDs[start:min(start+listChunk, len(p.ClaimIDs))]
+		n, err := q.c.Exec(ctx, `UPDATE claims SET interchange_id = $2, updated_at = $3 WHERE clinic_id = $1 AND id IN (`+idList(chunk)+`)`,
+			cid, p.InterchangeID, now)
+		if err != nil {
+			return fmt.Errorf("claims of interchange %d: %w", p.InterchangeID, err)
+		}
+		if n != int64(len(chunk)) {
+			return fmt.Errorf("claims of interchange %d: %d of %d claims found: %w", p.InterchangeID, n, len(chunk), store.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// SetPayerClaimControlNumbers sets payer claim control numbers, rowsChunk
+// claims a statement (UPDATE ... FROM VALUES).
+func (q *Queries) SetPayerClaimControlNumbers(ctx context.Context, p store.SetPayerClaimControlNumbersParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	now := q.Now()
+	for start := 0; start < len(p.Numbers); start += rowsChunk {
+		chunk := p.Numbers[start:min(start+rowsChunk, len(p.Numbers))]
+		args := make([]any, 0, 2+2*len(chunk))
+		args = append(args, cid, now)
+		for _, n := range chunk {
+			args = append(args, n.ClaimID, n.Number)
+		}
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE claims SET payer_claim_control_number = v.column2, updated_at = $2 FROM (VALUES `+
+			q.values(len(chunk), 2, 3, []string{"BIGINT", "TEXT"})+`) AS v WHERE claims.clinic_id = $1 AND claims.id = v.column1`), args...)
+		if err != nil {
+			return fmt.Errorf("payer claim control numbers: %w", err)
+		}
+		if n != int64(len(chunk)) {
+			return fmt.Errorf("payer claim control numbers: %d of %d claims found: %w", n, len(chunk), store.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// CreateAcknowledgments inserts acknowledgments rowsChunk a statement.
+func (q *Queries) CreateAcknowledgments(ctx context.Context, p store.CreateAcknowledgmentsParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	const perRow = 8
+	now := q.Now()
+	for start := 0; start < len(p.Acknowledgments); start += rowsChunk {
+		chunk := p.Acknowledgments[start:min(start+rowsChunk, len(p.Acknowledgments))]
+		args := make([]any, 0, 2+perRow*len(chunk))
+		args = append(args, cid, now)
+		for i, a := range chunk {
+			if a.ClinicID != 0 && a.ClinicID != cid {
+				return fmt.Errorf("acknowledgment %d: %w", start+i, store.ErrClinicMismatch)
+			}
+			if err := oneOf("Kind", a.Kind, store.AckTA1, store.Ack999, store.Ack277CA, store.Ack277); err != nil {
+				return fmt.Errorf("acknowledgment %d: %w", start+i, err)
+			}
+			details, err := docArg("Details", a.Details, "{}")
+			if err != nil {
+				return fmt.Errorf("acknowledgment %d: %w", start+i, err)
+			}
+			args = append(args, a.InboundFileID, a.InterchangeID, a.ClaimID, a.Kind, a.ControlNumber, a.Code, a.Accepted, details)
+		}
+		if _, err := q.c.Exec(ctx, q.sql(`INSERT INTO acknowledgments (inbound_file_id, interchange_id, claim_id, kind, control_number,
+			code, accepted, details, clinic_id, created_at)
+			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, $1, $2 FROM (VALUES `+
+			q.values(len(chunk), perRow, 3, []string{"BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "BOOLEAN", "JSONB"})+`) AS v`), args...); err != nil {
+			return fmt.Errorf("acknowledgments: %w", err)
+		}
+	}
+	return nil
+}
+
 func (q *Queries) ListClaimIDs(ctx context.Context, p store.ListClaimsParams) ([]int64, error) {
 	cid, err := q.check(p.ClinicID)
 	if err != nil {
