@@ -159,7 +159,10 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 	var claims []store.Claim
 	var docs []claim.Claim
 	for after := int64(0); len(claims) < max; {
-		page, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.ClinicID, Statuses: []claim.Status{claim.StatusReady}, PayerID: payer.ID, AfterID: after, Limit: 500})
+		// Claims another submission is taking (a second worker, staff
+		// submitting by hand) are skipped rather than waited for.
+		page, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.ClinicID, Statuses: []claim.Status{claim.StatusReady}, PayerID: payer.ID,
+			AfterID: after, Limit: 500, SkipLocked: true})
 		if err != nil {
 			return nil, err
 		}

@@ -83,6 +83,10 @@ type Store interface {
 
 	// InsertJob inserts a River job outside any store transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// InsertJobs inserts River jobs with one batch insert (River's
+	// InsertMany), outside any store transaction; a job that a unique one
+	// already holds comes back with UniqueSkippedAsDuplicate.
+	InsertJobs(ctx context.Context, jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	// NewQueue builds a River client for this store's database that works
 	// the jobs of cfg.Workers. Start and Stop it; several may run.
 	NewQueue(cfg QueueConfig) (Queue, error)
@@ -107,6 +111,9 @@ type Tx interface {
 	// InsertJob inserts a River job in this transaction: it becomes visible
 	// to workers only if the transaction commits.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// InsertJobs inserts River jobs with one batch insert (River's
+	// InsertManyTx) in this transaction.
+	InsertJobs(ctx context.Context, jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
 // Queries are the calls available both on a Store (each in its own

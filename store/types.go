@@ -674,6 +674,11 @@ type ListClaimsParams struct {
 	ServiceTo   time.Time
 	AfterID     int64
 	Limit       int
+	// SkipLocked, in a transaction, locks the claims listed and leaves out
+	// those another transaction holds locked (FOR UPDATE SKIP LOCKED on
+	// PostgreSQL), so several workers taking claims to work each get
+	// their own; SQLite, with one writer, ignores it.
+	SkipLocked bool
 }
 
 // UpdateClaimParams changes a claim; nil fields are left alone. Status

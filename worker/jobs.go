@@ -106,12 +106,13 @@ func (w *nightlyAllWorker) Work(ctx context.Context, job *river.Job[NightlyAllAr
 		if err != nil {
 			return err
 		}
-		for _, c := range clinics {
-			if _, err := w.p.cfg.Store.InsertJob(ctx, NightlyArgs{ClinicID: c.ID}, nil); err != nil {
-				return fmt.Errorf("clinic %d: %w", c.ID, err)
-			}
+		jobs := make([]river.InsertManyParams, len(clinics))
+		for i, c := range clinics {
+			jobs[i] = river.InsertManyParams{Args: NightlyArgs{ClinicID: c.ID}}
 		}
-		return nil
+		// One batch insert for every clinic's run.
+		_, err = w.p.cfg.Store.InsertJobs(ctx, jobs)
+		return err
 	})
 }
 
@@ -220,12 +221,13 @@ func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) error
 			add(*ic.PayerID)
 		}
 	}
-	for _, id := range order {
-		if _, err := st.InsertJob(ctx, SubmitPayerBatchArgs{ClinicID: clinicID, PayerID: id}, nil); err != nil {
-			return fmt.Errorf("payer %d: %w", id, err)
-		}
+	jobs := make([]river.InsertManyParams, len(order))
+	for i, id := range order {
+		jobs[i] = river.InsertManyParams{Args: SubmitPayerBatchArgs{ClinicID: clinicID, PayerID: id}}
 	}
-	return nil
+	// One batch insert for every payer's submission.
+	_, err = st.InsertJobs(ctx, jobs)
+	return err
 }
 
 // pendingStatuses are the interchanges recorded but not (known to be)
