@@ -22,10 +22,13 @@ test: services
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
-# The worker crash test at full size: 10,000 claims, the worker SIGKILLed
-# at random moments (the same test runs with 2,000 claims in make test).
+# The worker crash test at full size on PostgreSQL: 10,000 claims, two
+# worker processes SIGKILLed together at random moments, inside the bulk
+# stages (the same test runs with 2,000 claims on SQLite, one process, in
+# make test).
 crash-test: services
-	CLEARHOUSE_CRASH_CLAIMS=10000 CLEARHOUSE_CRASH_KILLS=12 $(GO) test -count=1 -timeout 40m -run '^TestCrashSafety$$' -v ./worker/
+	CLEARHOUSE_CRASH_BACKEND=postgres CLEARHOUSE_CRASH_PROCESSES=2 CLEARHOUSE_CRASH_CLAIMS=10000 CLEARHOUSE_CRASH_KILLS=12 \
+	  $(GO) test -count=1 -timeout 60m -run '^TestCrashSafety$$' -v ./worker/
 
 services:
 	./scripts/test-services.sh

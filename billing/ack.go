@@ -446,7 +446,9 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 		Status: store.InterchangeRejected, LastError: reason}); err != nil {
 		return err
 	}
+	// The interchange's claims are moved with one statement a page.
 	var rejected []store.Claim
+	w := &ackWrites{actor: s.opts.Actor}
 	for after := int64(0); ; {
 		cs, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: ic.ClinicID, InterchangeID: ic.ID, AfterID: after, Limit: 500})
 		if err != nil {
@@ -458,7 +460,7 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 				b.late = append(b.late, lateClaim{claim: c, reason: reason, details: map[string]any{"interchange": ic.ControlNumber, "errors": errs}})
 				continue
 			}
-			if _, err := s.transition(ctx, tx, c, claim.StatusRejected, reason); err != nil {
+			if err := w.move(&c, claim.StatusRejected, reason); err != nil {
 				if isIllegal(err) {
 					s.opts.Logger.Info("acknowledgment rejection ignored", "claim", c.ID, "status", c.Status)
 					continue
@@ -467,6 +469,9 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 			}
 			res.Rejected = append(res.Rejected, c.ID)
 			rejected = append(rejected, c)
+		}
+		if err := w.flush(ctx, tx); err != nil {
+			return err
 		}
 		if len(cs) < 500 {
 			break
