@@ -22,10 +22,13 @@ test: services
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
-# The worker crash test at full size: 10,000 claims, the worker SIGKILLed
-# at random moments (the same test runs with 2,000 claims in make test).
+# The worker crash test at full size on PostgreSQL: 10,000 claims, two
+# worker processes SIGKILLed together at random moments, inside the bulk
+# stages (the same test runs with 2,000 claims on SQLite, one process, in
+# make test).
 crash-test: services
-	CLEARHOUSE_CRASH_CLAIMS=10000 CLEARHOUSE_CRASH_KILLS=12 $(GO) test -count=1 -timeout 40m -run '^TestCrashSafety$$' -v ./worker/
+	CLEARHOUSE_CRASH_BACKEND=postgres CLEARHOUSE_CRASH_PROCESSES=2 CLEARHOUSE_CRASH_CLAIMS=10000 CLEARHOUSE_CRASH_KILLS=12 \
+	  $(GO) test -count=1 -timeout 60m -run '^TestCrashSafety$$' -v ./worker/
 
 services:
 	./scripts/test-services.sh
@@ -40,14 +43,16 @@ hostile: services
 # The pipeline at volume: LOADTEST_CLAIMS claims end to end on a fresh
 # PostgreSQL database (dropped and created again), seeding printed apart,
 # one line per stage and the invariants asserted (make test runs 2,000 on
-# SQLite and PostgreSQL). LOADTEST_PROCESSES=2 adds a second worker process.
+# SQLite and PostgreSQL), with two worker processes (LOADTEST_PROCESSES) of
+# four workers each and LOADTEST_CLINICS clinics.
 LOADTEST_CLAIMS    ?= 100000
-LOADTEST_PROCESSES ?= 1
+LOADTEST_PROCESSES ?= 2
+LOADTEST_CLINICS   ?= 1
 LOADTEST_PG        ?= postgres://postgres@127.0.0.1:5432
 loadtest: build services
 	psql "$(LOADTEST_PG)/postgres" -q -c 'DROP DATABASE IF EXISTS clearhouse_loadtest' -c 'CREATE DATABASE clearhouse_loadtest'
 	rm -rf bin/loadtest-run
-	./bin/clearhouse loadtest --claims $(LOADTEST_CLAIMS) --processes $(LOADTEST_PROCESSES) --workers 4 --dir bin/loadtest-run --stage-timeout 60m \
+	./bin/clearhouse loadtest --claims $(LOADTEST_CLAIMS) --clinics $(LOADTEST_CLINICS) --processes $(LOADTEST_PROCESSES) --workers 4 --dir bin/loadtest-run --stage-timeout 60m \
 	  --database "$(LOADTEST_PG)/clearhouse_loadtest"
 
 # Every X12 file Clearhouse writes (goldens, claims encode outputs, a demo

@@ -451,7 +451,9 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 		Status: store.InterchangeRejected, LastError: reason}); err != nil {
 		return err
 	}
+	// The interchange's claims are moved with one statement a page.
 	var rejected []store.Claim
+	w := &ackWrites{actor: s.opts.Actor}
 	for after := int64(0); ; {
 		cs, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: ic.ClinicID, InterchangeID: ic.ID, AfterID: after, Limit: 500})
 		if err != nil {
@@ -463,7 +465,7 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 				b.late = append(b.late, lateClaim{claim: c, reason: reason, details: map[string]any{"interchange": ic.ControlNumber, "errors": errs}})
 				continue
 			}
-			if _, err := s.transition(ctx, tx, c, claim.StatusRejected, reason); err != nil {
+			if err := w.move(&c, claim.StatusRejected, reason); err != nil {
 				if isIllegal(err) {
 					s.opts.Logger.Info("acknowledgment rejection ignored", "claim", c.ID, "status", c.Status)
 					continue
@@ -472,6 +474,9 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 			}
 			res.Rejected = append(res.Rejected, c.ID)
 			rejected = append(rejected, c)
+		}
+		if err := w.flush(ctx, tx); err != nil {
+			return err
 		}
 		if len(cs) < 500 {
 			break
@@ -509,13 +514,16 @@ func (s *Service) rejectInterchange(ctx context.Context, tx store.Tx, f store.In
 	return err
 }
 
-func (s *Service) rejectClaim(ctx context.Context, tx store.Tx, f store.InboundFile, c store.Claim, reason string, details map[string]any, b *ackBurst, res *AckResult) error {
+// rejectClaim moves a claim to rejected with a worklist item, both
+// collected in w; a claim already adjudicated joins the file's late
+// rejections instead.
+func (s *Service) rejectClaim(f store.InboundFile, c *store.Claim, reason string, details map[string]any, w *ackWrites, b *ackBurst, res *AckResult) error {
 	if c.Status.Adjudicated() {
 		res.AlreadyAdjudicated = append(res.AlreadyAdjudicated, c.ID)
-		b.late = append(b.late, lateClaim{claim: c, reason: reason, details: details})
+		b.late = append(b.late, lateClaim{claim: *c, reason: reason, details: details})
 		return nil
 	}
-	if _, err := s.transition(ctx, tx, c, claim.StatusRejected, reason); err != nil {
+	if err := w.move(c, claim.StatusRejected, reason); err != nil {
 		if isIllegal(err) {
 			s.opts.Logger.Info("acknowledgment rejection ignored", "claim", c.ID, "status", c.Status)
 			return nil
@@ -529,10 +537,63 @@ func (s *Service) rejectClaim(ctx context.Context, tx store.Tx, f store.InboundF
 	if err != nil {
 		return err
 	}
-	_, _, err = tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkRejection, Priority: 3, ClaimID: &c.ID,
+	w.items = append(w.items, store.CreateWorklistItemParams{Kind: store.WorkRejection, Priority: 3, ClaimID: &c.ID,
 		PatientID: &c.PatientID, PayerID: &c.PayerID, AmountCents: c.TotalChargeCents, Title: "Rejected: " + reason, Details: raw,
 		DedupeKey: "reject:" + strconv.FormatInt(f.ID, 10) + ":" + strconv.FormatInt(c.ID, 10)})
-	return err
+	return nil
+}
+
+// ackWrites collects what applying acknowledgments writes, for flush to
+// write with bulk statements: acknowledgments, payer claim control
+// numbers, status changes (one per claim between flushes) and worklist
+// items.
+type ackWrites struct {
+	actor   string
+	acks    []store.CreateAcknowledgmentParams
+	icns    []store.ClaimControlNumber
+	moves   []store.ClaimStatusMove
+	items   []store.CreateWorklistItemParams
+	touched map[int64]bool
+}
+
+// move records a claim's status change (checked against the state
+// machine); c takes the new status.
+func (w *ackWrites) move(c *store.Claim, to claim.Status, reason string) error {
+	if c.Status == to {
+		return nil
+	}
+	if err := claim.Transition(c.ID, c.Status, to); err != nil {
+		return err
+	}
+	w.moves = append(w.moves, store.ClaimStatusMove{ID: c.ID, From: c.Status, To: to, Reason: reason})
+	c.Status = to
+	return nil
+}
+
+func (w *ackWrites) flush(ctx context.Context, tx store.Tx) error {
+	if len(w.acks) > 0 {
+		if err := tx.CreateAcknowledgments(ctx, store.CreateAcknowledgmentsParams{Acknowledgments: w.acks}); err != nil {
+			return err
+		}
+	}
+	if len(w.icns) > 0 {
+		if err := tx.SetPayerClaimControlNumbers(ctx, store.SetPayerClaimControlNumbersParams{Numbers: w.icns}); err != nil {
+			return err
+		}
+	}
+	if len(w.moves) > 0 {
+		if err := tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Moves: w.moves, Actor: w.actor}); err != nil {
+			return err
+		}
+	}
+	if len(w.items) > 0 {
+		if err := tx.CreateWorklistItems(ctx, store.CreateWorklistItemsParams{Items: w.items}); err != nil {
+			return err
+		}
+	}
+	w.acks, w.icns, w.moves, w.items = w.acks[:0], w.icns[:0], w.moves[:0], w.items[:0]
+	clear(w.touched)
+	return nil
 }
 
 // ackBurst collects, over one acknowledgment file, what becomes one
@@ -576,6 +637,11 @@ func (s *Service) flushBurst(ctx context.Context, tx store.Tx, f store.InboundFi
 	return err
 }
 
+// apply277 applies a 277CA set-based: the file's claims are loaded with
+// one query (by CLM01), each claim status is decided in memory, and the
+// acknowledgments, payer claim control numbers, status changes and
+// rejection items are written with bulk statements (a claim named twice
+// in the file has the first answer written before the second is applied).
 func (s *Service) apply277(ctx context.Context, tx store.Tx, f store.InboundFile, res *AckResult) error {
 	body, err := s.st.OpenContent(ctx, f.ContentID)
 	if err != nil {
@@ -588,17 +654,42 @@ func (s *Service) apply277(ctx context.Context, tx store.Tx, f store.InboundFile
 	if err != nil {
 		return err
 	}
-	b := &ackBurst{}
+	var all []*x277.ClaimStatus
 	for _, a := range acks {
-		var ferr error
-		a.Claims(func(_ *x277.BillingProvider, cs *x277.ClaimStatus) {
-			if ferr == nil {
-				ferr = s.apply277Claim(ctx, tx, f, cs, b, res)
-			}
-		})
-		if ferr != nil {
-			return ferr
+		a.Claims(func(_ *x277.BillingProvider, cs *x277.ClaimStatus) { all = append(all, cs) })
+	}
+	pcns := make([]string, 0, len(all))
+	for _, cs := range all {
+		pcns = append(pcns, cs.PatientControlNumber)
+	}
+	cs, err := tx.GetClaimsByPatientControlNumbers(ctx, store.KeysParams{Keys: uniqueStrings(pcns)})
+	if err != nil {
+		return err
+	}
+	byPCN := make(map[string]*store.Claim, len(cs))
+	for i := range cs {
+		byPCN[cs[i].PatientControlNumber] = &cs[i]
+	}
+	b := &ackBurst{}
+	w := &ackWrites{actor: s.opts.Actor, touched: make(map[int64]bool)}
+	for _, st := range all {
+		c := byPCN[st.PatientControlNumber]
+		if c == nil || st.PatientControlNumber == "" {
+			res.Unknown = append(res.Unknown, "CLM01 "+st.PatientControlNumber)
+			continue
 		}
+		if w.touched[c.ID] {
+			if err := w.flush(ctx, tx); err != nil {
+				return err
+			}
+		}
+		w.touched[c.ID] = true
+		if err := s.apply277Claim(f, c, st, w, b, res); err != nil {
+			return err
+		}
+	}
+	if err := w.flush(ctx, tx); err != nil {
+		return err
 	}
 	return s.flushBurst(ctx, tx, f, b)
 }
@@ -611,15 +702,9 @@ type StatusCodeDetail struct {
 	Message  string `json:"message,omitempty"`
 }
 
-func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.InboundFile, cs *x277.ClaimStatus, b *ackBurst, res *AckResult) error {
-	c, err := tx.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: f.ClinicID, PatientControlNumber: cs.PatientControlNumber})
-	if errors.Is(err, store.ErrNotFound) {
-		res.Unknown = append(res.Unknown, "CLM01 "+cs.PatientControlNumber)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+// apply277Claim decides what one 277CA claim status does to its claim c,
+// collecting the writes in w.
+func (s *Service) apply277Claim(f store.InboundFile, c *store.Claim, cs *x277.ClaimStatus, w *ackWrites, b *ackBurst, res *AckResult) error {
 	var codes []StatusCodeDetail
 	first := ""
 	for _, st := range cs.Statuses {
@@ -635,9 +720,11 @@ func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.Inboun
 	}
 	accepted := cs.Accepted()
 	details, _ := json.Marshal(map[string]any{"statuses": codes, "payerClaimControlNumber": cs.PayerClaimControlNumber})
-	if _, err := tx.CreateAcknowledgment(ctx, store.CreateAcknowledgmentParams{InboundFileID: &f.ID, InterchangeID: c.InterchangeID, ClaimID: &c.ID,
-		Kind: store.Ack277CA, ControlNumber: cs.PatientControlNumber, Code: first, Accepted: accepted, Details: details}); err != nil {
-		return err
+	w.acks = append(w.acks, store.CreateAcknowledgmentParams{InboundFileID: &f.ID, InterchangeID: c.InterchangeID, ClaimID: &c.ID,
+		Kind: store.Ack277CA, ControlNumber: cs.PatientControlNumber, Code: first, Accepted: accepted, Details: details})
+	setICN := func() {
+		w.icns = append(w.icns, store.ClaimControlNumber{ClaimID: c.ID, Number: cs.PayerClaimControlNumber})
+		c.PayerClaimControlNumber = cs.PayerClaimControlNumber
 	}
 	if c.Status.Adjudicated() {
 		// The 835 came first (both arrive in one poll and are processed in
@@ -646,25 +733,19 @@ func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.Inboun
 		// number when the claim has none yet.
 		res.AlreadyAdjudicated = append(res.AlreadyAdjudicated, c.ID)
 		if c.PayerClaimControlNumber == "" && cs.PayerClaimControlNumber != "" {
-			icn := cs.PayerClaimControlNumber
-			if _, err := tx.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: c.ClinicID, ID: c.ID, PayerClaimControlNumber: &icn}); err != nil {
-				return err
-			}
+			setICN()
 		}
 		if accepted {
 			return nil
 		}
-		b.late = append(b.late, lateClaim{claim: c, reason: "277CA " + first, details: map[string]any{"statuses": codes, "location": "Loop 2200D STC"}})
+		b.late = append(b.late, lateClaim{claim: *c, reason: "277CA " + first, details: map[string]any{"statuses": codes, "location": "Loop 2200D STC"}})
 		return nil
 	}
 	if accepted {
 		if cs.PayerClaimControlNumber != "" && cs.PayerClaimControlNumber != c.PayerClaimControlNumber {
-			icn := cs.PayerClaimControlNumber
-			if c, err = tx.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: c.ClinicID, ID: c.ID, PayerClaimControlNumber: &icn}); err != nil {
-				return err
-			}
+			setICN()
 		}
-		if _, err := s.transition(ctx, tx, c, claim.StatusAccepted, "277CA accepted "+first); err != nil {
+		if err := w.move(c, claim.StatusAccepted, "277CA accepted "+first); err != nil {
 			if isIllegal(err) {
 				return nil
 			}
@@ -673,7 +754,7 @@ func (s *Service) apply277Claim(ctx context.Context, tx store.Tx, f store.Inboun
 		res.Accepted = append(res.Accepted, c.ID)
 		return nil
 	}
-	return s.rejectClaim(ctx, tx, f, c, "277CA "+first, map[string]any{"statuses": codes, "location": "Loop 2200D STC"}, b, res)
+	return s.rejectClaim(f, c, "277CA "+first, map[string]any{"statuses": codes, "location": "Loop 2200D STC"}, w, b, res)
 }
 
 // lateRejection raises one worklist item for the rejections in a file

@@ -105,6 +105,9 @@ type Options struct {
 	// UnderpaymentToleranceCents ignores shortfalls at or below it (per
 	// claim); default 0.
 	UnderpaymentToleranceCents int64
+	// PostChunkSize is how many claim payments of an 835 are posted in one
+	// store transaction; default PostChunkSize.
+	PostChunkSize int
 }
 
 // ProfileSource returns a clinic's billing profile.
@@ -130,6 +133,12 @@ func (o *Options) validate() error {
 	}
 	if o.Actor == "" {
 		o.Actor = "billing"
+	}
+	if o.PostChunkSize == 0 {
+		o.PostChunkSize = PostChunkSize
+	}
+	if o.PostChunkSize < 0 {
+		return fmt.Errorf("%w: PostChunkSize is negative", ErrConfig)
 	}
 	if o.UnderpaymentToleranceCents < 0 {
 		return fmt.Errorf("%w: UnderpaymentToleranceCents is negative", ErrConfig)

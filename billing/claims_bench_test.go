@@ -28,6 +28,25 @@ func benchmarkBuildClaims(b *testing.B, st store.Store) {
 	w := newWorld(b, st)
 	ctx := context.Background()
 	cid := w.clinic.ID
+	patients := benchPatients(b, w)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		benchEncountersFor(b, w, patients, benchEncounters)
+		b.StartTimer()
+		cs, err := w.svc.BuildReadyClaims(ctx, cid)
+		must(b, err)
+		if len(cs) != benchEncounters {
+			b.Fatalf("built %d claims, want %d", len(cs), benchEncounters)
+		}
+	}
+	b.ReportMetric(float64(benchEncounters)*float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+}
+
+// benchPatients creates 50 patients with a primary KHP01 coverage.
+func benchPatients(b *testing.B, w *world) []int64 {
+	ctx, st, cid := context.Background(), w.st, w.clinic.ID
 	patients := make([]int64, 50)
 	err := st.InTx(ctx, cid, func(tx store.Tx) error {
 		for i := range patients {
@@ -46,39 +65,31 @@ func benchmarkBuildClaims(b *testing.B, st store.Store) {
 		return nil
 	})
 	must(b, err)
-	seed := func() {
-		err := st.InTx(ctx, cid, func(tx store.Tx) error {
-			for i := range benchEncounters {
-				e, err := tx.CreateEncounter(ctx, store.CreateEncounterParams{PatientID: patients[i%len(patients)], ProviderID: w.provider.ID,
-					ServiceDate: dos.Time(), PlaceOfService: "11", DiagnosisCodes: []string{"J06.9", "R50.9"}, Status: store.EncounterReady})
-				if err != nil {
+	return patients
+}
+
+// benchEncountersFor creates n ready encounters of patients, each a
+// 99213 and an 87880-QW.
+func benchEncountersFor(b *testing.B, w *world, patients []int64, n int) {
+	ctx, st, cid := context.Background(), w.st, w.clinic.ID
+	err := st.InTx(ctx, cid, func(tx store.Tx) error {
+		for i := range n {
+			e, err := tx.CreateEncounter(ctx, store.CreateEncounterParams{PatientID: patients[i%len(patients)], ProviderID: w.provider.ID,
+				ServiceDate: dos.Time(), PlaceOfService: "11", DiagnosisCodes: []string{"J06.9", "R50.9"}, Status: store.EncounterReady})
+			if err != nil {
+				return err
+			}
+			for j, l := range []store.CreateChargeParams{
+				{ProcedureCode: "99213", DiagnosisPointers: []int{1, 2}, ChargeCents: 12500},
+				{ProcedureCode: "87880", Modifiers: []string{"QW"}, DiagnosisPointers: []int{1}, ChargeCents: 5000},
+			} {
+				l.EncounterID, l.LineNumber, l.UnitsMilli, l.ServiceDate, l.PlaceOfService = e.ID, j+1, 1000, dos.Time(), "11"
+				if _, err := tx.CreateCharge(ctx, l); err != nil {
 					return err
 				}
-				for j, l := range []store.CreateChargeParams{
-					{ProcedureCode: "99213", DiagnosisPointers: []int{1, 2}, ChargeCents: 12500},
-					{ProcedureCode: "87880", Modifiers: []string{"QW"}, DiagnosisPointers: []int{1}, ChargeCents: 5000},
-				} {
-					l.EncounterID, l.LineNumber, l.UnitsMilli, l.ServiceDate, l.PlaceOfService = e.ID, j+1, 1000, dos.Time(), "11"
-					if _, err := tx.CreateCharge(ctx, l); err != nil {
-						return err
-					}
-				}
 			}
-			return nil
-		})
-		must(b, err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		b.StopTimer()
-		seed()
-		b.StartTimer()
-		cs, err := w.svc.BuildReadyClaims(ctx, cid)
-		must(b, err)
-		if len(cs) != benchEncounters {
-			b.Fatalf("built %d claims, want %d", len(cs), benchEncounters)
 		}
-	}
-	b.ReportMetric(float64(benchEncounters)*float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+		return nil
+	})
+	must(b, err)
 }

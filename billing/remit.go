@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x835"
-	"github.com/clearhouse/clearhouse/money"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -100,13 +97,17 @@ type paidLine struct {
 // by the 277CA) is held: nothing of it posts and one worklist item
 // (WorkHeldPayment) says why, with the amounts; the rest of the file posts.
 //
-// Each transaction set (one payment, BPR/TRN) is posted in one store
-// transaction, keyed by the payer's TRN03 and trace number TRN02: a file
-// posted again, or the same payment resent in another file, posts nothing
-// the second time, and a crash mid-file leaves each payment either fully
-// posted or not at all, so running the file again finishes the job. (A
-// per-claim transaction would commit more often but would let a crash leave a
-// payment half-applied against its BPR total.)
+// Each transaction set (one payment, BPR/TRN) is keyed by the payer's TRN03
+// and trace number TRN02: a file posted again, or the same payment resent in
+// another file, posts nothing the second time. Its claim payments are
+// posted Options.PostChunkSize a store transaction (see poster.postChunk): the
+// chunk's claims and earlier payments are loaded with a few queries, the
+// rules run in memory, and the payments, ledger transactions, status
+// changes and worklist items are written with bulk statements. Each chunk
+// records on the remittance the last claim payment it handled, and the
+// last one marks the remittance posted, so a crash mid-file leaves each
+// claim payment either fully posted or not at all, and running the file
+// again resumes after the last chunk committed.
 //
 // Each claim payment is matched to a claim by patient control number (CLP01),
 // then payer claim control number (CLP07), then patient name, date of service
@@ -169,37 +170,30 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 	dec := x835.NewDecoderReader(er)
 	prof, _ := s.profile(ctx, clinicID)
 	handled := make(map[*x835.Remittance]bool)
+	chunk := s.opts.PostChunkSize
+	buf := make([]*x835.ClaimPayment, 0, chunk)
 	more := dec.Next()
 	for more {
 		rem := dec.Claim().Remittance
 		handled[rem] = true
 		res.Remittances++
-		var part RemitResult
-		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
-			part = RemitResult{}
-			p := &poster{s: s, tx: tx, clinicID: clinicID, file: file, profile: prof, res: &part}
-			row, created, err := p.remittance(ctx, rem)
-			if err != nil {
-				return err
-			}
-			for more && dec.Claim().Remittance == rem {
-				if created {
-					if err := p.claimPayment(ctx, row, dec.Claim()); err != nil {
-						return err
-					}
+		run := &remitRun{rem: rem}
+		buf = buf[:0]
+		for more && dec.Claim().Remittance == rem {
+			buf = append(buf, dec.Claim().Clone())
+			more = dec.Next()
+			if len(buf) == chunk && more && dec.Claim().Remittance == rem {
+				// A full chunk with more of the set to come; its totals
+				// (PLB, errors) are complete only after its SE.
+				if err := s.postRun(ctx, clinicID, file, prof, run, buf, false, &res); err != nil {
+					return res, err
 				}
-				more = dec.Next()
+				buf = buf[:0]
 			}
-			if !created {
-				part.AlreadyPosted++
-				return nil
-			}
-			return p.finishRemittance(ctx, row, rem)
-		})
-		if err != nil {
+		}
+		if err := s.postRun(ctx, clinicID, file, prof, run, buf, true, &res); err != nil {
 			return res, err
 		}
-		res.add(part)
 	}
 	if err := dec.Err(); err != nil {
 		return res, err
@@ -209,24 +203,9 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 			continue
 		}
 		res.Remittances++
-		var part RemitResult
-		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
-			part = RemitResult{}
-			p := &poster{s: s, tx: tx, clinicID: clinicID, file: file, profile: prof, res: &part}
-			row, created, err := p.remittance(ctx, rem)
-			if err != nil {
-				return err
-			}
-			if !created {
-				part.AlreadyPosted++
-				return nil
-			}
-			return p.finishRemittance(ctx, row, rem)
-		})
-		if err != nil {
+		if err := s.postRun(ctx, clinicID, file, prof, &remitRun{rem: rem}, nil, true, &res); err != nil {
 			return res, err
 		}
-		res.add(part)
 	}
 	if inboundFileID != 0 {
 		now := s.now()
@@ -319,48 +298,6 @@ func (r *RemitResult) add(p RemitResult) {
 	r.SecondaryClaims = append(r.SecondaryClaims, p.SecondaryClaims...)
 }
 
-// poster posts the claim payments of one remittance inside its transaction.
-type poster struct {
-	s        *Service
-	tx       store.Tx
-	clinicID int64
-	file     store.InboundFile
-	profile  *ClinicProfile
-	res      *RemitResult
-	// reversed holds the patient and payer claim control numbers of the
-	// reversals (CLP02 22) read so far in the transaction set.
-	reversed map[string]bool
-	// released posts a claim payment staff released from its hold: the
-	// checks of CheckClaimPayment are skipped.
-	released bool
-}
-
-func (p *poster) remittance(ctx context.Context, rem *x835.Remittance) (store.Remittance, bool, error) {
-	var payerID *int64
-	for _, id := range payerIdentifiers(rem) {
-		py, err := p.tx.GetPayerByPayerID(ctx, store.GetPayerByPayerIDParams{ClinicID: p.clinicID, PayerID: id})
-		if err == nil {
-			payerID = &py.ID
-			break
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return store.Remittance{}, false, err
-		}
-	}
-	var fileID *int64
-	if p.file.ID != 0 {
-		fileID = &p.file.ID
-	}
-	trace := rem.TraceNumber
-	if trace == "" {
-		// Without TRN02 the payment is keyed by its envelope.
-		trace = "ISA" + rem.Interchange + "-ST" + rem.ControlNumber + "-" + p.file.Checksum
-	}
-	return p.tx.CreateRemittance(ctx, store.CreateRemittanceParams{InboundFileID: fileID, PayerID: payerID,
-		PayerIdentifier: rem.TraceOriginator, TraceNumber: trace, PaymentMethod: rem.PaymentMethod, PaymentCents: rem.TotalPaidCents,
-		PaymentDate: rem.PaymentDate, FileChecksum: p.file.Checksum})
-}
-
 // payerIdentifiers lists the payer IDs a remittance may name the payer by:
 // N1*PR N104, REF*2U, TRN03 (without its leading 1 when it is a TIN).
 func payerIdentifiers(rem *x835.Remittance) []string {
@@ -377,210 +314,6 @@ func payerIdentifiers(rem *x835.Remittance) []string {
 		ids = append(ids, rem.TraceOriginator, strings.TrimPrefix(rem.TraceOriginator, "1"))
 	}
 	return ids
-}
-
-// finishRemittance posts what is known once the transaction set ended: its
-// provider adjustments (PLB) and its transaction-level errors.
-func (p *poster) finishRemittance(ctx context.Context, row store.Remittance, rem *x835.Remittance) error {
-	for i, a := range rem.ProviderAdjustments {
-		if a.AmountCents == 0 {
-			continue
-		}
-		// A positive PLB amount reduces the payment (a recovery): cash
-		// received is lower, the provider adjustment account is debited.
-		if _, _, err := p.tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{
-			IdempotencyKey: "plb:" + strconv.FormatInt(row.ID, 10) + ":" + strconv.Itoa(i),
-			Description:    "provider adjustment " + a.Reason + " " + a.Reference, EffectiveDate: rem.PaymentDate,
-			Lines: []store.LedgerLine{
-				{Account: AccountProviderAdjustment, AmountCents: a.AmountCents, RemittanceID: &row.ID},
-				{Account: AccountCash, AmountCents: -a.AmountCents, RemittanceID: &row.ID},
-			}}); err != nil {
-			return err
-		}
-	}
-	if len(rem.Errors) > 0 {
-		return p.errorItem(ctx, row, "remittance "+rem.TraceNumber+" has errors", rem.Errors, 0, "st:"+rem.ControlNumber)
-	}
-	return nil
-}
-
-func (p *poster) errorItem(ctx context.Context, row store.Remittance, title string, errs []*edi.Error, amount int64, key string) error {
-	type errDetail struct {
-		Position string `json:"position"`
-		Message  string `json:"message"`
-	}
-	var ds []errDetail
-	for _, e := range errs {
-		ds = append(ds, errDetail{Position: e.Pos.String(), Message: e.Error()})
-	}
-	raw, err := json.Marshal(map[string]any{"remittance": row.ID, "trace": row.TraceNumber, "file": p.file.FileName, "errors": ds,
-		"action": "ask the payer for a corrected 835 or post the payment by hand"})
-	if err != nil {
-		return err
-	}
-	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: WorkRemittanceError, Priority: 3, PayerID: row.PayerID,
-		AmountCents: amount, Title: title, Details: raw, DedupeKey: "remit-error:" + strconv.FormatInt(row.ID, 10) + ":" + key})
-	return err
-}
-
-func (p *poster) claimPayment(ctx context.Context, row store.Remittance, cp *x835.ClaimPayment) error {
-	if len(cp.Errors) > 0 {
-		p.res.NotPosted++
-		return p.errorItem(ctx, row, "Claim payment "+cp.PatientControlNumber+" not posted: it does not balance or cannot be read",
-			cp.Errors, cp.PaidCents, "clp:"+strconv.Itoa(cp.Position.Segment))
-	}
-	c, matched, err := p.match(ctx, cp)
-	if err != nil {
-		return err
-	}
-	pc := PaymentContext{AfterReversal: p.reversed[cp.PatientControlNumber] || cp.PayerClaimControlNumber != "" && p.reversed[cp.PayerClaimControlNumber]}
-	if matched {
-		pc.Claim = &c
-	}
-	claimPays, err := p.priorPayments(ctx, c, matched, cp, &pc)
-	if err != nil {
-		return err
-	}
-	if holds := CheckClaimPayment(cp, pc); len(holds) > 0 && !p.released {
-		return p.holdPayment(ctx, row, pc.Claim, cp, holds)
-	}
-	if cp.Kind == x835.Reversal {
-		if p.reversed == nil {
-			p.reversed = make(map[string]bool)
-		}
-		p.reversed[cp.PatientControlNumber] = true
-		if cp.PayerClaimControlNumber != "" {
-			p.reversed[cp.PayerClaimControlNumber] = true
-		}
-	}
-	params, doc := claimPaymentParams(row, cp)
-	if matched {
-		params.ClaimID = &c.ID
-	}
-	var reversed, superseded *store.ClaimPayment
-	if matched && cp.Kind == x835.Reversal {
-		if reversed = lastOpenPayment(claimPays); reversed != nil {
-			doc.Reverses = reversed.ID
-		}
-	}
-	if matched && cp.Kind != x835.Reversal {
-		if doc.PriorPayerCents, err = priorPayerCents(c, cp.ChargeCents); err != nil {
-			return err
-		}
-		// A payment after a denial the payer did not reverse (an appeal
-		// won, a reprocessed claim) replaces the denial.
-		if prev := lastOpenPayment(claimPays); prev != nil && prev.Adjudication().Denied() {
-			superseded = prev
-			doc.Supersedes = prev.ID
-		}
-	}
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	params.Document = raw
-	stored, err := p.tx.CreateClaimPayment(ctx, params)
-	if err != nil {
-		return err
-	}
-	if !matched {
-		return p.unmatched(ctx, row, stored, cp)
-	}
-	p.res.Posted++
-	if cp.Kind == x835.Reversal {
-		return p.reversal(ctx, row, c, stored, reversed)
-	}
-	if superseded != nil {
-		if err := p.reopenDenial(ctx, row, c, *superseded); err != nil {
-			return err
-		}
-	}
-	lines := ledgerLines(stored, c.PatientID, row.ID)
-	if err := p.post(ctx, stored, "insurance payment "+c.PatientControlNumber, row.PaymentDate, lines); err != nil {
-		return err
-	}
-	status, deniedLines := adjudicatedStatus(stored, doc.Lines)
-	c, err = p.s.transition(ctx, p.tx, c, status, fmt.Sprintf("835 trace %s: paid %s", row.TraceNumber, money.Cents(stored.PaidCents)))
-	if err != nil {
-		return err
-	}
-	if status == claim.StatusDenied || len(deniedLines) > 0 {
-		p.res.Denials++
-		if err := p.denialItem(ctx, row, c, stored, doc, deniedLines); err != nil {
-			return err
-		}
-	}
-	if status != claim.StatusDenied {
-		if err := p.underpayment(ctx, row, c, stored, doc); err != nil {
-			return err
-		}
-		if sec, created, err := p.s.buildSecondary(ctx, p.tx, c, stored, doc.Lines, row.PaymentDate); err != nil {
-			return err
-		} else if created {
-			p.res.SecondaryClaims = append(p.res.SecondaryClaims, sec.ID)
-		}
-	}
-	return nil
-}
-
-// priorPayments loads the claim payments already recorded for the matched
-// claim (returned, in order) and, with those, for the same payer claim
-// control number (CLP07) into pc.Prior, for CheckClaimPayment.
-func (p *poster) priorPayments(ctx context.Context, c store.Claim, matched bool, cp *x835.ClaimPayment, pc *PaymentContext) ([]store.ClaimPayment, error) {
-	var claimPays []store.ClaimPayment
-	if matched {
-		var err error
-		if claimPays, err = p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID, ClaimID: c.ID}); err != nil {
-			return nil, err
-		}
-	}
-	pc.Prior = claimPays
-	if cp.PayerClaimControlNumber != "" {
-		ps, err := p.tx.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: p.clinicID,
-			PayerClaimControlNumbers: []string{cp.PayerClaimControlNumber}})
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range ps {
-			if x.ClaimID == nil || !matched || *x.ClaimID != c.ID {
-				pc.Prior = append(pc.Prior[:len(pc.Prior):len(pc.Prior)], x)
-			}
-		}
-	}
-	return claimPays, nil
-}
-
-// holdPayment keeps a claim payment from posting: no claim payment row, no
-// ledger line, no status change; one worklist item says why, with the
-// amounts and what the payment held.
-func (p *poster) holdPayment(ctx context.Context, row store.Remittance, c *store.Claim, cp *x835.ClaimPayment, holds []Hold) error {
-	p.res.Held++
-	p.res.Holds = append(p.res.Holds, holds...)
-	params, doc := claimPaymentParams(row, cp)
-	reasons := make([]string, len(holds))
-	for i, h := range holds {
-		reasons[i] = h.Reason
-	}
-	details := map[string]any{"remittance": row.ID, "trace": row.TraceNumber, "file": p.file.FileName, "inboundFileId": p.file.ID,
-		"position": cp.Position.String(), "patientControlNumber": cp.PatientControlNumber, "payerClaimControlNumber": cp.PayerClaimControlNumber,
-		"claimStatusCode": cp.Status, "chargeCents": cp.ChargeCents, "paidCents": cp.PaidCents, "patientResponsibilityCents": cp.PatientResponsibilityCents,
-		"adjustments": params.Adjustments, "lines": doc.Lines, "serviceDate": doc.ServiceDate, "serviceThrough": doc.ServiceThrough, "holds": holds,
-		"action": heldPaymentAction(p.file.ID)}
-	item := store.CreateWorklistItemParams{Kind: WorkHeldPayment, Priority: 3, PayerID: row.PayerID, AmountCents: cp.PaidCents,
-		Title: fmt.Sprintf("835 payment %s of %s held (%s), not posted: %s", edi.FormatAmount(cp.PaidCents), cp.PatientControlNumber,
-			strings.Join(reasons, ", "), holds[0].Message),
-		DedupeKey: "held-payment:" + strconv.FormatInt(row.ID, 10) + ":" + strconv.Itoa(cp.Position.Segment)}
-	if c != nil {
-		item.ClaimID, item.PatientID = &c.ID, &c.PatientID
-		details["claimStatus"] = c.Status
-	}
-	raw, err := json.Marshal(details)
-	if err != nil {
-		return err
-	}
-	item.Details = raw
-	_, _, err = p.tx.CreateWorklistItem(ctx, item)
-	return err
 }
 
 func claimPaymentParams(row store.Remittance, cp *x835.ClaimPayment) (store.CreateClaimPaymentParams, paymentDocument) {
@@ -639,57 +372,6 @@ func serviceDate(cp *x835.ClaimPayment) claim.Date {
 		}
 	}
 	return claim.Date{}
-}
-
-// match finds the claim of a claim payment: by patient control number, then
-// by payer claim control number, then by patient name, date of service and
-// total charge (only when exactly one claim fits).
-func (p *poster) match(ctx context.Context, cp *x835.ClaimPayment) (store.Claim, bool, error) {
-	if cp.PatientControlNumber != "" {
-		c, err := p.tx.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: p.clinicID, PatientControlNumber: cp.PatientControlNumber})
-		if err == nil {
-			return c, true, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return c, false, err
-		}
-	}
-	if cp.PayerClaimControlNumber != "" {
-		c, err := p.tx.GetClaimByPayerClaimControlNumber(ctx, store.GetClaimByPayerClaimControlNumberParams{ClinicID: p.clinicID, PayerClaimControlNumber: cp.PayerClaimControlNumber})
-		if err == nil {
-			return c, true, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return c, false, err
-		}
-	}
-	dos := serviceDate(cp)
-	if cp.Patient.Last == "" || dos.IsZero() {
-		return store.Claim{}, false, nil
-	}
-	pts, err := p.tx.ListPatients(ctx, store.ListPatientsParams{ClinicID: p.clinicID, Name: cp.Patient.Last, Limit: 50})
-	if err != nil {
-		return store.Claim{}, false, err
-	}
-	var found []store.Claim
-	for _, pt := range pts {
-		if !strings.EqualFold(pt.LastName, cp.Patient.Last) || (cp.Patient.First != "" && !strings.EqualFold(pt.FirstName, cp.Patient.First)) {
-			continue
-		}
-		cs, err := p.tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.clinicID, PatientID: pt.ID, ServiceFrom: dos.Time(), ServiceTo: dos.Time()})
-		if err != nil {
-			return store.Claim{}, false, err
-		}
-		for _, c := range cs {
-			if c.TotalChargeCents == cp.ChargeCents && c.Status != claim.StatusVoided && c.Status != claim.StatusReplaced {
-				found = append(found, c)
-			}
-		}
-	}
-	if len(found) == 1 {
-		return found[0], true, nil
-	}
-	return store.Claim{}, false, nil
 }
 
 // ledgerLines are the ledger lines of a posted claim payment, all against
@@ -778,45 +460,13 @@ func ledgerLines(cp store.ClaimPayment, patientID, remittanceID int64) []store.L
 // payers settled: for a claim billed with other payers' adjudication (Loop
 // 2320 AMT*EAF, remaining patient liability), the charge less that
 // remaining liability; zero for a primary claim.
-func priorPayerCents(c store.Claim, chargeCents int64) (int64, error) {
-	doc, err := loadDocument(c)
-	if err != nil {
-		return 0, err
-	}
+func priorPayerCents(doc *claim.Claim, chargeCents int64) int64 {
 	for _, op := range doc.OtherPayers {
 		if op.RemainingPatientLiabilityCents != nil {
-			return max(0, chargeCents-*op.RemainingPatientLiabilityCents), nil
+			return max(0, chargeCents-*op.RemainingPatientLiabilityCents)
 		}
 	}
-	return 0, nil
-}
-
-// reopenDenial reverses the posting of a denial that a later payment of the
-// same claim replaces (an appeal won, the claim reprocessed) when the payer
-// sent no reversal (CLP02 22) of it: the denied amount goes back to
-// insurance A/R, so the new payment settles it.
-func (p *poster) reopenDenial(ctx context.Context, row store.Remittance, c store.Claim, denial store.ClaimPayment) error {
-	lines := ledgerLines(denial, c.PatientID, denial.RemittanceID)
-	if len(lines) < 2 {
-		return nil
-	}
-	for i := range lines {
-		lines[i].AmountCents = -lines[i].AmountCents
-		lines[i].RemittanceID = &row.ID
-	}
-	_, _, err := p.tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "reopen:" + strconv.FormatInt(denial.ID, 10),
-		Description:   "denial " + strconv.FormatInt(denial.ID, 10) + " replaced by a later payment " + c.PatientControlNumber,
-		EffectiveDate: row.PaymentDate, Lines: lines})
-	return err
-}
-
-func (p *poster) post(ctx context.Context, cp store.ClaimPayment, desc string, date time.Time, lines []store.LedgerLine) error {
-	if len(lines) < 2 {
-		return nil
-	}
-	_, _, err := p.tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "cp:" + strconv.FormatInt(cp.ID, 10),
-		Description: desc, EffectiveDate: date, Lines: lines})
-	return err
+	return 0
 }
 
 // adjudicatedStatus is the claim status after a payment, and the 1-based
@@ -858,46 +508,6 @@ type DenialReason struct {
 	DenialAction
 }
 
-func (p *poster) denialItem(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, doc paymentDocument, lines []int) error {
-	var reasons []DenialReason
-	for _, a := range cp.Adjustments {
-		if a.GroupCode == "PR" || claim.ContractualCARC(a.ReasonCode) {
-			continue
-		}
-		if len(lines) > 0 && !containsInt(lines, a.ServiceLine) {
-			continue
-		}
-		reasons = append(reasons, DenialReason{Line: a.ServiceLine, Group: a.GroupCode, Reason: a.ReasonCode, Amount: a.AmountCents,
-			DenialAction: ActionFor(a.GroupCode, a.ReasonCode)})
-	}
-	if len(reasons) == 0 {
-		for _, a := range cp.Adjustments {
-			reasons = append(reasons, DenialReason{Line: a.ServiceLine, Group: a.GroupCode, Reason: a.ReasonCode, Amount: a.AmountCents,
-				DenialAction: ActionFor(a.GroupCode, a.ReasonCode)})
-		}
-	}
-	title := "Denied"
-	amount := cp.ChargeCents
-	if len(lines) > 0 {
-		title = "Lines denied"
-		amount = 0
-		for _, r := range reasons {
-			amount += r.Amount
-		}
-	}
-	if len(reasons) > 0 {
-		title += fmt.Sprintf(": %s-%s: %s", reasons[0].Group, reasons[0].Reason, reasons[0].Action)
-	}
-	raw, err := json.Marshal(map[string]any{"patientControlNumber": c.PatientControlNumber, "payerClaimControlNumber": cp.PayerClaimControlNumber,
-		"trace": row.TraceNumber, "reasons": reasons, "remarks": doc.Remarks, "lines": lines, "location": "Loop 2100/2110 CAS"})
-	if err != nil {
-		return err
-	}
-	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkDenial, Priority: 3, ClaimID: &c.ID, PatientID: &c.PatientID,
-		PayerID: &c.PayerID, AmountCents: amount, Title: title, Details: raw, DedupeKey: "denial:" + strconv.FormatInt(cp.ID, 10)})
-	return err
-}
-
 func containsInt(xs []int, x int) bool {
 	for _, v := range xs {
 		if v == x {
@@ -905,86 +515,6 @@ func containsInt(xs []int, x int) bool {
 		}
 	}
 	return false
-}
-
-// underpayment compares what the payer allowed (paid plus patient
-// responsibility) with the expected allowed amount of each line, and opens a
-// worklist item when the claim's shortfall exceeds the tolerance.
-func (p *poster) underpayment(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, doc paymentDocument) error {
-	if p.profile == nil {
-		return nil
-	}
-	claimDoc, err := loadDocument(c)
-	if err != nil {
-		return err
-	}
-	if len(claimDoc.OtherPayers) > 0 {
-		return nil // a secondary's allowed amount is the primary's business
-	}
-	type lineShort struct {
-		Line          int    `json:"line"`
-		Procedure     string `json:"procedure"`
-		ExpectedCents int64  `json:"expectedAllowedCents"`
-		AllowedCents  int64  `json:"allowedCents"`
-	}
-	var short []lineShort
-	var total int64
-	for i, l := range doc.Lines {
-		allowed := l.PaidCents
-		for _, a := range l.Adjustments {
-			if a.GroupCode == "PR" {
-				allowed += a.AmountCents
-			}
-		}
-		if allowed == 0 {
-			continue // denied line: a denial, not an underpayment
-		}
-		exp, ok := p.profile.ExpectedAllowed(claimDoc.Payer.ID, l.ProcedureCode, l.Modifiers, l.Units)
-		if !ok || allowed >= exp {
-			continue
-		}
-		short = append(short, lineShort{Line: i + 1, Procedure: l.ProcedureCode + modSuffix(l.Modifiers), ExpectedCents: exp, AllowedCents: allowed})
-		total += exp - allowed
-	}
-	if total <= p.s.opts.UnderpaymentToleranceCents {
-		return nil
-	}
-	p.res.Underpayments++
-	raw, err := json.Marshal(map[string]any{"patientControlNumber": c.PatientControlNumber, "trace": row.TraceNumber, "lines": short,
-		"action": "compare with the payer contract and request reprocessing or appeal the underpayment"})
-	if err != nil {
-		return err
-	}
-	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkUnderpayment, Priority: 2, ClaimID: &c.ID,
-		PatientID: &c.PatientID, PayerID: &c.PayerID, AmountCents: total,
-		Title:   fmt.Sprintf("Underpaid by %s against the expected allowed amount", money.Cents(total)),
-		Details: raw, DedupeKey: "underpaid:" + strconv.FormatInt(cp.ID, 10)})
-	return err
-}
-
-func (p *poster) unmatched(ctx context.Context, row store.Remittance, cp store.ClaimPayment, x *x835.ClaimPayment) error {
-	p.res.Unmatched++
-	if cp.PaidCents != 0 {
-		if _, _, err := p.tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "cp:" + strconv.FormatInt(cp.ID, 10),
-			Description: "unapplied payment " + cp.PatientControlNumber, EffectiveDate: row.PaymentDate,
-			Lines: []store.LedgerLine{
-				{Account: AccountCash, AmountCents: cp.PaidCents, RemittanceID: &row.ID},
-				{Account: AccountUnapplied, AmountCents: -cp.PaidCents, RemittanceID: &row.ID},
-			}}); err != nil {
-			return err
-		}
-	}
-	raw, err := json.Marshal(map[string]any{"claimPayment": cp.ID, "patientControlNumber": cp.PatientControlNumber,
-		"payerClaimControlNumber": cp.PayerClaimControlNumber, "patientLast": x.Patient.Last, "patientFirst": x.Patient.First,
-		"chargeCents": cp.ChargeCents, "paidCents": cp.PaidCents, "trace": row.TraceNumber, "position": x.Position.String(),
-		"action": "find the claim and apply the payment to it"})
-	if err != nil {
-		return err
-	}
-	_, _, err = p.tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{Kind: store.WorkUnmatchedPayment, Priority: 2, PayerID: row.PayerID,
-		AmountCents: cp.PaidCents, Title: "Unmatched claim payment " + cp.PatientControlNumber, Details: raw,
-		DedupeKey: "unmatched:" + strconv.FormatInt(cp.ID, 10)})
-	return err
 }
 
 // lastOpenPayment finds, among a claim's payments in order, the latest
@@ -1011,28 +541,4 @@ func lastOpenPayment(cps []store.ClaimPayment) *store.ClaimPayment {
 		}
 	}
 	return nil
-}
-
-func (p *poster) reversal(ctx context.Context, row store.Remittance, c store.Claim, cp store.ClaimPayment, orig *store.ClaimPayment) error {
-	if orig == nil {
-		p.res.Posted--
-		p.res.NotPosted++
-		e := &edi.Error{Msg: "reversal (CLP02 22) of claim " + c.PatientControlNumber + " finds no posted payment to reverse", Err: edi.ErrImplementation}
-		return p.errorItem(ctx, row, "Reversal with nothing to reverse: "+c.PatientControlNumber, []*edi.Error{e}, cp.PaidCents, "rev:"+strconv.FormatInt(cp.ID, 10))
-	}
-	p.res.Reversals++
-	origRem, err := p.tx.GetRemittance(ctx, store.Ref{ClinicID: p.clinicID, ID: orig.RemittanceID})
-	if err != nil {
-		return err
-	}
-	lines := ledgerLines(*orig, c.PatientID, origRem.ID)
-	for i := range lines {
-		lines[i].AmountCents = -lines[i].AmountCents
-		lines[i].RemittanceID = &row.ID
-	}
-	if err := p.post(ctx, cp, "reversal of payment "+strconv.FormatInt(orig.ID, 10)+" "+c.PatientControlNumber, row.PaymentDate, lines); err != nil {
-		return err
-	}
-	_, err = p.s.transition(ctx, p.tx, c, claim.StatusAccepted, "835 reversal (CLP02 22) trace "+row.TraceNumber)
-	return err
 }

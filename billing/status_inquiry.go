@@ -191,7 +191,11 @@ func (s *Service) applyClaimStatus(ctx context.Context, tx store.Tx, f store.Inb
 	case x277.StandingRejected:
 		var scratch AckResult
 		var burst ackBurst
-		if err := s.rejectClaim(ctx, tx, f, c, "277 "+first, map[string]any{"statuses": codes, "location": "Loop 2200D/E STC"}, &burst, &scratch); err != nil {
+		w := &ackWrites{actor: s.opts.Actor}
+		if err := s.rejectClaim(f, &c, "277 "+first, map[string]any{"statuses": codes, "location": "Loop 2200D/E STC"}, w, &burst, &scratch); err != nil {
+			return err
+		}
+		if err := w.flush(ctx, tx); err != nil {
 			return err
 		}
 		if err := s.flushBurst(ctx, tx, f, &burst); err != nil {

@@ -160,7 +160,10 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 	var claims []store.Claim
 	var docs []claim.Claim
 	for after := int64(0); len(claims) < max; {
-		page, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.ClinicID, Statuses: []claim.Status{claim.StatusReady}, PayerID: payer.ID, AfterID: after, Limit: 500})
+		// Claims another submission is taking (a second worker, staff
+		// submitting by hand) are skipped rather than waited for.
+		page, err := tx.ListClaims(ctx, store.ListClaimsParams{ClinicID: p.ClinicID, Statuses: []claim.Status{claim.StatusReady}, PayerID: payer.ID,
+			AfterID: after, Limit: 500, SkipLocked: true})
 		if err != nil {
 			return nil, err
 		}
@@ -252,15 +255,24 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 		return nil, err
 	}
 	reason := fmt.Sprintf("interchange %d (ISA13 %09d) file %s", ic.ID, cn.Interchange, name)
+	// The file's claims are marked in two statements: their interchange,
+	// then their status with its history.
+	moves := make([]store.ClaimStatusMove, 0, len(sent))
 	for _, c := range sent {
-		c2, err := tx.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: p.ClinicID, ID: c.ID, InterchangeID: &ic.ID})
-		if err != nil {
-			return nil, err
-		}
-		if _, err := s.transition(ctx, tx, c2, claim.StatusSubmitted, reason); err != nil {
-			return nil, err
-		}
 		sub.ClaimIDs = append(sub.ClaimIDs, c.ID)
+		if c.Status == claim.StatusSubmitted {
+			continue
+		}
+		if err := claim.Transition(c.ID, c.Status, claim.StatusSubmitted); err != nil {
+			return nil, err
+		}
+		moves = append(moves, store.ClaimStatusMove{ID: c.ID, From: c.Status, To: claim.StatusSubmitted, Reason: reason})
+	}
+	if err := tx.SetClaimInterchange(ctx, store.SetClaimInterchangeParams{ClinicID: p.ClinicID, InterchangeID: ic.ID, ClaimIDs: sub.ClaimIDs}); err != nil {
+		return nil, err
+	}
+	if err := tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{ClinicID: p.ClinicID, Moves: moves, Actor: s.opts.Actor}); err != nil {
+		return nil, err
 	}
 	sub.Interchange = ic
 	return sub, nil

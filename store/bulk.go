@@ -40,6 +40,13 @@ type ListTakenPatientControlNumbersParams struct {
 	PatientControlNumbers []string
 }
 
+// KeysParams names rows of one clinic by a text key (a patient or payer
+// claim control number).
+type KeysParams struct {
+	ClinicID int64
+	Keys     []string
+}
+
 // ByIDs are the chunk loaders, on a Store (one transaction each) and on a
 // Tx.
 type ByIDs interface {
@@ -56,6 +63,19 @@ type ByIDs interface {
 	// ListTakenPatientControlNumbers returns the numbers of
 	// p.PatientControlNumbers that a claim of the clinic has.
 	ListTakenPatientControlNumbers(ctx context.Context, p ListTakenPatientControlNumbersParams) ([]string, error)
+	// GetClaimsByPatientControlNumbers returns the claims whose patient
+	// control number (CLM01) is one of p.Keys, in ID order.
+	GetClaimsByPatientControlNumbers(ctx context.Context, p KeysParams) ([]Claim, error)
+	// GetClaimsByPayerClaimControlNumbers returns the claims whose payer
+	// claim control number is one of p.Keys, in ID order.
+	GetClaimsByPayerClaimControlNumbers(ctx context.Context, p KeysParams) ([]Claim, error)
+	// ListClaimPaymentsByClaims returns the claim payments (with their
+	// adjustments) of the claims p.IDs, in ID order.
+	ListClaimPaymentsByClaims(ctx context.Context, p IDsParams) ([]ClaimPayment, error)
+	// ListClaimPaymentsByPayerClaimControlNumbers returns the claim
+	// payments (with their adjustments) whose payer claim control number
+	// (CLP07) is one of p.Keys, in ID order.
+	ListClaimPaymentsByPayerClaimControlNumbers(ctx context.Context, p KeysParams) ([]ClaimPayment, error)
 }
 
 // ChargeBilling puts one charge on a claim.
@@ -128,6 +148,51 @@ type BulkWrites interface {
 	// transaction whose idempotency key is already posted (or repeated
 	// earlier in p) is left as it is.
 	PostLedgerTransactions(ctx context.Context, p PostLedgerTransactionsParams) ([]bool, error)
+	// CreateWorklistItems creates items (each validated as
+	// CreateWorklistItem does); an item whose dedupe key an item of the
+	// clinic already has (or one earlier in p) is left out.
+	CreateWorklistItems(ctx context.Context, p CreateWorklistItemsParams) error
+	// SetClaimInterchange puts claims in the interchange (837) that
+	// carries them; a missing claim fails with ErrConflict.
+	SetClaimInterchange(ctx context.Context, p SetClaimInterchangeParams) error
+	// SetPayerClaimControlNumbers sets the payer's claim control number
+	// of claims; a missing claim fails with ErrConflict.
+	SetPayerClaimControlNumbers(ctx context.Context, p SetPayerClaimControlNumbersParams) error
+	// CreateAcknowledgments records acknowledgments (each validated as
+	// CreateAcknowledgment does).
+	CreateAcknowledgments(ctx context.Context, p CreateAcknowledgmentsParams) error
+}
+
+// SetClaimInterchangeParams names the claims an interchange carries.
+type SetClaimInterchangeParams struct {
+	ClinicID      int64
+	InterchangeID int64
+	ClaimIDs      []int64
+}
+
+// ClaimControlNumber is a payer's claim control number for one claim.
+type ClaimControlNumber struct {
+	ClaimID int64
+	Number  string
+}
+
+// SetPayerClaimControlNumbersParams sets the payer claim control numbers
+// of many claims.
+type SetPayerClaimControlNumbersParams struct {
+	ClinicID int64
+	Numbers  []ClaimControlNumber
+}
+
+// CreateAcknowledgmentsParams records many acknowledgments of one clinic.
+type CreateAcknowledgmentsParams struct {
+	ClinicID        int64
+	Acknowledgments []CreateAcknowledgmentParams
+}
+
+// CreateWorklistItemsParams creates many worklist items of one clinic.
+type CreateWorklistItemsParams struct {
+	ClinicID int64
+	Items    []CreateWorklistItemParams
 }
 
 // CountParams names one clinic's rows.

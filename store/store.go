@@ -95,6 +95,10 @@ type Store interface {
 
 	// InsertJob inserts a River job outside any store transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// InsertJobs inserts River jobs with one batch insert (River's
+	// InsertMany), outside any store transaction; a job that a unique one
+	// already holds comes back with UniqueSkippedAsDuplicate.
+	InsertJobs(ctx context.Context, jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	// NewQueue builds a River client for this store's database that works
 	// the jobs of cfg.Workers. Start and Stop it; several may run.
 	NewQueue(cfg QueueConfig) (Queue, error)
@@ -119,6 +123,9 @@ type Tx interface {
 	// InsertJob inserts a River job in this transaction: it becomes visible
 	// to workers only if the transaction commits.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// InsertJobs inserts River jobs with one batch insert (River's
+	// InsertManyTx) in this transaction.
+	InsertJobs(ctx context.Context, jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
 // Queries are the calls available both on a Store (each in its own
@@ -201,6 +208,7 @@ type Queries interface {
 	CreateRemittance(ctx context.Context, p CreateRemittanceParams) (Remittance, bool, error)
 	GetRemittance(ctx context.Context, ref Ref) (Remittance, error)
 	ListRemittances(ctx context.Context, p ListRemittancesParams) ([]Remittance, error)
+	UpdateRemittancePosting(ctx context.Context, p UpdateRemittancePostingParams) error
 	CreateClaimPayment(ctx context.Context, p CreateClaimPaymentParams) (ClaimPayment, error)
 	GetClaimPayment(ctx context.Context, ref Ref) (ClaimPayment, error)
 	ListClaimPayments(ctx context.Context, p ListClaimPaymentsParams) ([]ClaimPayment, error)

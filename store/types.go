@@ -680,6 +680,11 @@ type ListClaimsParams struct {
 	ServiceTo   time.Time
 	AfterID     int64
 	Limit       int
+	// SkipLocked, in a transaction, locks the claims listed and leaves out
+	// those another transaction holds locked (FOR UPDATE SKIP LOCKED on
+	// PostgreSQL), so several workers taking claims to work each get
+	// their own; SQLite, with one writer, ignores it.
+	SkipLocked bool
 }
 
 // UpdateClaimParams changes a claim; nil fields are left alone. Status
@@ -989,7 +994,23 @@ type Remittance struct {
 	// PaymentDate is BPR16 (a date).
 	PaymentDate  time.Time
 	FileChecksum string
-	CreatedAt    time.Time
+	// PostedThrough is the segment ordinal (in its file) of the last claim
+	// payment (CLP) posting handled; PostedAt is set once every claim
+	// payment of the transaction set is posted. A remittance with no
+	// PostedAt was cut short and is resumed after PostedThrough.
+	PostedThrough int
+	PostedAt      *time.Time
+	CreatedAt     time.Time
+}
+
+// UpdateRemittancePostingParams records how far posting a remittance got:
+// the segment ordinal of the last claim payment handled and, when Complete,
+// that the whole transaction set is posted.
+type UpdateRemittancePostingParams struct {
+	ClinicID      int64
+	ID            int64
+	PostedThrough int
+	Complete      bool
 }
 
 // CreateRemittanceParams records a remittance. Posting is idempotent on

@@ -122,9 +122,15 @@ var _ transport.InboundRecorder = (*Pipeline)(nil)
 // clinicResolver is the default Config.ClinicFor.
 type clinicResolver struct{ st store.Store }
 
-// clinicFor picks the clinic whose submitter ID is the file's ISA08 (the
-// receiver of a payer's response is the submitter of what it answers);
-// when none or several match and the database holds one clinic, that one.
+// clinicFor picks the clinic a response is for. With one clinic in the
+// database, that one. Otherwise the clinic holding what the file answers:
+// the interchange of its first TA1 (TA101) or 999 group (AK102), or the
+// claim of its first 277CA claim status (TRN02 of an HL PT level) or 835
+// claim payment (CLP01); control numbers are unique per sender and
+// receiver, and a patient control number names one claim. Clinics may
+// share the clearinghouse's interchange sender ID, so the file's ISA08 (the
+// submitter of what it answers) decides only when the file names nothing a
+// clinic holds (a 271, say): the clinic whose submitter ID it is.
 func (r *clinicResolver) clinicFor(ctx context.Context, _ string, content []byte) (int64, error) {
 	clinics, err := r.st.ListClinics(ctx)
 	if err != nil {
@@ -132,6 +138,13 @@ func (r *clinicResolver) clinicFor(ctx context.Context, _ string, content []byte
 	}
 	if len(clinics) == 1 {
 		return clinics[0].ID, nil
+	}
+	ids := make([]int64, len(clinics))
+	for i, c := range clinics {
+		ids[i] = c.ID
+	}
+	if id, ok, err := r.byAnswered(ctx, ids, content); err != nil || ok {
+		return id, err
 	}
 	receiver := isaReceiver(content)
 	var match []int64
@@ -141,9 +154,82 @@ func (r *clinicResolver) clinicFor(ctx context.Context, _ string, content []byte
 		}
 	}
 	if len(match) != 1 {
-		return 0, fmt.Errorf("%w: ISA08 %q matches %d of %d clinics", ErrNoClinic, receiver, len(match), len(clinics))
+		return 0, fmt.Errorf("%w: the file answers nothing of one clinic and ISA08 %q matches %d of %d clinics", ErrNoClinic, receiver,
+			len(match), len(clinics))
 	}
 	return match[0], nil
+}
+
+// byAnswered finds the one clinic of candidates holding what the file
+// answers (see clinicFor).
+func (r *clinicResolver) byAnswered(ctx context.Context, candidates []int64, content []byte) (int64, bool, error) {
+	rd := edi.NewReader(bytes.NewReader(content))
+	var sender, receiver, level string
+	var find func(clinicID int64) (bool, error)
+	for find == nil {
+		s, err := rd.Next()
+		if err != nil {
+			return 0, false, nil
+		}
+		switch {
+		case s.Is("ISA"):
+			sender, receiver = strings.TrimSpace(s.String(6)), strings.TrimSpace(s.String(8))
+		case s.Is("HL"):
+			level = s.String(3)
+		case s.Is("TA1"), s.Is("AK1"):
+			n, err := strconv.ParseInt(strings.TrimSpace(s.String(2)), 10, 64)
+			if s.Is("TA1") {
+				n, err = strconv.ParseInt(strings.TrimSpace(s.String(1)), 10, 64)
+			}
+			if err != nil || n == 0 {
+				return 0, false, nil
+			}
+			// Our interchange went the other way: from its ISA08 to its
+			// ISA06.
+			p := store.FindInterchangeParams{SenderID: receiver, ReceiverID: sender}
+			if s.Is("TA1") {
+				p.ControlNumber = n
+			} else {
+				p.GroupControlNumber = n
+			}
+			find = func(clinicID int64) (bool, error) {
+				p.ClinicID = clinicID
+				_, err := r.st.FindInterchange(ctx, p)
+				return found(err)
+			}
+		case s.Is("TRN") && s.String(1) == "2" && level == "PT", s.Is("CLP"):
+			pcn := s.String(2)
+			if s.Is("CLP") {
+				pcn = s.String(1)
+			}
+			find = func(clinicID int64) (bool, error) {
+				_, err := r.st.GetClaimByPatientControlNumber(ctx, store.GetClaimByPatientControlNumberParams{ClinicID: clinicID, PatientControlNumber: pcn})
+				return found(err)
+			}
+		}
+	}
+	var hit []int64
+	for _, id := range candidates {
+		ok, err := find(id)
+		if err != nil {
+			return 0, false, err
+		}
+		if ok {
+			hit = append(hit, id)
+		}
+	}
+	if len(hit) != 1 {
+		return 0, false, nil
+	}
+	return hit[0], true, nil
+}
+
+// found turns a look-up's error into whether it found its row.
+func found(err error) (bool, error) {
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // fileType names what a response holds from its first TA1 or ST segment:

@@ -116,15 +116,14 @@ func (w *nightlyAllWorker) Work(ctx context.Context, job *river.Job[NightlyAllAr
 		if err != nil {
 			return err
 		}
+		jobs := make([]river.InsertManyParams, 0, 2*len(clinics))
 		for _, c := range clinics {
-			if _, err := w.p.cfg.Store.InsertJob(ctx, NightlyArgs{ClinicID: c.ID}, nil); err != nil {
-				return fmt.Errorf("clinic %d: %w", c.ID, err)
-			}
-			if _, err := w.p.cfg.Store.InsertJob(ctx, PatientPaymentsArgs{ClinicID: c.ID}, nil); err != nil {
-				return fmt.Errorf("clinic %d: %w", c.ID, err)
-			}
+			jobs = append(jobs, river.InsertManyParams{Args: NightlyArgs{ClinicID: c.ID}},
+				river.InsertManyParams{Args: PatientPaymentsArgs{ClinicID: c.ID}})
 		}
-		return nil
+		// One batch insert for every clinic's run.
+		_, err = w.p.cfg.Store.InsertJobs(ctx, jobs)
+		return err
 	})
 }
 
@@ -263,10 +262,13 @@ func (p *Pipeline) enqueueSubmissions(ctx context.Context, clinicID int64) (int,
 			add(*ic.PayerID)
 		}
 	}
-	for _, id := range order {
-		if _, err := st.InsertJob(ctx, SubmitPayerBatchArgs{ClinicID: clinicID, PayerID: id}, nil); err != nil {
-			return 0, fmt.Errorf("payer %d: %w", id, err)
-		}
+	jobs := make([]river.InsertManyParams, len(order))
+	for i, id := range order {
+		jobs[i] = river.InsertManyParams{Args: SubmitPayerBatchArgs{ClinicID: clinicID, PayerID: id}}
+	}
+	// One batch insert for every payer's submission.
+	if _, err = st.InsertJobs(ctx, jobs); err != nil {
+		return 0, err
 	}
 	return len(order), nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/internal/query"
 	"github.com/clearhouse/clearhouse/store/pgstore"
 	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
@@ -80,4 +82,69 @@ func BenchmarkBulkInsertClaimsPostgres(b *testing.B) {
 
 func BenchmarkBulkInsertClaimPaymentsPostgres(b *testing.B) {
 	storetest.BenchmarkBulkInsertClaimPayments(b, testStore)
+}
+
+// TestListClaimsSkipLocked: claims one transaction listed with SkipLocked
+// are left out of another's list until the first ends, so two
+// submissions of one payer take different claims.
+func TestListClaimsSkipLocked(t *testing.T) {
+	ctx := context.Background()
+	c, err := testStore.CreateClinic(ctx, store.CreateClinicParams{Name: "Skip Locked Clinic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	py, err := testStore.CreatePayer(ctx, store.CreatePayerParams{ClinicID: c.ID, PayerID: "KHP01", Name: "Keystone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := testStore.CreatePatient(ctx, store.CreatePatientParams{ClinicID: c.ID, MRN: "M1", FirstName: "A", LastName: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if _, err := testStore.CreateClaim(ctx, store.CreateClaimParams{ClinicID: c.ID, PayerID: py.ID, PatientID: pt.ID,
+			PatientControlNumber: fmt.Sprintf("SKIP%d", i), Status: claim.StatusReady}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ready := store.ListClaimsParams{ClinicID: c.ID, Statuses: []claim.Status{claim.StatusReady}, Limit: 3, SkipLocked: true}
+	locked := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- testStore.InTx(ctx, c.ID, func(tx store.Tx) error {
+			cs, err := tx.ListClaims(ctx, ready)
+			if err != nil {
+				return err
+			}
+			if len(cs) != 3 {
+				return fmt.Errorf("first transaction took %d claims, want 3", len(cs))
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-locked:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	err = testStore.InTx(ctx, c.ID, func(tx store.Tx) error {
+		cs, err := tx.ListClaims(ctx, ready)
+		if err != nil {
+			return err
+		}
+		if len(cs) != 1 || cs[0].PatientControlNumber != "SKIP3" {
+			return fmt.Errorf("second transaction took %d claims (%+v), want SKIP3 alone", len(cs), cs)
+		}
+		return nil
+	})
+	close(release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

@@ -292,6 +292,14 @@ func (t *txn) InsertJob(ctx context.Context, args river.JobArgs, opts *river.Ins
 	return t.river.InsertTx(ctx, t.tx, args, opts)
 }
 
+// InsertJobs inserts River jobs in the transaction with one batch insert.
+func (t *txn) InsertJobs(ctx context.Context, jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	return t.river.InsertManyTx(ctx, t.tx, jobs)
+}
+
 // CreateClinic creates a clinic.
 func (s *Store) CreateClinic(ctx context.Context, p store.CreateClinicParams) (store.Clinic, error) {
 	var c store.Clinic
@@ -317,6 +325,14 @@ func (s *Store) ListClinics(ctx context.Context) ([]store.Clinic, error) {
 // InsertJob inserts a River job on its own.
 func (s *Store) InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	return s.river.Insert(ctx, args, opts)
+}
+
+// InsertJobs inserts River jobs with one batch insert.
+func (s *Store) InsertJobs(ctx context.Context, jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	return s.river.InsertMany(ctx, jobs)
 }
 
 // NewQueue builds a River client working cfg.Workers on this database.

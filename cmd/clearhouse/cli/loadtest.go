@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 	"golang.org/x/crypto/ssh"
 
@@ -70,14 +71,15 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 			if cmd.Flags().Changed("database") || env.Getenv("CLEARHOUSE_DATABASE") != "" {
 				o.Database = env.Database
 			}
-			if o.Clinics > 1 {
-				// The fixture payers give every clinic the same ISA06, so
-				// their responses name no single clinic (ISA08) and the
-				// pipeline cannot route them.
-				return exitf(2, "loadtest: --clinics above 1 is not supported yet: the payers' responses would name no single clinic")
-			}
 			if o.Processes > 1 && !storedb.IsPostgres(o.Database) {
 				return exitf(2, "loadtest: --processes above 1 needs a PostgreSQL --database")
+			}
+			if o.Clinics > 1 {
+				// The responses are routed to the clinic holding what they
+				// answer, but the simulator, like many payers, sends one 835
+				// file a day with a transaction set per payee, and a file
+				// is posted to one clinic.
+				return exitf(2, "loadtest: --clinics above 1 is not supported yet: a payer's 835 file pays every clinic's claims and is posted to one clinic")
 			}
 			o.Stdout = env.Stdout
 			// The file store is the run's, in --dir unless --files-dir
@@ -421,13 +423,22 @@ func (lt *loadtest) practice() error {
 // patients and coverages.
 func (lt *loadtest) seedClinic(ctx context.Context, n int) (store.Clinic, []store.Patient, []store.Provider, error) {
 	ds, st := lt.ds, lt.st
-	name, submitter := ds.Clinic.Name, ds.Clinic.SubmitterID
+	name, submitter, npi := ds.Clinic.Name, ds.Clinic.SubmitterID, ds.Clinic.NPI
 	if n > 0 {
 		name = fmt.Sprintf("%s %d", name, n+1)
 		suffix := strconv.Itoa(n + 1)
 		submitter = submitter[:min(len(submitter), 15-len(suffix))] + suffix
+		// Each clinic is its own payee (Loop 1000B N1*PE NPI), so a
+		// payer's 835 pays one clinic: the NPI's stem with the clinic's
+		// number in its last digits, and its check digit.
+		stem := fmt.Sprintf("%s%04d", npi[:5], n)
+		d, ok := claim.NPICheckDigit(stem)
+		if !ok {
+			return store.Clinic{}, nil, nil, fmt.Errorf("clinic %d: no NPI from %s", n+1, npi)
+		}
+		npi = stem + string(d)
 	}
-	c, err := st.CreateClinic(ctx, store.CreateClinicParams{Name: name, NPI: ds.Clinic.NPI, TaxID: ds.Clinic.TaxID, SubmitterID: submitter})
+	c, err := st.CreateClinic(ctx, store.CreateClinicParams{Name: name, NPI: npi, TaxID: ds.Clinic.TaxID, SubmitterID: submitter})
 	if err != nil {
 		return c, nil, nil, err
 	}
@@ -733,10 +744,12 @@ func (lt *loadtest) waitFor(ctx context.Context, what string, cond func() (bool,
 // build runs the nightly job of every clinic and waits until no
 // encounter is ready.
 func (lt *loadtest) build(ctx context.Context) (loadStage, error) {
-	for _, c := range lt.clinics {
-		if _, err := lt.st.InsertJob(ctx, worker.NightlyArgs{ClinicID: c.ID}, nil); err != nil {
-			return loadStage{}, err
-		}
+	jobs := make([]river.InsertManyParams, len(lt.clinics))
+	for i, c := range lt.clinics {
+		jobs[i] = river.InsertManyParams{Args: worker.NightlyArgs{ClinicID: c.ID}}
+	}
+	if _, err := lt.st.InsertJobs(ctx, jobs); err != nil {
+		return loadStage{}, err
 	}
 	var claims map[string]int
 	err := lt.waitFor(ctx, "claims built", func() (bool, error) {
@@ -856,10 +869,12 @@ func (lt *loadtest) collect(ctx context.Context, what string) error {
 		}
 		if received < lt.expected && time.Since(lastPoll) > 300*time.Millisecond {
 			lastPoll = time.Now()
+			var jobs []river.InsertManyParams
 			for _, id := range demo.Payers() {
-				if _, err := lt.st.InsertJob(ctx, worker.PollInboundArgs{Payer: id}, nil); err != nil {
-					return false, err
-				}
+				jobs = append(jobs, river.InsertManyParams{Args: worker.PollInboundArgs{Payer: id}})
+			}
+			if _, err := lt.st.InsertJobs(ctx, jobs); err != nil {
+				return false, err
 			}
 		}
 		return false, nil

@@ -72,7 +72,8 @@ func TestLoadtestProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if res.Lost != 0 || res.Doubled != 0 || len(res.Problems) > 0 || !strings.Contains(out.String(), "ledger balanced, 0 lost, 0 doubled") {
+	if res.Lost != 0 || res.Doubled != 0 || len(res.Problems) > 0 || !strings.Contains(out.String(), "ledger balanced, 0 lost, 0 doubled") ||
+		!strings.Contains(out.String(), "seeding (not timed): 1 clinics") {
 		t.Errorf("%+v\n%s", res, out.String())
 	}
 }
@@ -82,6 +83,7 @@ func TestLoadtestFlags(t *testing.T) {
 		{"loadtest", "--claims", "0"},
 		{"loadtest", "--processes", "0"},
 		{"loadtest", "--processes", "2"},
+		{"loadtest", "--clinics", "0"},
 		{"loadtest", "--clinics", "2"},
 		{"loadtest", "--workers", "0"},
 	} {

@@ -459,3 +459,25 @@ func (a Auto) InsertPaymentAllocations(ctx context.Context, p store.InsertPaymen
 func (a Auto) MatchBankDeposits(ctx context.Context, p store.MatchBankDepositsParams) error {
 	return a.R.RunTx(ctx, p.ClinicID, func(q *Queries) error { return q.MatchBankDeposits(ctx, p) })
 }
+
+func (a Auto) GetClaimsByPatientControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Claim, error) { return q.GetClaimsByPatientControlNumbers(ctx, p) })
+}
+
+func (a Auto) GetClaimsByPayerClaimControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Claim, error) { return q.GetClaimsByPayerClaimControlNumbers(ctx, p) })
+}
+
+func (a Auto) ListClaimPaymentsByClaims(ctx context.Context, p store.IDsParams) ([]store.ClaimPayment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.ClaimPayment, error) { return q.ListClaimPaymentsByClaims(ctx, p) })
+}
+
+func (a Auto) ListClaimPaymentsByPayerClaimControlNumbers(ctx context.Context, p store.KeysParams) ([]store.ClaimPayment, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.ClaimPayment, error) {
+		return q.ListClaimPaymentsByPayerClaimControlNumbers(ctx, p)
+	})
+}
+
+func (a Auto) UpdateRemittancePosting(ctx context.Context, p store.UpdateRemittancePostingParams) error {
+	return a.R.RunTx(ctx, p.ClinicID, func(q *Queries) error { return q.UpdateRemittancePosting(ctx, p) })
+}

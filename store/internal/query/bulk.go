@@ -1,9 +1,11 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,6 +118,69 @@ func (q *Queries) ListTakenPatientControlNumbers(ctx context.Context, p store.Li
 		out = append(out, got...)
 	}
 	return out, nil
+}
+
+// byKeys runs "SELECT cols FROM table WHERE clinic_id = $1 AND col IN
+// (keys) ORDER BY id" once per listChunk keys; empty keys are left out.
+func byKeys[T any](ctx context.Context, q *Queries, clinicID int64, cols, table, col string, keys []string, scan func(Row) (T, error),
+	id func(T) int64) ([]T, error) {
+	cid, err := q.check(clinicID)
+	if err != nil {
+		return nil, err
+	}
+	kept := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if k != "" {
+			kept = append(kept, k)
+		}
+	}
+	var out []T
+	for start := 0; start < len(kept); start += listChunk {
+		chunk := kept[start:min(start+listChunk, len(kept))]
+		var b builder
+		b.add("SELECT " + cols + " FROM " + table)
+		b.cond("clinic_id = ?", cid)
+		b.in(col, chunk)
+		b.add(" ORDER BY id")
+		rows, err := q.c.Query(ctx, q.sql(b.String()), b.args...)
+		got, err := collect(rows, err, scan)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", table, err)
+		}
+		out = append(out, got...)
+	}
+	if len(out) > 0 && len(kept) > listChunk {
+		slices.SortFunc(out, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
+	}
+	return out, nil
+}
+
+func claimID(c store.Claim) int64 { return c.ID }
+
+func paymentID(p store.ClaimPayment) int64 { return p.ID }
+
+func (q *Queries) GetClaimsByPatientControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
+	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "patient_control_number", p.Keys, scanClaim, claimID)
+}
+
+func (q *Queries) GetClaimsByPayerClaimControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
+	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "payer_claim_control_number", p.Keys, scanClaim, claimID)
+}
+
+func (q *Queries) ListClaimPaymentsByClaims(ctx context.Context, p store.IDsParams) ([]store.ClaimPayment, error) {
+	ps, err := byIDs(ctx, q, p.ClinicID, paymentCols, "claim_payments", "claim_id", p.IDs, "", "id", scanPayment)
+	if err != nil {
+		return nil, err
+	}
+	return ps, q.loadAdjustments(ctx, ps)
+}
+
+func (q *Queries) ListClaimPaymentsByPayerClaimControlNumbers(ctx context.Context, p store.KeysParams) ([]store.ClaimPayment, error) {
+	ps, err := byKeys(ctx, q, p.ClinicID, paymentCols, "claim_payments", "payer_claim_control_number", p.Keys, scanPayment, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	return ps, q.loadAdjustments(ctx, ps)
 }
 
 // sql returns a statement of this file for the dialect. SQLite takes $N as
@@ -367,6 +432,137 @@ func (q *Queries) PostLedgerTransactions(ctx context.Context, p store.PostLedger
 		}
 	}
 	return created, nil
+}
+
+// CreateWorklistItems inserts items rowsChunk a statement, ON CONFLICT
+// (clinic_id, dedupe_key) DO NOTHING.
+func (q *Queries) CreateWorklistItems(ctx context.Context, p store.CreateWorklistItemsParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	const perRow = 13
+	args := make([]any, 0, 2+perRow*min(len(p.Items), rowsChunk))
+	for start := 0; start < len(p.Items); start += rowsChunk {
+		chunk := p.Items[start:min(start+rowsChunk, len(p.Items))]
+		args = append(args[:0], cid, q.Now())
+		for i, it := range chunk {
+			if it.ClinicID != 0 && it.ClinicID != cid {
+				return fmt.Errorf("worklist item %d: %w", start+i, store.ErrClinicMismatch)
+			}
+			if err := required("Kind", it.Kind); err != nil {
+				return fmt.Errorf("worklist item %d: %w", start+i, err)
+			}
+			it.Status = def(it.Status, store.WorkOpen)
+			if err := oneOf("Status", it.Status, workStatuses...); err != nil {
+				return fmt.Errorf("worklist item %d: %w", start+i, err)
+			}
+			details, err := docArg("Details", it.Details, "{}")
+			if err != nil {
+				return fmt.Errorf("worklist item %d: %w", start+i, err)
+			}
+			var dedupe any
+			if it.DedupeKey != "" {
+				dedupe = it.DedupeKey
+			}
+			args = append(args, it.Kind, it.Status, it.Priority, it.ClaimID, it.PatientID, it.PayerID, it.AppointmentID, it.Assignee,
+				it.AmountCents, it.Title, details, dedupe, it.DueAt)
+		}
+		if _, err := q.c.Exec(ctx, q.sql(`INSERT INTO worklist_items (kind, status, priority, claim_id, patient_id, payer_id,
+			appointment_id, assignee, amount_cents, title, details, dedupe_key, due_at, clinic_id, created_at, updated_at)
+			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, v.column10,
+			v.column11, v.column12, v.column13, $1, $2, $2 FROM (VALUES `+
+			q.values(len(chunk), perRow, 3, []string{"TEXT", "TEXT", "INTEGER", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "BIGINT", "TEXT",
+				"JSONB", "TEXT", "TIMESTAMPTZ"})+`) AS v
+			WHERE true ON CONFLICT (clinic_id, dedupe_key) DO NOTHING`), args...); err != nil {
+			return fmt.Errorf("worklist items: %w", err)
+		}
+	}
+	return nil
+}
+
+// SetClaimInterchange sets the interchange of claims, listChunk a
+// statement.
+func (q *Queries) SetClaimInterchange(ctx context.Context, p store.SetClaimInterchangeParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	now := q.Now()
+	for start := 0; start < len(p.ClaimIDs); start += listChunk {
+		chunk := p.ClaimIDs[start:min(start+listChunk, len(p.ClaimIDs))]
+		n, err := q.c.Exec(ctx, `UPDATE claims SET interchange_id = $2, updated_at = $3 WHERE clinic_id = $1 AND id IN (`+idList(chunk)+`)`,
+			cid, p.InterchangeID, now)
+		if err != nil {
+			return fmt.Errorf("claims of interchange %d: %w", p.InterchangeID, err)
+		}
+		if n != int64(len(chunk)) {
+			return fmt.Errorf("claims of interchange %d: %d of %d claims found: %w", p.InterchangeID, n, len(chunk), store.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// SetPayerClaimControlNumbers sets payer claim control numbers, rowsChunk
+// claims a statement (UPDATE ... FROM VALUES).
+func (q *Queries) SetPayerClaimControlNumbers(ctx context.Context, p store.SetPayerClaimControlNumbersParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	now := q.Now()
+	for start := 0; start < len(p.Numbers); start += rowsChunk {
+		chunk := p.Numbers[start:min(start+rowsChunk, len(p.Numbers))]
+		args := make([]any, 0, 2+2*len(chunk))
+		args = append(args, cid, now)
+		for _, n := range chunk {
+			args = append(args, n.ClaimID, n.Number)
+		}
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE claims SET payer_claim_control_number = v.column2, updated_at = $2 FROM (VALUES `+
+			q.values(len(chunk), 2, 3, []string{"BIGINT", "TEXT"})+`) AS v WHERE claims.clinic_id = $1 AND claims.id = v.column1`), args...)
+		if err != nil {
+			return fmt.Errorf("payer claim control numbers: %w", err)
+		}
+		if n != int64(len(chunk)) {
+			return fmt.Errorf("payer claim control numbers: %d of %d claims found: %w", n, len(chunk), store.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// CreateAcknowledgments inserts acknowledgments rowsChunk a statement.
+func (q *Queries) CreateAcknowledgments(ctx context.Context, p store.CreateAcknowledgmentsParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	const perRow = 8
+	now := q.Now()
+	for start := 0; start < len(p.Acknowledgments); start += rowsChunk {
+		chunk := p.Acknowledgments[start:min(start+rowsChunk, len(p.Acknowledgments))]
+		args := make([]any, 0, 2+perRow*len(chunk))
+		args = append(args, cid, now)
+		for i, a := range chunk {
+			if a.ClinicID != 0 && a.ClinicID != cid {
+				return fmt.Errorf("acknowledgment %d: %w", start+i, store.ErrClinicMismatch)
+			}
+			if err := oneOf("Kind", a.Kind, store.AckTA1, store.Ack999, store.Ack277CA, store.Ack277); err != nil {
+				return fmt.Errorf("acknowledgment %d: %w", start+i, err)
+			}
+			details, err := docArg("Details", a.Details, "{}")
+			if err != nil {
+				return fmt.Errorf("acknowledgment %d: %w", start+i, err)
+			}
+			args = append(args, a.InboundFileID, a.InterchangeID, a.ClaimID, a.Kind, a.ControlNumber, a.Code, a.Accepted, details)
+		}
+		if _, err := q.c.Exec(ctx, q.sql(`INSERT INTO acknowledgments (inbound_file_id, interchange_id, claim_id, kind, control_number,
+			code, accepted, details, clinic_id, created_at)
+			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, $1, $2 FROM (VALUES `+
+			q.values(len(chunk), perRow, 3, []string{"BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "BOOLEAN", "JSONB"})+`) AS v`), args...); err != nil {
+			return fmt.Errorf("acknowledgments: %w", err)
+		}
+	}
+	return nil
 }
 
 func (q *Queries) ListClaimIDs(ctx context.Context, p store.ListClaimsParams) ([]int64, error) {

@@ -132,6 +132,9 @@ func (q *Queries) ListClaims(ctx context.Context, p store.ListClaimsParams) ([]s
 	claimFilter(&b, cid, p)
 	b.add(" ORDER BY id")
 	b.limit(p.Limit)
+	if p.SkipLocked && q.d != SQLite {
+		b.add(" FOR UPDATE SKIP LOCKED")
+	}
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
 	return collect(rows, err, scanClaim)
 }

@@ -13,13 +13,30 @@ import (
 // Remittances.
 
 const remittanceCols = `id, clinic_id, inbound_file_id, payer_id, payer_identifier, trace_number, payment_method,
-	payment_cents, payment_date, file_checksum, created_at`
+	payment_cents, payment_date, file_checksum, posted_through, posted_at, created_at`
 
 func scanRemittance(r Row) (store.Remittance, error) {
 	var m store.Remittance
 	err := r.Scan(&m.ID, &m.ClinicID, &m.InboundFileID, &m.PayerID, &m.PayerIdentifier, &m.TraceNumber, &m.PaymentMethod,
-		&m.PaymentCents, TS(&m.PaymentDate), &m.FileChecksum, TS(&m.CreatedAt))
+		&m.PaymentCents, TS(&m.PaymentDate), &m.FileChecksum, &m.PostedThrough, NullTS(&m.PostedAt), TS(&m.CreatedAt))
 	return m, err
+}
+
+func (q *Queries) UpdateRemittancePosting(ctx context.Context, p store.UpdateRemittancePostingParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	var postedAt any
+	if p.Complete {
+		postedAt = q.Now()
+	}
+	n, err := q.c.Exec(ctx, `UPDATE remittances SET posted_through = $3, posted_at = COALESCE(posted_at, $4)
+		WHERE clinic_id = $1 AND id = $2`, cid, p.ID, p.PostedThrough, postedAt)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	return wrap("remittance", p.ID, err)
 }
 
 func (q *Queries) CreateRemittance(ctx context.Context, p store.CreateRemittanceParams) (store.Remittance, bool, error) {
