@@ -38,12 +38,15 @@ DECLARE
     all_t  text[] := ARRAY['clinics', 'providers', 'payers', 'patients', 'coverages', 'appointments',
         'encounters', 'interchanges', 'claims', 'claim_status_history', 'charges', 'control_numbers',
         'inbound_files', 'acknowledgments', 'remittances', 'claim_payments', 'claim_adjustments',
-        'ledger_transactions', 'ledger_entries', 'worklist_items'];
+        'ledger_transactions', 'ledger_entries', 'worklist_items', 'fhir_imports', 'patient_payments',
+        'payment_allocations', 'payment_plans', 'bank_deposits', 'reminder_outbox', 'reminder_preferences',
+        'prediction_models'];
     -- what the front desk works: registration, scheduling and the visit
-    desk_w text[] := ARRAY['patients', 'coverages', 'appointments', 'encounters'];
+    desk_w text[] := ARRAY['patients', 'coverages', 'appointments', 'encounters', 'ledger_transactions', 'ledger_entries', 'patient_payments',
+        'payment_allocations', 'payment_plans', 'reminder_outbox', 'reminder_preferences'];
     -- what the front desk may not read at all: the payer side of billing
     desk_x text[] := ARRAY['interchanges', 'inbound_files', 'acknowledgments', 'remittances', 'claim_payments',
-        'claim_adjustments', 'worklist_items', 'control_numbers'];
+        'claim_adjustments', 'worklist_items', 'control_numbers', 'bank_deposits'];
     t      text;
     r      text;
 BEGIN

@@ -140,7 +140,7 @@ func TestPracticeFromEmptyDatabase(t *testing.T) {
 				{"claims-show-imported", []string{"claims", "show", "E2"}, ""},
 				{"claims-scrub-stored", []string{"claims", "scrub", "--claim", "E2", "--today", "2026-04-07"}, ""},
 				{"claims-scrub-both", []string{"claims", "scrub", "x.json", "--claim", "E2"}, ""},
-				{"claims-correct-dry-run", []string{"claims", "correct", "E2", "--set", "priorAuthorization=PA77", "--dry-run", "--user", "bea",
+				{"claims-correct-dry-run", []string{"claims", "correct", "E2", "--set", "priorAuthorization=PA77", "--dry-run",
 					"--now", "2026-04-07T15:00:00Z"}, ""},
 			})
 

@@ -349,7 +349,7 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		}
 		s.log.Info("migrated", "applied", len(applied))
 	}
-	if s.auth, err = f.authenticator(); err != nil {
+	if s.auth, err = f.authenticator(s.st); err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
 	uiCtx, stopUI := context.WithCancel(context.WithoutCancel(ctx))
@@ -358,7 +358,7 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 		return exitf(1, "%v", err)
 	}
 	logRiverUI(s.log, f.tokens)
-	if s.fhirAPI, err = fhirHandler(s, f.fhirTokens); err != nil {
+	if s.fhirAPI, err = fhirHandler(s, s.auth, f.fhirTokens); err != nil {
 		return err
 	}
 	if profiles == nil {

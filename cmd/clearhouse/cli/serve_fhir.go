@@ -106,11 +106,12 @@ func (a *tokenFileAuth) Authenticate(r *http.Request) (access.Principal, error) 
 	return access.Principal{}, access.ErrUnauthenticated
 }
 
-// fhirHandler builds the FHIR read API for serve, or nil when no token
-// file is given (the API is then not served).
-func fhirHandler(s *server, tokens string) (http.Handler, error) {
+// fhirHandler builds the FHIR read API for serve behind auth (the
+// database users' bearer tokens), or behind the --fhir-tokens file's
+// tokens when one is given.
+func fhirHandler(s *server, auth access.Authenticator, tokens string) (http.Handler, error) {
 	if tokens == "" {
-		return nil, nil
+		return newFHIRAPI(s.st, auth, s.log)
 	}
 	auth, err := loadTokenFile(tokens)
 	if err != nil {

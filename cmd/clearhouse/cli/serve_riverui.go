@@ -69,7 +69,9 @@ func (s *server) mountRiverUI(mux *http.ServeMux, ui http.Handler, auth access.A
 
 // logRiverUI says at start who may use River UI.
 func logRiverUI(log *slog.Logger, tokens string) {
-	if tokens == "" {
-		log.Warn("river UI refuses every request: no --tokens file names an operator", "path", riverUIPrefix)
+	who := "the bearer tokens of users with the operator or admin role (clearhouse users token)"
+	if tokens != "" {
+		who = "the operators of the --tokens file"
 	}
+	log.Info("river UI served", "path", riverUIPrefix, "for", who)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/clearhouse/clearhouse/access"
+	"github.com/clearhouse/clearhouse/store"
 )
 
 // fileTokens is serve's minimal access.Authenticator: bearer tokens read
@@ -84,10 +85,11 @@ func (ft *fileTokens) Authenticate(r *http.Request) (access.Principal, error) {
 }
 
 // authenticator is the access.Authenticator of serve's protected routes:
-// the --tokens file's, or one that knows nobody.
-func (f *serveFlags) authenticator() (access.Authenticator, error) {
+// the bearer tokens of the database's users (clearhouse users token), or
+// the --tokens file's when one is given.
+func (f *serveFlags) authenticator(users store.Users) (access.Authenticator, error) {
 	if f.tokens == "" {
-		return &fileTokens{}, nil
+		return access.NewTokenAuthenticator(users), nil
 	}
 	return loadFileTokens(f.tokens)
 }
