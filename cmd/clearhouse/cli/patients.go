@@ -145,7 +145,7 @@ func newPatientsCmd(env *Env) *cobra.Command {
 		Short: "Register patients: demographics, contact, guarantor; find and merge duplicates",
 	}
 	c.AddCommand(newPatientsAddCmd(env), newPatientsListCmd(env), newPatientsShowCmd(env), newPatientsUpdateCmd(env),
-		newPatientsImportCmd(env), newPatientsMergeCmd(env))
+		newPatientsImportCmd(env), newPatientsMergeCmd(env), newPatientsRemindersCmd(env))
 	return c
 }
 

@@ -128,6 +128,7 @@ var commandPermissions = map[string]string{
 	"clearhouse patients add":            string(access.PatientsWrite),
 	"clearhouse patients update":         string(access.PatientsWrite),
 	"clearhouse patients merge":          string(access.PatientsWrite),
+	"clearhouse patients reminders":      string(access.PatientsWrite),
 	"clearhouse patients import":         string(access.PatientsWrite),
 	"clearhouse patients list":           string(access.PatientsRead),
 	"clearhouse patients show":           string(access.PatientsRead),
@@ -171,7 +172,26 @@ func permissionFor(cmd *cobra.Command) (string, bool) {
 		return permNone, true
 	}
 	p, ok := commandPermissions[cmd.CommandPath()]
+	if ro, has := readOnlyWithout[cmd.CommandPath()]; ok && has {
+		changes := false
+		for _, name := range ro.flags {
+			changes = changes || cmd.Flags().Changed(name)
+		}
+		if !changes {
+			return ro.perm, true
+		}
+	}
 	return p, ok
+}
+
+// readOnlyWithout are commands that only show unless one of the flags is
+// given: without them they need perm instead of their commandPermissions
+// entry.
+var readOnlyWithout = map[string]struct {
+	perm  string
+	flags []string
+}{
+	"clearhouse patients reminders": {string(access.PatientsRead), []string{"channel", "opt-out", "opt-in"}},
 }
 
 // authorize resolves the caller and checks cmd's permission (and, when the

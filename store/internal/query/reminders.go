@@ -101,7 +101,8 @@ func (q *Queries) UpdateReminderMessage(ctx context.Context, p store.UpdateRemin
 	return m, wrap("reminder", p.ID, err)
 }
 
-var reminderChannels = []string{store.ChannelEmail, store.ChannelSMS, store.ChannelNone}
+// The empty channel is no preference (delivery picks e-mail or SMS).
+var reminderChannels = []string{"", store.ChannelEmail, store.ChannelSMS, store.ChannelNone}
 
 func (q *Queries) GetReminderPreference(ctx context.Context, p store.GetReminderPreferenceParams) (store.ReminderPreference, error) {
 	cid, err := q.check(p.ClinicID)
