@@ -306,3 +306,37 @@ func TestTemplatePHI(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliverReadsPreferenceWhenDue: the preference is read when each
+// reminder is delivered, not when it is queued, so an opt-out given after
+// the booking stops the reminders already in the outbox, and opting back
+// in lets the later ones go.
+func TestDeliverReadsPreferenceWhenDue(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		f := newDeliveryFixture(t, st, nil)
+		pat := f.patient(t, "MRN7", "LATE", "late@example.test", "5555550177")
+		ms := f.outbox(t, f.book(t, pat, time.Date(2026, 3, 9, 10, 0, 0, 0, est)))
+		if len(ms) < 2 {
+			t.Fatalf("%d reminders queued, want 2 or more", len(ms))
+		}
+		set := func(channel string, optedOut bool) {
+			t.Helper()
+			if _, err := st.SetReminderPreference(ctx, store.SetReminderPreferenceParams{ClinicID: f.clinic.ID, PatientID: pat.ID,
+				Channel: channel, OptedOut: optedOut}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set("", true) // no channel preference, opted out
+		if out, err := f.deliver(t, ms[0]); err != nil || out.Status != store.ReminderSkipped || out.Channel != store.ChannelNone {
+			t.Fatalf("after the opt-out: %+v %v", out, err)
+		}
+		set(store.ChannelSMS, false)
+		if out, err := f.deliver(t, ms[1]); err != nil || out.Status != store.ReminderSent || out.Channel != store.ChannelSMS {
+			t.Fatalf("after opting back in by SMS: %+v %v", out, err)
+		}
+		if len(f.mb.Messages()) != 0 || len(f.sms.sent) != 1 {
+			t.Fatalf("%d e-mails, %d texts; want 0 and 1", len(f.mb.Messages()), len(f.sms.sent))
+		}
+	})
+}
