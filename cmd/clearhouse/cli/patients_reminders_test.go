@@ -89,10 +89,11 @@ func TestPatientsReminders(t *testing.T) {
 				}
 			}
 
+			login := "sam"
 			cli := func(args ...string) (int, string, string) {
 				t.Helper()
 				var out, errb strings.Builder
-				root := NewRootCmd(&Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Login: "sam"})
+				root := NewRootCmd(&Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Login: login})
 				root.SetArgs(append([]string{"--database", db}, args...))
 				code := 0
 				if err := root.Execute(); err != nil {
@@ -140,6 +141,15 @@ func TestPatientsReminders(t *testing.T) {
 			if v := show("MRN1"); v.Channel != "sms" || !v.OptedOut {
 				t.Fatalf("refused changes changed the preference: %+v", v)
 			}
+
+			// An operator may neither read nor change it.
+			login = "ana"
+			for _, args := range [][]string{{"patients", "reminders", "MRN1"}, {"patients", "reminders", "MRN1", "--opt-in"}} {
+				if code, _, errOut := cli(args...); code != ExitDenied {
+					t.Errorf("operator %v: exit %d %q, want %d", args, code, errOut, ExitDenied)
+				}
+			}
+			login = "sam"
 
 			// Two changes, two audit events naming the patient.
 			evs, err := st.ListAuditEvents(ctx, store.ListAuditEventsParams{ClinicID: c.ID, EntityType: "patient", EntityID: itoa64(olga.ID)})
