@@ -142,7 +142,7 @@ func (s *regSession) writePatient(ctx context.Context, env *Env, format string, 
 func newPatientsCmd(env *Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "patients",
-		Short: "Register patients: demographics, contact, guarantor; find and merge duplicates",
+		Short: "Register patients: demographics, contact, guarantor; find and merge duplicates; reminder preferences",
 	}
 	c.AddCommand(newPatientsAddCmd(env), newPatientsListCmd(env), newPatientsShowCmd(env), newPatientsUpdateCmd(env),
 		newPatientsImportCmd(env), newPatientsMergeCmd(env), newPatientsRemindersCmd(env))
