@@ -438,8 +438,6 @@ func pipelineOutcome(c *hostileCase) *hostilePipeline {
 	case x.Transaction == "277ca" && x.Exit == 0:
 		p.State = "processed"
 		p.Finding = "a 277CA about claims the practice never billed is applied to nothing and raises no item"
-	case x.Transaction == "277ca" && x.InspectExit == 0 && x.Exit == 1:
-		p.Finding = "a 277CA that breaks its guide but has sound envelopes is applied, its errors only logged, with no item"
 	case x.Transaction == "ta1" && x.Exit == 0:
 		p.State = "processed"
 		p.Finding = "a TA1 naming an interchange never sent is applied to nothing and raises no item"
