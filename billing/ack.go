@@ -165,6 +165,7 @@ func (s *Service) apply999(ctx context.Context, tx store.Tx, f store.InboundFile
 		n, _ := strconv.ParseInt(strings.TrimSpace(t.ControlNumber), 10, 64)
 		if n == 0 {
 			res.Unknown = append(res.Unknown, "TA1 "+t.ControlNumber)
+			b.unknown = append(b.unknown, "TA1 names interchange "+t.ControlNumber+" (TA101), not a control number")
 			continue
 		}
 		ic, ok, err := find(store.FindInterchangeParams{ControlNumber: n})
@@ -173,6 +174,7 @@ func (s *Service) apply999(ctx context.Context, tx store.Tx, f store.InboundFile
 		}
 		if !ok {
 			res.Unknown = append(res.Unknown, "ISA13 "+t.ControlNumber)
+			b.unknown = append(b.unknown, "TA1 names interchange "+t.ControlNumber+" (TA101), never sent")
 			continue
 		}
 		replay, err := acknowledgedBefore(ctx, tx, f, ic, store.AckTA1)
@@ -605,6 +607,9 @@ type ackBurst struct {
 	late       []lateClaim
 	mismatches []string
 	replays    []string
+	// unknown names what the file acknowledges that the clinic never
+	// sent: a TA1's interchange, a 277CA's claims.
+	unknown []string
 }
 
 type lateClaim struct {
@@ -614,12 +619,13 @@ type lateClaim struct {
 }
 
 // flushBurst raises the file's items: one for its late rejections (see
-// lateRejection) and one for the references it could not apply.
+// lateRejection) and one for the references it could not apply (a
+// mismatch, a replay, or what the clinic never sent), listing them all.
 func (s *Service) flushBurst(ctx context.Context, tx store.Tx, f store.InboundFile, b *ackBurst) error {
 	if err := s.lateRejection(ctx, tx, f, b.late); err != nil {
 		return err
 	}
-	notes := append(append([]string(nil), b.mismatches...), b.replays...)
+	notes := append(append(append([]string(nil), b.mismatches...), b.replays...), b.unknown...)
 	if len(notes) == 0 {
 		return nil
 	}
@@ -628,7 +634,8 @@ func (s *Service) flushBurst(ctx context.Context, tx store.Tx, f store.InboundFi
 		title += fmt.Sprintf(" (and %d more)", len(notes)-1)
 	}
 	raw, err := json.Marshal(map[string]any{"inboundFileId": f.ID, "file": f.FileName, "mismatches": b.mismatches, "replays": b.replays,
-		"action": "nothing was changed; confirm with the payer which submission the acknowledgment answers"})
+		"unknown": b.unknown,
+		"action":  "nothing was changed for these; confirm with the payer which submission the acknowledgment answers"})
 	if err != nil {
 		return err
 	}
@@ -676,6 +683,7 @@ func (s *Service) apply277(ctx context.Context, tx store.Tx, f store.InboundFile
 		c := byPCN[st.PatientControlNumber]
 		if c == nil || st.PatientControlNumber == "" {
 			res.Unknown = append(res.Unknown, "CLM01 "+st.PatientControlNumber)
+			b.unknown = append(b.unknown, fmt.Sprintf("277CA names claim %q (TRN02 at segment %d), never billed", st.PatientControlNumber, st.Position.Segment))
 			continue
 		}
 		if w.touched[c.ID] {

@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -279,6 +280,49 @@ func TestAcknowledgmentBurst(t *testing.T) {
 			if got := w2.claim(c.ID).Status; got != claim.StatusPaid {
 				t.Errorf("claim %d %s", c.ID, got)
 			}
+		}
+	})
+}
+
+// TestAcknowledgmentOfWhatWasNeverSent (issue 14): a 277CA naming claims
+// the practice never billed and a TA1 naming an interchange never sent
+// change nothing and raise one item for the file, listing what they name.
+func TestAcknowledgmentOfWhatWasNeverSent(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		c := w.visit(w.pat)
+		w.submitAll()
+		f := w.inbound("unknown.277", ack277CA(t, ack277{pcn: c.PatientControlNumber, icn: "ICN1"}, ack277{pcn: "NEVER1"}, ack277{pcn: "NEVER2", reject: true}))
+		res, err := w.svc.ApplyAcknowledgment(w.ctx, w.clinic.ID, f.ID)
+		must(t, err)
+		if !slices.Equal(res.Accepted, []int64{c.ID}) || len(res.Unknown) != 2 {
+			t.Fatalf("277CA: %+v", res)
+		}
+		items := w.worklist(store.WorkRejection)
+		var d struct {
+			InboundFileID int64    `json:"inboundFileId"`
+			Unknown       []string `json:"unknown"`
+		}
+		if len(items) != 1 || json.Unmarshal(items[0].Details, &d) != nil || d.InboundFileID != f.ID || len(d.Unknown) != 2 ||
+			!strings.Contains(d.Unknown[1], `"NEVER2"`) || !strings.Contains(items[0].Title, "unknown.277") ||
+			!strings.Contains(items[0].Title, `"NEVER1"`) || !strings.Contains(items[0].Title, "and 1 more") {
+			t.Fatalf("277CA items %+v (%s)", items, items[0].Details)
+		}
+
+		ta1 := "ISA*00*          *00*          *ZZ*KEYSTONEHP     *ZZ*CLEARHOUSE     *260301*1200*^*00501*000000088*0*T*:~" +
+			"TA1*000000555*260301*1200*R*024~IEA*0*000000088~"
+		f = w.inbound("unknown.ta1", []byte(ta1))
+		res, err = w.svc.ApplyAcknowledgment(w.ctx, w.clinic.ID, f.ID)
+		must(t, err)
+		if res.Kind != store.AckTA1 || len(res.Unknown) != 1 || len(res.Rejected) != 0 {
+			t.Fatalf("TA1: %+v", res)
+		}
+		items = w.worklist(store.WorkRejection)
+		if len(items) != 2 || !strings.Contains(items[1].Title, "unknown.ta1") || !strings.Contains(items[1].Title, "000000555") {
+			t.Fatalf("TA1 items %+v", items)
+		}
+		if got := w.claim(c.ID).Status; got != claim.StatusAccepted {
+			t.Errorf("claim %s", got)
 		}
 	})
 }

@@ -194,8 +194,8 @@ func (p *poster) errorItem(row store.Remittance, title string, errs []*edi.Error
 	for _, e := range errs {
 		ds = append(ds, errDetail{Position: e.Pos.String(), Message: e.Error()})
 	}
-	raw, err := json.Marshal(map[string]any{"remittance": row.ID, "trace": row.TraceNumber, "file": p.file.FileName, "errors": ds,
-		"action": "ask the payer for a corrected 835 or post the payment by hand"})
+	raw, err := json.Marshal(map[string]any{"remittance": row.ID, "trace": row.TraceNumber, "file": p.file.FileName, "inboundFileId": p.file.ID,
+		"errors": ds, "action": "ask the payer for a corrected 835 or post the payment by hand"})
 	if err != nil {
 		return err
 	}
@@ -805,10 +805,15 @@ func (p *poster) unmatched(row store.Remittance, cp store.ClaimPayment, x *x835.
 				{Account: AccountUnapplied, AmountCents: -cp.PaidCents, RemittanceID: &row.ID},
 			}})
 	}
-	raw, err := json.Marshal(map[string]any{"claimPayment": cp.ID, "patientControlNumber": cp.PatientControlNumber,
+	details := map[string]any{"claimPayment": cp.ID, "patientControlNumber": cp.PatientControlNumber,
 		"payerClaimControlNumber": cp.PayerClaimControlNumber, "patientLast": x.Patient.Last, "patientFirst": x.Patient.First,
 		"chargeCents": cp.ChargeCents, "paidCents": cp.PaidCents, "trace": row.TraceNumber, "position": x.Position.String(),
-		"action": "find the claim and apply the payment to it"})
+		"remittance": row.ID, "action": "find the claim and apply the payment to it"}
+	if p.file.ID != 0 {
+		// The 835 that raised the item, so that inbound show lists it.
+		details["file"], details["inboundFileId"] = p.file.FileName, p.file.ID
+	}
+	raw, err := json.Marshal(details)
 	if err != nil {
 		return err
 	}

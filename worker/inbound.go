@@ -449,11 +449,13 @@ type quarantineError struct {
 // holds; an 835 is also decoded in full, so that posting, which commits one
 // payment at a time, never stops half-way on a file that cannot be read.
 //
-// Envelope errors quarantine any file, guide errors an 835 or 271: they
-// post money and change coverage. An acknowledgment (999, 277CA) that
-// breaks its guide but has sound envelopes is applied and its guide errors
-// logged: it carries the payer's verdict on claims already sent, and
-// setting it aside would hide rejections from the billing team.
+// Envelope errors quarantine any file, guide errors an 835, 271 or 277
+// (277CA and claim status): they post money, change coverage or move
+// claims, and a 277CA off its guide may name the wrong claims or carry
+// the wrong verdict. A 999 that breaks its guide but has sound envelopes
+// is applied and its guide errors logged: it carries the translator's
+// verdict on the groups already sent, and billing's 999 application
+// checks what it names and sets aside a 999 it cannot trust.
 func (p *Pipeline) inspect(ctx context.Context, f store.InboundFile) (string, *quarantineError, error) {
 	return p.inspectContent(f, func() (io.ReadCloser, error) { return p.openContent(ctx, f) })
 }
@@ -473,7 +475,7 @@ func (p *Pipeline) inspectContent(f store.InboundFile, open func() (io.ReadClose
 	if !rep.Clean() {
 		var blocking, logged []*edi.Error
 		for _, e := range rep.AllErrors() {
-			if guide.FromGuide(e) && isAcknowledgmentSet(e.Pos, rep) {
+			if guide.FromGuide(e) && is999Set(e.Pos, rep) {
 				logged = append(logged, e)
 			} else {
 				blocking = append(blocking, e)
@@ -485,7 +487,7 @@ func (p *Pipeline) inspectContent(f store.InboundFile, open func() (io.ReadClose
 		case len(logged) == 0 || rep.ErrorCount() > len(logged):
 			return "", &quarantineError{ReasonSyntax, rep.Err()}, nil
 		}
-		p.log.Warn("acknowledgment breaks its implementation guide; applied", "clinic", f.ClinicID, "file", f.ID,
+		p.log.Warn("999 breaks its implementation guide; applied", "clinic", f.ClinicID, "file", f.ID,
 			"name", f.FileName, "errors", len(logged), "first", logged[0])
 	}
 	kind := ""
@@ -538,9 +540,8 @@ func (p *Pipeline) inspectContent(f store.InboundFile, open func() (io.ReadClose
 	return kind, nil, nil
 }
 
-// isAcknowledgmentSet reports whether the transaction set at pos is a 999
-// or 277 (claim acknowledgment).
-func isAcknowledgmentSet(pos edi.Position, rep *edi.ValidationReport) bool {
+// is999Set reports whether the transaction set at pos is a 999.
+func is999Set(pos edi.Position, rep *edi.ValidationReport) bool {
 	for _, ic := range rep.Interchanges {
 		if ic.ControlNumber != pos.Interchange {
 			continue
@@ -551,7 +552,7 @@ func isAcknowledgmentSet(pos edi.Position, rep *edi.ValidationReport) bool {
 			}
 			for _, s := range g.Sets {
 				if s.ControlNumber == pos.Set {
-					return s.ID == "999" || s.ID == "277"
+					return s.ID == "999"
 				}
 			}
 		}

@@ -15,8 +15,8 @@ import (
 )
 
 // TestInspectAppliesTheGuide: intake checks every file against its
-// implementation guide; guide errors quarantine an 835 but not an
-// acknowledgment, and a real payer's 835 without ST03 passes.
+// implementation guide; guide errors quarantine an 835 or a 277CA but not
+// a 999, and a real payer's 835 without ST03 passes.
 func TestInspectAppliesTheGuide(t *testing.T) {
 	const samples = "../fixtures/x12/samples/"
 	st := storetest.OpenSQLite(t, storetest.Options{})
@@ -30,7 +30,7 @@ func TestInspectAppliesTheGuide(t *testing.T) {
 	}{
 		{"real 835 without ST03", "835/jdavisp3-TigerShark__tests_5010-835-example-1.txt", kind835, "", ""},
 		{"835 missing BPR16", "835/LinuxForHealth-x12__src_tests_resources_835_005010X221A1_secondary-payment.835", "", ReasonSyntax, "BPR16 Check Issue or EFT Effective Date is required"},
-		{"277CA off its guide is applied", "277CA/imsweb-x12-parser__src_test_resources_277_5010_x12_277CA_rejected.txt", kindAck, "", ""},
+		{"277CA off its guide", "277CA/imsweb-x12-parser__src_test_resources_277_5010_x12_277CA_rejected.txt", "", ReasonSyntax, "STC Billing Provider Status Information is missing"},
 		{"999", "999/imsweb-x12-parser__src_test_resources_837_5010_x12_999_rejected.txt", kindAck, "", ""},
 	}
 	for _, tc := range tests {
