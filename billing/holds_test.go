@@ -363,3 +363,46 @@ func TestSamplesPassChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceReusedByAnotherFile: an 835 whose trace number (TRN02, TRN03)
+// another file already carried, with other content, is neither posted
+// twice nor dropped unseen: one remittance_error item names both files
+// (a regression test of the hostile corpus's trace collision).
+func TestTraceReusedByAnotherFile(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		c1, c2 := w.visit(w.pat), w.visit(w.pat2)
+		w.submitAll()
+		first := remit835{trace: "CHK9", isa: 51, claims: []*x835.ClaimPayment{paidVisit(c1.PatientControlNumber, "ICN1", 10000)}}.bytes(t)
+		rr, err := w.svc.PostRemittance(w.ctx, w.clinic.ID, w.inbound("first.835", first).ID, bytes.NewReader(first))
+		must(t, err)
+		if rr.Posted != 1 {
+			t.Fatalf("first: %+v", rr)
+		}
+		cash := w.balance(store.LedgerBalanceParams{Account: billing.AccountCash})
+		other := paidVisit(c2.PatientControlNumber, "ICN2", 10000)
+		other.Patient.Last, other.Patient.First = "SECOND", "SAM"
+		second := remit835{trace: "CHK9", isa: 52, claims: []*x835.ClaimPayment{other}}.bytes(t)
+		f := w.inbound("second.835", second)
+		for range 2 { // the same file twice raises one item
+			rr, err = w.svc.PostRemittance(w.ctx, w.clinic.ID, f.ID, bytes.NewReader(second))
+			must(t, err)
+			if rr.Posted != 0 || rr.AlreadyPosted != 1 {
+				t.Fatalf("second: %+v", rr)
+			}
+		}
+		if got := w.balance(store.LedgerBalanceParams{Account: billing.AccountCash}); got != cash {
+			t.Fatalf("cash %d after the second file, want %d", got, cash)
+		}
+		items := w.worklist(billing.WorkRemittanceError)
+		if len(items) != 1 || !strings.Contains(items[0].Title, "second.835 carries trace CHK9") {
+			t.Fatalf("items %+v", items)
+		}
+		var d struct {
+			InboundFileID int64 `json:"inboundFileId"`
+		}
+		if err := json.Unmarshal(items[0].Details, &d); err != nil || d.InboundFileID != f.ID {
+			t.Fatalf("item details %s: %v", items[0].Details, err)
+		}
+	})
+}

@@ -55,7 +55,13 @@ func (s *Service) postRun(ctx context.Context, clinicID int64, file store.Inboun
 				if !created && (row.PostedAt != nil || !sameFile(row, file)) {
 					skip = true
 					part.AlreadyPosted++
-					return nil
+					if sameFile(row, file) {
+						return nil // this file again: posted once
+					}
+					// Another file carries a payment already recorded
+					// under the same trace number: never posted twice,
+					// never dropped unseen.
+					return p.traceReusedItem(ctx, row, run.rem)
 				}
 			}
 			if skip {
@@ -202,6 +208,29 @@ func (p *poster) errorItem(row store.Remittance, title string, errs []*edi.Error
 	p.items = append(p.items, store.CreateWorklistItemParams{Kind: WorkRemittanceError, Priority: 3, PayerID: row.PayerID,
 		AmountCents: amount, Title: title, Details: raw, DedupeKey: "remit-error:" + strconv.FormatInt(row.ID, 10) + ":" + key})
 	return nil
+}
+
+// traceReusedItem raises one remittance_error item for a file whose 835
+// transaction set names a payment (TRN02 and TRN03) recorded before from
+// another file: what was posted stays, this file's copy is not posted, and a
+// person compares the two (a corrected 835 is sent under a new trace, a
+// reversal as CLP02 22).
+func (p *poster) traceReusedItem(ctx context.Context, row store.Remittance, rem *x835.Remittance) error {
+	first := ""
+	if row.InboundFileID != nil {
+		first = strconv.FormatInt(*row.InboundFileID, 10)
+	}
+	raw, err := json.Marshal(map[string]any{"remittance": row.ID, "trace": row.TraceNumber, "file": p.file.FileName,
+		"inboundFileId": p.file.ID, "firstInboundFileId": first, "paidCents": rem.TotalPaidCents, "firstPaidCents": row.PaymentCents,
+		"action": "compare the two files; ask the payer for a corrected 835 under a new trace number, or post by hand"})
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("835 %s carries trace %s, already recorded from inbound file %s with other content; not posted",
+		p.file.FileName, row.TraceNumber, first)
+	return p.tx.CreateWorklistItems(ctx, store.CreateWorklistItemsParams{ClinicID: p.clinicID, Items: []store.CreateWorklistItemParams{{
+		Kind: WorkRemittanceError, Priority: 2, PayerID: row.PayerID, AmountCents: rem.TotalPaidCents, Title: title, Details: raw,
+		DedupeKey: "trace-reused:" + strconv.FormatInt(row.ID, 10) + ":" + strconv.FormatInt(p.file.ID, 10)}}})
 }
 
 // claimPayment posts one claim payment (a released hold) in p.tx.
