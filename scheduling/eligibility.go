@@ -292,12 +292,7 @@ func (s *Service) writeBatch(ctx context.Context, tx store.Tx, clinic store.Clin
 	var reqs []*x270.Request
 	for start := 0; start < len(qs); start += MaxInquiriesPerSet {
 		part := qs[start:min(start+MaxInquiriesPerSet, len(qs))]
-		req := &x270.Request{
-			ReferenceID: batchReference(asOf.In(s.cfg.Location), cn.Interchange),
-			Created:     now,
-			Source:      x270.Entity{EntityCode: "PR", EntityType: "2", Last: strings.ToUpper(rp.Name), IDQualifier: "PI", ID: rp.ID},
-			Receiver:    x270.Entity{EntityCode: "1P", EntityType: "2", Last: strings.ToUpper(clinic.Name), IDQualifier: "XX", ID: clinic.NPI},
-		}
+		req := newRequest(rp, clinic, batchReference(asOf.In(s.cfg.Location), cn.Interchange), now)
 		for _, q := range part {
 			trn := TraceNumber{CoverageID: q.coverage.ID, ServiceDate: q.date, Interchange: cn.Interchange}.String()
 			req.Inquiries = append(req.Inquiries, s.inquiry(q, trn, originator))
@@ -306,10 +301,7 @@ func (s *Service) writeBatch(ctx context.Context, tx store.Tx, clinic store.Clin
 		}
 		reqs = append(reqs, req)
 	}
-	usage := cmp.Or(s.cfg.Usage, string(rp.Usage))
-	isa := edi.ISAHeader{SenderQualifier: env.SenderQualifier, SenderID: env.SenderID, ReceiverQualifier: env.ReceiverQualifier,
-		ReceiverID: env.ReceiverID, Time: now, ControlNumber: cn.Interchange, Usage: usage}
-	gs := edi.GSHeader{SenderCode: env.GSSender, ReceiverCode: env.GSReceiver, Time: now, ControlNumber: cn.FirstGroup}
+	isa, gs := s.envelope(rp, cn, now)
 	var buf bytes.Buffer
 	if err := x270.EncodeRequests(&buf, isa, gs, reqs...); err != nil {
 		return nil, already, err
@@ -333,6 +325,27 @@ func (s *Service) writeBatch(ctx context.Context, tx store.Tx, clinic store.Clin
 	_, err = tx.AppendAuditEvent(ctx, store.AppendAuditEventParams{Actor: DefaultActor, Action: "eligibility.batch",
 		EntityType: "interchange", EntityID: strconv.FormatInt(ic.ID, 10), Details: details})
 	return batch, already, err
+}
+
+// newRequest is a 270 transaction set from the clinic (Loop 2100B, by NPI)
+// to the payer (Loop 2100A, by payer ID), without inquiries.
+func newRequest(rp *payers.Payer, clinic store.Clinic, reference string, now time.Time) *x270.Request {
+	return &x270.Request{
+		ReferenceID: reference,
+		Created:     now,
+		Source:      x270.Entity{EntityCode: "PR", EntityType: "2", Last: strings.ToUpper(rp.Name), IDQualifier: "PI", ID: rp.ID},
+		Receiver:    x270.Entity{EntityCode: "1P", EntityType: "2", Last: strings.ToUpper(clinic.Name), IDQualifier: "XX", ID: clinic.NPI},
+	}
+}
+
+// envelope is the ISA and GS of a 270 interchange to the payer with the
+// control numbers cn; ISA15 is Config.Usage, else the payer's.
+func (s *Service) envelope(rp *payers.Payer, cn store.ControlNumbers, now time.Time) (edi.ISAHeader, edi.GSHeader) {
+	env := rp.Envelope
+	isa := edi.ISAHeader{SenderQualifier: env.SenderQualifier, SenderID: env.SenderID, ReceiverQualifier: env.ReceiverQualifier,
+		ReceiverID: env.ReceiverID, Time: now, ControlNumber: cn.Interchange, Usage: cmp.Or(s.cfg.Usage, string(rp.Usage))}
+	gs := edi.GSHeader{SenderCode: env.GSSender, ReceiverCode: env.GSReceiver, Time: now, ControlNumber: cn.FirstGroup}
+	return isa, gs
 }
 
 // inquiry builds a 270 inquiry: Loop 2100C for the subscriber and, when the

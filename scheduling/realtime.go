@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/edi/x270"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/store"
@@ -155,16 +153,9 @@ func (s *Service) CheckEligibilityNow(ctx context.Context, p RealTimeParams) (Re
 	q := &pending{coverage: c, patient: pt, date: date}
 	in := s.inquiry(q, res.TraceNumber, originator)
 	in.ServiceTypes = []string{st}
-	req := &x270.Request{
-		ReferenceID: "R" + strconv.FormatInt(cn.Interchange, 10),
-		Created:     now,
-		Source:      x270.Entity{EntityCode: "PR", EntityType: "2", Last: strings.ToUpper(rp.Name), IDQualifier: "PI", ID: rp.ID},
-		Receiver:    x270.Entity{EntityCode: "1P", EntityType: "2", Last: strings.ToUpper(clinic.Name), IDQualifier: "XX", ID: clinic.NPI},
-		Inquiries:   []x270.Inquiry{in},
-	}
-	isa := edi.ISAHeader{SenderQualifier: env.SenderQualifier, SenderID: env.SenderID, ReceiverQualifier: env.ReceiverQualifier,
-		ReceiverID: env.ReceiverID, Time: now, ControlNumber: cn.Interchange, Usage: cmp.Or(s.cfg.Usage, string(rp.Usage))}
-	gs := edi.GSHeader{SenderCode: env.GSSender, ReceiverCode: env.GSReceiver, Time: now, ControlNumber: cn.FirstGroup}
+	req := newRequest(rp, clinic, "R"+strconv.FormatInt(cn.Interchange, 10), now)
+	req.Inquiries = []x270.Inquiry{in}
+	isa, gs := s.envelope(rp, cn, now)
 	var buf bytes.Buffer
 	if err := x270.EncodeRequests(&buf, isa, gs, req); err != nil {
 		return res, err
