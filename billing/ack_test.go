@@ -30,7 +30,7 @@ func TestAcknowledgmentAfterRemittance(t *testing.T) {
 		{"paid", func(pcn string) *x835.ClaimPayment { return paidVisit(pcn, "", 10000) }, claim.StatusPaid,
 			claimLedger{charge: 17500, cash: 12000, contractual: 3500, patientAR: 2000}},
 		{"denied", func(pcn string) *x835.ClaimPayment { return deniedVisit(pcn, "", "CO", "50") }, claim.StatusDenied,
-			claimLedger{charge: 17500, contractual: 17500}},
+			claimLedger{charge: 17500, denied: 17500}},
 	}
 	for _, rm := range remits {
 		for _, ackFirst := range []bool{false, true} {
@@ -103,7 +103,7 @@ func TestAcknowledgmentAfterRemittance(t *testing.T) {
 						t.Fatalf("late rejection items %+v", items)
 					}
 					if l := w.claimLedger(c.ID); l.charge != rm.ledger.charge || l.cash != rm.ledger.cash || l.contractual != rm.ledger.contractual ||
-						l.patientAR != rm.ledger.patientAR || l.insuranceAR != 0 {
+						l.patientAR != rm.ledger.patientAR || l.denied != rm.ledger.denied || l.insuranceAR != 0 {
 						t.Errorf("ledger %+v, want %+v", l, rm.ledger)
 					}
 					checkLedger(t, w)

@@ -14,6 +14,9 @@ import (
 // claimLedger is what the ledger holds for one claim, by account.
 type claimLedger struct {
 	charge, cash, contractual, other, patientAR, insuranceAR int64
+	// denied is the claim's denied A/R (still owed, marked denied);
+	// writeOff what staff wrote off.
+	denied, writeOff int64
 	// patientResponsibility is the patient A/R the claim's 835s posted
 	// (whether it stayed with the patient or moved on to a secondary
 	// claim); billed is a secondary claim's opening insurance A/R, the
@@ -21,8 +24,7 @@ type claimLedger struct {
 	patientResponsibility, billed int64
 }
 
-// claimLedger sums a claim's ledger entries. The tests using it write
-// nothing off.
+// claimLedger sums a claim's ledger entries.
 func (w *world) claimLedger(claimID int64) claimLedger {
 	w.t.Helper()
 	es, err := w.st.ListLedgerEntries(w.ctx, store.ListLedgerEntriesParams{ClinicID: w.clinic.ID, ClaimID: claimID})
@@ -44,6 +46,10 @@ func (w *world) claimLedger(claimID int64) claimLedger {
 			if e.RemittanceID != nil {
 				l.patientResponsibility += e.AmountCents
 			}
+		case billing.AccountDeniedAR:
+			l.denied += e.AmountCents
+		case billing.AccountWriteOff:
+			l.writeOff += e.AmountCents
 		case billing.AccountInsuranceAR:
 			l.insuranceAR += e.AmountCents
 			if e.RemittanceID == nil {
@@ -59,24 +65,29 @@ func (w *world) claimLedger(claimID int64) claimLedger {
 
 // checkPrimary asserts, for a primary claim, charge = insurance
 // payments + adjustments + patient responsibility (kept or transferred to
-// the secondary) + outstanding insurance A/R, both from the ledger and from
-// the 835 claim payments posted to it (the demo's formula); no A/R account
-// of the claim is negative.
+// the secondary) + write-offs + outstanding insurance A/R (denied A/R
+// included, wantAR in all), from the ledger, and, for a claim nobody wrote
+// off, from the 835 claim payments posted to it (the demo's formula, where
+// a denied amount still open counts once, as the 835's adjustment); no A/R
+// account of the claim is negative.
 func checkPrimary(t *testing.T, w *world, c store.Claim, wantAR int64) {
 	t.Helper()
 	l := w.claimLedger(c.ID)
 	if l.charge != c.TotalChargeCents {
 		t.Errorf("%s: revenue %d, charge %d", c.PatientControlNumber, l.charge, c.TotalChargeCents)
 	}
-	if got := l.cash + l.contractual + l.other + l.patientResponsibility + l.insuranceAR; got != c.TotalChargeCents {
-		t.Errorf("%s: ledger: charge %d != payments + adjustments + patient responsibility + outstanding %d (%+v)",
+	if got := l.cash + l.contractual + l.other + l.patientResponsibility + l.writeOff + l.insuranceAR + l.denied; got != c.TotalChargeCents {
+		t.Errorf("%s: ledger: charge %d != payments + adjustments + patient responsibility + write-offs + outstanding %d (%+v)",
 			c.PatientControlNumber, c.TotalChargeCents, got, l)
 	}
-	if l.insuranceAR != wantAR {
-		t.Errorf("%s: insurance A/R %d, want %d", c.PatientControlNumber, l.insuranceAR, wantAR)
+	if l.insuranceAR+l.denied != wantAR {
+		t.Errorf("%s: insurance A/R %d (denied %d), want %d", c.PatientControlNumber, l.insuranceAR+l.denied, l.denied, wantAR)
 	}
-	if l.insuranceAR < 0 || l.patientAR < 0 {
+	if l.insuranceAR < 0 || l.patientAR < 0 || l.denied < 0 {
 		t.Errorf("%s: negative A/R %+v", c.PatientControlNumber, l)
+	}
+	if l.writeOff != 0 {
+		return
 	}
 	pays, err := w.st.ListClaimPayments(w.ctx, store.ListClaimPaymentsParams{ClinicID: w.clinic.ID, ClaimID: c.ID})
 	must(t, err)
@@ -191,19 +202,23 @@ func TestClaimsBalance(t *testing.T) {
 			}
 		}
 
-		// The CO-50 denial is adjusted off as the payer reported it; the
-		// PR-204 denial is the patient's.
-		if l := w.claimLedger(denied.ID); l.contractual != 17500 || l.insuranceAR != 0 {
+		// The CO-50 denial stays owed, in denied A/R; the PR-204 denial is
+		// the patient's; the CO-97 line of the partly paid claim stays
+		// owed too, its CO-45 is adjusted.
+		if l := w.claimLedger(denied.ID); l.contractual != 0 || l.denied != 17500 || l.insuranceAR != 0 {
 			t.Errorf("CO-50 denial: %+v", l)
 		}
 		if l := w.claimLedger(prDenied.ID); l.patientAR != 17500 || l.insuranceAR != 0 {
 			t.Errorf("PR-204 denial: %+v", l)
 		}
-		if l := w.claimLedger(partial.ID); l.cash != 8000 || l.contractual != 2500+5000 || l.patientAR != 2000 {
+		if l := w.claimLedger(partial.ID); l.cash != 8000 || l.contractual != 2500 || l.denied != 5000 || l.patientAR != 2000 {
 			t.Errorf("partly paid: %+v", l)
 		}
-		for _, c := range []store.Claim{denied, prDenied, partial, primary} {
-			checkPrimary(t, w, w.claim(c.ID), 0)
+		for _, c := range []struct {
+			c  store.Claim
+			ar int64
+		}{{denied, 17500}, {prDenied, 0}, {partial, 5000}, {primary, 0}} {
+			checkPrimary(t, w, w.claim(c.c.ID), c.ar)
 		}
 		sec := w.claim(rr.SecondaryClaims[0])
 		if l := w.claimLedger(sec.ID); l.insuranceAR != 2000 || l.billed != 2000 {
@@ -311,7 +326,7 @@ func TestDenialOverturned(t *testing.T) {
 				c := w.visit(w.pat)
 				w.submitAll()
 				w.post("CHK1", deniedVisit(c.PatientControlNumber, "ICN1", "CO", "50"))
-				checkPrimary(t, w, w.claim(c.ID), 0)
+				checkPrimary(t, w, w.claim(c.ID), 17500)
 				var cps []*x835.ClaimPayment
 				if withReversal {
 					rev := deniedVisit(c.PatientControlNumber, "ICN1", "CO", "50")

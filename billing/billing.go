@@ -45,10 +45,18 @@ var (
 // Ledger accounts. Debits are positive. A claim's charge debits insurance
 // A/R; payments, adjustments and transfers move it out, so for every
 // encounter: charge = insurance payments + contractual and other adjustments +
-// patient responsibility + write-offs + outstanding insurance A/R.
+// patient responsibility + write-offs + outstanding insurance A/R (denied
+// A/R included).
 const (
 	// AccountInsuranceAR is what payers owe, per claim.
 	AccountInsuranceAR = "ar_insurance"
+	// AccountDeniedAR is what payers owe on amounts they denied (CAS
+	// adjustments for other than a contractual reason, claim.ContractualCARC),
+	// per claim: insurance A/R still open, marked denied, until a person
+	// writes it off, an appeal's outcome or a correction moves it, or the
+	// payer reprocesses the claim. Insurance A/R in reports is
+	// AccountInsuranceAR plus AccountDeniedAR.
+	AccountDeniedAR = "ar_insurance_denied"
 	// AccountPatientAR is what patients owe (patient responsibility less
 	// patient payments), per patient and claim.
 	AccountPatientAR = "ar_patient"

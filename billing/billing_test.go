@@ -82,7 +82,7 @@ func checkLedger(t *testing.T, w *world) {
 	charges := -w.balance(store.LedgerBalanceParams{Account: billing.AccountRevenue})
 	var out int64
 	for _, a := range []string{billing.AccountCash, billing.AccountContractual, billing.AccountOtherAdjustment, billing.AccountPatientAR,
-		billing.AccountInsuranceAR, billing.AccountWriteOff} {
+		billing.AccountInsuranceAR, billing.AccountDeniedAR, billing.AccountWriteOff} {
 		out += w.balance(store.LedgerBalanceParams{Account: a})
 	}
 	// Unapplied cash sits in cash and in unapplied_cash; patient payments
@@ -172,11 +172,11 @@ func TestFullPath(t *testing.T) {
 				t.Errorf("claim 1 %s = %d, want %d", acct, got, cents)
 			}
 		}
-		if got := w.balance(store.LedgerBalanceParams{Account: billing.AccountInsuranceAR, ClaimID: c2.ID}); got != 0 {
-			t.Errorf("denied claim's A/R %d, want 0 (CO-50 posted as adjusted; the denial item carries the appeal)", got)
+		if got := w.balance(store.LedgerBalanceParams{Account: billing.AccountDeniedAR, ClaimID: c2.ID}); got != 17500 {
+			t.Errorf("denied claim's denied A/R %d, want 17500 (CO-50 stays owed until worked)", got)
 		}
-		if got := w.balance(store.LedgerBalanceParams{Account: billing.AccountContractual, ClaimID: c2.ID}); got != 17500 {
-			t.Errorf("denied claim's contractual adjustment %d, want 17500", got)
+		if got := w.balance(store.LedgerBalanceParams{Account: billing.AccountContractual, ClaimID: c2.ID}); got != 0 {
+			t.Errorf("denied claim's contractual adjustment %d, want 0", got)
 		}
 		items := w.worklist(store.WorkDenial)
 		if len(items) != 1 || !strings.Contains(items[0].Title, "CO-50") || !strings.Contains(string(items[0].Details), "appeal with records") {
@@ -204,7 +204,7 @@ func TestFullPath(t *testing.T) {
 		must(t, err)
 		var out strings.Builder
 		must(t, billing.WriteStatement(&out, stmt))
-		for _, s := range []string{"Patient: Sample, Pat (MRN MRN-1)", "99213", "87880-QW", "Insurance paid", "-$120.00", "-$175.00",
+		for _, s := range []string{"Patient: Sample, Pat (MRN MRN-1)", "99213", "87880-QW", "Insurance paid", "-$120.00", "Pending with insurance", "$175.00",
 			"Payments and credits", "-$5.00\nBALANCE DUE", " $15.00\n"} {
 			if !strings.Contains(out.String(), s) {
 				t.Errorf("statement lacks %q:\n%s", s, out.String())

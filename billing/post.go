@@ -709,19 +709,20 @@ func (p *poster) holdPayment(row store.Remittance, c *store.Claim, cp *x835.Clai
 // reopenDenial reverses the posting of a denial that a later payment of the
 // same claim replaces (an appeal won, the claim reprocessed) when the payer
 // sent no reversal (CLP02 22) of it: the denied amount goes back to
-// insurance A/R, so the new payment settles it.
+// insurance A/R (under the denial's reopenKey, so not twice when a person
+// already reopened it), and so does what the denial adjusted, so the new
+// payment settles the whole claim.
 func (p *poster) reopenDenial(row store.Remittance, c store.Claim, denial store.ClaimPayment) {
-	lines := ledgerLines(denial, c.PatientID, denial.RemittanceID)
-	if len(lines) < 2 {
-		return
+	denied, rest := splitDenied(ledgerLines(denial, c.PatientID, denial.RemittanceID))
+	desc := "denial " + strconv.FormatInt(denial.ID, 10) + " replaced by a later payment " + c.PatientControlNumber
+	if denied != nil {
+		p.ledger = append(p.ledger, store.PostLedgerTransactionParams{IdempotencyKey: reopenKey(denial.ID), Description: desc,
+			EffectiveDate: row.PaymentDate, Lines: negated(denied, &row.ID)})
 	}
-	for i := range lines {
-		lines[i].AmountCents = -lines[i].AmountCents
-		lines[i].RemittanceID = &row.ID
+	if rest != nil {
+		p.ledger = append(p.ledger, store.PostLedgerTransactionParams{IdempotencyKey: "supersede:" + strconv.FormatInt(denial.ID, 10),
+			Description: desc, EffectiveDate: row.PaymentDate, Lines: negated(rest, &row.ID)})
 	}
-	p.ledger = append(p.ledger, store.PostLedgerTransactionParams{IdempotencyKey: "reopen:" + strconv.FormatInt(denial.ID, 10),
-		Description:   "denial " + strconv.FormatInt(denial.ID, 10) + " replaced by a later payment " + c.PatientControlNumber,
-		EffectiveDate: row.PaymentDate, Lines: lines})
 }
 
 // postLedger adds the ledger transaction of a claim payment.
@@ -862,11 +863,15 @@ func (p *poster) reversal(row store.Remittance, c store.Claim, cp store.ClaimPay
 		return p.errorItem(row, "Reversal with nothing to reverse: "+c.PatientControlNumber, []*edi.Error{e}, cp.PaidCents, "rev:"+strconv.FormatInt(cp.ID, 10))
 	}
 	p.res.Reversals++
-	lines := ledgerLines(*orig, c.PatientID, orig.RemittanceID)
-	for i := range lines {
-		lines[i].AmountCents = -lines[i].AmountCents
-		lines[i].RemittanceID = &row.ID
+	// The denied part is reopened under the payment's reopenKey: not a
+	// second time when a person already moved it back to insurance A/R
+	// (an appeal won, a correction).
+	denied, rest := splitDenied(ledgerLines(*orig, c.PatientID, orig.RemittanceID))
+	desc := "reversal of payment " + strconv.FormatInt(orig.ID, 10) + " " + c.PatientControlNumber
+	if denied != nil {
+		p.ledger = append(p.ledger, store.PostLedgerTransactionParams{IdempotencyKey: reopenKey(orig.ID), Description: desc,
+			EffectiveDate: row.PaymentDate, Lines: negated(denied, &row.ID)})
 	}
-	p.postLedger(cp, "reversal of payment "+strconv.FormatInt(orig.ID, 10)+" "+c.PatientControlNumber, row.PaymentDate, lines)
+	p.postLedger(cp, desc, row.PaymentDate, negated(rest, &row.ID))
 	return p.move(&c, claim.StatusAccepted, "835 reversal (CLP02 22) trace "+row.TraceNumber)
 }

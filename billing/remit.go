@@ -68,6 +68,12 @@ type paymentDocument struct {
 	// successful appeal without a CLP02 22 reversal of the denial): the
 	// denial's posting was reversed before this payment was posted.
 	Supersedes int64 `json:"supersedes,omitempty"`
+	// DeniedOpen is set on every payment posted under the rule that keeps
+	// denied amounts open (see ledgerLines): its adjustments for other
+	// than contractual reasons went to denied A/R, not to an adjustment
+	// account. A payment posted before that rule lacks it, so its reversal
+	// still negates exactly what it posted.
+	DeniedOpen bool `json:"deniedOpen,omitempty"`
 }
 
 // paidLine is one 835 service line (Loop 2110).
@@ -320,7 +326,7 @@ func claimPaymentParams(row store.Remittance, cp *x835.ClaimPayment) (store.Crea
 	params := store.CreateClaimPaymentParams{RemittanceID: row.ID, PatientControlNumber: cp.PatientControlNumber, StatusCode: cp.Status,
 		ChargeCents: cp.ChargeCents, PaidCents: cp.PaidCents, PatientResponsibilityCents: cp.PatientResponsibilityCents,
 		PayerClaimControlNumber: cp.PayerClaimControlNumber}
-	doc := paymentDocument{Kind: strings.ToLower(cp.Kind.String()), Remarks: cp.RemarkCodes(), Position: cp.Position.String()}
+	doc := paymentDocument{Kind: strings.ToLower(cp.Kind.String()), Remarks: cp.RemarkCodes(), Position: cp.Position.String(), DeniedOpen: true}
 	doc.ServiceDate, doc.ServiceThrough = serviceSpan(cp)
 	for _, a := range cp.Adjustments {
 		params.Adjustments = append(params.Adjustments, adjustment(0, a))
@@ -375,17 +381,22 @@ func serviceDate(cp *x835.ClaimPayment) claim.Date {
 }
 
 // ledgerLines are the ledger lines of a posted claim payment, all against
-// the claim's insurance A/R: CLP04 payment to cash, CAS group CO to
-// contractual adjustments, PR to patient A/R, OA, PI and CR to other
-// adjustments. So for every claim, charge = insurance payments + adjustments
-// + patient responsibility + outstanding insurance A/R.
+// the claim's insurance A/R: CLP04 payment to cash, CAS adjustments for a
+// contractual reason (claim.ContractualCARC: CO-45 and its kin) to
+// contractual adjustments (group CO) or other adjustments (OA, PI, CR), PR
+// to patient A/R, and every other adjustment (a denial reason: CO-197,
+// CO-50, OA-18, PI-16, ...) to denied A/R, AccountDeniedAR. So for every
+// claim, charge = insurance payments + adjustments + patient responsibility
+// + write-offs + outstanding insurance A/R, denied A/R included.
 //
-// A denial (CLP02 4) is posted like any other adjudication: the payer's CO
-// adjustment (CO-50, CO-197, ...) is posted as reported, leaving no
-// insurance A/R, and a PR denial (PR-204) moves the charge to patient A/R.
-// The denial worklist item, not the A/R, carries the appeal; if the appeal
-// succeeds, the payer's reversal (CLP02 22), or failing that the next
-// payment of the claim, reverses the denial's posting (see reopenDenial).
+// A denied amount is not adjusted away: it stays owed, in denied A/R, until
+// a person writes it off, records the appeal's outcome (won: back to
+// insurance A/R awaiting payment; lost: written off or billed to the
+// patient), or corrects or voids the claim (see ReopenDenialsTx), or the
+// payer reverses (CLP02 22) or reprocesses the denial: the denied part of a
+// payment is reopened under its own idempotency key (reopenKey), so it
+// moves back to insurance A/R once, whichever of these comes first (see
+// splitDenied).
 //
 // On a secondary claim, whose insurance A/R holds only the primary's patient
 // responsibility, the adjustments the secondary payer reports for the prior
@@ -396,12 +407,14 @@ func serviceDate(cp *x835.ClaimPayment) claim.Date {
 // the claim still balances). What the
 // secondary pays beyond the balance it was billed is a credit balance, to
 // refund. The result depends only on the stored payment, so a reversal
-// recomputes and negates it exactly.
+// recomputes and negates it exactly; a payment stored without DeniedOpen
+// (posted before denied amounts were kept open) posts every CO adjustment
+// as contractual and OA, PI and CR as other adjustments, as it did then.
 func ledgerLines(cp store.ClaimPayment, patientID, remittanceID int64) []store.LedgerLine {
 	claimID := cp.ClaimID
 	var doc paymentDocument
 	_ = json.Unmarshal(cp.Document, &doc)
-	var byAccount [4]int64 // cash, contractual, patient, other
+	var byAccount [5]int64 // cash, contractual, patient, other, denied
 	byAccount[0] = cp.PaidCents
 	prior := doc.PriorPayerCents
 	absorb := func(amount int64) int64 {
@@ -431,16 +444,18 @@ func ledgerLines(cp store.ClaimPayment, patientID, remittanceID int64) []store.L
 		}
 	}
 	for i, a := range cp.Adjustments {
-		switch a.GroupCode {
-		case "CO":
-			byAccount[1] += adjs[i]
-		case "PR":
+		switch {
+		case a.GroupCode == "PR":
 			byAccount[2] += adjs[i]
+		case doc.DeniedOpen && adjs[i] > 0 && !claim.ContractualCARC(a.ReasonCode):
+			byAccount[4] += adjs[i]
+		case a.GroupCode == "CO":
+			byAccount[1] += adjs[i]
 		default:
 			byAccount[3] += adjs[i]
 		}
 	}
-	accounts := [4]string{AccountCash, AccountContractual, AccountPatientAR, AccountOtherAdjustment}
+	accounts := [5]string{AccountCash, AccountContractual, AccountPatientAR, AccountOtherAdjustment, AccountDeniedAR}
 	var lines []store.LedgerLine
 	var total int64
 	for i, acct := range accounts {
@@ -455,6 +470,59 @@ func ledgerLines(cp store.ClaimPayment, patientID, remittanceID int64) []store.L
 	}
 	return lines
 }
+
+// splitDenied splits a payment's ledger lines (ledgerLines) into the move
+// of its denied amount from insurance A/R to denied A/R (nil when it denied
+// nothing) and the rest.
+func splitDenied(lines []store.LedgerLine) (denied, rest []store.LedgerLine) {
+	var amount int64
+	for _, l := range lines {
+		if l.Account == AccountDeniedAR {
+			amount += l.AmountCents
+		}
+	}
+	if amount == 0 {
+		return nil, lines
+	}
+	for _, l := range lines {
+		switch l.Account {
+		case AccountDeniedAR:
+			denied = append(denied, l)
+			continue
+		case AccountInsuranceAR:
+			d := l
+			d.AmountCents = -amount
+			denied = append(denied, d)
+			l.AmountCents += amount
+			if l.AmountCents == 0 {
+				continue
+			}
+		}
+		rest = append(rest, l)
+	}
+	if len(rest) < 2 {
+		rest = nil
+	}
+	return denied, rest
+}
+
+// negated returns lines with every amount negated and the remittance set to
+// remittanceID (nil: none).
+func negated(lines []store.LedgerLine, remittanceID *int64) []store.LedgerLine {
+	out := make([]store.LedgerLine, len(lines))
+	for i, l := range lines {
+		l.AmountCents = -l.AmountCents
+		l.RemittanceID = remittanceID
+		out[i] = l
+	}
+	return out
+}
+
+// reopenKey is the idempotency key of the transaction that moves the denied
+// amount of claim payment id back from denied A/R to insurance A/R: the
+// payer's reversal or reprocessing of the denial and a person's appeal won,
+// correction or void post it under the same key, so it is posted once.
+func reopenKey(id int64) string { return "reopen:" + strconv.FormatInt(id, 10) }
 
 // priorPayerCents is the part of a claim's charge (CLP03 charge) its prior
 // payers settled: for a claim billed with other payers' adjudication (Loop
@@ -521,24 +589,33 @@ func containsInt(xs []int, x int) bool {
 // non-reversal payment not yet reversed or superseded: the payment a
 // reversal takes back, or the denial a new payment replaces.
 func lastOpenPayment(cps []store.ClaimPayment) *store.ClaimPayment {
-	reversed := make(map[int64]bool)
+	closed := closedPayments(cps)
+	for i := len(cps) - 1; i >= 0; i-- {
+		x := cps[i]
+		if !isReversalPayment(x) && !closed[x.ID] {
+			return &x
+		}
+	}
+	return nil
+}
+
+func isReversalPayment(x store.ClaimPayment) bool { return x.StatusCode == x835.StatusReversal }
+
+// closedPayments are the IDs of the payments among cps that a reversal
+// reversed or a later payment superseded.
+func closedPayments(cps []store.ClaimPayment) map[int64]bool {
+	closed := make(map[int64]bool)
 	for _, x := range cps {
 		var d paymentDocument
 		if json.Unmarshal(x.Document, &d) != nil {
 			continue
 		}
-		if x.StatusCode == x835.StatusReversal && d.Reverses != 0 {
-			reversed[d.Reverses] = true
+		if isReversalPayment(x) && d.Reverses != 0 {
+			closed[d.Reverses] = true
 		}
 		if d.Supersedes != 0 {
-			reversed[d.Supersedes] = true
+			closed[d.Supersedes] = true
 		}
 	}
-	for i := len(cps) - 1; i >= 0; i-- {
-		x := cps[i]
-		if x.StatusCode != x835.StatusReversal && !reversed[x.ID] {
-			return &x
-		}
-	}
-	return nil
+	return closed
 }

@@ -201,7 +201,7 @@ func (s *Service) Statement(ctx context.Context, clinicID, patientID int64) (*St
 			} else {
 				v.PatientResponsibilityCents += e.AmountCents
 			}
-		case AccountInsuranceAR:
+		case AccountInsuranceAR, AccountDeniedAR:
 			v.PendingInsuranceCents += e.AmountCents
 		case AccountWriteOff:
 			v.AdjustmentCents += e.AmountCents

@@ -14,8 +14,9 @@ import (
 // Write-off sentinels; a *WriteOffError wraps one of them.
 var (
 	// ErrNothingToWriteOff: the balance a write-off would reduce is already
-	// zero (or a credit), e.g. a denial whose contractual adjustment (CAS
-	// group CO) cleared the insurance A/R.
+	// zero (or a credit), e.g. a claim paid in full, or a denial posted
+	// before denied amounts were kept open (its CO adjustment cleared the
+	// insurance A/R).
 	ErrNothingToWriteOff = errors.New("billing: nothing to write off")
 	// ErrWriteOffExceedsBalance: the write-off is larger than the balance
 	// outstanding.
@@ -32,7 +33,8 @@ type WriteOffError struct {
 	Status claim.Status
 	// Account is AccountInsuranceAR or AccountPatientAR.
 	Account string
-	// BalanceCents is what can be written off from Account (for the
+	// BalanceCents is what can be written off from Account (from
+	// insurance A/R, denied A/R included; for the
 	// patient balance, the claim's patient A/R capped by what the patient
 	// owes in all).
 	BalanceCents int64
@@ -55,7 +57,7 @@ func (e *WriteOffError) Error() string {
 			why = " (the patient's payments cover it)"
 		}
 	} else if e.Status == claim.StatusDenied {
-		why = " (the denial's adjustments cleared it)"
+		why = " (the denied amount was written off, billed to the patient or adjusted)"
 	}
 	if e.BalanceCents < 0 {
 		return fmt.Sprintf("claim %d (%s): the %s balance is a credit of %s%s; nothing to write off (refund it instead)", e.ClaimID,
@@ -107,9 +109,12 @@ type WriteOffResult struct {
 // WriteOff writes off part of a claim's balance, as staff do: from
 // insurance A/R (a balance not worth pursuing with the payer) or, with
 // fromPatient, from the patient's balance of the claim. The amount must be
-// positive and at most what is outstanding: a denied claim whose
-// contractual adjustment already cleared its insurance A/R has nothing to
-// write off (a *WriteOffError wrapping ErrNothingToWriteOff says so).
+// positive and at most what is outstanding, insurance A/R counting the
+// claim's denied A/R (AccountDeniedAR), which is written off first: a
+// denial keeps its denied amount open for this. A denial posted before
+// denied amounts were kept open (its CO adjustment cleared the insurance
+// A/R) has nothing to write off (a *WriteOffError wrapping
+// ErrNothingToWriteOff says so).
 // Reference makes it idempotent.
 func (s *Service) WriteOff(ctx context.Context, clinicID, claimID, amountCents int64, fromPatient bool, reference string) error {
 	if amountCents <= 0 {
@@ -124,7 +129,8 @@ func (s *Service) WriteOff(ctx context.Context, clinicID, claimID, amountCents i
 // WriteOffTx is WriteOff inside the caller's transaction, so the caller
 // posts the write-off together with its own rows (an audit event, resolved
 // worklist items). It posts the write-off account debited and the claim's
-// insurance or patient A/R credited. On error the caller must roll the
+// insurance or patient A/R credited (from insurance, its denied A/R
+// first). On error the caller must roll the
 // transaction back (store.Store.InTx does when its function fails).
 //
 // The patient balance that can be written off is the claim's patient A/R,
@@ -147,6 +153,13 @@ func (s *Service) WriteOffTx(ctx context.Context, tx store.Tx, p WriteOffParams)
 	balance, err := tx.LedgerBalance(ctx, store.LedgerBalanceParams{ClinicID: c.ClinicID, Account: res.Account, ClaimID: c.ID})
 	if err != nil {
 		return res, err
+	}
+	var denied int64 // the claim's denied A/R, written off first
+	if !p.FromPatient {
+		if denied, err = DeniedBalance(ctx, tx, c.ID); err != nil {
+			return res, err
+		}
+		balance += denied
 	}
 	paidByPatient := false
 	if p.FromPatient {
@@ -184,10 +197,7 @@ func (s *Service) WriteOffTx(ctx context.Context, tx store.Tx, p WriteOffParams)
 	// whether its reference was posted before (a retry): then it changed
 	// nothing and succeeds; else the caller rolls the posting back.
 	posted, created, err := tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: c.ClinicID, IdempotencyKey: "write-off:" + p.Reference,
-		Description: desc, EffectiveDate: date, Lines: []store.LedgerLine{
-			{Account: AccountWriteOff, AmountCents: amount, ClaimID: &c.ID, PatientID: &c.PatientID},
-			{Account: res.Account, AmountCents: -amount, ClaimID: &c.ID, PatientID: &c.PatientID},
-		}})
+		Description: desc, EffectiveDate: date, Lines: writeOffLines(c, res.Account, amount, denied)})
 	if err != nil {
 		return res, err
 	}
@@ -205,4 +215,19 @@ func (s *Service) WriteOffTx(ctx context.Context, tx store.Tx, p WriteOffParams)
 	}
 	res.AmountCents = amount
 	return res, nil
+}
+
+// writeOffLines debit the write-off account by amount and credit account,
+// the claim's insurance or patient A/R; from insurance A/R, the claim's
+// denied A/R (denied) is credited first.
+func writeOffLines(c store.Claim, account string, amount, denied int64) []store.LedgerLine {
+	lines := []store.LedgerLine{{Account: AccountWriteOff, AmountCents: amount, ClaimID: &c.ID, PatientID: &c.PatientID}}
+	if d := min(amount, max(denied, 0)); d > 0 {
+		lines = append(lines, store.LedgerLine{Account: AccountDeniedAR, AmountCents: -d, ClaimID: &c.ID, PatientID: &c.PatientID})
+		amount -= d
+	}
+	if amount > 0 {
+		lines = append(lines, store.LedgerLine{Account: account, AmountCents: -amount, ClaimID: &c.ID, PatientID: &c.PatientID})
+	}
+	return lines
 }

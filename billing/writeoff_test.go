@@ -12,9 +12,9 @@ import (
 )
 
 // TestWriteOff: a patient balance can be written off while patient A/R is
-// positive, insurance A/R while it is positive; a denial whose contractual
-// adjustment cleared the insurance A/R has nothing to write off and says
-// so, naming the claim.
+// positive, insurance A/R (denied A/R first) while it is positive; a
+// denial written off has nothing left to write off and says so, naming the
+// claim.
 func TestWriteOff(t *testing.T) {
 	eachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
@@ -39,12 +39,24 @@ func TestWriteOff(t *testing.T) {
 			}
 		}
 
-		// CO-50: the contractual adjustment cleared insurance A/R.
+		// CO-50: the denied amount stays owed, in denied A/R, until
+		// written off; then nothing is left.
 		if got := w.claim(coDenied.ID).Status; got != claim.StatusDenied {
 			t.Fatalf("status %s", got)
 		}
+		if got := ledger(coDenied.ID, billing.AccountDeniedAR); got != 17500 {
+			t.Fatalf("CO-50 denied A/R %d, want 17500", got)
+		}
+		refuse(coDenied, 17600, false, billing.ErrWriteOffExceedsBalance,
+			fmt.Sprintf("claim %d has 175.00 outstanding in ar_insurance; cannot write off 176.00", coDenied.ID))
+		must(t, w.svc.WriteOff(w.ctx, w.clinic.ID, coDenied.ID, 17500, false, "WO-0"))
+		if d, ar, wo := ledger(coDenied.ID, billing.AccountDeniedAR), ledger(coDenied.ID, billing.AccountInsuranceAR),
+			ledger(coDenied.ID, billing.AccountWriteOff); d != 0 || ar != 0 || wo != 17500 {
+			t.Fatalf("after writing off the denial: denied A/R %d, insurance A/R %d, written off %d", d, ar, wo)
+		}
 		refuse(coDenied, 17500, false, billing.ErrNothingToWriteOff,
-			fmt.Sprintf("claim %d (%s): the insurance balance is already zero (the denial's adjustments cleared it); nothing to write off", coDenied.ID, coDenied.PatientControlNumber))
+			fmt.Sprintf("claim %d (%s): the insurance balance is already zero (the denied amount was written off, billed to the patient or adjusted); nothing to write off",
+				coDenied.ID, coDenied.PatientControlNumber))
 		refuse(coDenied, 100, true, billing.ErrNothingToWriteOff,
 			fmt.Sprintf("claim %d (%s): the patient balance is already zero; nothing to write off", coDenied.ID, coDenied.PatientControlNumber))
 
