@@ -43,6 +43,11 @@ type ClaimActionResult struct {
 	ResolvedItems []int64
 	// Item is the appeal item (Appeal only).
 	Item *store.WorklistItem
+	// DeniedCents is the denied A/R (billing.AccountDeniedAR) the action
+	// moved: back to insurance A/R awaiting payment (an appeal won, a
+	// replacement), written off or billed to the patient (an appeal lost),
+	// or withdrawn with the charge (a void).
+	DeniedCents int64
 }
 
 // Correct applies edits to a claim. A claim the payer accepted (it has the
@@ -50,7 +55,8 @@ type ClaimActionResult struct {
 // allows replaced) is resubmitted as a replacement: a new draft claim with
 // frequency code 7 (CLM05-3) and the payer claim control number (Loop 2300
 // REF*F8), while the original moves to replaced and its outstanding
-// insurance A/R moves to the replacement. A claim the payer never accepted
+// insurance A/R, denied A/R included (a denied claim corrected and rebilled),
+// moves to the replacement, so the replacement's payment settles it. A claim the payer never accepted
 // (scrub_failed, rejected, draft, ready) is corrected in place and goes back
 // to draft. Either way the claim's open items are resolved and an audit
 // event records the edits, in one transaction.
@@ -128,8 +134,11 @@ func (s *Service) Correct(ctx context.Context, p CorrectParams) (ClaimActionResu
 			return err
 		}
 		res.New = &nc
-		if err := moveInsuranceAR(ctx, tx, orig, nc.ID, s.today(), "replaced by "+nc.PatientControlNumber); err != nil {
+		if res.DeniedCents, err = s.moveInsuranceAR(ctx, tx, orig, nc.ID, "replaced by "+nc.PatientControlNumber, p.Actor); err != nil {
 			return err
+		}
+		if res.DeniedCents != 0 {
+			details["deniedCents"] = res.DeniedCents
 		}
 		if err := adjustCharge(ctx, tx, orig, nc.ID, nc.TotalChargeCents-orig.TotalChargeCents, s.today(), "replacement"); err != nil {
 			return err
@@ -161,8 +170,9 @@ type VoidParams struct {
 // claim control number) gets a void claim: a new draft copy with frequency
 // code 8 (CLM05-3) and REF*F8, sent through the normal path so the payer
 // takes back what it paid. A claim the payer never had is simply voided.
-// The original moves to voided and its outstanding insurance A/R is
-// reversed against revenue (the charge is withdrawn); its open items are
+// The original moves to voided and its outstanding insurance A/R (denied
+// A/R included) is reversed against revenue (the charge is withdrawn); its
+// open items are
 // resolved. All in one transaction with an audit event.
 func (s *Service) Void(ctx context.Context, p VoidParams) (ClaimActionResult, error) {
 	if err := requireActor(p.Actor); err != nil {
@@ -198,20 +208,33 @@ func (s *Service) Void(ctx context.Context, p VoidParams) (ClaimActionResult, er
 			Status: claim.StatusVoided, Reason: reasonOr(p.Reason, "voided"), Actor: p.Actor}); err != nil {
 			return err
 		}
+		// A denied amount still open is withdrawn with the charge.
+		if res.DeniedCents, err = s.reopenDenials(ctx, tx, orig.ID, "void", p.Actor); err != nil {
+			return err
+		}
 		bal, err := claimBalance(ctx, tx, orig.ID, billing.AccountInsuranceAR)
 		if err != nil {
 			return err
 		}
-		if bal != 0 {
+		rest, err := claimBalance(ctx, tx, orig.ID, billing.AccountDeniedAR)
+		if err != nil {
+			return err
+		}
+		if bal+rest != 0 {
+			lines := []store.LedgerLine{{Account: billing.AccountRevenue, AmountCents: bal + rest, ClaimID: &orig.ID, PatientID: &orig.PatientID}}
+			if bal != 0 {
+				lines = append(lines, store.LedgerLine{Account: billing.AccountInsuranceAR, AmountCents: -bal, ClaimID: &orig.ID, PatientID: &orig.PatientID})
+			}
+			if rest != 0 {
+				lines = append(lines, store.LedgerLine{Account: billing.AccountDeniedAR, AmountCents: -rest, ClaimID: &orig.ID, PatientID: &orig.PatientID})
+				res.DeniedCents += rest
+			}
 			if _, _, err := tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "void:" + strconv.FormatInt(orig.ID, 10),
-				Description: "void " + orig.PatientControlNumber, EffectiveDate: s.today(), Lines: []store.LedgerLine{
-					{Account: billing.AccountRevenue, AmountCents: bal, ClaimID: &orig.ID, PatientID: &orig.PatientID},
-					{Account: billing.AccountInsuranceAR, AmountCents: -bal, ClaimID: &orig.ID, PatientID: &orig.PatientID},
-				}}); err != nil {
+				Description: "void " + orig.PatientControlNumber, EffectiveDate: s.today(), Lines: lines}); err != nil {
 				return err
 			}
 		}
-		details["reversedCents"] = bal
+		details["reversedCents"] = bal + rest
 		if res.ResolvedItems, err = resolveClaimItems(ctx, tx, orig.ID, "voided by "+p.Actor); err != nil {
 			return err
 		}
@@ -256,12 +279,29 @@ type AppealParams struct {
 	Note   string
 	// DueAt is when to follow up (payers answer appeals in 30 to 60 days).
 	DueAt *time.Time
+	// Then, with Status lost, is what becomes of the claim's denied A/R:
+	// AppealThenWriteOff writes it off, AppealThenPatient bills it to the
+	// patient; empty leaves it open in denied A/R (a next level of appeal,
+	// a correction).
+	Then  string
 	Actor string
 }
+
+// What a lost appeal's denied amount becomes (AppealParams.Then).
+const (
+	AppealThenWriteOff = "writeoff"
+	AppealThenPatient  = "patient"
+)
 
 // Appeal files or updates the appeal of a claim the payer adjudicated. The
 // appeal is an item of kind appeal whose Details keep its history; filing
 // it resolves the claim's open denial and underpayment items.
+//
+// The outcome moves the claim's denied A/R (billing.AccountDeniedAR): won
+// returns it to insurance A/R awaiting payment (billing.ReopenDenialsTx)
+// and a denied claim to accepted, so the payer's next 835 settles it; lost
+// with Then writes it off or bills it to the patient, and a denied claim
+// with no insurance A/R left is closed; lost without Then leaves it open.
 func (s *Service) Appeal(ctx context.Context, p AppealParams) (ClaimActionResult, error) {
 	if err := requireActor(p.Actor); err != nil {
 		return ClaimActionResult{}, err
@@ -273,6 +313,13 @@ func (s *Service) Appeal(ctx context.Context, p AppealParams) (ClaimActionResult
 	case AppealFiled, AppealPending, AppealWon, AppealLost, AppealWithdrawn:
 	default:
 		return ClaimActionResult{}, fmt.Errorf("%w: appeal status %q: want filed, pending, won, lost or withdrawn", ErrInvalid, p.Status)
+	}
+	switch {
+	case p.Then == "":
+	case p.Status != AppealLost:
+		return ClaimActionResult{}, fmt.Errorf("%w: --then %s is for a lost appeal", ErrInvalid, p.Then)
+	case p.Then != AppealThenWriteOff && p.Then != AppealThenPatient:
+		return ClaimActionResult{}, fmt.Errorf("%w: --then %q: want writeoff or patient", ErrInvalid, p.Then)
 	}
 	var res ClaimActionResult
 	clinicID, err := s.claimClinic(ctx, p.ClinicID, p.ClaimID)
@@ -363,7 +410,20 @@ func (s *Service) Appeal(ctx context.Context, p AppealParams) (ClaimActionResult
 			return err
 		}
 		res.Item = &w
-		return audit(ctx, tx, p.Actor, "claim.appeal", "claim", c.ID, map[string]any{"status": p.Status, "level": ev.Level, "item": w.ID, "note": p.Note})
+		if res.DeniedCents, err = s.appealOutcome(ctx, tx, c, p, ev.Level); err != nil {
+			return err
+		}
+		if res.Original, err = tx.GetClaim(ctx, store.Ref{ClinicID: clinicID, ID: c.ID}); err != nil {
+			return err
+		}
+		details := map[string]any{"status": p.Status, "level": ev.Level, "item": w.ID, "note": p.Note}
+		if p.Then != "" {
+			details["then"] = p.Then
+		}
+		if res.DeniedCents != 0 {
+			details["deniedCents"] = res.DeniedCents
+		}
+		return audit(ctx, tx, p.Actor, "claim.appeal", "claim", c.ID, details)
 	})
 	return res, err
 }
@@ -556,7 +616,7 @@ func claimBalance(ctx context.Context, tx store.Tx, claimID int64, account strin
 }
 
 func openAmount(ctx context.Context, tx store.Tx, c store.Claim) int64 {
-	bal, err := claimBalance(ctx, tx, c.ID, billing.AccountInsuranceAR)
+	bal, err := openAmountAll(ctx, tx, c.ID)
 	if err != nil || bal < 0 {
 		return 0
 	}
@@ -564,18 +624,107 @@ func openAmount(ctx context.Context, tx store.Tx, c store.Claim) int64 {
 }
 
 // moveInsuranceAR transfers the original claim's outstanding insurance A/R
-// to its replacement, so payments on the replacement settle it.
-func moveInsuranceAR(ctx context.Context, tx store.Tx, orig store.Claim, to int64, day time.Time, desc string) error {
+// to its replacement, so payments on the replacement settle it: its denied
+// A/R too, first reopened (see reopenDenials), so the payer's later
+// reversal of the denial reopens nothing a second time. It returns the
+// denied amount moved.
+func (s *Service) moveInsuranceAR(ctx context.Context, tx store.Tx, orig store.Claim, to int64, desc, actor string) (int64, error) {
+	denied, err := s.reopenDenials(ctx, tx, orig.ID, desc, actor)
+	if err != nil {
+		return 0, err
+	}
 	bal, err := claimBalance(ctx, tx, orig.ID, billing.AccountInsuranceAR)
-	if err != nil || bal == 0 {
-		return err
+	if err != nil {
+		return 0, err
+	}
+	rest, err := claimBalance(ctx, tx, orig.ID, billing.AccountDeniedAR)
+	if err != nil || bal+rest == 0 {
+		return denied, err
+	}
+	lines := []store.LedgerLine{{Account: billing.AccountInsuranceAR, AmountCents: bal + rest, ClaimID: &to, PatientID: &orig.PatientID}}
+	if bal != 0 {
+		lines = append(lines, store.LedgerLine{Account: billing.AccountInsuranceAR, AmountCents: -bal, ClaimID: &orig.ID, PatientID: &orig.PatientID})
+	}
+	if rest != 0 {
+		lines = append(lines, store.LedgerLine{Account: billing.AccountDeniedAR, AmountCents: -rest, ClaimID: &orig.ID, PatientID: &orig.PatientID})
 	}
 	_, _, err = tx.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{IdempotencyKey: "replace:" + strconv.FormatInt(orig.ID, 10),
-		Description: desc, EffectiveDate: day, Lines: []store.LedgerLine{
-			{Account: billing.AccountInsuranceAR, AmountCents: bal, ClaimID: &to, PatientID: &orig.PatientID},
-			{Account: billing.AccountInsuranceAR, AmountCents: -bal, ClaimID: &orig.ID, PatientID: &orig.PatientID},
-		}})
-	return err
+		Description: desc, EffectiveDate: s.today(), Lines: lines})
+	return denied + rest, err
+}
+
+// reopenDenials moves a claim's denied A/R back to insurance A/R awaiting
+// payment (billing.ReopenDenialsTx) and returns the amount.
+func (s *Service) reopenDenials(ctx context.Context, tx store.Tx, claimID int64, why, actor string) (int64, error) {
+	bs, err := billing.New(s.st, billing.Options{Now: s.now, Actor: actor})
+	if err != nil {
+		return 0, err
+	}
+	return bs.ReopenDenialsTx(ctx, tx, billing.ReopenDenialsParams{ClaimID: claimID, Why: why, Date: s.today()})
+}
+
+// appealOutcome moves the claim's denied A/R as the appeal's outcome says
+// (see Appeal) and returns the amount moved.
+func (s *Service) appealOutcome(ctx context.Context, tx store.Tx, c store.Claim, p AppealParams, level int) (int64, error) {
+	var moved int64
+	var err error
+	switch {
+	case p.Status == AppealWon:
+		if moved, err = s.reopenDenials(ctx, tx, c.ID, "appeal won", p.Actor); err != nil {
+			return 0, err
+		}
+		if c.Status == claim.StatusDenied {
+			_, err = tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: tx.ClinicID(), ID: c.ID, From: c.Status, Status: claim.StatusAccepted,
+				Reason: reasonOr(p.Note, "appeal won: awaiting the payer's payment"), Actor: p.Actor})
+		}
+		return moved, err
+	case p.Status != AppealLost || p.Then == "":
+		return 0, nil
+	}
+	denied, err := billing.DeniedBalance(ctx, tx, c.ID)
+	if err != nil {
+		return 0, err
+	}
+	if denied <= 0 {
+		return 0, fmt.Errorf("%w: claim %d has no denied balance open to %s", ErrNotAllowed, c.ID, p.Then)
+	}
+	bs, err := billing.New(s.st, billing.Options{Now: s.now, Actor: p.Actor})
+	if err != nil {
+		return 0, err
+	}
+	ref := "appeal:" + strconv.FormatInt(c.ID, 10) + ":" + strconv.Itoa(level)
+	reason := "appeal level " + strconv.Itoa(level) + " lost"
+	if p.Note != "" {
+		reason += ": " + p.Note
+	}
+	if p.Then == AppealThenWriteOff {
+		wo, err := bs.WriteOffTx(ctx, tx, billing.WriteOffParams{ClaimID: c.ID, AmountCents: denied, Reference: ref, Reason: reason, Date: s.today()})
+		if err != nil {
+			return 0, err
+		}
+		moved = wo.AmountCents
+	} else if moved, err = bs.DeniedToPatientTx(ctx, tx, billing.DeniedToPatientParams{ClaimID: c.ID, Reference: ref, Reason: reason,
+		Date: s.today()}); err != nil {
+		return 0, err
+	}
+	left, err := openAmountAll(ctx, tx, c.ID)
+	if err != nil || left != 0 || c.Status != claim.StatusDenied {
+		return moved, err
+	}
+	_, err = tx.SetClaimStatus(ctx, store.SetClaimStatusParams{ClinicID: tx.ClinicID(), ID: c.ID, From: c.Status, Status: claim.StatusClosed,
+		Reason: reason + ": denied amount " + map[string]string{AppealThenWriteOff: "written off", AppealThenPatient: "billed to the patient"}[p.Then],
+		Actor:  p.Actor})
+	return moved, err
+}
+
+// openAmountAll is a claim's insurance A/R, denied A/R included.
+func openAmountAll(ctx context.Context, tx store.Tx, claimID int64) (int64, error) {
+	bal, err := claimBalance(ctx, tx, claimID, billing.AccountInsuranceAR)
+	if err != nil {
+		return 0, err
+	}
+	denied, err := claimBalance(ctx, tx, claimID, billing.AccountDeniedAR)
+	return bal + denied, err
 }
 
 // adjustCharge posts a change of a claim's total charge (a corrected line

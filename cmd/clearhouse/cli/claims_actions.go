@@ -76,6 +76,13 @@ func printClaimAction(env *Env, verb string, res worklist.ClaimActionResult) err
 		fmt.Fprintf(env.Stdout, "new claim %d (%s): %s, frequency %s, REF*F8 %s, charge %s\n", n.ID, n.PatientControlNumber, n.Status,
 			n.FrequencyCode, n.PayerClaimControlNumber, money.Cents(n.TotalChargeCents).String())
 	}
+	if res.DeniedCents != 0 {
+		to := "moved to the new claim"
+		if verb == "voided" {
+			to = "withdrawn with the charge"
+		}
+		fmt.Fprintf(env.Stdout, "denied A/R %s %s\n", money.Cents(res.DeniedCents).String(), to)
+	}
 	if len(res.ResolvedItems) > 0 {
 		fmt.Fprintf(env.Stdout, "resolved items %s\n", joinIDs(res.ResolvedItems))
 	}
@@ -229,11 +236,12 @@ func newClaimsVoidCmd(env *Env) *cobra.Command {
 
 func newClaimsAppealCmd(env *Env) *cobra.Command {
 	var f workFlags
-	var status, note, due string
+	var status, note, due, then string
 	c := &cobra.Command{
-		Use:   "appeal ID [--status filed|pending|won|lost|withdrawn]",
-		Short: "File or update the appeal of an adjudicated claim (tracked as a worklist item of kind appeal); audited",
-		Args:  cobra.ExactArgs(1),
+		Use: "appeal ID [--status filed|pending|won|lost|withdrawn] [--then writeoff|patient]",
+		Short: "File or update the appeal of an adjudicated claim (tracked as a worklist item of kind appeal); won returns the denied amount " +
+			"to insurance A/R awaiting payment, lost with --then writes it off or bills the patient; audited",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var dueAt *time.Time
 			if due != "" {
@@ -244,13 +252,19 @@ func newClaimsAppealCmd(env *Env) *cobra.Command {
 				dueAt = &d
 			}
 			return claimAction(cmd, env, &f, args[0], func(ctx context.Context, svc *worklist.Service, id int64, actor string) error {
-				res, err := svc.Appeal(ctx, worklist.AppealParams{ClinicID: f.clinic, ClaimID: id, Status: status, Note: note, DueAt: dueAt, Actor: actor})
+				res, err := svc.Appeal(ctx, worklist.AppealParams{ClinicID: f.clinic, ClaimID: id, Status: status, Note: note, DueAt: dueAt, Then: then,
+					Actor: actor})
 				if err != nil {
 					return err
 				}
 				w := res.Item
 				fmt.Fprintf(env.Stdout, "claim %d (%s) appeal %s: item %d %s (%s)\n", res.Original.ID, res.Original.PatientControlNumber,
 					cmp.Or(status, worklist.AppealFiled), w.ID, w.Status, w.Title)
+				if res.DeniedCents != 0 {
+					to := map[string]string{worklist.AppealWon: "returned to insurance A/R awaiting payment",
+						worklist.AppealThenWriteOff: "written off", worklist.AppealThenPatient: "billed to the patient"}[cmp.Or(then, status)]
+					fmt.Fprintf(env.Stdout, "denied %s %s; claim %s\n", money.Cents(res.DeniedCents).String(), to, res.Original.Status)
+				}
 				if len(res.ResolvedItems) > 0 {
 					fmt.Fprintf(env.Stdout, "resolved items %s\n", joinIDs(res.ResolvedItems))
 				}
@@ -262,6 +276,7 @@ func newClaimsAppealCmd(env *Env) *cobra.Command {
 	c.Flags().StringVar(&status, "status", "", "filed (the default: open an appeal), pending, won, lost or withdrawn")
 	c.Flags().StringVar(&note, "note", "", "what was sent or answered")
 	c.Flags().StringVar(&due, "due", "", "follow-up date, YYYY-MM-DD")
+	c.Flags().StringVar(&then, "then", "", "with --status lost: writeoff or patient, what becomes of the denied amount (default: it stays open in denied A/R)")
 	return c
 }
 
