@@ -43,7 +43,9 @@ func (w *world) claimLedger(claimID int64) claimLedger {
 			l.other += e.AmountCents
 		case billing.AccountPatientAR:
 			l.patientAR += e.AmountCents
-			if e.RemittanceID != nil {
+			// What an 835 or a person (a denied amount billed to the
+			// patient) made the patient's.
+			if e.RemittanceID != nil || e.AmountCents > 0 {
 				l.patientResponsibility += e.AmountCents
 			}
 		case billing.AccountDeniedAR:

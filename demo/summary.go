@@ -114,7 +114,9 @@ func (r *runner) summary(ctx context.Context) (*Summary, error) {
 }
 
 // claimBalances checks that a primary claim's charge equals its 835
-// payments, adjustments and patient share plus its insurance A/R.
+// payments, adjustments and patient share plus its insurance A/R awaiting
+// payment: an amount the payer denied is counted once, as the 835's
+// adjustment, while it waits in denied A/R (the demo works no denials).
 func (r *runner) claimBalances(ctx context.Context, c store.Claim) (bool, error) {
 	cid := r.clinic.ID
 	ar, err := r.st.LedgerBalance(ctx, store.LedgerBalanceParams{ClinicID: cid, Account: billing.AccountInsuranceAR, ClaimID: c.ID})

@@ -120,13 +120,17 @@ type KPIs struct {
 	// credited, net of charge corrections).
 	ChargesCents int64 `json:"chargesCents"`
 	// InsuranceARCents and PatientARCents are the A/R balances at the end
-	// of the period; ARCents is their sum.
+	// of the period; ARCents is their sum. Insurance A/R counts what payers
+	// denied and nobody has written off, appealed or corrected yet (ledger
+	// account billing.AccountDeniedAR): it is still owed. DeniedARCents is
+	// that part of InsuranceARCents.
 	InsuranceARCents int64 `json:"insuranceArCents"`
+	DeniedARCents    int64 `json:"deniedArCents"`
 	PatientARCents   int64 `json:"patientArCents"`
 	ARCents          int64 `json:"arCents"`
-	// DaysInAR: A/R at the end of the period / average daily charges over
-	// the period (charges / days in the period), in tenths of a day; zero
-	// when nothing was charged.
+	// DaysInAR: A/R at the end of the period (denied A/R included) /
+	// average daily charges over the period (charges / days in the
+	// period), in tenths of a day; zero when nothing was charged.
 	DaysInAR Tenths `json:"daysInAr"`
 	// Collections are cash received in the period (ledger account cash,
 	// refunds and recoupments netted): from payers (835 payments, matched
@@ -175,9 +179,13 @@ func ComputeKPIs(d *Dataset) KPIs {
 		}
 	}
 	for _, e := range d.AREntries {
-		if e.Account == billing.AccountInsuranceAR {
+		switch e.Account {
+		case billing.AccountDeniedAR:
+			k.DeniedARCents += e.AmountCents
 			k.InsuranceARCents += e.AmountCents
-		} else {
+		case billing.AccountInsuranceAR:
+			k.InsuranceARCents += e.AmountCents
+		default:
 			k.PatientARCents += e.AmountCents
 		}
 	}
@@ -231,12 +239,16 @@ type AgingRow struct {
 	// BucketCents are the balances by age, in AgingBuckets order.
 	BucketCents [5]int64 `json:"bucketCents"`
 	TotalCents  int64    `json:"totalCents"`
+	// DeniedCents is the part of TotalCents the payer denied and that is
+	// still open (billing.AccountDeniedAR): aged with its claim, shown
+	// apart.
+	DeniedCents int64 `json:"deniedCents"`
 	// CreditCents are credit (negative) balances, kept out of the buckets.
 	CreditCents int64 `json:"creditCents,omitempty"`
 }
 
-// Aging is A/R aging as of the period's last date. Insurance A/R is aged
-// per claim by its first date of service; patient A/R per patient, each
+// Aging is A/R aging as of the period's last date. Insurance A/R, denied
+// A/R included (still owed), is aged per claim by its first date of service; patient A/R per patient, each
 // responsibility transferred to the patient aged by its claim's date of
 // service, with the patient's payments and write-offs applied to the oldest
 // first.
@@ -250,7 +262,8 @@ type Aging struct {
 // ComputeAging computes A/R aging.
 func ComputeAging(d *Dataset) Aging {
 	ag := Aging{AsOf: d.To.Format(time.DateOnly), Patient: AgingRow{Kind: "patient"}, Total: AgingRow{Kind: "total"}}
-	ins := map[int64]int64{} // claim -> insurance balance
+	ins := map[int64]int64{}    // claim -> insurance balance, denied included
+	denied := map[int64]int64{} // claim -> denied balance
 	type debit struct {
 		day    time.Time
 		amount int64
@@ -258,7 +271,11 @@ func ComputeAging(d *Dataset) Aging {
 	debits := map[int64][]debit{} // patient -> responsibility transfers
 	credits := map[int64]int64{}  // patient -> payments and write-offs
 	for _, e := range d.AREntries {
-		if e.Account == billing.AccountInsuranceAR {
+		switch e.Account {
+		case billing.AccountDeniedAR:
+			denied[derefID(e.ClaimID)] += e.AmountCents
+			fallthrough
+		case billing.AccountInsuranceAR:
 			ins[derefID(e.ClaimID)] += e.AmountCents
 			continue
 		}
@@ -290,6 +307,7 @@ func ComputeAging(d *Dataset) Aging {
 			continue
 		}
 		row.BucketCents[bucket(ageDays(c.ServiceDateFrom, d.To))] += bal
+		row.DeniedCents += min(max(denied[claimID], 0), bal)
 	}
 	for _, row := range byPayer {
 		row.total()
@@ -318,6 +336,7 @@ func ComputeAging(d *Dataset) Aging {
 			ag.Total.BucketCents[i] += v
 		}
 		ag.Total.CreditCents += row.CreditCents
+		ag.Total.DeniedCents += row.DeniedCents
 	}
 	ag.Total.total()
 	return ag
@@ -458,8 +477,10 @@ type PayerRow struct {
 	// PaidCents is what the payer paid on claim payments dated in the
 	// period (CLP04, reversals netted).
 	PaidCents int64 `json:"paidCents"`
-	// InsuranceARCents is the payer's claims' A/R at the end of the period.
+	// InsuranceARCents is the payer's claims' A/R at the end of the
+	// period, denied A/R included; DeniedARCents is that part of it.
 	InsuranceARCents int64 `json:"insuranceArCents"`
+	DeniedARCents    int64 `json:"deniedArCents"`
 }
 
 // ComputePayers computes the payer report, one row per payer with activity.
@@ -506,11 +527,15 @@ func ComputePayers(d *Dataset) []PayerRow {
 		}
 	}
 	for _, e := range d.AREntries {
-		if e.Account != billing.AccountInsuranceAR {
+		if e.Account != billing.AccountInsuranceAR && e.Account != billing.AccountDeniedAR {
 			continue
 		}
 		if c, ok := d.Claims[derefID(e.ClaimID)]; ok {
-			row(c.PayerID).InsuranceARCents += e.AmountCents
+			r := row(c.PayerID)
+			r.InsuranceARCents += e.AmountCents
+			if e.Account == billing.AccountDeniedAR {
+				r.DeniedARCents += e.AmountCents
+			}
 		}
 	}
 	var out []PayerRow

@@ -2,7 +2,8 @@
 // (or of every clinic) for a period: clean-claim rate, first-pass
 // acceptance, denial rates by payer and by CARC, days in A/R, A/R aging by
 // payer and for patient responsibility, collections, revenue per visit and
-// the no-show rate.
+// the no-show rate. Insurance A/R counts denied A/R (what payers denied and
+// nobody has worked yet: still owed) and shows it apart.
 //
 // Load reads what the reports need in one pass over each store listing
 // (claims, scrub-failure items, 277CA acknowledgments, remittances and claim
@@ -80,8 +81,8 @@ type Dataset struct {
 	// Payments are the claim payments whose remittance is dated in the
 	// period.
 	Payments []Payment
-	// AREntries are the insurance and patient A/R ledger entries effective
-	// on or before To.
+	// AREntries are the insurance (denied included) and patient A/R ledger
+	// entries effective on or before To.
 	AREntries []store.LedgerEntry
 	// PeriodEntries are the revenue and cash ledger entries effective in the
 	// period.
@@ -212,7 +213,7 @@ func (d *Dataset) load(ctx context.Context, st Store, cid int64) error {
 			after = cps[len(cps)-1].ID
 		}
 	}
-	for _, acct := range []string{billing.AccountInsuranceAR, billing.AccountPatientAR} {
+	for _, acct := range []string{billing.AccountInsuranceAR, billing.AccountDeniedAR, billing.AccountPatientAR} {
 		es, err := st.ListLedgerEntries(ctx, store.ListLedgerEntriesParams{ClinicID: cid, Account: acct, To: d.To})
 		if err != nil {
 			return err

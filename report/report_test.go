@@ -86,7 +86,7 @@ func TestSeededReports(t *testing.T) {
 		k := report.ComputeKPIs(d)
 		want := report.KPIs{From: "2026-03-01", To: "2026-03-31",
 			CleanClaimRate: report.Ratio{Num: 5, Den: 6}, FirstPassAcceptance: report.Ratio{Num: 4, Den: 5}, DenialRate: report.Ratio{Num: 2, Den: 6},
-			ChargesCents: 84500, InsuranceARCents: 132000, PatientARCents: 10000, ARCents: 142000, DaysInAR: 521,
+			ChargesCents: 84500, InsuranceARCents: 132000, DeniedARCents: 38000, PatientARCents: 10000, ARCents: 142000, DaysInAR: 521,
 			CollectionsCents: 36500, InsuranceCollectionsCents: 34500, PatientCollectionsCents: 2000, Visits: 6, RevenuePerVisitCents: 6083,
 			NoShowRate: report.Ratio{Num: 2, Den: 8}}
 		if k != want {

@@ -91,6 +91,7 @@ func (k KPIs) Tables() []Table {
 	add("denial rate %", ratioCells(k.DenialRate)...)
 	add("days in A/R", k.DaysInAR.String(), money.Cents(k.ARCents).String(), money.Cents(k.ChargesCents).String())
 	add("A/R insurance", money.Cents(k.InsuranceARCents).String(), "", "")
+	add("A/R insurance denied (in A/R insurance)", money.Cents(k.DeniedARCents).String(), "", "")
 	add("A/R patient", money.Cents(k.PatientARCents).String(), "", "")
 	add("charges", money.Cents(k.ChargesCents).String(), "", "")
 	add("collections", money.Cents(k.CollectionsCents).String(), "", "")
@@ -104,14 +105,14 @@ func (k KPIs) Tables() []Table {
 
 // Tables renders aging: insurance by payer, patient responsibility, total.
 func (a Aging) Tables() []Table {
-	cols := append(append([]string{"payer", "name"}, a.bucketColumns()...), "total", "credits")
+	cols := append(append([]string{"payer", "name"}, a.bucketColumns()...), "total", "denied", "credits")
 	t := Table{Title: "A/R aging as of " + a.AsOf + " (days since date of service)", Columns: cols}
 	row := func(code, name string, r AgingRow) {
 		cells := []string{code, name}
 		for _, v := range r.BucketCents {
 			cells = append(cells, money.Cents(v).String())
 		}
-		t.Rows = append(t.Rows, append(cells, money.Cents(r.TotalCents).String(), money.Cents(r.CreditCents).String()))
+		t.Rows = append(t.Rows, append(cells, money.Cents(r.TotalCents).String(), money.Cents(r.DeniedCents).String(), money.Cents(r.CreditCents).String()))
 	}
 	for _, r := range a.Insurance {
 		row(r.Payer, r.PayerName, r)
@@ -140,10 +141,11 @@ func (d Denials) Tables() []Table {
 // PayerTables renders the payer report.
 func PayerTables(from, to string, rows []PayerRow) []Table {
 	t := Table{Title: "Payers " + from + " to " + to, Columns: []string{"payer", "name", "claims", "charges", "clean %", "first-pass %",
-		"denial %", "paid", "insurance A/R"}}
+		"denial %", "paid", "insurance A/R", "denied A/R"}}
 	for _, r := range rows {
 		t.Rows = append(t.Rows, []string{r.Payer, r.PayerName, strconv.FormatInt(r.Claims, 10), money.Cents(r.ChargesCents).String(), r.CleanClaimRate.Percent(),
-			r.FirstPassAcceptance.Percent(), r.DenialRate.Percent(), money.Cents(r.PaidCents).String(), money.Cents(r.InsuranceARCents).String()})
+			r.FirstPassAcceptance.Percent(), r.DenialRate.Percent(), money.Cents(r.PaidCents).String(), money.Cents(r.InsuranceARCents).String(),
+			money.Cents(r.DeniedARCents).String()})
 	}
 	return []Table{t}
 }

@@ -297,7 +297,17 @@ func (s *seeder) remittances(ctx context.Context) error {
 				}
 				continue
 			}
-			if p.status != "4" { // a denial posts nothing: the balance stays in insurance A/R
+			if p.status == "4" { // a denial's amount stays owed, in denied A/R, as billing posts it
+				var denied int64
+				for _, a := range p.adjs {
+					denied += a.AmountCents
+				}
+				if err := s.post(ctx, key, rm.date, []store.LedgerLine{
+					{Account: billing.AccountDeniedAR, AmountCents: denied, ClaimID: &c.ID, PatientID: &patientID, RemittanceID: &r.ID},
+					{Account: billing.AccountInsuranceAR, AmountCents: -denied, ClaimID: &c.ID, PatientID: &patientID, RemittanceID: &r.ID}}); err != nil {
+					return err
+				}
+			} else {
 				var co, pr int64
 				for _, a := range p.adjs {
 					if a.GroupCode == "CO" {
