@@ -458,15 +458,37 @@ func ledgerLines(cp store.ClaimPayment, patientID, remittanceID int64) []store.L
 
 // priorPayerCents is the part of a claim's charge (CLP03 charge) its prior
 // payers settled: for a claim billed with other payers' adjudication (Loop
-// 2320 AMT*EAF, remaining patient liability), the charge less that
-// remaining liability; zero for a primary claim.
+// 2320 AMT*EAF, remaining patient liability), the charge less the
+// liability the last of them left (on a tertiary claim, the secondary's,
+// SBR01 S, after the primary's P); zero for a primary claim.
 func priorPayerCents(doc *claim.Claim, chargeCents int64) int64 {
-	for _, op := range doc.OtherPayers {
-		if op.RemainingPatientLiabilityCents != nil {
-			return max(0, chargeCents-*op.RemainingPatientLiabilityCents)
+	var last *claim.OtherPayer
+	for i := range doc.OtherPayers {
+		op := &doc.OtherPayers[i]
+		if op.RemainingPatientLiabilityCents != nil && (last == nil || payerOrder(op.PayerResponsibility) >= payerOrder(last.PayerResponsibility)) {
+			last = op
 		}
 	}
-	return 0
+	if last == nil {
+		return 0
+	}
+	return max(0, chargeCents-*last.RemainingPatientLiabilityCents)
+}
+
+// payerOrder ranks a payer responsibility sequence code (SBR01, code list
+// 1138): P primary, S secondary, T tertiary, then A to H (payer 4 to 11);
+// U (unknown) ranks with P.
+func payerOrder(code string) int {
+	switch code {
+	case "S":
+		return 2
+	case "T":
+		return 3
+	}
+	if len(code) == 1 && code[0] >= 'A' && code[0] <= 'H' {
+		return 4 + int(code[0]-'A')
+	}
+	return 1
 }
 
 // adjudicatedStatus is the claim status after a payment, and the 1-based
