@@ -465,7 +465,7 @@ func priorPayerCents(doc *claim.Claim, chargeCents int64) int64 {
 	var last *claim.OtherPayer
 	for i := range doc.OtherPayers {
 		op := &doc.OtherPayers[i]
-		if op.RemainingPatientLiabilityCents != nil && (last == nil || payerOrder(op.PayerResponsibility) >= payerOrder(last.PayerResponsibility)) {
+		if op.RemainingPatientLiabilityCents != nil && (last == nil || claim.PayerOrder(op.PayerResponsibility) >= claim.PayerOrder(last.PayerResponsibility)) {
 			last = op
 		}
 	}
@@ -473,22 +473,6 @@ func priorPayerCents(doc *claim.Claim, chargeCents int64) int64 {
 		return 0
 	}
 	return max(0, chargeCents-*last.RemainingPatientLiabilityCents)
-}
-
-// payerOrder ranks a payer responsibility sequence code (SBR01, code list
-// 1138): P primary, S secondary, T tertiary, then A to H (payer 4 to 11);
-// U (unknown) ranks with P.
-func payerOrder(code string) int {
-	switch code {
-	case "S":
-		return 2
-	case "T":
-		return 3
-	}
-	if len(code) == 1 && code[0] >= 'A' && code[0] <= 'H' {
-		return 4 + int(code[0]-'A')
-	}
-	return 1
 }
 
 // adjudicatedStatus is the claim status after a payment, and the 1-based

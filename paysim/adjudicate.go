@@ -263,13 +263,13 @@ func priorShare(amount int64) []x835.Adjustment {
 // taking the difference off lines without a 2430 first. ok is false for a
 // claim no prior payer adjudicated: it is paid as a primary one.
 func priorBalance(c *claim.Claim) (left []int64, ok bool) {
-	own := payerOrder(c.Subscriber.PayerResponsibility)
+	own := claim.PayerOrder(c.Subscriber.PayerResponsibility)
 	prior := make(map[string]bool)
 	var last *claim.OtherPayer
 	var paid, claimAdj int64
 	for i := range c.OtherPayers {
 		op := &c.OtherPayers[i]
-		if payerOrder(op.PayerResponsibility) >= own {
+		if claim.PayerOrder(op.PayerResponsibility) >= own {
 			continue
 		}
 		adjudicated := op.PaidKnown || op.PaidCents != 0 || op.RemainingPatientLiabilityCents != nil || len(op.Adjustments) > 0
@@ -284,7 +284,7 @@ func priorBalance(c *claim.Claim) (left []int64, ok bool) {
 		prior[op.Payer.ID] = true
 		paid += op.PaidCents
 		claimAdj += settled(op.Adjustments)
-		if op.RemainingPatientLiabilityCents != nil && (last == nil || payerOrder(op.PayerResponsibility) >= payerOrder(last.PayerResponsibility)) {
+		if op.RemainingPatientLiabilityCents != nil && (last == nil || claim.PayerOrder(op.PayerResponsibility) >= claim.PayerOrder(last.PayerResponsibility)) {
 			last = op
 		}
 	}
@@ -338,22 +338,6 @@ func settled(adj []claim.Adjustment) int64 {
 		}
 	}
 	return n
-}
-
-// payerOrder ranks a payer responsibility sequence code (SBR01, code list
-// 1138): P primary, S secondary, T tertiary, then A to H (payers 4 to 11);
-// U (unknown) and an empty code rank as primary.
-func payerOrder(code string) int {
-	switch code {
-	case "S":
-		return 2
-	case "T":
-		return 3
-	}
-	if len(code) == 1 && code[0] >= 'A' && code[0] <= 'H' {
-		return 4 + int(code[0]-'A')
-	}
-	return 1
 }
 
 // servicePayment starts the Loop 2110 of a line: SVC01 (HC and the
