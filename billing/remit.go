@@ -39,7 +39,9 @@ type RemitResult struct {
 	Held     int
 	HeldFile bool
 	Holds    []Hold
-	// SecondaryClaims are the secondary claims built after primaries paid.
+	// SecondaryClaims are the claims built for the next payer after a
+	// payment left patient responsibility: secondary claims after
+	// primaries, tertiary claims after secondaries.
 	SecondaryClaims []int64
 }
 
@@ -123,8 +125,9 @@ type paidLine struct {
 // posts as a new payment. An unmatched payment goes to the unmatched queue
 // (unapplied cash and a worklist item). A claim payment that does not balance
 // is not posted: a worklist item records it with its position. When a primary
-// claim leaves patient responsibility and the patient has a secondary
-// coverage, the secondary claim is built as a draft.
+// (or secondary) claim leaves patient responsibility and the patient has a
+// secondary (or tertiary) coverage with another payer, the next payer's claim
+// is built as a draft (see buildNextPayerClaim).
 func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader) (RemitResult, error) {
 	return s.postRemittance(ctx, clinicID, inboundFileID, r, false)
 }
