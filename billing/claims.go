@@ -666,32 +666,93 @@ func loadDocument(c store.Claim) (*claim.Claim, error) {
 	return &doc, nil
 }
 
-// buildSecondary builds the secondary claim of a primary claim whose payment
-// cp (from a remittance paid on paidDate) left patient responsibility, when
-// the patient has a secondary coverage: the same lines billed to the
-// secondary payer with the primary's adjudication as coordination of
-// benefits (Loop 2320 CAS and AMT*D, 2330B DTP*573, 2430 SVD/CAS/DTP*573).
-// The patient responsibility moves from patient A/R to the secondary claim's
-// insurance A/R. It returns false when there is nothing to bill.
-func (s *Service) buildSecondary(ctx context.Context, q store.Queries, primary store.Claim, cp store.ClaimPayment, lines []paidLine, paidDate time.Time) (store.Claim, bool, error) {
-	if cp.PatientResponsibilityCents <= 0 || primary.EncounterID == nil {
+// nextPayer is the position of the payer that bills after the payer of a
+// claim (Loop 2000B SBR01): the secondary after the primary, the tertiary
+// after the secondary. ok is false after the tertiary.
+func nextPayer(doc *claim.Claim) (priority int, responsibility string, ok bool) {
+	switch doc.Subscriber.PayerResponsibility {
+	case "", "P":
+		return 2, "S", true
+	case "S":
+		return 3, "T", true
+	}
+	return 0, "", false
+}
+
+// billsPayer reports whether a claim's payer or one of its prior payers
+// (2330B) is the payer payerID (NM109), so the same payer is not billed
+// twice for one encounter.
+func billsPayer(doc *claim.Claim, payerID string) bool {
+	if doc.Payer.ID == payerID {
+		return true
+	}
+	for _, op := range doc.OtherPayers {
+		if op.Payer.ID == payerID {
+			return true
+		}
+	}
+	return false
+}
+
+// nextCoverage is the coverage the claim c (its document doc) is billed to
+// next: the patient's coverage of the next priority in effect on the date
+// of service (covs are the patient's coverages), when its payer is not the
+// claim's (buildNextPayerClaim also skips a payer an earlier claim of the
+// sequence billed).
+func nextCoverage(enc store.Encounter, covs []store.Coverage, c store.Claim, doc *claim.Claim) (store.Coverage, bool) {
+	if doc == nil {
+		return store.Coverage{}, false
+	}
+	priority, _, ok := nextPayer(doc)
+	if !ok {
+		return store.Coverage{}, false
+	}
+	cov, err := pickCoverage(enc, covs, priority)
+	if err != nil || cov.PayerID == c.PayerID {
+		return store.Coverage{}, false
+	}
+	return cov, true
+}
+
+// buildNextPayerClaim builds the claim of the next payer in the patient's
+// coordination of benefits (the secondary after a primary, the tertiary
+// after a secondary) when the payment cp of the claim prior (from a
+// remittance paid on paidDate) left patient responsibility and the patient
+// has a coverage of the next priority with another payer: the same lines
+// billed to that payer with the adjudication of every payer before it, one
+// Loop 2320/2330A/2330B per prior payer (SBR01 P, then S; CAS for its
+// claim-level adjustments, AMT*D its payment, AMT*EAF the patient liability
+// it left, DTP*573 its date) and, on each line, one 2430 (SVD, CAS,
+// DTP*573) per prior payer. The patient responsibility moves from the prior
+// claim's patient A/R to the new claim's insurance A/R. It returns false
+// when there is nothing to bill.
+func (s *Service) buildNextPayerClaim(ctx context.Context, q store.Queries, prior store.Claim, cp store.ClaimPayment, lines []paidLine, paidDate time.Time) (store.Claim, bool, error) {
+	if cp.PatientResponsibilityCents <= 0 || prior.EncounterID == nil {
 		return store.Claim{}, false, nil
 	}
-	enc, err := q.GetEncounter(ctx, store.Ref{ClinicID: primary.ClinicID, ID: *primary.EncounterID})
+	doc, err := loadDocument(prior)
 	if err != nil {
 		return store.Claim{}, false, err
 	}
-	cov, err := s.coverageFor(ctx, q, enc, 2)
+	priority, responsibility, ok := nextPayer(doc)
+	if !ok {
+		return store.Claim{}, false, nil
+	}
+	enc, err := q.GetEncounter(ctx, store.Ref{ClinicID: prior.ClinicID, ID: *prior.EncounterID})
+	if err != nil {
+		return store.Claim{}, false, err
+	}
+	cov, err := s.coverageFor(ctx, q, enc, priority)
 	if errors.Is(err, ErrNotBillable) {
 		return store.Claim{}, false, nil
 	}
 	if err != nil {
 		return store.Claim{}, false, err
 	}
-	if cov.PayerID == primary.PayerID {
+	if cov.PayerID == prior.PayerID {
 		return store.Claim{}, false, nil
 	}
-	existing, err := q.ListClaims(ctx, store.ListClaimsParams{ClinicID: primary.ClinicID, PatientID: primary.PatientID, PayerID: cov.PayerID})
+	existing, err := q.ListClaims(ctx, store.ListClaimsParams{ClinicID: prior.ClinicID, PatientID: prior.PatientID, PayerID: cov.PayerID})
 	if err != nil {
 		return store.Claim{}, false, err
 	}
@@ -700,85 +761,97 @@ func (s *Service) buildSecondary(ctx context.Context, q store.Queries, primary s
 			return e, false, nil
 		}
 	}
-	primCov, err := s.coverageFor(ctx, q, enc, 1)
+	nextPayerRow, err := q.GetPayer(ctx, store.Ref{ClinicID: prior.ClinicID, ID: cov.PayerID})
 	if err != nil {
 		return store.Claim{}, false, err
 	}
-	secPayer, err := q.GetPayer(ctx, store.Ref{ClinicID: primary.ClinicID, ID: cov.PayerID})
+	if billsPayer(doc, nextPayerRow.PayerID) {
+		return store.Claim{}, false, nil
+	}
+	priorPayer, err := q.GetPayer(ctx, store.Ref{ClinicID: prior.ClinicID, ID: prior.PayerID})
 	if err != nil {
 		return store.Claim{}, false, err
 	}
-	primPayer, err := q.GetPayer(ctx, store.Ref{ClinicID: primary.ClinicID, ID: primary.PayerID})
+	pt, err := q.GetPatient(ctx, store.Ref{ClinicID: prior.ClinicID, ID: prior.PatientID})
 	if err != nil {
 		return store.Claim{}, false, err
 	}
-	pt, err := q.GetPatient(ctx, store.Ref{ClinicID: primary.ClinicID, ID: primary.PatientID})
-	if err != nil {
-		return store.Claim{}, false, err
-	}
-	doc, err := loadDocument(primary)
-	if err != nil {
-		return store.Claim{}, false, err
+	// The prior claim's subscriber relationship: its coverage's, as the
+	// claim was billed (2000C PAT01 for a dependent, else 18 self).
+	rel := "18"
+	if doc.Patient != nil && doc.Patient.Relationship != "" {
+		rel = doc.Patient.Relationship
 	}
 	doc.ID = ""
-	primSub := doc.Subscriber
-	setSubscriber(doc, cov, pt, filingIndicator(s.registryPayer(secPayer.PayerID), secPayer), "S")
-	doc.Payer = claim.Payer{Name: strings.ToUpper(secPayer.Name), ID: secPayer.PayerID}
+	priorSub := doc.Subscriber
+	setSubscriber(doc, cov, pt, filingIndicator(s.registryPayer(nextPayerRow.PayerID), nextPayerRow), responsibility)
+	doc.Payer = claim.Payer{Name: strings.ToUpper(nextPayerRow.Name), ID: nextPayerRow.PayerID}
 	doc.PayerClaimControlNumber = ""
-	if doc.PatientControlNumber, err = s.freePCN(ctx, q, primary.ClinicID, primary.PatientControlNumber+"S"); err != nil {
+	base := prior.PatientControlNumber + responsibility
+	if responsibility == "T" {
+		base = strings.TrimSuffix(prior.PatientControlNumber, "S") + "T"
+	}
+	if doc.PatientControlNumber, err = s.freePCN(ctx, q, prior.ClinicID, base); err != nil {
 		return store.Claim{}, false, err
 	}
-	rel := primCov.RelationshipCode
-	if rel == "" {
-		rel = "18"
-	}
 	remaining := cp.PatientResponsibilityCents
-	op := claim.OtherPayer{PayerResponsibility: "P", Relationship: rel, GroupNumber: primSub.GroupNumber,
-		ClaimFilingIndicator: primSub.ClaimFilingIndicator, PaidCents: cp.PaidCents, PaidKnown: true,
+	priorResponsibility := priorSub.PayerResponsibility
+	if priorResponsibility == "" {
+		priorResponsibility = "P"
+	}
+	op := claim.OtherPayer{PayerResponsibility: priorResponsibility, Relationship: rel, GroupNumber: priorSub.GroupNumber,
+		ClaimFilingIndicator: priorSub.ClaimFilingIndicator, PaidCents: cp.PaidCents, PaidKnown: true,
 		RemainingPatientLiabilityCents: &remaining, BenefitsAssigned: true, ReleaseOfInformation: "Y",
-		SubscriberLastName: primSub.LastName, SubscriberFirstName: primSub.FirstName, SubscriberMemberID: primSub.MemberID,
-		Payer: claim.Payer{Name: strings.ToUpper(primPayer.Name), ID: primPayer.PayerID}, AdjudicationDate: dateOf(paidDate)}
+		SubscriberLastName: priorSub.LastName, SubscriberFirstName: priorSub.FirstName, SubscriberMemberID: priorSub.MemberID,
+		Payer: claim.Payer{Name: strings.ToUpper(priorPayer.Name), ID: priorPayer.PayerID}, AdjudicationDate: dateOf(paidDate)}
 	for _, a := range cp.Adjustments {
 		if a.ServiceLine == 0 {
 			op.Adjustments = append(op.Adjustments, claim.Adjustment{Group: a.GroupCode, Reason: a.ReasonCode, AmountCents: a.AmountCents,
 				Quantity: claim.Quantity(a.QuantityMilli)})
 		}
 	}
-	doc.OtherPayers = []claim.OtherPayer{op}
+	// The earlier payers' loops stay as the prior claim carried them, in
+	// payer order, and this payer's follows.
+	doc.OtherPayers = append(slices.Clip(doc.OtherPayers), op)
 	for i := range doc.Lines {
 		l := &doc.Lines[i]
-		l.Adjudications = nil
 		pl, ok := matchPaidLine(lines, l, i)
 		if !ok {
 			continue
 		}
-		adj := claim.LineAdjudication{PayerID: primPayer.PayerID, PaidCents: pl.PaidCents, ProcedureCode: l.ProcedureCode,
+		adj := claim.LineAdjudication{PayerID: priorPayer.PayerID, PaidCents: pl.PaidCents, ProcedureCode: l.ProcedureCode,
 			Modifiers: l.Modifiers, RevenueCode: l.RevenueCode, Units: l.Units, Date: dateOf(paidDate)}
 		for _, a := range pl.Adjustments {
 			adj.Adjustments = append(adj.Adjustments, claim.Adjustment{Group: a.GroupCode, Reason: a.ReasonCode, AmountCents: a.AmountCents,
 				Quantity: claim.Quantity(a.QuantityMilli)})
 		}
-		l.Adjudications = []claim.LineAdjudication{adj}
+		l.Adjudications = append(slices.Clip(l.Adjudications), adj)
 	}
-	c, err := s.storeClaim(ctx, q, doc, secPayer.ID, primary.PatientID, primary.EncounterID, nil)
+	c, err := s.storeClaim(ctx, q, doc, nextPayerRow.ID, prior.PatientID, prior.EncounterID, nil)
 	if err != nil {
 		return store.Claim{}, false, err
 	}
-	pid := primary.PatientID
-	if _, _, err := q.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: primary.ClinicID,
-		IdempotencyKey: "secondary:" + strconv.FormatInt(c.ID, 10), Description: "transfer to secondary " + doc.PatientControlNumber,
+	pid := prior.PatientID
+	key, what := "secondary:", "transfer to secondary "
+	if responsibility == "T" {
+		key, what = "tertiary:", "transfer to tertiary "
+	}
+	if _, _, err := q.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: prior.ClinicID,
+		IdempotencyKey: key + strconv.FormatInt(c.ID, 10), Description: what + doc.PatientControlNumber,
 		EffectiveDate: paidDate, Lines: []store.LedgerLine{
 			{Account: AccountInsuranceAR, AmountCents: remaining, ClaimID: &c.ID, PatientID: &pid},
-			{Account: AccountPatientAR, AmountCents: -remaining, ClaimID: &primary.ID, PatientID: &pid},
+			{Account: AccountPatientAR, AmountCents: -remaining, ClaimID: &prior.ID, PatientID: &pid},
 		}}); err != nil {
 		return store.Claim{}, false, err
 	}
 	return c, true, nil
 }
 
-// BuildSecondaryClaim builds the secondary claim of a paid primary claim from
-// its latest posted payment (see PostRemittance, which does this
-// automatically). It returns the existing secondary claim when there is one.
+// BuildSecondaryClaim builds the claim of the next payer (the secondary of a
+// paid primary claim, the tertiary of a paid secondary one) from the claim's
+// latest posted payment (see PostRemittance, which does this
+// automatically). It returns the existing claim of that payer when there is
+// one.
 func (s *Service) BuildSecondaryClaim(ctx context.Context, clinicID, primaryClaimID int64) (store.Claim, error) {
 	var out store.Claim
 	err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
@@ -805,12 +878,12 @@ func (s *Service) BuildSecondaryClaim(ctx context.Context, clinicID, primaryClai
 		if err != nil {
 			return err
 		}
-		c, created, err := s.buildSecondary(ctx, tx, prim, *last, doc.Lines, rem.PaymentDate)
+		c, created, err := s.buildNextPayerClaim(ctx, tx, prim, *last, doc.Lines, rem.PaymentDate)
 		if err != nil {
 			return err
 		}
 		if !created && c.ID == 0 {
-			return fmt.Errorf("%w: claim %d leaves no patient responsibility or the patient has no secondary coverage", ErrNotBillable, prim.ID)
+			return fmt.Errorf("%w: claim %d leaves no patient responsibility or the patient has no coverage of the next priority", ErrNotBillable, prim.ID)
 		}
 		out = c
 		return nil

@@ -358,6 +358,7 @@ func (p *poster) postChunk(ctx context.Context, row store.Remittance, cps []*x83
 	}
 	type secondary struct {
 		c      store.Claim
+		doc    *claim.Claim
 		stored store.ClaimPayment
 		lines  []paidLine
 	}
@@ -401,17 +402,17 @@ func (p *poster) postChunk(ctx context.Context, row store.Remittance, cps []*x83
 				return 0, err
 			}
 			if stored.PatientResponsibilityCents > 0 {
-				secondaries = append(secondaries, secondary{c, stored, po.doc.Lines})
+				secondaries = append(secondaries, secondary{c, po.claimDoc, stored, po.doc.Lines})
 			}
 		}
 	}
 	if err := p.flush(ctx); err != nil {
 		return 0, err
 	}
-	// The secondary claims: the encounters and coverages of the claims
-	// that left patient responsibility are loaded with two queries, and
-	// only a claim whose patient has a secondary coverage of another payer
-	// in effect is billed again.
+	// The secondary and tertiary claims: the encounters and coverages of
+	// the claims that left patient responsibility are loaded with two
+	// queries, and only a claim whose patient has a coverage of the next
+	// priority with another payer in effect is billed again.
 	var encIDs, patientIDs []int64
 	for _, sc := range secondaries {
 		if sc.c.EncounterID != nil {
@@ -443,10 +444,10 @@ func (p *poster) postChunk(ctx context.Context, row store.Remittance, cps []*x83
 		if !ok {
 			continue
 		}
-		if cov, err := pickCoverage(enc, coveragesOf[sc.c.PatientID], 2); err != nil || cov.PayerID == sc.c.PayerID {
-			continue // no secondary coverage of another payer
+		if _, ok := nextCoverage(enc, coveragesOf[sc.c.PatientID], sc.c, sc.doc); !ok {
+			continue // no coverage of the next priority with another payer
 		}
-		sec, created, err := p.s.buildSecondary(ctx, p.tx, sc.c, sc.stored, sc.lines, row.PaymentDate)
+		sec, created, err := p.s.buildNextPayerClaim(ctx, p.tx, sc.c, sc.stored, sc.lines, row.PaymentDate)
 		if err != nil {
 			return 0, err
 		}

@@ -39,7 +39,9 @@ type RemitResult struct {
 	Held     int
 	HeldFile bool
 	Holds    []Hold
-	// SecondaryClaims are the secondary claims built after primaries paid.
+	// SecondaryClaims are the claims built for the next payer after a
+	// payment left patient responsibility: secondary claims after
+	// primaries, tertiary claims after secondaries.
 	SecondaryClaims []int64
 }
 
@@ -129,8 +131,9 @@ type paidLine struct {
 // posts as a new payment. An unmatched payment goes to the unmatched queue
 // (unapplied cash and a worklist item). A claim payment that does not balance
 // is not posted: a worklist item records it with its position. When a primary
-// claim leaves patient responsibility and the patient has a secondary
-// coverage, the secondary claim is built as a draft.
+// (or secondary) claim leaves patient responsibility and the patient has a
+// secondary (or tertiary) coverage with another payer, the next payer's claim
+// is built as a draft (see buildNextPayerClaim).
 func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader) (RemitResult, error) {
 	return s.postRemittance(ctx, clinicID, inboundFileID, r, false)
 }
@@ -526,15 +529,21 @@ func reopenKey(id int64) string { return "reopen:" + strconv.FormatInt(id, 10) }
 
 // priorPayerCents is the part of a claim's charge (CLP03 charge) its prior
 // payers settled: for a claim billed with other payers' adjudication (Loop
-// 2320 AMT*EAF, remaining patient liability), the charge less that
-// remaining liability; zero for a primary claim.
+// 2320 AMT*EAF, remaining patient liability), the charge less the
+// liability the last of them left (on a tertiary claim, the secondary's,
+// SBR01 S, after the primary's P); zero for a primary claim.
 func priorPayerCents(doc *claim.Claim, chargeCents int64) int64 {
-	for _, op := range doc.OtherPayers {
-		if op.RemainingPatientLiabilityCents != nil {
-			return max(0, chargeCents-*op.RemainingPatientLiabilityCents)
+	var last *claim.OtherPayer
+	for i := range doc.OtherPayers {
+		op := &doc.OtherPayers[i]
+		if op.RemainingPatientLiabilityCents != nil && (last == nil || claim.PayerOrder(op.PayerResponsibility) >= claim.PayerOrder(last.PayerResponsibility)) {
+			last = op
 		}
 	}
-	return 0
+	if last == nil {
+		return 0
+	}
+	return max(0, chargeCents-*last.RemainingPatientLiabilityCents)
 }
 
 // adjudicatedStatus is the claim status after a payment, and the 1-based

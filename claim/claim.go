@@ -318,6 +318,23 @@ type LineAdjudication struct {
 	Date          Date         `json:"date"`
 }
 
+// PayerOrder ranks a payer responsibility sequence code (SBR01, code list
+// 1138) in the order payers bill: P primary 1, S secondary 2, T tertiary 3,
+// then A to H (payers 4 to 11); U (unknown) and an empty code rank as
+// primary.
+func PayerOrder(code string) int {
+	switch code {
+	case "S":
+		return 2
+	case "T":
+		return 3
+	}
+	if len(code) == 1 && code[0] >= 'A' && code[0] <= 'H' {
+		return 4 + int(code[0]-'A')
+	}
+	return 1
+}
+
 // PatientIsSubscriber reports whether the subscriber is the patient.
 func (c *Claim) PatientIsSubscriber() bool { return c.Patient == nil }
 

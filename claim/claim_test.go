@@ -89,3 +89,11 @@ func TestServiceSpan(t *testing.T) {
 		t.Fatalf("span %v..%v", from, to)
 	}
 }
+
+func TestPayerOrder(t *testing.T) {
+	for code, want := range map[string]int{"": 1, "P": 1, "U": 1, "S": 2, "T": 3, "A": 4, "H": 11, "X": 1} {
+		if got := PayerOrder(code); got != want {
+			t.Errorf("PayerOrder(%q) = %d, want %d", code, got, want)
+		}
+	}
+}

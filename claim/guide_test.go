@@ -67,6 +67,37 @@ func TestCheckGuideRules(t *testing.T) {
 			c.Lines[0].ProcedureCode, c.Lines[0].Modifiers = "99213", []string{"a", "b", "c", "d", "e"}
 		}, []GuideFinding{
 			{GuideModifierLimit, Location{"2400", "SV2", "SV202-3", 1}, "5 procedure modifiers: a line holds at most 4"}}},
+		{"11 other payers", Professional, func(c *Claim) {
+			for i := range 11 {
+				c.OtherPayers = append(c.OtherPayers, OtherPayer{PayerResponsibility: "S", Relationship: "18", ClaimFilingIndicator: "CI",
+					ReleaseOfInformation: "Y", SubscriberLastName: "DOE", SubscriberMemberID: "M1", Payer: Payer{Name: "OTHER", ID: string(rune('A' + i))}})
+			}
+		}, []GuideFinding{{GuideOtherPayer, Location{"2320", "SBR", "SBR01", 0}, "at most 10 other payers (Loop 2320 repeats 10 times)"}}},
+		{"tertiary 837I line adjudicated by revenue code", Institutional, func(c *Claim) {
+			c.Subscriber.PayerResponsibility = "T"
+			for _, r := range []string{"P", "S"} {
+				c.OtherPayers = append(c.OtherPayers, OtherPayer{PayerResponsibility: r, Relationship: "18", ClaimFilingIndicator: "CI",
+					ReleaseOfInformation: "Y", SubscriberLastName: "DOE", SubscriberMemberID: "M1", Payer: Payer{Name: "OTHER", ID: "P" + r}})
+				c.Lines[0].Adjudications = append(c.Lines[0].Adjudications, LineAdjudication{PayerID: "P" + r, RevenueCode: "0510", Units: Units(1),
+					Date: NewDate(2026, 3, 20)})
+			}
+			c.Lines[0].ProcedureCode = ""
+		}, nil},
+		{"837I line adjudication without revenue code", Institutional, func(c *Claim) {
+			c.Subscriber.PayerResponsibility = "S"
+			c.OtherPayers = []OtherPayer{{PayerResponsibility: "P", Relationship: "18", ClaimFilingIndicator: "CI",
+				ReleaseOfInformation: "Y", SubscriberLastName: "DOE", SubscriberMemberID: "M1", Payer: Payer{Name: "OTHER", ID: "PP"}}}
+			c.Lines[0].Adjudications = []LineAdjudication{{PayerID: "PP", ProcedureCode: "99213", Units: Units(1), Date: NewDate(2026, 3, 20)}}
+		}, []GuideFinding{{GuideOtherPayer, Location{"2430", "SVD", "SVD04", 1}, "adjudicated revenue code is required"}}},
+		{"16 line adjudications", Professional, func(c *Claim) {
+			c.Subscriber.PayerResponsibility = "S"
+			c.OtherPayers = []OtherPayer{{PayerResponsibility: "P", Relationship: "18", ClaimFilingIndicator: "CI",
+				ReleaseOfInformation: "Y", SubscriberLastName: "DOE", SubscriberMemberID: "M1", Payer: Payer{Name: "OTHER", ID: "PP"}}}
+			for range 16 {
+				c.Lines[0].Adjudications = append(c.Lines[0].Adjudications, LineAdjudication{PayerID: "PP", ProcedureCode: "99213", Units: Units(1),
+					Date: NewDate(2026, 3, 20)})
+			}
+		}, []GuideFinding{{GuideOtherPayer, Location{"2430", "SVD", "SVD01", 1}, "at most 15 line adjudications (Loop 2430 repeats 15 times)"}}},
 		{"unknown kind", Kind("837D"), func(*Claim) {}, []GuideFinding{
 			{GuideKind, Location{"ST", "ST", "ST03", 0}, `claim kind must be 837P or 837I, got "837D"`}}},
 		{"line dates out of order", Professional, func(c *Claim) { c.Lines[0].ServiceDateEnd = NewDate(2026, 3, 1) }, []GuideFinding{

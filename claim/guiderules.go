@@ -254,6 +254,9 @@ func (k *guideChecker) run() {
 
 	// 2320/2330 other payers.
 	k.rule = GuideOtherPayer
+	if len(c.OtherPayers) > 10 {
+		k.put("2320", "SBR", "SBR01", "at most 10 other payers (Loop 2320 repeats 10 times)")
+	}
 	for i := range c.OtherPayers {
 		o := &c.OtherPayers[i]
 		if !payerResponsibilityOK(o.PayerResponsibility) {
@@ -556,12 +559,21 @@ func (k *guideChecker) serviceLine(i int) {
 		k.providerName(r, rl, "line rendering provider", !prof, false)
 	}
 	k.rule = GuideOtherPayer
+	if len(l.Adjudications) > 15 {
+		k.put("2430", "SVD", "SVD01", "at most 15 line adjudications (Loop 2430 repeats 15 times)")
+	}
 	for j := range l.Adjudications {
 		a := &l.Adjudications[j]
 		if otherPayerIndex(c.OtherPayers, a.PayerID) < 0 {
 			k.put("2430", "SVD", "SVD01", "line adjudication payer "+strconv.Quote(a.PayerID)+" is not one of the claim's other payers (2330B)")
 		}
-		k.required(a.ProcedureCode, "2430", "SVD", "SVD03-2", "adjudicated procedure code")
+		if prof {
+			k.required(a.ProcedureCode, "2430", "SVD", "SVD03-2", "adjudicated procedure code")
+		} else {
+			// 837I SVD03 is situational and SVD04 (the revenue code)
+			// required.
+			k.required(a.RevenueCode, "2430", "SVD", "SVD04", "adjudicated revenue code")
+		}
 		if prof && a.RevenueCode != "" {
 			k.add(GuideNotUsed, Location{"2430", "SVD", "SVD04", k.line}, "revenue code is not used on an "+string(Professional))
 		}

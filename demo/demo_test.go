@@ -28,7 +28,7 @@ func TestGenerateDefaults(t *testing.T) {
 	}
 	outcomes := map[string]int{}
 	payers := map[string]int{}
-	dependents, secondary, defects := 0, 0, 0
+	dependents, secondary, tertiary, defects := 0, 0, 0, 0
 	for _, p := range d.Providers {
 		if !claim.ValidNPI(p.NPI) {
 			t.Errorf("provider NPI %s", p.NPI)
@@ -40,8 +40,11 @@ func TestGenerateDefaults(t *testing.T) {
 			if c.Relationship == "19" {
 				dependents++
 			}
-			if c.Priority == 2 {
+			switch c.Priority {
+			case 2:
 				secondary++
+			case 3:
+				tertiary++
 			}
 			switch c.Payer {
 			case PayerSummit:
@@ -72,8 +75,8 @@ func TestGenerateDefaults(t *testing.T) {
 	if got := d.Appointments[len(d.Appointments)-1].Start; got.Sub(d.Start).Hours() > 12*24 {
 		t.Errorf("last appointment %v more than two weeks after %v", got, d.Start)
 	}
-	if outcomes[OutcomeNoShow] == 0 || outcomes[OutcomeCancelled] == 0 || dependents == 0 || secondary == 0 || defects == 0 {
-		t.Errorf("outcomes %v, %d dependents, %d secondary coverages, %d defects", outcomes, dependents, secondary, defects)
+	if outcomes[OutcomeNoShow] == 0 || outcomes[OutcomeCancelled] == 0 || dependents == 0 || secondary == 0 || tertiary == 0 || defects == 0 {
+		t.Errorf("outcomes %v, %d dependents, %d secondary and %d tertiary coverages, %d defects", outcomes, dependents, secondary, tertiary, defects)
 	}
 	for _, id := range []string{PayerMedicare, PayerMedicaid, PayerKeystone, PayerSummit} {
 		if payers[id] == 0 {
@@ -87,7 +90,7 @@ func TestGenerateDefaults(t *testing.T) {
 	if !reflect.DeepEqual(d.Appointments, again.Appointments) || !reflect.DeepEqual(d.Patients, again.Patients) {
 		t.Error("the same seed gave another dataset")
 	}
-	t.Logf("%d patients, appointments %v, coverages %v, %d dependents, %d secondary, %d defects", len(d.Patients), outcomes, payers, dependents, secondary, defects)
+	t.Logf("%d patients, appointments %v, coverages %v, %d dependents, %d secondary, %d tertiary, %d defects", len(d.Patients), outcomes, payers, dependents, secondary, tertiary, defects)
 }
 
 // runSmall runs a small demo and checks the invariants of a finished run.

@@ -209,6 +209,7 @@ func Generate(seed uint64, patients, appointments int) (*Dataset, error) {
 	if err := g.appointments(appointments); err != nil {
 		return nil, err
 	}
+	g.retireePlans()
 	return g.d, nil
 }
 
@@ -454,6 +455,38 @@ func (g *generator) childCoverage(p *Patient) {
 	}
 	g.selfCoverage(p, PayerMedicaid, 1)
 }
+
+// retireePlans gives some dual-eligible patients (Medicare primary,
+// Medicaid secondary) an employer retiree plan as well: the retiree plan
+// becomes the secondary payer and Medicaid, the payer of last resort, the
+// tertiary, so the demo bills tertiary claims. It draws last, after the
+// appointments, so the rest of the dataset is the same with or without it.
+func (g *generator) retireePlans() {
+	d := g.d
+	for pi := range d.Patients {
+		p := &d.Patients[pi]
+		if len(p.Coverages) != 2 || p.Coverages[0].Payer != PayerMedicare || p.Coverages[1].Payer != PayerMedicaid || !g.chance(0.7) {
+			continue
+		}
+		payer := PayerSummit
+		if g.chance(0.4) {
+			payer = PayerKeystone
+		}
+		retiree := Coverage{Payer: payer, MemberID: g.memberID(payer), GroupNumber: groupNumber(payer, g.r), Priority: 2, Relationship: "18",
+			SubscriberFirst: p.FirstName, SubscriberLast: p.LastName, SubscriberBirth: p.BirthDate, Roster: RosterActive}
+		p.Coverages[1].Priority = 3
+		p.Coverages = []Coverage{p.Coverages[0], retiree, p.Coverages[1]}
+		// Retiree plans share cost like the commercial ones (see roster),
+		// with a deductible that is often not yet met.
+		d.Roster = append(d.Roster, paysim.Member{Payer: payer, MemberID: retiree.MemberID, LastName: p.LastName, FirstName: p.FirstName,
+			BirthDate: claim.DateOf(p.BirthDate), Gender: p.Sex, Active: true, Plan: retireePlan[payer], InsuranceType: "C1",
+			GroupNumber: retiree.GroupNumber, CoverageBegin: claim.DateOf(time.Date(demoYear, time.January, 1, 0, 0, 0, 0, time.UTC)),
+			CostSharing: paysim.CostSharing{CopayCents: 2500, CoinsurancePercent: 20, DeductibleRemainingCents: int64(1+g.r.IntN(4)) * 25000}})
+	}
+}
+
+// retireePlan names the retiree plans (EB05).
+var retireePlan = map[string]string{PayerKeystone: "KEYSTONE RETIREE PPO", PayerSummit: "SUMMIT RETIREE CHOICE"}
 
 // roster builds the payers' member rosters from the coverages: subscribers
 // with their dependents; unknown members are left out.

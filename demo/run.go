@@ -82,7 +82,9 @@ type Result struct {
 //	Mon 09-21 .. Fri 09-25  week 2's visits
 //	Fri 09-25 22:00       night 2: week 2 billed, with the secondary claims
 //	                      the week 1 remittances opened; 276s on Sunday
-//	Mon 09-28 07:00       week 2's 835s released, collected and posted
+//	Mon 09-28 07:00       week 2's 835s released, collected and posted,
+//	                      with the secondary claims' (which open the
+//	                      tertiary claims, drafts for the next night)
 //
 // Payers answer 837s at once (999 and 277CA) and adjudicate 36 to 48
 // hours after the 277CA.

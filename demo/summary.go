@@ -30,27 +30,39 @@ type Summary struct {
 	Period  report.Params
 	KPIs    report.KPIs
 	Denials report.Denials
-	// Claims by status; Secondary counts the secondary (COB) claims.
+	// Claims by status; Secondary and Tertiary count the claims billed
+	// after another payer (coordination of benefits, SBR01 S and T).
 	Claims    int
 	Secondary int
+	Tertiary  int
 	ByStatus  map[string]int
 	// LedgerBalanced: the clinic's ledger entries sum to zero.
 	LedgerBalanced bool
-	// ClaimsOutOfBalance lists primary claims whose charge differs from
-	// their 835 payments, adjustments, patient share and insurance A/R.
+	// ClaimsOutOfBalance lists claims whose charge differs from their 835
+	// payments, adjustments, patient share and insurance A/R (secondary and
+	// tertiary claims once paid).
 	ClaimsOutOfBalance []string
 	OpenWork           map[string]int
 }
 
-// isSecondary reports whether a claim bills a secondary payer (Loop 2000B
-// SBR01 "S").
+// isSecondary reports whether a claim bills a payer after another one, a
+// secondary or tertiary (Loop 2000B SBR01 other than P).
 func isSecondary(c store.Claim) bool {
+	r := payerResponsibility(c)
+	return r != "" && r != "P"
+}
+
+// payerResponsibility is the claim's Loop 2000B SBR01.
+func payerResponsibility(c store.Claim) string {
 	var doc struct {
 		Subscriber struct {
 			PayerResponsibility string `json:"payerResponsibility"`
 		} `json:"subscriber"`
 	}
-	return json.Unmarshal(c.Document, &doc) == nil && doc.Subscriber.PayerResponsibility != "" && doc.Subscriber.PayerResponsibility != "P"
+	if json.Unmarshal(c.Document, &doc) != nil {
+		return ""
+	}
+	return doc.Subscriber.PayerResponsibility
 }
 
 // period is the demo's report period: the first Monday to the simulated
@@ -82,10 +94,14 @@ func (r *runner) summary(ctx context.Context) (*Summary, error) {
 			s.Claims++
 			s.ByStatus[string(c.Status)]++
 			if isSecondary(c) {
-				// A secondary claim bills the primary's patient share;
-				// its charge is not posted again.
-				s.Secondary++
-				continue
+				// A secondary or tertiary claim bills the patient share
+				// the payer before it left; its charge is not posted
+				// again.
+				if payerResponsibility(c) == "T" {
+					s.Tertiary++
+				} else {
+					s.Secondary++
+				}
 			}
 			if ok, err := r.claimBalances(ctx, c); err != nil {
 				return nil, err
@@ -113,10 +129,14 @@ func (r *runner) summary(ctx context.Context) (*Summary, error) {
 	return s, nil
 }
 
-// claimBalances checks that a primary claim's charge equals its 835
-// payments, adjustments and patient share plus its insurance A/R awaiting
-// payment: an amount the payer denied is counted once, as the 835's
-// adjustment, while it waits in denied A/R (the demo works no denials).
+// claimBalances checks that a claim's charge equals its 835 payments,
+// adjustments and patient share plus its insurance A/R. A secondary or
+// tertiary claim is checked once a payment posted to it (before, its
+// insurance A/R is the share the prior payer left, not its charge); the
+// payer reports the prior payers' share as an adjustment (OA-23), so a
+// payment beyond what they left shows as a credit that fails the check. An amount the payer denied is
+// counted once, as the 835's adjustment, while it waits in denied A/R
+// (the demo works no denials).
 func (r *runner) claimBalances(ctx context.Context, c store.Claim) (bool, error) {
 	cid := r.clinic.ID
 	ar, err := r.st.LedgerBalance(ctx, store.LedgerBalanceParams{ClinicID: cid, Account: billing.AccountInsuranceAR, ClaimID: c.ID})
@@ -126,6 +146,9 @@ func (r *runner) claimBalances(ctx context.Context, c store.Claim) (bool, error)
 	pays, err := r.st.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: cid, ClaimID: c.ID})
 	if err != nil {
 		return false, err
+	}
+	if len(pays) == 0 && isSecondary(c) {
+		return true, nil
 	}
 	sum := ar
 	for _, py := range pays {
@@ -145,7 +168,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		st = append(st, fmt.Sprintf("%s %d", k, n))
 	}
 	sort.Strings(st)
-	fmt.Fprintf(w, "Claims: %d (%d secondary, drafts wait for the next night): %s\n\n", s.Claims, s.Secondary, strings.Join(st, ", "))
+	fmt.Fprintf(w, "Claims: %d (%d secondary, %d tertiary, drafts wait for the next night): %s\n\n", s.Claims, s.Secondary, s.Tertiary, strings.Join(st, ", "))
 	if err := report.WriteText(w, append(s.KPIs.Tables(), s.Denials.Tables()[0])...); err != nil {
 		return err
 	}

@@ -142,6 +142,9 @@ func (rc *responder) adjudicate(c *claim.Claim, icn string) x835.ClaimPayment {
 	applyDeductible := deductibleAll || dr.chance(2500, "deductible", rc.payer, pcn)
 	deductibleLeft := cost.DeductibleRemainingCents
 	copayTaken := false
+	// On a secondary or tertiary claim, what the prior payers left of
+	// each line: the most this payer pays or leaves to the patient.
+	left, cob := priorBalance(c)
 
 	var remarks []string
 	for i := range c.Lines {
@@ -153,12 +156,19 @@ func (rc *responder) adjudicate(c *claim.Claim, icn string) x835.ClaimPayment {
 			if d == nil {
 				d = &bundled
 			}
-			sp.Adjustments = []x835.Adjustment{{Group: d.group, Reason: d.reason, AmountCents: l.ChargeCents}}
+			owed := l.ChargeCents
+			if cob {
+				owed = left[i]
+				sp.Adjustments = priorShare(l.ChargeCents - owed)
+			}
+			if owed > 0 {
+				sp.Adjustments = append(sp.Adjustments, x835.Adjustment{Group: d.group, Reason: d.reason, AmountCents: owed})
+			}
 			for _, r := range d.lineRemarks {
 				sp.Remarks = append(sp.Remarks, x835.Remark{Qualifier: "HE", Code: r})
 			}
 			if d.group == x835.GroupPatient {
-				cp.PatientResponsibilityCents += l.ChargeCents
+				cp.PatientResponsibilityCents += owed
 			}
 		default:
 			code := l.ProcedureCode
@@ -184,7 +194,23 @@ func (rc *responder) adjudicate(c *claim.Claim, icn string) x835.ClaimPayment {
 				pr2 = (rest*cost.CoinsurancePercent + 50) / 100
 			}
 			rest -= pr2 + pr3
-			if co := l.ChargeCents - allowed; co > 0 {
+			co := l.ChargeCents - allowed
+			if cob {
+				// Coordination of benefits: the prior payers' share is
+				// OA-23; of what they left, this payer pays its own
+				// benefit at most, the patient owes this payer's cost
+				// sharing at most, and the rest is above what this
+				// payer allows (CO-45).
+				owed := left[i]
+				sp.Adjustments = priorShare(l.ChargeCents - owed)
+				rest = min(rest, owed)
+				due := owed - rest
+				pr1 = min(pr1, due)
+				pr2 = min(pr2, due-pr1)
+				pr3 = min(pr3, due-pr1-pr2)
+				co = due - pr1 - pr2 - pr3
+			}
+			if co > 0 {
 				sp.Adjustments = append(sp.Adjustments, x835.Adjustment{Group: x835.GroupContractual, Reason: carcContractual, AmountCents: co})
 			}
 			for _, a := range []struct {
@@ -210,6 +236,108 @@ func (rc *responder) adjudicate(c *claim.Claim, icn string) x835.ClaimPayment {
 		cp.Outpatient = &x835.OutpatientAdjudication{RemarkCodes: remarks}
 	}
 	return cp
+}
+
+// carcPriorPayer is CARC 23, the impact of prior payers' adjudication
+// (payments and adjustments), which code list 139 allows only with group
+// OA.
+const carcPriorPayer = "23"
+
+// priorShare is the OA-23 adjustment of a line's prior payers' share, or
+// nothing when they settled none of it.
+func priorShare(amount int64) []x835.Adjustment {
+	if amount <= 0 {
+		return nil
+	}
+	return []x835.Adjustment{{Group: x835.GroupOther, Reason: carcPriorPayer, AmountCents: amount}}
+}
+
+// priorBalance reads, on a claim billed after other payers adjudicated it
+// (Loop 2320 with AMT*D, 2430 line adjudications), what they left of each
+// line: the line charge less, for every prior payer's 2430, its paid amount
+// (SVD02) and adjustments other than patient responsibility (CAS group PR)
+// and prior payers' impact (CARC 23, which stands for the earlier payers'
+// share already counted). The claim total is then held to what the last
+// prior payer left (2320 AMT*EAF, remaining patient liability), or failing
+// that to the charge less the prior payments (AMT*D) and 2320 adjustments,
+// taking the difference off lines without a 2430 first. ok is false for a
+// claim no prior payer adjudicated: it is paid as a primary one.
+func priorBalance(c *claim.Claim) (left []int64, ok bool) {
+	own := claim.PayerOrder(c.Subscriber.PayerResponsibility)
+	prior := make(map[string]bool)
+	var last *claim.OtherPayer
+	var paid, claimAdj int64
+	for i := range c.OtherPayers {
+		op := &c.OtherPayers[i]
+		if claim.PayerOrder(op.PayerResponsibility) >= own {
+			continue
+		}
+		adjudicated := op.PaidKnown || op.PaidCents != 0 || op.RemainingPatientLiabilityCents != nil || len(op.Adjustments) > 0
+		for j := range c.Lines {
+			for _, a := range c.Lines[j].Adjudications {
+				adjudicated = adjudicated || a.PayerID == op.Payer.ID
+			}
+		}
+		if !adjudicated {
+			continue
+		}
+		prior[op.Payer.ID] = true
+		paid += op.PaidCents
+		claimAdj += settled(op.Adjustments)
+		if op.RemainingPatientLiabilityCents != nil && (last == nil || claim.PayerOrder(op.PayerResponsibility) >= claim.PayerOrder(last.PayerResponsibility)) {
+			last = op
+		}
+	}
+	if len(prior) == 0 {
+		return nil, false
+	}
+	left = make([]int64, len(c.Lines))
+	withLine := make([]bool, len(c.Lines))
+	var total, lineAdj int64
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		rem := l.ChargeCents
+		for _, a := range l.Adjudications {
+			if !prior[a.PayerID] {
+				continue
+			}
+			withLine[i] = true
+			adj := settled(a.Adjustments)
+			rem -= a.PaidCents + adj
+			lineAdj += adj
+		}
+		left[i] = min(max(rem, 0), l.ChargeCents)
+		total += left[i]
+	}
+	limit := c.TotalChargeCents - paid - claimAdj - lineAdj
+	if last != nil {
+		limit = *last.RemainingPatientLiabilityCents
+	}
+	limit = max(limit, 0)
+	for pass := 0; pass < 2 && total > limit; pass++ {
+		for i := len(left) - 1; i >= 0 && total > limit; i-- {
+			if withLine[i] == (pass == 0) {
+				continue
+			}
+			cut := min(left[i], total-limit)
+			left[i] -= cut
+			total -= cut
+		}
+	}
+	return left, true
+}
+
+// settled sums the adjustments that settle part of a charge without leaving
+// it to the patient: every group but PR, except CARC 23 (a payer's note of
+// its own prior payers' share).
+func settled(adj []claim.Adjustment) int64 {
+	var n int64
+	for _, a := range adj {
+		if a.Group != x835.GroupPatient && a.Reason != carcPriorPayer {
+			n += a.AmountCents
+		}
+	}
+	return n
 }
 
 // servicePayment starts the Loop 2110 of a line: SVC01 (HC and the

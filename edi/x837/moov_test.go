@@ -16,7 +16,11 @@ import (
 //     ends at the DTP segments;
 //   - LIN and CTP (loop 2410 drug identification): it implements neither;
 //   - a second CAS in loops 2320 and 2430 (its rules allow one, the guide
-//     up to five) and AMT*EAF in loop 2320 (it knows only AMT*D and A8).
+//     up to five) and AMT*EAF in loop 2320 (it knows only AMT*D and A8);
+//   - a second 2430 loop of a line (its rule has no repeat count, so one;
+//     the guide repeats 2430 up to 15 times, one per prior payer, as
+//     pyx12's X222A1 map says): the first payer's 2430 is checked, the
+//     later payers' are left out whole (SVD, CAS, DTP, AMT).
 //
 // It cannot represent a dependent patient at all: it requires a 2300 loop
 // under every 2000B, marks HL02 of 2000C not used and NM104 of 2010CA not
@@ -25,7 +29,7 @@ import (
 func moovProjection(data []byte) (string, []string) {
 	var out strings.Builder
 	var dropped []string
-	in2320, in2400, in2430, inClaim, cas := false, false, false, false, 0
+	in2320, in2400, in2430, inClaim, cas, svds := false, false, false, false, 0, 0
 	for _, seg := range strings.Split(string(bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\n"), nil), []byte("\r"), nil)), "~") {
 		if seg == "" {
 			continue
@@ -35,9 +39,10 @@ func moovProjection(data []byte) (string, []string) {
 		case "SBR":
 			in2320, cas = inClaim, 0
 		case "LX":
-			in2320, in2400, in2430 = false, true, false
+			in2320, in2400, in2430, svds = false, true, false, 0
 		case "SVD":
 			in2430, cas = true, 0
+			svds++
 		case "CLM":
 			in2320, in2400, in2430, inClaim = false, false, false, true
 		case "HL", "SE":
@@ -45,6 +50,8 @@ func moovProjection(data []byte) (string, []string) {
 		}
 		drop := false
 		switch {
+		case in2430 && svds > 1:
+			drop = true
 		case in2400 && (id == "REF" || id == "LIN" || id == "CTP"):
 			drop = true
 		case (in2320 || in2430) && id == "CAS":
