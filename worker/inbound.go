@@ -280,12 +280,6 @@ type processInboundWorker struct {
 	p *Pipeline
 }
 
-// Timeout is River's timeout of a file's run: the run's own (Config.
-// InboundTimeout) and the rescue grace.
-func (w *processInboundWorker) Timeout(*river.Job[ProcessInboundArgs]) time.Duration {
-	return w.p.cfg.InboundTimeout + w.p.rescueGrace()
-}
-
 func (w *processInboundWorker) Work(ctx context.Context, job *river.Job[ProcessInboundArgs]) error {
 	return instrument(w.p, ctx, job, w.p.processInbound)
 }
@@ -376,10 +370,17 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		if oerr != nil {
 			return oerr
 		}
-		res, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, body)
+		// Chunk after chunk until half the run's time is used; the next
+		// run goes on after the last chunk committed.
+		res, err = p.cfg.Billing.PostRemittanceWithin(ctx, a.ClinicID, f.ID, body, func() bool { return p.budgetSpent(start) })
 		body.Close()
 		counts = []any{"remittances", res.Remittances, "posted", res.Posted, "unmatched", res.Unmatched, "not_posted", res.NotPosted,
 			"denials", res.Denials, "held", res.Held, "already_posted", res.AlreadyPosted}
+		if err == nil && res.Partial {
+			p.log.Info("inbound file continues", append([]any{"clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "type", f.FileType,
+				"duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String()}, counts...)...)
+			return river.JobSnooze(0)
+		}
 		if err == nil && res.HeldFile {
 			p.metrics.inbound.WithLabelValues(InboundOutcomeHeld).Inc()
 			p.log.Warn("inbound file held", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", res.Holds[0].Reason)
