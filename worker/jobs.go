@@ -294,12 +294,7 @@ func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
 	}
 	upload := func(ic store.Interchange, claims int) error {
 		began := p.cfg.Now()
-		body, err := p.openInterchange(ctx, ic)
-		if err != nil {
-			return err
-		}
-		up, err := client.Upload(ctx, ic.FileName, body)
-		body.Close()
+		up, err := p.uploadInterchange(ctx, client, payer.PayerID, ic)
 		if err != nil {
 			if _, merr := p.cfg.Billing.MarkTransferFailed(ctx, a.ClinicID, ic.ID, err); merr != nil {
 				err = errors.Join(err, merr)

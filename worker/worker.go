@@ -51,6 +51,7 @@ import (
 	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/transport"
+	"github.com/clearhouse/clearhouse/transport/pgp"
 )
 
 // ErrConfig: a Config is incomplete or wrong.
@@ -179,6 +180,7 @@ type Pipeline struct {
 
 	mu      sync.Mutex
 	clients map[string]*transport.Client
+	pgp     map[string]*pgp.Keys
 	closed  bool
 }
 
