@@ -127,13 +127,14 @@ type Config struct {
 	StatusPendingDays int
 	// JobTimeout bounds one run of every job kind. The jobs that work in
 	// slices (nightly, submit_payer_batch, claim_status, process_inbound
-	// posting an 835, poll_inbound) start no new slice after half of it
-	// and snooze, to go on in the next run, so a slice (SliceSize
-	// encounters or drafts, one 837 file, billing.PostChunkSize claim
-	// payments, one downloaded file) has at least half of it; the others
-	// (the fan-outs, acknowledgments and 271s of one file, patient
-	// payments, a reminder, model training) fit it by construction.
-	// Default 15 seconds.
+	// posting an 835) start no new slice after half of it and snooze, to
+	// go on in the next run, so a slice (SliceSize encounters or drafts,
+	// one 837 file, billing.PostChunkSize claim payments) has at least
+	// half of it. poll_inbound records each file as it is downloaded and,
+	// when its time is up with files received, snoozes to go on (one file
+	// must download within the timeout). The others (the fan-outs,
+	// acknowledgments and 271s of one file, patient payments, a reminder,
+	// model training) fit it by construction. Default 15 seconds.
 	//
 	// A job's context ends at its timeout; River may take the job from a
 	// worker that died (the rescuer) only RescueAfter minus JobTimeout
