@@ -147,6 +147,10 @@ type pipelineOptions struct {
 	payments    *payments.Service
 	// pgp, when set, is KHP01's sftp.pgp.
 	pgp *payers.PGP
+	// postChunk is billing's PostChunkSize; now the pipeline's clock.
+	postChunk int
+	now       func() time.Time
+	metrics   *worker.Metrics
 }
 
 // newPipeline builds billing and the pipeline against the simulator.
@@ -177,7 +181,7 @@ func buildPipeline(st store.Store, target simTarget, o pipelineOptions) (*billin
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := billing.New(st, billing.Options{Scrubber: scr, Payers: reg, Profiles: profiles, Actor: "worker"})
+	svc, err := billing.New(st, billing.Options{Scrubber: scr, Payers: reg, Profiles: profiles, Actor: "worker", PostChunkSize: o.postChunk})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -218,6 +222,8 @@ func buildPipeline(st store.Store, target simTarget, o pipelineOptions) (*billin
 		RemittanceDelay:  2 * time.Second,
 		Retry:            worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second},
 		Logger:           testLogger(),
+		Now:              o.now,
+		Metrics:          o.metrics,
 	})
 	if err != nil {
 		return nil, nil, err
