@@ -30,6 +30,10 @@ type remitRun struct {
 	// reversed holds the patient and payer claim control numbers of the
 	// reversals (CLP02 22) read so far in the transaction set.
 	reversed map[string]bool
+	// wrote is set once a chunk of this run was committed (claim payments
+	// posted or the remittance finished), not merely skipped as posted
+	// before.
+	wrote bool
 }
 
 // postRun posts cps, the next claim payments of run's transaction set, in
@@ -42,8 +46,9 @@ func (s *Service) postRun(ctx context.Context, clinicID int64, file store.Inboun
 		var part RemitResult
 		row, started, skip := run.row, run.started, run.skip
 		rest := cps
+		var wrote bool
 		err := s.st.InTx(ctx, clinicID, func(tx store.Tx) error {
-			part = RemitResult{}
+			part, wrote = RemitResult{}, false
 			p := &poster{s: s, tx: tx, clinicID: clinicID, file: file, profile: prof, res: &part, run: run}
 			if !started {
 				var created bool
@@ -91,6 +96,7 @@ func (s *Service) postRun(ctx context.Context, clinicID int64, file store.Inboun
 				return nil
 			}
 			row.PostedThrough = through
+			wrote = true
 			return tx.UpdateRemittancePosting(ctx, store.UpdateRemittancePostingParams{ClinicID: clinicID, ID: row.ID, PostedThrough: through,
 				Complete: done})
 		})
@@ -98,6 +104,7 @@ func (s *Service) postRun(ctx context.Context, clinicID int64, file store.Inboun
 			return err
 		}
 		run.row, run.started, run.skip = row, started, skip
+		run.wrote = run.wrote || wrote
 		res.add(part)
 		if skip || len(rest) == 0 {
 			return nil

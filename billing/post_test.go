@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/clearhouse/clearhouse/billing"
@@ -97,6 +98,59 @@ func TestPostRemittanceResumes(t *testing.T) {
 		}
 		if n := paid(); n != 5 {
 			t.Errorf("after the third run %d claims paid, want 5", n)
+		}
+		checkLedger(t, w)
+	})
+}
+
+// TestPostRemittanceWithinStopsBetweenChunks posts an 835 of five claim
+// payments two a transaction in runs that each stop after their first
+// chunk: three runs post it (two chunks, then the last payment and the
+// remittance's end), each claim once, and only the last is not partial.
+func TestPostRemittanceWithinStopsBetweenChunks(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		var claims []store.Claim
+		for range 5 {
+			claims = append(claims, w.visit(w.pat))
+		}
+		w.submitAll()
+		r := remit835{trace: "EFT-WITHIN"}
+		for i, c := range claims {
+			r.claims = append(r.claims, paidVisit(c.PatientControlNumber, fmt.Sprintf("ICN-W%d", i), 10000))
+		}
+		raw := r.bytes(t)
+		scr, err := shared()
+		must(t, err)
+		svc, err := billing.New(st, billing.Options{Now: clock, Scrubber: scr, Payers: registry(t), PostChunkSize: 2,
+			Profiles: billing.StaticProfiles(map[int64]*billing.ClinicProfile{w.clinic.ID: profile(t)})})
+		must(t, err)
+		always := func() bool { return true }
+		var posted []int
+		var partial []bool
+		for range 5 {
+			res, err := svc.PostRemittanceWithin(w.ctx, w.clinic.ID, 0, bytes.NewReader(raw), always)
+			must(t, err)
+			posted = append(posted, res.Posted)
+			partial = append(partial, res.Partial)
+			if !res.Partial {
+				break
+			}
+		}
+		if !slices.Equal(posted, []int{2, 2, 1}) || !slices.Equal(partial, []bool{true, true, false}) {
+			t.Errorf("runs posted %v (partial %v), want [2 2 1] ([true true false])", posted, partial)
+		}
+		for _, c := range claims {
+			ps, err := st.ListClaimPayments(w.ctx, store.ListClaimPaymentsParams{ClinicID: w.clinic.ID, ClaimID: c.ID})
+			must(t, err)
+			if len(ps) != 1 {
+				t.Errorf("claim %s paid %d times", c.PatientControlNumber, len(ps))
+			}
+		}
+		rems, err := st.ListRemittances(w.ctx, store.ListRemittancesParams{ClinicID: w.clinic.ID})
+		must(t, err)
+		if len(rems) != 1 || rems[0].PostedAt == nil {
+			t.Fatalf("remittances %+v, want one marked posted", rems)
 		}
 		checkLedger(t, w)
 	})

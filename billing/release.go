@@ -117,7 +117,7 @@ func (s *Service) ReleaseRemittance(ctx context.Context, p ReleaseParams) (Relea
 		return res, err
 	}
 	defer body.Close()
-	res.Remit, err = s.postRemittance(ctx, p.ClinicID, f.ID, body, true)
+	res.Remit, err = s.postRemittance(ctx, p.ClinicID, f.ID, body, true, nil)
 	return res, err
 }
 

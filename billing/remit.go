@@ -43,6 +43,10 @@ type RemitResult struct {
 	// payment left patient responsibility: secondary claims after
 	// primaries, tertiary claims after secondaries.
 	SecondaryClaims []int64
+	// Partial is set when PostRemittanceWithin stopped before the end of
+	// the file: what it posted is committed and the file is not yet
+	// marked processed; the next call goes on after the last chunk.
+	Partial bool
 }
 
 // paymentDocument is the claim payment's JSON document: what the store's
@@ -135,12 +139,25 @@ type paidLine struct {
 // secondary (or tertiary) coverage with another payer, the next payer's claim
 // is built as a draft (see buildNextPayerClaim).
 func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader) (RemitResult, error) {
-	return s.postRemittance(ctx, clinicID, inboundFileID, r, false)
+	return s.postRemittance(ctx, clinicID, inboundFileID, r, false, nil)
+}
+
+// PostRemittanceWithin is PostRemittance in bounded runs: between chunks,
+// once this call committed at least one chunk, it asks stop whether to go
+// on; when stop says no and claim payments remain, it returns with
+// RemitResult.Partial set. The file is then not yet marked processed, and
+// the next call with the same file skips what was posted (the
+// remittance's posted_through) and goes on. Each call reads the file in
+// full again for its file-level checks, and posts at least one chunk, so a
+// caller that calls until Partial is unset finishes the file.
+func (s *Service) PostRemittanceWithin(ctx context.Context, clinicID, inboundFileID int64, r io.Reader, stop func() bool) (RemitResult, error) {
+	return s.postRemittance(ctx, clinicID, inboundFileID, r, false, stop)
 }
 
 // postRemittance is PostRemittance; released skips the file-level checks
-// (CheckRemittance) that staff confirmed by releasing a held file.
-func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader, released bool) (RemitResult, error) {
+// (CheckRemittance) that staff confirmed by releasing a held file; stop,
+// when set, ends the call between chunks (see PostRemittanceWithin).
+func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader, released bool, stop func() bool) (RemitResult, error) {
 	var res RemitResult
 	var file store.InboundFile
 	if inboundFileID != 0 {
@@ -179,6 +196,13 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 	dec := x835.NewDecoderReader(er)
 	prof, _ := s.profile(ctx, clinicID)
 	handled := make(map[*x835.Remittance]bool)
+	// wrote is set once this call committed a chunk; only then may stop
+	// end it, so every call makes progress.
+	var wrote bool
+	stopNow := func(run *remitRun) bool {
+		wrote = wrote || run.wrote
+		return stop != nil && wrote && stop()
+	}
 	chunk := s.opts.PostChunkSize
 	buf := make([]*x835.ClaimPayment, 0, chunk)
 	more := dec.Next()
@@ -198,10 +222,18 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 					return res, err
 				}
 				buf = buf[:0]
+				if stopNow(run) {
+					res.Partial = true
+					return res, nil
+				}
 			}
 		}
 		if err := s.postRun(ctx, clinicID, file, prof, run, buf, true, &res); err != nil {
 			return res, err
+		}
+		if more && stopNow(run) {
+			res.Partial = true
+			return res, nil
 		}
 	}
 	if err := dec.Err(); err != nil {

@@ -389,12 +389,16 @@ func (s *Service) prepareStatusInquiry(ctx context.Context, tx store.Tx, p Statu
 	if submitter == "" {
 		submitter = reg.Envelope.SenderID
 	}
+	usage, err := store.UsageFor(ctx, tx, p.ClinicID, payer.ID, string(reg.Usage))
+	if err != nil {
+		return nil, err
+	}
 	ref := fmt.Sprintf("CS%09d", cn.Interchange)
 	req := x276.RequestFor(ref, now,
 		x276.Entity{Last: strings.ToUpper(reg.Name), ID: reg.ID},
 		x276.Entity{Last: strings.ToUpper(clinic.Name), ID: submitter}, qs)
 	isa := edi.ISAHeader{SenderQualifier: reg.Envelope.SenderQualifier, SenderID: reg.Envelope.SenderID, ReceiverQualifier: reg.Envelope.ReceiverQualifier,
-		ReceiverID: reg.Envelope.ReceiverID, Time: now, ControlNumber: cn.Interchange, Usage: string(reg.Usage)}
+		ReceiverID: reg.Envelope.ReceiverID, Time: now, ControlNumber: cn.Interchange, Usage: usage}
 	gs := edi.GSHeader{SenderCode: reg.Envelope.GSSender, ReceiverCode: reg.Envelope.GSReceiver, Time: now, ControlNumber: cn.FirstGroup}
 	var buf bytes.Buffer
 	enc := edi.NewWriter(&buf, edi.DefaultDelimiters)

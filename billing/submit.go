@@ -213,11 +213,15 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 	if submitter == "" {
 		submitter = reg.Envelope.SenderID
 	}
+	usage, err := store.UsageFor(ctx, tx, p.ClinicID, payer.ID, string(reg.Usage))
+	if err != nil {
+		return nil, err
+	}
 	env := x837.Envelope{SubmitterName: strings.ToUpper(clinic.Name), SubmitterID: submitter, ContactName: prof.ContactName,
 		ContactPhone: prof.ContactPhone, ContactEmail: prof.ContactEmail, ReceiverName: strings.ToUpper(reg.Name), ReceiverID: reg.ID,
 		SenderQualifier: reg.Envelope.SenderQualifier, SenderID: reg.Envelope.SenderID, ReceiverQualifier: reg.Envelope.ReceiverQualifier,
 		InterchangeReceiverID: reg.Envelope.ReceiverID, ApplicationSender: reg.Envelope.GSSender, ApplicationReceiver: reg.Envelope.GSReceiver,
-		Usage: string(reg.Usage), Time: now, Controls: x837.ControlNumbers{Interchange: cn.Interchange, Group: cn.FirstGroup, Set: cn.FirstTransactionSet},
+		Usage: usage, Time: now, Controls: x837.ControlNumbers{Interchange: cn.Interchange, Group: cn.FirstGroup, Set: cn.FirstTransactionSet},
 		// One transaction set per file, so a 999 set rejection names
 		// exactly the claims of the file.
 		MaxClaimsPerSet: len(claims)}

@@ -116,6 +116,26 @@ type SFTP struct {
 	// Neither holds a secret itself.
 	PasswordEnv    string `yaml:"password_env,omitempty"`
 	PrivateKeyFile string `yaml:"private_key_file,omitempty"`
+	// PGP, when set, is the payer's OpenPGP arrangement: what is uploaded
+	// is encrypted (and signed) first, what is downloaded is decrypted (and
+	// its signature checked) before intake.
+	PGP *PGP `yaml:"pgp,omitempty"`
+}
+
+// PGP names the key files of a payer's OpenPGP arrangement. It holds no
+// secret: a protected private key's passphrase is read from the
+// environment variable PassphraseEnv.
+type PGP struct {
+	// PublicKeyFile is the payer's public key (armored or binary): files
+	// sent to the payer are encrypted to it, and its signatures checked.
+	PublicKeyFile string `yaml:"public_key_file"`
+	// PrivateKeyFile is the clearinghouse's private key: the payer's files
+	// are decrypted with it, and, with Sign, ours signed with it.
+	PrivateKeyFile string `yaml:"private_key_file"`
+	PassphraseEnv  string `yaml:"passphrase_env,omitempty"`
+	// Sign signs the files sent and requires the payer's good signature on
+	// the files received.
+	Sign bool `yaml:"sign,omitempty"`
 }
 
 // HasCredential reports whether the payer file names its own SFTP

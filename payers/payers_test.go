@@ -87,6 +87,19 @@ timely_filing_days: 90
 max_claims_per_file: 100
 `
 
+func TestPGPFields(t *testing.T) {
+	src := strings.Replace(good, "  inbound_path: /TEST1/outbound\n",
+		"  inbound_path: /TEST1/outbound\n  pgp: {public_key_file: keys/test1.asc, private_key_file: keys/ours.key, passphrase_env: PGP_PASS, sign: true}\n", 1)
+	reg, err := payers.Parse("p.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := payers.PGP{PublicKeyFile: "keys/test1.asc", PrivateKeyFile: "keys/ours.key", PassphraseEnv: "PGP_PASS", Sign: true}
+	if g := reg.SFTP.PGP; g == nil || *g != want {
+		t.Fatalf("pgp %+v, want %+v", g, want)
+	}
+}
+
 func TestValidationErrors(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -108,6 +121,8 @@ func TestValidationErrors(t *testing.T) {
 		{"relative path", "outbound_path: /TEST1/inbound", "outbound_path: TEST1/inbound", []string{"sftp.outbound_path"}, payers.ErrInvalid},
 		{"unknown field", "usage: T", "usage: T\ncolor: blue", []string{"field color not found"}, payers.ErrSyntax},
 		{"status inquiry days", "usage: T", "usage: T\nstatus_inquiry_days: -3", []string{"status_inquiry_days \"-3\": invalid"}, payers.ErrInvalid},
+		{"pgp without our key", "  inbound_path: /TEST1/outbound\n", "  inbound_path: /TEST1/outbound\n  pgp: {public_key_file: payer.asc}\n",
+			[]string{"sftp.pgp.private_key_file: required"}, payers.ErrMissing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -184,6 +184,10 @@ func (p *Payer) validate() []*FieldError {
 	if p.StatusInquiryDays < 0 || p.StatusInquiryDays > 3650 {
 		bad("status_inquiry_days", fmt.Sprint(p.StatusInquiryDays), ErrInvalid, "want 1 to 3650 days, or leave it out for %d", DefaultStatusInquiryDays)
 	}
+	if g := p.SFTP.PGP; g != nil {
+		required("sftp.pgp.public_key_file", g.PublicKeyFile)
+		required("sftp.pgp.private_key_file", g.PrivateKeyFile)
+	}
 	if rt := p.RealTime; rt != (RealTime{}) {
 		if required("realtime.url", rt.URL) {
 			if err := checkRealTimeURL(rt.URL); err != nil {

@@ -60,7 +60,7 @@ func (s *Simulator) ReleaseDue(ctx context.Context, now time.Time) (files int, e
 		due = due[n:]
 	}
 	for _, f := range out {
-		if err := s.srv.Drop(f.payer, f.name, f.content); err != nil {
+		if err := s.drop(f.payer, f.name, f.content); err != nil {
 			return files, err
 		}
 		files++

@@ -19,6 +19,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/edi"
 	"github.com/clearhouse/clearhouse/payers"
+	"github.com/clearhouse/clearhouse/transport/pgp"
 )
 
 // Config configures a Simulator: the SFTP server it answers through, who
@@ -66,6 +67,15 @@ type Config struct {
 	// RealTimeDelay holds a payer's real-time answers back this long (by
 	// payer folder name), to try a client's timeout.
 	RealTimeDelay map[string]time.Duration
+
+	// PGP are the OpenPGP keys of the payers that encrypt, by payer folder
+	// name: the payer's private key and the clearinghouse's public key
+	// (pgp.Config's partner), the mirror of the clearinghouse's sftp.pgp.
+	// Files received from the clearinghouse are decrypted (and, with Sign,
+	// their signature checked) before they are read; a file that cannot be
+	// is logged and answered with nothing. Responses are encrypted to the
+	// clearinghouse (and signed).
+	PGP map[string]*pgp.Keys
 
 	// StatePath is the JSON state file. Default <root>/.paysim-state.json.
 	StatePath string
@@ -428,6 +438,14 @@ func (s *Simulator) HandleFile(ctx context.Context, payer, name string, content 
 	if err := checkPayerName(payer); err != nil {
 		return nil, fmt.Errorf("paysim: payer %q: %w", payer, err)
 	}
+	if keys := s.cfg.PGP[payer]; keys != nil {
+		var plain bytes.Buffer
+		if err := keys.Decrypt(&plain, bytes.NewReader(content)); err != nil {
+			s.log.Error("paysim file not decrypted; not answered", "payer", payer, "name", name, "err", err)
+			return nil, nil
+		}
+		content = plain.Bytes()
+	}
 	sum := sha256.Sum256(content)
 	key := payer + "/" + hex.EncodeToString(sum[:])
 	s.mu.Lock()
@@ -450,7 +468,7 @@ func (s *Simulator) HandleFile(ctx context.Context, payer, name string, content 
 	st.Processed[key] = processedFile{Name: name, At: now.UTC()}
 	var names []string
 	for _, f := range out {
-		if err := s.srv.Drop(payer, f.name, f.content); err != nil {
+		if err := s.drop(payer, f.name, f.content); err != nil {
 			return names, err
 		}
 		names = append(names, f.name)
@@ -460,6 +478,19 @@ func (s *Simulator) HandleFile(ctx context.Context, payer, name string, content 
 	}
 	s.state = st
 	return names, nil
+}
+
+// drop leaves a response in the payer's outbound folder, encrypted to the
+// clearinghouse (and signed) for a payer that encrypts.
+func (s *Simulator) drop(payer, name string, content []byte) error {
+	if keys := s.cfg.PGP[payer]; keys != nil {
+		var enc bytes.Buffer
+		if err := keys.Encrypt(&enc, bytes.NewReader(content), name); err != nil {
+			return fmt.Errorf("paysim: %s for %s: %w", name, payer, err)
+		}
+		content = enc.Bytes()
+	}
+	return s.srv.Drop(payer, name, content)
 }
 
 // responseFile is one file to drop.

@@ -124,12 +124,18 @@ var allClaimFiles = []string{
 // Keystone Health Plan.
 func encode837(t testing.TB, control int64, claims []claim.Claim) []byte {
 	t.Helper()
+	return encode837Usage(t, control, claims, "T")
+}
+
+// encode837Usage is encode837 with ISA15 usage.
+func encode837Usage(t testing.TB, control int64, claims []claim.Claim, usage string) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	env := x837.Envelope{
 		SubmitterName: "CLEARHOUSE BILLING", SubmitterID: "CLH0001", ContactName: "EDI DESK", ContactPhone: "2155550100",
 		ReceiverName: "KEYSTONE HEALTH PLAN", ReceiverID: simPayer,
 		SenderID: "CLEARHOUSE", InterchangeReceiverID: "KEYSTONEHP", ApplicationSender: "CLEARHOUSE", ApplicationReceiver: simPayer,
-		Usage: "T", Time: time.Date(2026, 11, 4, 22, 0, 0, 0, time.UTC),
+		Usage: usage, Time: time.Date(2026, 11, 4, 22, 0, 0, 0, time.UTC),
 		Controls: x837.ControlNumbers{Interchange: control, Group: control, Set: 1},
 	}
 	if _, err := x837.EncodeBatch(&buf, env, claims); err != nil {
@@ -876,4 +882,57 @@ func encode270(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return in.Bytes()
+}
+
+// TestUsageRouted sends one 837 in test (ISA15 T) and one in production
+// (P): each answer (999, 277CA) carries its request's usage, and the 835
+// paying both has one interchange of each.
+func TestUsageRouted(t *testing.T) {
+	t.Parallel()
+	s := newTestSim(t, "")
+	claims := loadClaims(t, allClaimFiles...)
+	usageOf := func(b []byte) []string {
+		t.Helper()
+		rep := mustValid(t, "response", b)
+		var out []string
+		for _, ic := range rep.Interchanges {
+			out = append(out, ic.Usage)
+		}
+		return out
+	}
+	for i, usage := range []string{"T", "P"} {
+		in := encode837Usage(t, int64(61+i), claims[:3], usage)
+		name := "claims-" + usage + ".x12"
+		names, err := s.HandleFile(t.Context(), simPayer, name, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if got := usageOf(outbound(t, s, simPayer, n)); !slices.Equal(got, []string{usage}) {
+				t.Errorf("%s answered with ISA15 %v, want %s", n, got, usage)
+			}
+		}
+	}
+	if _, err := s.ReleaseDue(t.Context(), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(s.Server().Dir(simPayer, Outbound))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".835") {
+			continue
+		}
+		found++
+		got := usageOf(outbound(t, s, simPayer, e.Name()))
+		slices.Sort(got)
+		if !slices.Equal(got, []string{"P", "T"}) {
+			t.Errorf("835 %s: interchanges with ISA15 %v, want one P and one T", e.Name(), got)
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d 835 files, want 1", found)
+	}
 }

@@ -68,6 +68,17 @@ const pendingAfter = 24 * time.Hour
 // guide's A2, A4, P1, F1): status code 1 is "for more detailed information,
 // see remittance advice", 20 "accepted for processing", 35 "claim/encounter
 // not found".
+//
+// Checked against published copies of the lists (the X12 lists themselves
+// are not in the repository): code 35 "Claim/encounter not found" and
+// codes 1 and 20 as above in the 508 list as the hippo gem ships it
+// (rubydoc.info Hippo::CodeLists::ClaimStatusCodes) and in Stedi's claim
+// status troubleshooting guide, which adds that payers pair 35 with
+// category D0 ("data search unsuccessful"); category A4 is "Acknowledgement/
+// Not Found: the claim/encounter can not be found in the adjudication
+// system" in the 507 list as eMedNY publishes it. So A4:35 is a valid
+// answer for a claim the payer never received; x277.StandingOf reads A4
+// and D0 alike as not found.
 var (
 	statusReceivedClaim = x277.StatusCode{Category: "A2", Code: "20"}
 	statusPendingClaim  = x277.StatusCode{Category: "P1", Code: "20"}

@@ -301,7 +301,11 @@ func (s *Service) writeBatch(ctx context.Context, tx store.Tx, clinic store.Clin
 		}
 		reqs = append(reqs, req)
 	}
-	isa, gs := s.envelope(rp, cn, now)
+	usage, err := store.UsageFor(ctx, tx, clinic.ID, p.ID, string(rp.Usage))
+	if err != nil {
+		return nil, already, err
+	}
+	isa, gs := s.envelope(rp, usage, cn, now)
 	var buf bytes.Buffer
 	if err := x270.EncodeRequests(&buf, isa, gs, reqs...); err != nil {
 		return nil, already, err
@@ -339,11 +343,12 @@ func newRequest(rp *payers.Payer, clinic store.Clinic, reference string, now tim
 }
 
 // envelope is the ISA and GS of a 270 interchange to the payer with the
-// control numbers cn; ISA15 is Config.Usage, else the payer's.
-func (s *Service) envelope(rp *payers.Payer, cn store.ControlNumbers, now time.Time) (edi.ISAHeader, edi.GSHeader) {
+// control numbers cn; ISA15 is Config.Usage, else usage, the clinic's for
+// the payer (store.UsageFor).
+func (s *Service) envelope(rp *payers.Payer, usage string, cn store.ControlNumbers, now time.Time) (edi.ISAHeader, edi.GSHeader) {
 	env := rp.Envelope
 	isa := edi.ISAHeader{SenderQualifier: env.SenderQualifier, SenderID: env.SenderID, ReceiverQualifier: env.ReceiverQualifier,
-		ReceiverID: env.ReceiverID, Time: now, ControlNumber: cn.Interchange, Usage: cmp.Or(s.cfg.Usage, string(rp.Usage))}
+		ReceiverID: env.ReceiverID, Time: now, ControlNumber: cn.Interchange, Usage: cmp.Or(s.cfg.Usage, usage)}
 	gs := edi.GSHeader{SenderCode: env.GSSender, ReceiverCode: env.GSReceiver, Time: now, ControlNumber: cn.FirstGroup}
 	return isa, gs
 }

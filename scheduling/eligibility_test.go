@@ -384,3 +384,38 @@ func TestResponsibilityOf(t *testing.T) {
 		t.Error("bad document accepted")
 	}
 }
+
+// TestEligibilityBatchUsage writes a clinic's 270 to a payer with the
+// ISA15 an operator's cutover set for the clinic and payer, and to the
+// other payers with their payer files'.
+func TestEligibilityBatchUsage(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		eligibilityBook(t, f)
+		khp, err := st.GetPayerByPayerID(ctx, store.GetPayerByPayerIDParams{ClinicID: f.clinic.ID, PayerID: "KHP01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SetPayerUsage(ctx, store.SetPayerUsageParams{ClinicID: f.clinic.ID, PayerID: khp.ID, Usage: store.UsageProduction}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.svc.PrepareEligibilityBatches(ctx, f.clinic.ID, testNow, 0)
+		if err != nil || len(res.Batches) != 2 {
+			t.Fatalf("batches: %v %+v", err, res.Batches)
+		}
+		for _, b := range res.Batches {
+			s, err := edi.NewReader(bytes.NewReader(b.Content)).Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "T" // MCRJX's payer file
+			if b.PayerID == "KHP01" {
+				want = "P"
+			}
+			if got := s.String(15); got != want {
+				t.Errorf("270 to %s: ISA15 %q, want %q", b.PayerID, got, want)
+			}
+		}
+	})
+}

@@ -142,7 +142,11 @@ func (s *Service) CheckEligibilityNow(ctx context.Context, p RealTimeParams) (Re
 	}
 	env := rp.Envelope
 	var cn store.ControlNumbers
+	var usage string
 	if err := db.InTx(ctx, p.ClinicID, func(tx store.Tx) error {
+		if usage, err = store.UsageFor(ctx, tx, p.ClinicID, payer.ID, string(rp.Usage)); err != nil {
+			return err
+		}
 		cn, err = tx.AllocateControlNumbers(ctx, store.AllocateControlNumbersParams{SenderID: env.SenderID, ReceiverID: env.ReceiverID, Groups: 1})
 		return err
 	}); err != nil {
@@ -155,7 +159,7 @@ func (s *Service) CheckEligibilityNow(ctx context.Context, p RealTimeParams) (Re
 	in.ServiceTypes = []string{st}
 	req := newRequest(rp, clinic, "R"+strconv.FormatInt(cn.Interchange, 10), now)
 	req.Inquiries = []x270.Inquiry{in}
-	isa, gs := s.envelope(rp, cn, now)
+	isa, gs := s.envelope(rp, usage, cn, now)
 	var buf bytes.Buffer
 	if err := x270.EncodeRequests(&buf, isa, gs, req); err != nil {
 		return res, err

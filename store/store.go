@@ -147,6 +147,10 @@ type Queries interface {
 	GetPayerByPayerID(ctx context.Context, p GetPayerByPayerIDParams) (Payer, error)
 	ListPayers(ctx context.Context, p ListPayersParams) ([]Payer, error)
 	UpdatePayer(ctx context.Context, p UpdatePayerParams) (Payer, error)
+	// GetPayerUsage returns the clinic's ISA15 for a payer row (ref.ID is
+	// the Payer.ID); ErrNotFound when no cutover set one.
+	GetPayerUsage(ctx context.Context, ref Ref) (PayerUsage, error)
+	SetPayerUsage(ctx context.Context, p SetPayerUsageParams) (PayerUsage, error)
 
 	CreatePatient(ctx context.Context, p CreatePatientParams) (Patient, error)
 	GetPatient(ctx context.Context, ref Ref) (Patient, error)

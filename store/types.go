@@ -215,6 +215,39 @@ type UpdatePayerParams struct {
 	Active          bool
 }
 
+// Usage indicators (ISA15).
+const (
+	UsageTest       = "T"
+	UsageProduction = "P"
+)
+
+// PayerUsage is the ISA15 usage indicator a clinic's interchanges to one of
+// its payers carry, as an operator's cutover set it. A payer without one
+// uses its payer file's usage.
+type PayerUsage struct {
+	ClinicID int64
+	// PayerID is the clinic's payer row (Payer.ID).
+	PayerID int64
+	// Usage is UsageTest or UsageProduction.
+	Usage string
+	// CheckedAt is when the connectivity check that allowed the cutover to
+	// production passed; nil for a cutover to test.
+	CheckedAt *time.Time
+	ChangedAt time.Time
+	ChangedBy string
+}
+
+// SetPayerUsageParams sets a clinic's ISA15 for a payer (insert or
+// replace).
+type SetPayerUsageParams struct {
+	ClinicID int64
+	// PayerID is the clinic's payer row (Payer.ID).
+	PayerID   int64
+	Usage     string
+	CheckedAt *time.Time
+	ChangedBy string
+}
+
 // Patient is a clinic's patient.
 type Patient struct {
 	ID       int64

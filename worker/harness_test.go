@@ -77,17 +77,21 @@ func eachBackend(t *testing.T, fn func(t *testing.T, st store.Store)) {
 }
 
 // simulator starts the payer simulator on a loopback port.
-func simulator(t testing.TB, root string, seed uint64) *paysim.Simulator {
+func simulator(t testing.TB, root string, seed uint64, mutate ...func(*paysim.Config)) *paysim.Simulator {
 	t.Helper()
 	reg, err := fixtures.Payers()
 	must(t, err)
-	sim, err := paysim.NewSimulator(paysim.Config{
+	cfg := paysim.Config{
 		Server:             paysim.ServerConfig{Root: root, Users: []paysim.User{{Name: "clearhouse", Password: simPassword}}, Payers: []string{"KHP01"}},
 		Registry:           reg,
 		Seed:               seed,
 		Rates:              paysim.Rates{Reject: 0.05, Deny: 0.1, Partial: 0.2},
 		DefaultCostSharing: paysim.CostSharing{CopayCents: 2000},
-	})
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	sim, err := paysim.NewSimulator(cfg)
 	must(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	must(t, sim.Start(ctx))
@@ -141,6 +145,12 @@ type pipelineOptions struct {
 	// eligibility configures the scheduling service, which applies 271s.
 	eligibility bool
 	payments    *payments.Service
+	// pgp, when set, is KHP01's sftp.pgp.
+	pgp *payers.PGP
+	// postChunk is billing's PostChunkSize; now the pipeline's clock.
+	postChunk int
+	now       func() time.Time
+	metrics   *worker.Metrics
 }
 
 // newPipeline builds billing and the pipeline against the simulator.
@@ -163,11 +173,15 @@ func buildPipeline(st store.Store, target simTarget, o pipelineOptions) (*billin
 	if err != nil {
 		return nil, nil, err
 	}
+	if o.pgp != nil {
+		py, _ := reg.Get("KHP01")
+		py.SFTP.PGP = o.pgp
+	}
 	profiles, err := profileSource()
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := billing.New(st, billing.Options{Scrubber: scr, Payers: reg, Profiles: profiles, Actor: "worker"})
+	svc, err := billing.New(st, billing.Options{Scrubber: scr, Payers: reg, Profiles: profiles, Actor: "worker", PostChunkSize: o.postChunk})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -208,6 +222,8 @@ func buildPipeline(st store.Store, target simTarget, o pipelineOptions) (*billin
 		RemittanceDelay:  2 * time.Second,
 		Retry:            worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second},
 		Logger:           testLogger(),
+		Now:              o.now,
+		Metrics:          o.metrics,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/clearhouse/clearhouse/edi/x835"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/transport"
+	"github.com/clearhouse/clearhouse/transport/pgp"
 )
 
 // Inbound file outcomes, the values of clearhouse_inbound_files_total's
@@ -44,7 +46,28 @@ const (
 // sniffHead bytes, is read into memory, to find its clinic and type), and
 // the inbox copy is removed once recorded.
 func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (bool, error) {
-	local, err := os.Open(f.LocalPath)
+	path := f.LocalPath
+	// A payer that encrypts: the plaintext is recorded, or, when the file
+	// cannot be decrypted or its signature is not the payer's, the file as
+	// received is recorded and quarantined at once.
+	var pgpErr error
+	keys, err := p.pgpKeys(f.PayerID)
+	if err != nil {
+		return false, err
+	}
+	if keys != nil {
+		plain, err := decryptFile(keys, f.LocalPath)
+		switch {
+		case errors.Is(err, pgp.ErrDecrypt) || errors.Is(err, pgp.ErrSignature):
+			pgpErr = err
+		case err != nil:
+			return false, fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
+		default:
+			path = plain
+			defer os.Remove(plain)
+		}
+	}
+	local, err := os.Open(path)
 	if err != nil {
 		return false, err
 	}
@@ -69,15 +92,23 @@ func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (
 		return false, fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
 	}
 	var created bool
+	var recorded store.InboundFile
+	ft := fileType(head)
+	if pgpErr != nil {
+		ft = ""
+	}
 	err = p.cfg.Store.InTx(ctx, clinicID, func(tx store.Tx) error {
 		row, isNew, err := tx.RecordInboundFile(ctx, store.RecordInboundFileParams{ClinicID: clinicID, FileName: f.RemoteName,
-			Source: f.PayerID, FileType: fileType(head), Stored: &stored})
+			Source: f.PayerID, FileType: ft, Stored: &stored})
 		if err != nil {
 			return fmt.Errorf("%s from %s: %w", f.RemoteName, f.PayerID, err)
 		}
-		created = isNew
+		created, recorded = isNew, row
 		if !isNew {
 			return nil
+		}
+		if pgpErr != nil {
+			return p.quarantineTx(ctx, tx, row, 0, ReasonPGP, pgpErr)
 		}
 		args := ProcessInboundArgs{ClinicID: clinicID, InboundFileID: row.ID}
 		opts := args.InsertOpts()
@@ -100,8 +131,34 @@ func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (
 	}
 	if created {
 		p.metrics.inbound.WithLabelValues(InboundOutcomeRecorded).Inc()
+		if pgpErr != nil {
+			p.quarantined(recorded, ReasonPGP, pgpErr)
+		}
 	}
 	return !created, nil
+}
+
+// decryptFile decrypts an inbox file next to it and returns the
+// plaintext's path; on error nothing is left behind.
+func decryptFile(keys *pgp.Keys, path string) (string, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".plain-*")
+	if err != nil {
+		return "", err
+	}
+	err = keys.Decrypt(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out.Name())
+		return "", err
+	}
+	return out.Name(), nil
 }
 
 // sniffHead is how much of an inbound file RecordInbound reads to find its
@@ -280,12 +337,6 @@ type processInboundWorker struct {
 	p *Pipeline
 }
 
-// Timeout is River's timeout of a file's run: the run's own (Config.
-// InboundTimeout) and the rescue grace.
-func (w *processInboundWorker) Timeout(*river.Job[ProcessInboundArgs]) time.Duration {
-	return w.p.cfg.InboundTimeout + w.p.rescueGrace()
-}
-
 func (w *processInboundWorker) Work(ctx context.Context, job *river.Job[ProcessInboundArgs]) error {
 	return instrument(w.p, ctx, job, w.p.processInbound)
 }
@@ -328,6 +379,10 @@ const (
 	ReasonSyntax      = "syntax"      // the file is not well-formed X12 (SNIP 1)
 	ReasonUnsupported = "unsupported" // a transaction set this pipeline does not apply
 	ReasonContent     = "content"     // the set could not be read or applied
+	// ReasonPGP: a payer that encrypts sent a file that cannot be
+	// decrypted with our key, or whose signature is missing or not the
+	// payer's (sftp.pgp of its payer file).
+	ReasonPGP = "pgp"
 )
 
 // processInbound applies one received file; see ProcessInboundArgs.
@@ -376,10 +431,17 @@ func (p *Pipeline) processInbound(ctx context.Context, a ProcessInboundArgs) err
 		if oerr != nil {
 			return oerr
 		}
-		res, err = p.cfg.Billing.PostRemittance(ctx, a.ClinicID, f.ID, body)
+		// Chunk after chunk until half the run's time is used; the next
+		// run goes on after the last chunk committed.
+		res, err = p.cfg.Billing.PostRemittanceWithin(ctx, a.ClinicID, f.ID, body, func() bool { return p.budgetSpent(start) })
 		body.Close()
 		counts = []any{"remittances", res.Remittances, "posted", res.Posted, "unmatched", res.Unmatched, "not_posted", res.NotPosted,
 			"denials", res.Denials, "held", res.Held, "already_posted", res.AlreadyPosted}
+		if err == nil && res.Partial {
+			p.log.Info("inbound file continues", append([]any{"clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "type", f.FileType,
+				"duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String()}, counts...)...)
+			return river.JobSnooze(0)
+		}
 		if err == nil && res.HeldFile {
 			p.metrics.inbound.WithLabelValues(InboundOutcomeHeld).Inc()
 			p.log.Warn("inbound file held", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", res.Holds[0].Reason)
@@ -563,6 +625,24 @@ func is999Set(pos edi.Position, rep *edi.ValidationReport) bool {
 // quarantine sets a file aside: state quarantined with the reason and the
 // positioned error, and an operations worklist item, in one transaction.
 func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, release int64, reason string, cause error) error {
+	err := p.cfg.Store.InTx(ctx, f.ClinicID, func(tx store.Tx) error {
+		return p.quarantineTx(ctx, tx, f, release, reason, cause)
+	})
+	if err != nil {
+		return err
+	}
+	p.quarantined(f, reason, cause)
+	return nil
+}
+
+// quarantined counts and logs a file set aside (after its transaction).
+func (p *Pipeline) quarantined(f store.InboundFile, reason string, cause error) {
+	p.metrics.inbound.WithLabelValues(InboundOutcomeQuarantined).Inc()
+	p.log.Warn("inbound file quarantined", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", reason, "err", cause)
+}
+
+// quarantineTx is quarantine's work in tx.
+func (p *Pipeline) quarantineTx(ctx context.Context, tx store.Tx, f store.InboundFile, release int64, reason string, cause error) error {
 	if !strings.Contains(cause.Error(), f.FileName) {
 		// The error an operator reads names the file, whatever raised it.
 		cause = fmt.Errorf("%s: %w", f.FileName, cause)
@@ -570,6 +650,10 @@ func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, release 
 	d := QuarantineDetails{InboundFileID: f.ID, FileName: f.FileName, Source: f.Source, Reason: reason, Error: cause.Error(),
 		Action: fmt.Sprintf("fix what stopped the file (or ask the payer to resend it), then clearhouse inbound release %d to process it again; "+
 			"or clearhouse inbound discard %d --reason TEXT", f.ID, f.ID)}
+	if reason == ReasonPGP {
+		d.Action = fmt.Sprintf("check the payer's public key and ours in the payer file (sftp.pgp), ask the payer to resend the file "+
+			"encrypted to our key and signed with theirs, then clearhouse inbound discard %d --reason TEXT", f.ID)
+	}
 	var ee *edi.Error
 	if errors.As(cause, &ee) {
 		d.Interchange, d.Group, d.Set = ee.Pos.Interchange, ee.Pos.Group, ee.Pos.Set
@@ -589,19 +673,11 @@ func (p *Pipeline) quarantine(ctx context.Context, f store.InboundFile, release 
 		// item: the first one was resolved by the release.
 		key += "-release-" + strconv.FormatInt(release, 10)
 	}
-	err = p.cfg.Store.InTx(ctx, f.ClinicID, func(tx store.Tx) error {
-		if _, err := tx.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: f.ClinicID, ID: f.ID, State: store.InboundQuarantined,
-			QuarantineReason: reason, Error: cause.Error()}); err != nil {
-			return err
-		}
-		_, _, err := tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{ClinicID: f.ClinicID, Kind: store.WorkQuarantinedFile,
-			Priority: 2, Title: title, Details: details, DedupeKey: key})
-		return err
-	})
-	if err != nil {
+	if _, err := tx.UpdateInboundFile(ctx, store.UpdateInboundFileParams{ClinicID: f.ClinicID, ID: f.ID, State: store.InboundQuarantined,
+		QuarantineReason: reason, Error: cause.Error()}); err != nil {
 		return err
 	}
-	p.metrics.inbound.WithLabelValues(InboundOutcomeQuarantined).Inc()
-	p.log.Warn("inbound file quarantined", "clinic", f.ClinicID, "file", f.ID, "name", f.FileName, "reason", reason, "err", cause)
-	return nil
+	_, _, err = tx.CreateWorklistItem(ctx, store.CreateWorklistItemParams{ClinicID: f.ClinicID, Kind: store.WorkQuarantinedFile,
+		Priority: 2, Title: title, Details: details, DedupeKey: key})
+	return err
 }

@@ -95,16 +95,6 @@ func (p *Pipeline) budgetSpent(start time.Time) bool {
 	return p.cfg.Now().Sub(start) > p.cfg.JobTimeout/2
 }
 
-// timeout is how long one run of a job kind may take: its context ends
-// then.
-func (p *Pipeline) timeout(kind string) time.Duration {
-	switch kind {
-	case ProcessInboundArgs{}.Kind(), PollInboundArgs{}.Kind():
-		return p.cfg.InboundTimeout
-	}
-	return p.cfg.JobTimeout
-}
-
 type nightlyAllWorker struct {
 	river.WorkerDefaults[NightlyAllArgs]
 	p *Pipeline
@@ -304,12 +294,7 @@ func (p *Pipeline) submit(ctx context.Context, a SubmitPayerBatchArgs) error {
 	}
 	upload := func(ic store.Interchange, claims int) error {
 		began := p.cfg.Now()
-		body, err := p.openInterchange(ctx, ic)
-		if err != nil {
-			return err
-		}
-		up, err := client.Upload(ctx, ic.FileName, body)
-		body.Close()
+		up, err := p.uploadInterchange(ctx, client, payer.PayerID, ic)
 		if err != nil {
 			if _, merr := p.cfg.Billing.MarkTransferFailed(ctx, a.ClinicID, ic.ID, err); merr != nil {
 				err = errors.Join(err, merr)
@@ -363,12 +348,6 @@ type pollWorker struct {
 	p *Pipeline
 }
 
-// Timeout is River's timeout of a poll: Config.InboundTimeout and the
-// rescue grace.
-func (w *pollWorker) Timeout(*river.Job[PollInboundArgs]) time.Duration {
-	return w.p.cfg.InboundTimeout + w.p.rescueGrace()
-}
-
 func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollInboundArgs]) error {
 	return instrument(w.p, ctx, job, func(ctx context.Context, a PollInboundArgs) error {
 		client, err := w.p.client(a.Payer)
@@ -378,6 +357,11 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollInboundArgs]) 
 		files, err := client.Poll(ctx)
 		if len(files) > 0 {
 			w.p.log.Info("inbound files received", "payer", a.Payer, "files", len(files))
+		}
+		if err != nil && ctx.Err() != nil && len(files) > 0 {
+			// The run's time is up with files still waiting: each file
+			// received is recorded, so the poll goes on in a new run.
+			return river.JobSnooze(0)
 		}
 		return err
 	})

@@ -105,7 +105,7 @@ func (m *Metrics) observe(kind string, d time.Duration, err error) {
 // records its outcome and run time.
 func instrument[T river.JobArgs](p *Pipeline, ctx context.Context, job *river.Job[T], fn func(ctx context.Context, args T) error) error {
 	start := p.cfg.Now()
-	ctx, cancel := context.WithTimeout(ctx, p.timeout(job.Kind))
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.JobTimeout)
 	defer cancel()
 	err := fn(ctx, job.Args)
 	p.metrics.observe(job.Kind, p.cfg.Now().Sub(start), err)

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/paysim"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/worker"
@@ -126,5 +129,107 @@ func TestProcessInboundQuarantinesMalformedFile(t *testing.T) {
 			t.Errorf("%d remittances posted from a quarantined file", len(rems))
 		}
 		t.Logf("quarantined: %s", got.Error)
+	})
+}
+
+// TestProcessInboundPostsInBoundedRuns posts an 835 of about six claim
+// payments two a transaction with a clock on which every run's time budget
+// is spent after its first chunk: the file's job snoozes after each chunk
+// and goes on in its next run, and every claim is paid once.
+func TestProcessInboundPostsInBoundedRuns(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		sim := simulator(t, t.TempDir(), 11)
+		// Once fast is set, each reading of the clock is a minute after
+		// the last.
+		var (
+			mu    sync.Mutex
+			fast  bool
+			ahead time.Duration
+		)
+		now := func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			if fast {
+				ahead += time.Minute
+			}
+			return time.Now().Add(ahead)
+		}
+		reg := prometheus.NewRegistry()
+		metrics, err := worker.NewMetrics(reg)
+		must(t, err)
+		svc, p := newPipeline(t, st, targetOf(sim), pipelineOptions{inbox: t.TempDir(), postChunk: 2, now: now, metrics: metrics})
+		pr := newPractice(t, st, 3)
+		const visits = 6
+		importVisits(t, svc, pr, visits)
+		runQueue(t, st, p)
+		_, err = st.InsertJob(ctx, worker.NightlyAllArgs{}, nil)
+		must(t, err)
+		deadline := time.Now().Add(time.Minute)
+		for len(allClaims(t, st, pr.clinic.ID, claim.StatusAccepted, claim.StatusRejected)) < visits {
+			if time.Now().After(deadline) {
+				describe(t, st, pr.clinic.ID)
+				t.Fatal("claims not acknowledged in a minute")
+			}
+			_, err := st.InsertJob(ctx, worker.PollInboundArgs{Payer: "KHP01"}, nil)
+			must(t, err)
+			time.Sleep(100 * time.Millisecond)
+		}
+		if n, err := sim.ReleaseDue(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+			t.Fatalf("release: %d %v", n, err)
+		}
+		var file store.InboundFile
+		for file.ID == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the 835 was not recorded")
+			}
+			_, err := st.InsertJob(ctx, worker.PollInboundArgs{Payer: "KHP01"}, nil)
+			must(t, err)
+			time.Sleep(100 * time.Millisecond)
+			fs, err := st.ListInboundFiles(ctx, store.ListInboundFilesParams{ClinicID: pr.clinic.ID})
+			must(t, err)
+			for _, f := range fs {
+				if f.FileType == "835" {
+					file = f
+				}
+			}
+		}
+		mu.Lock()
+		fast = true
+		mu.Unlock()
+		drive(t, st, sim, pr.clinic.ID, visits, time.Minute)
+		checkInvariants(t, st, sim, pr.clinic.ID, visits)
+		rems, err := st.ListRemittances(ctx, store.ListRemittancesParams{ClinicID: pr.clinic.ID})
+		must(t, err)
+		posted := 0
+		for _, r := range rems {
+			pays, err := st.ListClaimPayments(ctx, store.ListClaimPaymentsParams{ClinicID: pr.clinic.ID, RemittanceID: r.ID})
+			must(t, err)
+			posted += len(pays)
+		}
+		// The snoozes of process_inbound: only the 835 snoozes here, once
+		// after each of its chunks but the last.
+		mfs, err := reg.Gather()
+		must(t, err)
+		snoozes := 0.0
+		for _, mf := range mfs {
+			if mf.GetName() != "clearhouse_jobs_total" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				if labels["kind"] == (worker.ProcessInboundArgs{}).Kind() && labels["outcome"] == worker.OutcomeSnoozed {
+					snoozes += m.GetCounter().GetValue()
+				}
+			}
+		}
+		runs := int(snoozes) + 1
+		if want := (posted + 1) / 2; posted < 3 || runs < want {
+			t.Errorf("%d claim payments posted in %d runs of the 835's job, want at least %d (one per chunk of 2)", posted, runs, want)
+		}
+		t.Logf("%d claim payments posted in %d runs", posted, runs)
 	})
 }

@@ -137,12 +137,7 @@ func (p *Pipeline) uploadInquiry(ctx context.Context, clinicID, payerID int64, q
 		return err
 	}
 	ic := q.Interchange
-	body, err := p.openInterchange(ctx, ic)
-	if err != nil {
-		return err
-	}
-	up, err := client.Upload(ctx, ic.FileName, body)
-	body.Close()
+	up, err := p.uploadInterchange(ctx, client, payer.PayerID, ic)
 	if err != nil {
 		if _, merr := p.cfg.Billing.MarkTransferFailed(ctx, clinicID, ic.ID, err); merr != nil {
 			err = errors.Join(err, merr)

@@ -28,7 +28,8 @@
 //     submission job to upload it; claim_status_all fans out nightly.
 //
 // Long jobs work in slices and snooze between them, so each run stays short
-// and a killed worker loses at most one slice.
+// (Config.JobTimeout, the same for every kind) and a killed worker loses
+// at most one slice; River rescues a dead worker's job within a minute.
 package worker
 
 import (
@@ -50,6 +51,7 @@ import (
 	"github.com/clearhouse/clearhouse/scrub"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/transport"
+	"github.com/clearhouse/clearhouse/transport/pgp"
 )
 
 // ErrConfig: a Config is incomplete or wrong.
@@ -65,7 +67,6 @@ const (
 	DefaultNightlyHour     = 2
 	DefaultJobTimeout      = 15 * time.Second
 	DefaultRescueGrace     = 5 * time.Second
-	DefaultInboundTimeout  = 2 * time.Minute
 	DefaultSliceSize       = 500
 	DefaultRemittanceDelay = time.Minute
 	DefaultRetryBase       = 2 * time.Second
@@ -124,27 +125,26 @@ type Config struct {
 	// reports pending this many days after submission; zero takes
 	// billing.DefaultStatusPendingDays.
 	StatusPendingDays int
-	// JobTimeout bounds one run of the jobs that work in slices (nightly,
-	// submit_payer_batch, claim_status and the fan-outs): a run starts no
-	// new slice after half of it and snoozes, to go on in the next run, so
-	// a slice (SliceSize encounters or drafts, one 837 file) has at least
-	// half of it. Default 15 seconds.
-	//
-	// InboundTimeout bounds one run of poll_inbound and process_inbound,
-	// which download or apply a whole file (an 835 is posted a claim
-	// payment a transaction, so a run cut short keeps what it posted).
-	// Default 2 minutes, and never less than JobTimeout.
+	// JobTimeout bounds one run of every job kind. The jobs that work in
+	// slices (nightly, submit_payer_batch, claim_status, process_inbound
+	// posting an 835) start no new slice after half of it and snooze, to
+	// go on in the next run, so a slice (SliceSize encounters or drafts,
+	// one 837 file, billing.PostChunkSize claim payments) has at least
+	// half of it. poll_inbound records each file as it is downloaded and,
+	// when its time is up with files received, snoozes to go on (one file
+	// must download within the timeout). The others (the fan-outs,
+	// acknowledgments and 271s of one file, patient payments, a reminder,
+	// model training) fit it by construction. Default 15 seconds.
 	//
 	// A job's context ends at its timeout; River may take the job from a
 	// worker that died (the rescuer) only RescueAfter minus JobTimeout
 	// later (default 5 seconds), so a job still alive has returned before
 	// it runs again. RescueAfter defaults to JobTimeout plus 5 seconds;
-	// River's rescuer looks every 30 seconds, so a killed worker's slice
-	// job runs again within RescueAfter + 30 s + the first retry's backoff
-	// + 5 s (River's scheduler): 52 seconds with the defaults.
-	JobTimeout     time.Duration
-	InboundTimeout time.Duration
-	RescueAfter    time.Duration
+	// River's rescuer looks every 30 seconds, so a killed worker's job
+	// runs again within RescueAfter + 30 s + the first retry's backoff
+	// + 5 s (River's scheduler): 57 seconds with the defaults.
+	JobTimeout  time.Duration
+	RescueAfter time.Duration
 	// Retry is the backoff of failed jobs. Defaults: 2 s doubling up to
 	// 30 minutes, 25 attempts.
 	Retry RetryPolicy
@@ -181,6 +181,7 @@ type Pipeline struct {
 
 	mu      sync.Mutex
 	clients map[string]*transport.Client
+	pgp     map[string]*pgp.Keys
 	closed  bool
 }
 
@@ -202,7 +203,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.NightlyHour < 0 || cfg.NightlyHour > 23 || cfg.NightlyMinute < 0 || cfg.NightlyMinute > 59 {
 		errs = append(errs, fmt.Errorf("%w: nightly time %02d:%02d is not a time of day", ErrConfig, cfg.NightlyHour, cfg.NightlyMinute))
 	}
-	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.InboundTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
+	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
 		errs = append(errs, fmt.Errorf("%w: durations and sizes must not be negative", ErrConfig))
 	}
 	for _, id := range cfg.PollPayers {
@@ -235,9 +236,6 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	if cfg.RescueAfter == 0 {
 		cfg.RescueAfter = cfg.JobTimeout + DefaultRescueGrace
-	}
-	if cfg.InboundTimeout == 0 {
-		cfg.InboundTimeout = max(DefaultInboundTimeout, cfg.JobTimeout)
 	}
 	if cfg.RescueAfter < cfg.JobTimeout {
 		return nil, fmt.Errorf("%w: RescueAfter %v is shorter than JobTimeout %v", ErrConfig, cfg.RescueAfter, cfg.JobTimeout)
@@ -321,7 +319,8 @@ func (p *Pipeline) QueueConfig(workers int) store.QueueConfig {
 		Configure: func(c *river.Config) {
 			c.RetryPolicy = p.cfg.Retry
 			// The jobs' own contexts end at JobTimeout (see instrument);
-			// River's timeout is the backstop, at the rescue horizon.
+			// River's timeout is the backstop, at the rescue horizon, for
+			// every kind (none sets its own).
 			c.JobTimeout = p.cfg.RescueAfter
 			c.RescueStuckJobsAfter = p.cfg.RescueAfter
 			c.MaxAttempts = p.cfg.Retry.MaxAttempts
@@ -333,20 +332,16 @@ func (p *Pipeline) QueueConfig(workers int) store.QueueConfig {
 	return qc
 }
 
-// rescueGrace is how long after a job's own timeout River may rescue it.
-func (p *Pipeline) rescueGrace() time.Duration { return p.cfg.RescueAfter - p.cfg.JobTimeout }
-
-// Timeouts are the pipeline's job timeouts after defaults: Job for the
-// jobs that work in slices, Inbound for poll_inbound and process_inbound,
-// and RescueAfter, when River may take a slice job from a dead worker
-// (an inbound job: Inbound plus the same grace).
+// Timeouts are the pipeline's job timeouts after defaults: Job, one run of
+// any job kind, and RescueAfter, when River may take a job from a dead
+// worker.
 type Timeouts struct {
-	Job, Inbound, RescueAfter time.Duration
+	Job, RescueAfter time.Duration
 }
 
 // Timeouts returns the job timeouts in force.
 func (p *Pipeline) Timeouts() Timeouts {
-	return Timeouts{Job: p.cfg.JobTimeout, Inbound: p.cfg.InboundTimeout, RescueAfter: p.cfg.RescueAfter}
+	return Timeouts{Job: p.cfg.JobTimeout, RescueAfter: p.cfg.RescueAfter}
 }
 
 // Metrics returns the pipeline's job metrics.

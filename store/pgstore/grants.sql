@@ -19,6 +19,7 @@ REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM clearhouse_app;
 REVOKE DELETE, TRUNCATE ON clinics, payers, patients, providers, coverages, appointments, encounters, interchanges,
     claims, inbound_files, remittances, claim_payments, ledger_transactions FROM clearhouse_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON clearhouse_migration FROM clearhouse_app;
+REVOKE DELETE, TRUNCATE ON payer_usage FROM clearhouse_app;
 
 -- The users tables: the application role does not touch them (a login reads
 -- its own row through clearhouse_whoami()); admins manage them with their
@@ -73,5 +74,11 @@ BEGIN
         END LOOP;
     END LOOP;
     EXECUTE 'GRANT SELECT ON audit_events TO clearhouse_billing_manager';
+    -- ISA15 cutover is an operator's (through the application role): the
+    -- other roles read the usage a clinic's files carry, and never change it.
+    FOREACH r IN ARRAY ARRAY['clearhouse_front_desk', 'clearhouse_biller', 'clearhouse_billing_manager', 'clearhouse_manager']
+    LOOP
+        EXECUTE format('GRANT SELECT ON payer_usage TO %I', r);
+    END LOOP;
 END
 $$;

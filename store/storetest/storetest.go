@@ -44,6 +44,7 @@ func Run(t *testing.T, h Harness) {
 		{"ProvidersPayersPatients", testProvidersPayersPatients},
 		{"Coverages", testCoverages},
 		{"Registration", testRegistration},
+		{"PayerUsage", testPayerUsage},
 		{"MergePatients", testMergePatients},
 		{"FHIRImports", testFHIRImports},
 		{"AppointmentsEncountersCharges", testVisits},

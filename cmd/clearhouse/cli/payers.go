@@ -85,7 +85,7 @@ func newPayersCmd(env *Env) *cobra.Command {
 		Short: "Register the payers the clinic bills, from the payer registry, with its enrollment for 837, 835 and 270",
 	}
 	c.AddCommand(newPayersAddCmd(env), newPayersListCmd(env), newPayersShowCmd(env), newPayersUpdateCmd(env), newPayersImportCmd(env),
-		newPayersRegistryCmd(env), newPayersCheckCmd(env))
+		newPayersRegistryCmd(env), newPayersCheckCmd(env), newPayersCutoverCmd(env))
 	return c
 }
 

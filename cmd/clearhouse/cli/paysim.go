@@ -21,13 +21,14 @@ import (
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
 	"github.com/clearhouse/clearhouse/paysim"
+	"github.com/clearhouse/clearhouse/transport/pgp"
 )
 
 func newPaysimCmd(env *Env) *cobra.Command {
 	var (
 		realtimeAddr                                    string
 		listen, root, hostKey                           string
-		users, payerIDs                                 []string
+		users, payerIDs, pgpSpecs                       []string
 		passwordEnvs, authorizedKeys                    []string
 		maxFileSize                                     int64
 		serveFor                                        time.Duration
@@ -36,7 +37,7 @@ func newPaysimCmd(env *Env) *cobra.Command {
 		rates                                           paysim.Rates
 		plb                                             paysim.ProviderAdjustmentRates
 		delay, jitter, releaseEvery                     time.Duration
-		rejectUnknown                                   bool
+		rejectUnknown, pgpSign                          bool
 		copay, logFormat                                string
 		coinsurance                                     int64
 	)
@@ -111,7 +112,21 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 			if err != nil {
 				return exitf(2, "paysim: --default-copay %q: %v", copay, err)
 			}
+			pgpKeys := make(map[string]*pgp.Keys)
+			for _, spec := range pgpSpecs {
+				payer, files, ok := strings.Cut(spec, "=")
+				priv, pub, ok2 := strings.Cut(files, ",")
+				if !ok || !ok2 || payer == "" || priv == "" || pub == "" {
+					return exitf(2, "paysim: --pgp %q: want PAYER=PAYER_PRIVATE_KEY,CLEARHOUSE_PUBLIC_KEY", spec)
+				}
+				k, err := pgp.Load(pgp.Config{PartnerPublicKeyFile: pub, PrivateKeyFile: priv, Sign: pgpSign})
+				if err != nil {
+					return &ExitError{Code: 2, Err: fmt.Errorf("paysim: --pgp %s: %w", payer, err)}
+				}
+				pgpKeys[payer] = k
+			}
 			sim, err := paysim.NewSimulator(paysim.Config{
+				PGP:                  pgpKeys,
 				Server:               cfg,
 				Registry:             reg,
 				Roster:               members,
@@ -205,6 +220,8 @@ printed at start. The server runs until interrupted (or for --serve-for).`,
 	f.DurationVar(&releaseEvery, "release-interval", time.Minute, "how often due 835s are written")
 	f.StringVar(&paymentMethod, "payment-method", "CHK", "BPR04 of payments: CHK or ACH")
 	f.StringVar(&statePath, "state", "", "state file (default <root>/.paysim-state.json)")
+	f.StringArrayVar(&pgpSpecs, "pgp", nil, "PAYER=PAYER_PRIVATE_KEY,CLEARHOUSE_PUBLIC_KEY: the payer encrypts with OpenPGP (repeatable)")
+	f.BoolVar(&pgpSign, "pgp-sign", false, "PGP payers sign their files and require the clearinghouse's signature")
 	return cmd
 }
 

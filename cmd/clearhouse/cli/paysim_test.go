@@ -156,6 +156,8 @@ func TestPaysimBadFlags(t *testing.T) {
 		{[]string{"--default-copay", "abc"}, "--default-copay"},
 		{[]string{"--release-interval", "0s"}, "--release-interval"},
 		{[]string{"--max-file-size", "-1"}, "MaxFileSize"},
+		{[]string{"--pgp", "KHP01"}, "PAYER=PAYER_PRIVATE_KEY,CLEARHOUSE_PUBLIC_KEY"},
+		{[]string{"--pgp", "KHP01=" + filepath.Join(dir, "none.key") + "," + filepath.Join(dir, "none.pub")}, "--pgp KHP01: pgp: key"},
 	}
 	for _, tc := range cases {
 		args := append([]string{"paysim", "--listen", "127.0.0.1:0", "--root", filepath.Join(dir, "root"),

@@ -122,6 +122,7 @@ var commandPermissions = map[string]string{
 	"clearhouse providers show":          permAnyUser,
 	"clearhouse payers add":              string(access.PayersWrite),
 	"clearhouse payers update":           string(access.PayersWrite),
+	"clearhouse payers cutover":          string(access.PayersWrite), // an operator's: ISA15 test to production
 	"clearhouse payers import":           string(access.PayersWrite),
 	"clearhouse payers list":             permAnyUser,
 	"clearhouse payers show":             permAnyUser,

@@ -102,6 +102,14 @@ func (a Auto) UpdatePayer(ctx context.Context, p store.UpdatePayerParams) (store
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Payer, error) { return q.UpdatePayer(ctx, p) })
 }
 
+func (a Auto) GetPayerUsage(ctx context.Context, ref store.Ref) (store.PayerUsage, error) {
+	return run1(ctx, a.R, ref.ClinicID, func(q *Queries) (store.PayerUsage, error) { return q.GetPayerUsage(ctx, ref) })
+}
+
+func (a Auto) SetPayerUsage(ctx context.Context, p store.SetPayerUsageParams) (store.PayerUsage, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.PayerUsage, error) { return q.SetPayerUsage(ctx, p) })
+}
+
 func (a Auto) CreatePatient(ctx context.Context, p store.CreatePatientParams) (store.Patient, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) (store.Patient, error) { return q.CreatePatient(ctx, p) })
 }

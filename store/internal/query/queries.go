@@ -371,6 +371,45 @@ func (q *Queries) UpdatePayer(ctx context.Context, p store.UpdatePayerParams) (s
 	return v, wrap("payer", p.ID, err)
 }
 
+// Payer usage (ISA15 per clinic and payer).
+
+const payerUsageCols = `clinic_id, payer_id, usage_indicator, checked_at, changed_at, changed_by`
+
+func scanPayerUsage(r Row) (store.PayerUsage, error) {
+	var u store.PayerUsage
+	err := r.Scan(&u.ClinicID, &u.PayerID, &u.Usage, NullTS(&u.CheckedAt), TS(&u.ChangedAt), &u.ChangedBy)
+	return u, err
+}
+
+func (q *Queries) GetPayerUsage(ctx context.Context, ref store.Ref) (store.PayerUsage, error) {
+	cid, err := q.check(ref.ClinicID)
+	if err != nil {
+		return store.PayerUsage{}, err
+	}
+	u, err := scanPayerUsage(q.c.QueryRow(ctx, "SELECT "+payerUsageCols+" FROM payer_usage WHERE clinic_id = $1 AND payer_id = $2", cid, ref.ID))
+	return u, wrap("usage of payer", ref.ID, err)
+}
+
+func (q *Queries) SetPayerUsage(ctx context.Context, p store.SetPayerUsageParams) (store.PayerUsage, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return store.PayerUsage{}, err
+	}
+	if err := oneOf("Usage", p.Usage, store.UsageTest, store.UsageProduction); err != nil {
+		return store.PayerUsage{}, err
+	}
+	var checked any
+	if p.CheckedAt != nil {
+		checked = store.TruncateTime(*p.CheckedAt)
+	}
+	u, err := scanPayerUsage(q.c.QueryRow(ctx, `INSERT INTO payer_usage (clinic_id, payer_id, usage_indicator, checked_at, changed_at, changed_by)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (clinic_id, payer_id) DO UPDATE SET usage_indicator = excluded.usage_indicator, checked_at = excluded.checked_at,
+			changed_at = excluded.changed_at, changed_by = excluded.changed_by
+		RETURNING `+payerUsageCols, cid, p.PayerID, p.Usage, checked, q.Now(), p.ChangedBy))
+	return u, wrap("usage of payer", p.PayerID, err)
+}
+
 // Patients.
 
 const patientCols = `id, clinic_id, mrn, first_name, last_name, birth_date, sex, address_line1, address_line2, city, state,
