@@ -624,3 +624,48 @@ func (q *Queries) LedgerBalancesByClaim(ctx context.Context, p store.CountParams
 		return b, r.Scan(&b.ClaimID, &b.Account, &b.AmountCents)
 	})
 }
+
+func (q *Queries) LedgerSums(ctx context.Context, p store.LedgerSumsParams) ([]store.LedgerSum, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Accounts) == 0 {
+		return nil, &store.FieldError{Field: "Accounts (required)", Err: store.ErrInvalid}
+	}
+	key, other := "claim_id", "CAST(COALESCE(MAX(patient_id), 0) AS BIGINT)"
+	if p.ByPatient {
+		key, other = "patient_id", "CAST(0 AS BIGINT)"
+	}
+	var b builder
+	b.add("SELECT " + key + ", " + other + ", CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries")
+	b.cond("clinic_id = ?", cid)
+	b.in("account", p.Accounts)
+	b.cond(key + " IS NOT NULL")
+	if len(p.ClaimIDs) > 0 {
+		b.cond("claim_id IN (" + idList(p.ClaimIDs) + ")")
+	}
+	if len(p.PatientIDs) > 0 {
+		b.cond("patient_id IN (" + idList(p.PatientIDs) + ")")
+	}
+	if len(p.RemittanceIDs) > 0 {
+		b.cond(key+" IN (SELECT "+key+" FROM ledger_entries WHERE clinic_id = ? AND remittance_id IN ("+idList(p.RemittanceIDs)+"))", cid)
+	}
+	b.add(" GROUP BY " + key)
+	if p.Negative {
+		b.add(" HAVING SUM(amount_cents) < 0")
+	}
+	b.add(" ORDER BY " + key)
+	rows, err := q.c.Query(ctx, b.String(), b.args...)
+	return collect(rows, err, func(r Row) (store.LedgerSum, error) {
+		var s store.LedgerSum
+		var id int64
+		err := r.Scan(&id, &s.PatientID, &s.AmountCents)
+		if p.ByPatient {
+			s.PatientID = id
+		} else {
+			s.ClaimID = id
+		}
+		return s, err
+	})
+}
