@@ -41,6 +41,9 @@ type RemitResult struct {
 	Holds    []Hold
 	// SecondaryClaims are the secondary claims built after primaries paid.
 	SecondaryClaims []int64
+	// Credits is what the credit check of the claims and patients the
+	// file touched did (see CheckCredits).
+	Credits CreditResult
 }
 
 // paymentDocument is the claim payment's JSON document: what the store's
@@ -170,6 +173,7 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 	dec := x835.NewDecoderReader(er)
 	prof, _ := s.profile(ctx, clinicID)
 	handled := make(map[*x835.Remittance]bool)
+	var posted []*remitRun
 	chunk := s.opts.PostChunkSize
 	buf := make([]*x835.ClaimPayment, 0, chunk)
 	more := dec.Next()
@@ -194,6 +198,7 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 		if err := s.postRun(ctx, clinicID, file, prof, run, buf, true, &res); err != nil {
 			return res, err
 		}
+		posted = append(posted, run)
 	}
 	if err := dec.Err(); err != nil {
 		return res, err
@@ -203,9 +208,14 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 			continue
 		}
 		res.Remittances++
-		if err := s.postRun(ctx, clinicID, file, prof, &remitRun{rem: rem}, nil, true, &res); err != nil {
+		run := &remitRun{rem: rem}
+		if err := s.postRun(ctx, clinicID, file, prof, run, nil, true, &res); err != nil {
 			return res, err
 		}
+		posted = append(posted, run)
+	}
+	if err := s.checkPostedCredits(ctx, clinicID, posted, &res); err != nil {
+		return res, err
 	}
 	if inboundFileID != 0 {
 		now := s.now()
@@ -296,6 +306,10 @@ func (r *RemitResult) add(p RemitResult) {
 	r.Denials += p.Denials
 	r.Underpayments += p.Underpayments
 	r.SecondaryClaims = append(r.SecondaryClaims, p.SecondaryClaims...)
+	r.Credits.Credits = append(r.Credits.Credits, p.Credits.Credits...)
+	r.Credits.Opened += p.Credits.Opened
+	r.Credits.Updated += p.Credits.Updated
+	r.Credits.Resolved += p.Credits.Resolved
 }
 
 // payerIdentifiers lists the payer IDs a remittance may name the payer by:

@@ -230,9 +230,11 @@ type Totals interface {
 
 // LedgerSumsParams chooses the entries LedgerSums adds up and how it
 // groups them. Accounts is required. ClaimIDs, PatientIDs and
-// RemittanceIDs, when set, keep the groups (claims, or patients) named, or
-// touched by a ledger entry of one of those remittances; Negative keeps
-// only the groups whose sum is below zero (a credit balance).
+// RemittanceIDs, when set, each keep the groups (claims, or patients) that
+// have a ledger entry naming one of the IDs (by claim, PatientIDs keeps the
+// claims of those patients; RemittanceIDs the claims those remittances
+// touched); Negative keeps only the groups whose sum is below zero (a
+// credit balance).
 type LedgerSumsParams struct {
 	ClinicID int64
 	Accounts []string

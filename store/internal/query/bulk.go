@@ -642,14 +642,20 @@ func (q *Queries) LedgerSums(ctx context.Context, p store.LedgerSumsParams) ([]s
 	b.cond("clinic_id = ?", cid)
 	b.in("account", p.Accounts)
 	b.cond(key + " IS NOT NULL")
-	if len(p.ClaimIDs) > 0 {
-		b.cond("claim_id IN (" + idList(p.ClaimIDs) + ")")
-	}
-	if len(p.PatientIDs) > 0 {
-		b.cond("patient_id IN (" + idList(p.PatientIDs) + ")")
-	}
-	if len(p.RemittanceIDs) > 0 {
-		b.cond(key+" IN (SELECT "+key+" FROM ledger_entries WHERE clinic_id = ? AND remittance_id IN ("+idList(p.RemittanceIDs)+"))", cid)
+	// Each filter keeps the groups named, or those with an entry that
+	// names one of the IDs (a patient's claims, a claim's patient).
+	for _, f := range []struct {
+		col string
+		ids []int64
+	}{{"claim_id", p.ClaimIDs}, {"patient_id", p.PatientIDs}, {"remittance_id", p.RemittanceIDs}} {
+		if len(f.ids) == 0 {
+			continue
+		}
+		if f.col == key {
+			b.cond(key + " IN (" + idList(f.ids) + ")")
+			continue
+		}
+		b.cond(key+" IN (SELECT "+key+" FROM ledger_entries WHERE clinic_id = ? AND "+f.col+" IN ("+idList(f.ids)+"))", cid)
 	}
 	b.add(" GROUP BY " + key)
 	if p.Negative {
