@@ -615,10 +615,11 @@ var takeBackReasons = map[string]bool{x835.ReasonOverpaymentRecovery: true, x835
 
 // takeBackClaims finds the claims the take-backs (PLB WO and FB) of rem
 // name in their PLB03-2 reference: a patient control number or a payer
-// claim control number (the whole reference, or one of its words), a query
-// each for the set. A take-back whose claim is not found stays a provider
-// adjustment.
-func (p *poster) takeBackClaims(ctx context.Context, rem *x835.Remittance) (map[int]store.Claim, error) {
+// claim control number (the claim's, or a CLP07 of its payments; the whole
+// reference, or one of its words), with the claims' payments in force, a
+// query each for the set. A take-back
+// whose claim is not found stays a provider adjustment.
+func (p *poster) takeBackClaims(ctx context.Context, rem *x835.Remittance) (map[int]takenClaim, error) {
 	refs := make(map[int][]string)
 	var keys []string
 	for i, a := range rem.ProviderAdjustments {
@@ -651,35 +652,115 @@ func (p *poster) takeBackClaims(ctx context.Context, rem *x835.Remittance) (map[
 	for _, c := range byICN {
 		icn[c.PayerClaimControlNumber] = c // the latest wins
 	}
-	out := make(map[int]store.Claim, len(refs))
+	// The payer's ICN as its 835s gave it (CLP07) for claims the 277CA
+	// did not number.
+	var rest []string
+	for _, k := range keys {
+		if _, ok := pcn[k]; !ok {
+			if _, ok := icn[k]; !ok {
+				rest = append(rest, k)
+			}
+		}
+	}
+	if len(rest) > 0 {
+		pays, err := p.tx.ListClaimPaymentsByPayerClaimControlNumbers(ctx, store.KeysParams{ClinicID: p.clinicID, Keys: rest})
+		if err != nil {
+			return nil, err
+		}
+		claimOf := make(map[string]int64)
+		var ids []int64
+		for _, x := range pays {
+			if x.ClaimID != nil {
+				claimOf[x.PayerClaimControlNumber] = *x.ClaimID
+				ids = append(ids, *x.ClaimID)
+			}
+		}
+		if len(ids) > 0 {
+			cs, err := p.tx.GetClaimsByIDs(ctx, store.IDsParams{ClinicID: p.clinicID, IDs: unique(ids)})
+			if err != nil {
+				return nil, err
+			}
+			byID := index(cs, func(c store.Claim) int64 { return c.ID })
+			for k, id := range claimOf {
+				if c, ok := byID[id]; ok {
+					icn[k] = c
+				}
+			}
+		}
+	}
+	out := make(map[int]takenClaim, len(refs))
+	var ids []int64
 	for i, words := range refs {
 		for _, w := range words {
-			if c, ok := pcn[w]; ok {
-				out[i] = c
-				break
+			c, ok := pcn[w]
+			if !ok {
+				c, ok = icn[w]
 			}
-			if c, ok := icn[w]; ok {
-				out[i] = c
+			if ok {
+				out[i] = takenClaim{claim: c}
+				ids = append(ids, c.ID)
 				break
 			}
 		}
 	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	pays, err := p.tx.ListClaimPaymentsByClaims(ctx, store.IDsParams{ClinicID: p.clinicID, IDs: unique(ids)})
+	if err != nil {
+		return nil, err
+	}
+	byClaim := make(map[int64][]store.ClaimPayment)
+	for _, x := range pays {
+		byClaim[*x.ClaimID] = append(byClaim[*x.ClaimID], x)
+	}
+	for i, t := range out {
+		t.inForce = inForce(byClaim[t.claim.ID])
+		out[i] = t
+	}
 	return out, nil
 }
 
-// takeBack is the ledger transaction of a PLB take-back of claim c: the
-// payer keeps the amount from this payment (cash lower) against the
-// claim's insurance A/R, which its credit had left negative; a negative
-// amount (a forwarding balance given back) moves the other way.
-func takeBack(row store.Remittance, i int, a x835.ProviderAdjustment, c store.Claim, date time.Time) store.PostLedgerTransactionParams {
+// takenClaim is the claim a take-back names, with its payments in force.
+type takenClaim struct {
+	claim   store.Claim
+	inForce []store.ClaimPayment
+}
+
+// takeBack is the ledger transaction of a PLB take-back of a claim: the
+// payer keeps the amount from this payment (cash lower). When the claim was
+// paid twice and the amount is the later payment's, the take-back undoes
+// that duplicate's posting whole (its payment, adjustments and patient
+// share, as a reversal would); otherwise the amount is charged back to the
+// claim's insurance A/R, which its credit had left negative (a negative
+// amount, a forwarding balance given back, moves the other way).
+func takeBack(row store.Remittance, i int, a x835.ProviderAdjustment, t takenClaim, date time.Time) store.PostLedgerTransactionParams {
+	c := t.claim
 	pid := c.PatientID
-	return store.PostLedgerTransactionParams{
+	tx := store.PostLedgerTransactionParams{
 		IdempotencyKey: "plb:" + strconv.FormatInt(row.ID, 10) + ":" + strconv.Itoa(i),
 		Description:    "provider adjustment " + a.Reason + " " + a.Reference + " taken back on claim " + c.PatientControlNumber, EffectiveDate: date,
 		Lines: []store.LedgerLine{
 			{Account: AccountInsuranceAR, AmountCents: a.AmountCents, ClaimID: &c.ID, PatientID: &pid, RemittanceID: &row.ID},
 			{Account: AccountCash, AmountCents: -a.AmountCents, ClaimID: &c.ID, RemittanceID: &row.ID},
 		}}
+	paid := 0
+	for _, p := range t.inForce {
+		if p.PaidCents > 0 {
+			paid++
+		}
+	}
+	if last := len(t.inForce) - 1; paid >= 2 && t.inForce[last].PaidCents == a.AmountCents {
+		dup := t.inForce[last]
+		lines := ledgerLines(dup, pid, dup.RemittanceID)
+		for j := range lines {
+			lines[j].AmountCents = -lines[j].AmountCents
+			lines[j].RemittanceID = &row.ID
+		}
+		tx.Lines = lines
+		tx.Description += " (duplicate payment " + strconv.FormatInt(dup.ID, 10) + " undone)"
+	}
+	return tx
 }
 
 // checkPostedCredits runs CheckCredits, in one transaction, over the claims

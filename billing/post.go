@@ -177,9 +177,9 @@ func (p *poster) finishRemittance(ctx context.Context, row store.Remittance, rem
 		if a.AmountCents == 0 {
 			continue
 		}
-		if c, ok := taken[i]; ok {
+		if t, ok := taken[i]; ok {
 			// A take-back (PLB WO, FB) naming a claim: against its A/R.
-			p.ledger = append(p.ledger, takeBack(row, i, a, c, rem.PaymentDate))
+			p.ledger = append(p.ledger, takeBack(row, i, a, t, rem.PaymentDate))
 			continue
 		}
 		// A positive PLB amount reduces the payment (a recovery): cash
