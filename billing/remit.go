@@ -127,7 +127,10 @@ type paidLine struct {
 // (unapplied cash and a worklist item). A claim payment that does not balance
 // is not posted: a worklist item records it with its position. When a primary
 // claim leaves patient responsibility and the patient has a secondary
-// coverage, the secondary claim is built as a draft.
+// coverage, the secondary claim is built as a draft. Once the file is
+// posted, the claims and patients its remittances touched are checked for
+// credit balances (CheckCredits) in one more transaction; a PLB take-back
+// (WO, FB) naming a claim posts against that claim (see takeBack).
 func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader) (RemitResult, error) {
 	return s.postRemittance(ctx, clinicID, inboundFileID, r, false)
 }
