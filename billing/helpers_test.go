@@ -208,6 +208,8 @@ type remit835 struct {
 	claims []*x835.ClaimPayment
 	// isa is ISA13 and GS06; 41 when zero.
 	isa int64
+	// plb are the provider adjustments (PLB), which BPR02 nets.
+	plb []x835.ProviderAdjustment
 }
 
 func (r remit835) bytes(t testing.TB) []byte {
@@ -215,6 +217,9 @@ func (r remit835) bytes(t testing.TB) []byte {
 	var total int64
 	for _, c := range r.claims {
 		total += c.PaidCents
+	}
+	for _, a := range r.plb {
+		total -= a.AmountCents
 	}
 	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	var out bytes.Buffer
@@ -237,7 +242,7 @@ func (r remit835) bytes(t testing.TB) []byte {
 	for _, c := range r.claims {
 		e.WriteClaim(c)
 	}
-	e.EndRemittance(nil)
+	e.EndRemittance(r.plb)
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -176,8 +176,17 @@ func (p *poster) remittance(ctx context.Context, rem *x835.Remittance) (store.Re
 // finishRemittance posts what is known once the transaction set ended: its
 // provider adjustments (PLB) and its transaction-level errors.
 func (p *poster) finishRemittance(ctx context.Context, row store.Remittance, rem *x835.Remittance) error {
+	taken, err := p.takeBackClaims(ctx, rem)
+	if err != nil {
+		return err
+	}
 	for i, a := range rem.ProviderAdjustments {
 		if a.AmountCents == 0 {
+			continue
+		}
+		if t, ok := taken[i]; ok {
+			// A take-back (PLB WO, FB) naming a claim: against its A/R.
+			p.ledger = append(p.ledger, takeBack(row, i, a, t, rem.PaymentDate))
 			continue
 		}
 		// A positive PLB amount reduces the payment (a recovery): cash

@@ -208,6 +208,9 @@ func (s *Service) ReleaseHeldPayments(ctx context.Context, p ReleaseParams) (Rel
 			if err := pst.claimPayment(ctx, row, cp); err != nil {
 				return fmt.Errorf("inbound file %d %s: claim payment %s at %s: %w", f.ID, f.FileName, cp.PatientControlNumber, cp.Position, err)
 			}
+			if part.Credits, err = CheckCredits(ctx, tx, CreditScope{RemittanceIDs: []int64{row.ID}}); err != nil {
+				return err
+			}
 			raw, err := json.Marshal(map[string]any{"inboundFileId": f.ID, "file": f.FileName, "item": it.ID, "reason": p.Reason,
 				"patientControlNumber": cp.PatientControlNumber, "paidCents": cp.PaidCents, "position": cp.Position.String(),
 				"holds": json.RawMessage(holdsOf(cur.Details)), "confirmed": "posted as received, the claim payment's holds overridden"})

@@ -47,6 +47,9 @@ type RemitResult struct {
 	// the file: what it posted is committed and the file is not yet
 	// marked processed; the next call goes on after the last chunk.
 	Partial bool
+	// Credits is what the credit check of the claims and patients the
+	// file touched did (see CheckCredits).
+	Credits CreditResult
 }
 
 // paymentDocument is the claim payment's JSON document: what the store's
@@ -137,7 +140,10 @@ type paidLine struct {
 // is not posted: a worklist item records it with its position. When a primary
 // (or secondary) claim leaves patient responsibility and the patient has a
 // secondary (or tertiary) coverage with another payer, the next payer's claim
-// is built as a draft (see buildNextPayerClaim).
+// is built as a draft (see buildNextPayerClaim). Once the file is posted,
+// the claims and patients its remittances touched are checked for credit
+// balances (CheckCredits) in one more transaction; a PLB take-back (WO, FB)
+// naming a claim posts against that claim (see takeBack).
 func (s *Service) PostRemittance(ctx context.Context, clinicID, inboundFileID int64, r io.Reader) (RemitResult, error) {
 	return s.postRemittance(ctx, clinicID, inboundFileID, r, false, nil)
 }
@@ -203,6 +209,13 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 		wrote = wrote || run.wrote
 		return stop != nil && wrote && stop()
 	}
+	var posted []*remitRun
+	// partial ends a bounded run: what it posted is checked for credit
+	// balances like a whole file's remittances.
+	partial := func(run *remitRun) (RemitResult, error) {
+		res.Partial = true
+		return res, s.checkPostedCredits(ctx, clinicID, append(posted, run), &res)
+	}
 	chunk := s.opts.PostChunkSize
 	buf := make([]*x835.ClaimPayment, 0, chunk)
 	more := dec.Next()
@@ -223,8 +236,7 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 				}
 				buf = buf[:0]
 				if stopNow(run) {
-					res.Partial = true
-					return res, nil
+					return partial(run)
 				}
 			}
 		}
@@ -232,9 +244,9 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 			return res, err
 		}
 		if more && stopNow(run) {
-			res.Partial = true
-			return res, nil
+			return partial(run)
 		}
+		posted = append(posted, run)
 	}
 	if err := dec.Err(); err != nil {
 		return res, err
@@ -244,9 +256,14 @@ func (s *Service) postRemittance(ctx context.Context, clinicID, inboundFileID in
 			continue
 		}
 		res.Remittances++
-		if err := s.postRun(ctx, clinicID, file, prof, &remitRun{rem: rem}, nil, true, &res); err != nil {
+		run := &remitRun{rem: rem}
+		if err := s.postRun(ctx, clinicID, file, prof, run, nil, true, &res); err != nil {
 			return res, err
 		}
+		posted = append(posted, run)
+	}
+	if err := s.checkPostedCredits(ctx, clinicID, posted, &res); err != nil {
+		return res, err
 	}
 	if inboundFileID != 0 {
 		now := s.now()
@@ -337,6 +354,10 @@ func (r *RemitResult) add(p RemitResult) {
 	r.Denials += p.Denials
 	r.Underpayments += p.Underpayments
 	r.SecondaryClaims = append(r.SecondaryClaims, p.SecondaryClaims...)
+	r.Credits.Credits = append(r.Credits.Credits, p.Credits.Credits...)
+	r.Credits.Opened += p.Credits.Opened
+	r.Credits.Updated += p.Credits.Updated
+	r.Credits.Resolved += p.Credits.Resolved
 }
 
 // payerIdentifiers lists the payer IDs a remittance may name the payer by:

@@ -192,6 +192,9 @@ func (s *Service) Void(ctx context.Context, clinicID, id int64, reason string) (
 			"reason": reason, "processor_refund_id": refundID}); err != nil {
 			return err
 		}
+		if _, err := billing.CheckCredits(ctx, tx, billing.CreditScope{PatientIDs: []int64{pid}}); err != nil {
+			return err
+		}
 		if res.Payment, err = tx.GetPatientPayment(ctx, store.Ref{ID: id}); err != nil {
 			return err
 		}
@@ -296,6 +299,11 @@ func (s *Service) Refund(ctx context.Context, clinicID, id, amountCents int64, r
 		}
 		if err := s.audit(ctx, tx, "", AuditRefund, id, map[string]any{"refund_cents": amountCents, "reason": reason,
 			"processor_refund_id": refundID}); err != nil {
+			return err
+		}
+		// A refund of the patient's credit settles its credit_balance
+		// item.
+		if _, err := billing.CheckCredits(ctx, tx, billing.CreditScope{PatientIDs: []int64{pid}}); err != nil {
 			return err
 		}
 		if res.Payment, err = tx.GetPatientPayment(ctx, store.Ref{ID: id}); err != nil {

@@ -245,6 +245,10 @@ func (s *Service) record(ctx context.Context, p AddParams, charge Charge) (Resul
 			"applied_cents": applied, "patient_id": p.PatientID, "processor_payment_id": charge.ID}); err != nil {
 			return err
 		}
+		// More than the patient owes is a credit balance on the worklist.
+		if _, err := billing.CheckCredits(ctx, tx, billing.CreditScope{PatientIDs: []int64{p.PatientID}}); err != nil {
+			return err
+		}
 		if res.Payment, err = tx.GetPatientPayment(ctx, store.Ref{ID: pay.ID}); err != nil {
 			return err
 		}

@@ -128,6 +128,13 @@ type KPIs struct {
 	DeniedARCents    int64 `json:"deniedArCents"`
 	PatientARCents   int64 `json:"patientArCents"`
 	ARCents          int64 `json:"arCents"`
+	// CreditBalances counts, at the end of the period, the claims whose
+	// insurance A/R is below zero and the patient accounts paid past what
+	// the patient owes with nothing left pending with payers (billing's
+	// ClaimCredit and PatientCredit: the balances credit_balance worklist
+	// items name); CreditBalanceCents is what they hold, positive.
+	CreditBalances     int64 `json:"creditBalances"`
+	CreditBalanceCents int64 `json:"creditBalanceCents"`
 	// DaysInAR: A/R at the end of the period (denied A/R included) /
 	// average daily charges over the period (charges / days in the
 	// period), in tenths of a day; zero when nothing was charged.
@@ -190,6 +197,7 @@ func ComputeKPIs(d *Dataset) KPIs {
 		}
 	}
 	k.ARCents = k.InsuranceARCents + k.PatientARCents
+	k.CreditBalances, k.CreditBalanceCents = creditBalances(d)
 	for _, e := range d.PeriodEntries {
 		switch e.Account {
 		case billing.AccountRevenue:
@@ -211,6 +219,61 @@ func ComputeKPIs(d *Dataset) KPIs {
 	ns := ComputeNoShows(d)
 	k.NoShowRate = ns.Total.Rate
 	return k
+}
+
+// creditBalances counts the credit balances at the end of the period and
+// sums them.
+func creditBalances(d *Dataset) (int64, int64) {
+	claims := map[int64]int64{}
+	type account struct{ patientAR, cash, insuranceAR int64 }
+	patients := map[int64]*account{}
+	acct := func(e store.LedgerEntry) *account {
+		pid := derefID(e.PatientID)
+		if pid == 0 {
+			if c, ok := d.Claims[derefID(e.ClaimID)]; ok {
+				pid = c.PatientID
+			}
+		}
+		a := patients[pid]
+		if a == nil {
+			a = &account{}
+			patients[pid] = a
+		}
+		return a
+	}
+	for _, e := range d.AREntries {
+		if e.Account == billing.AccountInsuranceAR {
+			if e.ClaimID != nil {
+				claims[*e.ClaimID] += e.AmountCents
+			}
+			if e.PatientID != nil {
+				acct(e).insuranceAR += e.AmountCents
+			}
+			continue
+		}
+		if e.PatientID != nil {
+			acct(e).patientAR += e.AmountCents
+		}
+	}
+	for _, e := range d.CreditEntries {
+		if e.PatientID != nil {
+			acct(e).cash += e.AmountCents
+		}
+	}
+	var n, cents int64
+	for _, ar := range claims {
+		if c := billing.ClaimCredit(ar); c > 0 {
+			n++
+			cents += c
+		}
+	}
+	for _, a := range patients {
+		if c := billing.PatientCredit(a.patientAR, a.cash, a.insuranceAR); c > 0 {
+			n++
+			cents += c
+		}
+	}
+	return n, cents
 }
 
 // Aging buckets, by age in days: 0-30, 31-60, 61-90, 91-120, over 120.

@@ -84,6 +84,9 @@ type Dataset struct {
 	// AREntries are the insurance (denied included) and patient A/R ledger
 	// entries effective on or before To.
 	AREntries []store.LedgerEntry
+	// CreditEntries are the patient cash-on-account (patient_credit)
+	// ledger entries effective on or before To.
+	CreditEntries []store.LedgerEntry
 	// PeriodEntries are the revenue and cash ledger entries effective in the
 	// period.
 	PeriodEntries []store.LedgerEntry
@@ -220,6 +223,11 @@ func (d *Dataset) load(ctx context.Context, st Store, cid int64) error {
 		}
 		d.AREntries = append(d.AREntries, es...)
 	}
+	credit, err := st.ListLedgerEntries(ctx, store.ListLedgerEntriesParams{ClinicID: cid, Account: billing.AccountPatientCredit, To: d.To})
+	if err != nil {
+		return err
+	}
+	d.CreditEntries = append(d.CreditEntries, credit...)
 	for _, acct := range []string{billing.AccountRevenue, billing.AccountCash} {
 		es, err := st.ListLedgerEntries(ctx, store.ListLedgerEntriesParams{ClinicID: cid, Account: acct, From: d.From, To: d.To})
 		if err != nil {

@@ -93,6 +93,8 @@ func (k KPIs) Tables() []Table {
 	add("A/R insurance", money.Cents(k.InsuranceARCents).String(), "", "")
 	add("A/R insurance denied (in A/R insurance)", money.Cents(k.DeniedARCents).String(), "", "")
 	add("A/R patient", money.Cents(k.PatientARCents).String(), "", "")
+	add("credit balances", strconv.FormatInt(k.CreditBalances, 10), "", "")
+	add("credit balances total", money.Cents(k.CreditBalanceCents).String(), "", "")
 	add("charges", money.Cents(k.ChargesCents).String(), "", "")
 	add("collections", money.Cents(k.CollectionsCents).String(), "", "")
 	add("collections insurance", money.Cents(k.InsuranceCollectionsCents).String(), "", "")

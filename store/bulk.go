@@ -223,4 +223,36 @@ type Totals interface {
 	// account, ordered by claim and account; entries without a claim are
 	// left out.
 	LedgerBalancesByClaim(ctx context.Context, p CountParams) ([]ClaimAccountBalance, error)
+	// LedgerSums sums the ledger entries of p.Accounts per claim (or per
+	// patient), in one query: the balances a credit-balance check reads.
+	LedgerSums(ctx context.Context, p LedgerSumsParams) ([]LedgerSum, error)
+}
+
+// LedgerSumsParams chooses the entries LedgerSums adds up and how it
+// groups them. Accounts is required. ClaimIDs, PatientIDs and
+// RemittanceIDs, when set, each keep the groups (claims, or patients) that
+// have a ledger entry naming one of the IDs (by claim, PatientIDs keeps the
+// claims of those patients; RemittanceIDs the claims those remittances
+// touched); Negative keeps only the groups whose sum is below zero (a
+// credit balance).
+type LedgerSumsParams struct {
+	ClinicID int64
+	Accounts []string
+	// ByPatient groups by patient instead of by claim; entries without a
+	// patient (or, by claim, without a claim) are left out.
+	ByPatient     bool
+	ClaimIDs      []int64
+	PatientIDs    []int64
+	RemittanceIDs []int64
+	Negative      bool
+}
+
+// LedgerSum is the sum of a claim's (or a patient's) entries over the
+// accounts asked for, debits positive. By claim, PatientID is the claim's
+// patient as its entries name it (0 when none does); by patient, ClaimID
+// is 0.
+type LedgerSum struct {
+	ClaimID     int64
+	PatientID   int64
+	AmountCents int64
 }

@@ -1320,6 +1320,8 @@ type ListWorklistItemsParams struct {
 	OrderBy        string
 	AfterID        int64
 	Limit          int
+	// DedupeKeys keeps the items with one of these dedupe keys.
+	DedupeKeys []string
 }
 
 // UpdateWorklistItemParams changes an item; nil fields are left alone.
@@ -1332,6 +1334,10 @@ type UpdateWorklistItemParams struct {
 	Resolution *string
 	Details    json.RawMessage
 	DueAt      *time.Time
+	// AmountCents and Title restate what the item is about (a credit
+	// balance that grew or shrank).
+	AmountCents *int64
+	Title       *string
 }
 
 // AuditEvent is one entry of a clinic's append-only, hash-chained audit log.

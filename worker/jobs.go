@@ -130,6 +130,7 @@ func (w *nightlyWorker) Work(ctx context.Context, job *river.Job[NightlyArgs]) e
 // log line (counts and IDs only, never PHI).
 type nightlyRun struct {
 	built, notBilled, ready, failed, eligibility, submissions int
+	credits                                                   int
 }
 
 // nightly runs one clinic's nightly batch; see NightlyArgs. Each run logs
@@ -146,7 +147,7 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) (err error) {
 		}
 		p.log.Info("nightly run", "clinic", a.ClinicID, "claims_built", run.built, "encounters_not_billed", run.notBilled,
 			"claims_ready", run.ready, "claims_scrub_failed", run.failed, "eligibility_files", run.eligibility,
-			"submission_jobs", run.submissions, "continues", continues, "duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String())
+			"submission_jobs", run.submissions, "credit_balances", run.credits, "continues", continues, "duration", p.cfg.Now().Sub(start).Round(time.Millisecond).String())
 	}()
 	st := p.cfg.Store
 	if err := p.checkCodeSets(ctx, a.ClinicID); err != nil {
@@ -205,6 +206,13 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) (err error) {
 	if _, err := p.cfg.Billing.TimelyFilingDeadlines(ctx, a.ClinicID, p.cfg.Now()); err != nil {
 		return fmt.Errorf("timely filing deadlines: %w", err)
 	}
+	// Every claim and patient account in credit has its item; those back
+	// to zero are resolved.
+	cr, err := p.cfg.Billing.DetectCredits(ctx, a.ClinicID)
+	if err != nil {
+		return fmt.Errorf("credit balances: %w", err)
+	}
+	run.credits = len(cr.Credits)
 	if p.cfg.Scheduling != nil {
 		er, err := p.cfg.Scheduling.PrepareEligibilityBatches(ctx, a.ClinicID, p.cfg.Now(), p.cfg.EligibilityBusinessDays)
 		if err != nil {

@@ -49,7 +49,7 @@ const KindAppeal = "appeal"
 func Kinds() []string {
 	return []string{store.WorkScrubFailure, store.WorkRejection, store.WorkDenial, store.WorkUnderpayment, store.WorkEligibility,
 		store.WorkUnmatchedPayment, billing.WorkRemittanceError, billing.WorkHeldPayment, billing.WorkHeldRemittance, billing.WorkClaimStatus,
-		store.WorkQuarantinedFile, store.WorkPatientStatement, KindAppeal, store.WorkCodeSet, store.WorkTimelyFiling}
+		store.WorkQuarantinedFile, store.WorkPatientStatement, KindAppeal, store.WorkCodeSet, store.WorkTimelyFiling, billing.WorkCreditBalance}
 }
 
 // Config configures New.

@@ -58,6 +58,7 @@ func Run(t *testing.T, h Harness) {
 		{"Acknowledgments", testAcknowledgments},
 		{"Remittances", testRemittances},
 		{"Ledger", testLedger},
+		{"LedgerSums", testLedgerSums},
 		{"PatientPayments", testPatientPayments},
 		{"Worklist", testWorklist},
 		{"Audit", testAudit},

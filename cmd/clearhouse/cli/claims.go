@@ -12,6 +12,7 @@ func newClaimsCmd(env *Env) *cobra.Command {
 	addClaimsScrubCmd(c, env)
 	addClaimsX837Cmds(c, env)
 	addClaimsActionCmds(c, env)
+	addClaimsCreditCmds(c, env)
 	c.AddCommand(newClaimsStatusCmd(env))
 	addClaimsShowCmd(c, env)
 	return c

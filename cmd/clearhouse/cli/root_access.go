@@ -110,6 +110,8 @@ var commandPermissions = map[string]string{
 	"clearhouse claims appeal":           string(access.ClaimsWrite),
 	"clearhouse claims status":           string(access.ClaimsWrite),
 	"clearhouse claims writeoff":         string(access.ClaimsWriteOff),
+	"clearhouse claims refund":           string(access.ClaimsWriteOff),
+	"clearhouse claims credits":          string(access.ClaimsRead),
 	"clearhouse clinics add":             string(access.ClinicsWrite),
 	"clearhouse clinics update":          string(access.ClinicsWrite),
 	"clearhouse clinics import":          string(access.ClinicsWrite),

@@ -489,3 +489,7 @@ func (a Auto) ListClaimPaymentsByPayerClaimControlNumbers(ctx context.Context, p
 func (a Auto) UpdateRemittancePosting(ctx context.Context, p store.UpdateRemittancePostingParams) error {
 	return a.R.RunTx(ctx, p.ClinicID, func(q *Queries) error { return q.UpdateRemittancePosting(ctx, p) })
 }
+
+func (a Auto) LedgerSums(ctx context.Context, p store.LedgerSumsParams) ([]store.LedgerSum, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.LedgerSum, error) { return q.LedgerSums(ctx, p) })
+}

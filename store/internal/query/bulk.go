@@ -624,3 +624,54 @@ func (q *Queries) LedgerBalancesByClaim(ctx context.Context, p store.CountParams
 		return b, r.Scan(&b.ClaimID, &b.Account, &b.AmountCents)
 	})
 }
+
+func (q *Queries) LedgerSums(ctx context.Context, p store.LedgerSumsParams) ([]store.LedgerSum, error) {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Accounts) == 0 {
+		return nil, &store.FieldError{Field: "Accounts (required)", Err: store.ErrInvalid}
+	}
+	key, other := "claim_id", "CAST(COALESCE(MAX(patient_id), 0) AS BIGINT)"
+	if p.ByPatient {
+		key, other = "patient_id", "CAST(0 AS BIGINT)"
+	}
+	var b builder
+	b.add("SELECT " + key + ", " + other + ", CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries")
+	b.cond("clinic_id = ?", cid)
+	b.in("account", p.Accounts)
+	b.cond(key + " IS NOT NULL")
+	// Each filter keeps the groups named, or those with an entry that
+	// names one of the IDs (a patient's claims, a claim's patient).
+	for _, f := range []struct {
+		col string
+		ids []int64
+	}{{"claim_id", p.ClaimIDs}, {"patient_id", p.PatientIDs}, {"remittance_id", p.RemittanceIDs}} {
+		if len(f.ids) == 0 {
+			continue
+		}
+		if f.col == key {
+			b.cond(key + " IN (" + idList(f.ids) + ")")
+			continue
+		}
+		b.cond(key+" IN (SELECT "+key+" FROM ledger_entries WHERE clinic_id = ? AND "+f.col+" IN ("+idList(f.ids)+"))", cid)
+	}
+	b.add(" GROUP BY " + key)
+	if p.Negative {
+		b.add(" HAVING SUM(amount_cents) < 0")
+	}
+	b.add(" ORDER BY " + key)
+	rows, err := q.c.Query(ctx, b.String(), b.args...)
+	return collect(rows, err, func(r Row) (store.LedgerSum, error) {
+		var s store.LedgerSum
+		var id int64
+		err := r.Scan(&id, &s.PatientID, &s.AmountCents)
+		if p.ByPatient {
+			s.PatientID = id
+		} else {
+			s.ClaimID = id
+		}
+		return s, err
+	})
+}

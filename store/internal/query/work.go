@@ -107,6 +107,7 @@ func (q *Queries) ListWorklistItems(ctx context.Context, p store.ListWorklistIte
 	if p.MaxAmountCents != 0 {
 		b.cond("amount_cents <= ?", p.MaxAmountCents)
 	}
+	b.in("dedupe_key", p.DedupeKeys)
 	switch p.OrderBy {
 	case store.WorkOrderID:
 		if p.AfterID > 0 {
@@ -166,9 +167,11 @@ func (q *Queries) UpdateWorklistItem(ctx context.Context, p store.UpdateWorklist
 		details = COALESCE($7, details),
 		due_at = COALESCE($8, due_at),
 		updated_at = $9,
-		resolved_at = CASE WHEN $10 = 1 THEN COALESCE(resolved_at, $9) WHEN $10 = 2 THEN NULL ELSE resolved_at END
+		resolved_at = CASE WHEN $10 = 1 THEN COALESCE(resolved_at, $9) WHEN $10 = 2 THEN NULL ELSE resolved_at END,
+		amount_cents = COALESCE($11, amount_cents),
+		title = COALESCE($12, title)
 		WHERE clinic_id = $1 AND id = $2 RETURNING `+workCols,
-		cid, p.ID, status, p.Assignee, p.Priority, p.Resolution, details, p.DueAt, now, mode))
+		cid, p.ID, status, p.Assignee, p.Priority, p.Resolution, details, p.DueAt, now, mode, p.AmountCents, p.Title))
 	return w, wrap("worklist item", p.ID, err)
 }
 
