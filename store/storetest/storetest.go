@@ -65,6 +65,7 @@ func Run(t *testing.T, h Harness) {
 		{"ClinicIsolationEveryMethod", testIsolationEveryMethod},
 		{"Transactions", testTransactions},
 		{"Queue", testQueue},
+		{"JobRequests", testJobRequests},
 		{"Bulk", testBulk},
 		{"Chunk", testChunk},
 	}

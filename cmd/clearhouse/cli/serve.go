@@ -242,6 +242,10 @@ type server struct {
 	fhirAPI http.Handler
 	// running is true from the queue's start until shutdown begins.
 	running atomic.Bool
+	// stopRequests stops the loop that turns job requests into jobs;
+	// requestsDone closes when it has.
+	stopRequests context.CancelFunc
+	requestsDone chan struct{}
 }
 
 func runServe(ctx context.Context, env *Env, f *serveFlags) error {
@@ -267,6 +271,13 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 		return exitf(1, "start the job queue: %v", err)
 	}
 	s.running.Store(true)
+	// People's commands write job requests; serve alone inserts the jobs.
+	reqCtx, stopRequests := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopRequests, s.requestsDone = stopRequests, make(chan struct{})
+	go func() {
+		defer close(s.requestsDone)
+		s.wired.Pipeline.ServeJobRequests(reqCtx, 0)
+	}()
 	s.http = &http.Server{Handler: s.routes(s.auth), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
@@ -524,6 +535,7 @@ func (s *server) queueRunning() bool {
 // cancelled), then the HTTP server; close closes the rest.
 func (s *server) shutdown(timeout time.Duration, serveErr error) error {
 	s.running.Store(false)
+	s.stopJobRequests()
 	var errs []error
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("http server: %w", serveErr))
@@ -548,8 +560,19 @@ func (s *server) shutdown(timeout time.Duration, serveErr error) error {
 	return nil
 }
 
+// stopJobRequests stops taking job requests and waits for the round in
+// progress.
+func (s *server) stopJobRequests() {
+	if s.stopRequests != nil {
+		s.stopRequests()
+		<-s.requestsDone
+		s.stopRequests = nil
+	}
+}
+
 // close releases what build made, in reverse order.
 func (s *server) close() {
+	s.stopJobRequests()
 	if s.stopUI != nil {
 		s.stopUI()
 	}
