@@ -110,20 +110,22 @@ func newJobsRequestCmd(env *Env) *cobra.Command {
 // waitJobRequest follows a request until it is final, printing each state
 // it reaches; a refused request or a job that did not complete exits 1.
 func waitJobRequest(ctx context.Context, env *Env, st store.Store, ref store.Ref) error {
-	last := store.JobRequestPending
+	last, announced := store.JobRequestPending, false
 	for {
 		r, err := st.GetJobRequest(ctx, ref)
 		if err != nil {
 			return &ExitError{Code: 1, Err: err}
 		}
-		if r.State != last {
+		// The job is named once, however far it got between two looks.
+		if r.JobID != nil && !announced {
+			announced = true
+			fmt.Fprintf(env.Stdout, "job request %d: taken as job %d\n", r.ID, *r.JobID)
+		}
+		if r.State != last && r.State != store.JobRequestTaken {
 			last = r.State
-			switch {
-			case r.State == store.JobRequestTaken && r.JobID != nil:
-				fmt.Fprintf(env.Stdout, "job request %d: taken as job %d\n", r.ID, *r.JobID)
-			case r.Error != "":
+			if r.Error != "" {
 				fmt.Fprintf(env.Stdout, "job request %d: %s: %s\n", r.ID, r.State, r.Error)
-			default:
+			} else {
 				fmt.Fprintf(env.Stdout, "job request %d: %s\n", r.ID, r.State)
 			}
 		}

@@ -319,7 +319,10 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 		defer close(s.requestsDone)
 		s.wired.Pipeline.ServeJobRequests(reqCtx, 0)
 	}()
-	s.http = &http.Server{Handler: s.routes(s.auth), ReadHeaderTimeout: 10 * time.Second, TLSConfig: set.tls}
+	// The server's own complaints (a failed TLS handshake) go to serve's
+	// log, not to the process's standard logger.
+	s.http = &http.Server{Handler: s.routes(s.auth), ReadHeaderTimeout: 10 * time.Second, TLSConfig: set.tls,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	scheme := "http"
 	if set.tls != nil {
