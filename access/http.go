@@ -37,3 +37,10 @@ func Require(auth Authenticator, perm Permission, denied func(*http.Request, Pri
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
 }
+
+// RequestSource names an HTTP request in the read audit: method, path and
+// the remote address ("GET /fhir/r4/Patient from 10.0.0.7:51234"). The
+// query string is left out: search values (a name, a birth date) are PHI.
+func RequestSource(r *http.Request) string {
+	return r.Method + " " + r.URL.Path + " from " + r.RemoteAddr
+}

@@ -240,8 +240,42 @@ func (s *Server) readHandler(typ string) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		// Nothing is shown unaudited.
+		if err := s.auditReads(r, p, typ, map[int64][]string{clinic: {strconv.FormatInt(id, 10)}}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		writeJSON(w, http.StatusOK, res)
 	})
+}
+
+// auditEntity is the read audit's entity type of each resource type: the
+// store row a resource is made from.
+var auditEntity = map[string]string{
+	"Patient":                     "patient",
+	"Coverage":                    "coverage",
+	"CoverageEligibilityResponse": "coverage",
+	"Appointment":                 "appointment",
+	"Claim":                       "claim",
+	"ClaimResponse":               "claim",
+	"ExplanationOfBenefit":        "claim_payment",
+}
+
+// auditReads records that the caller read the rows ids (by clinic) as
+// resources of typ, from request r: one read event per row, one bulk
+// append per clinic, before anything is written to the caller.
+func (s *Server) auditReads(r *http.Request, p access.Principal, typ string, ids map[int64][]string) error {
+	clinics := make([]int64, 0, len(ids))
+	for c := range ids {
+		clinics = append(clinics, c)
+	}
+	sort.Slice(clinics, func(i, j int) bool { return clinics[i] < clinics[j] })
+	for _, c := range clinics {
+		if err := access.AuditReads(r.Context(), s.cfg.Store, c, p.Name, access.RequestSource(r), auditEntity[typ], ids[c]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // load reads one resource of typ.
@@ -523,6 +557,7 @@ func (s *Server) searchHandler(typ string) http.Handler {
 		b := fhir.Bundle{Type: fhir.BundleTypeSearchset, Total: &total, Timestamp: ptr(instant(s.cfg.Now())),
 			Link: []fhir.BundleLink{{Relation: "self", Url: base + r.URL.RequestURI()}}}
 		mode := fhir.SearchEntryModeMatch
+		read := map[int64][]string{}
 		for _, res := range found {
 			raw, err := Marshal(res)
 			if err != nil {
@@ -533,6 +568,14 @@ func (s *Server) searchHandler(typ string) http.Handler {
 			_ = json.Unmarshal(raw, &env)
 			b.Entry = append(b.Entry, fhir.BundleEntry{FullUrl: ptr(base + Base + "/" + typ + "/" + env.ID), Resource: raw,
 				Search: &fhir.BundleEntrySearch{Mode: &mode}})
+			if c, id, ok := ParseID(env.ID); ok {
+				read[c] = append(read[c], strconv.FormatInt(id, 10))
+			}
+		}
+		// One read event per record returned, a bulk append per clinic.
+		if err := s.auditReads(r, p, typ, read); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		writeJSON(w, http.StatusOK, b)
 	})

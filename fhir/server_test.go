@@ -399,3 +399,66 @@ func TestFHIRKitClient(t *testing.T) {
 	}
 	golden(t, "fhir-kit-client.json", got)
 }
+
+// TestAPIReadAudit: a search returning N patients writes N read events
+// naming the caller and the request (method, path, remote address, never
+// the search values), and a read one more; nothing of another clinic.
+func TestAPIReadAudit(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t)
+	ctx := context.Background()
+	reads := func() []store.AuditEvent {
+		t.Helper()
+		evs, err := f.p.st.ListAuditEvents(ctx, store.ListAuditEventsParams{ClinicID: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []store.AuditEvent
+		for _, e := range evs {
+			if e.Action == access.ReadAction {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	code, b := get(t, f.url+"/Patient?birthdate=ge1900-01-01", "billing-mgr*")
+	entries, _ := b["entry"].([]any)
+	if code != http.StatusOK || len(entries) < 2 {
+		t.Fatalf("search: %d with %d entries", code, len(entries))
+	}
+	evs := reads()
+	if len(evs) != len(entries) {
+		t.Fatalf("%d read events for %d patients returned", len(evs), len(entries))
+	}
+	seen := map[string]bool{}
+	for _, e := range evs {
+		var d map[string]string
+		_ = json.Unmarshal(e.Details, &d)
+		if e.Actor != "max" || e.EntityType != "patient" || !strings.HasPrefix(d["source"], "GET /fhir/r4/Patient from 127.0.0.1:") ||
+			strings.Contains(d["source"], "birthdate") {
+			t.Errorf("read event %+v %v", e, d)
+		}
+		seen["1-"+e.EntityID] = true
+	}
+	for _, en := range entries {
+		em, _ := en.(map[string]any)
+		res, _ := em["resource"].(map[string]any)
+		id, _ := res["id"].(string)
+		if !seen[id] {
+			t.Errorf("patient %s returned but not audited", id)
+		}
+	}
+	if code, _ := get(t, f.url+"/Patient/1-1", "biller-1"); code != http.StatusOK {
+		t.Fatalf("read: %d", code)
+	}
+	evs = reads()
+	if last := evs[len(evs)-1]; len(evs) != len(entries)+1 || last.Actor != "bea" || last.EntityID != "1" {
+		t.Errorf("after a read: %d events, last %+v", len(evs), last)
+	}
+	// A refused or missing read is not a read.
+	get(t, f.url+"/Patient/1-999", "biller-1")
+	get(t, f.url+"/Claim/1-1", "frontdesk-1")
+	if n := len(reads()); n != len(entries)+1 {
+		t.Errorf("%d read events after a miss and a refusal", n)
+	}
+}

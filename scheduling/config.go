@@ -167,9 +167,15 @@ type Config struct {
 	// none.
 	ClinicName string
 
+	// Actor is whom the reminder job requests are in the name of (the
+	// person booking; PostgreSQL records the connection's login instead).
+	// Default "scheduling".
+	Actor string
+
 	// Outbox writes each appointment's reminders to the reminder outbox
 	// in the transaction that books, moves or cancels it, each with a
-	// DeliverReminderArgs job due at its time (package notify sends them).
+	// request for a DeliverReminderArgs job due at its time (serve inserts
+	// the job; package notify sends them).
 	// Without it, reminders are only the rows SendReminders writes.
 	Outbox bool
 	// Policy decides the outbox reminders of an appointment. Default:
@@ -220,6 +226,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RerunWindow == 0 {
 		c.RerunWindow = DefaultRerunWindow
+	}
+	if c.Actor == "" {
+		c.Actor = "scheduling"
 	}
 	if len(c.ReminderLeads) == 0 && !c.NoReminders {
 		c.ReminderLeads = DefaultReminderLeads()

@@ -26,8 +26,8 @@ const (
 
 // DeliverReminderArgs is the River job that delivers one outbox row
 // (package notify does the sending; the worker wires the two). Scheduling
-// inserts it in the transaction that writes the row, scheduled at the
-// row's due time.
+// requests it (store.JobRequest) in the transaction that writes the row,
+// scheduled at the row's due time; serve inserts the job.
 type DeliverReminderArgs struct {
 	ClinicID   int64 `json:"clinic_id"`
 	ReminderID int64 `json:"reminder_id"`
@@ -190,9 +190,12 @@ func (s *Service) queueReminders(ctx context.Context, tx store.Tx, a store.Appoi
 		if !created {
 			continue
 		}
-		if _, err := tx.InsertJob(ctx, DeliverReminderArgs{ClinicID: m.ClinicID, ReminderID: m.ID},
-			&river.InsertOpts{ScheduledAt: d.at}); err != nil {
-			return fmt.Errorf("appointment %d: reminder job: %w", a.ID, err)
+		// A job request, not the job: the person booking holds no
+		// privilege on River's tables; serve inserts the job.
+		at := d.at
+		if _, err := tx.CreateJobRequests(ctx, store.CreateJobRequestsParams{ClinicID: m.ClinicID, RequestedBy: s.cfg.Actor,
+			Requests: []store.NewJobRequest{{Kind: DeliverReminderArgs{}.Kind(), Args: reminderRequestArgs(m.ID), ScheduledAt: &at}}}); err != nil {
+			return fmt.Errorf("appointment %d: reminder job request: %w", a.ID, err)
 		}
 	}
 	return nil
@@ -315,4 +318,10 @@ func (s *Service) FlagUnconfirmed(ctx context.Context, clinicID int64, now time.
 		return nil
 	})
 	return created, err
+}
+
+// reminderRequestArgs are a deliver_reminder request's arguments: the
+// outbox row's ID (the clinic is the request's).
+func reminderRequestArgs(id int64) json.RawMessage {
+	return json.RawMessage(`{"reminder_id":` + strconv.FormatInt(id, 10) + `}`)
 }

@@ -63,6 +63,7 @@ const (
 type Store interface {
 	Queries
 	Users
+	JobRequestQueue
 
 	// InTx runs fn in one transaction bound to clinicID: it commits when fn
 	// returns nil and rolls back otherwise (fn's error is returned as is).
@@ -252,6 +253,10 @@ type Queries interface {
 	SetReminderPreference(ctx context.Context, p SetReminderPreferenceParams) (ReminderPreference, error)
 	CreatePredictionModel(ctx context.Context, p CreatePredictionModelParams) (PredictionModel, error)
 	LatestPredictionModel(ctx context.Context, p LatestPredictionModelParams) (PredictionModel, error)
+
+	CreateJobRequests(ctx context.Context, p CreateJobRequestsParams) ([]JobRequest, error)
+	GetJobRequest(ctx context.Context, ref Ref) (JobRequest, error)
+	ListJobRequests(ctx context.Context, p ListJobRequestsParams) ([]JobRequest, error)
 
 	AppendAuditEvent(ctx context.Context, p AppendAuditEventParams) (AuditEvent, error)
 	AppendAuditEvents(ctx context.Context, p AppendAuditEventsParams) ([]AuditEvent, error)

@@ -18,10 +18,11 @@ const AuditReleaseQuarantined = "inbound.release_quarantined"
 // QuarantineRelease says what ReleaseQuarantined did.
 type QuarantineRelease struct {
 	File store.InboundFile
-	// JobID is the process_inbound job inserted; Release its release
-	// number (the audit event's sequence number).
-	JobID   int64
-	Release int64
+	// RequestID is the job request written for the process_inbound job
+	// (serve inserts the job); Release its release number (the audit
+	// event's sequence number).
+	RequestID int64
+	Release   int64
 	// ResolvedItems are the quarantine items resolved.
 	ResolvedItems []int64
 }
@@ -29,9 +30,9 @@ type QuarantineRelease struct {
 // ReleaseQuarantined sends a quarantined file back to processing from its
 // stored content: in one transaction the release is appended to the audit
 // log, the file goes back to received (its reason and error cleared), its
-// quarantine items are resolved and a process_inbound job is inserted for
-// it, numbered by the release so it is not taken for the file's first,
-// completed job. The worker then inspects and applies the file as if it
+// quarantine items are resolved and a process_inbound job is requested
+// for it (a store.JobRequest serve turns into the job), numbered by the
+// release so it is not taken for the file's first, completed job. The worker then inspects and applies the file as if it
 // had just arrived; a file still unreadable is quarantined again with a
 // new item. A file that is not quarantined fails with
 // billing.ErrNotReleasable.
@@ -76,16 +77,13 @@ func ReleaseQuarantined(ctx context.Context, st store.Store, p billing.ReleasePa
 			State: store.InboundReceived}); err != nil {
 			return err
 		}
-		args := ProcessInboundArgs{ClinicID: p.ClinicID, InboundFileID: f.ID, Release: ev.Seq}
-		opts := args.InsertOpts()
-		res, err := tx.InsertJob(ctx, args, &opts)
+		reqs, err := tx.CreateJobRequests(ctx, store.CreateJobRequestsParams{ClinicID: p.ClinicID, RequestedBy: p.Actor,
+			Requests: []store.NewJobRequest{{Kind: ProcessInboundArgs{}.Kind(),
+				Args: RequestArgs(map[string]int64{"inbound_file_id": f.ID, "release": ev.Seq})}}})
 		if err != nil {
 			return err
 		}
-		out.Release = ev.Seq
-		if res != nil && res.Job != nil {
-			out.JobID = res.Job.ID
-		}
+		out.Release, out.RequestID = ev.Seq, reqs[0].ID
 		return nil
 	})
 	return out, err

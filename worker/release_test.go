@@ -76,11 +76,21 @@ func TestReleaseQuarantined(t *testing.T) {
 			Details: []byte(`{"inboundFileId":` + itoa(f.ID) + `}`), DedupeKey: "inbound-file-" + itoa(f.ID)})
 		must(t, err)
 
+		// ana, an operator, releases: her release writes a job request,
+		// which serve (TakeJobRequests) turns into the process_inbound job.
+		_, err = st.CreateUser(ctx, store.CreateUserParams{Login: "ana", Role: "operator", AllClinics: true})
+		must(t, err)
 		params := billing.ReleaseParams{ClinicID: pr.clinic.ID, InboundFileID: f.ID, Actor: "ana", Reason: "claim status fixed"}
 		rel, err := worker.ReleaseQuarantined(ctx, st, params)
 		must(t, err)
-		if rel.JobID == 0 || rel.Release == 0 || len(rel.ResolvedItems) != 1 || rel.File.State != store.InboundReceived {
+		if rel.RequestID == 0 || rel.Release == 0 || len(rel.ResolvedItems) != 1 || rel.File.State != store.InboundReceived {
 			t.Fatalf("release %+v", rel)
+		}
+		if n, err := p.TakeJobRequests(ctx); err != nil || n != 1 {
+			t.Fatalf("job requests taken: %d, %v", n, err)
+		}
+		if req, err := st.GetJobRequest(ctx, store.Ref{ClinicID: pr.clinic.ID, ID: rel.RequestID}); err != nil || req.State != store.JobRequestTaken || req.JobID == nil {
+			t.Fatalf("request after taking: %+v, %v", req, err)
 		}
 		if ev := next(); ev.Kind != river.EventKindJobCompleted {
 			t.Fatalf("job %s: %v", ev.Kind, ev.Job.Errors)
@@ -128,6 +138,8 @@ func TestReleaseQuarantined(t *testing.T) {
 			t.Fatalf("junk %s", got.State)
 		}
 		_, err = worker.ReleaseQuarantined(ctx, st, billing.ReleaseParams{ClinicID: pr.clinic.ID, InboundFileID: junk.ID, Actor: "ana"})
+		must(t, err)
+		_, err = p.TakeJobRequests(ctx)
 		must(t, err)
 		if ev := next(); ev.Kind != river.EventKindJobCompleted {
 			t.Fatalf("job %s: %v", ev.Kind, ev.Job.Errors)

@@ -82,3 +82,11 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- Job requests (migration 17): people write the requests of their clinics
+-- in their own name and read them (a manager, who writes nothing, only
+-- reads them); serve, a member of the application role, marks them taken.
+-- Nobody deletes one.
+GRANT SELECT, INSERT ON job_requests TO clearhouse_front_desk, clearhouse_biller, clearhouse_billing_manager;
+GRANT SELECT ON job_requests TO clearhouse_manager;
+REVOKE DELETE, TRUNCATE ON job_requests FROM clearhouse_app;

@@ -2,13 +2,16 @@ package pgstore
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"riverqueue.com/riverui"
 	"riverqueue.com/riverui/uiendpoints"
 
 	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/internal/query"
 )
 
 // The operator's view of the job queue: River's own job list, retry and
@@ -59,4 +62,39 @@ func (s *Store) CountJobs(ctx context.Context) ([]store.JobCount, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// jobRequestChunk bounds the requests one SyncJobRequests statement looks
+// at.
+const jobRequestChunk = 1000
+
+// TakeJobRequests claims pending job requests in a transaction of the
+// login's own (serve's operator login, whose policy on job_requests shows
+// every clinic it serves; River's tables need it too) and inserts their
+// jobs with River's batch insert in the same transaction.
+func (s *Store) TakeJobRequests(ctx context.Context, p store.TakeJobRequestsParams) ([]store.JobRequest, error) {
+	var out []store.JobRequest
+	err := pgx.BeginFunc(ctx, s.owner, func(tx pgx.Tx) error {
+		var err error
+		out, err = query.TakeJobRequests(ctx, conn{tx}, query.Postgres, store.TruncateTime(s.now()), p,
+			func(jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+				return s.river.InsertManyTx(ctx, tx, jobs)
+			})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// SyncJobRequests gives taken requests the final state of their jobs.
+func (s *Store) SyncJobRequests(ctx context.Context) (int, error) {
+	var n int
+	err := pgx.BeginFunc(ctx, s.owner, func(tx pgx.Tx) error {
+		var err error
+		n, err = query.SyncJobRequests(ctx, conn{tx}, query.Postgres, store.TruncateTime(s.now()), jobRequestChunk)
+		return err
+	})
+	return n, err
 }

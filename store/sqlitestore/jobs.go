@@ -2,6 +2,8 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -9,6 +11,7 @@ import (
 	"riverqueue.com/riverui/uiendpoints"
 
 	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/internal/query"
 )
 
 // The operator's view of the job queue: River's own job list, retry and
@@ -59,4 +62,38 @@ func (s *Store) CountJobs(ctx context.Context) ([]store.JobCount, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// jobRequestChunk bounds the requests one SyncJobRequests statement looks
+// at.
+const jobRequestChunk = 1000
+
+// TakeJobRequests claims pending job requests and inserts their jobs with
+// River's batch insert in the same transaction (SQLite's one writer makes
+// the claim exclusive).
+func (s *Store) TakeJobRequests(ctx context.Context, p store.TakeJobRequestsParams) ([]store.JobRequest, error) {
+	var out []store.JobRequest
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = query.TakeJobRequests(ctx, conn{tx}, query.SQLite, store.TruncateTime(s.cfg.Now()), p,
+			func(jobs []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+				return s.river.InsertManyTx(ctx, tx, jobs)
+			})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: %w", err)
+	}
+	return out, nil
+}
+
+// SyncJobRequests gives taken requests the final state of their jobs.
+func (s *Store) SyncJobRequests(ctx context.Context) (int, error) {
+	var n int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = query.SyncJobRequests(ctx, conn{tx}, query.SQLite, store.TruncateTime(s.cfg.Now()), jobRequestChunk)
+		return err
+	})
+	return n, err
 }

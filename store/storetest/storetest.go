@@ -67,6 +67,7 @@ func Run(t *testing.T, h Harness) {
 		{"ClinicIsolationEveryMethod", testIsolationEveryMethod},
 		{"Transactions", testTransactions},
 		{"Queue", testQueue},
+		{"JobRequests", testJobRequests},
 		{"Bulk", testBulk},
 		{"Chunk", testChunk},
 	}

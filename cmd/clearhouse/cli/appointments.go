@@ -84,7 +84,7 @@ func (f *schedulingFlags) open(ctx context.Context, env *Env) (*scheduling.Servi
 	}
 	// Bookings write the reminder outbox, scored by the clinic's no-show
 	// model when one was trained; `serve --reminders` delivers it.
-	svc, err := scheduling.New(scheduling.Config{Store: st, Payers: reg, Location: loc, Outbox: true,
+	svc, err := scheduling.New(scheduling.Config{Store: st, Payers: reg, Location: loc, Outbox: true, Actor: env.actorName(),
 		Risk: predict.NoShowScorer{Location: loc}})
 	if err != nil {
 		st.Close()

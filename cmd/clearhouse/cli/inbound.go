@@ -485,6 +485,8 @@ type inboundActionFlags struct {
 	payersDir string
 	// heldPayment is release's --claim-payment: one held_payment item.
 	heldPayment int64
+	// wait is release's --wait.
+	wait bool
 }
 
 // billingFor builds the billing service a release posts with: the payer
@@ -584,9 +586,12 @@ func newInboundReleaseCmd(env *Env) *cobra.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(w, "inbound file %d %s released by %s: received again, queued for processing (process_inbound job %d)\n",
-						file.ID, file.FileName, actor, rel.JobID)
-					return writeResolved(env, rel.ResolvedItems)
+					fmt.Fprintf(w, "inbound file %d %s released by %s: received again, queued for processing (job request %d, process_inbound)\n",
+						file.ID, file.FileName, actor, rel.RequestID)
+					if err := writeResolved(env, rel.ResolvedItems); err != nil || !f.wait {
+						return err
+					}
+					return waitJobRequest(ctx, env, st, store.Ref{ClinicID: file.ClinicID, ID: rel.RequestID})
 				case store.InboundHeld:
 					res, err := svc.ReleaseRemittance(ctx, p)
 					if err != nil {
@@ -615,6 +620,7 @@ func newInboundReleaseCmd(env *Env) *cobra.Command {
 	f.register(c, true)
 	c.Flags().StringVar(&f.reason, "reason", "", "why the file is released (kept in the audit log and on the resolved items)")
 	c.Flags().Int64Var(&f.heldPayment, "claim-payment", 0, "release only this held claim payment (its held_payment worklist item ID)")
+	c.Flags().BoolVar(&f.wait, "wait", false, "for a quarantined file, follow its job request until the file is processed again")
 	return c
 }
 

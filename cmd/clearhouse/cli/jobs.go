@@ -49,12 +49,15 @@ func jobStates() []string {
 func newJobsCmd(env *Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "jobs",
-		Short: "The pipeline's River jobs: list them, show one with its errors, retry or cancel one",
+		Short: "The pipeline's River jobs: list them, show one with its errors, retry or cancel one; request one of your clinic",
 		Long: "Every step of the pipeline runs as a River job in the database (nightly, submit_payer_batch,\n" +
 			"poll_inbound, process_inbound, claim_status, ...). A job that failed every attempt is discarded;\n" +
-			"after the cause is fixed, jobs retry runs it again. serve shows the same queue in River UI at /riverui.",
+			"after the cause is fixed, jobs retry runs it again. serve shows the same queue in River UI at /riverui.\n" +
+			"People do not insert jobs: jobs request writes a request of their clinic that serve turns into the job\n" +
+			"(jobs requests lists them); list, show, retry and cancel are the operator's, on River directly.",
 	}
-	c.AddCommand(newJobsListCmd(env), newJobsShowCmd(env), newJobsActionCmd(env, "retry"), newJobsActionCmd(env, "cancel"))
+	c.AddCommand(newJobsListCmd(env), newJobsShowCmd(env), newJobsActionCmd(env, "retry"), newJobsActionCmd(env, "cancel"),
+		newJobsRequestCmd(env), newJobsRequestsCmd(env))
 	return c
 }
 

@@ -60,6 +60,8 @@ var commandPermissions = map[string]string{
 	"clearhouse jobs show":               string(access.JobsRead),
 	"clearhouse jobs retry":              string(access.JobsManage),
 	"clearhouse jobs cancel":             string(access.JobsManage),
+	"clearhouse jobs request":            string(access.ClaimsWrite),
+	"clearhouse jobs requests":           permAnyUser,
 	"clearhouse eligibility check":       string(access.EligibilityRun),
 	"clearhouse fhir import":             string(access.PatientsWrite),
 	"clearhouse appointments confirm":    string(access.AppointmentsWrite),

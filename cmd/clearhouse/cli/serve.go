@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,6 +64,9 @@ type serveFlags struct {
 	logFormat       string
 	tokens          string
 	fhirTokens      string
+	tlsCert         string
+	tlsKey          string
+	insecureHTTP    bool
 	reminders       string
 }
 
@@ -88,8 +92,12 @@ func (f *serveFlags) register(c *cobra.Command) {
 	fl.Int64Var(&f.maxInboundSize, "max-inbound-size", 0, "largest payer file downloaded, in bytes; a larger one is left on the server and logged (default: the file store's size limit)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "", logFormatUsage)
-	fl.StringVar(&f.tokens, "tokens", "", `file of API tokens, one "NAME ROLE TOKEN" line each: who may use /riverui (roles operator and admin)`)
-	fl.StringVar(&f.fhirTokens, "fhir-tokens", "", "file of bearer tokens (by SHA-256) for the FHIR R4 read API at /fhir/r4 (default: the API is off)")
+	fl.StringVar(&f.tokens, "tokens", "", `file of bearer tokens for /riverui and /fhir/r4 instead of the database users' tokens, one "NAME ROLE CLINICS SHA256-OF-TOKEN" line each`)
+	fl.StringVar(&f.fhirTokens, "fhir-tokens", "", "deprecated name of --tokens (same file format)")
+	_ = fl.MarkDeprecated("fhir-tokens", "use --tokens (the same NAME ROLE CLINICS SHA256 file), which now covers /riverui and /fhir/r4")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS (TLS 1.2 or later) with --tls-key")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+	fl.BoolVar(&f.insecureHTTP, "insecure-http", false, "serve plain HTTP on a non-loopback --listen address without --tls-cert (behind a TLS-terminating proxy only)")
 	fl.StringVar(&f.reminders, "reminders", "", "reminders file (YAML: SMTP server, SMS provider, message templates): send appointment reminders (default: none are sent)")
 }
 
@@ -100,6 +108,11 @@ type serveSettings struct {
 	nightlyMinute int
 	auth          transport.Auth
 	level         slog.Level
+	// tls is the HTTPS configuration, nil for plain HTTP; plainWarning
+	// is set when plain HTTP is served on a non-loopback address
+	// (--insecure-http).
+	tls          *tls.Config
+	plainWarning bool
 }
 
 // check validates the flags that need no file or database, returning every
@@ -126,10 +139,27 @@ func (f *serveFlags) check(env *Env) (serveSettings, error) {
 	if f.noPoll && len(f.pollPayers) > 0 {
 		bad("--no-poll and --poll-payers: give one or the other")
 	}
-	if _, _, err := net.SplitHostPort(f.listen); err != nil {
+	host, _, err := net.SplitHostPort(f.listen)
+	if err != nil {
 		bad("--listen %q: want host:port", f.listen)
 	}
-	var err error
+	switch {
+	case (f.tlsCert == "") != (f.tlsKey == ""):
+		bad("--tls-cert and --tls-key: give both, or neither")
+	case f.tlsCert != "":
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			// The error names the files, never the key's content.
+			bad("--tls-cert %s, --tls-key %s: %v", f.tlsCert, f.tlsKey, err)
+		} else {
+			s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+	case err == nil && !loopbackHost(host) && !f.insecureHTTP:
+		bad("--listen %s is not a loopback address and /riverui and /fhir/r4 carry bearer tokens and PHI: give --tls-cert and --tls-key "+
+			"to serve HTTPS there, or --insecure-http when a TLS-terminating proxy stands in front", f.listen)
+	case err == nil && !loopbackHost(host):
+		s.plainWarning = true
+	}
 	if s.loc, err = clinicLocation(env, f.tz); err != nil {
 		errs = append(errs, errors.Unwrap(err))
 	}
@@ -191,6 +221,17 @@ func (f *serveFlags) endpoint(auth transport.Auth) func(*payers.Payer) (transpor
 	}
 }
 
+// loopbackHost reports whether a --listen host answers only this machine:
+// localhost or a loopback IP (an empty host or 0.0.0.0 is every
+// interface).
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // inboxDir is --inbox or its default.
 func (f *serveFlags) inboxDir(database string) string {
 	if f.inbox != "" {
@@ -242,6 +283,10 @@ type server struct {
 	fhirAPI http.Handler
 	// running is true from the queue's start until shutdown begins.
 	running atomic.Bool
+	// stopRequests stops the loop that turns job requests into jobs;
+	// requestsDone closes when it has.
+	stopRequests context.CancelFunc
+	requestsDone chan struct{}
 }
 
 func runServe(ctx context.Context, env *Env, f *serveFlags) error {
@@ -267,12 +312,33 @@ func runServe(ctx context.Context, env *Env, f *serveFlags) error {
 		return exitf(1, "start the job queue: %v", err)
 	}
 	s.running.Store(true)
-	s.http = &http.Server{Handler: s.routes(s.auth), ReadHeaderTimeout: 10 * time.Second}
+	// People's commands write job requests; serve alone inserts the jobs.
+	reqCtx, stopRequests := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopRequests, s.requestsDone = stopRequests, make(chan struct{})
+	go func() {
+		defer close(s.requestsDone)
+		s.wired.Pipeline.ServeJobRequests(reqCtx, 0)
+	}()
+	// The server's own complaints (a failed TLS handshake) go to serve's
+	// log, not to the process's standard logger.
+	s.http = &http.Server{Handler: s.routes(s.auth), ReadHeaderTimeout: 10 * time.Second, TLSConfig: set.tls,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
-	go func() { served <- s.http.Serve(ln) }()
+	scheme := "http"
+	if set.tls != nil {
+		scheme = "https"
+		// The certificate is in TLSConfig; ServeTLS sets up HTTP/2 too.
+		go func() { served <- s.http.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- s.http.Serve(ln) }()
+	}
+	if set.plainWarning {
+		log.Warn("serving plain HTTP on a non-loopback address (--insecure-http): bearer tokens and PHI cross the network in clear "+
+			"unless a TLS-terminating proxy stands in front", "addr", ln.Addr().String())
+	}
 	sigCtx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stopSignals()
-	log.Info("serving", "database", storedb.Describe(env.Database), "addr", "http://"+ln.Addr().String(),
+	log.Info("serving", "database", storedb.Describe(env.Database), "addr", scheme+"://"+ln.Addr().String(),
 		"workers", queueWorkers(env.Database, f.workers), "version", Version)
 	var timer <-chan time.Time
 	if f.serveFor > 0 {
@@ -357,8 +423,8 @@ func (s *server) build(ctx context.Context, f *serveFlags, set serveSettings) er
 	if s.riverUI, err = s.newRiverUI(uiCtx); err != nil {
 		return exitf(1, "%v", err)
 	}
-	logRiverUI(s.log, f.tokens)
-	if s.fhirAPI, err = fhirHandler(s, s.auth, f.fhirTokens); err != nil {
+	logRiverUI(s.log, f.tokensFile())
+	if s.fhirAPI, err = newFHIRAPI(s.st, s.auth, s.log); err != nil {
 		return err
 	}
 	if profiles == nil {
@@ -524,6 +590,7 @@ func (s *server) queueRunning() bool {
 // cancelled), then the HTTP server; close closes the rest.
 func (s *server) shutdown(timeout time.Duration, serveErr error) error {
 	s.running.Store(false)
+	s.stopJobRequests()
 	var errs []error
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("http server: %w", serveErr))
@@ -548,8 +615,19 @@ func (s *server) shutdown(timeout time.Duration, serveErr error) error {
 	return nil
 }
 
+// stopJobRequests stops taking job requests and waits for the round in
+// progress.
+func (s *server) stopJobRequests() {
+	if s.stopRequests != nil {
+		s.stopRequests()
+		<-s.requestsDone
+		s.stopRequests = nil
+	}
+}
+
 // close releases what build made, in reverse order.
 func (s *server) close() {
+	s.stopJobRequests()
 	if s.stopUI != nil {
 		s.stopUI()
 	}

@@ -16,15 +16,16 @@ import (
 	"github.com/clearhouse/clearhouse/store"
 )
 
-// tokenFileAuth is the FHIR API's interim authenticator: bearer tokens
-// listed, by their SHA-256, in a file serve reads at start
-// (--fhir-tokens). Each line is
+// tokenFileAuth authenticates serve's HTTP endpoints (River UI and the
+// FHIR API alike) by bearer tokens listed, by their SHA-256, in the file
+// serve reads at start (--tokens), for accounts kept outside the database.
+// Each line is
 //
 //	NAME ROLE CLINICS SHA256-HEX-OF-TOKEN
 //
 // with CLINICS "*" (the whole network) or a comma-separated list of clinic
-// IDs; "#" starts a comment. Per-user tokens kept in the database replace
-// it once Clearhouse issues them.
+// IDs; "#" starts a comment. Tokens are compared as digests in constant
+// time and never logged.
 type tokenFileAuth struct {
 	entries []fhirTokenEntry
 }
@@ -54,6 +55,10 @@ func loadTokenFile(path string) (*tokenFileAuth, error) {
 			continue
 		}
 		fs := strings.Fields(text)
+		if len(fs) == 3 {
+			return nil, fmt.Errorf("%s:%d: want NAME ROLE CLINICS SHA256-OF-TOKEN; the NAME ROLE TOKEN lines of earlier versions "+
+				"are no longer read: give the clinics (* for all) and the token's SHA-256 (printf %%s TOKEN | sha256sum)", path, line)
+		}
 		if len(fs) != 4 {
 			return nil, fmt.Errorf("%s:%d: want NAME ROLE CLINICS SHA256-OF-TOKEN", path, line)
 		}
@@ -104,20 +109,6 @@ func (a *tokenFileAuth) Authenticate(r *http.Request) (access.Principal, error) 
 		}
 	}
 	return access.Principal{}, access.ErrUnauthenticated
-}
-
-// fhirHandler builds the FHIR read API for serve behind auth (the
-// database users' bearer tokens), or behind the --fhir-tokens file's
-// tokens when one is given.
-func fhirHandler(s *server, auth access.Authenticator, tokens string) (http.Handler, error) {
-	if tokens == "" {
-		return newFHIRAPI(s.st, auth, s.log)
-	}
-	auth, err := loadTokenFile(tokens)
-	if err != nil {
-		return nil, exitf(2, "--fhir-tokens: %v", err)
-	}
-	return newFHIRAPI(s.st, auth, s.log)
 }
 
 // newFHIRAPI is the read API over st behind auth; refusals are logged

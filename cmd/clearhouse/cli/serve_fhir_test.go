@@ -46,6 +46,7 @@ func TestTokenFile(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ body, want string }{
 		{"bea biller 1\n", ":1: want NAME ROLE CLINICS SHA256-OF-TOKEN"},
+		{"ola operator ola-0123456789abcdef\n", ":1: want NAME ROLE CLINICS SHA256-OF-TOKEN; the NAME ROLE TOKEN lines of earlier versions are no longer read"},
 		{"bea chief 1 " + strings.Repeat("a", 64) + "\n", `:1: unknown role "chief"`},
 		{"# c\nbea biller x " + strings.Repeat("a", 64) + "\n", `:2: clinics "x"`},
 		{"bea biller 1 abc\n", ":1: the token's SHA-256 as 64 hex digits"},

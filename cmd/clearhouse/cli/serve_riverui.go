@@ -71,7 +71,7 @@ func (s *server) mountRiverUI(mux *http.ServeMux, ui http.Handler, auth access.A
 func logRiverUI(log *slog.Logger, tokens string) {
 	who := "the bearer tokens of users with the operator or admin role (clearhouse users token)"
 	if tokens != "" {
-		who = "the operators of the --tokens file"
+		who = "the operators and admins of the --tokens file"
 	}
 	log.Info("river UI served", "path", riverUIPrefix, "for", who)
 }
