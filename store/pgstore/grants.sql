@@ -75,3 +75,9 @@ BEGIN
     EXECUTE 'GRANT SELECT ON audit_events TO clearhouse_billing_manager';
 END
 $$;
+
+-- The field data keys (wrapped; useless without the key-encryption key):
+-- every role that reads the protected columns reads them; only the
+-- application role (migrate, keys rotate) adds and rewraps them.
+REVOKE DELETE, TRUNCATE ON field_keys FROM clearhouse_app;
+GRANT SELECT ON field_keys TO clearhouse_front_desk, clearhouse_biller, clearhouse_billing_manager, clearhouse_manager;
