@@ -22,6 +22,13 @@ func BenchmarkBuildClaims(b *testing.B) {
 		benchmarkBuildClaims(b, storetest.OpenSQLite(b, storetest.Options{Now: clock}))
 	})
 	b.Run("postgres", func(b *testing.B) { benchmarkBuildClaims(b, pgStore) })
+	// The same with the protected columns (and the file store) encrypted.
+	b.Run("sqlite-sealed", func(b *testing.B) {
+		benchmarkBuildClaims(b, storetest.OpenSQLite(b, storetest.Options{Now: clock, Keys: storetest.NewKeys(b)}))
+	})
+	b.Run("postgres-sealed", func(b *testing.B) {
+		benchmarkBuildClaims(b, storetest.OpenPostgres(b, storetest.Options{Prefix: "clearhouse_billing_bench", Now: clock, Keys: storetest.NewKeys(b)}))
+	})
 }
 
 func benchmarkBuildClaims(b *testing.B, st store.Store) {

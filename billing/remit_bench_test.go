@@ -25,6 +25,13 @@ func BenchmarkPost835(b *testing.B) {
 		benchmarkPost835(b, storetest.OpenSQLite(b, storetest.Options{Now: clock}))
 	})
 	b.Run("postgres", func(b *testing.B) { benchmarkPost835(b, pgStore) })
+	// The same with the protected columns (and the file store) encrypted.
+	b.Run("sqlite-sealed", func(b *testing.B) {
+		benchmarkPost835(b, storetest.OpenSQLite(b, storetest.Options{Now: clock, Keys: storetest.NewKeys(b)}))
+	})
+	b.Run("postgres-sealed", func(b *testing.B) {
+		benchmarkPost835(b, storetest.OpenPostgres(b, storetest.Options{Prefix: "clearhouse_billing_bench", Now: clock, Keys: storetest.NewKeys(b)}))
+	})
 }
 
 func benchmarkPost835(b *testing.B, st store.Store) {

@@ -176,7 +176,7 @@ func SealedKeyID(v string) (ID, bool) {
 		return ID{}, false
 	}
 	s := v[len(FieldPrefix):]
-	if base64.RawURLEncoding.DecodedLen(len(s)) < IDSize+12+16 {
+	if len(s) < 16 {
 		return ID{}, false
 	}
 	var head [12]byte // 16 base64 characters are 12 bytes

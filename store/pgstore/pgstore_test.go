@@ -183,3 +183,32 @@ func TestListClaimsSkipLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSealOnMigrate(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.PostgresURL(t, "clearhouse_pgstore_sealing_test")
+	dir := t.TempDir()
+	owner, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(owner.Close)
+	storetest.SealOnMigrate(t, func(t *testing.T, keys *keyring.Ring) store.Store {
+		files, err := filestore.Open(filestore.Config{Dir: filepath.Join(dir, filestore.DirName), Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := pgstore.Open(ctx, pgstore.Config{URL: url, Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}, func(t *testing.T, sql string, args ...any) int64 {
+		var n int64
+		if err := owner.QueryRow(ctx, sql, query.ConvertArgs(query.Postgres, args)...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	})
+}

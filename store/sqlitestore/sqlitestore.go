@@ -429,3 +429,20 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+var _ store.FieldKeys = (*Store)(nil)
+
+func (s *Store) allClinics(ctx context.Context, fn func(c query.Conn) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
+}
+
+// FieldKeyStatus reports the protected columns' field keys.
+func (s *Store) FieldKeyStatus(ctx context.Context) (store.FieldKeyStatus, error) {
+	return query.FieldStatus(ctx, s.allClinics, s.fields)
+}
+
+// RotateFieldKeys rewraps the field keys (and with reencrypt seals every
+// protected value again under a new data key).
+func (s *Store) RotateFieldKeys(ctx context.Context, reencrypt bool) (store.FieldRotation, error) {
+	return query.RotateFields(ctx, s.allClinics, query.SQLite, s.fields, s.cfg.Now(), reencrypt)
+}

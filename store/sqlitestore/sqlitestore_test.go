@@ -158,3 +158,31 @@ func TestNewFileIsPrivate(t *testing.T) {
 		}
 	}
 }
+
+func TestSealOnMigrate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "clearhouse.db")
+	var last *sqlitestore.Store
+	storetest.SealOnMigrate(t, func(t *testing.T, keys *keyring.Ring) store.Store {
+		files, err := filestore.Open(filestore.Config{Dir: filepath.Join(dir, filestore.DirName), Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last != nil {
+			last.Close() // one process at a time, as the CLI runs
+		}
+		s, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Path: path, Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		last = s
+		return s
+	}, func(t *testing.T, sql string, args ...any) int64 {
+		var n int64
+		if err := last.DB().QueryRow(sql, query.ConvertArgs(query.SQLite, args)...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	})
+}

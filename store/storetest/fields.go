@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clearhouse/clearhouse/keyring"
 	"github.com/clearhouse/clearhouse/store"
 )
 
@@ -121,4 +122,98 @@ func jsonEq(t *testing.T, what string, got, want json.RawMessage) {
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("%s = %s, want %s", what, got, want)
 	}
+}
+
+// SealOnMigrate checks the life of a database's protected columns: rows
+// written without a key are sealed by the first migrate with one, a
+// rotation to a new key-encryption key keeps them readable, a
+// re-encryption seals them again under a new data key, and a store opened
+// without the key refuses to read or write them. open opens the same
+// database each call (closed at the test's end); queryInt queries it as
+// its owner.
+func SealOnMigrate(t *testing.T, open func(t *testing.T, keys *keyring.Ring) store.Store, queryInt func(t *testing.T, sql string, args ...any) int64) {
+	ctx := context.Background()
+	plain := open(t, nil)
+	_, err := plain.Migrate(ctx)
+	must(t, err)
+	c, err := plain.CreateClinic(ctx, store.CreateClinicParams{Name: "sealing"})
+	must(t, err)
+	py, err := plain.CreatePayer(ctx, store.CreatePayerParams{ClinicID: c.ID, PayerID: "87726", Name: "Example Health"})
+	must(t, err)
+	pt, err := plain.CreatePatient(ctx, store.CreatePatientParams{ClinicID: c.ID, MRN: "M1", FirstName: "Dorothy", LastName: "Vaughan",
+		BirthDate: date(1910, 9, 20), Phone: "3045550100"})
+	must(t, err)
+	_, err = plain.CreateCoverage(ctx, store.CreateCoverageParams{ClinicID: c.ID, PatientID: pt.ID, PayerID: py.ID, MemberID: "DV1910"})
+	must(t, err)
+	_, err = plain.CreateClaim(ctx, store.CreateClaimParams{ClinicID: c.ID, PayerID: py.ID, PatientID: pt.ID, PatientControlNumber: "S1",
+		Document: json.RawMessage(`{"last":"Vaughan"}`), Actor: "test"})
+	must(t, err)
+	clear := func() int64 {
+		return queryInt(t, "SELECT count(*) FROM patients WHERE last_name = 'Vaughan'") +
+			queryInt(t, "SELECT count(*) FROM coverages WHERE member_id = 'DV1910'") +
+			queryInt(t, "SELECT count(*) FROM claims WHERE CAST(document AS TEXT) LIKE '%Vaughan%'")
+	}
+	eq(t, "clear before", clear(), int64(3))
+
+	k1, _, err := keyring.GenerateKey(nil)
+	must(t, err)
+	sealed := open(t, &keyring.Ring{Primary: k1})
+	_, err = sealed.Migrate(ctx)
+	must(t, err)
+	eq(t, "clear after migrate", clear(), int64(0))
+	check := func(s store.Store, what string) {
+		t.Helper()
+		got, err := s.GetPatient(ctx, store.Ref{ClinicID: c.ID, ID: pt.ID})
+		must(t, err)
+		eq(t, what+": name", got.LastName, "Vaughan")
+		eq(t, what+": birth", got.BirthDate, date(1910, 9, 20))
+		covs, err := s.ListCoverages(ctx, store.ListCoveragesParams{ClinicID: c.ID, MemberID: "DV1910"})
+		must(t, err)
+		eq(t, what+": by member", len(covs), 1)
+		ps, err := s.ListPatients(ctx, store.ListPatientsParams{ClinicID: c.ID, LastName: "vaughan", BirthDate: date(1910, 9, 20)})
+		must(t, err)
+		eq(t, what+": by name and birth", len(ps), 1)
+	}
+	check(sealed, "after migrate")
+	fk := sealed.(store.FieldKeys)
+	st, err := fk.FieldKeyStatus(ctx)
+	must(t, err)
+	eq(t, "encrypts", st.Encrypts, true)
+	eq(t, "keys", len(st.Keys), 2)
+	eq(t, "clear values", len(st.Clear), 0)
+	eq(t, "sealed values", st.Sealed[st.DataKey] >= 4, true)
+
+	// A new key-encryption key, the old one kept as previous: the field
+	// keys are wrapped again, the values stay as they are.
+	k2, _, err := keyring.GenerateKey(nil)
+	must(t, err)
+	rotated := open(t, &keyring.Ring{Primary: k2, Previous: []*keyring.Key{k1}})
+	rot, err := rotated.(store.FieldKeys).RotateFieldKeys(ctx, false)
+	must(t, err)
+	eq(t, "rewrapped", rot.Rewrapped, 2)
+	eq(t, "same data key", rot.DataKey, st.DataKey)
+	only2 := open(t, &keyring.Ring{Primary: k2})
+	check(only2, "under the new key")
+	rot, err = only2.(store.FieldKeys).RotateFieldKeys(ctx, true)
+	must(t, err)
+	if rot.DataKey == st.DataKey || rot.Resealed["patients"] != 1 || rot.Resealed["claims"] != 1 {
+		t.Errorf("re-encryption: %+v", rot)
+	}
+	check(only2, "re-encrypted")
+	st2, err := only2.(store.FieldKeys).FieldKeyStatus(ctx)
+	must(t, err)
+	eq(t, "values under the old data key", st2.Sealed[st.DataKey], 0)
+	check(open(t, &keyring.Ring{Primary: k2}), "reopened")
+
+	// Without the key: reads and writes of protected values refuse.
+	locked := open(t, nil)
+	_, err = locked.GetPatient(ctx, store.Ref{ClinicID: c.ID, ID: pt.ID})
+	if err == nil || strings.Contains(err.Error(), "Vaughan") {
+		t.Errorf("read without the key: %v", err)
+	}
+	_, err = locked.CreatePatient(ctx, store.CreatePatientParams{ClinicID: c.ID, MRN: "M2", FirstName: "Mary", LastName: "Jackson"})
+	if err == nil || strings.Contains(err.Error(), "Jackson") {
+		t.Errorf("write without the key: %v", err)
+	}
+	eq(t, "no clear write", queryInt(t, "SELECT count(*) FROM patients WHERE last_name = 'Jackson'"), int64(0))
 }

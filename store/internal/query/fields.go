@@ -719,3 +719,92 @@ func MigrateFields(ctx context.Context, run TxRunner, d Dialect, f *Fields, now 
 	rep, err := SealStored(ctx, run, d, f, false)
 	return rep.Total(), err
 }
+
+// RotateFields is RotateFieldKeys of both backends: run sees every clinic.
+func RotateFields(ctx context.Context, run TxRunner, d Dialect, f *Fields, now time.Time, reencrypt bool) (store.FieldRotation, error) {
+	var rot store.FieldRotation
+	if !f.Ring().CanWrap() {
+		return rot, keyring.ErrNoPrimary
+	}
+	err := run(ctx, func(c Conn) error {
+		if err := f.Load(ctx, c, d, now, true); err != nil {
+			return err
+		}
+		n, err := f.RewrapFieldKeys(ctx, c)
+		rot.Rewrapped = n
+		if err != nil || !reencrypt {
+			return err
+		}
+		return f.AddDataKey(ctx, c, d, now)
+	})
+	if err != nil {
+		return rot, err
+	}
+	rot.DataKey = f.Cipher().Current().ID().String()
+	if reencrypt {
+		rep, err := SealStored(ctx, run, d, f, true)
+		rot.Resealed = rep.Rows
+		if err != nil {
+			return rot, err
+		}
+	}
+	return rot, nil
+}
+
+// FieldStatus is FieldKeyStatus of both backends: run sees every clinic.
+func FieldStatus(ctx context.Context, run TxRunner, f *Fields) (store.FieldKeyStatus, error) {
+	st := store.FieldKeyStatus{Encrypts: f.On(), Sealed: map[string]int{}, Clear: map[string]int{}}
+	if c := f.Cipher(); c != nil {
+		st.DataKey = c.Current().ID().String()
+	}
+	err := run(ctx, func(c Conn) error {
+		rows, err := ListFieldKeys(ctx, c)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			slots, err := slotsOf(r.Wrapped)
+			if err != nil {
+				return err
+			}
+			info := store.FieldKeyInfo{ID: r.ID, Purpose: r.Purpose, WrappedBy: slots.PrimaryID().String()}
+			if e := slots.EscrowID(); !e.IsZero() {
+				info.EscrowID = e.String()
+			}
+			st.Keys = append(st.Keys, info)
+		}
+		for _, col := range SealedColumns {
+			expr := col.Column
+			if col.JSON {
+				expr = "CAST(" + col.Column + " AS TEXT)"
+			}
+			// A sealed document is a JSON string: its text starts with a quote.
+			rows, err := c.Query(ctx, `SELECT substr(`+expr+`, 1, 40) FROM `+col.Table+` WHERE `+col.Column+` IS NOT NULL`)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var v string
+				if err := rows.Scan(&v); err != nil {
+					rows.Close()
+					return err
+				}
+				if len(v) > 0 && v[0] == '"' {
+					v = v[1:]
+				}
+				switch id, ok := keyring.SealedKeyID(v); {
+				case ok:
+					st.Sealed[id.String()]++
+				case v != "" && v != "{}":
+					st.Clear[col.Table+"."+col.Column]++
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return st, err
+}
