@@ -22,6 +22,11 @@ func BenchmarkBuildClaims(b *testing.B) {
 		benchmarkBuildClaims(b, storetest.OpenSQLite(b, storetest.Options{Now: clock}))
 	})
 	b.Run("postgres", func(b *testing.B) { benchmarkBuildClaims(b, pgStore) })
+	// A fresh PostgreSQL database, the pair of postgres-sealed (the shared
+	// one grows with every run).
+	b.Run("postgres-fresh", func(b *testing.B) {
+		benchmarkBuildClaims(b, storetest.OpenPostgres(b, storetest.Options{Prefix: "clearhouse_billing_bench", Now: clock}))
+	})
 	// The same with the protected columns (and the file store) encrypted.
 	b.Run("sqlite-sealed", func(b *testing.B) {
 		benchmarkBuildClaims(b, storetest.OpenSQLite(b, storetest.Options{Now: clock, Keys: storetest.NewKeys(b)}))

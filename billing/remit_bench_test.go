@@ -25,6 +25,11 @@ func BenchmarkPost835(b *testing.B) {
 		benchmarkPost835(b, storetest.OpenSQLite(b, storetest.Options{Now: clock}))
 	})
 	b.Run("postgres", func(b *testing.B) { benchmarkPost835(b, pgStore) })
+	// A fresh PostgreSQL database, the pair of postgres-sealed (the shared
+	// one grows with every run).
+	b.Run("postgres-fresh", func(b *testing.B) {
+		benchmarkPost835(b, storetest.OpenPostgres(b, storetest.Options{Prefix: "clearhouse_billing_bench", Now: clock}))
+	})
 	// The same with the protected columns (and the file store) encrypted.
 	b.Run("sqlite-sealed", func(b *testing.B) {
 		benchmarkPost835(b, storetest.OpenSQLite(b, storetest.Options{Now: clock, Keys: storetest.NewKeys(b)}))
