@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/edi/x835"
@@ -68,17 +69,21 @@ func benchmarkPost835(b *testing.B, st store.Store) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	var cpu time.Duration
 	for range b.N {
 		b.StopTimer()
 		file := seed()
 		b.StartTimer()
+		c0 := processCPU()
 		res, err := w.svc.PostRemittance(ctx, cid, 0, bytes.NewReader(file))
+		cpu += processCPU() - c0
 		must(b, err)
 		if res.Posted != benchPayments || res.Held != 0 {
 			b.Fatalf("posted %d, held %d of %d claim payments", res.Posted, res.Held, benchPayments)
 		}
 	}
 	b.ReportMetric(float64(benchPayments)*float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(benchPayments*b.N), "cpu-µs/claim")
 }
 
 // denyVisit turns a paidVisit claim payment into a denial (CLP02 4, CO-50

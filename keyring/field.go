@@ -236,7 +236,7 @@ func (c *FieldCipher) OpenBytes(column, stored string) ([]byte, error) {
 	id := ID(raw[:IDSize])
 	k := c.keys[id]
 	if k == nil {
-		return nil, fmt.Errorf("%w: column %s: sealed by field key %s, which is not loaded", ErrFieldOpen, column, id)
+		return nil, fmt.Errorf("%w: column %s: sealed by field key %s, which is not loaded (a process started before keys rotate --reencrypt must be restarted)", ErrFieldOpen, column, id)
 	}
 	plain, err := k.aead.Open(raw[IDSize+12:IDSize+12], raw[IDSize:IDSize+12], raw[IDSize+12:], []byte(column))
 	if err != nil {

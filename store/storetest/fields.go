@@ -157,6 +157,16 @@ func SealOnMigrate(t *testing.T, open func(t *testing.T, keys *keyring.Ring) sto
 
 	k1, _, err := keyring.GenerateKey(nil)
 	must(t, err)
+	// A key configured before migrate made the field keys: clear rows
+	// read, a protected value is not written clear.
+	pending := open(t, &keyring.Ring{Primary: k1})
+	got, err := pending.GetPatient(ctx, store.Ref{ClinicID: c.ID, ID: pt.ID})
+	must(t, err)
+	eq(t, "clear row read", got.LastName, "Vaughan")
+	_, err = pending.CreatePatient(ctx, store.CreatePatientParams{ClinicID: c.ID, MRN: "M3", FirstName: "Annie", LastName: "Easley"})
+	if err == nil || !strings.Contains(err.Error(), "clearhouse migrate") {
+		t.Errorf("write before migrate made the field keys: %v", err)
+	}
 	sealed := open(t, &keyring.Ring{Primary: k1})
 	_, err = sealed.Migrate(ctx)
 	must(t, err)

@@ -49,12 +49,18 @@ type SealedColumn struct {
 // configured key unwraps their field key.
 var ErrLocked = errors.New("the database's protected columns are encrypted at rest: configure its key-encryption key (--key-file or CLEARHOUSE_KEY)")
 
+// ErrNoFieldKeys: a key-encryption key is configured but the database has
+// no field keys yet, so a protected value cannot be sealed.
+var ErrNoFieldKeys = errors.New("a key-encryption key is configured but the database's protected columns have no keys yet: run clearhouse migrate with the key")
+
 // Fields is a store's field encryption: off, on (a cipher), or locked (the
 // database has field keys the configured ring cannot unwrap).
 type Fields struct {
 	ring   *keyring.Ring
 	cipher atomic.Pointer[keyring.FieldCipher]
 	locked atomic.Bool
+	// pending: a key is configured, the database has no field keys yet.
+	pending atomic.Bool
 }
 
 // NewFields returns the field encryption of a store whose keys are ring
@@ -123,6 +129,9 @@ func (f *Fields) Load(ctx context.Context, c Conn, d Dialect, now time.Time, cre
 	}
 	if len(rows) == 0 {
 		if !create || !f.ring.CanWrap() {
+			// Writing clear values under a configured key would be a
+			// silent leak: sealing waits for migrate to make the keys.
+			f.pending.Store(f.ring.CanWrap())
 			return nil
 		}
 		for _, purpose := range []string{"index", "data"} {
@@ -189,6 +198,7 @@ func (f *Fields) use(rows []FieldKeyRow) error {
 	}
 	f.cipher.Store(c)
 	f.locked.Store(false)
+	f.pending.Store(false)
 	return nil
 }
 
@@ -247,16 +257,24 @@ func (f *Fields) RewrapFieldKeys(ctx context.Context, c Conn) (int, error) {
 // sealer seals the protected arguments of one statement; the first error
 // sticks (no value reaches it).
 type sealer struct {
-	c      *keyring.FieldCipher
-	locked bool
+	c *keyring.FieldCipher
+	// refuse is why a value cannot be written clear when c is nil.
+	refuse error
 	err    error
 }
 
-func (q *Queries) sealer() *sealer {
-	if q.fields == nil {
+func (q *Queries) sealer() *sealer { return q.fields.sealer() }
+
+func (f *Fields) sealer() *sealer {
+	switch {
+	case f == nil:
 		return &sealer{}
+	case f.locked.Load():
+		return &sealer{refuse: ErrLocked}
+	case f.pending.Load():
+		return &sealer{refuse: ErrNoFieldKeys}
 	}
-	return &sealer{c: q.fields.Cipher(), locked: q.fields.locked.Load()}
+	return &sealer{c: f.Cipher()}
 }
 
 func (s *sealer) fail(err error) {
@@ -271,8 +289,8 @@ func (s *sealer) text(column, v string) string {
 		return v
 	}
 	if s.c == nil {
-		if s.locked {
-			s.fail(ErrLocked)
+		if s.refuse != nil {
+			s.fail(s.refuse)
 		}
 		return v
 	}
@@ -298,8 +316,8 @@ func (s *sealer) doc(column string, doc json.RawMessage) json.RawMessage {
 		return nil
 	}
 	if s.c == nil {
-		if s.locked {
-			s.fail(ErrLocked)
+		if s.refuse != nil {
+			s.fail(s.refuse)
 		}
 		return doc
 	}
@@ -308,8 +326,12 @@ func (s *sealer) doc(column string, doc json.RawMessage) json.RawMessage {
 		s.fail(err)
 		return nil
 	}
-	b, _ := json.Marshal(sealed) // a sealed value is base64 text
-	return b
+	// A sealed value is base64url text after its prefix: nothing in it
+	// needs escaping in a JSON string.
+	b := make([]byte, 0, len(sealed)+2)
+	b = append(b, '"')
+	b = append(b, sealed...)
+	return append(b, '"')
 }
 
 // hash is the keyed hash of an equality look-up column's value (NULL when
@@ -319,15 +341,6 @@ func (s *sealer) hash(column, v string) any {
 		return nil
 	}
 	return s.c.Hash(column, v)
-}
-
-// DocSealer seals documents of one column for the bulk paths.
-func (f *Fields) DocSealer() func(column string, doc json.RawMessage) (json.RawMessage, error) {
-	s := &sealer{c: f.Cipher(), locked: f != nil && f.locked.Load()}
-	return func(column string, doc json.RawMessage) (json.RawMessage, error) {
-		out := s.doc(column, doc)
-		return out, s.err
-	}
 }
 
 // opening scans protected columns.
@@ -431,7 +444,7 @@ func (q *Queries) doc(column string, dst *json.RawMessage) any { return openDoc{
 // their defaults (NormalizeClaim) and seals their documents: what both
 // backends' set-based paths bind.
 func (f *Fields) PrepareClaims(clinicID int64, claims []store.CreateClaimParams) ([]store.CreateClaimParams, error) {
-	s := &sealer{c: f.Cipher(), locked: f != nil && f.locked.Load()}
+	s := f.sealer()
 	norm := make([]store.CreateClaimParams, len(claims))
 	for i, p := range claims {
 		if p.ClinicID != 0 && p.ClinicID != clinicID {

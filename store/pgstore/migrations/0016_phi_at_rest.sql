@@ -17,6 +17,8 @@ CREATE TABLE field_keys (
     wrapped    bytea NOT NULL,
     created_at timestamptz NOT NULL
 );
+-- One index key per database: two processes migrating at once cannot make two.
+CREATE UNIQUE INDEX field_keys_one_index ON field_keys (purpose) WHERE purpose = 'index';
 
 -- A birth date sealed is text: the two date columns become text
 -- (YYYY-MM-DD when clear, as on SQLite).

@@ -7,6 +7,8 @@ CREATE TABLE field_keys (
     wrapped    BLOB NOT NULL,
     created_at TEXT NOT NULL
 );
+-- One index key per database: two processes migrating at once cannot make two.
+CREATE UNIQUE INDEX field_keys_one_index ON field_keys (purpose) WHERE purpose = 'index';
 
 ALTER TABLE patients ADD COLUMN birth_date_hash TEXT;
 ALTER TABLE patients ADD COLUMN last_name_hash TEXT;
