@@ -200,18 +200,37 @@ func (c *FieldCipher) SealBytes(column string, plain []byte) (string, error) {
 	if len(plain) == 0 {
 		return "", nil
 	}
+	out, err := c.seal(column, plain, "")
+	return string(out), err
+}
+
+// SealJSON seals plain (a JSON document) for column and returns the sealed
+// value as a JSON string, quotes included, for a JSON column; empty stays
+// empty.
+func (c *FieldCipher) SealJSON(column string, plain []byte) ([]byte, error) {
+	if len(plain) == 0 {
+		return nil, nil
+	}
+	return c.seal(column, plain, `"`)
+}
+
+// seal returns quote, the prefix, the sealed value in base64url and quote.
+func (c *FieldCipher) seal(column string, plain []byte, quote string) ([]byte, error) {
 	k := c.current
 	n := IDSize + 12 + len(plain) + 16
 	buf := make([]byte, IDSize+12, n)
 	copy(buf, k.id[:])
 	if _, err := io.ReadFull(c.rand, buf[IDSize:IDSize+12]); err != nil {
-		return "", fmt.Errorf("keyring: nonce: %w", err)
+		return nil, fmt.Errorf("keyring: nonce: %w", err)
 	}
 	buf = k.aead.Seal(buf, buf[IDSize:IDSize+12], plain, []byte(column))
-	out := make([]byte, len(FieldPrefix)+base64.RawURLEncoding.EncodedLen(len(buf)))
-	copy(out, FieldPrefix)
-	base64.RawURLEncoding.Encode(out[len(FieldPrefix):], buf)
-	return string(out), nil
+	head := len(quote) + len(FieldPrefix)
+	out := make([]byte, head+base64.RawURLEncoding.EncodedLen(len(buf))+len(quote))
+	copy(out, quote)
+	copy(out[len(quote):], FieldPrefix)
+	base64.RawURLEncoding.Encode(out[head:], buf)
+	copy(out[len(out)-len(quote):], quote)
+	return out, nil
 }
 
 // Open opens a value of column: a sealed value is decrypted, a clear one

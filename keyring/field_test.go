@@ -3,6 +3,7 @@ package keyring_test
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -60,6 +61,18 @@ func TestFieldSealOpen(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), plain) {
 			t.Errorf("error carries the value: %v", err)
 		}
+	}
+	// As a JSON string: the same value, quoted.
+	j, err := c.SealJSON("claims.document", []byte(`{"a":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inner string
+	if err := json.Unmarshal(j, &inner); err != nil || !keyring.IsSealed(inner) {
+		t.Fatalf("SealJSON = %s (%v)", j, err)
+	}
+	if got, err := c.Open("claims.document", inner); err != nil || got != `{"a":1}` {
+		t.Fatalf("open SealJSON: %q %v", got, err)
 	}
 	// A clear value (stored before encryption) reads as it is.
 	if got, err := c.Open("patients.last_name", "HOPPER"); err != nil || got != "HOPPER" {

@@ -321,17 +321,12 @@ func (s *sealer) doc(column string, doc json.RawMessage) json.RawMessage {
 		}
 		return doc
 	}
-	sealed, err := s.c.SealBytes(column, doc)
+	sealed, err := s.c.SealJSON(column, doc)
 	if err != nil {
 		s.fail(err)
 		return nil
 	}
-	// A sealed value is base64url text after its prefix: nothing in it
-	// needs escaping in a JSON string.
-	b := make([]byte, 0, len(sealed)+2)
-	b = append(b, '"')
-	b = append(b, sealed...)
-	return append(b, '"')
+	return sealed
 }
 
 // hash is the keyed hash of an equality look-up column's value (NULL when
