@@ -408,10 +408,9 @@ func (o openDoc) Scan(src any) error {
 	raw := *o.dst
 	var sealed string
 	switch {
-	case len(raw) > len(keyring.FieldPrefix) && raw[0] == '"' && keyring.IsSealed(string(raw[1:])):
-		if err := json.Unmarshal(raw, &sealed); err != nil {
-			return fmt.Errorf("store: column %s: %w", o.column, err)
-		}
+	case len(raw) > len(keyring.FieldPrefix)+1 && raw[0] == '"' && raw[len(raw)-1] == '"' && keyring.IsSealed(string(raw[1:1+len(keyring.FieldPrefix)])):
+		// Base64url needs no escapes: the JSON string is the value quoted.
+		sealed = string(raw[1 : len(raw)-1])
 	case keyring.IsSealed(string(raw)):
 		sealed = string(raw)
 	default:
