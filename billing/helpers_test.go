@@ -41,9 +41,14 @@ func openSQLite(t testing.TB) store.Store {
 	return storetest.OpenSQLite(t, storetest.Options{Now: clock})
 }
 
-// eachBackend runs fn against the embedded SQLite store and PostgreSQL.
+// eachBackend runs fn against the embedded SQLite store and PostgreSQL,
+// and against SQLite with the protected columns sealed.
 func eachBackend(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	storetest.Backends(t, pgStore, storetest.Options{Now: clock}, fn)
+	t.Run("sqlite-sealed", func(t *testing.T) {
+		t.Parallel()
+		fn(t, storetest.OpenSQLite(t, storetest.Options{Now: clock, Keys: storetest.NewKeys(t)}))
+	})
 }
 
 var shared = sync.OnceValues(func() (*scrub.Scrubber, error) {

@@ -627,7 +627,7 @@ func (p *poster) matchByPatient(ctx context.Context, cp *x835.ClaimPayment) (sto
 	if cp.Patient.Last == "" || dos.IsZero() {
 		return store.Claim{}, false, nil
 	}
-	pts, err := p.tx.ListPatients(ctx, store.ListPatientsParams{ClinicID: p.clinicID, Name: cp.Patient.Last, Limit: 50})
+	pts, err := p.tx.ListPatients(ctx, store.ListPatientsParams{ClinicID: p.clinicID, LastName: cp.Patient.Last, Limit: 50})
 	if err != nil {
 		return store.Claim{}, false, err
 	}

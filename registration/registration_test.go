@@ -9,6 +9,7 @@ import (
 
 	"github.com/clearhouse/clearhouse/codes"
 	"github.com/clearhouse/clearhouse/fixtures"
+	"github.com/clearhouse/clearhouse/keyring"
 	"github.com/clearhouse/clearhouse/registration"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/storetest"
@@ -21,7 +22,14 @@ func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 // setup is a service over a fresh SQLite store with one clinic.
 func setup(t *testing.T) (*registration.Service, store.Store, store.Clinic) {
 	t.Helper()
-	st := storetest.OpenSQLite(t, storetest.Options{Now: func() time.Time { return now }})
+	return setupKeys(t, nil)
+}
+
+// setupKeys is setup with the protected columns sealed under keys (nil:
+// in clear).
+func setupKeys(t *testing.T, keys *keyring.Ring) (*registration.Service, store.Store, store.Clinic) {
+	t.Helper()
+	st := storetest.OpenSQLite(t, storetest.Options{Now: func() time.Time { return now }, Keys: keys})
 	sets, err := codes.Load(codes.LoadOptions{Kinds: []codes.Kind{codes.Taxonomy}})
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +144,15 @@ func TestClinicAndProviderChecks(t *testing.T) {
 	}
 }
 
+// TestPatientDuplicatesAndMerge runs with the protected columns in clear
+// and sealed: duplicates are found by name and birth date either way.
 func TestPatientDuplicatesAndMerge(t *testing.T) {
-	svc, st, c := setup(t)
+	t.Run("clear", func(t *testing.T) { testPatientDuplicatesAndMerge(t, nil) })
+	t.Run("sealed", func(t *testing.T) { testPatientDuplicatesAndMerge(t, storetest.NewKeys(t)) })
+}
+
+func testPatientDuplicatesAndMerge(t *testing.T, keys *keyring.Ring) {
+	svc, st, c := setupKeys(t, keys)
 	ctx := context.Background()
 	if _, err := svc.AddPayer(ctx, c.ID, registration.PayerInput{PayerID: "KHP01"}); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,14 @@
 // they are kept in a file store (package filestore), written and read as
 // streams, and a row names its file by ContentID (OpenContent reads it).
 //
+// With a key-encryption key in the file store's keyring, the protected
+// columns (patients' and subscribers' names, birth dates, member IDs,
+// addresses, phone numbers, e-mail, claim documents and worklist details)
+// are sealed with AES-256-GCM under field keys kept wrapped in the
+// database, and the look-ups by member ID, birth date and last name compare
+// keyed hashes (see FieldKeys and package keyring). Callers see clear
+// values either way.
+//
 // Every call takes its arguments in one params struct (a Ref for reads by ID),
 // and every clinic-owned call takes the clinic there. Calls on a Store run
 // in a transaction of their own; InTx runs several calls atomically for one

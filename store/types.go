@@ -302,11 +302,18 @@ type CreatePatientParams struct {
 }
 
 // ListPatientsParams filters patients. Name matches a prefix of the first
-// or last name, case-insensitively; BirthDate, when set, matches exactly.
-// Results are ordered by ID and include merged patients.
+// or last name, case-insensitively; LastName matches the whole last name,
+// case-insensitively; BirthDate, when set, matches exactly. Results are
+// ordered by ID and include merged patients.
+//
+// With the protected columns encrypted at rest, LastName and BirthDate are
+// looked up by their keyed hashes (indexed), while Name is matched after
+// opening the rows the other conditions select (all the clinic's patients
+// when it is alone): prefer LastName or BirthDate where they fit.
 type ListPatientsParams struct {
 	ClinicID  int64
 	Name      string
+	LastName  string
 	MRN       string
 	BirthDate time.Time
 	AfterID   int64

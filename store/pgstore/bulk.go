@@ -33,7 +33,7 @@ func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertCla
 	var ids []int64
 	err := s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
 		var err error
-		ids, err = copyClaims(ctx, tx, clinicID, store.TruncateTime(s.now()), claims)
+		ids, err = copyClaims(ctx, tx, s.fields, clinicID, store.TruncateTime(s.now()), claims)
 		return err
 	})
 	if err != nil {
@@ -47,27 +47,20 @@ func (t *txn) BulkInsertClaims(ctx context.Context, p store.BulkInsertClaimsPara
 	if p.ClinicID != 0 && p.ClinicID != t.ClinicID() {
 		return nil, store.ErrClinicMismatch
 	}
-	return copyClaims(ctx, t.tx, t.ClinicID(), t.Now(), p.Claims)
+	return copyClaims(ctx, t.tx, t.Fields(), t.ClinicID(), t.Now(), p.Claims)
 }
 
 // copyClaims stages claims with COPY and inserts them, in tx.
-func copyClaims(ctx context.Context, tx pgx.Tx, clinicID int64, now time.Time, claims []store.CreateClaimParams) ([]int64, error) {
-	norm := make([]store.CreateClaimParams, len(claims))
-	for i, p := range claims {
-		if p.ClinicID != 0 && p.ClinicID != clinicID {
-			return nil, fmt.Errorf("claim %d: %w", i, store.ErrClinicMismatch)
-		}
-		n, err := query.NormalizeClaim(p)
-		if err != nil {
-			return nil, fmt.Errorf("claim %d: %w", i, err)
-		}
-		norm[i] = n
+func copyClaims(ctx context.Context, tx pgx.Tx, fields *query.Fields, clinicID int64, now time.Time, claims []store.CreateClaimParams) ([]int64, error) {
+	norm, err := fields.PrepareClaims(clinicID, claims)
+	if err != nil {
+		return nil, err
 	}
 	if len(norm) == 0 {
 		return nil, nil
 	}
 	var ids []int64
-	err := func() error {
+	err = func() error {
 		var err error
 		if ids, err = nextIDs(ctx, tx, "claims", len(norm)); err != nil {
 			return err

@@ -90,3 +90,9 @@ $$;
 GRANT SELECT, INSERT ON job_requests TO clearhouse_front_desk, clearhouse_biller, clearhouse_billing_manager;
 GRANT SELECT ON job_requests TO clearhouse_manager;
 REVOKE DELETE, TRUNCATE ON job_requests FROM clearhouse_app;
+
+-- The field data keys (wrapped; useless without the key-encryption key):
+-- every role that reads the protected columns reads them; only the
+-- application role (migrate, keys rotate) adds and rewraps them.
+REVOKE DELETE, TRUNCATE ON field_keys FROM clearhouse_app;
+GRANT SELECT ON field_keys TO clearhouse_front_desk, clearhouse_biller, clearhouse_billing_manager, clearhouse_manager;

@@ -79,11 +79,12 @@ func DefaultFilesDir() string {
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	query.Auto
-	now   func() time.Time
-	files *filestore.Store
-	app   *pgxpool.Pool // runs as AppRole, under row-level security
-	owner *pgxpool.Pool // the login user: migrations and River
-	river *river.Client[pgx.Tx]
+	now    func() time.Time
+	files  *filestore.Store
+	fields *query.Fields
+	app    *pgxpool.Pool // runs as AppRole, under row-level security
+	owner  *pgxpool.Pool // the login user: migrations and River
+	river  *river.Client[pgx.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
@@ -150,8 +151,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		owner.Close()
 		return nil, fmt.Errorf("pgstore: river client: %w", err)
 	}
-	s := &Store{now: cfg.Now, files: cfg.Files, app: app, owner: owner, river: client}
+	s := &Store{now: cfg.Now, files: cfg.Files, app: app, owner: owner, river: client, fields: query.NewFields(cfg.Files.Keys())}
 	s.Auto = query.Auto{R: s, Files: cfg.Files}
+	// The protected columns' keys, when the database has them (Migrate
+	// makes them for a database that has none).
+	if err := pgx.BeginFunc(ctx, owner, func(tx pgx.Tx) error {
+		return s.fields.LoadIfMigrated(ctx, conn{tx}, query.Postgres, s.now(), false)
+	}); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
 	return s, nil
 }
 
@@ -245,6 +254,13 @@ func (s *Store) Migrate(ctx context.Context) ([]store.AppliedMigration, error) {
 	if err != nil {
 		return applied, fmt.Errorf("pgstore: %w", err)
 	}
+	// With a key-encryption key, the protected columns get their keys and
+	// older rows' clear values are sealed.
+	if _, err := query.MigrateFields(ctx, func(ctx context.Context, fn func(c query.Conn) error) error {
+		return pgx.BeginFunc(ctx, s.owner, func(tx pgx.Tx) error { return fn(conn{tx}) })
+	}, query.Postgres, s.fields, s.now()); err != nil {
+		return applied, fmt.Errorf("pgstore: %w", err)
+	}
 	return applied, nil
 }
 
@@ -279,7 +295,7 @@ func (s *Store) inTx(ctx context.Context, clinicID int64, fn func(tx pgx.Tx) err
 // RunTx runs fn in one transaction for clinicID (query.Runner).
 func (s *Store) RunTx(ctx context.Context, clinicID int64, fn func(q *query.Queries) error) error {
 	return s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
-		return fn(query.New(conn{tx}, query.Postgres, clinicID, s.now, s.files))
+		return fn(query.New(conn{tx}, query.Postgres, clinicID, s.now, s.files, s.fields))
 	})
 }
 
@@ -289,7 +305,7 @@ func (s *Store) InTx(ctx context.Context, clinicID int64, fn func(tx store.Tx) e
 		return &store.FieldError{Field: "clinicID (required)", Err: store.ErrInvalid}
 	}
 	return s.inTx(ctx, clinicID, func(tx pgx.Tx) error {
-		return fn(&txn{Queries: query.New(conn{tx}, query.Postgres, clinicID, s.now, s.files), tx: tx, river: s.river})
+		return fn(&txn{Queries: query.New(conn{tx}, query.Postgres, clinicID, s.now, s.files, s.fields), tx: tx, river: s.river})
 	})
 }
 
@@ -425,4 +441,23 @@ func mapErr(err error) error {
 		}
 	}
 	return err
+}
+
+var _ store.FieldKeys = (*Store)(nil)
+
+// allClinics runs fn in a transaction of the owner's connections (which
+// see every clinic).
+func (s *Store) allClinics(ctx context.Context, fn func(c query.Conn) error) error {
+	return pgx.BeginFunc(ctx, s.owner, func(tx pgx.Tx) error { return fn(conn{tx}) })
+}
+
+// FieldKeyStatus reports the protected columns' field keys.
+func (s *Store) FieldKeyStatus(ctx context.Context) (store.FieldKeyStatus, error) {
+	return query.FieldStatus(ctx, s.allClinics, s.fields)
+}
+
+// RotateFieldKeys rewraps the field keys (and with reencrypt seals every
+// protected value again under a new data key).
+func (s *Store) RotateFieldKeys(ctx context.Context, reencrypt bool) (store.FieldRotation, error) {
+	return query.RotateFields(ctx, s.allClinics, query.Postgres, s.fields, s.now(), reencrypt)
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/clearhouse/clearhouse/claim"
+	"github.com/clearhouse/clearhouse/filestore"
+	"github.com/clearhouse/clearhouse/keyring"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/internal/query"
 	"github.com/clearhouse/clearhouse/store/pgstore"
@@ -56,9 +59,41 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-func TestConformance(t *testing.T) {
+func TestConformance(t *testing.T) { conformance(t, testStore, ownerPool, false) }
+
+// TestConformanceSealed runs the suite on a database of its own with a
+// key-encryption key: the protected columns are sealed.
+func TestConformanceSealed(t *testing.T) {
+	ctx := context.Background()
+	k, _, err := keyring.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := storetest.PostgresURL(t, "clearhouse_pgstore_sealed_test")
+	files, err := filestore.Open(filestore.Config{Dir: filepath.Join(t.TempDir(), filestore.DirName), Keys: &keyring.Ring{Primary: k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pgstore.Open(ctx, pgstore.Config{URL: url, Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	owner, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(owner.Close)
+	conformance(t, s, owner, true)
+}
+
+func conformance(t *testing.T, st store.Store, ownerPool *pgxpool.Pool, sealed bool) {
 	storetest.Run(t, storetest.Harness{
-		Store: testStore,
+		Store:  st,
+		Sealed: sealed,
 		Exec: func(t *testing.T, sql string, args ...any) {
 			t.Helper()
 			if _, err := ownerPool.Exec(context.Background(), sql, query.ConvertArgs(query.Postgres, args)...); err != nil {
@@ -147,4 +182,33 @@ func TestListClaimsSkipLocked(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestSealOnMigrate(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.PostgresURL(t, "clearhouse_pgstore_sealing_test")
+	dir := t.TempDir()
+	owner, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(owner.Close)
+	storetest.SealOnMigrate(t, func(t *testing.T, keys *keyring.Ring) store.Store {
+		files, err := filestore.Open(filestore.Config{Dir: filepath.Join(dir, filestore.DirName), Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := pgstore.Open(ctx, pgstore.Config{URL: url, Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}, func(t *testing.T, sql string, args ...any) int64 {
+		var n int64
+		if err := owner.QueryRow(ctx, sql, query.ConvertArgs(query.Postgres, args)...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	})
 }

@@ -153,7 +153,7 @@ func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertCla
 	if err := query.RequireClinic(clinicID); err != nil {
 		return nil, err
 	}
-	norm, err := normalizeClaims(clinicID, claims)
+	norm, err := s.fields.PrepareClaims(clinicID, claims)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (s *Store) BulkInsertClaims(ctx context.Context, params store.BulkInsertCla
 // BulkInsertClaims inserts claims with multi-row statements in the
 // transaction.
 func (t *txn) BulkInsertClaims(ctx context.Context, p store.BulkInsertClaimsParams) ([]int64, error) {
-	norm, err := normalizeClaims(t.ClinicID(), p.Claims)
+	norm, err := t.Fields().PrepareClaims(t.ClinicID(), p.Claims)
 	if err != nil {
 		return nil, err
 	}
@@ -186,21 +186,6 @@ func (t *txn) BulkInsertClaims(ctx context.Context, p store.BulkInsertClaimsPara
 		return nil, store.ErrClinicMismatch
 	}
 	return insertClaims(ctx, t.tx, t.ClinicID(), t.Now(), 0, norm)
-}
-
-func normalizeClaims(clinicID int64, claims []store.CreateClaimParams) ([]store.CreateClaimParams, error) {
-	norm := make([]store.CreateClaimParams, len(claims))
-	for i, p := range claims {
-		if p.ClinicID != 0 && p.ClinicID != clinicID {
-			return nil, fmt.Errorf("claim %d: %w", i, store.ErrClinicMismatch)
-		}
-		n, err := query.NormalizeClaim(p)
-		if err != nil {
-			return nil, fmt.Errorf("claim %d: %w", i, err)
-		}
-		norm[i] = n
-	}
-	return norm, nil
 }
 
 // insertClaims inserts normalized claims in tx, bulkChunk rows a

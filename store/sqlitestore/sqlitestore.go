@@ -82,6 +82,7 @@ type Store struct {
 	query.Auto
 	cfg    Config
 	db     *sql.DB
+	fields *query.Fields
 	river  *river.Client[*sql.Tx]
 	closed bool
 }
@@ -129,8 +130,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlitestore: river client: %w", err)
 	}
-	s := &Store{cfg: cfg, db: db, river: client}
+	s := &Store{cfg: cfg, db: db, river: client, fields: query.NewFields(cfg.Files.Keys())}
 	s.Auto = query.Auto{R: s, Files: cfg.Files}
+	// The protected columns' keys, when the database has them (Migrate
+	// makes them for a database that has none).
+	if err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return s.fields.LoadIfMigrated(ctx, conn{tx}, query.SQLite, s.cfg.Now(), false)
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlitestore: %w", err)
+	}
 	return s, nil
 }
 
@@ -180,6 +189,13 @@ func (s *Store) Migrate(ctx context.Context) ([]store.AppliedMigration, error) {
 		return s.inTx(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
 	}, s.cfg.Files)
 	if err != nil {
+		return applied, fmt.Errorf("sqlitestore: %w", err)
+	}
+	// With a key-encryption key, the protected columns get their keys and
+	// older rows' clear values are sealed.
+	if _, err := query.MigrateFields(ctx, func(ctx context.Context, fn func(c query.Conn) error) error {
+		return s.inTx(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
+	}, query.SQLite, s.fields, s.cfg.Now()); err != nil {
 		return applied, fmt.Errorf("sqlitestore: %w", err)
 	}
 	// The operating-system user who first migrates is the first user: an
@@ -253,7 +269,7 @@ func (s *Store) applyNext(ctx context.Context, all []migrate.Migration) (migrate
 // RunTx runs fn in one transaction for clinicID (query.Runner).
 func (s *Store) RunTx(ctx context.Context, clinicID int64, fn func(q *query.Queries) error) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return fn(query.New(conn{tx}, query.SQLite, clinicID, s.cfg.Now, s.cfg.Files))
+		return fn(query.New(conn{tx}, query.SQLite, clinicID, s.cfg.Now, s.cfg.Files, s.fields))
 	})
 }
 
@@ -278,7 +294,7 @@ func (s *Store) InTx(ctx context.Context, clinicID int64, fn func(tx store.Tx) e
 		return &store.FieldError{Field: "clinicID (required)", Err: store.ErrInvalid}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return fn(&txn{Queries: query.New(conn{tx}, query.SQLite, clinicID, s.cfg.Now, s.cfg.Files), tx: tx, river: s.river})
+		return fn(&txn{Queries: query.New(conn{tx}, query.SQLite, clinicID, s.cfg.Now, s.cfg.Files, s.fields), tx: tx, river: s.river})
 	})
 }
 
@@ -412,4 +428,21 @@ func mapErr(err error) error {
 		}
 	}
 	return err
+}
+
+var _ store.FieldKeys = (*Store)(nil)
+
+func (s *Store) allClinics(ctx context.Context, fn func(c query.Conn) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
+}
+
+// FieldKeyStatus reports the protected columns' field keys.
+func (s *Store) FieldKeyStatus(ctx context.Context) (store.FieldKeyStatus, error) {
+	return query.FieldStatus(ctx, s.allClinics, s.fields)
+}
+
+// RotateFieldKeys rewraps the field keys (and with reencrypt seals every
+// protected value again under a new data key).
+func (s *Store) RotateFieldKeys(ctx context.Context, reencrypt bool) (store.FieldRotation, error) {
+	return query.RotateFields(ctx, s.allClinics, query.SQLite, s.fields, s.cfg.Now(), reencrypt)
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/clearhouse/clearhouse/filestore"
+	"github.com/clearhouse/clearhouse/keyring"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/internal/query"
 	"github.com/clearhouse/clearhouse/store/sqlitestore"
@@ -16,8 +18,20 @@ import (
 // openTest opens a migrated store in a fresh file.
 func openTest(t testing.TB) *sqlitestore.Store {
 	t.Helper()
+	return openTestKeys(t, nil)
+}
+
+// openTestKeys opens a migrated store in a fresh file whose file store and
+// protected columns use keys (nil: no encryption).
+func openTestKeys(t testing.TB, keys *keyring.Ring) *sqlitestore.Store {
+	t.Helper()
 	ctx := context.Background()
-	s, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "clearhouse.db")})
+	dir := t.TempDir()
+	files, err := filestore.Open(filestore.Config{Dir: filepath.Join(dir, filestore.DirName), Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(dir, "clearhouse.db"), Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,8 +48,20 @@ BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;`
 
-func TestConformance(t *testing.T) {
-	s := openTest(t)
+func TestConformance(t *testing.T) { testConformance(t, nil) }
+
+// TestConformanceSealed runs the suite with a key-encryption key: the
+// protected columns are sealed.
+func TestConformanceSealed(t *testing.T) {
+	k, _, err := keyring.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testConformance(t, &keyring.Ring{Primary: k})
+}
+
+func testConformance(t *testing.T, keys *keyring.Ring) {
+	s := openTestKeys(t, keys)
 	// The suite's subtests run in parallel; tampering drops and recreates
 	// shared triggers, so one tampering statement runs at a time.
 	var tamper sync.Mutex
@@ -69,6 +95,7 @@ func TestConformance(t *testing.T) {
 			}
 			return n
 		},
+		Sealed: keys != nil,
 	})
 }
 
@@ -130,4 +157,32 @@ func TestNewFileIsPrivate(t *testing.T) {
 			t.Errorf("%s: mode %v, want 0600", filepath.Base(p), fi.Mode().Perm())
 		}
 	}
+}
+
+func TestSealOnMigrate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "clearhouse.db")
+	var last *sqlitestore.Store
+	storetest.SealOnMigrate(t, func(t *testing.T, keys *keyring.Ring) store.Store {
+		files, err := filestore.Open(filestore.Config{Dir: filepath.Join(dir, filestore.DirName), Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last != nil {
+			last.Close() // one process at a time, as the CLI runs
+		}
+		s, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Path: path, Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		last = s
+		return s
+	}, func(t *testing.T, sql string, args ...any) int64 {
+		var n int64
+		if err := last.DB().QueryRow(sql, query.ConvertArgs(query.SQLite, args)...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	})
 }

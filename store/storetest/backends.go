@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clearhouse/clearhouse/filestore"
+	"github.com/clearhouse/clearhouse/keyring"
 	"github.com/clearhouse/clearhouse/store"
 	"github.com/clearhouse/clearhouse/store/pgstore"
 	"github.com/clearhouse/clearhouse/store/pgstore/pgtest"
@@ -24,6 +25,8 @@ type Options struct {
 	// Prefix names fresh PostgreSQL databases (Prefix_<random>);
 	// "clearhouse_test" when empty.
 	Prefix string
+	// Keys, when set, encrypt the file store and the protected columns.
+	Keys *keyring.Ring
 }
 
 func (o Options) prefix() string {
@@ -38,7 +41,12 @@ func (o Options) prefix() string {
 func OpenSQLite(t testing.TB, o Options) store.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "clearhouse.db"), Now: o.Now})
+	dir := t.TempDir()
+	files, err := filestore.Open(filestore.Config{Dir: filepath.Join(dir, filestore.DirName), Keys: o.Keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlitestore.Open(ctx, sqlitestore.Config{Path: filepath.Join(dir, "clearhouse.db"), Now: o.Now, Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +84,7 @@ func OpenPostgres(t testing.TB, o Options) store.Store {
 
 func openPostgres(t testing.TB, url string, o Options) store.Store {
 	t.Helper()
-	files, err := filestore.Open(filestore.Config{Dir: filepath.Join(t.TempDir(), filestore.DirName)})
+	files, err := filestore.Open(filestore.Config{Dir: filepath.Join(t.TempDir(), filestore.DirName), Keys: o.Keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,4 +176,15 @@ func Backends(t *testing.T, shared store.Store, o Options, fn func(t *testing.T,
 		}
 		fn(t, OpenPostgres(t, o))
 	})
+}
+
+// NewKeys returns a keyring with a fresh key-encryption key, for stores
+// that encrypt.
+func NewKeys(t testing.TB) *keyring.Ring {
+	t.Helper()
+	k, _, err := keyring.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &keyring.Ring{Primary: k}
 }

@@ -31,6 +31,9 @@ type Harness struct {
 	Exec func(t *testing.T, sql string, args ...any)
 	// QueryInt runs a query returning one integer, as the database owner.
 	QueryInt func(t *testing.T, sql string, args ...any) int64
+	// Sealed says the store encrypts the protected columns (a
+	// key-encryption key is configured).
+	Sealed bool
 }
 
 // Run runs the conformance suite.
@@ -45,6 +48,7 @@ func Run(t *testing.T, h Harness) {
 		{"Coverages", testCoverages},
 		{"Registration", testRegistration},
 		{"PayerUsage", testPayerUsage},
+		{"ProtectedColumns", testProtectedColumns},
 		{"MergePatients", testMergePatients},
 		{"FHIRImports", testFHIRImports},
 		{"AppointmentsEncountersCharges", testVisits},

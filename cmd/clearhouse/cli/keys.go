@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/clearhouse/clearhouse/filestore"
 	"github.com/clearhouse/clearhouse/keyring"
+	"github.com/clearhouse/clearhouse/store"
+	"github.com/clearhouse/clearhouse/store/storedb"
 )
 
 // newKeysCmd builds `clearhouse keys`: the keys that encrypt the X12 file
@@ -18,7 +21,7 @@ import (
 func newKeysCmd(env *Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "keys",
-		Short: "Encryption keys of the X12 file store: generate, status, rotate",
+		Short: "Encryption keys of the X12 file store and the database's protected columns: generate, status, rotate",
 	}
 	c.AddCommand(newKeysGenerateCmd(env), newKeysStatusCmd(env), newKeysRotateCmd(env))
 	return c
@@ -95,6 +98,28 @@ type keyStatus struct {
 	ByKey      map[string]int `json:"filesByKey"`
 	ByEscrow   map[string]int `json:"filesByEscrowKey"`
 	Unreadable int            `json:"unreadableHeaders"`
+	// Database is the protected columns' encryption; absent when there is
+	// no database yet.
+	Database *store.FieldKeyStatus `json:"database,omitempty"`
+}
+
+// openFieldKeys opens the database's field keys with the configured
+// file store and keys; nil when there is no database yet (a SQLite file
+// not created). Close the store.
+func (env *Env) openFieldKeys(ctx context.Context, files *filestore.Store) (store.Store, store.FieldKeys, error) {
+	st, err := storedb.Open(ctx, env.Database, storedb.Options{Files: files})
+	if errors.Is(err, storedb.ErrNoDatabase) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, exitf(1, "database: %v", err)
+	}
+	fk, ok := st.(store.FieldKeys)
+	if !ok {
+		st.Close()
+		return nil, nil, nil
+	}
+	return st, fk, nil
 }
 
 func newKeysStatusCmd(env *Env) *cobra.Command {
@@ -141,6 +166,18 @@ func newKeysStatusCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return exitf(1, "keys status: %v", err)
 			}
+			db, fk, err := env.openFieldKeys(cmdContext(cmd), files)
+			if err != nil {
+				return err
+			}
+			if db != nil {
+				defer db.Close()
+				fs, err := fk.FieldKeyStatus(cmdContext(cmd))
+				if err != nil {
+					return exitf(1, "keys status: database: %v", err)
+				}
+				st.Database = &fs
+			}
 			if output == "json" {
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
@@ -167,6 +204,22 @@ func newKeysStatusCmd(env *Env) *cobra.Command {
 			for _, kv := range sortedCounts(st.ByEscrow) {
 				fmt.Fprintf(w, "  escrowed to %s: %d\n", kv.k, kv.n)
 			}
+			if d := st.Database; d != nil {
+				if d.Encrypts {
+					fmt.Fprintf(w, "database     protected columns encrypted (AES-256-GCM), data key %s\n", d.DataKey)
+				} else {
+					fmt.Fprintf(w, "database     protected columns not encrypted\n")
+				}
+				for _, k := range d.Keys {
+					fmt.Fprintf(w, "  field key %s (%s) wrapped by key %s\n", k.ID, k.Purpose, k.WrappedBy)
+				}
+				for _, kv := range sortedCounts(d.Sealed) {
+					fmt.Fprintf(w, "  values sealed by field key %s: %d\n", kv.k, kv.n)
+				}
+				for _, kv := range sortedCounts(d.Clear) {
+					fmt.Fprintf(w, "  values in clear in %s: %d\n", kv.k, kv.n)
+				}
+			}
 			return nil
 		},
 	}
@@ -192,11 +245,14 @@ func newKeysRotateCmd(env *Env) *cobra.Command {
 	var reencrypt bool
 	c := &cobra.Command{
 		Use:   "rotate",
-		Short: "Wrap every stored file's data key under the primary key (and escrow key); with --reencrypt, encrypt the content again under new data keys",
+		Short: "Wrap every stored file's and the database's data keys under the primary key (and escrow key); with --reencrypt, encrypt again under new data keys",
 		Long: "Rotate after configuring the new key as --key-file and the old one as --previous-key-file: every file\n" +
 			"wrapped by another key gets its data key wrapped again by the new one (and sealed to the escrow key when\n" +
 			"one is configured). --reencrypt also encrypts each file's content again under a new data key, and\n" +
-			"encrypts files stored before encryption was turned on. Files keep their IDs; each is replaced atomically.",
+			"encrypts files stored before encryption was turned on. Files keep their IDs; each is replaced atomically.\n" +
+			"The database's field keys (which seal its protected columns) are wrapped again the same way; with\n" +
+			"--reencrypt a new field key seals every protected value again (and any still in clear), a chunk of\n" +
+			"rows per transaction, while the older field keys stay in the database to read what they sealed.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			files, err := env.openFiles(env.Database)
@@ -231,6 +287,26 @@ func newKeysRotateCmd(env *Env) *cobra.Command {
 				}
 			}
 			fmt.Fprintf(env.Stdout, "%d files, %d rewrapped under key %s, %d failed\n", len(ids), changed, files.Keys().Primary.ID(), failed)
+			db, fk, err := env.openFieldKeys(cmdContext(cmd), files)
+			if err != nil {
+				return err
+			}
+			if db != nil {
+				defer db.Close()
+				rot, err := fk.RotateFieldKeys(cmdContext(cmd), reencrypt)
+				if err != nil {
+					return exitf(1, "keys rotate: database: %v", err)
+				}
+				fmt.Fprintf(env.Stdout, "database: %d field keys rewrapped under key %s, data key %s", rot.Rewrapped, files.Keys().Primary.ID(), rot.DataKey)
+				if reencrypt {
+					n := 0
+					for _, v := range rot.Resealed {
+						n += v
+					}
+					fmt.Fprintf(env.Stdout, ", %d rows sealed again", n)
+				}
+				fmt.Fprintln(env.Stdout)
+			}
 			if failed > 0 {
 				return &ExitError{Code: 1, Err: fmt.Errorf("keys rotate: %d files could not be rotated: %w", failed, errors.Join(errs...))}
 			}

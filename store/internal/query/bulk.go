@@ -63,7 +63,7 @@ func (q *Queries) GetEncountersByIDs(ctx context.Context, p store.IDsParams) ([]
 }
 
 func (q *Queries) GetClaimsByIDs(ctx context.Context, p store.IDsParams) ([]store.Claim, error) {
-	return byIDs(ctx, q, p.ClinicID, claimCols, "claims", "id", p.IDs, "", "id", scanClaim)
+	return byIDs(ctx, q, p.ClinicID, claimCols, "claims", "id", p.IDs, "", "id", q.scanClaim)
 }
 
 func (q *Queries) ListChargesByEncounters(ctx context.Context, p store.ListChargesByEncountersParams) ([]store.Charge, error) {
@@ -75,7 +75,7 @@ func (q *Queries) ListChargesByEncounters(ctx context.Context, p store.ListCharg
 }
 
 func (q *Queries) GetPatientsByIDs(ctx context.Context, p store.IDsParams) ([]store.Patient, error) {
-	return byIDs(ctx, q, p.ClinicID, patientCols, "patients", "id", p.IDs, "", "id", scanPatient)
+	return byIDs(ctx, q, p.ClinicID, patientCols, "patients", "id", p.IDs, "", "id", q.scanPatient)
 }
 
 func (q *Queries) GetProvidersByIDs(ctx context.Context, p store.IDsParams) ([]store.Provider, error) {
@@ -87,11 +87,11 @@ func (q *Queries) GetPayersByIDs(ctx context.Context, p store.IDsParams) ([]stor
 }
 
 func (q *Queries) GetCoveragesByIDs(ctx context.Context, p store.IDsParams) ([]store.Coverage, error) {
-	return byIDs(ctx, q, p.ClinicID, coverageCols, "coverages", "id", p.IDs, "", "id", scanCoverage)
+	return byIDs(ctx, q, p.ClinicID, coverageCols, "coverages", "id", p.IDs, "", "id", q.scanCoverage)
 }
 
 func (q *Queries) ListCoveragesByPatients(ctx context.Context, p store.ListCoveragesByPatientsParams) ([]store.Coverage, error) {
-	return byIDs(ctx, q, p.ClinicID, coverageCols, "coverages", "patient_id", p.PatientIDs, "", "patient_id, priority, id", scanCoverage)
+	return byIDs(ctx, q, p.ClinicID, coverageCols, "coverages", "patient_id", p.PatientIDs, "", "patient_id, priority, id", q.scanCoverage)
 }
 
 func (q *Queries) ListTakenPatientControlNumbers(ctx context.Context, p store.ListTakenPatientControlNumbersParams) ([]string, error) {
@@ -160,11 +160,11 @@ func claimID(c store.Claim) int64 { return c.ID }
 func paymentID(p store.ClaimPayment) int64 { return p.ID }
 
 func (q *Queries) GetClaimsByPatientControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
-	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "patient_control_number", p.Keys, scanClaim, claimID)
+	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "patient_control_number", p.Keys, q.scanClaim, claimID)
 }
 
 func (q *Queries) GetClaimsByPayerClaimControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
-	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "payer_claim_control_number", p.Keys, scanClaim, claimID)
+	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "payer_claim_control_number", p.Keys, q.scanClaim, claimID)
 }
 
 func (q *Queries) ListClaimPaymentsByClaims(ctx context.Context, p store.IDsParams) ([]store.ClaimPayment, error) {
@@ -442,6 +442,7 @@ func (q *Queries) CreateWorklistItems(ctx context.Context, p store.CreateWorklis
 		return err
 	}
 	const perRow = 13
+	seal := q.sealer()
 	args := make([]any, 0, 2+perRow*min(len(p.Items), rowsChunk))
 	for start := 0; start < len(p.Items); start += rowsChunk {
 		chunk := p.Items[start:min(start+rowsChunk, len(p.Items))]
@@ -460,6 +461,9 @@ func (q *Queries) CreateWorklistItems(ctx context.Context, p store.CreateWorklis
 			details, err := docArg("Details", it.Details, "{}")
 			if err != nil {
 				return fmt.Errorf("worklist item %d: %w", start+i, err)
+			}
+			if details = seal.doc("worklist_items.details", details); seal.err != nil {
+				return fmt.Errorf("worklist item %d: %w", start+i, seal.err)
 			}
 			var dedupe any
 			if it.DedupeKey != "" {

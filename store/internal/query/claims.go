@@ -13,11 +13,11 @@ const claimCols = `id, clinic_id, payer_id, patient_id, encounter_id, patient_co
 	original_claim_id, payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, interchange_id,
 	document, created_at, updated_at`
 
-func scanClaim(r Row) (store.Claim, error) {
+func (q *Queries) scanClaim(r Row) (store.Claim, error) {
 	var c store.Claim
 	err := r.Scan(&c.ID, &c.ClinicID, &c.PayerID, &c.PatientID, &c.EncounterID, &c.PatientControlNumber, &c.Kind, &c.Status,
 		&c.FrequencyCode, &c.OriginalClaimID, &c.PayerClaimControlNumber, &c.TotalChargeCents, TS(&c.ServiceDateFrom),
-		TS(&c.ServiceDateTo), &c.InterchangeID, JSON(&c.Document), TS(&c.CreatedAt), TS(&c.UpdatedAt))
+		TS(&c.ServiceDateTo), &c.InterchangeID, q.doc("claims.document", &c.Document), TS(&c.CreatedAt), TS(&c.UpdatedAt))
 	return c, err
 }
 
@@ -64,8 +64,12 @@ func (q *Queries) CreateClaim(ctx context.Context, p store.CreateClaimParams) (s
 	if p, err = NormalizeClaim(p); err != nil {
 		return store.Claim{}, err
 	}
+	s := q.sealer()
+	if p.Document = s.doc("claims.document", p.Document); s.err != nil {
+		return store.Claim{}, fmt.Errorf("claim %q: %w", p.PatientControlNumber, s.err)
+	}
 	now := q.Now()
-	c, err := scanClaim(q.c.QueryRow(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
+	c, err := q.scanClaim(q.c.QueryRow(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
 		patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
 		payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING `+claimCols,
@@ -89,7 +93,7 @@ func (q *Queries) GetClaim(ctx context.Context, ref store.Ref) (store.Claim, err
 	if err != nil {
 		return store.Claim{}, err
 	}
-	c, err := scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+" FROM claims WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	c, err := q.scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+" FROM claims WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
 	return c, wrap("claim", ref.ID, err)
 }
 
@@ -98,7 +102,7 @@ func (q *Queries) GetClaimByPatientControlNumber(ctx context.Context, p store.Ge
 	if err != nil {
 		return store.Claim{}, err
 	}
-	c, err := scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+" FROM claims WHERE clinic_id = $1 AND patient_control_number = $2",
+	c, err := q.scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+" FROM claims WHERE clinic_id = $1 AND patient_control_number = $2",
 		cid, p.PatientControlNumber))
 	if err != nil {
 		return c, fmt.Errorf("claim %q: %w", p.PatientControlNumber, err)
@@ -114,7 +118,7 @@ func (q *Queries) GetClaimByPayerClaimControlNumber(ctx context.Context, p store
 	if err := required("PayerClaimControlNumber", p.PayerClaimControlNumber); err != nil {
 		return store.Claim{}, err
 	}
-	c, err := scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+` FROM claims WHERE clinic_id = $1 AND payer_claim_control_number = $2
+	c, err := q.scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+` FROM claims WHERE clinic_id = $1 AND payer_claim_control_number = $2
 		ORDER BY id DESC LIMIT 1`, cid, p.PayerClaimControlNumber))
 	if err != nil {
 		return c, fmt.Errorf("claim with payer control number %q: %w", p.PayerClaimControlNumber, err)
@@ -136,7 +140,7 @@ func (q *Queries) ListClaims(ctx context.Context, p store.ListClaimsParams) ([]s
 		b.add(" FOR UPDATE SKIP LOCKED")
 	}
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
-	return collect(rows, err, scanClaim)
+	return collect(rows, err, q.scanClaim)
 }
 
 // claimFilter adds the conditions of p but its limit.
@@ -174,7 +178,10 @@ func (q *Queries) UpdateClaim(ctx context.Context, p store.UpdateClaimParams) (s
 		if err != nil {
 			return store.Claim{}, err
 		}
-		doc = d
+		s := q.sealer()
+		if doc = s.doc("claims.document", d); s.err != nil {
+			return store.Claim{}, wrap("claim", p.ID, s.err)
+		}
 	}
 	var from, to any
 	if p.ServiceDateFrom != nil {
@@ -183,7 +190,7 @@ func (q *Queries) UpdateClaim(ctx context.Context, p store.UpdateClaimParams) (s
 	if p.ServiceDateTo != nil {
 		to = Date(*p.ServiceDateTo)
 	}
-	c, err := scanClaim(q.c.QueryRow(ctx, `UPDATE claims SET
+	c, err := q.scanClaim(q.c.QueryRow(ctx, `UPDATE claims SET
 		payer_id = COALESCE($3, payer_id),
 		frequency_code = COALESCE($4, frequency_code),
 		payer_claim_control_number = COALESCE($5, payer_claim_control_number),
@@ -215,7 +222,7 @@ func (q *Queries) SetClaimStatus(ctx context.Context, p store.SetClaimStatusPara
 		return store.Claim{}, fmt.Errorf("claim %d is %s, not %s: %w", p.ID, current, p.From, store.ErrConflict)
 	}
 	now := q.Now()
-	c, err := scanClaim(q.c.QueryRow(ctx, `UPDATE claims SET status = $3, updated_at = $4
+	c, err := q.scanClaim(q.c.QueryRow(ctx, `UPDATE claims SET status = $3, updated_at = $4
 		WHERE clinic_id = $1 AND id = $2 AND status = $5 RETURNING `+claimCols, cid, p.ID, string(p.Status), now, string(current)))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Claim{}, fmt.Errorf("claim %d changed status concurrently: %w", p.ID, store.ErrConflict)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,13 +19,18 @@ type Queries struct {
 	clinic int64
 	now    func() time.Time
 	files  *filestore.Store
+	fields *Fields
 }
 
-// New returns Queries over c for clinicID; now is the store's clock and
-// files the file store that keeps interchange and inbound file bodies.
-func New(c Conn, d Dialect, clinicID int64, now func() time.Time, files *filestore.Store) *Queries {
-	return &Queries{c: c, d: d, clinic: clinicID, now: now, files: files}
+// New returns Queries over c for clinicID; now is the store's clock, files
+// the file store that keeps interchange and inbound file bodies and fields
+// the encryption of the protected columns (nil: off).
+func New(c Conn, d Dialect, clinicID int64, now func() time.Time, files *filestore.Store, fields *Fields) *Queries {
+	return &Queries{c: c, d: d, clinic: clinicID, now: now, files: files, fields: fields}
 }
+
+// Fields is the encryption of the protected columns.
+func (q *Queries) Fields() *Fields { return q.fields }
 
 // ClinicID is the transaction's clinic.
 func (q *Queries) ClinicID() int64 { return q.clinic }
@@ -415,13 +421,41 @@ func (q *Queries) SetPayerUsage(ctx context.Context, p store.SetPayerUsageParams
 const patientCols = `id, clinic_id, mrn, first_name, last_name, birth_date, sex, address_line1, address_line2, city, state,
 	postal_code, phone, email, guarantor_name, guarantor_relationship, merged_into, created_at, updated_at`
 
-func scanPatient(r Row) (store.Patient, error) {
+func (q *Queries) scanPatient(r Row) (store.Patient, error) {
 	var p store.Patient
-	err := r.Scan(&p.ID, &p.ClinicID, &p.MRN, &p.FirstName, &p.LastName, TS(&p.BirthDate), &p.Sex, &p.AddressLine1,
-		&p.AddressLine2, &p.City, &p.State, &p.PostalCode, &p.Phone, &p.Email, &p.GuarantorName, &p.GuarantorRelationship,
-		&p.MergedInto, TS(&p.CreatedAt), TS(&p.UpdatedAt))
+	err := r.Scan(&p.ID, &p.ClinicID, &p.MRN, q.text("patients.first_name", &p.FirstName), q.text("patients.last_name", &p.LastName),
+		q.date("patients.birth_date", &p.BirthDate), &p.Sex, q.text("patients.address_line1", &p.AddressLine1),
+		q.text("patients.address_line2", &p.AddressLine2), q.text("patients.city", &p.City), &p.State,
+		q.text("patients.postal_code", &p.PostalCode), q.text("patients.phone", &p.Phone), q.text("patients.email", &p.Email),
+		q.text("patients.guarantor_name", &p.GuarantorName), &p.GuarantorRelationship, &p.MergedInto, TS(&p.CreatedAt),
+		TS(&p.UpdatedAt))
 	return p, err
 }
+
+// patientArgs are a patient's protected values, sealed, and their hashes,
+// in the order of the columns first_name, last_name, birth_date,
+// address_line1, address_line2, city, postal_code, phone, email,
+// guarantor_name, birth_date_hash, last_name_hash.
+func (q *Queries) patientArgs(first, last string, birth time.Time, addr1, addr2, city, postal, phone, email, guarantor string) ([]any, error) {
+	s := q.sealer()
+	args := []any{s.text("patients.first_name", first), s.text("patients.last_name", last), s.date("patients.birth_date", birth),
+		s.text("patients.address_line1", addr1), s.text("patients.address_line2", addr2), s.text("patients.city", city),
+		s.text("patients.postal_code", postal), s.text("patients.phone", phone), s.text("patients.email", email),
+		s.text("patients.guarantor_name", guarantor), s.hash("patients.birth_date", birthKey(birth)),
+		s.hash("patients.last_name", nameKey(last))}
+	return args, s.err
+}
+
+// birthKey and nameKey are what the look-ups hash: the date as
+// YYYY-MM-DD, the last name in lower case.
+func birthKey(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return store.TruncateDate(t).Format(SQLiteDateLayout)
+}
+
+func nameKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func (q *Queries) CreatePatient(ctx context.Context, p store.CreatePatientParams) (store.Patient, error) {
 	cid, err := q.check(p.ClinicID)
@@ -433,12 +467,16 @@ func (q *Queries) CreatePatient(ctx context.Context, p store.CreatePatientParams
 			return store.Patient{}, err
 		}
 	}
-	v, err := scanPatient(q.c.QueryRow(ctx, `INSERT INTO patients (clinic_id, mrn, first_name, last_name, birth_date, sex,
-		address_line1, address_line2, city, state, postal_code, phone, created_at, updated_at, email, guarantor_name,
-		guarantor_relationship)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16) RETURNING `+patientCols,
-		cid, p.MRN, p.FirstName, p.LastName, Date(p.BirthDate), p.Sex, p.AddressLine1, p.AddressLine2, p.City, p.State,
-		p.PostalCode, p.Phone, q.Now(), p.Email, p.GuarantorName, p.GuarantorRelationship))
+	sealed, err := q.patientArgs(p.FirstName, p.LastName, p.BirthDate, p.AddressLine1, p.AddressLine2, p.City, p.PostalCode,
+		p.Phone, p.Email, p.GuarantorName)
+	if err != nil {
+		return store.Patient{}, fmt.Errorf("patient MRN %q: %w", p.MRN, err)
+	}
+	v, err := q.scanPatient(q.c.QueryRow(ctx, `INSERT INTO patients (clinic_id, mrn, sex, state, guarantor_relationship,
+		created_at, updated_at, first_name, last_name, birth_date, address_line1, address_line2, city, postal_code, phone,
+		email, guarantor_name, birth_date_hash, last_name_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING `+patientCols,
+		append([]any{cid, p.MRN, p.Sex, p.State, p.GuarantorRelationship, q.Now()}, sealed...)...))
 	if err != nil {
 		return v, fmt.Errorf("patient MRN %q: %w", p.MRN, err)
 	}
@@ -450,7 +488,7 @@ func (q *Queries) GetPatient(ctx context.Context, ref store.Ref) (store.Patient,
 	if err != nil {
 		return store.Patient{}, err
 	}
-	p, err := scanPatient(q.c.QueryRow(ctx, "SELECT "+patientCols+" FROM patients WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	p, err := q.scanPatient(q.c.QueryRow(ctx, "SELECT "+patientCols+" FROM patients WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
 	return p, wrap("patient", ref.ID, err)
 }
 
@@ -459,14 +497,34 @@ func (q *Queries) ListPatients(ctx context.Context, p store.ListPatientsParams) 
 	if err != nil {
 		return nil, err
 	}
+	sealed := q.fields.On()
 	var b builder
 	b.add("SELECT " + patientCols + " FROM patients")
 	b.cond("clinic_id = ?", cid)
 	if p.MRN != "" {
 		b.cond("mrn = ?", p.MRN)
 	}
+	// Sealed rows are found by their keyed hashes; rows from before
+	// encryption was on (until migrate seals them) by their clear values.
 	if !p.BirthDate.IsZero() {
-		b.cond("birth_date = ?", Date(p.BirthDate))
+		if sealed {
+			b.cond("(birth_date_hash = ? OR birth_date = ?)", q.sealer().hash("patients.birth_date", birthKey(p.BirthDate)), birthKey(p.BirthDate))
+		} else {
+			b.cond("birth_date = ?", birthKey(p.BirthDate))
+		}
+	}
+	if p.LastName != "" {
+		if sealed {
+			b.cond("(last_name_hash = ? OR lower(last_name) = ?)", q.sealer().hash("patients.last_name", nameKey(p.LastName)), nameKey(p.LastName))
+		} else {
+			b.cond("lower(last_name) = ?", nameKey(p.LastName))
+		}
+	}
+	if p.Name != "" && sealed {
+		// A name prefix cannot be looked up in sealed values: the rows the
+		// other conditions select are opened and matched here, a chunk at
+		// a time, until the limit is reached.
+		return q.listPatientsByPrefix(ctx, &b, p)
 	}
 	if p.Name != "" {
 		prefix := strings.ToLower(escapeLike(p.Name)) + "%"
@@ -478,7 +536,37 @@ func (q *Queries) ListPatients(ctx context.Context, p store.ListPatientsParams) 
 	b.add(" ORDER BY id")
 	b.limit(p.Limit)
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
-	return collect(rows, err, scanPatient)
+	return collect(rows, err, q.scanPatient)
+}
+
+// prefixChunk is how many patients a name-prefix search opens per query.
+const prefixChunk = 1000
+
+func (q *Queries) listPatientsByPrefix(ctx context.Context, base *builder, p store.ListPatientsParams) ([]store.Patient, error) {
+	prefix := strings.ToLower(p.Name)
+	var out []store.Patient
+	after := p.AfterID
+	next := "$" + strconv.Itoa(len(base.args)+1)
+	sql := base.String() + " AND id > " + next + " ORDER BY id LIMIT " + strconv.Itoa(prefixChunk)
+	for {
+		rows, err := q.c.Query(ctx, sql, append(base.args[:len(base.args):len(base.args)], after)...)
+		chunk, err := collect(rows, err, q.scanPatient)
+		if err != nil {
+			return nil, err
+		}
+		for _, pt := range chunk {
+			if strings.HasPrefix(strings.ToLower(pt.LastName), prefix) || strings.HasPrefix(strings.ToLower(pt.FirstName), prefix) {
+				out = append(out, pt)
+				if p.Limit > 0 && len(out) == p.Limit {
+					return out, nil
+				}
+			}
+		}
+		if len(chunk) < prefixChunk {
+			return out, nil
+		}
+		after = chunk[len(chunk)-1].ID
+	}
 }
 
 func escapeLike(s string) string {
@@ -495,12 +583,16 @@ func (q *Queries) UpdatePatient(ctx context.Context, p store.UpdatePatientParams
 			return store.Patient{}, err
 		}
 	}
-	v, err := scanPatient(q.c.QueryRow(ctx, `UPDATE patients SET mrn = $3, first_name = $4, last_name = $5, birth_date = $6,
-		sex = $7, address_line1 = $8, address_line2 = $9, city = $10, state = $11, postal_code = $12, phone = $13, updated_at = $14,
-		email = $15, guarantor_name = $16, guarantor_relationship = $17
+	sealed, err := q.patientArgs(p.FirstName, p.LastName, p.BirthDate, p.AddressLine1, p.AddressLine2, p.City, p.PostalCode,
+		p.Phone, p.Email, p.GuarantorName)
+	if err != nil {
+		return store.Patient{}, wrap("patient", p.ID, err)
+	}
+	v, err := q.scanPatient(q.c.QueryRow(ctx, `UPDATE patients SET mrn = $3, sex = $4, state = $5, guarantor_relationship = $6,
+		updated_at = $7, first_name = $8, last_name = $9, birth_date = $10, address_line1 = $11, address_line2 = $12, city = $13,
+		postal_code = $14, phone = $15, email = $16, guarantor_name = $17, birth_date_hash = $18, last_name_hash = $19
 		WHERE clinic_id = $1 AND id = $2 RETURNING `+patientCols,
-		cid, p.ID, p.MRN, p.FirstName, p.LastName, Date(p.BirthDate), p.Sex, p.AddressLine1, p.AddressLine2, p.City, p.State,
-		p.PostalCode, p.Phone, q.Now(), p.Email, p.GuarantorName, p.GuarantorRelationship))
+		append([]any{cid, p.ID, p.MRN, p.Sex, p.State, p.GuarantorRelationship, q.Now()}, sealed...)...))
 	return v, wrap("patient", p.ID, err)
 }
 
@@ -510,12 +602,23 @@ const coverageCols = `id, clinic_id, patient_id, payer_id, member_id, group_numb
 	subscriber_first, subscriber_last, subscriber_birth, effective_from, effective_to, eligibility_status,
 	eligibility_checked_at, benefits, created_at, updated_at`
 
-func scanCoverage(r Row) (store.Coverage, error) {
+func (q *Queries) scanCoverage(r Row) (store.Coverage, error) {
 	var c store.Coverage
-	err := r.Scan(&c.ID, &c.ClinicID, &c.PatientID, &c.PayerID, &c.MemberID, &c.GroupNumber, &c.Priority, &c.RelationshipCode,
-		&c.SubscriberFirst, &c.SubscriberLast, TS(&c.SubscriberBirth), TS(&c.EffectiveFrom), TS(&c.EffectiveTo),
+	err := r.Scan(&c.ID, &c.ClinicID, &c.PatientID, &c.PayerID, q.text("coverages.member_id", &c.MemberID), &c.GroupNumber, &c.Priority,
+		&c.RelationshipCode, q.text("coverages.subscriber_first", &c.SubscriberFirst), q.text("coverages.subscriber_last", &c.SubscriberLast),
+		q.date("coverages.subscriber_birth", &c.SubscriberBirth), TS(&c.EffectiveFrom), TS(&c.EffectiveTo),
 		&c.EligibilityStatus, NullTS(&c.EligibilityChecked), JSON(&c.Benefits), TS(&c.CreatedAt), TS(&c.UpdatedAt))
 	return c, err
+}
+
+// coverageArgs are a coverage's protected values, sealed, and the member
+// ID's hash: member_id, subscriber_first, subscriber_last,
+// subscriber_birth, member_id_hash.
+func (q *Queries) coverageArgs(member, first, last string, birth time.Time) ([]any, error) {
+	s := q.sealer()
+	args := []any{s.text("coverages.member_id", member), s.text("coverages.subscriber_first", first),
+		s.text("coverages.subscriber_last", last), s.date("coverages.subscriber_birth", birth), s.hash("coverages.member_id", member)}
+	return args, s.err
 }
 
 func (q *Queries) CreateCoverage(ctx context.Context, p store.CreateCoverageParams) (store.Coverage, error) {
@@ -529,13 +632,16 @@ func (q *Queries) CreateCoverage(ctx context.Context, p store.CreateCoveragePara
 	if p.Priority == 0 {
 		p.Priority = 1
 	}
-	return scanCoverage(q.c.QueryRow(ctx, `INSERT INTO coverages (clinic_id, patient_id, payer_id, member_id, group_number,
-		priority, relationship_code, subscriber_first, subscriber_last, subscriber_birth, effective_from, effective_to,
-		eligibility_status, benefits, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING `+coverageCols,
-		cid, p.PatientID, p.PayerID, p.MemberID, p.GroupNumber, p.Priority, p.RelationshipCode, p.SubscriberFirst,
-		p.SubscriberLast, Date(p.SubscriberBirth), Date(p.EffectiveFrom), Date(p.EffectiveTo), store.EligibilityUnknown,
-		json.RawMessage("{}"), q.Now()))
+	sealed, err := q.coverageArgs(p.MemberID, p.SubscriberFirst, p.SubscriberLast, p.SubscriberBirth)
+	if err != nil {
+		return store.Coverage{}, err
+	}
+	return q.scanCoverage(q.c.QueryRow(ctx, `INSERT INTO coverages (clinic_id, patient_id, payer_id, group_number,
+		priority, relationship_code, effective_from, effective_to, eligibility_status, benefits, created_at, updated_at,
+		member_id, subscriber_first, subscriber_last, subscriber_birth, member_id_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16) RETURNING `+coverageCols,
+		append([]any{cid, p.PatientID, p.PayerID, p.GroupNumber, p.Priority, p.RelationshipCode, Date(p.EffectiveFrom),
+			Date(p.EffectiveTo), store.EligibilityUnknown, json.RawMessage("{}"), q.Now()}, sealed...)...))
 }
 
 func (q *Queries) GetCoverage(ctx context.Context, ref store.Ref) (store.Coverage, error) {
@@ -543,7 +649,7 @@ func (q *Queries) GetCoverage(ctx context.Context, ref store.Ref) (store.Coverag
 	if err != nil {
 		return store.Coverage{}, err
 	}
-	c, err := scanCoverage(q.c.QueryRow(ctx, "SELECT "+coverageCols+" FROM coverages WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	c, err := q.scanCoverage(q.c.QueryRow(ctx, "SELECT "+coverageCols+" FROM coverages WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
 	return c, wrap("coverage", ref.ID, err)
 }
 
@@ -562,11 +668,17 @@ func (q *Queries) ListCoverages(ctx context.Context, p store.ListCoveragesParams
 		b.cond("payer_id = ?", p.PayerID)
 	}
 	if p.MemberID != "" {
-		b.cond("member_id = ?", p.MemberID)
+		if h := q.sealer().hash("coverages.member_id", p.MemberID); h != nil {
+			// Rows sealed carry the hash; rows from before encryption was
+			// on (until migrate seals them) the clear value.
+			b.cond("(member_id_hash = ? OR member_id = ?)", h, p.MemberID)
+		} else {
+			b.cond("member_id = ?", p.MemberID)
+		}
 	}
 	b.add(" ORDER BY patient_id, priority, id")
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
-	return collect(rows, err, scanCoverage)
+	return collect(rows, err, q.scanCoverage)
 }
 
 func (q *Queries) UpdateCoverage(ctx context.Context, p store.UpdateCoverageParams) (store.Coverage, error) {
@@ -580,11 +692,16 @@ func (q *Queries) UpdateCoverage(ctx context.Context, p store.UpdateCoveragePara
 	if p.Priority == 0 {
 		p.Priority = 1
 	}
-	c, err := scanCoverage(q.c.QueryRow(ctx, `UPDATE coverages SET payer_id = $3, member_id = $4, group_number = $5, priority = $6,
-		relationship_code = $7, subscriber_first = $8, subscriber_last = $9, subscriber_birth = $10, effective_from = $11,
-		effective_to = $12, updated_at = $13 WHERE clinic_id = $1 AND id = $2 RETURNING `+coverageCols,
-		cid, p.ID, p.PayerID, p.MemberID, p.GroupNumber, p.Priority, p.RelationshipCode, p.SubscriberFirst, p.SubscriberLast,
-		Date(p.SubscriberBirth), Date(p.EffectiveFrom), Date(p.EffectiveTo), q.Now()))
+	sealed, err := q.coverageArgs(p.MemberID, p.SubscriberFirst, p.SubscriberLast, p.SubscriberBirth)
+	if err != nil {
+		return store.Coverage{}, wrap("coverage", p.ID, err)
+	}
+	c, err := q.scanCoverage(q.c.QueryRow(ctx, `UPDATE coverages SET payer_id = $3, group_number = $4, priority = $5,
+		relationship_code = $6, effective_from = $7, effective_to = $8, updated_at = $9, member_id = $10,
+		subscriber_first = $11, subscriber_last = $12, subscriber_birth = $13, member_id_hash = $14
+		WHERE clinic_id = $1 AND id = $2 RETURNING `+coverageCols,
+		append([]any{cid, p.ID, p.PayerID, p.GroupNumber, p.Priority, p.RelationshipCode, Date(p.EffectiveFrom),
+			Date(p.EffectiveTo), q.Now()}, sealed...)...))
 	return c, wrap("coverage", p.ID, err)
 }
 
@@ -604,7 +721,7 @@ func (q *Queries) RecordEligibility(ctx context.Context, p store.RecordEligibili
 	if checked.IsZero() {
 		checked = q.Now()
 	}
-	c, err := scanCoverage(q.c.QueryRow(ctx, `UPDATE coverages SET eligibility_status = $3, eligibility_checked_at = $4,
+	c, err := q.scanCoverage(q.c.QueryRow(ctx, `UPDATE coverages SET eligibility_status = $3, eligibility_checked_at = $4,
 		benefits = $5, updated_at = $6 WHERE clinic_id = $1 AND id = $2 RETURNING `+coverageCols,
 		cid, p.CoverageID, p.Status, checked, benefits, q.Now()))
 	return c, wrap("coverage", p.CoverageID, err)

@@ -42,7 +42,7 @@ func (q *Queries) MergePatients(ctx context.Context, p store.MergePatientsParams
 		}
 		m.Moved[t] = n
 	}
-	m.From, err = scanPatient(q.c.QueryRow(ctx, `UPDATE patients SET merged_into = $3, updated_at = $4
+	m.From, err = q.scanPatient(q.c.QueryRow(ctx, `UPDATE patients SET merged_into = $3, updated_at = $4
 		WHERE clinic_id = $1 AND id = $2 RETURNING `+patientCols, cid, from.ID, into.ID, now))
 	if err != nil {
 		return store.PatientMerge{}, wrap("patient", from.ID, err)

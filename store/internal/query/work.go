@@ -14,11 +14,11 @@ import (
 const workCols = `id, clinic_id, kind, status, priority, claim_id, patient_id, payer_id, appointment_id, assignee,
 	amount_cents, title, details, dedupe_key, due_at, resolution, resolved_at, created_at, updated_at`
 
-func scanWork(r Row) (store.WorklistItem, error) {
+func (q *Queries) scanWork(r Row) (store.WorklistItem, error) {
 	var w store.WorklistItem
 	var dedupe *string
 	err := r.Scan(&w.ID, &w.ClinicID, &w.Kind, &w.Status, &w.Priority, &w.ClaimID, &w.PatientID, &w.PayerID, &w.AppointmentID,
-		&w.Assignee, &w.AmountCents, &w.Title, JSON(&w.Details), &dedupe, NullTS(&w.DueAt), &w.Resolution,
+		&w.Assignee, &w.AmountCents, &w.Title, q.doc("worklist_items.details", &w.Details), &dedupe, NullTS(&w.DueAt), &w.Resolution,
 		NullTS(&w.ResolvedAt), TS(&w.CreatedAt), TS(&w.UpdatedAt))
 	if dedupe != nil {
 		w.DedupeKey = *dedupe
@@ -44,11 +44,15 @@ func (q *Queries) CreateWorklistItem(ctx context.Context, p store.CreateWorklist
 	if err != nil {
 		return store.WorklistItem{}, false, err
 	}
+	s := q.sealer()
+	if details = s.doc("worklist_items.details", details); s.err != nil {
+		return store.WorklistItem{}, false, s.err
+	}
 	var dedupe any
 	if p.DedupeKey != "" {
 		dedupe = p.DedupeKey
 	}
-	w, err := scanWork(q.c.QueryRow(ctx, `INSERT INTO worklist_items (clinic_id, kind, status, priority, claim_id, patient_id,
+	w, err := q.scanWork(q.c.QueryRow(ctx, `INSERT INTO worklist_items (clinic_id, kind, status, priority, claim_id, patient_id,
 		payer_id, appointment_id, assignee, amount_cents, title, details, dedupe_key, due_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
 		ON CONFLICT (clinic_id, dedupe_key) DO NOTHING RETURNING `+workCols,
@@ -60,7 +64,7 @@ func (q *Queries) CreateWorklistItem(ctx context.Context, p store.CreateWorklist
 	if !errors.Is(err, store.ErrNotFound) || p.DedupeKey == "" {
 		return w, false, fmt.Errorf("worklist item %s: %w", p.Kind, err)
 	}
-	w, err = scanWork(q.c.QueryRow(ctx, "SELECT "+workCols+" FROM worklist_items WHERE clinic_id = $1 AND dedupe_key = $2", cid, p.DedupeKey))
+	w, err = q.scanWork(q.c.QueryRow(ctx, "SELECT "+workCols+" FROM worklist_items WHERE clinic_id = $1 AND dedupe_key = $2", cid, p.DedupeKey))
 	if err != nil {
 		return w, false, fmt.Errorf("worklist item %q: %w", p.DedupeKey, err)
 	}
@@ -72,7 +76,7 @@ func (q *Queries) GetWorklistItem(ctx context.Context, ref store.Ref) (store.Wor
 	if err != nil {
 		return store.WorklistItem{}, err
 	}
-	w, err := scanWork(q.c.QueryRow(ctx, "SELECT "+workCols+" FROM worklist_items WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
+	w, err := q.scanWork(q.c.QueryRow(ctx, "SELECT "+workCols+" FROM worklist_items WHERE clinic_id = $1 AND id = $2", cid, ref.ID))
 	return w, wrap("worklist item", ref.ID, err)
 }
 
@@ -125,7 +129,7 @@ func (q *Queries) ListWorklistItems(ctx context.Context, p store.ListWorklistIte
 	}
 	b.limit(p.Limit)
 	rows, err := q.c.Query(ctx, b.String(), b.args...)
-	return collect(rows, err, scanWork)
+	return collect(rows, err, q.scanWork)
 }
 
 func (q *Queries) UpdateWorklistItem(ctx context.Context, p store.UpdateWorklistItemParams) (store.WorklistItem, error) {
@@ -147,7 +151,10 @@ func (q *Queries) UpdateWorklistItem(ctx context.Context, p store.UpdateWorklist
 		if err != nil {
 			return store.WorklistItem{}, err
 		}
-		details = d
+		s := q.sealer()
+		if details = s.doc("worklist_items.details", d); s.err != nil {
+			return store.WorklistItem{}, s.err
+		}
 	}
 	// resolved_at: kept (0), set when the item closes (1), cleared when it
 	// reopens (2).
@@ -159,7 +166,7 @@ func (q *Queries) UpdateWorklistItem(ctx context.Context, p store.UpdateWorklist
 		}
 	}
 	now := q.Now()
-	w, err := scanWork(q.c.QueryRow(ctx, `UPDATE worklist_items SET
+	w, err := q.scanWork(q.c.QueryRow(ctx, `UPDATE worklist_items SET
 		status = COALESCE($3, status),
 		assignee = COALESCE($4, assignee),
 		priority = COALESCE($5, priority),
