@@ -74,13 +74,6 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 			if o.Processes > 1 && !storedb.IsPostgres(o.Database) {
 				return exitf(2, "loadtest: --processes above 1 needs a PostgreSQL --database")
 			}
-			if o.Clinics > 1 {
-				// The responses are routed to the clinic holding what they
-				// answer, but the simulator, like many payers, sends one 835
-				// file a day with a transaction set per payee, and a file
-				// is posted to one clinic.
-				return exitf(2, "loadtest: --clinics above 1 is not supported yet: a payer's 835 file pays every clinic's claims and is posted to one clinic")
-			}
 			o.Stdout = env.Stdout
 			// The file store is the run's, in --dir unless --files-dir
 			// names one, whichever the database; every worker process
@@ -106,7 +99,7 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 		},
 	}
 	c.Flags().IntVar(&o.Claims, "claims", 10_000, "number of claims (ready encounters) to run end to end")
-	c.Flags().IntVar(&o.Clinics, "clinics", 1, "number of clinics sharing the claims (only 1 for now)")
+	c.Flags().IntVar(&o.Clinics, "clinics", 1, "number of clinics sharing the claims, each its own submitter and payee")
 	c.Flags().IntVar(&o.Workers, "workers", 4, "River workers in the process")
 	c.Flags().IntVar(&o.Processes, "processes", 1, "worker processes (more than 1 on PostgreSQL only)")
 	c.Flags().BoolVar(&workerProcess, "worker-process", false, "work the queue of a run started with --processes until stdin closes")
@@ -156,6 +149,10 @@ type loadtestResult struct {
 	Claims, Lost, Doubled int
 	// Problems are the invariants that failed (at most 20 listed).
 	Problems []string
+	// PeakRSS is the peak resident set in bytes of this process (which
+	// seeds, works the queue and checks) and then of each other worker
+	// process; 0 where the system does not tell.
+	PeakRSS []int64
 }
 
 // Timeline of the loadtest's clock (clinic time): the encounters' dates of
@@ -205,8 +202,10 @@ type loadtest struct {
 	clinics []store.Clinic
 	// expected counts the inbound files the payers owe.
 	expected int
-	// children are the other worker processes.
+	// children are the other worker processes; childRSS the peak
+	// resident set of those that exited.
 	children []child
+	childRSS []int64
 }
 
 type child struct {
@@ -279,6 +278,8 @@ func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error
 	if err := lt.check(ctx, res); err != nil {
 		return nil, err
 	}
+	res.PeakRSS = append([]int64{peakRSS()}, lt.childRSS...)
+	fmt.Fprintf(o.Stdout, "peak RSS: %s\n", describeRSS(res.PeakRSS))
 	if len(res.Problems) > 0 {
 		for _, p := range res.Problems {
 			fmt.Fprintf(o.Stdout, "invariant: %s\n", p)
@@ -663,9 +664,26 @@ func (lt *loadtest) stopChildren() error {
 		if err := c.cmd.Wait(); err != nil {
 			errs = append(errs, fmt.Errorf("worker process %d: %w", c.cmd.Process.Pid, err))
 		}
+		lt.childRSS = append(lt.childRSS, exitedPeakRSS(c.cmd.ProcessState))
 	}
 	lt.children = nil
 	return errors.Join(errs...)
+}
+
+// describeRSS says the peak resident sets of a run's processes: this one
+// first, then the other worker processes.
+func describeRSS(rss []int64) string {
+	mb := func(b int64) string {
+		if b <= 0 {
+			return "unknown"
+		}
+		return fmt.Sprintf("%d MB", (b+1<<19)>>20)
+	}
+	parts := []string{mb(rss[0]) + " this process (seeding, its workers, the checks)"}
+	for i, b := range rss[1:] {
+		parts = append(parts, fmt.Sprintf("%s worker process %d", mb(b), i+2))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // runWorkerProcess is a child of a run with --processes: it works the
