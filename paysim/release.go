@@ -84,8 +84,8 @@ func (s *Simulator) ReleaseDue(ctx context.Context, now time.Time) (files int, e
 		}
 		files++
 	}
-	st.Pending = keep
-	if err := st.save(s.cfg.StatePath); err != nil {
+	st.Pending, st.pendingReplaced = keep, true
+	if err := s.store.commit(s.state, st); err != nil {
 		return files, err
 	}
 	s.state = st
