@@ -23,58 +23,6 @@ const (
 	rowsChunk = 500
 )
 
-// The statements of a chunk reach its rows by key, a few hundred among
-// the clinic's. On PostgreSQL they are written as a join with a VALUES list
-// of the keys and planned as nested loops over index scans (probed): a
-// table filled in bulk that autovacuum has not analyzed yet otherwise looks
-// small to the planner, which then reads all the clinic's rows for every
-// chunk (a bitmap scan of the clinic), and a night's cost grows with the
-// square of its claims.
-const (
-	planProbes  = "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
-	planDefault = "RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_hashjoin; RESET enable_mergejoin"
-)
-
-// probed runs fn, a chunk's statement by key, planned as probes on
-// PostgreSQL (see planProbes).
-func (q *Queries) probed(ctx context.Context, fn func() error) error {
-	if q.d != Postgres {
-		return fn()
-	}
-	if _, err := q.c.Exec(ctx, planProbes); err != nil {
-		return err
-	}
-	if err := fn(); err != nil {
-		return err
-	}
-	_, err := q.c.Exec(ctx, planDefault)
-	return err
-}
-
-// idValues is "(CAST(1 AS BIGINT)), (2), (3)", a VALUES list of IDs (the
-// first cast, so the column is a bigint whatever the numbers).
-func idValues(ids []int64) string {
-	var b strings.Builder
-	b.Grow(len(ids) * 8)
-	for i, id := range ids {
-		if i == 0 {
-			b.WriteString("(CAST(" + strconv.FormatInt(id, 10) + " AS BIGINT))")
-			continue
-		}
-		b.WriteString(", (")
-		b.WriteString(strconv.FormatInt(id, 10))
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
-// distinct returns the values of list once each, sorted.
-func distinct[T cmp.Ordered](list []T) []T {
-	out := slices.Clone(list)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // idList is "1, 2, 3" for an IN list.
 func idList(ids []int64) string {
 	var b strings.Builder
@@ -97,20 +45,11 @@ func byIDs[T any](ctx context.Context, q *Queries, clinicID int64, cols, table, 
 		return nil, err
 	}
 	var out []T
-	ids = distinct(ids)
 	for start := 0; start < len(ids); start += listChunk {
 		chunk := ids[start:min(start+listChunk, len(ids))]
-		var got []T
-		err := q.probed(ctx, func() error {
-			sql := "SELECT " + cols + " FROM " + table + " WHERE clinic_id = $1 AND " + col + " IN (" + idList(chunk) + ")" + extra + " ORDER BY " + order
-			if q.d == Postgres {
-				sql = "SELECT " + cols + " FROM " + table + " JOIN (VALUES " + idValues(chunk) + ") AS v ON " + col + " = v.column1 WHERE clinic_id = $1" +
-					extra + " ORDER BY " + order
-			}
-			rows, err := q.c.Query(ctx, sql, cid)
-			got, err = collect(rows, err, scan)
-			return err
-		})
+		rows, err := q.c.Query(ctx, "SELECT "+cols+" FROM "+table+" WHERE clinic_id = $1 AND "+col+" IN ("+idList(chunk)+")"+extra+
+			" ORDER BY "+order, cid)
+		got, err := collect(rows, err, scan)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", table, err)
 		}
@@ -190,7 +129,7 @@ func byKeys[T any](ctx context.Context, q *Queries, clinicID int64, cols, table,
 		return nil, err
 	}
 	kept := make([]string, 0, len(keys))
-	for _, k := range distinct(keys) {
+	for _, k := range keys {
 		if k != "" {
 			kept = append(kept, k)
 		}
@@ -198,30 +137,13 @@ func byKeys[T any](ctx context.Context, q *Queries, clinicID int64, cols, table,
 	var out []T
 	for start := 0; start < len(kept); start += listChunk {
 		chunk := kept[start:min(start+listChunk, len(kept))]
-		var got []T
-		err := q.probed(ctx, func() error {
-			var b builder
-			if q.d == Postgres {
-				// col <> '' lets a partial index of the non-empty keys
-				// serve.
-				args := make([]any, 0, 1+len(chunk))
-				args = append(args, cid)
-				for _, k := range chunk {
-					args = append(args, k)
-				}
-				rows, err := q.c.Query(ctx, "SELECT "+cols+" FROM "+table+" JOIN (VALUES "+q.values(len(chunk), 1, 2, []string{"TEXT"})+
-					") AS v ON "+col+" = v.column1 WHERE clinic_id = $1 AND "+col+" <> '' ORDER BY id", args...)
-				got, err = collect(rows, err, scan)
-				return err
-			}
-			b.add("SELECT " + cols + " FROM " + table)
-			b.cond("clinic_id = ?", cid)
-			b.in(col, chunk)
-			b.add(" ORDER BY id")
-			rows, err := q.c.Query(ctx, q.sql(b.String()), b.args...)
-			got, err = collect(rows, err, scan)
-			return err
-		})
+		var b builder
+		b.add("SELECT " + cols + " FROM " + table)
+		b.cond("clinic_id = ?", cid)
+		b.in(col, chunk)
+		b.add(" ORDER BY id")
+		rows, err := q.c.Query(ctx, q.sql(b.String()), b.args...)
+		got, err := collect(rows, err, scan)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", table, err)
 		}
@@ -326,13 +248,9 @@ func (q *Queries) BillCharges(ctx context.Context, p store.BillChargesParams) er
 		for _, c := range chunk {
 			args = append(args, c.ChargeID, c.ClaimID)
 		}
-		var n int64
-		err := q.probed(ctx, func() (err error) {
-			n, err = q.c.Exec(ctx, q.sql(`UPDATE charges SET claim_id = v.column2, updated_at = $2 FROM (VALUES `+
-				q.values(len(chunk), 2, 3, []string{"BIGINT", "BIGINT"})+`) AS v
-				WHERE charges.clinic_id = $1 AND charges.id = v.column1 AND charges.claim_id IS NULL`), args...)
-			return err
-		})
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE charges SET claim_id = v.column2, updated_at = $2 FROM (VALUES `+
+			q.values(len(chunk), 2, 3, []string{"BIGINT", "BIGINT"})+`) AS v
+			WHERE charges.clinic_id = $1 AND charges.id = v.column1 AND charges.claim_id IS NULL`), args...)
 		if err != nil {
 			return fmt.Errorf("bill charges: %w", err)
 		}
@@ -363,13 +281,9 @@ func (q *Queries) SetClaimStatuses(ctx context.Context, p store.SetClaimStatuses
 		for _, m := range chunk {
 			args = append(args, m.ID, string(m.From), string(m.To))
 		}
-		var n int64
-		err := q.probed(ctx, func() (err error) {
-			n, err = q.c.Exec(ctx, q.sql(`UPDATE claims SET status = v.column3, updated_at = $2 FROM (VALUES `+
-				q.values(len(chunk), 3, 3, []string{"BIGINT", "TEXT", "TEXT"})+`) AS v
-				WHERE claims.clinic_id = $1 AND claims.id = v.column1 AND claims.status = v.column2`), args...)
-			return err
-		})
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE claims SET status = v.column3, updated_at = $2 FROM (VALUES `+
+			q.values(len(chunk), 3, 3, []string{"BIGINT", "TEXT", "TEXT"})+`) AS v
+			WHERE claims.clinic_id = $1 AND claims.id = v.column1 AND claims.status = v.column2`), args...)
 		if err != nil {
 			return fmt.Errorf("claim statuses: %w", err)
 		}
@@ -404,16 +318,8 @@ func (q *Queries) SetEncounterStatuses(ctx context.Context, p store.SetEncounter
 	now := q.Now()
 	for start := 0; start < len(p.IDs); start += listChunk {
 		chunk := p.IDs[start:min(start+listChunk, len(p.IDs))]
-		var n int64
-		err := q.probed(ctx, func() (err error) {
-			sql := `UPDATE encounters SET status = $2, updated_at = $3 WHERE clinic_id = $1 AND status = $4 AND id IN (` + idList(chunk) + `)`
-			if q.d == Postgres {
-				sql = `UPDATE encounters SET status = $2, updated_at = $3 FROM (VALUES ` + idValues(chunk) + `) AS v
-					WHERE encounters.clinic_id = $1 AND encounters.status = $4 AND encounters.id = v.column1`
-			}
-			n, err = q.c.Exec(ctx, sql, cid, p.To, now, p.From)
-			return err
-		})
+		n, err := q.c.Exec(ctx, `UPDATE encounters SET status = $2, updated_at = $3
+			WHERE clinic_id = $1 AND status = $4 AND id IN (`+idList(chunk)+`)`, cid, p.To, now, p.From)
 		if err != nil {
 			return fmt.Errorf("encounter statuses: %w", err)
 		}
@@ -590,16 +496,8 @@ func (q *Queries) SetClaimInterchange(ctx context.Context, p store.SetClaimInter
 	now := q.Now()
 	for start := 0; start < len(p.ClaimIDs); start += listChunk {
 		chunk := p.ClaimIDs[start:min(start+listChunk, len(p.ClaimIDs))]
-		var n int64
-		err := q.probed(ctx, func() (err error) {
-			sql := `UPDATE claims SET interchange_id = $2, updated_at = $3 WHERE clinic_id = $1 AND id IN (` + idList(chunk) + `)`
-			if q.d == Postgres {
-				sql = `UPDATE claims SET interchange_id = $2, updated_at = $3 FROM (VALUES ` + idValues(chunk) + `) AS v
-					WHERE claims.clinic_id = $1 AND claims.id = v.column1`
-			}
-			n, err = q.c.Exec(ctx, sql, cid, p.InterchangeID, now)
-			return err
-		})
+		n, err := q.c.Exec(ctx, `UPDATE claims SET interchange_id = $2, updated_at = $3 WHERE clinic_id = $1 AND id IN (`+idList(chunk)+`)`,
+			cid, p.InterchangeID, now)
 		if err != nil {
 			return fmt.Errorf("claims of interchange %d: %w", p.InterchangeID, err)
 		}
@@ -625,12 +523,8 @@ func (q *Queries) SetPayerClaimControlNumbers(ctx context.Context, p store.SetPa
 		for _, n := range chunk {
 			args = append(args, n.ClaimID, n.Number)
 		}
-		var n int64
-		err := q.probed(ctx, func() (err error) {
-			n, err = q.c.Exec(ctx, q.sql(`UPDATE claims SET payer_claim_control_number = v.column2, updated_at = $2 FROM (VALUES `+
-				q.values(len(chunk), 2, 3, []string{"BIGINT", "TEXT"})+`) AS v WHERE claims.clinic_id = $1 AND claims.id = v.column1`), args...)
-			return err
-		})
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE claims SET payer_claim_control_number = v.column2, updated_at = $2 FROM (VALUES `+
+			q.values(len(chunk), 2, 3, []string{"BIGINT", "TEXT"})+`) AS v WHERE claims.clinic_id = $1 AND claims.id = v.column1`), args...)
 		if err != nil {
 			return fmt.Errorf("payer claim control numbers: %w", err)
 		}
@@ -671,14 +565,10 @@ func (q *Queries) RecordEligibilities(ctx context.Context, p store.RecordEligibi
 			}
 			args = append(args, r.CoverageID, r.Status, checked, benefits)
 		}
-		var n int64
-		err := q.probed(ctx, func() (err error) {
-			n, err = q.c.Exec(ctx, q.sql(`UPDATE coverages SET eligibility_status = v.column2, eligibility_checked_at = v.column3,
-				benefits = v.column4, updated_at = $2 FROM (VALUES `+
-				q.values(len(chunk), perRow, 3, []string{"BIGINT", "TEXT", "TIMESTAMPTZ", "JSONB"})+`) AS v
-				WHERE coverages.clinic_id = $1 AND coverages.id = v.column1`), args...)
-			return err
-		})
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE coverages SET eligibility_status = v.column2, eligibility_checked_at = v.column3,
+			benefits = v.column4, updated_at = $2 FROM (VALUES `+
+			q.values(len(chunk), perRow, 3, []string{"BIGINT", "TEXT", "TIMESTAMPTZ", "JSONB"})+`) AS v
+			WHERE coverages.clinic_id = $1 AND coverages.id = v.column1`), args...)
 		if err != nil {
 			return fmt.Errorf("eligibility: %w", err)
 		}
