@@ -40,20 +40,23 @@ services:
 hostile: services
 	CLEARHOUSE_HOSTILE_ALL=1 $(GO) test -count=1 -timeout 30m -run '^TestHostile' -v ./cmd/clearhouse/cli/ ./worker/
 
-# The pipeline at volume: LOADTEST_CLAIMS claims end to end on a fresh
-# PostgreSQL database (dropped and created again), seeding printed apart,
-# one line per stage and the invariants asserted (make test runs 2,000 on
-# SQLite and PostgreSQL), with two worker processes (LOADTEST_PROCESSES) of
-# four workers each and LOADTEST_CLINICS clinics.
+# The pipeline at volume: LOADTEST_BASE (10,000) claims, then
+# LOADTEST_CLAIMS (100,000) claims end to end on a fresh PostgreSQL database
+# each (dropped and created again), seeding printed apart, one line per
+# stage, the processes' peak RSS and the invariants asserted (make test
+# runs 2,000 on SQLite and PostgreSQL), with two worker processes
+# (LOADTEST_PROCESSES) of four workers each and LOADTEST_CLINICS clinics;
+# last, the rate at LOADTEST_CLAIMS as a share of the rate at LOADTEST_BASE
+# (LOADTEST_BASE= runs LOADTEST_CLAIMS alone). See scripts/loadtest.sh.
 LOADTEST_CLAIMS    ?= 100000
+LOADTEST_BASE      ?= 10000
 LOADTEST_PROCESSES ?= 2
 LOADTEST_CLINICS   ?= 1
 LOADTEST_PG        ?= postgres://postgres@127.0.0.1:5432
+LOADTEST_DB        ?= clearhouse_loadtest
 loadtest: build services
-	psql "$(LOADTEST_PG)/postgres" -q -c 'DROP DATABASE IF EXISTS clearhouse_loadtest' -c 'CREATE DATABASE clearhouse_loadtest'
-	rm -rf bin/loadtest-run
-	./bin/clearhouse loadtest --claims $(LOADTEST_CLAIMS) --clinics $(LOADTEST_CLINICS) --processes $(LOADTEST_PROCESSES) --workers 4 --dir bin/loadtest-run --stage-timeout 60m \
-	  --database "$(LOADTEST_PG)/clearhouse_loadtest"
+	LOADTEST_CLAIMS="$(LOADTEST_CLAIMS)" LOADTEST_BASE="$(LOADTEST_BASE)" LOADTEST_PROCESSES="$(LOADTEST_PROCESSES)" \
+	  LOADTEST_CLINICS="$(LOADTEST_CLINICS)" LOADTEST_PG="$(LOADTEST_PG)" LOADTEST_DB="$(LOADTEST_DB)" ./scripts/loadtest.sh
 
 # Every X12 file Clearhouse writes (goldens, claims encode outputs, a demo
 # run's files) through the independent validator ../shared/tools/x12-oracle/x12valid.

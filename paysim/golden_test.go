@@ -27,14 +27,19 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden := map[string]string{
-		"claims.x12.999":                   "claims-999.x12",
-		"claims.x12.277ca":                 "claims-277ca.x12",
-		"elig.x12.271":                     "eligibility-271.x12",
-		"bad.x12.ta1":                      "envelope-error-ta1.x12",
-		"KHP01-835-20261109-000000005.835": "claims-835.x12",
+		"claims.x12.999":   "claims-999.x12",
+		"claims.x12.277ca": "claims-277ca.x12",
+		"elig.x12.271":     "eligibility-271.x12",
+		"bad.x12.ta1":      "envelope-error-ta1.x12",
+		"835s":             "claims-835.x12", // one file per payee, joined in name order
 	}
 	for name, file := range golden {
-		got := outbound(t, s, simPayer, name)
+		var got []byte
+		if name == "835s" {
+			_, got = released(t, s, simPayer)
+		} else {
+			got = outbound(t, s, simPayer, name)
+		}
 		mustValid(t, name, got)
 		path := filepath.Join("testdata", "golden", file)
 		want, err := os.ReadFile(path)

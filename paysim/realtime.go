@@ -62,7 +62,7 @@ func (s *Simulator) answerRealTime(ctx context.Context, req realtime.Envelope) (
 		}
 	}
 	s.mu.Lock()
-	st := s.state.clone()
+	st := s.state.isolated()
 	s.mu.Unlock()
 	name := "realtime-" + req.PayloadID
 	rc := &responder{sim: s, st: st, payer: payer, profile: s.profile(payer), name: name, now: s.now()}

@@ -13,10 +13,12 @@ import (
 )
 
 // ReleaseDue writes the 835s of every pending claim due at or before now:
-// for each payer one file (<payer>-835-<date>-<ISA13>.835) in its outbound
-// folder, holding one interchange per submitter and in it one 835
-// transaction per payee (billing provider), each a payment of its own (BPR,
-// TRN). It returns how many files it wrote. The claims are removed from the
+// for each payer, submitter and payee (billing provider, 835 Loop 1000B)
+// one file (<payer>-835-<date>-<ISA13>.835) in the payer's outbound
+// folder, holding one interchange and in it one 835 transaction, a payment
+// of its own (BPR, TRN). A file thus pays one payee: a clearinghouse
+// routes it whole to the practice it pays. It returns how many files it
+// wrote. The claims are removed from the
 // queue only once every file is written and the state saved; released again
 // after a crash, the same files are written with the same names.
 func (s *Simulator) ReleaseDue(ctx context.Context, now time.Time) (files int, err error) {
@@ -37,16 +39,33 @@ func (s *Simulator) ReleaseDue(ctx context.Context, now time.Time) (files int, e
 	if len(due) == 0 {
 		return 0, nil
 	}
+	// By payer, then submitter and payee in order of first appearance
+	// among the payer's claims due first, then due time.
 	sort.SliceStable(due, func(i, j int) bool {
 		if due[i].Payer != due[j].Payer {
 			return due[i].Payer < due[j].Payer
 		}
 		return due[i].Due.Before(due[j].Due)
 	})
+	type fileKey struct {
+		payer string
+		reply replyAddress
+		payee payee
+	}
+	rank := make(map[fileKey]int)
+	for _, p := range due {
+		k := fileKey{p.Payer, p.Reply, p.Payee}
+		if _, ok := rank[k]; !ok {
+			rank[k] = len(rank)
+		}
+	}
+	sort.SliceStable(due, func(i, j int) bool {
+		return rank[fileKey{due[i].Payer, due[i].Reply, due[i].Payee}] < rank[fileKey{due[j].Payer, due[j].Reply, due[j].Payee}]
+	})
 	var out []responseFile
 	for len(due) > 0 {
 		n := 1
-		for n < len(due) && due[n].Payer == due[0].Payer {
+		for n < len(due) && due[n].Payer == due[0].Payer && due[n].Reply == due[0].Reply && due[n].Payee == due[0].Payee {
 			n++
 		}
 		f, err := s.write835(st, due[:n], now)
@@ -65,8 +84,8 @@ func (s *Simulator) ReleaseDue(ctx context.Context, now time.Time) (files int, e
 		}
 		files++
 	}
-	st.Pending = keep
-	if err := st.save(s.cfg.StatePath); err != nil {
+	st.Pending, st.pendingReplaced = keep, true
+	if err := s.store.commit(s.state, st); err != nil {
 		return files, err
 	}
 	s.state = st
@@ -92,7 +111,8 @@ func (s *Simulator) RunReleases(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// write835 writes one payer's due claims as one file.
+// write835 writes due claims of one payer, submitter and payee as one
+// file.
 func (s *Simulator) write835(st *simState, claims []pendingClaim, now time.Time) (responseFile, error) {
 	payer := claims[0].Payer
 	profile := s.profile(payer)

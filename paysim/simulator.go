@@ -210,6 +210,7 @@ type Simulator struct {
 
 	mu    sync.Mutex
 	state *simState
+	store *stateStore
 }
 
 // rateBP are the configured rates in basis points (hundredths of a
@@ -259,12 +260,12 @@ func NewSimulator(cfg Config) (*Simulator, error) {
 	if s.cfg.StatePath == "" {
 		s.cfg.StatePath = filepath.Join(srv.Root(), ".paysim-state.json")
 	}
-	st, err := loadState(s.cfg.StatePath)
+	st, ss, err := loadState(s.cfg.StatePath)
 	if err != nil {
 		srv.Close()
 		return nil, err
 	}
-	s.state = st
+	s.state, s.store = st, ss
 	return s, nil
 }
 
@@ -473,7 +474,7 @@ func (s *Simulator) HandleFile(ctx context.Context, payer, name string, content 
 		}
 		names = append(names, f.name)
 	}
-	if err := st.save(s.cfg.StatePath); err != nil {
+	if err := s.store.commit(s.state, st); err != nil {
 		return names, err
 	}
 	s.state = st

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,24 @@ func outbound(t testing.TB, s *Simulator, payer, name string) []byte {
 	return b
 }
 
+// released returns the names of the 835 files in the payer's outbound
+// folder, in name order, and their contents joined.
+func released(t testing.TB, s *Simulator, payer string) ([]string, []byte) {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(s.Server().Dir(payer, Outbound), "*.835"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(paths)
+	var names []string
+	var all []byte
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+		all = append(all, outbound(t, s, payer, filepath.Base(p))...)
+	}
+	return names, all
+}
+
 // mustValid checks that b passes envelope and syntax validation cleanly and
 // is addressed from the payer to the clearinghouse.
 func mustValid(t testing.TB, name string, b []byte) *edi.ValidationReport {
@@ -270,15 +289,23 @@ func TestClaimsFlow(t *testing.T) {
 	}
 	later := simClock.Add(60 * time.Hour)
 	n, err := s.ReleaseDue(t.Context(), later)
-	if err != nil || n != 1 {
-		t.Fatalf("release: %d files, %v", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("release: %d files, %v; want one per payee", n, err)
 	}
 	if s.Pending() != 0 {
 		t.Fatalf("%d claims still pending", s.Pending())
 	}
-	name := "KHP01-835-20261108-000000003.835"
-	remit := outbound(t, s, simPayer, name)
-	mustValid(t, name, remit)
+	names, remit := released(t, s, simPayer)
+	if want := []string{"KHP01-835-20261108-000000003.835", "KHP01-835-20261108-000000004.835"}; !slices.Equal(names, want) {
+		t.Fatalf("835 files %v, want %v", names, want)
+	}
+	mustValid(t, "835s", remit)
+	for _, name := range names {
+		_, rems := decode835(t, outbound(t, s, simPayer, name))
+		if len(rems) != 1 {
+			t.Errorf("%s: %d payments, want one (one payee a file)", name, len(rems))
+		}
+	}
 	paid, rems := decode835(t, remit)
 	if len(paid) != len(icn) {
 		t.Fatalf("835 pays %d claims, want %d", len(paid), len(icn))
@@ -629,8 +656,8 @@ func TestDeterministic(t *testing.T) {
 			outs[i][e.Name()] = outbound(t, s, simPayer, e.Name())
 		}
 	}
-	if len(outs[0]) != 3 {
-		t.Fatalf("%d responses, want 999, 277CA and 835", len(outs[0]))
+	if len(outs[0]) != 4 {
+		t.Fatalf("%d responses, want 999, 277CA and an 835 for each of two payees", len(outs[0]))
 	}
 	for name, b := range outs[0] {
 		if !bytes.Equal(b, outs[1][name]) {
@@ -688,14 +715,16 @@ func TestRestart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(b.Server().Dir(simPayer, Outbound), "claims.x12.x12.999")); err == nil {
 		t.Fatal("answered twice")
 	}
-	if n, err := b.ReleaseDue(t.Context(), simClock.Add(100*time.Hour)); err != nil || n != 1 {
+	if n, err := b.ReleaseDue(t.Context(), simClock.Add(100*time.Hour)); err != nil || n != 2 {
 		t.Fatalf("release after restart: %d, %v", n, err)
 	}
 	// Control numbers went on from the state: 999 and 277CA of the first
-	// run used 1 and 2, the late file's 3 and 4 (or 3 alone when rejected).
+	// run used 1 and 2, the late file's 3 and 4 (or 3 alone when rejected),
+	// and the two payees' 835s the next two.
 	entries, _ := os.ReadDir(b.Server().Dir(simPayer, Outbound))
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".835") && !strings.HasSuffix(e.Name(), "-000000005.835") && !strings.HasSuffix(e.Name(), "-000000004.835") {
+		if strings.HasSuffix(e.Name(), ".835") && !strings.HasSuffix(e.Name(), "-000000004.835") &&
+			!strings.HasSuffix(e.Name(), "-000000005.835") && !strings.HasSuffix(e.Name(), "-000000006.835") {
 			t.Errorf("835 %s does not continue the control numbers", e.Name())
 		}
 	}
@@ -920,19 +949,21 @@ func TestUsageRouted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := 0
+	// One 835 file per payee and interchange: the test claims' and the
+	// production claims' remittances travel in their own interchanges.
+	var usages []string
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".835") {
 			continue
 		}
-		found++
 		got := usageOf(outbound(t, s, simPayer, e.Name()))
-		slices.Sort(got)
-		if !slices.Equal(got, []string{"P", "T"}) {
-			t.Errorf("835 %s: interchanges with ISA15 %v, want one P and one T", e.Name(), got)
+		if len(got) != 1 {
+			t.Errorf("835 %s: interchanges with ISA15 %v, want one", e.Name(), got)
 		}
+		usages = append(usages, got...)
 	}
-	if found != 1 {
-		t.Errorf("%d 835 files, want 1", found)
+	slices.Sort(usages)
+	if !slices.Equal(usages, []string{"P", "T"}) {
+		t.Errorf("835 files' ISA15 %v, want one P and one T", usages)
 	}
 }

@@ -42,6 +42,16 @@ func (st *simState) recordClaim(payer, pcn string, r claimRecord) {
 		st.Claims = map[string]claimRecord{}
 	}
 	st.Claims[claimKey(payer, pcn)] = r
+	st.changedClaim(claimKey(payer, pcn))
+}
+
+// changedClaim notes a claim record a clone changed, for its journal
+// entry.
+func (st *simState) changedClaim(k string) {
+	if st.changed == nil {
+		st.changed = map[string]bool{}
+	}
+	st.changed[k] = true
 }
 
 // recordRemit marks the claims of a released 835 paid or denied.
@@ -56,6 +66,7 @@ func (st *simState) recordRemit(payer string, cp *x835.ClaimPayment, at time.Tim
 		r.State = claimDenied
 	}
 	st.Claims[k] = r
+	st.changedClaim(k)
 }
 
 // pendingAfter is how long an accepted claim is reported as received

@@ -121,14 +121,11 @@ func TestClaimStatus(t *testing.T) {
 	})
 
 	now = simClock.Add(60 * time.Hour)
-	if n, err := s.ReleaseDue(t.Context(), now); err != nil || n != 1 {
-		t.Fatalf("release: %d, %v", n, err)
+	if n, err := s.ReleaseDue(t.Context(), now); err != nil || n != 2 {
+		t.Fatalf("release: %d, %v; want an 835 for each of two payees", n, err)
 	}
-	remits, err := filepath.Glob(filepath.Join(s.Server().Dir(simPayer, Outbound), "*.835"))
-	if err != nil || len(remits) != 1 {
-		t.Fatalf("835 files %v, %v", remits, err)
-	}
-	paid, _ := decode835(t, outbound(t, s, simPayer, filepath.Base(remits[0])))
+	_, remits := released(t, s, simPayer)
+	paid, _ := decode835(t, remits)
 	got = ask(t, s, 53, now, asked)
 	var f1, f2 int
 	for pcn, c := range got {

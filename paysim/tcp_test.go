@@ -94,15 +94,18 @@ func TestOverSFTP(t *testing.T) {
 		t.Fatalf("271: %v", err)
 	}
 
-	if n, err := s.ReleaseDue(ctx, simClock.Add(100*time.Hour)); err != nil || n != 1 {
-		t.Fatalf("release: %d, %v", n, err)
+	if n, err := s.ReleaseDue(ctx, simClock.Add(100*time.Hour)); err != nil || n != 2 {
+		t.Fatalf("release: %d, %v; want an 835 for each of two payees", n, err)
 	}
-	remits := pollFor(t, c, 1)
+	remits := pollFor(t, c, 2)
+	paid := 0
 	for name, b := range remits {
 		mustValid(t, name, b)
-		if paid, _ := decode835(t, b); len(paid) != len(acceptedClaims(acks)) {
-			t.Fatalf("835 %s pays %d claims, the 277CA accepted %d", name, len(paid), len(acceptedClaims(acks)))
-		}
+		p, _ := decode835(t, b)
+		paid += len(p)
+	}
+	if paid != len(acceptedClaims(acks)) {
+		t.Fatalf("the 835s pay %d claims, the 277CA accepted %d", paid, len(acceptedClaims(acks)))
 	}
 }
 

@@ -303,6 +303,34 @@ func TestApplyEligibilityResponse(t *testing.T) {
 			t.Fatalf("%d items after reapplying", len(n))
 		}
 
+		// A later file answering Nora resolves her "no 271 answer" item.
+		late := answer271(t, khp.Content, nil, func(i int, q x270.Inquiry) *x270.Summary {
+			if q.Subscriber.MemberID == "MBR800" {
+				return activeSummary()
+			}
+			return nil
+		})
+		got, err = f.svc.ApplyEligibilityResponse(ctx, f.clinic.ID, 0, bytes.NewReader(late))
+		if err != nil || got.Answers != 1 || got.Recorded != 1 || got.Active != 1 {
+			t.Fatalf("late answer: %v %+v", err, got)
+		}
+		items, err = st.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: f.clinic.ID, Kinds: []string{store.WorkEligibility}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resolved := 0
+		for _, it := range items {
+			if strings.HasSuffix(it.DedupeKey, ":no-answer") && it.PatientID != nil && *it.PatientID == nora.ID {
+				if it.Status != store.WorkResolved || it.Resolution != "the 271 answer arrived" {
+					t.Errorf("Nora's no-answer item is %s (%q)", it.Status, it.Resolution)
+				}
+				resolved++
+			}
+		}
+		if resolved != 1 {
+			t.Errorf("%d no-answer items of Nora", resolved)
+		}
+
 		// A Loop 2100A rejection answers nobody: every inquiry of the batch
 		// gets an item.
 		rej := answer271(t, mcr.Content, []x270.RequestError{{Loop: "2100A", Valid: "Y", Reason: "42", FollowUp: "R"}}, func(int, x270.Inquiry) *x270.Summary { return nil })

@@ -69,6 +69,9 @@ type ByIDs interface {
 	// GetClaimsByPayerClaimControlNumbers returns the claims whose payer
 	// claim control number is one of p.Keys, in ID order.
 	GetClaimsByPayerClaimControlNumbers(ctx context.Context, p KeysParams) ([]Claim, error)
+	// GetWorklistItemsByDedupeKeys returns the worklist items whose dedupe
+	// key is one of p.Keys, in ID order.
+	GetWorklistItemsByDedupeKeys(ctx context.Context, p KeysParams) ([]WorklistItem, error)
 	// ListClaimPaymentsByClaims returns the claim payments (with their
 	// adjustments) of the claims p.IDs, in ID order.
 	ListClaimPaymentsByClaims(ctx context.Context, p IDsParams) ([]ClaimPayment, error)
@@ -161,6 +164,17 @@ type BulkWrites interface {
 	// CreateAcknowledgments records acknowledgments (each validated as
 	// CreateAcknowledgment does).
 	CreateAcknowledgments(ctx context.Context, p CreateAcknowledgmentsParams) error
+	// RecordEligibilities records the eligibility of coverages (each
+	// validated as RecordEligibility does); a missing coverage fails with
+	// ErrConflict.
+	RecordEligibilities(ctx context.Context, p RecordEligibilitiesParams) error
+}
+
+// RecordEligibilitiesParams records the eligibility answers of many
+// coverages of one clinic.
+type RecordEligibilitiesParams struct {
+	ClinicID int64
+	Records  []RecordEligibilityParams
 }
 
 // SetClaimInterchangeParams names the claims an interchange carries.

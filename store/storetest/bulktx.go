@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
@@ -286,4 +288,52 @@ func testChunk(t *testing.T, h Harness) {
 	must(t, err)
 	eq(t, "payment claim", *p.ClaimID, ids[0])
 	eq(t, "payment adjustment", p.Adjustments[0].AmountCents, int64(500))
+
+	// Eligibility of several coverages in one statement; a missing
+	// coverage is a conflict and writes nothing.
+	checked := time.Date(2025, 3, 2, 15, 4, 5, 0, time.UTC)
+	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.RecordEligibilities(ctx, store.RecordEligibilitiesParams{ClinicID: cid, Records: []store.RecordEligibilityParams{
+			{CoverageID: cov.ID, Status: store.EligibilityActive, CheckedAt: checked, Benefits: []byte(`{"plan":"GOLD"}`)},
+			{CoverageID: cov1.ID, Status: store.EligibilityInactive, CheckedAt: checked.Add(time.Hour)},
+		}})
+	}))
+	gotCov, err := s.GetCoverage(ctx, f.ref(cov.ID))
+	must(t, err)
+	eq(t, "eligibility status", gotCov.EligibilityStatus, store.EligibilityActive)
+	eq(t, "eligibility checked", gotCov.EligibilityChecked.UTC(), checked)
+	eq(t, "eligibility benefits", strings.ReplaceAll(string(gotCov.Benefits), " ", ""), `{"plan":"GOLD"}`)
+	cov1Got, err := s.GetCoverage(ctx, f.ref(cov1.ID))
+	must(t, err)
+	eq(t, "second eligibility status", cov1Got.EligibilityStatus, store.EligibilityInactive)
+	err = s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.RecordEligibilities(ctx, store.RecordEligibilitiesParams{ClinicID: cid, Records: []store.RecordEligibilityParams{
+			{CoverageID: cov.ID, Status: store.EligibilityInactive}, {CoverageID: 1 << 40, Status: store.EligibilityInactive},
+		}})
+	})
+	wantErr(t, err, store.ErrConflict)
+	err = s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.RecordEligibilities(ctx, store.RecordEligibilitiesParams{ClinicID: cid, Records: []store.RecordEligibilityParams{
+			{CoverageID: cov.ID, Status: "maybe"}}})
+	})
+	wantErr(t, err, store.ErrInvalid)
+	gotCov, err = s.GetCoverage(ctx, f.ref(cov.ID))
+	must(t, err)
+	eq(t, "eligibility after the conflict", gotCov.EligibilityStatus, store.EligibilityActive)
+
+	// Worklist items by dedupe key: ID order, unknown keys and other
+	// clinics' items left out.
+	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.CreateWorklistItems(ctx, store.CreateWorklistItemsParams{ClinicID: cid, Items: []store.CreateWorklistItemParams{
+			{Kind: store.WorkEligibility, Title: "first", DedupeKey: "chunk:a"}, {Kind: store.WorkEligibility, Title: "second", DedupeKey: "chunk:b"},
+			{Kind: store.WorkEligibility, Title: "again", DedupeKey: "chunk:a"},
+		}})
+	}))
+	_, _, err = s.CreateWorklistItem(ctx, store.CreateWorklistItemParams{ClinicID: other.clinic.ID, Kind: store.WorkEligibility, Title: "other", DedupeKey: "chunk:c"})
+	must(t, err)
+	items, err := s.GetWorklistItemsByDedupeKeys(ctx, store.KeysParams{ClinicID: cid, Keys: []string{"chunk:b", "chunk:c", "chunk:a", "chunk:z", ""}})
+	must(t, err)
+	eq(t, "items by dedupe key", len(items), 2)
+	eq(t, "item order", items[0].Title, "first")
+	eq(t, "second item", items[1].DedupeKey, "chunk:b")
 }

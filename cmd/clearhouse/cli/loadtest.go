@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,13 +75,6 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 			if o.Processes > 1 && !storedb.IsPostgres(o.Database) {
 				return exitf(2, "loadtest: --processes above 1 needs a PostgreSQL --database")
 			}
-			if o.Clinics > 1 {
-				// The responses are routed to the clinic holding what they
-				// answer, but the simulator, like many payers, sends one 835
-				// file a day with a transaction set per payee, and a file
-				// is posted to one clinic.
-				return exitf(2, "loadtest: --clinics above 1 is not supported yet: a payer's 835 file pays every clinic's claims and is posted to one clinic")
-			}
 			o.Stdout = env.Stdout
 			// The file store is the run's, in --dir unless --files-dir
 			// names one, whichever the database; every worker process
@@ -93,6 +87,17 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 				return err
 			}
 			o.Files, o.FileArgs = files, env.fileStoreArgs()
+			if o.CPUProfile != "" {
+				name := o.CPUProfile
+				if workerProcess {
+					name += "." + strconv.Itoa(os.Getpid())
+				}
+				stop, err := startCPUProfile(name)
+				if err != nil {
+					return exitf(1, "loadtest: %v", err)
+				}
+				defer stop()
+			}
 			if workerProcess {
 				if err := runWorkerProcess(cmdContext(cmd), o, env.Stdin, env.Getenv); err != nil {
 					return exitf(1, "loadtest worker process: %v", err)
@@ -106,7 +111,7 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 		},
 	}
 	c.Flags().IntVar(&o.Claims, "claims", 10_000, "number of claims (ready encounters) to run end to end")
-	c.Flags().IntVar(&o.Clinics, "clinics", 1, "number of clinics sharing the claims (only 1 for now)")
+	c.Flags().IntVar(&o.Clinics, "clinics", 1, "number of clinics sharing the claims, each its own submitter and payee")
 	c.Flags().IntVar(&o.Workers, "workers", 4, "River workers in the process")
 	c.Flags().IntVar(&o.Processes, "processes", 1, "worker processes (more than 1 on PostgreSQL only)")
 	c.Flags().BoolVar(&workerProcess, "worker-process", false, "work the queue of a run started with --processes until stdin closes")
@@ -114,6 +119,7 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 	c.Flags().StringVar(&o.Dir, "dir", "", "working directory: SQLite database, payer simulator folders, inbox (default: a new temporary directory)")
 	c.Flags().Uint64Var(&o.Seed, "seed", demo.DefaultSeed, "seed of the generated practice and the payers' decisions")
 	c.Flags().DurationVar(&o.StageTimeout, "stage-timeout", 30*time.Minute, "how long one stage may take")
+	c.Flags().StringVar(&o.CPUProfile, "cpu-profile", "", "write a CPU profile of the run to this file (and of each other worker process to FILE.PID)")
 	return c
 }
 
@@ -136,6 +142,9 @@ type loadtestOptions struct {
 	// keys) in another worker process.
 	Files    *filestore.Store
 	FileArgs []string
+	// CPUProfile, when set, is passed on to the other worker processes,
+	// each writing its CPU profile to CPUProfile.PID.
+	CPUProfile string
 }
 
 // loadStage is one timed stage of a run.
@@ -156,6 +165,10 @@ type loadtestResult struct {
 	Claims, Lost, Doubled int
 	// Problems are the invariants that failed (at most 20 listed).
 	Problems []string
+	// PeakRSS is the peak resident set in bytes of this process (which
+	// seeds, works the queue and checks) and then of each other worker
+	// process; 0 where the system does not tell.
+	PeakRSS []int64
 }
 
 // Timeline of the loadtest's clock (clinic time): the encounters' dates of
@@ -205,8 +218,10 @@ type loadtest struct {
 	clinics []store.Clinic
 	// expected counts the inbound files the payers owe.
 	expected int
-	// children are the other worker processes.
+	// children are the other worker processes; childRSS the peak
+	// resident set of those that exited.
 	children []child
+	childRSS []int64
 }
 
 type child struct {
@@ -279,6 +294,8 @@ func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error
 	if err := lt.check(ctx, res); err != nil {
 		return nil, err
 	}
+	res.PeakRSS = append([]int64{peakRSS()}, lt.childRSS...)
+	fmt.Fprintf(o.Stdout, "peak RSS: %s\n", describeRSS(res.PeakRSS))
 	if len(res.Problems) > 0 {
 		for _, p := range res.Problems {
 			fmt.Fprintf(o.Stdout, "invariant: %s\n", p)
@@ -640,6 +657,9 @@ func (lt *loadtest) spawn(target simTarget) error {
 	args := []string{"loadtest", "--worker-process", "--claims", strconv.Itoa(lt.o.Claims), "--clinics", strconv.Itoa(lt.o.Clinics),
 		"--workers", strconv.Itoa(lt.o.Workers), "--seed", strconv.FormatUint(lt.o.Seed, 10), "--dir", lt.o.Dir, "--database", lt.o.Database}
 	args = append(args, lt.o.FileArgs...)
+	if lt.o.CPUProfile != "" {
+		args = append(args, "--cpu-profile", lt.o.CPUProfile)
+	}
 	cmd := lt.o.Command(args)
 	cmd.Env = append(cmd.Environ(), envLoadtestSFTP+"="+net.JoinHostPort(target.Host, strconv.Itoa(target.Port)),
 		envLoadtestHostKey+"="+target.Fingerprint, envLoadtestPassword+"="+target.Password)
@@ -663,9 +683,43 @@ func (lt *loadtest) stopChildren() error {
 		if err := c.cmd.Wait(); err != nil {
 			errs = append(errs, fmt.Errorf("worker process %d: %w", c.cmd.Process.Pid, err))
 		}
+		lt.childRSS = append(lt.childRSS, exitedPeakRSS(c.cmd.ProcessState))
 	}
 	lt.children = nil
 	return errors.Join(errs...)
+}
+
+// startCPUProfile writes a CPU profile of this process to name until stop
+// is called.
+func startCPUProfile(name string) (stop func(), err error) {
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// describeRSS says the peak resident sets of a run's processes: this one
+// first, then the other worker processes.
+func describeRSS(rss []int64) string {
+	mb := func(b int64) string {
+		if b <= 0 {
+			return "unknown"
+		}
+		return fmt.Sprintf("%d MB", (b+1<<19)>>20)
+	}
+	parts := []string{mb(rss[0]) + " this process (seeding, its workers, the checks)"}
+	for i, b := range rss[1:] {
+		parts = append(parts, fmt.Sprintf("%s worker process %d", mb(b), i+2))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // runWorkerProcess is a child of a run with --processes: it works the
@@ -722,9 +776,13 @@ func (lt *loadtest) counts(ctx context.Context) (claims, encounters map[string]i
 	return claims, encounters, nil
 }
 
-// waitFor checks cond every 200 ms until it holds or the stage times out.
+// waitFor checks cond until it holds or the stage times out: every 100 ms
+// at first, then less often, up to every second, since each check counts
+// the clinics' claims and a run of 100,000 claims should not spend the
+// database on watching itself.
 func (lt *loadtest) waitFor(ctx context.Context, what string, cond func() (bool, error)) error {
 	deadline := time.Now().Add(lt.o.StageTimeout)
+	wait := 100 * time.Millisecond
 	for {
 		ok, err := cond()
 		if err != nil || ok {
@@ -736,8 +794,9 @@ func (lt *loadtest) waitFor(ctx context.Context, what string, cond func() (bool,
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		wait = min(wait*3/2, time.Second)
 	}
 }
 

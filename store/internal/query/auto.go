@@ -472,6 +472,10 @@ func (a Auto) GetClaimsByPatientControlNumbers(ctx context.Context, p store.Keys
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Claim, error) { return q.GetClaimsByPatientControlNumbers(ctx, p) })
 }
 
+func (a Auto) GetWorklistItemsByDedupeKeys(ctx context.Context, p store.KeysParams) ([]store.WorklistItem, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.WorklistItem, error) { return q.GetWorklistItemsByDedupeKeys(ctx, p) })
+}
+
 func (a Auto) GetClaimsByPayerClaimControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Claim, error) { return q.GetClaimsByPayerClaimControlNumbers(ctx, p) })
 }

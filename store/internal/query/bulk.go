@@ -167,6 +167,11 @@ func (q *Queries) GetClaimsByPayerClaimControlNumbers(ctx context.Context, p sto
 	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "payer_claim_control_number", p.Keys, q.scanClaim, claimID)
 }
 
+func (q *Queries) GetWorklistItemsByDedupeKeys(ctx context.Context, p store.KeysParams) ([]store.WorklistItem, error) {
+	return byKeys(ctx, q, p.ClinicID, workCols, "worklist_items", "dedupe_key", p.Keys, q.scanWork,
+		func(w store.WorklistItem) int64 { return w.ID })
+}
+
 func (q *Queries) ListClaimPaymentsByClaims(ctx context.Context, p store.IDsParams) ([]store.ClaimPayment, error) {
 	ps, err := byIDs(ctx, q, p.ClinicID, paymentCols, "claim_payments", "claim_id", p.IDs, "", "id", scanPayment)
 	if err != nil {
@@ -529,6 +534,50 @@ func (q *Queries) SetPayerClaimControlNumbers(ctx context.Context, p store.SetPa
 		}
 		if n != int64(len(chunk)) {
 			return fmt.Errorf("payer claim control numbers: %d of %d claims found: %w", n, len(chunk), store.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// RecordEligibilities sets the eligibility of coverages, rowsChunk
+// coverages a statement (UPDATE ... FROM VALUES).
+func (q *Queries) RecordEligibilities(ctx context.Context, p store.RecordEligibilitiesParams) error {
+	cid, err := q.check(p.ClinicID)
+	if err != nil {
+		return err
+	}
+	now := q.Now()
+	const perRow = 4
+	for start := 0; start < len(p.Records); start += rowsChunk {
+		chunk := p.Records[start:min(start+rowsChunk, len(p.Records))]
+		args := make([]any, 0, 2+perRow*len(chunk))
+		args = append(args, cid, now)
+		for i, r := range chunk {
+			if r.ClinicID != 0 && r.ClinicID != cid {
+				return fmt.Errorf("eligibility %d: %w", start+i, store.ErrClinicMismatch)
+			}
+			if err := oneOf("Status", r.Status, store.EligibilityUnknown, store.EligibilityActive, store.EligibilityInactive); err != nil {
+				return fmt.Errorf("eligibility %d: %w", start+i, err)
+			}
+			benefits, err := docArg("Benefits", r.Benefits, "{}")
+			if err != nil {
+				return fmt.Errorf("eligibility %d: %w", start+i, err)
+			}
+			checked := r.CheckedAt
+			if checked.IsZero() {
+				checked = now
+			}
+			args = append(args, r.CoverageID, r.Status, checked, benefits)
+		}
+		n, err := q.c.Exec(ctx, q.sql(`UPDATE coverages SET eligibility_status = v.column2, eligibility_checked_at = v.column3,
+			benefits = v.column4, updated_at = $2 FROM (VALUES `+
+			q.values(len(chunk), perRow, 3, []string{"BIGINT", "TEXT", "TIMESTAMPTZ", "JSONB"})+`) AS v
+			WHERE coverages.clinic_id = $1 AND coverages.id = v.column1`), args...)
+		if err != nil {
+			return fmt.Errorf("eligibility: %w", err)
+		}
+		if n != int64(len(chunk)) {
+			return fmt.Errorf("eligibility: %d of %d coverages found: %w", n, len(chunk), store.ErrConflict)
 		}
 	}
 	return nil
