@@ -202,8 +202,26 @@ func TestKilledWorkerJobRetried(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
+			// Hold SQLite's write lock from here to the kill, so the job
+			// cannot finish in between on a fast machine: its next write
+			// (a slice, a chunk or River's completion) waits for the lock.
+			lock, err := k.db.Conn(ctx)
+			must(t, err)
+			_, err = lock.ExecContext(ctx, "BEGIN IMMEDIATE")
+			must(t, err)
+			// The store has one connection, this one now: read the job's
+			// state through it.
+			var state string
+			must(t, lock.QueryRowContext(ctx, "SELECT state FROM river_job WHERE id = ?", id).Scan(&state))
+			if state != string(rivertype.JobStateRunning) {
+				k.stopWorker(syscall.SIGKILL)
+				t.Fatalf("job %d is %s before the kill", id, state)
+			}
 			k.stopWorker(syscall.SIGKILL)
 			killed := time.Now()
+			_, err = lock.ExecContext(ctx, "ROLLBACK")
+			must(t, err)
+			must(t, lock.Close())
 			if js := k.job(id); js.State != rivertype.JobStateRunning || js.Attempt != 1 {
 				t.Fatalf("after the kill the job is %s (attempt %d); want running, attempt 1 (the kill landed mid-job)", js.State, js.Attempt)
 			}
