@@ -150,7 +150,7 @@ func CheckCredits(ctx context.Context, tx store.Tx, scope CreditScope) (CreditRe
 	slices.Sort(keys)
 	var items []store.WorklistItem
 	if len(keys) > 0 {
-		if items, err = tx.ListWorklistItems(ctx, store.ListWorklistItemsParams{Kinds: []string{WorkCreditBalance}, DedupeKeys: keys}); err != nil {
+		if items, err = creditItems(ctx, tx, keys); err != nil {
 			return res, err
 		}
 	}
@@ -223,7 +223,7 @@ func CheckCredits(ctx context.Context, tx store.Tx, scope CreditScope) (CreditRe
 		for _, c := range create {
 			newKeys = append(newKeys, c.DedupeKey)
 		}
-		made, err := tx.ListWorklistItems(ctx, store.ListWorklistItemsParams{Kinds: []string{WorkCreditBalance}, DedupeKeys: newKeys})
+		made, err := creditItems(ctx, tx, newKeys)
 		if err != nil {
 			return res, err
 		}
@@ -781,4 +781,11 @@ func (s *Service) checkPostedCredits(ctx context.Context, clinicID int64, runs [
 		res.Credits = cr
 		return err
 	})
+}
+
+// creditItems loads the credit_balance items with these dedupe keys,
+// through the store's chunked look-up by key.
+func creditItems(ctx context.Context, tx store.Tx, keys []string) ([]store.WorklistItem, error) {
+	items, err := tx.GetWorklistItemsByDedupeKeys(ctx, store.KeysParams{Keys: keys})
+	return slices.DeleteFunc(items, func(w store.WorklistItem) bool { return w.Kind != WorkCreditBalance }), err
 }

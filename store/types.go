@@ -1327,8 +1327,6 @@ type ListWorklistItemsParams struct {
 	OrderBy        string
 	AfterID        int64
 	Limit          int
-	// DedupeKeys keeps the items with one of these dedupe keys.
-	DedupeKeys []string
 }
 
 // UpdateWorklistItemParams changes an item; nil fields are left alone.

@@ -67,7 +67,7 @@ func testLedgerSums(t *testing.T, h Harness) {
 	w, _, err := s.CreateWorklistItem(ctx, store.CreateWorklistItemParams{ClinicID: cid, Kind: "credit_balance", ClaimID: &a.ID,
 		AmountCents: 2000, Title: "credit 20.00", DedupeKey: "credit:claim:1"})
 	must(t, err)
-	found, err := s.ListWorklistItems(ctx, store.ListWorklistItemsParams{ClinicID: cid, DedupeKeys: []string{"credit:claim:1", "credit:claim:2"}})
+	found, err := s.GetWorklistItemsByDedupeKeys(ctx, store.KeysParams{ClinicID: cid, Keys: []string{"credit:claim:1", "credit:claim:2"}})
 	must(t, err)
 	eq(t, "by dedupe key", len(found), 1)
 	amount, title := int64(2500), "credit 25.00"

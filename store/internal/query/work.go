@@ -111,7 +111,6 @@ func (q *Queries) ListWorklistItems(ctx context.Context, p store.ListWorklistIte
 	if p.MaxAmountCents != 0 {
 		b.cond("amount_cents <= ?", p.MaxAmountCents)
 	}
-	b.in("dedupe_key", p.DedupeKeys)
 	switch p.OrderBy {
 	case store.WorkOrderID:
 		if p.AfterID > 0 {
