@@ -21,6 +21,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for the watch on PostgreSQL
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
@@ -51,6 +53,12 @@ const (
 	// PostgreSQL).
 	envCrashBackend   = "CLEARHOUSE_CRASH_BACKEND"
 	envCrashProcesses = "CLEARHOUSE_CRASH_PROCESSES"
+	// envKillGate names a file and envKillGateKind a job kind: the worker
+	// runs the first attempt of a job of that kind to its end, writes the
+	// file and then holds the job running (its work committed, River's
+	// completion not recorded) until the process is killed.
+	envKillGate     = "CLEARHOUSE_KILL_GATE"
+	envKillGateKind = "CLEARHOUSE_KILL_GATE_KIND"
 )
 
 // Crash test timing: jobs are cut into short runs, so a stuck job (its
@@ -90,6 +98,9 @@ func crashWorker(db string) int {
 	defer p.Close()
 	qc := p.QueueConfig(4)
 	qc.PeriodicJobs = nil
+	if gate := os.Getenv(envKillGate); gate != "" {
+		qc.Configure = withKillGate(qc.Configure, gate, os.Getenv(envKillGateKind))
+	}
 	if !defaults {
 		qc.FetchPollInterval = 50 * time.Millisecond
 	}
@@ -112,6 +123,26 @@ func crashWorker(db string) int {
 		return 1
 	}
 	return 0
+}
+
+// withKillGate adds to configure the worker middleware of envKillGate.
+func withKillGate(configure func(*river.Config), gate, kind string) func(*river.Config) {
+	return func(c *river.Config) {
+		if configure != nil {
+			configure(c)
+		}
+		c.Middleware = append(c.Middleware, river.WorkerMiddlewareFunc(func(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+			if job.Kind != kind || job.Attempt != 1 {
+				return doInner(ctx)
+			}
+			err := doInner(ctx)
+			if werr := os.WriteFile(gate, fmt.Appendf(nil, "job %d attempt 1 returned %v\n", job.ID, err), 0o644); werr != nil {
+				fmt.Fprintln(os.Stderr, "crash worker: kill gate:", werr)
+				return err
+			}
+			select {} // until the test kills the process
+		}))
+	}
 }
 
 func envInt(name string, def int) int {

@@ -83,8 +83,9 @@ const rescueMargin = 30 * time.Second
 // another, as an operator's supervisor would: the new worker's River
 // rescuer must put the job back and run it again within the rescue window
 // of the kill, the job must finish, and nothing may be done twice. The
-// long jobs are the nightly run (3000 encounters billed and scrubbed in
-// slices) and process_inbound posting one 835 of about 2800 claim
+// jobs are the nightly run (3000 encounters billed and scrubbed in slices),
+// killed with its work committed and its completion not yet recorded, and
+// process_inbound, killed while it posts one 835 of about 2800 claim
 // payments (in chunks of billing.PostChunkSize).
 //
 // When the job ran again is read from River's own record (the attempt's
@@ -106,16 +107,21 @@ func TestKilledWorkerJobRetried(t *testing.T) {
 			name: "nightly",
 			prepare: func(t *testing.T, k *killCase) int64 {
 				importVisits(t, k.svc, k.pr, killVisits)
+				// The nightly run bills 3000 encounters in well under a
+				// second on a quiet machine, faster than a poll can see it
+				// run: the worker holds its first attempt once the work is
+				// committed, before River records it completed, the worst
+				// place for a kill (a rerun must not bill anything twice).
+				k.gate, k.gateKind = filepath.Join(k.dir, "nightly-gate"), worker.NightlyArgs{}.Kind()
 				k.startWorker()
 				res, err := k.st.InsertJob(context.Background(), worker.NightlyArgs{ClinicID: k.pr.clinic.ID}, nil)
 				must(t, err)
 				return res.Job.ID
 			},
-			// Running is enough: the nightly run bills 3000 encounters in
-			// well under a second on a quiet machine, faster than a poll can
-			// see its first slice, so the kill lands while it runs (before
-			// or after a slice committed; the write lock stops it there).
-			started: func(t *testing.T, k *killCase) bool { return true },
+			started: func(t *testing.T, k *killCase) bool {
+				_, err := os.Stat(k.gate)
+				return err == nil
+			},
 			check: func(t *testing.T, k *killCase) {
 				ctx := context.Background()
 				claims := allClaims(t, k.st, k.pr.clinic.ID)
@@ -288,6 +294,9 @@ type killCase struct {
 	pr     practice
 	to     worker.Timeouts
 	worker *exec.Cmd
+	// gate and gateKind, when set, are the worker's envKillGate and
+	// envKillGateKind.
+	gate, gateKind string
 }
 
 func newKillCase(t *testing.T) *killCase {
@@ -313,6 +322,9 @@ func (k *killCase) startWorker() {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envCrashWorker+"="+k.dbPath, envCrashAddr+"="+target.Addr, envCrashKey+"="+target.Fingerprint,
 		envCrashInbox+"="+filepath.Join(k.dir, "inbox"), envCrashDefaults+"=1", "CLEARHOUSE_WORKER_TESTDATA="+testdata)
+	if k.gate != "" {
+		cmd.Env = append(cmd.Env, envKillGate+"="+k.gate, envKillGateKind+"="+k.gateKind)
+	}
 	cmd.Stderr = os.Stderr
 	must(k.t, cmd.Start())
 	k.worker = cmd
