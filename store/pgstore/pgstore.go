@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,6 +86,9 @@ type Store struct {
 	app    *pgxpool.Pool // runs as AppRole, under row-level security
 	owner  *pgxpool.Pool // the login user: migrations and River
 	river  *river.Client[pgx.Tx]
+	// upkeepers are the queues' table upkeep loops, halted by Close.
+	upkeepMu  sync.Mutex
+	upkeepers []*upkeeper
 }
 
 var _ store.Store = (*Store)(nil)
@@ -174,6 +178,13 @@ func (s *Store) Pool() *pgxpool.Pool { return s.app }
 func (s *Store) Backend() store.Backend { return store.BackendPostgres }
 
 func (s *Store) Close() error {
+	s.upkeepMu.Lock()
+	ups := s.upkeepers
+	s.upkeepers = nil
+	s.upkeepMu.Unlock()
+	for _, u := range ups {
+		u.halt()
+	}
 	s.app.Close()
 	s.owner.Close()
 	return nil
@@ -381,10 +392,32 @@ func (s *Store) NewQueue(cfg store.QueueConfig) (store.Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: river client: %w", err)
 	}
-	return queue{client}, nil
+	up := &upkeeper{s: s, log: rc.Logger}
+	s.upkeepMu.Lock()
+	s.upkeepers = append(s.upkeepers, up)
+	s.upkeepMu.Unlock()
+	return queue{Client: client, up: up}, nil
 }
 
-type queue struct{ *river.Client[pgx.Tx] }
+// queue is a River client; while it works, its store keeps the tables
+// (see Upkeep).
+type queue struct {
+	*river.Client[pgx.Tx]
+	up *upkeeper
+}
+
+func (q queue) Start(ctx context.Context) error {
+	if err := q.Client.Start(ctx); err != nil {
+		return err
+	}
+	q.up.start(ctx)
+	return nil
+}
+
+func (q queue) Stop(ctx context.Context) error {
+	q.up.halt()
+	return q.Client.Stop(ctx)
+}
 
 func (q queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
 	return q.Client.Subscribe(kinds...)
