@@ -113,13 +113,14 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 	c.Flags().IntVar(&o.Claims, "claims", 10_000, "number of claims (ready encounters) to run end to end")
 	c.Flags().IntVar(&o.Clinics, "clinics", 1, "number of clinics sharing the claims, each its own submitter and payee")
 	c.Flags().IntVar(&o.Workers, "workers", 4, "River workers in the process")
-	c.Flags().IntVar(&o.Processes, "processes", 1, "worker processes (more than 1 on PostgreSQL only)")
+	c.Flags().IntVar(&o.Processes, "processes", 1, "worker processes: on PostgreSQL each its own process, on SQLite this one (1 only)")
 	c.Flags().BoolVar(&workerProcess, "worker-process", false, "work the queue of a run started with --processes until stdin closes")
 	c.Flags().MarkHidden("worker-process")
 	c.Flags().StringVar(&o.Dir, "dir", "", "working directory: SQLite database, payer simulator folders, inbox (default: a new temporary directory)")
 	c.Flags().Uint64Var(&o.Seed, "seed", demo.DefaultSeed, "seed of the generated practice and the payers' decisions")
 	c.Flags().DurationVar(&o.StageTimeout, "stage-timeout", 30*time.Minute, "how long one stage may take")
 	c.Flags().StringVar(&o.CPUProfile, "cpu-profile", "", "write a CPU profile of the run to this file (and of each other worker process to FILE.PID)")
+	c.Flags().StringVar(&o.HeapProfile, "heap-profile", "", "write a heap profile of this process to this file after the last stage, before the checks")
 	return c
 }
 
@@ -145,6 +146,9 @@ type loadtestOptions struct {
 	// CPUProfile, when set, is passed on to the other worker processes,
 	// each writing its CPU profile to CPUProfile.PID.
 	CPUProfile string
+	// HeapProfile, when set, is where this process writes its heap
+	// profile after the last stage.
+	HeapProfile string
 }
 
 // loadStage is one timed stage of a run.
@@ -166,9 +170,12 @@ type loadtestResult struct {
 	// Problems are the invariants that failed (at most 20 listed).
 	Problems []string
 	// PeakRSS is the peak resident set in bytes of this process (which
-	// seeds, works the queue and checks) and then of each other worker
-	// process; 0 where the system does not tell.
+	// seeds, runs the payer simulator and checks, and on SQLite also works
+	// the queue) and then of each worker process it started; 0 where the
+	// system does not tell.
 	PeakRSS []int64
+	// InProcess is true when this process worked the queue (SQLite).
+	InProcess bool
 }
 
 // Timeline of the loadtest's clock (clinic time): the encounters' dates of
@@ -287,6 +294,11 @@ func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error
 		res.Seconds += s.Seconds
 		fmt.Fprintf(o.Stdout, "%-32s %8d %-15s %7.1f s %9.0f %s/s\n", s.Name, s.Count, s.Unit, s.Seconds, float64(s.Count)/s.Seconds, s.Unit)
 	}
+	if o.HeapProfile != "" {
+		if err := writeHeapProfile(o.HeapProfile); err != nil {
+			return nil, err
+		}
+	}
 	lt.stopQueue()
 	if err := lt.stopChildren(); err != nil {
 		return nil, err
@@ -294,8 +306,8 @@ func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error
 	if err := lt.check(ctx, res); err != nil {
 		return nil, err
 	}
-	res.PeakRSS = append([]int64{peakRSS()}, lt.childRSS...)
-	fmt.Fprintf(o.Stdout, "peak RSS: %s\n", describeRSS(res.PeakRSS))
+	res.PeakRSS, res.InProcess = append([]int64{peakRSS()}, lt.childRSS...), lt.inProcess()
+	fmt.Fprintf(o.Stdout, "peak RSS: %s\n", describeRSS(res.PeakRSS, res.InProcess))
 	if len(res.Problems) > 0 {
 		for _, p := range res.Problems {
 			fmt.Fprintf(o.Stdout, "invariant: %s\n", p)
@@ -575,16 +587,26 @@ func (lt *loadtest) start(ctx context.Context) error {
 		return err
 	}
 	target := simTarget{Host: host, Port: port, Fingerprint: ssh.FingerprintSHA256(lt.sim.Server().HostKey()), Password: password}
-	if err := lt.work(ctx, target); err != nil {
-		return err
+	children := lt.o.Processes
+	if lt.inProcess() {
+		if err := lt.work(ctx, target); err != nil {
+			return err
+		}
+		children--
 	}
-	for range lt.o.Processes - 1 {
+	for range children {
 		if err := lt.spawn(target); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// inProcess reports whether this process works the queue itself: on
+// SQLite, whose database one process writes at a time. On PostgreSQL every
+// worker process is a child, as serve processes are, and this one only
+// seeds, plays the payers and checks, so each worker's memory is its own.
+func (lt *loadtest) inProcess() bool { return !storedb.IsPostgres(lt.o.Database) }
 
 // work starts this process's queue: the billing service and the pipeline
 // over lt.st for lt.clinics, against the simulator at target.
@@ -706,19 +728,40 @@ func startCPUProfile(name string) (stop func(), err error) {
 	}, nil
 }
 
+// writeHeapProfile writes this process's heap profile to name.
+func writeHeapProfile(name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // describeRSS says the peak resident sets of a run's processes: this one
-// first, then the other worker processes.
-func describeRSS(rss []int64) string {
+// first, then the worker processes it started.
+func describeRSS(rss []int64, inProcess bool) string {
 	mb := func(b int64) string {
 		if b <= 0 {
 			return "unknown"
 		}
 		return fmt.Sprintf("%d MB", (b+1<<19)>>20)
 	}
-	parts := []string{mb(rss[0]) + " this process (seeding, its workers, the checks)"}
-	for i, b := range rss[1:] {
-		parts = append(parts, fmt.Sprintf("%s worker process %d", mb(b), i+2))
+	if inProcess {
+		parts := []string{mb(rss[0]) + " this process (seeding, the payer simulator, its workers, the checks)"}
+		for i, b := range rss[1:] {
+			parts = append(parts, fmt.Sprintf("%s worker process %d", mb(b), i+2))
+		}
+		return strings.Join(parts, ", ")
 	}
+	var parts []string
+	for i, b := range rss[1:] {
+		parts = append(parts, fmt.Sprintf("%s worker process %d", mb(b), i+1))
+	}
+	parts = append(parts, mb(rss[0])+" this process (seeding, the payer simulator, the checks)")
 	return strings.Join(parts, ", ")
 }
 
