@@ -227,13 +227,29 @@ type loadtest struct {
 	expected int
 	// children are the other worker processes; childRSS the peak
 	// resident set of those that exited.
-	children []child
+	children []*child
 	childRSS []int64
 }
 
 type child struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
+	// done is closed when the process has exited, err then its exit.
+	done chan struct{}
+	err  error
+}
+
+// childGone reports a worker process that exited while the run waits on
+// it: the stages cannot finish without it.
+func (lt *loadtest) childGone() error {
+	for _, c := range lt.children {
+		select {
+		case <-c.done:
+			return fmt.Errorf("worker process %d exited during the run: %v", c.cmd.Process.Pid, c.err)
+		default:
+		}
+	}
+	return nil
 }
 
 func runLoadtest(ctx context.Context, o loadtestOptions) (*loadtestResult, error) {
@@ -693,7 +709,12 @@ func (lt *loadtest) spawn(target simTarget) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("worker process: %w", err)
 	}
-	lt.children = append(lt.children, child{cmd: cmd, stdin: stdin})
+	c := &child{cmd: cmd, stdin: stdin, done: make(chan struct{})}
+	go func() {
+		c.err = cmd.Wait()
+		close(c.done)
+	}()
+	lt.children = append(lt.children, c)
 	return nil
 }
 
@@ -702,7 +723,8 @@ func (lt *loadtest) stopChildren() error {
 	var errs []error
 	for _, c := range lt.children {
 		c.stdin.Close()
-		if err := c.cmd.Wait(); err != nil {
+		<-c.done
+		if err := c.err; err != nil {
 			errs = append(errs, fmt.Errorf("worker process %d: %w", c.cmd.Process.Pid, err))
 		}
 		lt.childRSS = append(lt.childRSS, exitedPeakRSS(c.cmd.ProcessState))
@@ -829,6 +851,9 @@ func (lt *loadtest) waitFor(ctx context.Context, what string, cond func() (bool,
 	for {
 		ok, err := cond()
 		if err != nil || ok {
+			return err
+		}
+		if err := lt.childGone(); err != nil {
 			return err
 		}
 		if time.Now().After(deadline) {

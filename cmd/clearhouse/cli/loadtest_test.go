@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envCLIMain) != "" {
 		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
+	// A process the tests start from this binary (a loadtest's worker
+	// processes) runs the command line.
+	os.Setenv(envCLIMain, "1")
 	os.Exit(m.Run())
 }
 
@@ -91,5 +94,21 @@ func TestLoadtestFlags(t *testing.T) {
 		if code, _, errOut := run(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, errOut)
 		}
+	}
+}
+
+// TestLoadtestWorkerExits: a worker process that dies ends the run at
+// once with an error naming it, instead of waiting out the stage timeout.
+func TestLoadtestWorkerExits(t *testing.T) {
+	var out bytes.Buffer
+	start := time.Now()
+	_, err := runLoadtest(context.Background(), loadtestOptions{Claims: 200, Clinics: 1, Workers: 1, Processes: 1, Seed: 7,
+		Dir: t.TempDir(), Database: storetest.PostgresURL(t, "clearhouse_cli_loadtest"), Stdout: &out, StageTimeout: 5 * time.Minute,
+		Command: func(args []string) *exec.Cmd { return exec.Command("sh", "-c", "exit 3") }})
+	if err == nil || !strings.Contains(err.Error(), "exited during the run: exit status 3") {
+		t.Fatalf("error %v, want the worker process's exit\n%s", err, out.String())
+	}
+	if waited := time.Since(start); waited > 2*time.Minute {
+		t.Errorf("the run noticed after %v", waited)
 	}
 }
