@@ -694,88 +694,245 @@ func billsPayer(doc *claim.Claim, payerID string) bool {
 	return false
 }
 
-// nextCoverage is the coverage the claim c (its document doc) is billed to
-// next: the patient's coverage of the next priority in effect on the date
-// of service (covs are the patient's coverages), when its payer is not the
-// claim's (buildNextPayerClaim also skips a payer an earlier claim of the
-// sequence billed).
-func nextCoverage(enc store.Encounter, covs []store.Coverage, c store.Claim, doc *claim.Claim) (store.Coverage, bool) {
-	if doc == nil {
-		return store.Coverage{}, false
-	}
-	priority, _, ok := nextPayer(doc)
-	if !ok {
-		return store.Coverage{}, false
-	}
-	cov, err := pickCoverage(enc, covs, priority)
-	if err != nil || cov.PayerID == c.PayerID {
-		return store.Coverage{}, false
-	}
-	return cov, true
+// nextPayerIn is a posted claim whose payment may leave a balance for the
+// next payer: the claim, its payment, the payment's lines (as the 835 gave
+// them) and the date it was paid.
+type nextPayerIn struct {
+	prior    store.Claim
+	cp       store.ClaimPayment
+	lines    []paidLine
+	paidDate time.Time
 }
 
-// buildNextPayerClaim builds the claim of the next payer in the patient's
+// nextPayerOut is the claim of the next payer for one nextPayerIn: created
+// now, or one the encounter already had; ID 0 when there is nothing to
+// bill.
+type nextPayerOut struct {
+	claim   store.Claim
+	created bool
+}
+
+// buildNextPayerClaims builds the claim of the next payer in each patient's
 // coordination of benefits (the secondary after a primary, the tertiary
-// after a secondary) when the payment cp of the claim prior (from a
-// remittance paid on paidDate) left patient responsibility and the patient
-// has a coverage of the next priority with another payer: the same lines
-// billed to that payer with the adjudication of every payer before it, one
-// Loop 2320/2330A/2330B per prior payer (SBR01 P, then S; CAS for its
-// claim-level adjustments, AMT*D its payment, AMT*EAF the patient liability
-// it left, DTP*573 its date) and, on each line, one 2430 (SVD, CAS,
-// DTP*573) per prior payer. The patient responsibility moves from the prior
-// claim's patient A/R to the new claim's insurance A/R. It returns false
-// when there is nothing to bill.
-func (s *Service) buildNextPayerClaim(ctx context.Context, q store.Queries, prior store.Claim, cp store.ClaimPayment, lines []paidLine, paidDate time.Time) (store.Claim, bool, error) {
-	if cp.PatientResponsibilityCents <= 0 || prior.EncounterID == nil {
-		return store.Claim{}, false, nil
-	}
-	doc, err := loadDocument(prior)
-	if err != nil {
-		return store.Claim{}, false, err
-	}
-	priority, responsibility, ok := nextPayer(doc)
-	if !ok {
-		return store.Claim{}, false, nil
-	}
-	enc, err := q.GetEncounter(ctx, store.Ref{ClinicID: prior.ClinicID, ID: *prior.EncounterID})
-	if err != nil {
-		return store.Claim{}, false, err
-	}
-	cov, err := s.coverageFor(ctx, q, enc, priority)
-	if errors.Is(err, ErrNotBillable) {
-		return store.Claim{}, false, nil
-	}
-	if err != nil {
-		return store.Claim{}, false, err
-	}
-	if cov.PayerID == prior.PayerID {
-		return store.Claim{}, false, nil
-	}
-	existing, err := q.ListClaims(ctx, store.ListClaimsParams{ClinicID: prior.ClinicID, PatientID: prior.PatientID, PayerID: cov.PayerID})
-	if err != nil {
-		return store.Claim{}, false, err
-	}
-	for _, e := range existing {
-		if e.EncounterID != nil && *e.EncounterID == enc.ID && e.Status != claim.StatusVoided {
-			return e, false, nil
+// after a secondary) when the payment of a claim in left patient
+// responsibility and the patient has a coverage of the next priority, in
+// effect on the date of service, with a payer no claim of the sequence
+// billed yet: the same lines billed to that payer with the adjudication of
+// every payer before it (see nextPayerDoc). The patient responsibility
+// moves from the prior claim's patient A/R to the new claim's insurance
+// A/R. An encounter that already has a claim of that payer (not voided)
+// gets no other.
+//
+// It is set-based: the encounters, coverages, the encounters' claims, the
+// payers and the patients are loaded with one query each, the free patient
+// control numbers checked with one, and the claims and their ledger
+// transactions written with one bulk statement each.
+func (s *Service) buildNextPayerClaims(ctx context.Context, tx store.Tx, clinicID int64, in []nextPayerIn) ([]nextPayerOut, error) {
+	out := make([]nextPayerOut, len(in))
+	docs := make([]*claim.Claim, len(in))
+	var encIDs, patientIDs []int64
+	for i, x := range in {
+		if x.cp.PatientResponsibilityCents <= 0 || x.prior.EncounterID == nil {
+			continue
 		}
+		doc, err := loadDocument(x.prior)
+		if err != nil {
+			return nil, err
+		}
+		if _, _, ok := nextPayer(doc); !ok {
+			continue
+		}
+		docs[i] = doc
+		encIDs = append(encIDs, *x.prior.EncounterID)
+		patientIDs = append(patientIDs, x.prior.PatientID)
 	}
-	nextPayerRow, err := q.GetPayer(ctx, store.Ref{ClinicID: prior.ClinicID, ID: cov.PayerID})
+	if len(encIDs) == 0 {
+		return out, nil
+	}
+	encs, err := tx.GetEncountersByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: unique(encIDs)})
 	if err != nil {
-		return store.Claim{}, false, err
+		return nil, err
 	}
-	if billsPayer(doc, nextPayerRow.PayerID) {
-		return store.Claim{}, false, nil
-	}
-	priorPayer, err := q.GetPayer(ctx, store.Ref{ClinicID: prior.ClinicID, ID: prior.PayerID})
+	encByID := index(encs, func(e store.Encounter) int64 { return e.ID })
+	covs, err := tx.ListCoveragesByPatients(ctx, store.ListCoveragesByPatientsParams{ClinicID: clinicID, PatientIDs: unique(patientIDs)})
 	if err != nil {
-		return store.Claim{}, false, err
+		return nil, err
 	}
-	pt, err := q.GetPatient(ctx, store.Ref{ClinicID: prior.ClinicID, ID: prior.PatientID})
+	covsOf := make(map[int64][]store.Coverage)
+	for _, c := range covs {
+		covsOf[c.PatientID] = append(covsOf[c.PatientID], c)
+	}
+	existing, err := tx.ListClaimsByEncounters(ctx, store.IDsParams{ClinicID: clinicID, IDs: unique(encIDs)})
 	if err != nil {
-		return store.Claim{}, false, err
+		return nil, err
 	}
+	claimsOf := make(map[int64][]store.Claim)
+	for _, c := range existing {
+		claimsOf[*c.EncounterID] = append(claimsOf[*c.EncounterID], c)
+	}
+
+	type candidate struct {
+		i    int
+		enc  store.Encounter
+		cov  store.Coverage
+		resp string
+	}
+	var cands []candidate
+	var payerIDs []int64
+	patientIDs = patientIDs[:0]
+	for i, doc := range docs {
+		if doc == nil {
+			continue
+		}
+		x := in[i]
+		enc, ok := encByID[*x.prior.EncounterID]
+		if !ok {
+			continue
+		}
+		priority, resp, _ := nextPayer(doc)
+		cov, err := pickCoverage(enc, covsOf[x.prior.PatientID], priority)
+		if errors.Is(err, ErrNotBillable) || err == nil && cov.PayerID == x.prior.PayerID {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if j := slices.IndexFunc(claimsOf[enc.ID], func(e store.Claim) bool {
+			return e.PatientID == x.prior.PatientID && e.PayerID == cov.PayerID && e.Status != claim.StatusVoided
+		}); j >= 0 {
+			out[i] = nextPayerOut{claim: claimsOf[enc.ID][j]}
+			continue
+		}
+		cands = append(cands, candidate{i: i, enc: enc, cov: cov, resp: resp})
+		payerIDs = append(payerIDs, cov.PayerID, x.prior.PayerID)
+		patientIDs = append(patientIDs, x.prior.PatientID)
+	}
+	if len(cands) == 0 {
+		return out, nil
+	}
+	payerRows, err := tx.GetPayersByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: unique(payerIDs)})
+	if err != nil {
+		return nil, err
+	}
+	payerByID := index(payerRows, func(p store.Payer) int64 { return p.ID })
+	pts, err := tx.GetPatientsByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: unique(patientIDs)})
+	if err != nil {
+		return nil, err
+	}
+	ptByID := index(pts, func(p store.Patient) int64 { return p.ID })
+
+	// The patient control numbers: the prior claim's with the payer's
+	// responsibility (a probe for a free one only when that is taken).
+	kept := cands[:0]
+	planned := make(map[[2]int64]int) // encounter and payer: index in kept
+	dupOf := make(map[int]int)        // in's index: index in kept
+	var bases []string
+	for _, c := range cands {
+		x := in[c.i]
+		next, ok := payerByID[c.cov.PayerID]
+		if !ok {
+			return nil, fmt.Errorf("payer %d: %w", c.cov.PayerID, store.ErrNotFound)
+		}
+		if billsPayer(docs[c.i], next.PayerID) {
+			continue
+		}
+		if j, ok := planned[[2]int64{c.enc.ID, c.cov.PayerID}]; ok {
+			dupOf[c.i] = j
+			continue
+		}
+		planned[[2]int64{c.enc.ID, c.cov.PayerID}] = len(kept)
+		kept = append(kept, c)
+		bases = append(bases, nextPCN(x.prior.PatientControlNumber, c.resp))
+	}
+	if len(kept) == 0 {
+		return out, nil
+	}
+	takenList, err := tx.ListTakenPatientControlNumbers(ctx, store.ListTakenPatientControlNumbersParams{ClinicID: clinicID, PatientControlNumbers: bases})
+	if err != nil {
+		return nil, err
+	}
+	taken := make(map[string]bool, len(takenList))
+	for _, t := range takenList {
+		taken[t] = true
+	}
+	params := make([]store.CreateClaimParams, len(kept))
+	remaining := make([]int64, len(kept))
+	for k, c := range kept {
+		x := in[c.i]
+		pcn := bases[k]
+		if taken[pcn] {
+			if pcn, err = s.freePCN(ctx, tx, clinicID, pcn); err != nil {
+				return nil, err
+			}
+		}
+		pt, ok := ptByID[x.prior.PatientID]
+		if !ok {
+			return nil, fmt.Errorf("patient %d: %w", x.prior.PatientID, store.ErrNotFound)
+		}
+		priorPayer, ok := payerByID[x.prior.PayerID]
+		if !ok {
+			return nil, fmt.Errorf("payer %d: %w", x.prior.PayerID, store.ErrNotFound)
+		}
+		next := payerByID[c.cov.PayerID]
+		doc := s.nextPayerDoc(docs[c.i], c.cov, pt, next, priorPayer, c.resp, pcn, x.cp, x.lines, x.paidDate)
+		if params[k], err = s.claimParams(doc, next.ID, x.prior.PatientID, x.prior.EncounterID, nil); err != nil {
+			return nil, fmt.Errorf("claim %q: %w", pcn, err)
+		}
+		remaining[k] = x.cp.PatientResponsibilityCents
+	}
+	ids, err := tx.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: clinicID, Claims: params})
+	if err != nil {
+		return nil, err
+	}
+	created, err := tx.GetClaimsByIDs(ctx, store.IDsParams{ClinicID: clinicID, IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	createdByID := index(created, func(c store.Claim) int64 { return c.ID })
+	ledger := make([]store.PostLedgerTransactionParams, len(kept))
+	for k, c := range kept {
+		x := in[c.i]
+		id, pid := ids[k], x.prior.PatientID
+		out[c.i] = nextPayerOut{claim: createdByID[id], created: true}
+		key, what := "secondary:", "transfer to secondary "
+		if c.resp == "T" {
+			key, what = "tertiary:", "transfer to tertiary "
+		}
+		ledger[k] = store.PostLedgerTransactionParams{ClinicID: clinicID, IdempotencyKey: key + strconv.FormatInt(id, 10),
+			Description: what + params[k].PatientControlNumber, EffectiveDate: x.paidDate, Lines: []store.LedgerLine{
+				{Account: AccountInsuranceAR, AmountCents: remaining[k], ClaimID: &id, PatientID: &pid},
+				{Account: AccountPatientAR, AmountCents: -remaining[k], ClaimID: &x.prior.ID, PatientID: &pid},
+			}}
+	}
+	for i, k := range dupOf {
+		out[i] = nextPayerOut{claim: out[kept[k].i].claim}
+	}
+	if _, err := tx.PostLedgerTransactions(ctx, store.PostLedgerTransactionsParams{ClinicID: clinicID, Transactions: ledger}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// nextPCN is the patient control number of the next payer's claim: the
+// prior claim's with S for the secondary; a tertiary's replaces the
+// secondary's S with T.
+func nextPCN(prior, responsibility string) string {
+	if responsibility == "T" {
+		return strings.TrimSuffix(prior, "S") + "T"
+	}
+	return prior + responsibility
+}
+
+// nextPayerDoc is the claim document of the next payer, built from doc
+// (the prior claim's, which it changes): the payer's subscriber (cov, the
+// patient pt) with responsibility resp, the payer next, the patient
+// control number pcn, the earlier payers' loops as the prior claim carried
+// them and then the prior payer's: one Loop 2320/2330A/2330B (SBR01 P,
+// then S; CAS for its claim-level adjustments, AMT*D its payment, AMT*EAF
+// the patient liability it left, DTP*573 its date) and, on each line, one
+// 2430 (SVD, CAS, DTP*573), from its payment cp and the payment's lines.
+func (s *Service) nextPayerDoc(doc *claim.Claim, cov store.Coverage, pt store.Patient, next, priorPayer store.Payer, resp, pcn string,
+	cp store.ClaimPayment, lines []paidLine, paidDate time.Time) *claim.Claim {
 	// The prior claim's subscriber relationship: its coverage's, as the
 	// claim was billed (2000C PAT01 for a dependent, else 18 self).
 	rel := "18"
@@ -784,16 +941,10 @@ func (s *Service) buildNextPayerClaim(ctx context.Context, q store.Queries, prio
 	}
 	doc.ID = ""
 	priorSub := doc.Subscriber
-	setSubscriber(doc, cov, pt, filingIndicator(s.registryPayer(nextPayerRow.PayerID), nextPayerRow), responsibility)
-	doc.Payer = claim.Payer{Name: strings.ToUpper(nextPayerRow.Name), ID: nextPayerRow.PayerID}
+	setSubscriber(doc, cov, pt, filingIndicator(s.registryPayer(next.PayerID), next), resp)
+	doc.Payer = claim.Payer{Name: strings.ToUpper(next.Name), ID: next.PayerID}
 	doc.PayerClaimControlNumber = ""
-	base := prior.PatientControlNumber + responsibility
-	if responsibility == "T" {
-		base = strings.TrimSuffix(prior.PatientControlNumber, "S") + "T"
-	}
-	if doc.PatientControlNumber, err = s.freePCN(ctx, q, prior.ClinicID, base); err != nil {
-		return store.Claim{}, false, err
-	}
+	doc.PatientControlNumber = pcn
 	remaining := cp.PatientResponsibilityCents
 	priorResponsibility := priorSub.PayerResponsibility
 	if priorResponsibility == "" {
@@ -827,24 +978,18 @@ func (s *Service) buildNextPayerClaim(ctx context.Context, q store.Queries, prio
 		}
 		l.Adjudications = append(slices.Clip(l.Adjudications), adj)
 	}
-	c, err := s.storeClaim(ctx, q, doc, nextPayerRow.ID, prior.PatientID, prior.EncounterID, nil)
+	return doc
+}
+
+// buildNextPayerClaim is buildNextPayerClaims for one claim: it returns
+// the next payer's claim and whether it was created now (false with ID 0
+// when there is nothing to bill).
+func (s *Service) buildNextPayerClaim(ctx context.Context, tx store.Tx, prior store.Claim, cp store.ClaimPayment, lines []paidLine, paidDate time.Time) (store.Claim, bool, error) {
+	out, err := s.buildNextPayerClaims(ctx, tx, prior.ClinicID, []nextPayerIn{{prior: prior, cp: cp, lines: lines, paidDate: paidDate}})
 	if err != nil {
 		return store.Claim{}, false, err
 	}
-	pid := prior.PatientID
-	key, what := "secondary:", "transfer to secondary "
-	if responsibility == "T" {
-		key, what = "tertiary:", "transfer to tertiary "
-	}
-	if _, _, err := q.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: prior.ClinicID,
-		IdempotencyKey: key + strconv.FormatInt(c.ID, 10), Description: what + doc.PatientControlNumber,
-		EffectiveDate: paidDate, Lines: []store.LedgerLine{
-			{Account: AccountInsuranceAR, AmountCents: remaining, ClaimID: &c.ID, PatientID: &pid},
-			{Account: AccountPatientAR, AmountCents: -remaining, ClaimID: &prior.ID, PatientID: &pid},
-		}}); err != nil {
-		return store.Claim{}, false, err
-	}
-	return c, true, nil
+	return out[0].claim, out[0].created, nil
 }
 
 // BuildSecondaryClaim builds the claim of the next payer (the secondary of a

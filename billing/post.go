@@ -374,7 +374,6 @@ func (p *poster) postChunk(ctx context.Context, row store.Remittance, cps []*x83
 	}
 	type secondary struct {
 		c      store.Claim
-		doc    *claim.Claim
 		stored store.ClaimPayment
 		lines  []paidLine
 	}
@@ -418,57 +417,28 @@ func (p *poster) postChunk(ctx context.Context, row store.Remittance, cps []*x83
 				return 0, err
 			}
 			if stored.PatientResponsibilityCents > 0 {
-				secondaries = append(secondaries, secondary{c, po.claimDoc, stored, po.doc.Lines})
+				secondaries = append(secondaries, secondary{c, stored, po.doc.Lines})
 			}
 		}
 	}
 	if err := p.flush(ctx); err != nil {
 		return 0, err
 	}
-	// The secondary and tertiary claims: the encounters and coverages of
-	// the claims that left patient responsibility are loaded with two
-	// queries, and only a claim whose patient has a coverage of the next
-	// priority with another payer in effect is billed again.
-	var encIDs, patientIDs []int64
-	for _, sc := range secondaries {
-		if sc.c.EncounterID != nil {
-			encIDs = append(encIDs, *sc.c.EncounterID)
-			patientIDs = append(patientIDs, sc.c.PatientID)
+	// The secondary and tertiary claims, built together (see
+	// buildNextPayerClaims).
+	if len(secondaries) > 0 {
+		in := make([]nextPayerIn, len(secondaries))
+		for i, sc := range secondaries {
+			in[i] = nextPayerIn{prior: sc.c, cp: sc.stored, lines: sc.lines, paidDate: row.PaymentDate}
 		}
-	}
-	encByID := make(map[int64]store.Encounter)
-	coveragesOf := make(map[int64][]store.Coverage)
-	if len(encIDs) > 0 {
-		encs, err := p.tx.GetEncountersByIDs(ctx, store.IDsParams{ClinicID: p.clinicID, IDs: unique(encIDs)})
+		next, err := p.s.buildNextPayerClaims(ctx, p.tx, p.clinicID, in)
 		if err != nil {
 			return 0, err
 		}
-		encByID = index(encs, func(e store.Encounter) int64 { return e.ID })
-		covs, err := p.tx.ListCoveragesByPatients(ctx, store.ListCoveragesByPatientsParams{ClinicID: p.clinicID, PatientIDs: unique(patientIDs)})
-		if err != nil {
-			return 0, err
-		}
-		for _, c := range covs {
-			coveragesOf[c.PatientID] = append(coveragesOf[c.PatientID], c)
-		}
-	}
-	for _, sc := range secondaries {
-		if sc.c.EncounterID == nil {
-			continue
-		}
-		enc, ok := encByID[*sc.c.EncounterID]
-		if !ok {
-			continue
-		}
-		if _, ok := nextCoverage(enc, coveragesOf[sc.c.PatientID], sc.c, sc.doc); !ok {
-			continue // no coverage of the next priority with another payer
-		}
-		sec, created, err := p.s.buildNextPayerClaim(ctx, p.tx, sc.c, sc.stored, sc.lines, row.PaymentDate)
-		if err != nil {
-			return 0, err
-		}
-		if created {
-			p.res.SecondaryClaims = append(p.res.SecondaryClaims, sec.ID)
+		for _, o := range next {
+			if o.created {
+				p.res.SecondaryClaims = append(p.res.SecondaryClaims, o.claim.ID)
+			}
 		}
 	}
 	return n, nil

@@ -52,6 +52,9 @@ type KeysParams struct {
 type ByIDs interface {
 	GetEncountersByIDs(ctx context.Context, p IDsParams) ([]Encounter, error)
 	GetClaimsByIDs(ctx context.Context, p IDsParams) ([]Claim, error)
+	// ListClaimsByEncounters returns the claims of the encounters p.IDs, in
+	// ID order.
+	ListClaimsByEncounters(ctx context.Context, p IDsParams) ([]Claim, error)
 	ListChargesByEncounters(ctx context.Context, p ListChargesByEncountersParams) ([]Charge, error)
 	GetPatientsByIDs(ctx context.Context, p IDsParams) ([]Patient, error)
 	GetProvidersByIDs(ctx context.Context, p IDsParams) ([]Provider, error)

@@ -229,6 +229,15 @@ func testChunk(t *testing.T, h Harness) {
 	must(t, err)
 	eq(t, "claims by ID", len(got), 3)
 	eq(t, "claims order", got[0].ID, billed.ID)
+	byEnc, err := s.ListClaimsByEncounters(ctx, store.IDsParams{ClinicID: cid, IDs: []int64{encIDs[1], encIDs[0], encIDs[1]}})
+	must(t, err)
+	eq(t, "claims by encounter", len(byEnc), 2)
+	eq(t, "claims by encounter order", fmt.Sprint(byEnc[0].ID < byEnc[1].ID, *byEnc[1].EncounterID == encIDs[1] || *byEnc[0].EncounterID == encIDs[1]), "true true")
+	err = s.InTx(ctx, other.clinic.ID, func(tx store.Tx) error {
+		_, err := tx.ListClaimsByEncounters(ctx, store.IDsParams{ClinicID: cid, IDs: encIDs})
+		return err
+	})
+	wantErr(t, err, store.ErrClinicMismatch)
 	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
 		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Actor: "scrubber", Moves: []store.ClaimStatusMove{
 			{ID: ids[0], From: claim.StatusDraft, To: claim.StatusReady, Reason: "scrub passed"},

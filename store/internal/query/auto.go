@@ -354,6 +354,10 @@ func (a Auto) GetEncountersByIDs(ctx context.Context, p store.IDsParams) ([]stor
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Encounter, error) { return q.GetEncountersByIDs(ctx, p) })
 }
 
+func (a Auto) ListClaimsByEncounters(ctx context.Context, p store.IDsParams) ([]store.Claim, error) {
+	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Claim, error) { return q.ListClaimsByEncounters(ctx, p) })
+}
+
 func (a Auto) GetClaimsByIDs(ctx context.Context, p store.IDsParams) ([]store.Claim, error) {
 	return run1(ctx, a.R, p.ClinicID, func(q *Queries) ([]store.Claim, error) { return q.GetClaimsByIDs(ctx, p) })
 }

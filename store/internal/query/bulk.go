@@ -66,6 +66,12 @@ func (q *Queries) GetClaimsByIDs(ctx context.Context, p store.IDsParams) ([]stor
 	return byIDs(ctx, q, p.ClinicID, claimCols, "claims", "id", p.IDs, "", "id", q.scanClaim)
 }
 
+func (q *Queries) ListClaimsByEncounters(ctx context.Context, p store.IDsParams) ([]store.Claim, error) {
+	out, err := byIDs(ctx, q, p.ClinicID, claimCols, "claims", "encounter_id", p.IDs, "", "id", q.scanClaim)
+	slices.SortFunc(out, func(a, b store.Claim) int { return cmp.Compare(a.ID, b.ID) })
+	return out, err
+}
+
 func (q *Queries) ListChargesByEncounters(ctx context.Context, p store.ListChargesByEncountersParams) ([]store.Charge, error) {
 	extra := ""
 	if p.Unbilled {
