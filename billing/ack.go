@@ -578,6 +578,22 @@ func (w *ackWrites) flush(ctx context.Context, tx store.Tx) error {
 			return err
 		}
 	}
+	// A claim both moved and numbered is written once, with its move.
+	if len(w.icns) > 0 && len(w.moves) > 0 {
+		moved := make(map[int64]int, len(w.moves))
+		for i, m := range w.moves {
+			moved[m.ID] = i
+		}
+		rest := w.icns[:0]
+		for _, n := range w.icns {
+			if i, ok := moved[n.ClaimID]; ok && w.moves[i].PayerClaimControlNumber == "" {
+				w.moves[i].PayerClaimControlNumber = n.Number
+				continue
+			}
+			rest = append(rest, n)
+		}
+		w.icns = rest
+	}
 	if len(w.icns) > 0 {
 		if err := tx.SetPayerClaimControlNumbers(ctx, store.SetPayerClaimControlNumbersParams{Numbers: w.icns}); err != nil {
 			return err

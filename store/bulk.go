@@ -110,6 +110,9 @@ type ClaimStatusMove struct {
 	From   claim.Status
 	To     claim.Status
 	Reason string
+	// PayerClaimControlNumber, when set, is recorded with the move in the
+	// same row write (a 277CA's acceptance carries it).
+	PayerClaimControlNumber string
 }
 
 // SetClaimStatusesParams moves many claims, each as SetClaimStatus with a

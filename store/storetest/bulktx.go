@@ -246,6 +246,19 @@ func testChunk(t *testing.T, h Harness) {
 	c, err = s.GetClaim(ctx, f.ref(ids[1]))
 	must(t, err)
 	eq(t, "moved", c.Status, claim.StatusScrubFailed)
+	// A move may record the payer's claim number in the same write; a
+	// move without one leaves it.
+	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Actor: "ack", Moves: []store.ClaimStatusMove{
+			{ID: ids[1], From: claim.StatusScrubFailed, To: claim.StatusDraft, Reason: "numbered", PayerClaimControlNumber: "ICN-MOVE-1"}}})
+	}))
+	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Actor: "ack", Moves: []store.ClaimStatusMove{
+			{ID: ids[1], From: claim.StatusDraft, To: claim.StatusScrubFailed, Reason: "back"}}})
+	}))
+	c, err = s.GetClaim(ctx, f.ref(ids[1]))
+	must(t, err)
+	eq(t, "moved and numbered", c.Status+" "+claim.Status(c.PayerClaimControlNumber), claim.StatusScrubFailed+" ICN-MOVE-1")
 	hist, err := s.ListClaimStatusHistory(ctx, f.ref(ids[0]))
 	must(t, err)
 	eq(t, "history entries", len(hist), 2)
