@@ -65,7 +65,8 @@ func (s *Simulator) ReleaseDue(ctx context.Context, now time.Time) (files int, e
 	var out []responseFile
 	for len(due) > 0 {
 		n := 1
-		for n < len(due) && due[n].Payer == due[0].Payer && due[n].Reply == due[0].Reply && due[n].Payee == due[0].Payee {
+		for n < len(due) && due[n].Payer == due[0].Payer && due[n].Reply == due[0].Reply && due[n].Payee == due[0].Payee &&
+			(s.cfg.MaxClaimsPer835 <= 0 || n < s.cfg.MaxClaimsPer835) {
 			n++
 		}
 		f, err := s.write835(st, due[:n], now)

@@ -68,6 +68,12 @@ type Config struct {
 	// payer folder name), to try a client's timeout.
 	RealTimeDelay map[string]time.Duration
 
+	// MaxClaimsPer835, when above 0, caps the claim payments of one 835
+	// file: a release of more for one payer, submitter and payee is sent
+	// as several files, each its own payment (BPR, TRN), as payers split
+	// a large day's payments. 0 sends each in one file.
+	MaxClaimsPer835 int
+
 	// PGP are the OpenPGP keys of the payers that encrypt, by payer folder
 	// name: the payer's private key and the clearinghouse's public key
 	// (pgp.Config's partner), the mirror of the clearinghouse's sftp.pgp.

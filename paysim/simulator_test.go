@@ -967,3 +967,50 @@ func TestUsageRouted(t *testing.T) {
 		t.Errorf("835 files' ISA15 %v, want one P and one T", usages)
 	}
 }
+
+// TestMaxClaimsPer835 splits a release into files of at most two claim
+// payments, each valid, its own payment (TRN) and balanced, every accepted
+// claim paid once across them.
+func TestMaxClaimsPer835(t *testing.T) {
+	t.Parallel()
+	const most = 2
+	s := newTestSim(t, "", func(c *Config) { c.MaxClaimsPer835 = most })
+	claims := loadClaims(t, allClaimFiles...)
+	if _, err := s.HandleFile(t.Context(), simPayer, "claims-41.x12", encode837(t, 41, claims)); err != nil {
+		t.Fatal(err)
+	}
+	pending := s.Pending()
+	n, err := s.ReleaseDue(t.Context(), simClock.Add(60*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < (pending+most-1)/most {
+		t.Fatalf("%d files for %d claims, want at least %d", n, pending, (pending+most-1)/most)
+	}
+	names, _ := released(t, s, simPayer)
+	paid := map[string]bool{}
+	traces := map[string]bool{}
+	for _, name := range names {
+		b := outbound(t, s, simPayer, name)
+		mustValid(t, name, b)
+		got, rems := decode835(t, b)
+		if len(got) > most {
+			t.Errorf("%s: %d claim payments, want at most %d", name, len(got), most)
+		}
+		for pcn := range got {
+			if paid[pcn] {
+				t.Errorf("claim %s paid in two files", pcn)
+			}
+			paid[pcn] = true
+		}
+		for _, r := range rems {
+			if traces[r.TraceNumber] {
+				t.Errorf("trace %s in two payments", r.TraceNumber)
+			}
+			traces[r.TraceNumber] = true
+		}
+	}
+	if len(paid) != pending {
+		t.Errorf("%d claims paid, want %d", len(paid), pending)
+	}
+}

@@ -62,6 +62,9 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 			if o.Claims < 1 || o.Clinics < 1 || o.Workers < 1 || o.Processes < 1 {
 				return exitf(2, "loadtest: --claims, --clinics, --workers and --processes must be at least 1")
 			}
+			if o.ClaimsPer835 < 0 {
+				return exitf(2, "loadtest: --claims-per-835 must be 0 (no cap) or more")
+			}
 			if o.Dir == "" {
 				d, err := os.MkdirTemp("", "clearhouse-loadtest-")
 				if err != nil {
@@ -120,6 +123,7 @@ func newLoadtestCmd(env *Env) *cobra.Command {
 	c.Flags().Uint64Var(&o.Seed, "seed", demo.DefaultSeed, "seed of the generated practice and the payers' decisions")
 	c.Flags().DurationVar(&o.StageTimeout, "stage-timeout", 30*time.Minute, "how long one stage may take")
 	c.Flags().StringVar(&o.CPUProfile, "cpu-profile", "", "write a CPU profile of the run to this file (and of each other worker process to FILE.PID)")
+	c.Flags().IntVar(&o.ClaimsPer835, "claims-per-835", 2500, "most claim payments the payers put in one 835 file (each file its own payment); 0: one file per payer and payee")
 	c.Flags().StringVar(&o.HeapProfile, "heap-profile", "", "write a heap profile of this process to this file after the last stage, before the checks")
 	return c
 }
@@ -149,6 +153,9 @@ type loadtestOptions struct {
 	// HeapProfile, when set, is where this process writes its heap
 	// profile after the last stage.
 	HeapProfile string
+	// ClaimsPer835 caps the claim payments of one 835 file (the payer
+	// simulator's MaxClaimsPer835).
+	ClaimsPer835 int
 }
 
 // loadStage is one timed stage of a run.
@@ -585,6 +592,7 @@ func (lt *loadtest) start(ctx context.Context) error {
 		Rates:                paysim.Rates{Reject: 0.01, Deny: 0.05, Partial: 0.08},
 		AdjudicationDelay:    36 * time.Hour,
 		AdjudicationJitter:   12 * time.Hour,
+		MaxClaimsPer835:      lt.o.ClaimsPer835,
 		Logger:               slog.New(slog.DiscardHandler),
 		Now:                  lt.clock.Now,
 	})

@@ -64,10 +64,11 @@ func TestLoadtest(t *testing.T) {
 }
 
 // TestLoadtestProcesses runs 2,000 claims of two clinics on PostgreSQL
-// with a second worker process.
+// with two worker processes, the payers' 835s split into files of at most
+// 100 claim payments posted side by side.
 func TestLoadtestProcesses(t *testing.T) {
 	var out bytes.Buffer
-	res, err := runLoadtest(context.Background(), loadtestOptions{Claims: 2000, Clinics: 2, Workers: 2, Processes: 2, Seed: 7,
+	res, err := runLoadtest(context.Background(), loadtestOptions{Claims: 2000, Clinics: 2, Workers: 2, Processes: 2, Seed: 7, ClaimsPer835: 100,
 		Dir: t.TempDir(), Database: storetest.PostgresURL(t, "clearhouse_cli_loadtest"), Stdout: &out, StageTimeout: 5 * time.Minute,
 		Command: func(args []string) *exec.Cmd {
 			cmd := exec.Command(os.Args[0], args...)
@@ -90,6 +91,7 @@ func TestLoadtestFlags(t *testing.T) {
 		{"loadtest", "--processes", "2"},
 		{"loadtest", "--clinics", "0"},
 		{"loadtest", "--workers", "0"},
+		{"loadtest", "--claims-per-835", "-1"},
 	} {
 		if code, _, errOut := run(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, errOut)
