@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/clearhouse/clearhouse/billing"
 	"github.com/clearhouse/clearhouse/claim"
@@ -157,27 +159,32 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) (err error) {
 	if err != nil {
 		return err
 	}
-	for len(encs) > 0 {
-		if p.budgetSpent(start) {
-			return river.JobSnooze(0)
-		}
-		n := min(p.cfg.SliceSize, len(encs))
-		ids := make([]int64, n)
-		for i, e := range encs[:n] {
-			ids[i] = e.ID
-		}
-		encs = encs[n:]
+	encIDs := make([]int64, len(encs))
+	for i, e := range encs {
+		encIDs[i] = e.ID
+	}
+	var mu sync.Mutex
+	spent, err := p.inSlices(ctx, start, encIDs, func(ctx context.Context, ids []int64) error {
 		res, err := p.cfg.Billing.BuildClaims(ctx, a.ClinicID, ids)
 		if err != nil {
 			// A chunk that could not be written is retried with the job.
 			return fmt.Errorf("build claims: %w", err)
 		}
+		mu.Lock()
 		run.built += len(res.Claims)
 		run.notBilled += len(res.NotBilled)
+		mu.Unlock()
 		for _, nb := range res.NotBilled {
 			// The encounter stays ready for staff to fix; the rest go on.
 			p.log.Warn("encounter not billed", "clinic", a.ClinicID, "encounter", nb.EncounterID, "err", nb.Err)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if spent {
+		return river.JobSnooze(0)
 	}
 	// Every draft at once (IDs only), then SliceSize a transaction: paging
 	// through the drafts by ID would read the remaining ones again for
@@ -186,22 +193,25 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) (err error) {
 	if err != nil {
 		return err
 	}
-	for len(drafts) > 0 {
-		if p.budgetSpent(start) {
-			return river.JobSnooze(0)
-		}
-		n := min(p.cfg.SliceSize, len(drafts))
-		ids := drafts[:n]
-		drafts = drafts[n:]
+	spent, err = p.inSlices(ctx, start, drafts, func(ctx context.Context, ids []int64) error {
 		sr, err := p.cfg.Billing.Scrub(ctx, a.ClinicID, ids)
+		mu.Lock()
 		run.ready += len(sr.Ready)
 		run.failed += len(sr.Failed)
+		mu.Unlock()
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
 			p.log.Warn("claims not scrubbed", "clinic", a.ClinicID, "err", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if spent {
+		return river.JobSnooze(0)
 	}
 	if _, err := p.cfg.Billing.TimelyFilingDeadlines(ctx, a.ClinicID, p.cfg.Now()); err != nil {
 		return fmt.Errorf("timely filing deadlines: %w", err)
@@ -222,6 +232,39 @@ func (p *Pipeline) nightly(ctx context.Context, a NightlyArgs) (err error) {
 	}
 	run.submissions, err = p.enqueueSubmissions(ctx, a.ClinicID)
 	return err
+}
+
+// inSlices runs fn over ids, SliceSize IDs a call (each call its own
+// transaction), up to sliceWorkers calls at once, in the order of ids. It
+// starts no slice once the job's time budget is spent (spent is then true)
+// or a slice failed; the slices running finish either way.
+func (p *Pipeline) inSlices(ctx context.Context, start time.Time, ids []int64, fn func(context.Context, []int64) error) (spent bool, err error) {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.sliceWorkers())
+	for len(ids) > 0 && gctx.Err() == nil {
+		if p.budgetSpent(start) {
+			spent = true
+			break
+		}
+		n := min(p.cfg.SliceSize, len(ids))
+		slice := ids[:n]
+		ids = ids[n:]
+		g.Go(func() error { return fn(gctx, slice) })
+	}
+	return spent, g.Wait()
+}
+
+// sliceWorkers is how many slices of a nightly job run at once: the
+// configured number, else 2 on PostgreSQL (each slice its own connection
+// and backend) and 1 on SQLite, which writes one transaction at a time.
+func (p *Pipeline) sliceWorkers() int {
+	switch {
+	case p.cfg.SliceWorkers > 0:
+		return p.cfg.SliceWorkers
+	case p.cfg.Store.Backend() == store.BackendPostgres:
+		return 2
+	}
+	return 1
 }
 
 // enqueueSubmissions inserts a submission job for every payer of the

@@ -118,6 +118,9 @@ type Config struct {
 	// drafts it scrubs, in one transaction (the job checks its time
 	// budget between slices). Default 500.
 	SliceSize int
+	// SliceWorkers is how many slices a nightly job works at once; default
+	// 2 on PostgreSQL, 1 on SQLite.
+	SliceWorkers int
 	// MaxClaimsPerFile caps the claims of one 837; zero means the payer's
 	// max_claims_per_file.
 	MaxClaimsPerFile int
@@ -203,7 +206,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.NightlyHour < 0 || cfg.NightlyHour > 23 || cfg.NightlyMinute < 0 || cfg.NightlyMinute > 59 {
 		errs = append(errs, fmt.Errorf("%w: nightly time %02d:%02d is not a time of day", ErrConfig, cfg.NightlyHour, cfg.NightlyMinute))
 	}
-	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
+	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.SliceWorkers < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
 		errs = append(errs, fmt.Errorf("%w: durations and sizes must not be negative", ErrConfig))
 	}
 	for _, id := range cfg.PollPayers {
