@@ -686,14 +686,26 @@ func (q *Queries) LedgerBalancesByClaim(ctx context.Context, p store.CountParams
 }
 
 // ledgerKeys is the distinct key column (claim_id or patient_id) of the
-// clinic's ledger entries whose col is one of ids.
+// clinic's ledger entries whose col is one of ids, in order. The rows are
+// read by col's index and the keys made distinct here: with DISTINCT,
+// ORDER BY or a condition on the key, SQLite (without statistics) walked
+// the key's index over the whole ledger instead (0.36 s against 0.01 s a
+// remittance at 100,000 claims).
 func (q *Queries) ledgerKeys(ctx context.Context, cid int64, key, col string, ids []int64) ([]int64, error) {
-	rows, err := q.c.Query(ctx, "SELECT DISTINCT "+key+" FROM ledger_entries WHERE clinic_id = $1 AND "+col+" IN ("+idList(ids)+") AND "+
-		key+" IS NOT NULL ORDER BY "+key, cid)
-	return collect(rows, err, func(r Row) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
+	rows, err := q.c.Query(ctx, "SELECT "+key+" FROM ledger_entries WHERE clinic_id = $1 AND "+col+" IN ("+idList(ids)+")", cid)
+	keys, err := collect(rows, err, func(r Row) (int64, error) {
+		var id *int64
+		if err := r.Scan(&id); err != nil || id == nil {
+			return 0, err
+		}
+		return *id, nil
 	})
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	if len(keys) > 0 && keys[0] == 0 {
+		keys = keys[1:] // the entries without one
+	}
+	return keys, err
 }
 
 func (q *Queries) LedgerSums(ctx context.Context, p store.LedgerSumsParams) ([]store.LedgerSum, error) {
@@ -712,7 +724,7 @@ func (q *Queries) LedgerSums(ctx context.Context, p store.LedgerSumsParams) ([]s
 	b.add("SELECT " + key + ", " + other + ", CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries")
 	b.cond("clinic_id = ?", cid)
 	b.in("account", p.Accounts)
-	b.cond(key + " IS NOT NULL")
+	named := false // an ID list on the key, which leaves out NULL itself
 	// Each filter keeps the groups named, or those with an entry that
 	// names one of the IDs (a patient's claims, a claim's patient).
 	for _, f := range []struct {
@@ -733,6 +745,10 @@ func (q *Queries) LedgerSums(ctx context.Context, p store.LedgerSumsParams) ([]s
 			}
 		}
 		b.cond(key + " IN (" + idList(ids) + ")")
+		named = true
+	}
+	if !named {
+		b.cond(key + " IS NOT NULL")
 	}
 	b.add(" GROUP BY " + key)
 	if p.Negative {
