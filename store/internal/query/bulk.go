@@ -48,7 +48,7 @@ func byIDs[T any](ctx context.Context, q *Queries, clinicID int64, cols, table, 
 	for start := 0; start < len(ids); start += listChunk {
 		chunk := ids[start:min(start+listChunk, len(ids))]
 		rows, err := q.c.Query(ctx, "SELECT "+cols+" FROM "+table+" WHERE clinic_id = $1 AND "+col+" IN ("+idList(chunk)+")"+extra+
-			" ORDER BY "+order, cid)
+			" ORDER BY "+q.sortAfter(order), cid)
 		got, err := collect(rows, err, scan)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", table, err)
@@ -126,6 +126,23 @@ func (q *Queries) ListTakenPatientControlNumbers(ctx context.Context, p store.Li
 	return out, nil
 }
 
+// sortAfter is the ORDER BY list of a look-up by an ID or key list: on
+// SQLite each column is written +col, so the rows are found through the
+// list's index and sorted after, rather than by walking the table's
+// primary key in order over the whole clinic, which SQLite's planner
+// (without statistics) chose for ORDER BY id (0.24 s against 0.002 s for
+// 500 claims at 100,000). PostgreSQL takes the list as it is.
+func (q *Queries) sortAfter(order string) string {
+	if q.d != SQLite {
+		return order
+	}
+	cols := strings.Split(order, ",")
+	for i, c := range cols {
+		cols[i] = "+" + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 // byKeys runs "SELECT cols FROM table WHERE clinic_id = $1 AND col IN
 // (keys) ORDER BY id" once per listChunk keys; empty keys are left out.
 func byKeys[T any](ctx context.Context, q *Queries, clinicID int64, cols, table, col string, keys []string, scan func(Row) (T, error),
@@ -147,7 +164,7 @@ func byKeys[T any](ctx context.Context, q *Queries, clinicID int64, cols, table,
 		b.add("SELECT " + cols + " FROM " + table)
 		b.cond("clinic_id = ?", cid)
 		b.in(col, chunk)
-		b.add(" ORDER BY id")
+		b.add(" ORDER BY " + q.sortAfter("id"))
 		rows, err := q.c.Query(ctx, q.sql(b.String()), b.args...)
 		got, err := collect(rows, err, scan)
 		if err != nil {
