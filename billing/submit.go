@@ -259,21 +259,26 @@ func (s *Service) prepareSubmission(ctx context.Context, tx store.Tx, p Submissi
 		return nil, err
 	}
 	reason := fmt.Sprintf("interchange %d (ISA13 %09d) file %s", ic.ID, cn.Interchange, name)
-	// The file's claims are marked in two statements: their interchange,
-	// then their status with its history.
+	// The file's claims move to submitted and into the interchange in one
+	// row write each; claims sent again while submitted only change
+	// interchange.
 	moves := make([]store.ClaimStatusMove, 0, len(sent))
+	var resent []int64
 	for _, c := range sent {
 		sub.ClaimIDs = append(sub.ClaimIDs, c.ID)
 		if c.Status == claim.StatusSubmitted {
+			resent = append(resent, c.ID)
 			continue
 		}
 		if err := claim.Transition(c.ID, c.Status, claim.StatusSubmitted); err != nil {
 			return nil, err
 		}
-		moves = append(moves, store.ClaimStatusMove{ID: c.ID, From: c.Status, To: claim.StatusSubmitted, Reason: reason})
+		moves = append(moves, store.ClaimStatusMove{ID: c.ID, From: c.Status, To: claim.StatusSubmitted, Reason: reason, InterchangeID: ic.ID})
 	}
-	if err := tx.SetClaimInterchange(ctx, store.SetClaimInterchangeParams{ClinicID: p.ClinicID, InterchangeID: ic.ID, ClaimIDs: sub.ClaimIDs}); err != nil {
-		return nil, err
+	if len(resent) > 0 {
+		if err := tx.SetClaimInterchange(ctx, store.SetClaimInterchangeParams{ClinicID: p.ClinicID, InterchangeID: ic.ID, ClaimIDs: resent}); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{ClinicID: p.ClinicID, Moves: moves, Actor: s.opts.Actor}); err != nil {
 		return nil, err

@@ -113,6 +113,9 @@ type ClaimStatusMove struct {
 	// PayerClaimControlNumber, when set, is recorded with the move in the
 	// same row write (a 277CA's acceptance carries it).
 	PayerClaimControlNumber string
+	// InterchangeID, when set, is recorded with the move in the same row
+	// write (submission puts the claim in its 837).
+	InterchangeID int64
 }
 
 // SetClaimStatusesParams moves many claims, each as SetClaimStatus with a

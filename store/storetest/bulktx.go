@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -259,6 +260,28 @@ func testChunk(t *testing.T, h Harness) {
 	c, err = s.GetClaim(ctx, f.ref(ids[1]))
 	must(t, err)
 	eq(t, "moved and numbered", c.Status+" "+claim.Status(c.PayerClaimControlNumber), claim.StatusScrubFailed+" ICN-MOVE-1")
+	// A move may put the claim in an interchange in the same write, only
+	// one of its own clinic.
+	ic, err := s.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: cid, SenderID: "S", ReceiverID: "R", ControlNumber: 41, Body: bytes.NewReader([]byte("x"))})
+	must(t, err)
+	otherIC, err := s.CreateInterchange(ctx, store.CreateInterchangeParams{ClinicID: other.clinic.ID, SenderID: "S", ReceiverID: "R", ControlNumber: 42, Body: bytes.NewReader([]byte("x"))})
+	must(t, err)
+	err = s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Actor: "submit", Moves: []store.ClaimStatusMove{
+			{ID: ids[1], From: claim.StatusScrubFailed, To: claim.StatusDraft, InterchangeID: otherIC.ID}}})
+	})
+	wantErr(t, err, store.ErrInvalidReference)
+	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Actor: "submit", Moves: []store.ClaimStatusMove{
+			{ID: ids[1], From: claim.StatusScrubFailed, To: claim.StatusDraft, InterchangeID: ic.ID}}})
+	}))
+	must(t, s.InTx(ctx, cid, func(tx store.Tx) error {
+		return tx.SetClaimStatuses(ctx, store.SetClaimStatusesParams{Actor: "ack", Moves: []store.ClaimStatusMove{
+			{ID: ids[1], From: claim.StatusDraft, To: claim.StatusScrubFailed, Reason: "back again"}}})
+	}))
+	c, err = s.GetClaim(ctx, f.ref(ids[1]))
+	must(t, err)
+	eq(t, "moved into the interchange", fmt.Sprint(c.Status, " ", c.InterchangeID != nil && *c.InterchangeID == ic.ID, " ", c.PayerClaimControlNumber), "scrub_failed true ICN-MOVE-1")
 	hist, err := s.ListClaimStatusHistory(ctx, f.ref(ids[0]))
 	must(t, err)
 	eq(t, "history entries", len(hist), 2)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -290,4 +291,123 @@ func ids[T any](rows []T, f func(T) (clinic, id int64)) []int64 {
 		out[i], _ = f(r)
 	}
 	return out
+}
+
+// testCrossClinicReferences writes clinic A's rows naming clinic B's (and
+// rows that do not exist) through every path that writes a reference in
+// bulk or changes one: each is refused with ErrInvalidReference and
+// writes nothing, and the same write naming A's own rows goes through.
+func testCrossClinicReferences(t *testing.T, h Harness) {
+	ctx := context.Background()
+	a, b := newClinicWorld(t, h, "A"), newClinicWorld(t, h, "B")
+	s, aid := h.Store, a.clinic.ID
+	missing := int64(1 << 40)
+
+	ack := func(file, ic, claimID *int64) store.CreateAcknowledgmentParams {
+		return store.CreateAcknowledgmentParams{InboundFileID: file, InterchangeID: ic, ClaimID: claimID, Kind: "277CA", ControlNumber: "1", Code: "A1", Accepted: true}
+	}
+	line := func(claimID, patientID, remittanceID *int64) []store.LedgerLine {
+		return []store.LedgerLine{{Account: "ar", AmountCents: 1, ClaimID: claimID, PatientID: patientID, RemittanceID: remittanceID}, {Account: "revenue", AmountCents: -1}}
+	}
+	cases := []struct {
+		name    string
+		bad, ok func() error
+	}{
+		{"acknowledgment's claim", func() error {
+			return s.InTx(ctx, aid, func(tx store.Tx) error {
+				return tx.CreateAcknowledgments(ctx, store.CreateAcknowledgmentsParams{ClinicID: aid, Acknowledgments: []store.CreateAcknowledgmentParams{
+					ack(&a.file.ID, &a.interchange.ID, &a.claim.ID), ack(&a.file.ID, &a.interchange.ID, &b.claim.ID)}})
+			})
+		}, func() error {
+			return s.InTx(ctx, aid, func(tx store.Tx) error {
+				return tx.CreateAcknowledgments(ctx, store.CreateAcknowledgmentsParams{ClinicID: aid, Acknowledgments: []store.CreateAcknowledgmentParams{
+					ack(&a.file.ID, &a.interchange.ID, &a.claim.ID)}})
+			})
+		}},
+		{"acknowledgment's file", func() error {
+			_, err := s.CreateAcknowledgment(ctx, store.CreateAcknowledgmentParams{ClinicID: aid, InboundFileID: &b.file.ID, Kind: "999", ControlNumber: "1", Code: "A", Accepted: true})
+			return err
+		}, func() error {
+			_, err := s.CreateAcknowledgment(ctx, store.CreateAcknowledgmentParams{ClinicID: aid, InboundFileID: &a.file.ID, Kind: "999", ControlNumber: "1", Code: "A", Accepted: true})
+			return err
+		}},
+		{"acknowledgment's interchange", func() error {
+			return s.InTx(ctx, aid, func(tx store.Tx) error {
+				return tx.CreateAcknowledgments(ctx, store.CreateAcknowledgmentsParams{ClinicID: aid, Acknowledgments: []store.CreateAcknowledgmentParams{
+					ack(&a.file.ID, &missing, nil)}})
+			})
+		}, nil},
+		{"ledger line's claim", func() error {
+			_, _, err := s.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: aid, IdempotencyKey: "x-claim", Lines: line(&b.claim.ID, nil, nil)})
+			return err
+		}, func() error {
+			_, _, err := s.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: aid, IdempotencyKey: "x-claim", Lines: line(&a.claim.ID, nil, nil)})
+			return err
+		}},
+		{"ledger line's patient", func() error {
+			_, _, err := s.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: aid, IdempotencyKey: "x-patient", Lines: line(nil, &b.patient.ID, nil)})
+			return err
+		}, func() error {
+			_, _, err := s.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: aid, IdempotencyKey: "x-patient", Lines: line(nil, &a.patient.ID, nil)})
+			return err
+		}},
+		{"ledger line's remittance", func() error {
+			_, _, err := s.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: aid, IdempotencyKey: "x-remit", Lines: line(nil, nil, &b.remittance.ID)})
+			return err
+		}, func() error {
+			_, _, err := s.PostLedgerTransaction(ctx, store.PostLedgerTransactionParams{ClinicID: aid, IdempotencyKey: "x-remit", Lines: line(nil, nil, &a.remittance.ID)})
+			return err
+		}},
+		{"charge's claim", func() error {
+			return s.InTx(ctx, aid, func(tx store.Tx) error {
+				return tx.BillCharges(ctx, store.BillChargesParams{ClinicID: aid, Charges: []store.ChargeBilling{{ChargeID: a.charge.ID, ClaimID: b.claim.ID}}})
+			})
+		}, func() error {
+			return s.InTx(ctx, aid, func(tx store.Tx) error {
+				return tx.BillCharges(ctx, store.BillChargesParams{ClinicID: aid, Charges: []store.ChargeBilling{{ChargeID: a.charge.ID, ClaimID: a.claim.ID}}})
+			})
+		}},
+		{"claim's interchange", func() error {
+			_, err := s.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: aid, ID: a.claim.ID, InterchangeID: &b.interchange.ID})
+			return err
+		}, func() error {
+			_, err := s.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: aid, ID: a.claim.ID, InterchangeID: &a.interchange.ID})
+			return err
+		}},
+		{"claim's patient", func() error {
+			_, err := s.BulkInsertClaims(ctx, store.BulkInsertClaimsParams{ClinicID: aid, Claims: []store.CreateClaimParams{
+				{PayerID: a.payer.ID, PatientID: a.patient.ID, PatientControlNumber: "X-1"}, {PayerID: a.payer.ID, PatientID: b.patient.ID, PatientControlNumber: "X-2"}}})
+			return err
+		}, nil},
+		{"claim's payer", func() error {
+			_, err := s.UpdateClaim(ctx, store.UpdateClaimParams{ClinicID: aid, ID: a.claim.ID, PayerID: &missing})
+			return err
+		}, nil},
+	}
+	for _, c := range cases {
+		acks, err := s.ListAcknowledgments(ctx, store.ListAcknowledgmentsParams{ClinicID: aid})
+		must(t, err)
+		entries, err := s.ListLedgerEntries(ctx, store.ListLedgerEntriesParams{ClinicID: aid})
+		must(t, err)
+		if err := c.bad(); !errors.Is(err, store.ErrInvalidReference) {
+			t.Errorf("%s naming another clinic's row: error %v, want %v", c.name, err, store.ErrInvalidReference)
+		}
+		acks2, err := s.ListAcknowledgments(ctx, store.ListAcknowledgmentsParams{ClinicID: aid})
+		must(t, err)
+		entries2, err := s.ListLedgerEntries(ctx, store.ListLedgerEntriesParams{ClinicID: aid})
+		must(t, err)
+		if len(acks2) != len(acks) || len(entries2) != len(entries) {
+			t.Errorf("%s: the refused write left rows (acknowledgments %d -> %d, ledger entries %d -> %d)", c.name, len(acks), len(acks2), len(entries), len(entries2))
+		}
+		if c.ok != nil {
+			if err := c.ok(); err != nil {
+				t.Errorf("%s naming the clinic's own row: %v", c.name, err)
+			}
+		}
+	}
+	got, err := s.GetClaim(ctx, a.ref(a.claim.ID))
+	must(t, err)
+	if got.PayerID != a.payer.ID || got.InterchangeID == nil || *got.InterchangeID != a.interchange.ID {
+		t.Errorf("claim after the refused updates: payer %d, interchange %v; want payer %d, interchange %d", got.PayerID, got.InterchangeID, a.payer.ID, a.interchange.ID)
+	}
 }

@@ -69,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 		{"AuditTamper", testAuditTamper},
 		{"ClinicIsolation", testIsolation},
 		{"ClinicIsolationEveryMethod", testIsolationEveryMethod},
+		{"CrossClinicReferences", testCrossClinicReferences},
 		{"Transactions", testTransactions},
 		{"Queue", testQueue},
 		{"JobRequests", testJobRequests},

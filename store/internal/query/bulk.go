@@ -299,14 +299,15 @@ func (q *Queries) SetClaimStatuses(ctx context.Context, p store.SetClaimStatuses
 	now := q.Now()
 	for start := 0; start < len(p.Moves); start += rowsChunk {
 		chunk := p.Moves[start:min(start+rowsChunk, len(p.Moves))]
-		args := make([]any, 0, 2+4*len(chunk))
+		args := make([]any, 0, 2+5*len(chunk))
 		args = append(args, cid, now)
 		for _, m := range chunk {
-			args = append(args, m.ID, string(m.From), string(m.To), m.PayerClaimControlNumber)
+			args = append(args, m.ID, string(m.From), string(m.To), m.PayerClaimControlNumber, m.InterchangeID)
 		}
 		n, err := q.c.Exec(ctx, q.sql(`UPDATE claims SET status = v.column3, updated_at = $2,
-			payer_claim_control_number = CASE WHEN v.column4 = '' THEN claims.payer_claim_control_number ELSE v.column4 END FROM (VALUES `+
-			q.values(len(chunk), 4, 3, []string{"BIGINT", "TEXT", "TEXT", "TEXT"})+`) AS v
+			payer_claim_control_number = CASE WHEN v.column4 = '' THEN claims.payer_claim_control_number ELSE v.column4 END,
+			interchange_id = CASE WHEN v.column5 = 0 THEN claims.interchange_id ELSE v.column5 END FROM (VALUES `+
+			q.values(len(chunk), 5, 3, []string{"BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT"})+`) AS v
 			WHERE claims.clinic_id = $1 AND claims.id = v.column1 AND claims.status = v.column2`), args...)
 		if err != nil {
 			return fmt.Errorf("claim statuses: %w", err)
