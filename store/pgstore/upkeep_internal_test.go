@@ -13,8 +13,8 @@ func TestUpkeepActions(t *testing.T) {
 	}{
 		{name: "quiet", table: upkeepTable{live: 100_000, dead: 100, modified: 100}},
 		{name: "small churn under the base", table: upkeepTable{live: 10, dead: 1_900, modified: 900}},
-		{name: "dead rows over a fifth", table: upkeepTable{live: 100_000, dead: 22_001}, vacuum: true},
-		{name: "dead rows under a fifth", table: upkeepTable{live: 100_000, dead: 21_999, modified: 5_000}},
+		{name: "dead rows over the live ones", table: upkeepTable{live: 100_000, dead: 102_001}, vacuum: true},
+		{name: "dead rows under the live ones", table: upkeepTable{live: 100_000, dead: 101_999, modified: 5_000}},
 		{name: "filled since its analyze", table: upkeepTable{live: 30_000, modified: 30_000}, analyzed: true},
 		{name: "empty when analyzed, now filled", table: upkeepTable{live: 0, modified: 5_000}, analyzed: true},
 		{name: "vacuum analyzes too", table: upkeepTable{live: 1_000, dead: 5_000, modified: 9_000}, vacuum: true},
