@@ -112,7 +112,7 @@ func (p *Pipeline) RecordInbound(ctx context.Context, f transport.InboundFile) (
 		}
 		args := ProcessInboundArgs{ClinicID: clinicID, InboundFileID: row.ID}
 		opts := args.InsertOpts()
-		if row.FileType == "835" {
+		if row.FileType == "835" && p.cfg.RemittanceDelay > 0 {
 			// Acknowledgments fetched in the same poll (recorded after it, in
 			// name order) are applied first.
 			opts.ScheduledAt = p.cfg.Now().Add(p.cfg.RemittanceDelay)

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/clearhouse/clearhouse/fixtures"
 	"github.com/clearhouse/clearhouse/payers"
@@ -63,5 +64,33 @@ func TestWire(t *testing.T) {
 				t.Errorf("%d periodic jobs, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRemittanceDelayConfig: a negative hold is refused except
+// NoRemittanceDelay, which holds no 835 back.
+func TestRemittanceDelayConfig(t *testing.T) {
+	reg, err := fixtures.Payers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.OpenSQLite(t, storetest.Options{})
+	endpoint := func(py *payers.Payer) (transport.Endpoint, error) {
+		return worker.EndpointFor(py, transport.Auth{PasswordEnv: "X"}, true), nil
+	}
+	for _, tc := range []struct {
+		delay time.Duration
+		ok    bool
+	}{{0, true}, {time.Second, true}, {worker.NoRemittanceDelay, true}, {-2, false}, {-time.Minute, false}} {
+		w, err := worker.Wire(worker.Wiring{Store: st, Payers: reg, NoPeriodic: true,
+			Pipeline: worker.Config{Endpoint: endpoint, RemittanceDelay: tc.delay}})
+		if (err == nil) != tc.ok {
+			t.Errorf("remittance delay %v: error %v, want ok %v", tc.delay, err, tc.ok)
+		}
+		if err == nil {
+			w.Close()
+		} else if !errors.Is(err, worker.ErrConfig) {
+			t.Errorf("remittance delay %v: error %v, want %v", tc.delay, err, worker.ErrConfig)
+		}
 	}
 }

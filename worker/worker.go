@@ -69,9 +69,11 @@ const (
 	DefaultRescueGrace     = 5 * time.Second
 	DefaultSliceSize       = 500
 	DefaultRemittanceDelay = time.Minute
-	DefaultRetryBase       = 2 * time.Second
-	DefaultRetryMax        = 30 * time.Minute
-	DefaultMaxAttempts     = 25
+	// NoRemittanceDelay, as Config.RemittanceDelay, holds no 835 back.
+	NoRemittanceDelay  time.Duration = -1
+	DefaultRetryBase                 = 2 * time.Second
+	DefaultRetryMax                  = 30 * time.Minute
+	DefaultMaxAttempts               = 25
 )
 
 // Config configures a Pipeline. Zero values take the documented defaults.
@@ -112,7 +114,10 @@ type Config struct {
 	EligibilityBusinessDays int
 	// RemittanceDelay holds an 835 back after it is recorded, so the
 	// acknowledgments of the same poll are applied before the payments.
-	// Default 1 minute.
+	// Default 1 minute; NoRemittanceDelay applies 835s at once, for a
+	// caller that applies the acknowledgments before the payers send
+	// their 835s (a held job waits for River's scheduler, which looks
+	// every 5 seconds, however short the hold).
 	RemittanceDelay time.Duration
 	// SliceSize is how many encounters a nightly job bills, and how many
 	// drafts it scrubs, in one transaction (the job checks its time
@@ -206,7 +211,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.NightlyHour < 0 || cfg.NightlyHour > 23 || cfg.NightlyMinute < 0 || cfg.NightlyMinute > 59 {
 		errs = append(errs, fmt.Errorf("%w: nightly time %02d:%02d is not a time of day", ErrConfig, cfg.NightlyHour, cfg.NightlyMinute))
 	}
-	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.SliceWorkers < 0 || cfg.MaxClaimsPerFile < 0 || cfg.RemittanceDelay < 0 || cfg.StatusPendingDays < 0 {
+	if cfg.PollInterval < 0 || cfg.JobTimeout < 0 || cfg.RescueAfter < 0 || cfg.SliceSize < 0 || cfg.SliceWorkers < 0 || cfg.MaxClaimsPerFile < 0 || (cfg.RemittanceDelay < 0 && cfg.RemittanceDelay != NoRemittanceDelay) || cfg.StatusPendingDays < 0 {
 		errs = append(errs, fmt.Errorf("%w: durations and sizes must not be negative", ErrConfig))
 	}
 	for _, id := range cfg.PollPayers {

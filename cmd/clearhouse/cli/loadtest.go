@@ -680,8 +680,11 @@ func (lt *loadtest) work(ctx context.Context, target simTarget) error {
 		// stage.
 		JobTimeout: lt.o.StageTimeout,
 		Retry:      worker.RetryPolicy{Base: 200 * time.Millisecond, Max: 2 * time.Second, MaxAttempts: 10},
-		Logger:     logger,
-		Now:        lt.clock.Now,
+		// The run applies every acknowledgment before the payers send
+		// their 835s.
+		RemittanceDelay: worker.NoRemittanceDelay,
+		Logger:          logger,
+		Now:             lt.clock.Now,
 	})
 	if err != nil {
 		return err
