@@ -685,7 +685,8 @@ func (s *Service) apply277(ctx context.Context, tx store.Tx, f store.InboundFile
 	for _, cs := range all {
 		pcns = append(pcns, cs.PatientControlNumber)
 	}
-	cs, err := tx.GetClaimsByPatientControlNumbers(ctx, store.KeysParams{Keys: uniqueStrings(pcns)})
+	// A 277CA moves claims and numbers them: their documents stay unread.
+	cs, err := tx.GetClaimsByPatientControlNumbers(ctx, store.KeysParams{Keys: uniqueStrings(pcns), WithoutDocuments: true})
 	if err != nil {
 		return err
 	}

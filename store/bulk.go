@@ -45,6 +45,9 @@ type ListTakenPatientControlNumbersParams struct {
 type KeysParams struct {
 	ClinicID int64
 	Keys     []string
+	// WithoutDocuments, for claims, leaves their documents out (Document
+	// nil), for a caller that reads only the claims' columns.
+	WithoutDocuments bool
 }
 
 // ByIDs are the chunk loaders, on a Store (one transaction each) and on a

@@ -101,11 +101,15 @@ func copyClaims(ctx context.Context, tx pgx.Tx, fields *query.Fields, clinicID i
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO claims (id, clinic_id, payer_id, patient_id, encounter_id, patient_control_number,
 			kind, status, initial_status, created_by, frequency_code, original_claim_id, payer_claim_control_number,
-			total_charge_cents, service_date_from, service_date_to, document, created_at, updated_at)
+			total_charge_cents, service_date_from, service_date_to, created_at, updated_at)
 			SELECT id, $1, payer_id, patient_id, encounter_id, patient_control_number, kind, status, status, created_by,
 			frequency_code, original_claim_id, payer_claim_control_number, total_charge_cents, service_date_from,
-			service_date_to, document, $2, $2 FROM claims_load`, clinicID, now); err != nil {
+			service_date_to, $2, $2 FROM claims_load`, clinicID, now); err != nil {
 			return fmt.Errorf("insert claims: %w", mapErr(err))
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO claim_documents (clinic_id, claim_id, document)
+			SELECT $1, id, document FROM claims_load`, clinicID); err != nil {
+			return fmt.Errorf("insert claim documents: %w", mapErr(err))
 		}
 		_, err = tx.Exec(ctx, `DROP TABLE claims_load`)
 		return err

@@ -17,7 +17,7 @@ $$;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM clearhouse_app;
 -- Rows others point at are never deleted (clearhouse_check_refs relies on it).
 REVOKE DELETE, TRUNCATE ON clinics, payers, patients, providers, coverages, appointments, encounters, interchanges,
-    claims, inbound_files, remittances, claim_payments, ledger_transactions FROM clearhouse_app;
+    claims, claim_documents, inbound_files, remittances, claim_payments, ledger_transactions FROM clearhouse_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON clearhouse_migration FROM clearhouse_app;
 REVOKE DELETE, TRUNCATE ON payer_usage FROM clearhouse_app;
 
@@ -37,7 +37,7 @@ DO $$
 DECLARE
     s      text := current_schema();
     all_t  text[] := ARRAY['clinics', 'providers', 'payers', 'patients', 'coverages', 'appointments',
-        'encounters', 'interchanges', 'claims', 'claim_status_history', 'charges', 'control_numbers',
+        'encounters', 'interchanges', 'claims', 'claim_documents', 'claim_status_history', 'charges', 'control_numbers',
         'inbound_files', 'acknowledgments', 'remittances', 'claim_payments', 'claim_adjustments',
         'ledger_transactions', 'ledger_entries', 'worklist_items', 'fhir_imports', 'patient_payments',
         'payment_allocations', 'payment_plans', 'bank_deposits', 'reminder_outbox', 'reminder_preferences',

@@ -49,6 +49,16 @@ var grantsSQL string
 // AppRole is the application role the store's connections switch to.
 const AppRole = "clearhouse_app"
 
+// plannerParams are planner settings of the store's sessions, unless the
+// database URL sets them (options=-c...). The default random_page_cost (4)
+// prices a page read from an index as if from a spinning disk: once the
+// claims table is narrow enough to scan, the planner answered a chunk's
+// 500-row UPDATE ... FROM (VALUES ...) with a scan of the whole table and a
+// hash join, a cost growing with the table, where 500 primary-key probes
+// take half the time at 20,000 claims. 1.1 is the usual setting for SSDs
+// and for databases that fit in memory.
+var plannerParams = map[string]string{"random_page_cost": "1.1"}
+
 // migrationLock is the advisory lock key migrations hold ("CHMIGRAT").
 const migrationLock = 0x43484d4947524154
 
@@ -111,6 +121,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	ownerCfg, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	for k, v := range plannerParams {
+		if _, set := ownerCfg.ConnConfig.RuntimeParams[k]; !set {
+			ownerCfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	appCfg := ownerCfg.Copy()
 	if cfg.MaxConns > 0 {

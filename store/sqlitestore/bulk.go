@@ -50,8 +50,13 @@ func (c chunkInsert) sql(rows int) string {
 var claimInsert = chunkInsert{
 	head: `INSERT INTO claims (clinic_id, created_at, updated_at, id, payer_id, patient_id, encounter_id,
 		patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
-		payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document) VALUES `,
-	perRow: 19,
+		payer_claim_control_number, total_charge_cents, service_date_from, service_date_to) VALUES `,
+	perRow: 18,
+}
+
+var claimDocumentInsert = chunkInsert{
+	head:   `INSERT INTO claim_documents (clinic_id, claim_id, document) VALUES `,
+	perRow: 3,
 }
 
 var paymentInsert = chunkInsert{
@@ -204,6 +209,8 @@ func insertClaims(ctx context.Context, tx *sql.Tx, clinicID int64, nowTime time.
 	}
 	c := newChunker(ctx, tx, claimInsert)
 	defer c.close()
+	docs := newChunker(ctx, tx, claimDocumentInsert)
+	defer docs.close()
 	chunkStart := 0
 	for i := range batch {
 		p := &batch[i]
@@ -211,12 +218,16 @@ func insertClaims(ctx context.Context, tx *sql.Tx, clinicID int64, nowTime time.
 		batchIDs = append(batchIDs, next)
 		c.args = append(c.args, clinicID, now, now, next, p.PayerID, p.PatientID, int64Arg(p.EncounterID), p.PatientControlNumber, p.Kind,
 			string(p.Status), string(p.Status), p.Actor, p.FrequencyCode, int64Arg(p.OriginalClaimID), p.PayerClaimControlNumber,
-			p.TotalChargeCents, from.arg(p.ServiceDateFrom), to.arg(p.ServiceDateTo), string(p.Document))
+			p.TotalChargeCents, from.arg(p.ServiceDateFrom), to.arg(p.ServiceDateTo))
+		docs.args = append(docs.args, clinicID, next, string(p.Document))
 		if !c.isFull() && i < len(batch)-1 {
 			continue
 		}
 		if err := c.exec(); err != nil {
 			return nil, claimAtFault(ctx, tx, clinicID, nowTime, start, chunkStart, batch[chunkStart:i+1], err)
+		}
+		if err := docs.exec(); err != nil {
+			return nil, fmt.Errorf("claim documents: %w", mapErr(err))
 		}
 		chunkStart = i + 1
 	}
@@ -230,11 +241,11 @@ func claimAtFault(ctx context.Context, tx *sql.Tx, clinicID int64, now time.Time
 	for j, p := range chunk {
 		_, err := tx.ExecContext(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
 			patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
-			payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at,
-			updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+			payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, created_at,
+			updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
 			query.ConvertArgs(query.SQLite, []any{clinicID, p.PayerID, p.PatientID, p.EncounterID, p.PatientControlNumber,
 				p.Kind, string(p.Status), p.Actor, p.FrequencyCode, p.OriginalClaimID, p.PayerClaimControlNumber, p.TotalChargeCents,
-				query.Date(p.ServiceDateFrom), query.Date(p.ServiceDateTo), p.Document, now})...)
+				query.Date(p.ServiceDateFrom), query.Date(p.ServiceDateTo), now})...)
 		if err != nil {
 			return fmt.Errorf("claim %d (%q): %w", start+chunkStart+j, p.PatientControlNumber, mapErr(err))
 		}

@@ -234,6 +234,17 @@ func testChunk(t *testing.T, h Harness) {
 	must(t, err)
 	eq(t, "claims by encounter", len(byEnc), 2)
 	eq(t, "claims by encounter order", fmt.Sprint(byEnc[0].ID < byEnc[1].ID, *byEnc[1].EncounterID == encIDs[1] || *byEnc[0].EncounterID == encIDs[1]), "true true")
+	// By patient control number, with their documents or without.
+	for _, without := range []bool{false, true} {
+		byPCN, err := s.GetClaimsByPatientControlNumbers(ctx, store.KeysParams{ClinicID: cid, Keys: []string{"CHUNK-2", "NONE", "CHUNK-1"}, WithoutDocuments: without})
+		must(t, err)
+		eq(t, "claims by PCN", len(byPCN), 2)
+		eq(t, "claims by PCN order", fmt.Sprint(byPCN[0].ID, byPCN[1].ID), fmt.Sprint(ids[0], ids[1]))
+		for _, c := range byPCN {
+			eq(t, fmt.Sprintf("claim %s document left out %v", c.PatientControlNumber, without), len(c.Document) == 0, without)
+			eq(t, "claim columns", c.PayerID, f.payer.ID)
+		}
+	}
 	err = s.InTx(ctx, other.clinic.ID, func(tx store.Tx) error {
 		_, err := tx.ListClaimsByEncounters(ctx, store.IDsParams{ClinicID: cid, IDs: encIDs})
 		return err

@@ -83,7 +83,7 @@ func testProtectedColumns(t *testing.T, h Harness) {
 		{"patients", "phone", "7575550199"}, {"patients", "email", "kj@example.com"}, {"patients", "guarantor_name", "Coleman"},
 		{"coverages", "member_id", "KJ1918XYZ"}, {"coverages", "subscriber_first", "Katherine"}, {"coverages", "subscriber_last", "Johnson"},
 		{"coverages", "subscriber_birth", "1918-08-26"},
-		{"claims", "CAST(document AS TEXT)", "Johnson"}, {"claims", "CAST(document AS TEXT)", "KJ1918XYZ"},
+		{"claim_documents", "CAST(document AS TEXT)", "Johnson"}, {"claim_documents", "CAST(document AS TEXT)", "KJ1918XYZ"},
 		{"worklist_items", "CAST(details AS TEXT)", "Johnson"},
 	}
 	for _, c := range checks {
@@ -151,7 +151,7 @@ func SealOnMigrate(t *testing.T, open func(t *testing.T, keys *keyring.Ring) sto
 	clear := func() int64 {
 		return queryInt(t, "SELECT count(*) FROM patients WHERE last_name = 'Vaughan'") +
 			queryInt(t, "SELECT count(*) FROM coverages WHERE member_id = 'DV1910'") +
-			queryInt(t, "SELECT count(*) FROM claims WHERE CAST(document AS TEXT) LIKE '%Vaughan%'")
+			queryInt(t, "SELECT count(*) FROM claim_documents WHERE CAST(document AS TEXT) LIKE '%Vaughan%'")
 	}
 	eq(t, "clear before", clear(), int64(3))
 
@@ -206,7 +206,7 @@ func SealOnMigrate(t *testing.T, open func(t *testing.T, keys *keyring.Ring) sto
 	check(only2, "under the new key")
 	rot, err = only2.(store.FieldKeys).RotateFieldKeys(ctx, true)
 	must(t, err)
-	if rot.DataKey == st.DataKey || rot.Resealed["patients"] != 1 || rot.Resealed["claims"] != 1 {
+	if rot.DataKey == st.DataKey || rot.Resealed["patients"] != 1 || rot.Resealed["claim_documents"] != 1 {
 		t.Errorf("re-encryption: %+v", rot)
 	}
 	check(only2, "re-encrypted")

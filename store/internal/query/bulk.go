@@ -183,11 +183,11 @@ func claimID(c store.Claim) int64 { return c.ID }
 func paymentID(p store.ClaimPayment) int64 { return p.ID }
 
 func (q *Queries) GetClaimsByPatientControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
-	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "patient_control_number", p.Keys, q.scanClaim, claimID)
+	return byKeys(ctx, q, p.ClinicID, claimColumns(p.WithoutDocuments), "claims", "patient_control_number", p.Keys, q.scanClaim, claimID)
 }
 
 func (q *Queries) GetClaimsByPayerClaimControlNumbers(ctx context.Context, p store.KeysParams) ([]store.Claim, error) {
-	return byKeys(ctx, q, p.ClinicID, claimCols, "claims", "payer_claim_control_number", p.Keys, q.scanClaim, claimID)
+	return byKeys(ctx, q, p.ClinicID, claimColumns(p.WithoutDocuments), "claims", "payer_claim_control_number", p.Keys, q.scanClaim, claimID)
 }
 
 func (q *Queries) GetWorklistItemsByDedupeKeys(ctx context.Context, p store.KeysParams) ([]store.WorklistItem, error) {

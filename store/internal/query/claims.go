@@ -4,14 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
 )
 
+// claimCols are a claim's columns, selected or returned from the claims
+// table (not aliased); the document is read from claim_documents, its own
+// table, so that the status moves that rewrite a claims row do not copy it.
 const claimCols = `id, clinic_id, payer_id, patient_id, encounter_id, patient_control_number, kind, status, frequency_code,
 	original_claim_id, payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, interchange_id,
-	document, created_at, updated_at`
+	(SELECT d.document FROM claim_documents d WHERE d.clinic_id = claims.clinic_id AND d.claim_id = claims.id),
+	created_at, updated_at`
+
+// claimColsNoDocument are claimCols without the document (NULL).
+var claimColsNoDocument = strings.Replace(claimCols,
+	"(SELECT d.document FROM claim_documents d WHERE d.clinic_id = claims.clinic_id AND d.claim_id = claims.id)", "NULL", 1)
+
+// claimColumns are the claim columns to select, with or without the
+// document.
+func claimColumns(withoutDocument bool) string {
+	if withoutDocument {
+		return claimColsNoDocument
+	}
+	return claimCols
+}
 
 func (q *Queries) scanClaim(r Row) (store.Claim, error) {
 	var c store.Claim
@@ -69,13 +87,21 @@ func (q *Queries) CreateClaim(ctx context.Context, p store.CreateClaimParams) (s
 		return store.Claim{}, fmt.Errorf("claim %q: %w", p.PatientControlNumber, s.err)
 	}
 	now := q.Now()
-	c, err := q.scanClaim(q.c.QueryRow(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
+	var id int64
+	err = q.c.QueryRow(ctx, `INSERT INTO claims (clinic_id, payer_id, patient_id, encounter_id,
 		patient_control_number, kind, status, initial_status, created_by, frequency_code, original_claim_id,
-		payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, document, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING `+claimCols,
+		payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
 		cid, p.PayerID, p.PatientID, p.EncounterID, p.PatientControlNumber, p.Kind, string(p.Status), p.Actor, p.FrequencyCode,
 		p.OriginalClaimID, p.PayerClaimControlNumber, p.TotalChargeCents, Date(p.ServiceDateFrom), Date(p.ServiceDateTo),
-		p.Document, now))
+		now).Scan(&id)
+	if err == nil {
+		_, err = q.c.Exec(ctx, `INSERT INTO claim_documents (clinic_id, claim_id, document) VALUES ($1, $2, $3)`, cid, id, p.Document)
+	}
+	var c store.Claim
+	if err == nil {
+		c, err = q.scanClaim(q.c.QueryRow(ctx, "SELECT "+claimCols+" FROM claims WHERE clinic_id = $1 AND id = $2", cid, id))
+	}
 	if err != nil {
 		return c, fmt.Errorf("claim %q: %w", p.PatientControlNumber, err)
 	}
@@ -190,6 +216,12 @@ func (q *Queries) UpdateClaim(ctx context.Context, p store.UpdateClaimParams) (s
 	if p.ServiceDateTo != nil {
 		to = Date(*p.ServiceDateTo)
 	}
+	if doc != nil {
+		// The document first: the claims row's RETURNING reads it back.
+		if _, err := q.c.Exec(ctx, "UPDATE claim_documents SET document = $3 WHERE clinic_id = $1 AND claim_id = $2", cid, p.ID, doc); err != nil {
+			return store.Claim{}, wrap("claim", p.ID, err)
+		}
+	}
 	c, err := q.scanClaim(q.c.QueryRow(ctx, `UPDATE claims SET
 		payer_id = COALESCE($3, payer_id),
 		frequency_code = COALESCE($4, frequency_code),
@@ -198,11 +230,10 @@ func (q *Queries) UpdateClaim(ctx context.Context, p store.UpdateClaimParams) (s
 		service_date_from = COALESCE($7, service_date_from),
 		service_date_to = COALESCE($8, service_date_to),
 		interchange_id = COALESCE($9, interchange_id),
-		document = COALESCE($10, document),
-		updated_at = $11
+		updated_at = $10
 		WHERE clinic_id = $1 AND id = $2 RETURNING `+claimCols,
 		cid, p.ID, p.PayerID, p.FrequencyCode, p.PayerClaimControlNumber, p.TotalChargeCents, from, to, p.InterchangeID,
-		doc, q.Now()))
+		q.Now()))
 	return c, wrap("claim", p.ID, err)
 }
 

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,7 +36,7 @@ var (
 		for _, c := range coverageSealed {
 			out = append(out, SealedColumn{"coverages", c, false})
 		}
-		return append(out, SealedColumn{"claims", "document", true}, SealedColumn{"worklist_items", "details", true})
+		return append(out, SealedColumn{"claim_documents", "document", true}, SealedColumn{"worklist_items", "details", true})
 	}()
 )
 
@@ -477,6 +478,10 @@ type sealTable struct {
 	cols  []string // text columns, then the JSON one (json true)
 	json  bool
 	hashs []sealHash
+	// key is the column the rows are read in order of (default id);
+	// domain names the table in the columns' sealing domains (default
+	// name).
+	key, domain string
 }
 
 // sealHash is a hash column: the keyed hash of source's value.
@@ -497,7 +502,9 @@ var sealTables = []sealTable{
 		{"last_name_hash", "last_name", "patients.last_name", nameKey}}},
 	{name: "coverages", cols: coverageSealed, hashs: []sealHash{
 		{"member_id_hash", "member_id", "coverages.member_id", func(v string) string { return v }}}},
-	{name: "claims", cols: []string{"document"}, json: true},
+	// Claim documents were sealed in the claims table, whose name their
+	// domain keeps.
+	{name: "claim_documents", cols: []string{"document"}, json: true, key: "claim_id", domain: "claims"},
 	{name: "worklist_items", cols: []string{"details"}, json: true},
 }
 
@@ -537,7 +544,8 @@ func SealStored(ctx context.Context, run TxRunner, d Dialect, f *Fields, reencry
 // sealChunk handles the rowsChunk rows of t after the ID after: it returns
 // how many it wrote and the last ID read (0 at the end).
 func sealChunk(ctx context.Context, conn Conn, d Dialect, f *Fields, c *keyring.FieldCipher, t sealTable, after int64, reencrypt bool) (int64, int64, error) {
-	sel := "SELECT id"
+	key, domain := cmp.Or(t.key, "id"), cmp.Or(t.domain, t.name)
+	sel := "SELECT " + key
 	for _, col := range t.cols {
 		if t.json && d == Postgres {
 			sel += ", " + col + "::text"
@@ -548,7 +556,7 @@ func sealChunk(ctx context.Context, conn Conn, d Dialect, f *Fields, c *keyring.
 	for _, h := range t.hashs {
 		sel += ", COALESCE(" + h.col + ", '')"
 	}
-	rows, err := conn.Query(ctx, sel+" FROM "+t.name+" WHERE id > $1 ORDER BY id LIMIT "+strconv.Itoa(rowsChunk), after)
+	rows, err := conn.Query(ctx, sel+" FROM "+t.name+" WHERE "+key+" > $1 ORDER BY "+key+" LIMIT "+strconv.Itoa(rowsChunk), after)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -585,7 +593,7 @@ func sealChunk(ctx context.Context, conn Conn, d Dialect, f *Fields, c *keyring.
 		plain := make([]string, len(t.cols))
 		for i, col := range t.cols {
 			v := r.vals[i]
-			domain := t.name + "." + col
+			colDomain := domain + "." + col
 			if t.json {
 				var s string
 				if len(v) > 0 && v[0] == '"' && json.Unmarshal([]byte(v), &s) == nil && keyring.IsSealed(s) {
@@ -603,7 +611,7 @@ func sealChunk(ctx context.Context, conn Conn, d Dialect, f *Fields, c *keyring.
 			if id, _ := keyring.SealedKeyID(v); reencrypt && id != current {
 				needs = true
 			}
-			p, err := c.OpenBytes(domain, v)
+			p, err := c.OpenBytes(colDomain, v)
 			if err != nil {
 				return 0, 0, fmt.Errorf("row %d: %w", r.id, err)
 			}
@@ -632,10 +640,10 @@ func sealChunk(ctx context.Context, conn Conn, d Dialect, f *Fields, c *keyring.
 				if plain[i] == "" {
 					args = append(args, nil)
 				} else {
-					args = append(args, s.doc(t.name+"."+col, json.RawMessage(plain[i])))
+					args = append(args, s.doc(domain+"."+col, json.RawMessage(plain[i])))
 				}
 			} else {
-				args = append(args, s.text(t.name+"."+col, plain[i]))
+				args = append(args, s.text(domain+"."+col, plain[i]))
 			}
 		}
 		for _, h := range hashes {
@@ -671,7 +679,7 @@ func sealChunk(ctx context.Context, conn Conn, d Dialect, f *Fields, c *keyring.
 		}
 		q := &Queries{d: d}
 		stmt := "UPDATE " + t.name + " SET " + set + " FROM (VALUES " + q.values(int(written), perRow, 1, casts) + ") AS v WHERE " +
-			t.name + ".id = v.column1"
+			t.name + "." + key + " = v.column1"
 		if _, err := conn.Exec(ctx, stmt, ConvertArgs(d, args)...); err != nil {
 			return 0, 0, err
 		}
