@@ -136,7 +136,11 @@ func (s *Store) Upkeep(ctx context.Context) (UpkeepResult, error) {
 	for _, t := range vacuum {
 		// SKIP_LOCKED: a table another session is vacuuming, or has
 		// locked for a schema change, waits for the next pass.
-		if _, err := c.Exec(ctx, "VACUUM (ANALYZE, SKIP_LOCKED) "+pgx.Identifier{t}.Sanitize()); err != nil {
+		// TRUNCATE false: giving a working table's empty tail pages back
+		// takes an exclusive lock that stalls every reader of the table
+		// (a 500-claim look-up waited up to 0.5 s), and the night's writes
+		// fill those pages again.
+		if _, err := c.Exec(ctx, "VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false) "+pgx.Identifier{t}.Sanitize()); err != nil {
 			return res, fmt.Errorf("pgstore: upkeep: vacuum %s: %w", t, err)
 		}
 		res.Vacuumed = append(res.Vacuumed, t)
