@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/clearhouse/clearhouse/claim"
 	"github.com/clearhouse/clearhouse/store"
@@ -13,14 +12,14 @@ import (
 // claimCols are a claim's columns, selected or returned from the claims
 // table (not aliased); the document is read from claim_documents, its own
 // table, so that the status moves that rewrite a claims row do not copy it.
-const claimCols = `id, clinic_id, payer_id, patient_id, encounter_id, patient_control_number, kind, status, frequency_code,
-	original_claim_id, payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, interchange_id,
-	(SELECT d.document FROM claim_documents d WHERE d.clinic_id = claims.clinic_id AND d.claim_id = claims.id),
-	created_at, updated_at`
-
-// claimColsNoDocument are claimCols without the document (NULL).
-var claimColsNoDocument = strings.Replace(claimCols,
-	"(SELECT d.document FROM claim_documents d WHERE d.clinic_id = claims.clinic_id AND d.claim_id = claims.id)", "NULL", 1)
+// claimColsNoDocument have NULL in its place.
+const (
+	claimColsBefore = `id, clinic_id, payer_id, patient_id, encounter_id, patient_control_number, kind, status, frequency_code,
+	original_claim_id, payer_claim_control_number, total_charge_cents, service_date_from, service_date_to, interchange_id, `
+	claimColsAfter      = `, created_at, updated_at`
+	claimCols           = claimColsBefore + `(SELECT d.document FROM claim_documents d WHERE d.clinic_id = claims.clinic_id AND d.claim_id = claims.id)` + claimColsAfter
+	claimColsNoDocument = claimColsBefore + `NULL` + claimColsAfter
+)
 
 // claimColumns are the claim columns to select, with or without the
 // document.
